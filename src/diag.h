@@ -1,0 +1,69 @@
+/* diag.h — source files, spans and diagnostics.
+ *
+ * Positions are byte ranges into a SourceFile; line and column are computed only when a
+ * diagnostic is rendered, from the file's table of line starts. Columns count characters
+ * (code points), and the caret line is indented by display cells so it sits right under
+ * Chinese text too. Deep code never prints: it appends a Diag to a DiagList owned by the
+ * caller, which renders the list as text (`file:line:col: error: msg` + source + caret) or
+ * as JSON. */
+#ifndef DOUDI_DIAG_H
+#define DOUDI_DIAG_H
+
+#include "util.h"
+
+typedef struct SourceFile {
+    char *path;              /* as given by the user; shown in diagnostics */
+    char *text;              /* whole file, NUL-terminated */
+    size_t len;              /* bytes in text */
+    uint32_t *line_starts;   /* byte offset where each line starts */
+    size_t line_count;
+} SourceFile;
+
+typedef struct Span {
+    const SourceFile *file;  /* NULL for a span that points nowhere */
+    uint32_t start, end;     /* byte offsets, end exclusive */
+} Span;
+
+typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagSeverity;
+
+typedef struct Diag {
+    DiagSeverity severity;
+    const char *code;        /* stable short name, e.g. "unknown-name"; for JSON and tests */
+    Span span;
+    char *message;
+    char *note;              /* optional second line ("did you mean 'x'?"); owned */
+} Diag;
+
+typedef struct DiagList {
+    Diag *items;
+    size_t count, cap;
+    int errors, warnings;
+} DiagList;
+
+/* Make a source file from text (copied). */
+SourceFile *source_new(const char *path, const char *text, size_t len);
+/* Read a file from disk; NULL (errno set) when it cannot be read. */
+SourceFile *source_read(const char *path);
+void source_free(SourceFile *sf);
+/* 1-based line and column (in characters) of a byte offset. */
+void source_position(const SourceFile *sf, uint32_t offset, int *line, int *col);
+/* The bytes of 1-based line `line` without its line ending. */
+const char *source_line(const SourceFile *sf, int line, size_t *len);
+
+Span span_join(Span a, Span b);
+
+void diag_add(DiagList *dl, DiagSeverity sev, const char *code, Span span, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Attach a note to the last diagnostic added. */
+void diag_note(DiagList *dl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_free(DiagList *dl);
+/* Sort by file, then position (stable), so output follows the source. */
+void diag_sort(DiagList *dl);
+
+/* Render one diagnostic:  path:line:col: error: message\n  source line\n  caret\n  note */
+void diag_render(StrBuf *out, const Diag *d);
+void diag_render_all(StrBuf *out, const DiagList *dl);
+/* JSON array of objects {file,line,column,end_line,end_column,severity,code,message,note}. */
+void diag_render_json(StrBuf *out, const DiagList *dl);
+
+#endif

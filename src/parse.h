@@ -1,0 +1,35 @@
+/* parse.h — from source text to a Module (the flex scanner and bison parser in grammar/).
+ *
+ * The parser is reentrant: each call has its own scanner and ParseCtx, so the REPL and the
+ * tests may parse many inputs in one process. Syntax errors go to the DiagList; the parser
+ * recovers at declaration and item boundaries, so one file reports all its syntax errors. */
+#ifndef DOUDI_PARSE_H
+#define DOUDI_PARSE_H
+
+#include "ast.h"
+
+enum { PARSE_MAX_ERRORS = 50 };
+
+typedef struct ParseCtx {
+    Arena *arena;
+    const SourceFile *src;
+    DiagList *diags;
+    Module *module;
+    uint32_t offset;          /* byte offset of the scanner in src */
+    int start_token;          /* first token handed to the parser: selects file or REPL input */
+    int syntax_errors;
+    bool hit_eof;             /* a syntax error at the end of the input */
+    Decl *repl_decl;          /* REPL input: the declaration, or */
+    Expr *repl_expr;          /* ... the expression */
+} ParseCtx;
+
+/* Parse a whole rule file. Always returns a Module (possibly partial); errors are in diags. */
+Module *parse_module(Arena *a, const SourceFile *src, DiagList *diags);
+
+/* Parse one REPL input: a declaration or an expression. Returns false on a syntax error.
+ * *incomplete is set when the input ended inside an open bracket, block or string, so the
+ * REPL can ask for another line instead of reporting an error. */
+bool parse_repl_input(Arena *a, const SourceFile *src, DiagList *diags, Decl **decl, Expr **expr,
+                      bool *incomplete);
+
+#endif
