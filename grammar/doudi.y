@@ -162,8 +162,8 @@ decl
         { $$ = ast_decl(A, DECL_LET, @$); $$->name = mkname($2, @2); $$->type = $4; $$->label = $5; $$->value = $7; }
     | KW_CATEGORY ident opt_label opt_cite KW_WHEN expr
         { $$ = ast_decl(A, DECL_CATEGORY, @$); $$->name = mkname($2, @2); $$->label = $3; $$->cite = $4; $$->when = $6; }
-    | KW_PLACEMENT ident opt_label KW_FIRST KW_MATCH '{' placement_body '}'
-        { $$ = $7; $$->span = @$; $$->name = mkname($2, @2); $$->label = $3; }
+    | KW_PLACEMENT ident ':' type opt_label KW_FIRST KW_MATCH '{' placement_body '}'
+        { $$ = $9; $$->span = @$; $$->name = mkname($2, @2); $$->type = $4; $$->label = $5; }
     | KW_SCHEDULE opt_label opt_per KW_ORDER KW_BY order_keys '{' schedule_body '}'
         { $$ = $8; $$->span = @$; $$->label = $2; $$->per = $3; $$->order = $6->order; }
     | KW_CAPACITY opt_label opt_per KW_FROM ident KW_HEADROOM expr KW_BUILD shares opt_cite '{' capacity_body '}'
@@ -414,7 +414,7 @@ args
 
 primary
     : INT                      { $$ = lit_expr(ctx, EX_INT, $1.text, $1.i, 0, @$); }
-    | NUMBER                   { $$ = lit_expr(ctx, EX_NUMBER, $1.text, 0, $1.num, @$); }
+    | NUMBER                   { $$ = lit_expr(ctx, EX_NUMBER, $1.text, $1.i, 0, @$); }
     | PERCENT                  { $$ = lit_expr(ctx, EX_PERCENT, $1.text, $1.i, 0, @$); }
     | DATE                     { $$ = lit_expr(ctx, EX_DATE, $1.text, $1.i, 0, @$); }
     | STRING                   { $$ = ast_expr(A, EX_TEXT, @$); $$->v.s = $1; }
@@ -472,7 +472,8 @@ static Expr *lit_expr(ParseCtx *ctx, ExprKind k, const char *text, int64_t i, do
 {
     Expr *e = ast_expr(ctx->arena, k, sp);
     e->lit = text;
-    if (k == EX_NUMBER) e->v.num = num; else e->v.i = i;
+    (void)num;
+    e->v.i = i;
     return e;
 }
 

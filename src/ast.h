@@ -32,8 +32,8 @@ typedef struct ExprList { Expr **items; size_t count, cap; } ExprList;
 
 typedef enum ExprKind {
     EX_INT,        /* v.i */
-    EX_NUMBER,     /* v.num, text kept in lit for fmt */
-    EX_PERCENT,    /* v.i in basis points of a percent: 10% = 1000, 12.5% = 1250 */
+    EX_NUMBER,     /* v.i fixed point, 4 decimals: 1.5 = 15000; text kept in lit for fmt */
+    EX_PERCENT,    /* v.i fixed point like a number: 10% = 0.1 = 1000, 12.5% = 1250 */
     EX_BOOL,       /* v.b */
     EX_TEXT,       /* v.s (unescaped) */
     EX_DATE,       /* v.i day number (days since 1970-01-01) */
@@ -64,7 +64,6 @@ struct Expr {
     bool negated;             /* EX_IN written as `not in` */
     union {
         int64_t i;
-        double num;
         bool b;
         const char *s;
     } v;
@@ -217,12 +216,12 @@ struct Decl {
     /* DECL_RECORD */
     struct { Field *items; size_t count, cap; } fields;
     struct { Require *items; size_t count, cap; } requires;
-    /* DECL_PARAM, DECL_LET */
+    /* DECL_PARAM, DECL_LET, DECL_PLACEMENT */
     TypeExpr *type;           /* NULL for a let without a declared type */
     Expr *value;
     /* DECL_CATEGORY */
     Expr *when;
-    /* DECL_PLACEMENT */
+    /* DECL_PLACEMENT (its value type is `type`, an enum) */
     struct { Branch *items; size_t count, cap; } branches;
     /* DECL_SCHEDULE, DECL_CAPACITY, DECL_TABLE: partition field (`per county`) */
     Name per;

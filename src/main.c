@@ -1,18 +1,53 @@
-#include "parse.h"
+/* main.c — the doudi command: dispatch to one verb. */
+#include "cli.h"
+
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+typedef struct Verb {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+} Verb;
+
+static const Verb verbs[] = {
+    {"check", cli_check, "check FILE... [--format text|json]   names and types of rule files"},
+    {"fmt", cli_fmt, "fmt FILE [--check]                    print the canonical form"},
+};
+
+static void usage(FILE *to)
+{
+    fputs("doudi — a rules engine for social-assistance policy\n\nusage: doudi VERB [ARGS]\n\n",
+          to);
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) fprintf(to, "  doudi %s\n", verbs[i].usage);
+    fputs("\nExit codes: 0 ok, 1 findings, 2 usage or input error.\n", to);
+}
+
+int cli_usage_error(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "doudi %s: ", verb);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        SourceFile *sf = source_read(argv[i]);
-        if (!sf) { perror(argv[i]); return 2; }
-        Arena a = {0};
-        DiagList dl = {0};
-        Module *m = parse_module(&a, sf, &dl);
-        StrBuf out = {0};
-        diag_render_all(&out, &dl);
-        fputs(sb_str(&out), stdout);
-        printf("%zu decls\n", m->decls.count);
-        sb_free(&out); diag_free(&dl); arena_free(&a); source_free(sf);
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
     }
-    return 0;
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
+        if (!strcmp(argv[1], verbs[i].name)) return verbs[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "doudi: unknown verb '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
 }

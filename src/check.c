@@ -1,0 +1,1365 @@
+/* check.c — names and static types (see check.h).
+ *
+ * Three passes over the module:
+ *   1. declare: every named declaration becomes a Symbol (duplicates reported), inline enums
+ *      become EnumTypes, field and param types are resolved;
+ *   2. lets and categories are checked depth first from their uses, which both orders them
+ *      (Rules.eval_order) and finds a let that depends on itself;
+ *   3. everything else (params' values, requires, placement, schedule, capacity, tables,
+ *      examples, tests), then warnings for what was never used.
+ *
+ * Expressions are checked with an expected type when the context knows one: that is how a
+ * bare enum value such as `none` is resolved (it is a value of several enums). */
+#include "check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What an expression may refer to, by where it stands. */
+typedef struct Scope {
+    const Decl *record;        /* whose fields are visible (subject unless stated) */
+    bool person;               /* lets and categories */
+    bool outcome;              /* category_count, primary, categories */
+    bool placement;            /* the placement value */
+    bool year;                 /* the scheduled year */
+    bool constant;             /* params' values: literals only */
+    const char *where;         /* for messages: "a category", "a param's value", ... */
+} Scope;
+
+typedef struct Checker {
+    Arena *a;
+    Rules *r;
+    DiagList *dl;
+    Scope scope;
+    SymList path;              /* lets/categories being checked, for cycle messages */
+} Checker;
+
+/* ---- symbols ------------------------------------------------------------------------- */
+
+Symbol *check_lookup(const Rules *r, const char *name)
+{
+    for (size_t i = 0; i < r->globals.count; i++)
+        if (strcmp(r->globals.items[i]->name, name) == 0) return r->globals.items[i];
+    return NULL;
+}
+
+Field *record_field(const Decl *record, const char *name, int *index)
+{
+    if (!record) return NULL;
+    for (size_t i = 0; i < record->fields.count; i++)
+        if (strcmp(record->fields.items[i].name.text, name) == 0) {
+            if (index) *index = (int)i;
+            return &record->fields.items[i];
+        }
+    return NULL;
+}
+
+static const char *where_text(const SourceFile *sf, Span sp, Arena *a)
+{
+    if (!sf) return "(built in)";
+    int line, col;
+    source_position(sf, sp.start, &line, &col);
+    char buf[64];
+    snprintf(buf, sizeof buf, ":%d:%d", line, col);
+    StrBuf sb = {0};
+    sb_puts(&sb, sf->path);
+    sb_puts(&sb, buf);
+    const char *s = arena_strdup(a, sb_str(&sb));
+    sb_free(&sb);
+    return s;
+}
+
+static Symbol *new_symbol(Checker *c, SymKind kind, const char *name, Span span)
+{
+    Symbol *s = arena_alloc(c->a, sizeof *s);
+    s->kind = kind;
+    s->name = name;
+    s->span = span;
+    s->type = &type_error;
+    return s;
+}
+
+/* Add a global; a second declaration of a name is an error pointing at the first. */
+static Symbol *declare(Checker *c, SymKind kind, Name name)
+{
+    Symbol *old = check_lookup(c->r, name.text);
+    if (old) {
+        if (old->kind == SYM_FUNCTION || old->kind == SYM_BUILTIN || old->kind == SYM_TYPE) {
+            diag_add(c->dl, DIAG_ERROR, "duplicate", name.span,
+                     "'%s' is a built-in name and cannot be declared again", name.text);
+        } else {
+            diag_add(c->dl, DIAG_ERROR, "duplicate", name.span, "'%s' is already declared",
+                     name.text);
+            diag_note(c->dl, "first declared at %s", where_text(old->span.file, old->span, c->a));
+        }
+        return NULL;
+    }
+    Symbol *s = new_symbol(c, kind, name.text, name.span);
+    ARENA_PUSH(c->a, &c->r->globals, s);
+    return s;
+}
+
+static void declare_builtin(Checker *c, SymKind kind, const char *name, Type *type, int index)
+{
+    Symbol *s = new_symbol(c, kind, name, (Span){0});
+    s->type = type;
+    s->index = index;
+    s->used = true;
+    ARENA_PUSH(c->a, &c->r->globals, s);
+}
+
+static const struct { const char *name; Func fn; } functions[] = {
+    {"years_between", FN_YEARS_BETWEEN}, {"days_between", FN_DAYS_BETWEEN},
+    {"count_true", FN_COUNT_TRUE}, {"valid_resident_id", FN_VALID_RESIDENT_ID},
+    {"id_birth_date", FN_ID_BIRTH_DATE}, {"id_male", FN_ID_MALE}, {"min", FN_MIN},
+    {"max", FN_MAX}, {"abs", FN_ABS}, {"ceil", FN_CEIL}, {"floor", FN_FLOOR},
+    {"round", FN_ROUND}, {"len", FN_LEN}, {"year_of", FN_YEAR_OF}, {"month_of", FN_MONTH_OF},
+    {"day_of", FN_DAY_OF},
+};
+
+static void declare_builtins(Checker *c)
+{
+    static const struct { const char *name; Type *type; } scalars[] = {
+        {"int", &type_int}, {"number", &type_number}, {"percent", &type_percent},
+        {"bool", &type_bool}, {"text", &type_text}, {"date", &type_date},
+    };
+    for (size_t i = 0; i < sizeof scalars / sizeof *scalars; i++)
+        declare_builtin(c, SYM_TYPE, scalars[i].name, scalars[i].type, 0);
+    for (size_t i = 0; i < sizeof functions / sizeof *functions; i++)
+        declare_builtin(c, SYM_FUNCTION, functions[i].name, &type_error, (int)functions[i].fn);
+}
+
+/* The names a misspelling may have meant: globals and, when given, one enum's values. */
+static const char *closest_name(Checker *c, const char *name, const EnumType *en)
+{
+    const char *best = NULL;
+    int best_d = 3;
+    int cap = strlen(name) <= 3 ? 1 : 2;
+    if (en)
+        for (size_t i = 0; i < en->values.count; i++) {
+            int d = edit_distance(name, en->values.items[i].name.text, cap);
+            if (d <= cap && d < best_d) { best = en->values.items[i].name.text; best_d = d; }
+        }
+    if (!en)
+        for (size_t i = 0; i < c->r->globals.count; i++) {
+            Symbol *s = c->r->globals.items[i];
+            if (s->kind == SYM_TYPE) continue;
+            int d = edit_distance(name, s->name, cap);
+            if (d <= cap && d < best_d) { best = s->name; best_d = d; }
+        }
+    return best;
+}
+
+static void suggest(Checker *c, const char *name, const EnumType *en)
+{
+    const char *near = closest_name(c, name, en);
+    if (near) diag_note(c->dl, "did you mean '%s'?", near);
+}
+
+/* ---- types as written ------------------------------------------------------------------ */
+
+static EnumType *new_enum(Checker *c, const char *name, const char *label, EnumValueList values,
+                          Span span)
+{
+    EnumType *en = arena_alloc(c->a, sizeof *en);
+    en->name = name;
+    en->label = label;
+    en->values = values;
+    en->span = span;
+    en->index = (int)c->r->enums.count;
+    ARENA_PUSH(c->a, &c->r->enums, en);
+    for (size_t i = 0; i < values.count; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(values.items[i].name.text, values.items[j].name.text) == 0) {
+                diag_add(c->dl, DIAG_ERROR, "duplicate", values.items[i].name.span,
+                         "'%s' is already a value of enum %s", values.items[i].name.text, name);
+                break;
+            }
+    return en;
+}
+
+static Type *resolve_type(Checker *c, TypeExpr *te, const char *owner)
+{
+    switch (te->kind) {
+    case TE_ENUM:
+        return type_enum(c->a, new_enum(c, owner, NULL, te->values, te->span));
+    case TE_TABLE: {
+        Type *elem = resolve_type(c, te->elem, owner);
+        Symbol *k = check_lookup(c->r, te->key.text);
+        if (!k || k->kind != SYM_ENUM) {
+            diag_add(c->dl, DIAG_ERROR, "unknown-type", te->key.span,
+                     "'%s' is not an enum; a table is indexed by an enum", te->key.text);
+            return &type_error;
+        }
+        k->used = true;
+        return type_table(c->a, elem, k->type->en);
+    }
+    case TE_NAMED: {
+        Symbol *s = check_lookup(c->r, te->name.text);
+        if (s && (s->kind == SYM_TYPE || s->kind == SYM_ENUM)) {
+            s->used = true;
+            return s->type;
+        }
+        diag_add(c->dl, DIAG_ERROR, "unknown-type", te->name.span, "unknown type '%s'",
+                 te->name.text);
+        const char *near = NULL;
+        int best = 3;
+        for (size_t i = 0; i < c->r->globals.count; i++) {
+            Symbol *g = c->r->globals.items[i];
+            if (g->kind != SYM_TYPE && g->kind != SYM_ENUM) continue;
+            int d = edit_distance(te->name.text, g->name, 2);
+            if (d < best) { best = d; near = g->name; }
+        }
+        if (near) diag_note(c->dl, "did you mean '%s'?", near);
+        return &type_error;
+    }
+    }
+    return &type_error;
+}
+
+/* ---- expressions ----------------------------------------------------------------------- */
+
+static Type *check_expr(Checker *c, Expr *e, Type *expected);
+static void check_person_symbol(Checker *c, Symbol *s, Span use);
+
+static const char *tname(Checker *c, const Type *t) { return type_name(c->a, t); }
+
+static Type *set_type(Expr *e, Type *t)
+{
+    e->type = t;
+    return t;
+}
+
+/* Can a value of type `from` stand where `to` is wanted? */
+static bool assignable(const Type *from, const Type *to)
+{
+    if (from->kind == TY_ERROR || to->kind == TY_ERROR) return true;
+    if (type_equal(from, to)) return true;
+    if (to->kind == TY_NUMBER) return type_is_numeric(from);
+    if (to->kind == TY_SET && from->kind == TY_SET) return assignable(from->elem, to->elem);
+    return false;
+}
+
+/* Expect `want`; report "expected X, found Y" at e otherwise. */
+static Type *check_expect(Checker *c, Expr *e, Type *want, const char *what)
+{
+    Type *t = check_expr(c, e, want);
+    if (!assignable(t, want)) {
+        diag_add(c->dl, DIAG_ERROR, "type", e->span, "%s must be %s, found %s", what,
+                 tname(c, want), tname(c, t));
+        if (want->kind == TY_PERCENT && t->kind == TY_INT)
+            diag_note(c->dl, "write a percent with '%%', e.g. 30%%");
+        return &type_error;
+    }
+    return t;
+}
+
+/* An enum value written alone has no type until something says which enum it belongs to. */
+static bool needs_context(Checker *c, const Expr *e)
+{
+    if (e->kind == EX_SET) return e->items.count == 0 || needs_context(c, e->items.items[0]);
+    if (e->kind != EX_NAME) return false;
+    if (c->scope.record && record_field(c->scope.record, e->name.text, NULL)) return false;
+    return check_lookup(c->r, e->name.text) == NULL;
+}
+
+static void list_enum_values(StrBuf *sb, const EnumType *en)
+{
+    for (size_t i = 0; i < en->values.count; i++) {
+        if (i) sb_puts(sb, ", ");
+        if (i == 8) { sb_puts(sb, "..."); break; }
+        sb_puts(sb, en->values.items[i].name.text);
+    }
+}
+
+static Type *enum_value_expr(Checker *c, Expr *e, Type *en_type)
+{
+    int idx = enum_find(en_type->en, e->name.text);
+    if (idx >= 0) {
+        e->enum_value = idx;
+        return set_type(e, en_type);
+    }
+    StrBuf sb = {0};
+    list_enum_values(&sb, en_type->en);
+    diag_add(c->dl, DIAG_ERROR, "enum-value", e->span, "'%s' is not a value of enum %s (%s)",
+             e->name.text, en_type->en->name, sb_str(&sb));
+    sb_free(&sb);
+    suggest(c, e->name.text, en_type->en);
+    return set_type(e, &type_error);
+}
+
+/* A name no symbol has: an enum value if exactly one enum has it. */
+static Type *bare_enum_value(Checker *c, Expr *e)
+{
+    EnumType *found = NULL;
+    int nfound = 0;
+    StrBuf which = {0};
+    for (size_t i = 0; i < c->r->enums.count; i++) {
+        EnumType *en = c->r->enums.items[i];
+        if (enum_find(en, e->name.text) < 0) continue;
+        if (nfound++) sb_puts(&which, ", ");
+        sb_puts(&which, en->name);
+        found = en;
+    }
+    if (nfound == 1) {
+        sb_free(&which);
+        return enum_value_expr(c, e, type_enum(c->a, found));
+    }
+    if (nfound > 1) {
+        diag_add(c->dl, DIAG_ERROR, "ambiguous", e->span,
+                 "'%s' is a value of several enums (%s); compare it with a field so its enum is known",
+                 e->name.text, sb_str(&which));
+    } else {
+        diag_add(c->dl, DIAG_ERROR, "unknown-name", e->span, "unknown name '%s'", e->name.text);
+        suggest(c, e->name.text, NULL);
+    }
+    sb_free(&which);
+    return set_type(e, &type_error);
+}
+
+static Type *check_name(Checker *c, Expr *e, Type *expected)
+{
+    if (expected && expected->kind == TY_ENUM && enum_find(expected->en, e->name.text) >= 0)
+        return enum_value_expr(c, e, expected);
+    int fi;
+    if (c->scope.record && c->scope.record != c->r->subject) {
+        Field *f = record_field(c->scope.record, e->name.text, &fi);
+        if (f) {
+            e->sym = arena_alloc(c->a, sizeof *e->sym);
+            *e->sym = (Symbol){.kind = SYM_FIELD, .name = f->name.text, .span = f->name.span,
+                               .type = f->resolved, .decl = (Decl *)c->scope.record, .field = f,
+                               .index = fi, .used = true};
+            return set_type(e, f->resolved);
+        }
+    }
+    Symbol *s = check_lookup(c->r, e->name.text);
+    if (!s) {
+        if (expected && expected->kind == TY_ENUM) return enum_value_expr(c, e, expected);
+        return bare_enum_value(c, e);
+    }
+    e->sym = s;
+    s->used = true;
+    switch (s->kind) {
+    case SYM_FIELD: case SYM_LET: case SYM_CATEGORY:
+        if (c->scope.constant || !c->scope.person || (s->kind == SYM_FIELD && c->scope.record != c->r->subject)) {
+            diag_add(c->dl, DIAG_ERROR, "scope", e->span, "'%s' belongs to a person and cannot be used in %s",
+                     s->name, c->scope.where);
+            return set_type(e, &type_error);
+        }
+        if (s->kind != SYM_FIELD) check_person_symbol(c, s, e->span);
+        break;
+    case SYM_PARAM:
+        if (c->scope.constant) {
+            diag_add(c->dl, DIAG_ERROR, "not-constant", e->span, "%s must be a constant, not the param '%s'",
+                     c->scope.where, s->name);
+            return set_type(e, &type_error);
+        }
+        break;
+    case SYM_BUILTIN: {
+        bool ok = (s->index == BI_YEAR) ? c->scope.year : c->scope.outcome;
+        if (!ok) {
+            diag_add(c->dl, DIAG_ERROR, "scope", e->span, "'%s' is not known yet in %s", s->name,
+                     c->scope.where);
+            diag_note(c->dl, "%s", s->index == BI_YEAR
+                          ? "the year is known in tables and tests"
+                          : "it is known after all categories: in placement, schedule, tables and tests");
+            return set_type(e, &type_error);
+        }
+        break;
+    }
+    case SYM_PLACEMENT:
+        if (!c->scope.placement) {
+            diag_add(c->dl, DIAG_ERROR, "scope", e->span, "the placement '%s' is not known yet in %s",
+                     s->name, c->scope.where);
+            return set_type(e, &type_error);
+        }
+        break;
+    default:
+        diag_add(c->dl, DIAG_ERROR, "not-a-value", e->span, "'%s' is a %s, not a value", s->name,
+                 s->kind == SYM_FUNCTION ? "function" : s->kind == SYM_ENUM ? "enum" :
+                 s->kind == SYM_RECORD ? "record" : s->kind == SYM_TABLE ? "table" :
+                 s->kind == SYM_TYPE ? "type" : "declaration");
+        return set_type(e, &type_error);
+    }
+    return set_type(e, s->type);
+}
+
+static Type *numeric_result(const Type *a, const Type *b)
+{
+    if (a->kind == TY_INT && b->kind == TY_INT) return &type_int;
+    if (a->kind == TY_PERCENT && b->kind == TY_PERCENT) return &type_percent;
+    return &type_number;
+}
+
+static Type *check_arith(Checker *c, Expr *e)
+{
+    Type *l = check_expr(c, e->lhs, NULL), *r = check_expr(c, e->rhs, NULL);
+    if (l->kind == TY_ERROR || r->kind == TY_ERROR) return set_type(e, &type_error);
+    const char *op = ast_op_text(e->op);
+    if (l->kind == TY_DATE || r->kind == TY_DATE) {
+        if (e->op == BIN_ADD && l->kind == TY_DATE && r->kind == TY_INT) return set_type(e, &type_date);
+        if (e->op == BIN_ADD && l->kind == TY_INT && r->kind == TY_DATE) return set_type(e, &type_date);
+        if (e->op == BIN_SUB && l->kind == TY_DATE && r->kind == TY_INT) return set_type(e, &type_date);
+        if (e->op == BIN_SUB && l->kind == TY_DATE && r->kind == TY_DATE) return set_type(e, &type_int);
+        diag_add(c->dl, DIAG_ERROR, "type", e->span, "cannot apply '%s' to %s and %s", op,
+                 tname(c, l), tname(c, r));
+        diag_note(c->dl, "a date takes '+' or '-' with an int (days); two dates subtract to days");
+        return set_type(e, &type_error);
+    }
+    if (!type_is_numeric(l) || !type_is_numeric(r)) {
+        diag_add(c->dl, DIAG_ERROR, "type", e->span, "cannot apply '%s' to %s and %s", op,
+                 tname(c, l), tname(c, r));
+        return set_type(e, &type_error);
+    }
+    if (e->op == BIN_DIV) return set_type(e, &type_number);
+    if (e->op == BIN_MUL && (l->kind == TY_PERCENT || r->kind == TY_PERCENT) && l->kind != r->kind)
+        return set_type(e, &type_number);
+    if ((e->op == BIN_ADD || e->op == BIN_SUB) && (l->kind == TY_PERCENT) != (r->kind == TY_PERCENT)) {
+        diag_add(c->dl, DIAG_ERROR, "type", e->span, "cannot apply '%s' to %s and %s", op,
+                 tname(c, l), tname(c, r));
+        diag_note(c->dl, "add or subtract percents with percents");
+        return set_type(e, &type_error);
+    }
+    return set_type(e, numeric_result(l, r));
+}
+
+/* Check two operands that must share a type; an operand that is a bare enum value takes the
+ * other's type. */
+static void check_pair(Checker *c, Expr *lhs, Expr *rhs, Type **lt, Type **rt)
+{
+    if (needs_context(c, lhs) && !needs_context(c, rhs)) {
+        *rt = check_expr(c, rhs, NULL);
+        *lt = check_expr(c, lhs, *rt);
+    } else {
+        *lt = check_expr(c, lhs, NULL);
+        *rt = check_expr(c, rhs, *lt);
+    }
+}
+
+static bool comparable(const Type *l, const Type *r)
+{
+    if (type_is_numeric(l) && type_is_numeric(r)) return true;
+    return type_equal(l, r);
+}
+
+static Type *check_compare(Checker *c, Expr *e)
+{
+    Type *l, *r;
+    check_pair(c, e->lhs, e->rhs, &l, &r);
+    if (l->kind == TY_ERROR || r->kind == TY_ERROR) return set_type(e, &type_bool);
+    if (!comparable(l, r)) {
+        diag_add(c->dl, DIAG_ERROR, "type", e->span, "cannot compare %s with %s", tname(c, l),
+                 tname(c, r));
+        return set_type(e, &type_bool);
+    }
+    bool ordered = e->op != BIN_EQ && e->op != BIN_NE;
+    if (ordered && (l->kind == TY_BOOL || l->kind == TY_ENUM || l->kind == TY_SET)) {
+        diag_add(c->dl, DIAG_ERROR, "type", e->span, "'%s' does not order %s values",
+                 ast_op_text(e->op), tname(c, l));
+        if (l->kind == TY_ENUM) diag_note(c->dl, "to test several values write 'x in {a, b}'");
+    }
+    return set_type(e, &type_bool);
+}
+
+static Type *check_logic(Checker *c, Expr *e)
+{
+    check_expect(c, e->lhs, &type_bool, e->op == BIN_AND ? "an operand of 'and'" : "an operand of 'or'");
+    check_expect(c, e->rhs, &type_bool, e->op == BIN_AND ? "an operand of 'and'" : "an operand of 'or'");
+    return set_type(e, &type_bool);
+}
+
+static Type *check_set(Checker *c, Expr *e, Type *expected)
+{
+    Type *elem = expected && expected->kind == TY_SET ? expected->elem : NULL;
+    if (e->items.count == 0) {
+        if (!elem) {
+            diag_add(c->dl, DIAG_ERROR, "type", e->span, "the type of an empty set '{}' is not known here");
+            return set_type(e, &type_error);
+        }
+        return set_type(e, type_set(c->a, elem));
+    }
+    if (!elem) {
+        for (size_t i = 0; i < e->items.count && !elem; i++)
+            if (!needs_context(c, e->items.items[i])) elem = check_expr(c, e->items.items[i], NULL);
+        if (!elem) elem = check_expr(c, e->items.items[0], NULL);
+    }
+    if (elem->kind == TY_ERROR) return set_type(e, &type_error);
+    for (size_t i = 0; i < e->items.count; i++) {
+        Expr *it = e->items.items[i];
+        Type *t = it->type ? it->type : check_expr(c, it, elem);
+        if (t->kind != TY_ERROR && !type_equal(t, elem) && !(type_is_numeric(t) && type_is_numeric(elem)))
+            diag_add(c->dl, DIAG_ERROR, "type", it->span, "a set of %s cannot hold %s",
+                     tname(c, elem), tname(c, t));
+        if (it->kind != EX_INT && it->kind != EX_NAME && it->kind != EX_TEXT && it->kind != EX_DATE &&
+            it->kind != EX_NUMBER && it->kind != EX_PERCENT && it->kind != EX_BOOL)
+            diag_add(c->dl, DIAG_ERROR, "not-constant", it->span, "a set holds constants, not expressions");
+        else if (it->kind == EX_NAME && it->enum_value < 0 && t->kind != TY_ERROR)
+            diag_add(c->dl, DIAG_ERROR, "not-constant", it->span,
+                     "a set holds constants; '%s' is not an enum value", it->name.text);
+    }
+    return set_type(e, type_set(c->a, elem));
+}
+
+static Type *check_in(Checker *c, Expr *e)
+{
+    Expr *rhs = e->rhs;
+    if (rhs->kind == EX_RANGE) {
+        Type *l = check_expr(c, e->lhs, NULL);
+        Type *lo = check_expr(c, rhs->lhs, l), *hi = check_expr(c, rhs->rhs, l);
+        if (l->kind != TY_ERROR && !(type_is_numeric(l) || l->kind == TY_DATE))
+            diag_add(c->dl, DIAG_ERROR, "type", e->lhs->span, "a range holds numbers or dates, not %s",
+                     tname(c, l));
+        else if (!comparable(l, lo) || !comparable(l, hi))
+            diag_add(c->dl, DIAG_ERROR, "type", rhs->span, "cannot compare %s with the range's bounds",
+                     tname(c, l));
+        rhs->type = l;
+        return set_type(e, &type_bool);
+    }
+    Type *l;
+    if (needs_context(c, e->lhs)) {
+        Type *r = check_expr(c, rhs, NULL);
+        l = check_expr(c, e->lhs, r->kind == TY_SET ? r->elem : NULL);
+    } else {
+        l = check_expr(c, e->lhs, NULL);
+        check_expr(c, rhs, l->kind == TY_ERROR ? NULL : type_set(c->a, l));
+    }
+    Type *r = rhs->type;
+    if (l->kind == TY_ERROR || r->kind == TY_ERROR) return set_type(e, &type_bool);
+    if (r->kind != TY_SET) {
+        diag_add(c->dl, DIAG_ERROR, "type", rhs->span, "'in' needs a set or a range, found %s",
+                 tname(c, r));
+    } else if (!comparable(l, r->elem)) {
+        diag_add(c->dl, DIAG_ERROR, "type", e->span, "cannot look for %s in a set of %s",
+                 tname(c, l), tname(c, r->elem));
+    }
+    return set_type(e, &type_bool);
+}
+
+typedef struct FuncSig {
+    Func fn;
+    int min_args, max_args;   /* max -1: any */
+    TypeKind arg;             /* TY_ERROR: numeric of either kind */
+    TypeKind result;          /* TY_ERROR: same as the argument */
+} FuncSig;
+
+static const FuncSig signatures[FN__COUNT] = {
+    [FN_YEARS_BETWEEN] = {FN_YEARS_BETWEEN, 2, 2, TY_DATE, TY_INT},
+    [FN_DAYS_BETWEEN] = {FN_DAYS_BETWEEN, 2, 2, TY_DATE, TY_INT},
+    [FN_COUNT_TRUE] = {FN_COUNT_TRUE, 1, -1, TY_BOOL, TY_INT},
+    [FN_VALID_RESIDENT_ID] = {FN_VALID_RESIDENT_ID, 1, 1, TY_TEXT, TY_BOOL},
+    [FN_ID_BIRTH_DATE] = {FN_ID_BIRTH_DATE, 1, 1, TY_TEXT, TY_DATE},
+    [FN_ID_MALE] = {FN_ID_MALE, 1, 1, TY_TEXT, TY_BOOL},
+    [FN_MIN] = {FN_MIN, 2, 2, TY_ERROR, TY_ERROR},
+    [FN_MAX] = {FN_MAX, 2, 2, TY_ERROR, TY_ERROR},
+    [FN_ABS] = {FN_ABS, 1, 1, TY_ERROR, TY_ERROR},
+    [FN_CEIL] = {FN_CEIL, 1, 1, TY_ERROR, TY_INT},
+    [FN_FLOOR] = {FN_FLOOR, 1, 1, TY_ERROR, TY_INT},
+    [FN_ROUND] = {FN_ROUND, 1, 1, TY_ERROR, TY_INT},
+    [FN_LEN] = {FN_LEN, 1, 1, TY_TEXT, TY_INT},
+    [FN_YEAR_OF] = {FN_YEAR_OF, 1, 1, TY_DATE, TY_INT},
+    [FN_MONTH_OF] = {FN_MONTH_OF, 1, 1, TY_DATE, TY_INT},
+    [FN_DAY_OF] = {FN_DAY_OF, 1, 1, TY_DATE, TY_INT},
+};
+
+static Type *scalar(TypeKind k)
+{
+    switch (k) {
+    case TY_INT: return &type_int;
+    case TY_NUMBER: return &type_number;
+    case TY_PERCENT: return &type_percent;
+    case TY_BOOL: return &type_bool;
+    case TY_TEXT: return &type_text;
+    case TY_DATE: return &type_date;
+    default: return &type_error;
+    }
+}
+
+static Type *check_call(Checker *c, Expr *e)
+{
+    Symbol *s = check_lookup(c->r, e->name.text);
+    if (!s || s->kind != SYM_FUNCTION) {
+        for (size_t i = 0; i < e->items.count; i++) check_expr(c, e->items.items[i], NULL);
+        if (s) diag_add(c->dl, DIAG_ERROR, "not-a-function", e->name.span, "'%s' is not a function", e->name.text);
+        else {
+            diag_add(c->dl, DIAG_ERROR, "unknown-name", e->name.span, "unknown function '%s'", e->name.text);
+            const char *near = NULL;
+            int best = 3;
+            for (size_t i = 0; i < sizeof functions / sizeof *functions; i++) {
+                int d = edit_distance(e->name.text, functions[i].name, 2);
+                if (d < best) { best = d; near = functions[i].name; }
+            }
+            if (near) diag_note(c->dl, "did you mean '%s'?", near);
+        }
+        return set_type(e, &type_error);
+    }
+    e->sym = s;
+    const FuncSig *sig = &signatures[s->index];
+    int n = (int)e->items.count;
+    if (n < sig->min_args || (sig->max_args >= 0 && n > sig->max_args)) {
+        if (sig->min_args == sig->max_args)
+            diag_add(c->dl, DIAG_ERROR, "arity", e->span, "'%s' takes %d argument%s, found %d",
+                     s->name, sig->min_args, sig->min_args == 1 ? "" : "s", n);
+        else
+            diag_add(c->dl, DIAG_ERROR, "arity", e->span, "'%s' takes at least %d argument%s, found %d",
+                     s->name, sig->min_args, sig->min_args == 1 ? "" : "s", n);
+        for (int i = 0; i < n; i++) check_expr(c, e->items.items[i], NULL);
+        return set_type(e, &type_error);
+    }
+    Type *common = NULL;
+    for (int i = 0; i < n; i++) {
+        Expr *arg = e->items.items[i];
+        char what[96];
+        snprintf(what, sizeof what, "argument %d of '%s'", i + 1, s->name);
+        if (sig->arg != TY_ERROR) {
+            check_expect(c, arg, scalar(sig->arg), what);
+            continue;
+        }
+        Type *t = check_expr(c, arg, NULL);
+        if (t->kind == TY_ERROR) { common = &type_error; continue; }
+        if (!type_is_numeric(t)) {
+            diag_add(c->dl, DIAG_ERROR, "type", arg->span, "%s must be a number, found %s", what, tname(c, t));
+            common = &type_error;
+            continue;
+        }
+        common = !common ? t : common->kind == TY_ERROR ? common : numeric_result(common, t);
+    }
+    if (sig->result != TY_ERROR) return set_type(e, scalar(sig->result));
+    return set_type(e, common ? common : &type_error);
+}
+
+/* case/if: all results share the first typed result's type (or the expected one). */
+static Type *check_results(Checker *c, Expr **results, size_t n, Type *expected, Span span)
+{
+    Type *t = expected;
+    if (!t)
+        for (size_t i = 0; i < n && !t; i++)
+            if (!needs_context(c, results[i])) t = check_expr(c, results[i], NULL);
+    if (!t) {
+        for (size_t i = 0; i < n; i++) check_expr(c, results[i], NULL);
+        diag_add(c->dl, DIAG_ERROR, "ambiguous", span,
+                 "the enum of these values is not known; declare the let's type, e.g. 'let x: enum(a, b) = ...'");
+        return &type_error;
+    }
+    for (size_t i = 0; i < n; i++) {
+        Type *ti = results[i]->type ? results[i]->type : check_expr(c, results[i], t);
+        if (ti->kind == TY_ERROR || t->kind == TY_ERROR) continue;
+        if (!assignable(ti, t) && !(type_is_numeric(ti) && type_is_numeric(t)))
+            diag_add(c->dl, DIAG_ERROR, "type", results[i]->span,
+                     "every branch must give %s, this one gives %s", tname(c, t), tname(c, ti));
+    }
+    if (!expected && t->kind == TY_INT)
+        for (size_t i = 0; i < n; i++)
+            if (results[i]->type && results[i]->type->kind == TY_NUMBER) return &type_number;
+    return t;
+}
+
+static Type *check_case(Checker *c, Expr *e, Type *expected)
+{
+    for (size_t i = 0; i < e->conds.count; i++)
+        check_expect(c, e->conds.items[i], &type_bool, "a 'when' condition");
+    size_t n = e->items.count + 1;
+    Expr **results = arena_alloc(c->a, n * sizeof *results);
+    for (size_t i = 0; i < e->items.count; i++) results[i] = e->items.items[i];
+    results[n - 1] = e->rhs;
+    return set_type(e, check_results(c, results, n, expected, e->span));
+}
+
+static Type *check_if(Checker *c, Expr *e, Type *expected)
+{
+    check_expect(c, e->cond, &type_bool, "the condition of 'if'");
+    Expr *results[2] = {e->lhs, e->rhs};
+    return set_type(e, check_results(c, results, 2, expected, e->span));
+}
+
+static Type *check_index(Checker *c, Expr *e)
+{
+    Type *t = check_expr(c, e->lhs, NULL);
+    if (t->kind == TY_ERROR) { check_expr(c, e->rhs, NULL); return set_type(e, &type_error); }
+    if (t->kind != TY_TABLE) {
+        diag_add(c->dl, DIAG_ERROR, "type", e->lhs->span, "only a table param can be indexed, found %s",
+                 tname(c, t));
+        check_expr(c, e->rhs, NULL);
+        return set_type(e, &type_error);
+    }
+    Type *key = type_enum(c->a, t->en);
+    check_expect(c, e->rhs, key, "the index");
+    return set_type(e, t->elem);
+}
+
+static Type *check_map(Checker *c, Expr *e, Type *expected)
+{
+    if (!expected || expected->kind != TY_TABLE) {
+        diag_add(c->dl, DIAG_ERROR, "type", e->span,
+                 "a table '{a: 1, ...}' is only the value of a param declared 'T by ENUM'");
+        return set_type(e, &type_error);
+    }
+    EnumType *en = expected->en;
+    bool *seen = arena_alloc(c->a, en->values.count + 1);
+    for (size_t i = 0; i < e->keys.count; i++) {
+        Name k = e->keys.items[i];
+        int idx = enum_find(en, k.text);
+        if (idx < 0) {
+            StrBuf sb = {0};
+            list_enum_values(&sb, en);
+            diag_add(c->dl, DIAG_ERROR, "enum-value", k.span, "'%s' is not a value of enum %s (%s)",
+                     k.text, en->name, sb_str(&sb));
+            sb_free(&sb);
+            suggest(c, k.text, en);
+        } else if (seen[idx]) {
+            diag_add(c->dl, DIAG_ERROR, "duplicate", k.span, "'%s' is given twice", k.text);
+        } else {
+            seen[idx] = true;
+        }
+        check_expect(c, e->items.items[i], expected->elem, "a value of this table");
+    }
+    for (size_t i = 0; i < en->values.count; i++)
+        if (!seen[i]) {
+            diag_add(c->dl, DIAG_ERROR, "incomplete", e->span, "the table has no value for '%s'",
+                     en->values.items[i].name.text);
+            break;
+        }
+    return set_type(e, expected);
+}
+
+static Type *check_expr(Checker *c, Expr *e, Type *expected)
+{
+    if (c->scope.constant && e->kind != EX_MAP && e->kind != EX_SET && e->kind != EX_NAME &&
+        e->kind != EX_UNARY && e->kind > EX_DATE) {
+        diag_add(c->dl, DIAG_ERROR, "not-constant", e->span, "%s must be a constant", c->scope.where);
+        return set_type(e, &type_error);
+    }
+    switch (e->kind) {
+    case EX_INT: return set_type(e, &type_int);
+    case EX_NUMBER: return set_type(e, &type_number);
+    case EX_PERCENT: return set_type(e, &type_percent);
+    case EX_BOOL: return set_type(e, &type_bool);
+    case EX_TEXT: return set_type(e, &type_text);
+    case EX_DATE: return set_type(e, &type_date);
+    case EX_NAME: return check_name(c, e, expected);
+    case EX_SET: return check_set(c, e, expected);
+    case EX_MAP: return check_map(c, e, expected);
+    case EX_RANGE:
+        diag_add(c->dl, DIAG_ERROR, "syntax", e->span, "a range 'a..b' stands only after 'in'");
+        return set_type(e, &type_error);
+    case EX_UNARY:
+        if (e->op == UN_NOT) {
+            check_expect(c, e->lhs, &type_bool, "the operand of 'not'");
+            return set_type(e, &type_bool);
+        } else {
+            Type *t = check_expr(c, e->lhs, NULL);
+            if (t->kind != TY_ERROR && !type_is_numeric(t)) {
+                diag_add(c->dl, DIAG_ERROR, "type", e->span, "cannot negate %s", tname(c, t));
+                return set_type(e, &type_error);
+            }
+            return set_type(e, t);
+        }
+    case EX_BINARY:
+        switch (e->op) {
+        case BIN_AND: case BIN_OR: return check_logic(c, e);
+        case BIN_ADD: case BIN_SUB: case BIN_MUL: case BIN_DIV: return check_arith(c, e);
+        default: return check_compare(c, e);
+        }
+    case EX_IN: return check_in(c, e);
+    case EX_CALL: return check_call(c, e);
+    case EX_INDEX: return check_index(c, e);
+    case EX_CASE: return check_case(c, e, expected);
+    case EX_IF: return check_if(c, e, expected);
+    }
+    return set_type(e, &type_error);
+}
+
+/* ---- lets and categories: checked depth first from their uses ------------------------------ */
+
+static void check_let_or_category(Checker *c, Symbol *s);
+
+/* A use of a let or category from inside another: check it first (so eval_order has it
+ * before its reader), or report the cycle. */
+static void check_person_symbol(Checker *c, Symbol *s, Span use)
+{
+    if (s->visiting == 2) return;
+    if (s->visiting == 1) {
+        StrBuf sb = {0};
+        size_t start = 0;
+        for (size_t i = 0; i < c->path.count; i++)
+            if (c->path.items[i] == s) start = i;
+        for (size_t i = start; i < c->path.count; i++) sb_printf(&sb, "%s -> ", c->path.items[i]->name);
+        sb_puts(&sb, s->name);
+        diag_add(c->dl, DIAG_ERROR, "cycle", use, "%s '%s' depends on itself: %s",
+                 s->kind == SYM_LET ? "let" : "category", s->name, sb_str(&sb));
+        sb_free(&sb);
+        s->visiting = 3;   /* reported: stay quiet about this cycle from now on */
+        return;
+    }
+    if (s->visiting == 3) return;
+    check_let_or_category(c, s);
+}
+
+static void check_let_or_category(Checker *c, Symbol *s)
+{
+    Scope saved = c->scope;
+    c->scope = (Scope){.record = c->r->subject, .person = true,
+                       .where = s->kind == SYM_LET ? "a let" : "a category"};
+    s->visiting = 1;
+    ARENA_PUSH(c->a, &c->path, s);
+    Decl *d = s->decl;
+    if (s->kind == SYM_LET) {
+        Type *declared = d->type ? s->type : NULL;
+        Type *t = declared ? check_expect(c, d->value, declared, "the value of this let")
+                           : check_expr(c, d->value, NULL);
+        if (!declared) s->type = t;
+    } else {
+        char what[160];
+        snprintf(what, sizeof what, "the condition of category '%s'", s->name);
+        check_expect(c, d->when, &type_bool, what);
+    }
+    c->path.count--;
+    if (s->visiting == 1) s->visiting = 2;
+    ARENA_PUSH(c->a, &c->r->eval_order, s);
+    c->scope = saved;
+}
+
+/* ---- pass 1: declarations ------------------------------------------------------------------- */
+
+static void declare_record(Checker *c, Decl *d)
+{
+    Symbol *rs = declare(c, SYM_RECORD, d->name);
+    if (rs) { rs->decl = d; rs->label = d->label; rs->used = true; }
+    d->sym = rs;
+    bool subject = c->r->subject == NULL;
+    if (subject) c->r->subject = d;
+    ARENA_PUSH(c->a, &c->r->records, d);
+    int keys = 0;
+    for (size_t i = 0; i < d->fields.count; i++) {
+        Field *f = &d->fields.items[i];
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(d->fields.items[j].name.text, f->name.text) == 0) {
+                diag_add(c->dl, DIAG_ERROR, "duplicate", f->name.span,
+                         "field '%s' is already declared in record %s", f->name.text, d->name.text);
+                break;
+            }
+        f->resolved = resolve_type(c, f->type, f->name.text);
+        if (f->resolved->kind == TY_TABLE || f->resolved->kind == TY_SET)
+            diag_add(c->dl, DIAG_ERROR, "type", f->type->span, "a field holds one value, not a table");
+        if (f->is_key) {
+            if (keys++)
+                diag_add(c->dl, DIAG_ERROR, "duplicate", f->name.span, "record %s has two keys",
+                         d->name.text);
+            if (f->resolved->kind != TY_TEXT && f->resolved->kind != TY_INT)
+                diag_add(c->dl, DIAG_ERROR, "type", f->name.span, "a key must be text or int");
+        }
+        if (!subject) continue;
+        Symbol *s = declare(c, SYM_FIELD, f->name);
+        if (!s) continue;
+        s->decl = d;
+        s->field = f;
+        s->index = (int)i;
+        s->type = f->resolved;
+        s->label = f->label;
+        s->used = true;
+        s->person_only = true;
+    }
+    if (keys == 0)
+        diag_add(c->dl, DIAG_ERROR, "no-key", d->name.span,
+                 "record %s has no key field; mark one field 'key'", d->name.text);
+}
+
+static void declare_decl(Checker *c, Decl *d)
+{
+    Symbol *s = NULL;
+    switch (d->kind) {
+    case DECL_POLICY:
+        if (c->r->policy)
+            diag_add(c->dl, DIAG_ERROR, "duplicate", d->span, "a rule file has one policy line");
+        else c->r->policy = d;
+        return;
+    case DECL_ENUM:
+        if ((s = declare(c, SYM_ENUM, d->name)))
+            s->type = type_enum(c->a, new_enum(c, d->name.text, d->label, d->values, d->name.span));
+        break;
+    case DECL_RECORD:
+        declare_record(c, d);
+        return;
+    case DECL_PARAM:
+        if ((s = declare(c, SYM_PARAM, d->name))) {
+            s->type = resolve_type(c, d->type, d->name.text);
+            s->index = (int)c->r->params.count;
+            ARENA_PUSH(c->a, &c->r->params, s);
+        }
+        break;
+    case DECL_LET:
+        if ((s = declare(c, SYM_LET, d->name))) {
+            if (d->type) s->type = resolve_type(c, d->type, d->name.text);
+            s->index = (int)c->r->lets.count;
+            s->person_only = true;
+            ARENA_PUSH(c->a, &c->r->lets, s);
+        }
+        break;
+    case DECL_CATEGORY:
+        if ((s = declare(c, SYM_CATEGORY, d->name))) {
+            s->type = &type_bool;
+            s->index = (int)c->r->categories.count;
+            s->person_only = true;
+            s->used = true;
+            ARENA_PUSH(c->a, &c->r->categories, s);
+        }
+        break;
+    case DECL_PLACEMENT:
+        if (c->r->placement) {
+            diag_add(c->dl, DIAG_ERROR, "duplicate", d->name.span, "a rule file has one placement");
+            return;
+        }
+        c->r->placement = d;
+        if ((s = declare(c, SYM_PLACEMENT, d->name))) {
+            s->type = resolve_type(c, d->type, d->name.text);
+            s->used = true;
+            if (s->type->kind == TY_ENUM) c->r->placement_enum = s->type->en;
+            else if (s->type->kind != TY_ERROR)
+                diag_add(c->dl, DIAG_ERROR, "type", d->type->span,
+                         "a placement's type must be an enum, found %s", tname(c, s->type));
+            c->r->placement_sym = s;
+        }
+        break;
+    case DECL_SCHEDULE:
+        if (c->r->schedule) diag_add(c->dl, DIAG_ERROR, "duplicate", d->span, "a rule file has one schedule");
+        else c->r->schedule = d;
+        return;
+    case DECL_CAPACITY:
+        if (c->r->capacity) diag_add(c->dl, DIAG_ERROR, "duplicate", d->span, "a rule file has one capacity plan");
+        else c->r->capacity = d;
+        return;
+    case DECL_TABLE:
+        if ((s = declare(c, SYM_TABLE, d->name))) s->used = true;
+        ARENA_PUSH(c->a, &c->r->tables, d);
+        break;
+    case DECL_EXAMPLE:
+        if ((s = declare(c, SYM_EXAMPLE, d->name))) s->used = true;
+        ARENA_PUSH(c->a, &c->r->examples, d);
+        break;
+    case DECL_TEST:
+        for (size_t i = 0; i < c->r->tests.count; i++)
+            if (strcmp(c->r->tests.items[i]->label, d->label) == 0) {
+                diag_add(c->dl, DIAG_ERROR, "duplicate", d->name.span, "a test named \"%s\" already exists",
+                         d->label);
+                break;
+            }
+        ARENA_PUSH(c->a, &c->r->tests, d);
+        return;
+    }
+    if (s) {
+        s->decl = d;
+        s->label = d->label;
+    }
+    d->sym = s;
+}
+
+/* The categories as an enum: `primary` has this type, `categories` a set of it. */
+static void declare_outcomes(Checker *c)
+{
+    EnumValueList values = {0};
+    for (size_t i = 0; i < c->r->categories.count; i++) {
+        Symbol *s = c->r->categories.items[i];
+        EnumValueDecl v = {.name = {s->name, s->span}, .label = s->label};
+        ARENA_PUSH(c->a, &values, v);
+    }
+    EnumType *en = arena_alloc(c->a, sizeof *en);
+    en->name = "category";
+    en->values = values;
+    en->index = (int)c->r->enums.count;
+    ARENA_PUSH(c->a, &c->r->enums, en);
+    c->r->category_enum = en;
+    Type *cat = type_enum(c->a, en);
+    declare_builtin(c, SYM_BUILTIN, "category_count", &type_int, BI_CATEGORY_COUNT);
+    declare_builtin(c, SYM_BUILTIN, "primary", cat, BI_PRIMARY);
+    declare_builtin(c, SYM_BUILTIN, "categories", type_set(c->a, cat), BI_CATEGORIES);
+    declare_builtin(c, SYM_BUILTIN, "year", &type_int, BI_YEAR);
+}
+
+/* ---- pass 3: the other declarations --------------------------------------------------------- */
+
+static void check_percent_range(Checker *c, Expr *e, const char *what)
+{
+    if (!e || e->kind != EX_PERCENT) return;
+    if (e->v.i < 0 || e->v.i > 100 * 100)
+        diag_add(c->dl, DIAG_ERROR, "percent-range", e->span, "%s %s is outside 0%%..100%%", what,
+                 e->lit ? e->lit : "");
+}
+
+static void check_param(Checker *c, Decl *d)
+{
+    Symbol *s = d->sym;
+    if (!s) return;
+    c->scope = (Scope){.constant = true, .where = "a param's value"};
+    check_expect(c, d->value, s->type, "the value of this param");
+    if (s->type->kind == TY_PERCENT) check_percent_range(c, d->value, "percent");
+    if (s->type->kind == TY_TABLE && s->type->elem->kind == TY_PERCENT && d->value->kind == EX_MAP)
+        for (size_t i = 0; i < d->value->items.count; i++)
+            check_percent_range(c, d->value->items.items[i], "percent");
+}
+
+static void check_record_body(Checker *c, Decl *d)
+{
+    c->scope = (Scope){.record = d, .person = d == c->r->subject,
+                       .where = d == c->r->subject ? "a field's constraint" : "a record's constraint"};
+    for (size_t i = 0; i < d->fields.count; i++) {
+        Field *f = &d->fields.items[i];
+        if (f->resolved->kind == TY_ERROR) continue;
+        if (f->default_value) {
+            Scope saved = c->scope;
+            c->scope = (Scope){.constant = true, .where = "a default value"};
+            char what[160];
+            snprintf(what, sizeof what, "the default of '%s'", f->name.text);
+            check_expect(c, f->default_value, f->resolved, what);
+            c->scope = saved;
+        }
+        if (f->range) {
+            Scope saved = c->scope;
+            c->scope = (Scope){.constant = true, .where = "a field's range"};
+            if (f->range->kind == EX_RANGE) {
+                if (!type_is_numeric(f->resolved) && f->resolved->kind != TY_DATE)
+                    diag_add(c->dl, DIAG_ERROR, "type", f->range->span,
+                             "a range holds numbers or dates; '%s' is %s", f->name.text, tname(c, f->resolved));
+                check_expr(c, f->range->lhs, f->resolved);
+                check_expr(c, f->range->rhs, f->resolved);
+                f->range->type = f->resolved;
+            } else {
+                check_expect(c, f->range, type_set(c->a, f->resolved), "the allowed values");
+            }
+            c->scope = saved;
+        }
+    }
+    for (size_t i = 0; i < d->requires.count; i++)
+        check_expect(c, d->requires.items[i].cond, &type_bool, "a 'require' condition");
+    /* requires read fields only: they run on import, before any let */
+    c->scope.person = false;
+}
+
+static void check_placement(Checker *c, Decl *d)
+{
+    if (!c->r->placement_enum) return;
+    c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true,
+                       .where = "a placement branch"};
+    Type *pt = type_enum(c->a, c->r->placement_enum);
+    for (size_t i = 0; i < d->branches.count; i++) {
+        Branch *b = &d->branches.items[i];
+        Expr probe = {.kind = EX_NAME, .name = b->value, .span = b->value.span, .enum_value = -1};
+        enum_value_expr(c, &probe, pt);
+        if (b->when) check_expect(c, b->when, &type_bool, "the condition of a placement branch");
+        else if (i + 1 < d->branches.count)
+            diag_add(c->dl, DIAG_WARNING, "unreachable", d->branches.items[i + 1].span,
+                     "this branch is never reached: the one before it has 'otherwise'");
+    }
+}
+
+static Symbol *category_named(Checker *c, Name n)
+{
+    Symbol *s = check_lookup(c->r, n.text);
+    if (s && s->kind == SYM_CATEGORY) return s;
+    diag_add(c->dl, DIAG_ERROR, "unknown-category", n.span, "unknown category '%s'", n.text);
+    const char *near = NULL;
+    int best = 3;
+    for (size_t i = 0; i < c->r->categories.count; i++) {
+        int d = edit_distance(n.text, c->r->categories.items[i]->name, 2);
+        if (d < best) { best = d; near = c->r->categories.items[i]->name; }
+    }
+    if (near) diag_note(c->dl, "did you mean '%s'?", near);
+    return NULL;
+}
+
+/* Shares of one schedule group: years increasing, cumulative shares not decreasing, ending
+ * at 100%. */
+static void check_cumulative_shares(Checker *c, const ShareList *shares, Span where)
+{
+    int64_t last_year = 0, last = -1;
+    for (size_t i = 0; i < shares->count; i++) {
+        Share *sh = &shares->items[i];
+        check_expect(c, sh->percent, &type_percent, "a share");
+        check_percent_range(c, sh->percent, "share");
+        if (i > 0 && sh->year <= last_year)
+            diag_add(c->dl, DIAG_ERROR, "schedule-years", sh->span,
+                     "years must increase: %lld comes after %lld", (long long)sh->year, (long long)last_year);
+        last_year = sh->year;
+        if (sh->percent->kind != EX_PERCENT) continue;
+        if (sh->percent->v.i < last)
+            diag_add(c->dl, DIAG_ERROR, "schedule-shares", sh->percent->span,
+                     "shares are cumulative and cannot decrease: %s after %s", sh->percent->lit,
+                     shares->items[i - 1].percent->lit);
+        last = sh->percent->v.i;
+    }
+    if (shares->count && last >= 0 && last != 100 * 100) {
+        Share *end = &shares->items[shares->count - 1];
+        diag_add(c->dl, DIAG_ERROR, "schedule-shares", end->percent->span,
+                 "cumulative shares must end at 100%%, found %s", end->percent->lit);
+    }
+    (void)where;
+}
+
+static void check_partition(Checker *c, Name per)
+{
+    if (!per.text) return;
+    Field *f = record_field(c->r->subject, per.text, NULL);
+    if (!f)
+        diag_add(c->dl, DIAG_ERROR, "unknown-name", per.span, "'%s' is not a field of record %s",
+                 per.text, c->r->subject ? c->r->subject->name.text : "(none)");
+}
+
+static void check_schedule(Checker *c, Decl *d)
+{
+    c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
+                       .where = "a schedule's order"};
+    check_partition(c, d->per);
+    for (size_t i = 0; i < d->order.count; i++) {
+        Type *t = check_expr(c, d->order.items[i].expr, NULL);
+        if (t->kind != TY_ERROR && !type_is_numeric(t) && t->kind != TY_DATE && t->kind != TY_TEXT &&
+            t->kind != TY_BOOL && t->kind != TY_ENUM)
+            diag_add(c->dl, DIAG_ERROR, "type", d->order.items[i].expr->span, "cannot order by %s",
+                     tname(c, t));
+    }
+    Symbol **seen = arena_alloc(c->a, (c->r->categories.count + 1) * sizeof *seen);
+    for (size_t g = 0; g < d->groups.count; g++) {
+        SchedGroup *grp = &d->groups.items[g];
+        for (size_t i = 0; i < grp->categories.count; i++) {
+            Symbol *s = category_named(c, grp->categories.items[i]);
+            if (!s) continue;
+            if (seen[s->index]) {
+                diag_add(c->dl, DIAG_ERROR, "duplicate", grp->categories.items[i].span,
+                         "category '%s' is already in a schedule group", s->name);
+                continue;
+            }
+            seen[s->index] = s;
+        }
+        check_cumulative_shares(c, &grp->shares, grp->span);
+    }
+    for (size_t i = 0; i < c->r->categories.count; i++)
+        if (!seen[i])
+            diag_add(c->dl, DIAG_WARNING, "unscheduled", d->span,
+                     "category '%s' is in no schedule group: its people get no year",
+                     c->r->categories.items[i]->name);
+}
+
+static void check_capacity(Checker *c, Decl *d)
+{
+    c->scope = (Scope){.where = "the capacity plan"};
+    check_partition(c, d->per);
+    Symbol *from = check_lookup(c->r, d->from.text);
+    Decl *inst = from && from->kind == SYM_RECORD ? from->decl : NULL;
+    if (!inst)
+        diag_add(c->dl, DIAG_ERROR, "unknown-name", d->from.span, "'%s' is not a record", d->from.text);
+    else if (inst == c->r->subject)
+        diag_add(c->dl, DIAG_ERROR, "type", d->from.span,
+                 "capacity reads institutions, not the record the categories are about");
+    if (inst) {
+        static const char *const needed[] = {"type", "beds"};
+        for (int i = 0; i < 2; i++)
+            if (!record_field(inst, needed[i], NULL))
+                diag_add(c->dl, DIAG_ERROR, "missing-field", d->from.span,
+                         "record %s needs a field '%s' for the capacity plan", inst->name.text, needed[i]);
+        Field *tf = record_field(inst, "type", NULL);
+        if (tf && c->r->placement_enum && tf->resolved->kind == TY_ENUM &&
+            tf->resolved->en != c->r->placement_enum)
+            diag_add(c->dl, DIAG_ERROR, "type", tf->name.span,
+                     "an institution's type must be the placement's enum %s", c->r->placement_enum->name);
+        if (d->per.text && !record_field(inst, d->per.text, NULL))
+            diag_add(c->dl, DIAG_ERROR, "missing-field", d->per.span, "record %s has no field '%s'",
+                     inst->name.text, d->per.text);
+    }
+    check_expect(c, d->headroom, &type_percent, "the headroom");
+    check_percent_range(c, d->headroom, "headroom");
+    int64_t sum = 0;
+    bool exact = true;
+    for (size_t i = 0; i < d->build.count; i++) {
+        Share *sh = &d->build.items[i];
+        check_expect(c, sh->percent, &type_percent, "a share");
+        check_percent_range(c, sh->percent, "share");
+        if (i > 0 && sh->year <= d->build.items[i - 1].year)
+            diag_add(c->dl, DIAG_ERROR, "schedule-years", sh->span, "years must increase: %lld comes after %lld",
+                     (long long)sh->year, (long long)d->build.items[i - 1].year);
+        if (sh->percent->kind == EX_PERCENT) sum += sh->percent->v.i; else exact = false;
+    }
+    if (exact && d->build.count && sum != 100 * 100)
+        diag_add(c->dl, DIAG_ERROR, "schedule-shares", d->build.items[0].span,
+                 "yearly build shares must add up to 100%%, found %lld.%02lld%%", (long long)(sum / 100),
+                 (long long)(sum % 100));
+    Type *pt = c->r->placement_enum ? type_enum(c->a, c->r->placement_enum) : NULL;
+    for (size_t i = 0; i < d->cap_items.count; i++) {
+        CapItem *it = &d->cap_items.items[i];
+        if (pt) {
+            Expr probe = {.kind = EX_NAME, .name = it->type, .span = it->type.span, .enum_value = -1};
+            enum_value_expr(c, &probe, pt);
+            for (size_t j = 0; j < i; j++)
+                if (!strcmp(d->cap_items.items[j].type.text, it->type.text))
+                    diag_add(c->dl, DIAG_ERROR, "duplicate", it->type.span, "'%s' is already listed", it->type.text);
+        }
+        check_expect(c, it->beds, &type_int, "the standard beds");
+        if (it->minimum) check_expect(c, it->minimum, &type_int, "the minimum");
+    }
+    if (d->upgrade_when && inst) {
+        c->scope = (Scope){.record = inst, .where = "an institution's condition"};
+        check_expect(c, d->upgrade_when, &type_bool, "the upgrade condition");
+    }
+}
+
+static void check_table(Checker *c, Decl *d)
+{
+    c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
+                       .year = true, .where = "a table"};
+    check_partition(c, d->per);
+    for (size_t i = 0; i < d->rows.count; i++) {
+        TableRow *row = &d->rows.items[i];
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(d->rows.items[j].name.text, row->name.text))
+                diag_add(c->dl, DIAG_ERROR, "duplicate", row->name.span, "row '%s' is already declared",
+                         row->name.text);
+        if (row->when) check_expect(c, row->when, &type_bool, "a row's condition");
+    }
+    for (size_t i = 0; i < d->columns.count; i++) {
+        TableColumn *col = &d->columns.items[i];
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(d->columns.items[j].name.text, col->name.text))
+                diag_add(c->dl, DIAG_ERROR, "duplicate", col->name.span, "column '%s' is already declared",
+                         col->name.text);
+        if (col->expr) check_expect(c, col->expr, &type_bool, "a column's condition");
+        if ((col->cell == CELL_EXISTING || col->cell == CELL_BUILD) && !c->r->capacity)
+            diag_add(c->dl, DIAG_ERROR, "no-capacity", col->span,
+                     "this column reads the capacity plan, and the rule file has none");
+        for (size_t k = 0; k < col->blank_rows.count; k++) {
+            Name n = col->blank_rows.items[k];
+            bool found = false;
+            for (size_t j = 0; j < d->rows.count; j++) found |= !strcmp(d->rows.items[j].name.text, n.text);
+            if (!found) diag_add(c->dl, DIAG_ERROR, "unknown-name", n.span, "no row named '%s'", n.text);
+        }
+    }
+    if (c->r->placement_enum)
+        for (size_t i = 0; i < d->columns.count && d->rows.count; i++) {
+            TableColumn *col = &d->columns.items[i];
+            if (col->cell != CELL_EXISTING && col->cell != CELL_BUILD) continue;
+            for (size_t j = 0; j < d->rows.count; j++) {
+                TableRow *row = &d->rows.items[j];
+                if (!row->total && enum_find(c->r->placement_enum, row->name.text) < 0)
+                    diag_add(c->dl, DIAG_ERROR, "enum-value", row->name.span,
+                             "a table with capacity columns has a row per institution type; '%s' is not a value of enum %s",
+                             row->name.text, c->r->placement_enum->name);
+            }
+            break;
+        }
+}
+
+/* Field values of an example or a test's `given`: each a field of the subject, typed. */
+static void check_given(Checker *c, FieldValueList *fv)
+{
+    c->scope = (Scope){.constant = true, .where = "a given value"};
+    for (size_t i = 0; i < fv->count; i++) {
+        FieldValue *v = &fv->items[i];
+        Field *f = record_field(c->r->subject, v->name.text, NULL);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(fv->items[j].name.text, v->name.text))
+                diag_add(c->dl, DIAG_ERROR, "duplicate", v->name.span, "'%s' is given twice", v->name.text);
+        if (!f) {
+            Symbol *p = check_lookup(c->r, v->name.text);
+            if (p && p->kind == SYM_PARAM) {
+                check_expect(c, v->value, p->type, "a param's value");
+                continue;
+            }
+            diag_add(c->dl, DIAG_ERROR, "unknown-name", v->name.span, "'%s' is not a field of record %s",
+                     v->name.text, c->r->subject ? c->r->subject->name.text : "(none)");
+            if (c->r->subject) {
+                const char *near = NULL;
+                int best = 3;
+                for (size_t k = 0; k < c->r->subject->fields.count; k++) {
+                    int dd = edit_distance(v->name.text, c->r->subject->fields.items[k].name.text, 2);
+                    if (dd < best) { best = dd; near = c->r->subject->fields.items[k].name.text; }
+                }
+                if (near) diag_note(c->dl, "did you mean '%s'?", near);
+            }
+            continue;
+        }
+        char what[160];
+        snprintf(what, sizeof what, "the value of '%s'", f->name.text);
+        check_expect(c, v->value, f->resolved, what);
+    }
+}
+
+static void check_test(Checker *c, Decl *d)
+{
+    if (d->base.text) {
+        Symbol *s = check_lookup(c->r, d->base.text);
+        if (!s || s->kind != SYM_EXAMPLE)
+            diag_add(c->dl, DIAG_ERROR, "unknown-name", d->base.span, "no example named '%s'", d->base.text);
+    }
+    check_given(c, &d->given);
+    c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
+                       .year = true, .where = "a test's expectation"};
+    for (size_t i = 0; i < d->expect.count; i++) {
+        FieldValue *v = &d->expect.items[i];
+        if (!strcmp(v->name.text, "cite")) {
+            check_expect(c, v->value, &type_text, "an expected citation");
+            continue;
+        }
+        Expr name = {.kind = EX_NAME, .name = v->name, .span = v->name.span, .enum_value = -1};
+        Type *t = check_expr(c, &name, NULL);
+        if (t->kind == TY_ERROR) continue;
+        Scope saved = c->scope;
+        c->scope.constant = true;
+        c->scope.where = "an expected value";
+        char what[160];
+        snprintf(what, sizeof what, "the expected '%s'", v->name.text);
+        check_expect(c, v->value, t, what);
+        c->scope = saved;
+    }
+}
+
+static void warn_unused(Checker *c)
+{
+    for (size_t i = 0; i < c->r->lets.count; i++) {
+        Symbol *s = c->r->lets.items[i];
+        if (!s->used)
+            diag_add(c->dl, DIAG_WARNING, "unused", s->span, "let '%s' is never used", s->name);
+    }
+    for (size_t i = 0; i < c->r->params.count; i++) {
+        Symbol *s = c->r->params.items[i];
+        if (!s->used && strcmp(s->name, "as_of") != 0)
+            diag_add(c->dl, DIAG_WARNING, "unused", s->span, "param '%s' is never used", s->name);
+    }
+}
+
+Rules *check_module(Arena *a, Module *m, DiagList *diags)
+{
+    Rules *r = arena_alloc(a, sizeof *r);
+    r->arena = a;
+    r->module = m;
+    Checker c = {.a = a, .r = r, .dl = diags};
+    declare_builtins(&c);
+    for (size_t i = 0; i < m->decls.count; i++) declare_decl(&c, m->decls.items[i]);
+    declare_outcomes(&c);
+    if (!r->subject && (r->lets.count || r->categories.count))
+        diag_add(diags, DIAG_ERROR, "no-record", (Span){m->source, 0, 0},
+                 "the rule file declares no record for its categories to be about");
+    for (size_t i = 0; i < m->decls.count; i++) {
+        Decl *d = m->decls.items[i];
+        if (d->kind == DECL_PARAM) check_param(&c, d);
+    }
+    for (size_t i = 0; i < r->records.count; i++) check_record_body(&c, r->records.items[i]);
+    /* lets and categories in declaration order; each checks what it reads first */
+    for (size_t i = 0; i < m->decls.count; i++) {
+        Decl *d = m->decls.items[i];
+        if ((d->kind == DECL_LET || d->kind == DECL_CATEGORY) && d->sym && d->sym->visiting == 0)
+            check_let_or_category(&c, d->sym);
+    }
+    if (r->placement) check_placement(&c, r->placement);
+    if (r->schedule) check_schedule(&c, r->schedule);
+    if (r->capacity) check_capacity(&c, r->capacity);
+    for (size_t i = 0; i < r->tables.count; i++) check_table(&c, r->tables.items[i]);
+    for (size_t i = 0; i < r->examples.count; i++) check_given(&c, &r->examples.items[i]->given);
+    for (size_t i = 0; i < r->tests.count; i++) check_test(&c, r->tests.items[i]);
+    warn_unused(&c);
+    diag_sort(diags);
+    return r;
+}
+
+Type *check_expr_in(Rules *r, Expr *e, DiagList *diags)
+{
+    Checker c = {.a = r->arena, .r = r, .dl = diags};
+    c.scope = (Scope){.record = r->subject, .person = true, .outcome = true, .placement = true,
+                      .year = true, .where = "an expression"};
+    return check_expr(&c, e, NULL);
+}
