@@ -342,7 +342,7 @@ static Type *check_name(Checker *c, Expr *e, Type *expected)
     s->used = true;
     switch (s->kind) {
     case SYM_FIELD: case SYM_LET: case SYM_CATEGORY:
-        if (c->scope.constant || !c->scope.person || (s->kind == SYM_FIELD && c->scope.record != c->r->subject)) {
+        if (c->scope.constant || (s->kind == SYM_FIELD ? c->scope.record != c->r->subject : !c->scope.person)) {
             diag_add(c->dl, DIAG_ERROR, "scope", e->span, "'%s' belongs to a person and cannot be used in %s",
                      s->name, c->scope.where);
             return set_type(e, &type_error);
@@ -999,8 +999,8 @@ static void check_param(Checker *c, Decl *d)
 
 static void check_record_body(Checker *c, Decl *d)
 {
-    c->scope = (Scope){.record = d, .person = d == c->r->subject,
-                       .where = d == c->r->subject ? "a field's constraint" : "a record's constraint"};
+    /* requires read fields only: they run on import, before any let */
+    c->scope = (Scope){.record = d, .where = "a record's 'require'"};
     for (size_t i = 0; i < d->fields.count; i++) {
         Field *f = &d->fields.items[i];
         if (f->resolved->kind == TY_ERROR) continue;
@@ -1030,8 +1030,6 @@ static void check_record_body(Checker *c, Decl *d)
     }
     for (size_t i = 0; i < d->requires.count; i++)
         check_expect(c, d->requires.items[i].cond, &type_bool, "a 'require' condition");
-    /* requires read fields only: they run on import, before any let */
-    c->scope.person = false;
 }
 
 static void check_placement(Checker *c, Decl *d)

@@ -13,7 +13,10 @@ typedef struct Verb {
 
 static const Verb verbs[] = {
     {"check", cli_check, "check FILE... [--format text|json]   names and types of rule files"},
-    {"fmt", cli_fmt, "fmt FILE [--check]                    print the canonical form"},
+    {"fmt", cli_fmt, "fmt [--check] FILE...                 print the canonical form"},
+    {"compile", cli_compile, "compile FILE -o OUT.ddc              write the compiled program"},
+    {"disasm", cli_disasm, "disasm FILE                          list the bytecode (.doudi or .ddc)"},
+    {"eval", cli_eval, "eval FILE --record 'f=v,...'         one record's outcome and why"},
 };
 
 static void usage(FILE *to)

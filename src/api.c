@@ -1,0 +1,480 @@
+/* api.c — the embedding API (doudi.h) over the stages: parse, check, compile, VM, explain. */
+#include "doudi.h"
+
+#include "check.h"
+#include "compile.h"
+#include "explain.h"
+#include "fmt.h"
+#include "parse.h"
+#include "values.h"
+#include "vm.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct doudi_rules {
+    Program *prog;
+    Vm *vm;
+    VmTrace trace;
+    /* the source level, kept when compiled from source (NULL when loaded from .ddc) */
+    SourceFile *src;
+    Arena arena;
+    Rules *rules;
+};
+
+struct doudi_record {
+    const doudi_rules *r;
+    uint32_t n;
+    int64_t *values;
+    bool *set;
+    char **owned;              /* text values this record owns */
+};
+
+static int fail(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(char **error, const char *fmt, ...)
+{
+    if (error) {
+        StrBuf sb = {0};
+        va_list ap;
+        va_start(ap, fmt);
+        sb_vprintf(&sb, fmt, ap);
+        va_end(ap);
+        *error = sb_take(&sb);
+    }
+    return -1;
+}
+
+void doudi_string_free(char *s) { free(s); }
+
+static char *render(const DiagList *dl, doudi_format format)
+{
+    if (dl->count == 0) return NULL;
+    StrBuf sb = {0};
+    if (format == DOUDI_JSON) diag_render_json(&sb, dl);
+    else diag_render_all(&sb, dl);
+    return sb_take(&sb);
+}
+
+int doudi_check_files(const char *const *paths, int n, doudi_format format, char **diagnostics,
+                      int *warnings)
+{
+    if (diagnostics) *diagnostics = NULL;
+    Arena a = {0};
+    DiagList all = {0};
+    SourceFile **sources = xcalloc((size_t)n + 1, sizeof *sources);
+    StrBuf unreadable = {0};
+    for (int i = 0; i < n; i++) {
+        sources[i] = source_read(paths[i]);
+        if (!sources[i]) {
+            sb_printf(&unreadable, "cannot read %s: %s\n", paths[i], strerror(errno));
+            continue;
+        }
+        DiagList dl = {0};
+        Module *m = parse_module(&a, sources[i], &dl);
+        if (dl.errors == 0) check_module(&a, m, &dl);
+        else diag_sort(&dl);
+        for (size_t k = 0; k < dl.count; k++) VEC_PUSH(&all, dl.items[k]);
+        all.errors += dl.errors;
+        all.warnings += dl.warnings;
+        free(dl.items);
+    }
+    int errors = unreadable.count ? -1 : all.errors;
+    if (warnings) *warnings = all.warnings;
+    if (diagnostics) {
+        char *text = render(&all, format);
+        if (unreadable.count) {
+            if (text) sb_puts(&unreadable, text);
+            free(text);
+            text = sb_take(&unreadable);
+        }
+        *diagnostics = text;
+    }
+    sb_free(&unreadable);
+    diag_free(&all);
+    for (int i = 0; i < n; i++) source_free(sources[i]);
+    free(sources);
+    arena_free(&a);
+    return errors;
+}
+
+int doudi_check_file(const char *path, doudi_format format, char **diagnostics, int *warnings)
+{
+    return doudi_check_files(&path, 1, format, diagnostics, warnings);
+}
+
+static doudi_rules *wrap(Program *prog)
+{
+    doudi_rules *r = xcalloc(1, sizeof *r);
+    r->prog = prog;
+    r->vm = vm_new(prog);
+    r->trace.ran = xcalloc(prog->ncode + 1, 1);
+    r->trace.value = xcalloc(prog->ncode + 1, sizeof *r->trace.value);
+    return r;
+}
+
+static doudi_rules *compile_source(SourceFile *sf, char **diagnostics)
+{
+    if (diagnostics) *diagnostics = NULL;
+    Arena a = {0};
+    DiagList dl = {0};
+    Module *m = parse_module(&a, sf, &dl);
+    Rules *rules = NULL;
+    Program *prog = NULL;
+    if (dl.errors == 0) rules = check_module(&a, m, &dl);
+    if (dl.errors == 0) prog = compile_rules(rules, &dl);
+    diag_sort(&dl);
+    if (diagnostics) *diagnostics = render(&dl, DOUDI_TEXT);
+    diag_free(&dl);
+    if (!prog) {
+        arena_free(&a);
+        source_free(sf);
+        return NULL;
+    }
+    doudi_rules *r = wrap(prog);
+    r->src = sf;
+    r->arena = a;
+    r->rules = rules;
+    return r;
+}
+
+doudi_rules *doudi_compile_file(const char *path, char **diagnostics)
+{
+    SourceFile *sf = source_read(path);
+    if (!sf) {
+        if (diagnostics) fail(diagnostics, "cannot read %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    return compile_source(sf, diagnostics);
+}
+
+doudi_rules *doudi_compile_string(const char *name, const char *text, size_t len, char **diagnostics)
+{
+    return compile_source(source_new(name, text, len), diagnostics);
+}
+
+int doudi_save(const doudi_rules *r, const char *path, char **error)
+{
+    return program_save(r->prog, path, error) ? 0 : -1;
+}
+
+doudi_rules *doudi_load(const char *path, char **error)
+{
+    Program *p = program_load(path, error);
+    return p ? wrap(p) : NULL;
+}
+
+doudi_rules *doudi_open(const char *path, char **error)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fail(error, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char magic[4] = {0};
+    size_t n = fread(magic, 1, 4, f);
+    fclose(f);
+    if (n == 4 && memcmp(magic, "DDC\x1A", 4) == 0) return doudi_load(path, error);
+    return doudi_compile_file(path, error);
+}
+
+char *doudi_disasm(const doudi_rules *r)
+{
+    StrBuf sb = {0};
+    program_disasm(r->prog, &sb);
+    return sb_take(&sb);
+}
+
+char *doudi_format_file(const char *path, char **diagnostics)
+{
+    if (diagnostics) *diagnostics = NULL;
+    SourceFile *sf = source_read(path);
+    if (!sf) {
+        if (diagnostics) fail(diagnostics, "cannot read %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    Arena a = {0};
+    DiagList dl = {0};
+    Module *m = parse_module(&a, sf, &dl);
+    char *out = dl.errors ? NULL : fmt_module(m);
+    if (diagnostics) *diagnostics = render(&dl, DOUDI_TEXT);
+    diag_free(&dl);
+    arena_free(&a);
+    source_free(sf);
+    return out;
+}
+
+void doudi_free(doudi_rules *r)
+{
+    if (!r) return;
+    vm_free(r->vm);
+    program_free(r->prog);
+    free(r->trace.ran);
+    free(r->trace.value);
+    arena_free(&r->arena);
+    source_free(r->src);
+    free(r);
+}
+
+/* ---- what the rules declare ------------------------------------------------------------- */
+
+static const RecordInfo *subject(const doudi_rules *r)
+{
+    return r->prog->nrecords ? &r->prog->records[0] : NULL;
+}
+
+const char *doudi_policy(const doudi_rules *r) { return r->prog->policy ? r->prog->policy : ""; }
+int doudi_field_count(const doudi_rules *r) { return subject(r) ? (int)subject(r)->nfields : 0; }
+
+const char *doudi_field_name(const doudi_rules *r, int i)
+{
+    return i >= 0 && i < doudi_field_count(r) ? subject(r)->fields[i].name : NULL;
+}
+
+const char *doudi_field_label(const doudi_rules *r, int i)
+{
+    return i >= 0 && i < doudi_field_count(r) ? subject(r)->fields[i].label : NULL;
+}
+
+static const RuleInfo *category_rule(const doudi_rules *r, int i)
+{
+    uint32_t n, first = program_rules(r->prog, RULE_CATEGORY, &n);
+    return i >= 0 && (uint32_t)i < n ? &r->prog->rules[first + (uint32_t)i] : NULL;
+}
+
+int doudi_category_count(const doudi_rules *r) { return (int)r->prog->ncategories; }
+const char *doudi_category_name(const doudi_rules *r, int i) { const RuleInfo *c = category_rule(r, i); return c ? c->name : NULL; }
+const char *doudi_category_label(const doudi_rules *r, int i) { const RuleInfo *c = category_rule(r, i); return c ? c->label : NULL; }
+const char *doudi_category_cite(const doudi_rules *r, int i) { const RuleInfo *c = category_rule(r, i); return c ? c->cite : NULL; }
+
+const char *doudi_placement_name(const doudi_rules *r, int v)
+{
+    const Program *p = r->prog;
+    if (p->placement_enum < 0 || v < 0 || (uint32_t)v >= p->enums[p->placement_enum].count) return NULL;
+    return p->enums[p->placement_enum].values[v];
+}
+
+const char *doudi_placement_label(const doudi_rules *r, int v)
+{
+    const Program *p = r->prog;
+    if (p->placement_enum < 0 || v < 0 || (uint32_t)v >= p->enums[p->placement_enum].count) return NULL;
+    return p->enums[p->placement_enum].labels[v];
+}
+
+int doudi_set_param(doudi_rules *r, const char *name, const char *value, char **error)
+{
+    for (uint32_t i = 0; i < r->prog->nparams; i++) {
+        const ParamInfo *pi = &r->prog->params[i];
+        if (strcmp(pi->name, name)) continue;
+        if (pi->kind == VK_TEXT) return fail(error, "text params cannot be overridden");
+        int64_t v;
+        char err[200];
+        if (!value_parse_kind(r->prog, pi->kind, pi->enum_index, value, strlen(value), &v, NULL, err, sizeof err))
+            return fail(error, "param %s: %s", name, err);
+        vm_set_param(r->vm, name, v);
+        return 0;
+    }
+    return fail(error, "no param named '%s'", name);
+}
+
+/* ---- records ------------------------------------------------------------------------------- */
+
+doudi_record *doudi_record_new(const doudi_rules *r)
+{
+    const RecordInfo *ri = subject(r);
+    doudi_record *rec = xcalloc(1, sizeof *rec);
+    rec->r = r;
+    rec->n = ri ? ri->nfields : 0;
+    rec->values = xcalloc(rec->n + 1, sizeof *rec->values);
+    rec->set = xcalloc(rec->n + 1, sizeof *rec->set);
+    rec->owned = xcalloc(rec->n + 1, sizeof *rec->owned);
+    for (uint32_t i = 0; i < rec->n; i++) {
+        const FieldInfo *f = &ri->fields[i];
+        if (!f->has_default) continue;
+        rec->values[i] = f->kind == VK_TEXT ? (int64_t)(intptr_t)r->prog->strings[f->default_value]
+                                            : f->default_value;
+        rec->set[i] = true;
+    }
+    return rec;
+}
+
+void doudi_record_free(doudi_record *rec)
+{
+    if (!rec) return;
+    for (uint32_t i = 0; i < rec->n; i++) free(rec->owned[i]);
+    free(rec->owned);
+    free(rec->values);
+    free(rec->set);
+    free(rec);
+}
+
+static int find_field(const doudi_record *rec, const char *name, size_t len)
+{
+    const RecordInfo *ri = subject(rec->r);
+    for (uint32_t i = 0; i < rec->n; i++) {
+        const FieldInfo *f = &ri->fields[i];
+        if ((strlen(f->name) == len && !memcmp(f->name, name, len)) ||
+            (f->label && strlen(f->label) == len && !memcmp(f->label, name, len)))
+            return (int)i;
+    }
+    return -1;
+}
+
+static int set_field(doudi_record *rec, const char *name, size_t nlen, const char *value, size_t vlen,
+                     char **error)
+{
+    int i = find_field(rec, name, nlen);
+    if (i < 0) return fail(error, "no field named '%.*s'", (int)nlen, name);
+    const FieldInfo *f = &subject(rec->r)->fields[i];
+    char err[256];
+    char *owned = NULL;
+    int64_t v;
+    if (!value_parse(rec->r->prog, f, value, vlen, &v, &owned, err, sizeof err))
+        return fail(error, "%s: %s", f->name, err);
+    free(rec->owned[i]);
+    rec->owned[i] = owned;
+    rec->values[i] = v;
+    rec->set[i] = true;
+    return 0;
+}
+
+int doudi_record_set(doudi_record *rec, const char *field, const char *value, char **error)
+{
+    return set_field(rec, field, strlen(field), value, strlen(value), error);
+}
+
+static const char *skip_spaces(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n') s++;
+    return s;
+}
+
+int doudi_record_parse(doudi_record *rec, const char *s, char **error)
+{
+    s = skip_spaces(s);
+    while (*s) {
+        const char *eq = strchr(s, '=');
+        if (!eq) return fail(error, "expected field=value at '%.40s'", s);
+        const char *name_end = eq;
+        while (name_end > s && (name_end[-1] == ' ' || name_end[-1] == '\t')) name_end--;
+        const char *v = skip_spaces(eq + 1);
+        StrBuf val = {0};
+        if (*v == '"') {
+            for (v++; *v && *v != '"'; v++) {
+                if (*v == '\\' && v[1]) v++;
+                sb_putc(&val, *v);
+            }
+            if (*v != '"') { sb_free(&val); return fail(error, "unterminated quoted value"); }
+            v++;
+        } else {
+            const char *end = v;
+            while (*end && *end != ',') end++;
+            sb_putn(&val, v, (size_t)(end - v));
+            v = end;
+        }
+        int rc = set_field(rec, s, (size_t)(name_end - s), sb_str(&val), val.count, error);
+        sb_free(&val);
+        if (rc) return rc;
+        v = skip_spaces(v);
+        if (*v == ',') v++;
+        else if (*v) return fail(error, "expected ',' at '%.40s'", v);
+        s = skip_spaces(v);
+    }
+    return 0;
+}
+
+typedef struct JsonCtx {
+    doudi_record *rec;
+    char **error;
+    int rc;
+} JsonCtx;
+
+static bool json_member(const char *name, const char *value, size_t len, bool is_null, void *ctx)
+{
+    JsonCtx *jc = ctx;
+    if (is_null) {
+        jc->rc = fail(jc->error, "%s: null is not a value", name);
+        return false;
+    }
+    jc->rc = set_field(jc->rec, name, strlen(name), value, len, jc->error);
+    return jc->rc == 0;
+}
+
+int doudi_record_parse_json(doudi_record *rec, const char *json, char **error)
+{
+    JsonCtx jc = {rec, error, 0};
+    char err[256];
+    if (!json_parse_flat_object(json, strlen(json), json_member, &jc, err, sizeof err))
+        return jc.rc ? jc.rc : fail(error, "bad JSON: %s", err);
+    return 0;
+}
+
+static const char *record_key(const doudi_record *rec, StrBuf *sb)
+{
+    const RecordInfo *ri = subject(rec->r);
+    if (!ri || ri->key < 0 || !rec->set[ri->key]) return "(no key)";
+    const FieldInfo *f = &ri->fields[ri->key];
+    value_format(rec->r->prog, f->kind, f->enum_index, rec->values[ri->key], false, sb);
+    return sb_str(sb);
+}
+
+int doudi_record_validate(const doudi_rules *r, const doudi_record *rec, char **error)
+{
+    const RecordInfo *ri = subject(r);
+    if (!ri) return fail(error, "the rules declare no record");
+    for (uint32_t i = 0; i < rec->n; i++) {
+        char err[256];
+        if (!rec->set[i]) return fail(error, "%s: missing (it has no default)", ri->fields[i].name);
+        if (!value_in_range(r->prog, &ri->fields[i], rec->values[i], err, sizeof err))
+            return fail(error, "%s: %s", ri->fields[i].name, err);
+    }
+    if (!vm_run(r->vm, ri->check_entry, rec->values, rec->n)) {
+        StrBuf key = {0};
+        int rc = fail(error, "record %s: %s at %s:%u:%u", record_key(rec, &key), vm_error_text(r->vm->error),
+                      r->prog->source_path, r->prog->pc_line[r->vm->error_pc], r->prog->pc_col[r->vm->error_pc]);
+        sb_free(&key);
+        return rc;
+    }
+    for (uint32_t i = 0; i < ri->nrequires; i++)
+        if (!r->vm->regs[ri->requires[i].reg]) return fail(error, "%s", ri->requires[i].message);
+    return 0;
+}
+
+/* ---- evaluation -------------------------------------------------------------------------------- */
+
+static int run(const doudi_rules *r, const doudi_record *rec, bool traced, char **error)
+{
+    if (doudi_record_validate(r, rec, error)) return -1;
+    const Program *p = r->prog;
+    bool ok = traced ? vm_run_traced(r->vm, p->person_entry, rec->values, rec->n, (VmTrace *)&r->trace)
+                     : vm_run(r->vm, p->person_entry, rec->values, rec->n);
+    if (ok) return 0;
+    StrBuf key = {0};
+    int rc = fail(error, "record %s: %s at %s:%u:%u", record_key(rec, &key), vm_error_text(r->vm->error),
+                  p->source_path, p->pc_line[r->vm->error_pc], p->pc_col[r->vm->error_pc]);
+    sb_free(&key);
+    return rc;
+}
+
+int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error)
+{
+    if (run(r, rec, false, error)) return -1;
+    const int64_t *R = r->vm->regs;
+    const Program *p = r->prog;
+    out->categories = (uint64_t)R[p->reg_catmask];
+    out->category_count = (int)R[p->reg_catcount];
+    out->primary = (int)R[p->reg_primary];
+    out->placement = (int)R[p->reg_placement];
+    out->branch = (int)R[p->reg_branch];
+    return 0;
+}
+
+char *doudi_explain(const doudi_rules *r, const doudi_record *rec, doudi_format format, char **error)
+{
+    if (run(r, rec, true, error)) return NULL;
+    StrBuf sb = {0};
+    explain_render(r->prog, r->vm, &r->trace, format == DOUDI_JSON, &sb);
+    return sb_take(&sb);
+}

@@ -1,0 +1,51 @@
+/* cli_compile.c — `doudi compile FILE -o OUT.ddc` and `doudi disasm FILE` (.doudi or .ddc). */
+#include "cli.h"
+#include "doudi.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int cli_compile(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--help")) { puts("usage: doudi compile FILE -o OUT.ddc"); return 0; }
+        else if (argv[i][0] == '-') return cli_usage_error("compile", "unknown option '%s'", argv[i]);
+        else if (!in) in = argv[i];
+        else return cli_usage_error("compile", "one rule file at a time");
+    }
+    if (!in || !out) return cli_usage_error("compile", "usage: doudi compile FILE -o OUT.ddc");
+    char *diags = NULL;
+    doudi_rules *r = doudi_compile_file(in, &diags);
+    if (diags) fputs(diags, stderr);
+    doudi_string_free(diags);
+    if (!r) return 1;
+    char *err = NULL;
+    int rc = doudi_save(r, out, &err);
+    if (rc) fprintf(stderr, "doudi compile: %s\n", err);
+    doudi_string_free(err);
+    doudi_free(r);
+    return rc ? 2 : 0;
+}
+
+int cli_disasm(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        if (argc == 2 && !strcmp(argv[1], "--help")) { puts("usage: doudi disasm FILE.doudi|FILE.ddc"); return 0; }
+        return cli_usage_error("disasm", "usage: doudi disasm FILE.doudi|FILE.ddc");
+    }
+    char *err = NULL;
+    doudi_rules *r = doudi_open(argv[1], &err);
+    if (!r) {
+        fprintf(stderr, "%s%s", err ? err : "", err && err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+        doudi_string_free(err);
+        return 1;
+    }
+    doudi_string_free(err);
+    char *text = doudi_disasm(r);
+    fputs(text, stdout);
+    doudi_string_free(text);
+    doudi_free(r);
+    return 0;
+}

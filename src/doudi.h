@@ -1,0 +1,128 @@
+/* doudi.h — the embedding API of the doudi rules engine.
+ *
+ * A program embeds doudi in four steps: compile a rule file (or load a compiled .ddc),
+ * make a record and set its fields from text, evaluate it, read the outcome and its
+ * explanation. Everything the doudi command line does with rules goes through this header.
+ *
+ *   char *diags = NULL;
+ *   doudi_rules *r = doudi_compile_file("rules/zhengzhou-2021.doudi", &diags);
+ *   if (!r) { fputs(diags, stderr); ... }
+ *   doudi_record *rec = doudi_record_new(r);
+ *   doudi_record_parse(rec, "id=11010519491231002X,birth_date=1949-12-31,...", &err);
+ *   doudi_outcome out;
+ *   if (doudi_eval(r, rec, &out, &err) == 0) printf("%s\n", doudi_placement_name(r, out.placement));
+ *   char *why = doudi_explain(r, rec, DOUDI_TEXT, &err);
+ *   ...
+ *   doudi_string_free(why); doudi_record_free(rec); doudi_free(r);
+ *
+ * Conventions: functions returning int give 0 on success and -1 on failure; failures set
+ * *error (when error is not NULL) to a malloc'd message the caller frees with
+ * doudi_string_free. Strings returned as `const char *` belong to the rules and live as long
+ * as they do. Nothing here prints. A doudi_rules may be used by one thread at a time. */
+#ifndef DOUDI_H
+#define DOUDI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct doudi_rules doudi_rules;
+typedef struct doudi_record doudi_record;
+
+typedef enum doudi_format { DOUDI_TEXT = 0, DOUDI_JSON = 1 } doudi_format;
+
+/* ---- checking and compiling ------------------------------------------------------------ */
+
+/* Parse and check a rule file without compiling it. Returns the number of errors (0: the
+ * file is sound), or -1 when it cannot be read. *diagnostics receives every diagnostic
+ * rendered in `format` (text: `file:line:col: error: ...` with the source line and a caret;
+ * JSON: an array), or NULL when there were none. *warnings, when not NULL, the warnings. */
+int doudi_check_file(const char *path, doudi_format format, char **diagnostics, int *warnings);
+/* The same over several files: one list (one JSON array) for all; -1 if any is unreadable
+ * (the others are still checked; the unreadable ones are named in *diagnostics). */
+int doudi_check_files(const char *const *paths, int n, doudi_format format, char **diagnostics,
+                      int *warnings);
+
+/* Compile a rule file, or rule text named `name` (used in diagnostics). NULL on errors, with
+ * the rendered diagnostics in *diagnostics; on success *diagnostics holds warnings or NULL. */
+doudi_rules *doudi_compile_file(const char *path, char **diagnostics);
+doudi_rules *doudi_compile_string(const char *name, const char *text, size_t len, char **diagnostics);
+
+/* Write compiled rules to a .ddc file; load one (magic, version, length, checksum and every
+ * operand are checked: a damaged file is refused with a message, never run). */
+int doudi_save(const doudi_rules *r, const char *path, char **error);
+doudi_rules *doudi_load(const char *path, char **error);
+/* Load `path` as .ddc when it starts with the .ddc magic, else compile it as a rule file. */
+doudi_rules *doudi_open(const char *path, char **error);
+
+/* The bytecode listing: each rule with its opcodes and source lines. Caller frees. */
+char *doudi_disasm(const doudi_rules *r);
+
+/* The canonical form of a rule file (`doudi fmt`). NULL on syntax errors (in *diagnostics). */
+char *doudi_format_file(const char *path, char **diagnostics);
+
+void doudi_free(doudi_rules *r);
+void doudi_string_free(char *s);
+
+/* ---- what the rules declare ---------------------------------------------------------------- */
+
+const char *doudi_policy(const doudi_rules *r);            /* title, or "" */
+int doudi_field_count(const doudi_rules *r);                /* of the subject record */
+const char *doudi_field_name(const doudi_rules *r, int i);
+const char *doudi_field_label(const doudi_rules *r, int i); /* or NULL */
+int doudi_category_count(const doudi_rules *r);
+const char *doudi_category_name(const doudi_rules *r, int i);
+const char *doudi_category_label(const doudi_rules *r, int i);
+const char *doudi_category_cite(const doudi_rules *r, int i);
+/* The placement value v (as in doudi_outcome.placement): name and label; NULL for -1. */
+const char *doudi_placement_name(const doudi_rules *r, int v);
+const char *doudi_placement_label(const doudi_rules *r, int v);
+
+/* Override a param (e.g. "as_of", "2022-01-01") for every evaluation after this call. */
+int doudi_set_param(doudi_rules *r, const char *name, const char *value, char **error);
+
+/* ---- records ------------------------------------------------------------------------------ */
+
+/* A record of the subject type with every field unset but for declared defaults. */
+doudi_record *doudi_record_new(const doudi_rules *r);
+/* Set one field from text. The field is named by identifier or label; the value is read as
+ * the CSV importer reads it (enum identifiers or labels, 1/0 true/false yes/no 是/否, dates
+ * YYYY-MM-DD, percents 30%, ...). */
+int doudi_record_set(doudi_record *rec, const char *field, const char *value, char **error);
+/* Set fields from "field=value,field=value" (a value may be quoted "..." to hold a comma). */
+int doudi_record_parse(doudi_record *rec, const char *assignments, char **error);
+/* Set fields from a flat JSON object {"field": value, ...}. */
+int doudi_record_parse_json(doudi_record *rec, const char *json, char **error);
+/* Check the record as the importer would: every field without a default set, ranges, and the
+ * record's `require` constraints. 0 when it can be evaluated. */
+int doudi_record_validate(const doudi_rules *r, const doudi_record *rec, char **error);
+void doudi_record_free(doudi_record *rec);
+
+/* ---- evaluation ---------------------------------------------------------------------------- */
+
+typedef struct doudi_outcome {
+    uint64_t categories;      /* bit i set: the person is in category i (declaration order) */
+    int category_count;
+    int primary;              /* the first category that holds, or -1: not a target */
+    int placement;            /* placement value, or -1 (not a target, or no branch matched) */
+    int branch;               /* index of the placement branch that fired, or -1 */
+} doudi_outcome;
+
+/* Evaluate a validated record. -1 when it is not valid or evaluation stops (overflow,
+ * division by zero, ...: the message names the record's key and the source position). */
+int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error);
+
+/* The outcome with its explanation: each category's verdict with the values of the
+ * conditions that decided it, the placement branch that fired and those before it that did
+ * not match, each with its citation and Chinese label. Text or JSON; caller frees. Resident
+ * ids are shown as they are: masking is the caller's choice. */
+char *doudi_explain(const doudi_rules *r, const doudi_record *rec, doudi_format format, char **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

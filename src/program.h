@@ -1,0 +1,185 @@
+/* program.h — a compiled rule file: bytecode, constants, the record schemas it reads and the
+ * debug tables that explanations and runtime errors are built from.
+ *
+ * A Program is self-contained (it owns every string; it does not point into the AST), so it
+ * can be written to a .ddc file and loaded again, and the REPL can drop the AST once compiled.
+ *
+ * Register file layout (nregs int64 slots, see vm.h):
+ *   [0, nconsts)                 constants, set once when a VM is made (text: pointers)
+ *   [field_base, field_base+n)   the fields of the record being evaluated (n = max fields)
+ *   the rest                     lets, categories, outputs and temporaries
+ * Code has only forward jumps: each instruction runs at most once per record. */
+#ifndef DOUDI_PROGRAM_H
+#define DOUDI_PROGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum Opcode {
+#define OP(name, shape, comment) OP_##name,
+#include "opcodes.def"
+#undef OP
+    OP__COUNT
+} Opcode;
+
+_Static_assert(OP__COUNT <= 256, "opcodes must fit in one byte");
+
+typedef struct Ins {
+    uint8_t op;
+    uint8_t pad;
+    uint16_t a, b, c;
+} Ins;
+
+/* Value kinds, as the schema and the constant table record them (same order as TypeKind). */
+typedef enum ValueKind {
+    VK_INT = 1, VK_NUMBER, VK_PERCENT, VK_BOOL, VK_TEXT, VK_DATE, VK_ENUM,
+} ValueKind;
+
+typedef struct Const {
+    uint8_t kind;              /* ValueKind; VK_TEXT: value is an index into strings */
+    int64_t value;
+} Const;
+
+typedef struct EnumInfo {
+    char *name;
+    char *label;               /* may be NULL */
+    uint32_t count;
+    char **values;             /* identifiers */
+    char **labels;             /* Chinese labels; an entry may be NULL */
+} EnumInfo;
+
+typedef struct FieldInfo {
+    char *name;
+    char *label;               /* may be NULL */
+    uint8_t kind;              /* ValueKind */
+    int32_t enum_index;        /* VK_ENUM: index into Program.enums; else -1 */
+    bool key;
+    bool has_default;
+    int64_t default_value;     /* VK_TEXT: index into strings */
+    uint8_t range_kind;        /* 0 none, 1 lo..hi, 2 bit mask of allowed small values */
+    int64_t range_lo, range_hi;/* range_kind 1: inclusive bounds; 2: lo = the mask */
+} FieldInfo;
+
+typedef struct RequireInfo {
+    char *message;
+    uint32_t reg;              /* holds the condition after the record's check entry ran */
+    uint32_t line, col;
+    char *text;                /* the condition as written */
+} RequireInfo;
+
+typedef struct RecordInfo {
+    char *name;
+    char *label;
+    uint32_t nfields;
+    FieldInfo *fields;
+    int32_t key;               /* index of the key field */
+    uint32_t check_entry;      /* pc of the code that evaluates the requires (ends in HALT) */
+    uint32_t nrequires;
+    RequireInfo *requires;
+} RecordInfo;
+
+/* One condition leaf of a category or a placement branch, for explanations: the trace gives
+ * the value its last instruction wrote (or nothing, when short-circuiting skipped it). */
+typedef struct AtomInfo {
+    uint32_t pc;               /* the instruction writing the atom's value */
+    uint32_t reg;              /* ... into this register */
+    uint32_t line, col;
+    char *text;                /* the source text of the atom */
+} AtomInfo;
+
+/* A name a rule reads, with the register that holds it after a run. */
+typedef struct ReadInfo {
+    char *name;
+    uint32_t reg;
+    uint8_t kind;              /* ValueKind */
+    int32_t enum_index;
+} ReadInfo;
+
+typedef enum RuleKind { RULE_LET, RULE_CATEGORY, RULE_BRANCH, RULE_KEY } RuleKind;
+
+typedef struct RuleInfo {
+    uint8_t kind;              /* RuleKind */
+    char *name;                /* let/category name; branch: the placement value's name */
+    char *label;
+    char *cite;
+    uint32_t line, col;
+    uint32_t reg;              /* let value, category verdict, branch condition */
+    uint8_t value_kind;        /* lets: ValueKind of the value */
+    int32_t enum_index;        /* lets of enum type; branches: the placement value */
+    uint32_t pc_start, pc_end; /* the rule's code */
+    uint32_t natoms;
+    AtomInfo *atoms;
+    uint32_t nreads;
+    ReadInfo *reads;
+    bool desc;                 /* RULE_KEY: descending */
+} RuleInfo;
+
+typedef struct ParamInfo {
+    char *name;
+    uint8_t kind;              /* ValueKind */
+    int32_t enum_index;
+    uint32_t reg;              /* constant register holding it; overriding a param sets it */
+} ParamInfo;
+
+typedef struct Program {
+    char *source_path;         /* the rule file it came from */
+    char *policy;              /* title, may be NULL */
+    char *policy_source;       /* e.g. 郑民文〔2021〕16号, may be NULL */
+
+    uint32_t ncode;
+    Ins *code;
+    uint32_t *pc_line, *pc_col;/* source position of each instruction */
+
+    uint32_t nregs;
+    uint32_t nconsts;
+    Const *consts;             /* registers [0, nconsts) */
+    uint32_t nstrings;
+    char **strings;
+
+    uint32_t nenums;
+    EnumInfo *enums;
+    uint32_t nrecords;
+    RecordInfo *records;       /* records[0] is the subject (person) */
+    uint32_t field_base;       /* first register of the record's fields */
+    uint32_t nparams;
+    ParamInfo *params;
+
+    /* the per-person entry: lets, categories, outcome, placement, schedule keys */
+    uint32_t person_entry;
+    uint32_t ncategories;      /* categories are rules[...] of kind RULE_CATEGORY, in order */
+    int32_t category_enum;     /* index of the categories' enum */
+    int32_t placement_enum;    /* -1 when the rule file has no placement */
+    char *placement_name;
+    char *placement_label;
+    uint32_t reg_catmask, reg_catcount, reg_primary, reg_placement, reg_branch;
+    uint32_t nrules;
+    RuleInfo *rules;           /* lets (eval order), categories, branches, keys, in that order */
+} Program;
+
+void program_free(Program *p);
+
+/* Rules of one kind, in order: returns the index of the first and the count. */
+uint32_t program_rules(const Program *p, RuleKind kind, uint32_t *count);
+
+/* Operand shapes and names, from opcodes.def. */
+extern const char *const opcode_names[OP__COUNT];
+extern const char *const opcode_shapes[OP__COUNT];
+extern const char *const opcode_comments[OP__COUNT];
+
+/* Write to / read from the .ddc format: magic "DDC\x1A", format version, total length,
+ * a checksum over the rest, then the sections. program_load checks every one of them and
+ * every operand (register, jump and table indices in range, forward jumps only, code ending
+ * in HALT) and returns NULL with a message in *error (malloc'd) for a bad file. */
+bool program_save(const Program *p, const char *path, char **error);
+char *program_serialize(const Program *p, size_t *len);
+Program *program_load(const char *path, char **error);
+Program *program_deserialize(const unsigned char *data, size_t len, char **error);
+/* The same operand checks, on a program in memory; NULL when it is sound, else a message. */
+char *program_verify(const Program *p);
+
+/* Disassembly: each rule's name, line and opcodes with operands and source lines. */
+struct StrBuf;
+void program_disasm(const Program *p, struct StrBuf *out);
+
+#endif
