@@ -99,7 +99,7 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
 %token DOTDOT "'..'" EQEQ "'=='" NEQ "'!='" LE "'<='" GE "'>='"
 
 %type <decl> decl record_body placement_body schedule_body capacity_body table_body
-%type <expr> expr unary postfix primary in_rhs opt_minimum
+%type <expr> expr unary postfix primary in_rhs opt_minimum opt_when
 %type <type> type
 %type <field> field
 %type <require> require
@@ -164,8 +164,8 @@ decl
         { $$ = ast_decl(A, DECL_CATEGORY, @$); $$->name = mkname($2, @2); $$->label = $3; $$->cite = $4; $$->when = $6; }
     | KW_PLACEMENT ident ':' type opt_label KW_FIRST KW_MATCH '{' placement_body '}'
         { $$ = $9; $$->span = @$; $$->name = mkname($2, @2); $$->type = $4; $$->label = $5; }
-    | KW_SCHEDULE opt_label opt_per KW_ORDER KW_BY order_keys '{' schedule_body '}'
-        { $$ = $8; $$->span = @$; $$->label = $2; $$->per = $3; $$->order = $6->order; }
+    | KW_SCHEDULE opt_label opt_per opt_when KW_ORDER KW_BY order_keys '{' schedule_body '}'
+        { $$ = $9; $$->span = @$; $$->label = $2; $$->per = $3; $$->when = $4; $$->order = $7->order; }
     | KW_CAPACITY opt_label opt_per KW_FROM ident KW_HEADROOM expr KW_BUILD shares opt_cite '{' capacity_body '}'
         { $$ = $12; $$->span = @$; $$->label = $2; $$->per = $3; $$->from = mkname($5, @5);
           $$->headroom = $7; $$->build = *$9; $$->cite = $10; }
@@ -300,6 +300,7 @@ cap_item
     ;
 
 opt_minimum : %empty { $$ = NULL; } | KW_MINIMUM expr { $$ = $2; } ;
+opt_when    : %empty { $$ = NULL; } | KW_WHEN expr { $$ = $2; } ;
 
 /* ---- tables (official forms) ---- */
 

@@ -5,6 +5,9 @@
 #include "compile.h"
 #include "explain.h"
 #include "fmt.h"
+#include "import.h"
+#include "ledger.h"
+#include "run.h"
 #include "parse.h"
 #include "values.h"
 #include "vm.h"
@@ -477,4 +480,123 @@ char *doudi_explain(const doudi_rules *r, const doudi_record *rec, doudi_format 
     StrBuf sb = {0};
     explain_render(r->prog, r->vm, &r->trace, format == DOUDI_JSON, &sb);
     return sb_take(&sb);
+}
+
+/* ---- the ledger ------------------------------------------------------------------------------ */
+
+struct doudi_ledger {
+    Ledger *l;
+};
+
+doudi_ledger *doudi_ledger_open(const char *path, char **error)
+{
+    Ledger *l = ledger_open(path, error);
+    if (!l) return NULL;
+    doudi_ledger *dl = xcalloc(1, sizeof *dl);
+    dl->l = l;
+    return dl;
+}
+
+void doudi_ledger_close(doudi_ledger *l)
+{
+    if (!l) return;
+    ledger_close(l->l);
+    free(l);
+}
+
+int doudi_import(doudi_ledger *l, doudi_rules *r, int record, const char *csv_path, const char *encoding,
+                 FILE *report, doudi_import_stats *stats, char **error)
+{
+    ImportStats st;
+    if (record < 0 || (uint32_t)record >= r->prog->nrecords)
+        return fail(error, "the rules declare no record number %d", record);
+    bool ok = import_csv(l->l, r->prog, r->vm, (uint32_t)record, csv_path, encoding, report, &st, error);
+    if (stats) {
+        stats->rows = st.rows;
+        stats->added = st.added;
+        stats->updated = st.updated;
+        stats->unchanged = st.unchanged;
+        stats->review = st.review;
+        memcpy(stats->encoding, st.encoding, sizeof stats->encoding);
+    }
+    return ok ? 0 : -1;
+}
+
+int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_progress_fn progress,
+              void *ctx, doudi_run_stats *stats, char **error)
+{
+    if (!r->rules) return fail(error, "running a ledger needs the rule file itself, not a compiled .ddc");
+    RunStats st;
+    bool ok = run_rules(l->l, r->prog, r->vm, r->rules, r->src->text, r->src->len, results_path, progress, ctx,
+                        &st, error);
+    if (stats) {
+        stats->run_id = st.run_id;
+        stats->persons = st.persons;
+        stats->targets = st.targets;
+        stats->scheduled = st.scheduled;
+        stats->review = st.review;
+        memcpy(stats->as_of, st.as_of, sizeof stats->as_of);
+    }
+    return ok ? 0 : -1;
+}
+
+doudi_record *doudi_ledger_record(doudi_ledger *l, doudi_rules *r, const char *key, char **error)
+{
+    const RecordInfo *ri = subject(r);
+    if (!ri || ri->key < 0) {
+        fail(error, "the rules declare no record with a key");
+        return NULL;
+    }
+    StrBuf sql = {0};
+    sb_puts(&sql, "SELECT ");
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if (i) sb_puts(&sql, ", ");
+        ledger_quote_ident(&sql, ri->fields[i].name);
+    }
+    sb_puts(&sql, " FROM ");
+    ledger_quote_ident(&sql, ri->name);
+    sb_puts(&sql, " WHERE ");
+    ledger_quote_ident(&sql, ri->fields[ri->key].name);
+    sb_puts(&sql, " = ?1");
+    sqlite3_stmt *st = ledger_prepare(l->l, sb_str(&sql), error);
+    sb_free(&sql);
+    if (!st) return NULL;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    doudi_record *rec = NULL;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        fail(error, "no %s with %s %s in %s", ri->name, ri->fields[ri->key].name, key, l->l->path);
+    } else {
+        rec = doudi_record_new(r);
+        for (uint32_t i = 0; i < ri->nfields; i++) {
+            char err[300];
+            char *owned = NULL;
+            if (!ledger_column_value(st, (int)i, r->prog, &ri->fields[i], &rec->values[i], &owned, err, sizeof err)) {
+                fail(error, "%s", err);
+                doudi_record_free(rec);
+                rec = NULL;
+                break;
+            }
+            free(rec->owned[i]);
+            rec->owned[i] = owned;
+            rec->set[i] = true;
+        }
+    }
+    sqlite3_finalize(st);
+    return rec;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+void doudi_mask_ids(char *text)
+{
+    size_t n = strlen(text);
+    for (size_t i = 0; i + 18 <= n; i++) {
+        if (i > 0 && (is_digit(text[i - 1]) || text[i - 1] == 'X')) continue;
+        size_t k = 0;
+        while (k < 17 && is_digit(text[i + k])) k++;
+        if (k < 17 || !(is_digit(text[i + 17]) || text[i + 17] == 'X')) continue;
+        if (i + 18 < n && (is_digit(text[i + 18]) || text[i + 18] == 'X')) continue;
+        memset(text + i + 6, '*', 8);
+        i += 17;
+    }
 }

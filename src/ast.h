@@ -219,7 +219,7 @@ struct Decl {
     /* DECL_PARAM, DECL_LET, DECL_PLACEMENT */
     TypeExpr *type;           /* NULL for a let without a declared type */
     Expr *value;
-    /* DECL_CATEGORY */
+    /* DECL_CATEGORY; DECL_SCHEDULE: who is scheduled (with `per`, among targets) */
     Expr *when;
     /* DECL_PLACEMENT (its value type is `type`, an enum) */
     struct { Branch *items; size_t count, cap; } branches;

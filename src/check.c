@@ -1106,6 +1106,7 @@ static void check_schedule(Checker *c, Decl *d)
     c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
                        .where = "a schedule's order"};
     check_partition(c, d->per);
+    if (d->when) check_expect(c, d->when, &type_bool, "the schedule's condition");
     for (size_t i = 0; i < d->order.count; i++) {
         Type *t = check_expr(c, d->order.items[i].expr, NULL);
         if (t->kind != TY_ERROR && !type_is_numeric(t) && t->kind != TY_DATE && t->kind != TY_TEXT &&

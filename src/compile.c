@@ -682,6 +682,15 @@ static void compile_keys(Cg *g, RuleVec *rules)
         ri.reg = expr_reg(g, k->expr);
         end_rule(g, rules, ri);
     }
+    if (sd->when) {
+        char *text = span_text(sd->when->span);
+        RuleInfo ri = begin_rule(g, RULE_FILTER, text, sd->label, NULL, sd->when->span);
+        free(text);
+        ri.reg = new_reg(g);
+        ri.value_kind = VK_BOOL;
+        cond_into(g, sd->when, ri.reg);
+        end_rule(g, rules, ri);
+    }
 }
 
 /* Lets and categories run in dependency order; their RuleInfos are listed lets first (in

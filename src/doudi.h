@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,6 +121,50 @@ int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out
  * not match, each with its citation and Chinese label. Text or JSON; caller frees. Resident
  * ids are shown as they are: masking is the caller's choice. */
 char *doudi_explain(const doudi_rules *r, const doudi_record *rec, doudi_format format, char **error);
+
+/* ---- the ledger (SQLite) ---------------------------------------------------------------------- */
+
+typedef struct doudi_ledger doudi_ledger;
+
+/* Open or create a ledger file (WAL mode). */
+doudi_ledger *doudi_ledger_open(const char *path, char **error);
+void doudi_ledger_close(doudi_ledger *l);
+
+typedef struct doudi_import_stats {
+    uint64_t rows;            /* data rows read */
+    uint64_t added, updated, unchanged;
+    uint64_t review;          /* rows sent to the review table */
+    char encoding[32];        /* what the file was read as: utf-8, utf-8 (BOM), gb18030 */
+} doudi_import_stats;
+
+/* Import a CSV file as records of the rules' record number `record` (0 = the subject, e.g.
+ * person; 1 = the next, e.g. institution), validated by the rules. encoding: NULL to detect,
+ * or utf-8 / gbk / gb18030. Each bad row is written to `report` (may be NULL) as
+ * `path:LINE:COL: reason` and stored in the review table. One transaction: -1 (nothing
+ * imported) on a file-level error. */
+int doudi_import(doudi_ledger *l, doudi_rules *r, int record, const char *csv_path, const char *encoding,
+                 FILE *report, doudi_import_stats *stats, char **error);
+
+typedef struct doudi_run_stats {
+    int64_t run_id;
+    uint64_t persons, targets, scheduled, review;
+    char as_of[16];
+} doudi_run_stats;
+
+typedef void (*doudi_progress_fn)(uint64_t done, uint64_t total, void *ctx);
+
+/* Evaluate every person of the ledger, schedule them, and store the run and its results in
+ * one transaction; write the results file when results_path is not NULL. Needs rules
+ * compiled from source (the schedule is read from it). */
+int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_progress_fn progress,
+              void *ctx, doudi_run_stats *stats, char **error);
+
+/* Load the stored person with key `key` into a new record (caller frees). */
+doudi_record *doudi_ledger_record(doudi_ledger *l, doudi_rules *r, const char *key, char **error);
+
+/* Mask resident ids (18 characters: 17 digits and a digit or X) in text, in place:
+ * 410122195003071234 -> 410122********1234. For human-facing output of personal data. */
+void doudi_mask_ids(char *text);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,9 @@ static const Verb verbs[] = {
     {"compile", cli_compile, "compile FILE -o OUT.ddc              write the compiled program"},
     {"disasm", cli_disasm, "disasm FILE                          list the bytecode (.doudi or .ddc)"},
     {"eval", cli_eval, "eval FILE --record 'f=v,...'         one record's outcome and why"},
+    {"import", cli_import, "import --db DB --rules FILE persons.csv [institutions.csv]"},
+    {"run", cli_run, "run FILE --db DB [--as-of D] [--out results.csv]"},
+    {"explain", cli_explain, "explain FILE --db DB --id ID [--show-ids]"},
 };
 
 static void usage(FILE *to)

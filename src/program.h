@@ -96,7 +96,10 @@ typedef struct ReadInfo {
     int32_t enum_index;
 } ReadInfo;
 
-typedef enum RuleKind { RULE_LET, RULE_CATEGORY, RULE_BRANCH, RULE_KEY } RuleKind;
+typedef enum RuleKind {
+    RULE_LET, RULE_CATEGORY, RULE_BRANCH, RULE_KEY,
+    RULE_FILTER,               /* the schedule's `when`: who among the targets is scheduled */
+} RuleKind;
 
 typedef struct RuleInfo {
     uint8_t kind;              /* RuleKind */
@@ -154,7 +157,8 @@ typedef struct Program {
     char *placement_label;
     uint32_t reg_catmask, reg_catcount, reg_primary, reg_placement, reg_branch;
     uint32_t nrules;
-    RuleInfo *rules;           /* lets (eval order), categories, branches, keys, in that order */
+    RuleInfo *rules;           /* lets (eval order), categories, branches, keys, the schedule
+                                  filter, in that order */
 } Program;
 
 void program_free(Program *p);

@@ -1,0 +1,407 @@
+/* run.c — evaluate every person and store the run (see run.h). */
+#include "run.h"
+#include "date.h"
+#include "schedule.h"
+#include "sha256.h"
+#include "values.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct Runner {
+    Ledger *l;
+    const Program *p;
+    Vm *vm;
+    const RecordInfo *ri;
+    RunStats *stats;
+    Schedule *sched;
+    int32_t partition_field;   /* index of the schedule's `per` field, or -1 */
+    uint32_t key_first, nkeys, filter_reg;
+    bool has_filter;
+    int64_t *values;
+    char **owned;
+    int64_t *key_values;
+    sqlite3_stmt *select, *insert, *review, *set_year;
+    StrBuf line;               /* scratch */
+} Runner;
+
+static void now_iso(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static bool fail_sql(Runner *rn, char **error)
+{
+    StrBuf sb = {0};
+    sb_printf(&sb, "%s: %s", rn->l->path, sqlite3_errmsg(rn->l->db));
+    *error = sb_take(&sb);
+    return false;
+}
+
+static const char *as_of_text(const Program *p, const Vm *vm, char out[16])
+{
+    strcpy(out, "");
+    for (uint32_t i = 0; i < p->nparams; i++)
+        if (!strcmp(p->params[i].name, "as_of") && p->params[i].kind == VK_DATE)
+            date_format(vm->regs[p->params[i].reg], out);
+    return out;
+}
+
+static bool insert_run(Runner *rn, const char *text, size_t len, char **error)
+{
+    char hex[65], started[32];
+    sha256_hex(text, len, hex);
+    now_iso(started);
+    sqlite3_stmt *st = ledger_prepare(rn->l,
+        "INSERT INTO runs (rules_path, rules_text, rules_sha256, as_of, started_at) VALUES (?1, ?2, ?3, ?4, ?5)", error);
+    if (!st) return false;
+    sqlite3_bind_text(st, 1, rn->p->source_path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, text, (int)len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, hex, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, rn->stats->as_of, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, started, -1, SQLITE_STATIC);
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (!ok) return fail_sql(rn, error);
+    rn->stats->run_id = sqlite3_last_insert_rowid(rn->l->db);
+    return true;
+}
+
+static bool prepare(Runner *rn, char **error)
+{
+    const RecordInfo *ri = rn->ri;
+    StrBuf sql = {0};
+    sb_puts(&sql, "SELECT ");
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if (i) sb_puts(&sql, ", ");
+        ledger_quote_ident(&sql, ri->fields[i].name);
+    }
+    sb_puts(&sql, " FROM ");
+    ledger_quote_ident(&sql, ri->name);
+    sb_puts(&sql, " ORDER BY ");
+    ledger_quote_ident(&sql, ri->fields[ri->key].name);
+    rn->select = ledger_prepare(rn->l, sb_str(&sql), error);
+    sb_free(&sql);
+    if (!rn->select) return false;
+    rn->insert = ledger_prepare(rn->l,
+        "INSERT INTO results (run, key, categories, primary_category, placement, year, fired) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)", error);
+    rn->review = rn->insert ? ledger_prepare(rn->l,
+        "INSERT INTO review (source, line, col, reason, raw, record, run) VALUES (?1, 0, 0, ?2, ?3, ?4, ?5)", error) : NULL;
+    rn->set_year = rn->review ? ledger_prepare(rn->l,
+        "UPDATE results SET year = ?1 WHERE run = ?2 AND key = ?3", error) : NULL;
+    return rn->set_year != NULL;
+}
+
+static void key_text(Runner *rn, StrBuf *sb)
+{
+    const FieldInfo *kf = &rn->ri->fields[rn->ri->key];
+    value_format(rn->p, kf->kind, kf->enum_index, rn->values[rn->ri->key], false, sb);
+}
+
+static void to_review(Runner *rn, const char *key, const char *reason)
+{
+    sqlite3_stmt *st = rn->review;
+    sqlite3_reset(st);
+    StrBuf source = {0};
+    sb_printf(&source, "run %lld", (long long)rn->stats->run_id);
+    sqlite3_bind_text(st, 1, sb_str(&source), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, rn->ri->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, rn->stats->run_id);
+    sqlite3_step(st);
+    sb_free(&source);
+    rn->stats->review++;
+}
+
+/* Decode the current row; false (reviewed) when a stored value is unusable now. */
+static bool load_row(Runner *rn)
+{
+    const RecordInfo *ri = rn->ri;
+    char err[300];
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if (ledger_column_value(rn->select, (int)i, rn->p, &ri->fields[i], &rn->values[i], &rn->owned[i], err, sizeof err) &&
+            value_in_range(rn->p, &ri->fields[i], rn->values[i], err, sizeof err))
+            continue;
+        const char *key = (const char *)sqlite3_column_text(rn->select, ri->key);
+        to_review(rn, key ? key : "", err);
+        return false;
+    }
+    return true;
+}
+
+static void review_vm_error(Runner *rn, const char *key)
+{
+    const Program *p = rn->p;
+    char reason[400];
+    snprintf(reason, sizeof reason, "%s at %s:%u:%u", vm_error_text(rn->vm->error), p->source_path,
+             p->pc_line[rn->vm->error_pc], p->pc_col[rn->vm->error_pc]);
+    to_review(rn, key, reason);
+}
+
+/* The record's `require` constraints, as on import: the rule file may have changed since. */
+static bool requires_hold(Runner *rn, const char *key)
+{
+    const RecordInfo *ri = rn->ri;
+    if (!vm_run(rn->vm, ri->check_entry, rn->values, ri->nfields)) {
+        review_vm_error(rn, key);
+        return false;
+    }
+    for (uint32_t i = 0; i < ri->nrequires; i++)
+        if (!rn->vm->regs[ri->requires[i].reg]) {
+            to_review(rn, key, ri->requires[i].message);
+            return false;
+        }
+    return true;
+}
+
+static bool evaluate(Runner *rn, const char *key)
+{
+    if (vm_run(rn->vm, rn->p->person_entry, rn->values, rn->ri->nfields)) return true;
+    review_vm_error(rn, key);
+    return false;
+}
+
+static void outcome_texts(Runner *rn, StrBuf *cats, const char **primary, const char **placement)
+{
+    const Program *p = rn->p;
+    const int64_t *R = rn->vm->regs;
+    uint64_t mask = (uint64_t)R[p->reg_catmask];
+    const EnumInfo *ce = &p->enums[p->category_enum];
+    for (uint32_t i = 0; i < p->ncategories; i++)
+        if (mask >> i & 1) {
+            if (cats->count) sb_putc(cats, '|');
+            sb_puts(cats, ce->values[i]);
+        }
+    *primary = R[p->reg_primary] >= 0 ? ce->values[R[p->reg_primary]] : "";
+    *placement = p->placement_enum >= 0 && R[p->reg_placement] >= 0
+                     ? p->enums[p->placement_enum].values[R[p->reg_placement]] : "";
+}
+
+static void fired_text(Runner *rn, StrBuf *sb)
+{
+    const Program *p = rn->p;
+    int64_t b = rn->vm->regs[p->reg_branch];
+    if (b < 0) return;
+    uint32_t n, first = program_rules(p, RULE_BRANCH, &n);
+    const RuleInfo *ri = &p->rules[first + (uint32_t)b];
+    sb_printf(sb, "%s branch %lld: %s (line %u)", p->placement_name, (long long)b + 1, ri->name, ri->line);
+    if (ri->cite) sb_printf(sb, " %s", ri->cite);
+}
+
+static void maybe_schedule(Runner *rn, const char *key, uint32_t row)
+{
+    const Program *p = rn->p;
+    const int64_t *R = rn->vm->regs;
+    if (!rn->sched || R[p->reg_primary] < 0) return;
+    if (rn->has_filter && !R[rn->filter_reg]) return;
+    for (uint32_t k = 0; k < rn->nkeys; k++) rn->key_values[k] = R[p->rules[rn->key_first + k].reg];
+    const char *part = rn->partition_field >= 0 ? (const char *)(intptr_t)rn->values[rn->partition_field] : "";
+    if (schedule_add(rn->sched, part, (int)R[p->reg_primary], rn->key_values, key, row)) rn->stats->scheduled++;
+}
+
+static bool evaluate_row(Runner *rn, uint32_t row, char **error)
+{
+    StrBuf key = {0};
+    key_text(rn, &key);
+    bool ok = true;
+    if (requires_hold(rn, sb_str(&key)) && evaluate(rn, sb_str(&key))) {
+        StrBuf cats = {0}, fired = {0};
+        const char *primary, *placement;
+        outcome_texts(rn, &cats, &primary, &placement);
+        fired_text(rn, &fired);
+        if (rn->vm->regs[rn->p->reg_primary] >= 0) rn->stats->targets++;
+        sqlite3_stmt *st = rn->insert;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, rn->stats->run_id);
+        sqlite3_bind_text(st, 2, sb_str(&key), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, sb_str(&cats), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, primary, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, placement, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, sb_str(&fired), -1, SQLITE_TRANSIENT);
+        ok = sqlite3_step(st) == SQLITE_DONE || fail_sql(rn, error);
+        if (ok) maybe_schedule(rn, sb_str(&key), row);
+        sb_free(&cats);
+        sb_free(&fired);
+    }
+    sb_free(&key);
+    return ok;
+}
+
+static void free_row(Runner *rn)
+{
+    for (uint32_t i = 0; i < rn->ri->nfields; i++) {
+        free(rn->owned[i]);
+        rn->owned[i] = NULL;
+    }
+}
+
+static bool scan(Runner *rn, RunProgress progress, void *ctx, char **error)
+{
+    uint64_t total = (uint64_t)ledger_count(rn->l, rn->ri);
+    uint32_t row = 0;
+    int rc;
+    while ((rc = sqlite3_step(rn->select)) == SQLITE_ROW) {
+        rn->stats->persons++;
+        bool ok = !load_row(rn) || evaluate_row(rn, row, error);
+        free_row(rn);
+        if (!ok) return false;
+        row++;
+        if (progress && (row & 1023) == 0) progress(row, total, ctx);
+    }
+    if (progress) progress(row, total, ctx);
+    return rc == SQLITE_DONE || fail_sql(rn, error);
+}
+
+static bool write_years(Runner *rn, char **error)
+{
+    Schedule *s = rn->sched;
+    if (!s || s->count == 0) return true;
+    int64_t *years = xmalloc(s->count * sizeof *years);
+    schedule_assign(s, years);
+    bool ok = true;
+    for (size_t i = 0; i < s->count && ok; i++) {
+        sqlite3_reset(rn->set_year);
+        sqlite3_bind_int64(rn->set_year, 1, years[i]);
+        sqlite3_bind_int64(rn->set_year, 2, rn->stats->run_id);
+        sqlite3_bind_text(rn->set_year, 3, s->person_key[i], -1, SQLITE_STATIC);
+        ok = sqlite3_step(rn->set_year) == SQLITE_DONE || fail_sql(rn, error);
+    }
+    free(years);
+    return ok;
+}
+
+static bool finish_run(Runner *rn, char **error)
+{
+    char finished[32];
+    now_iso(finished);
+    sqlite3_stmt *st = ledger_prepare(rn->l,
+        "UPDATE runs SET finished_at = ?1, persons = ?2, targets = ?3, centralized = ?4, in_review = ?5 WHERE id = ?6", error);
+    if (!st) return false;
+    sqlite3_bind_text(st, 1, finished, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)rn->stats->persons);
+    sqlite3_bind_int64(st, 3, (int64_t)rn->stats->targets);
+    sqlite3_bind_int64(st, 4, (int64_t)rn->stats->scheduled);
+    sqlite3_bind_int64(st, 5, (int64_t)rn->stats->review);
+    sqlite3_bind_int64(st, 6, rn->stats->run_id);
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok || fail_sql(rn, error);
+}
+
+static void setup(Runner *rn, const Rules *rules)
+{
+    const Program *p = rn->p;
+    rn->partition_field = -1;
+    if (rules && rules->schedule) {
+        rn->sched = schedule_new(rules, p);
+        if (rules->schedule->per.text)
+            for (uint32_t i = 0; i < rn->ri->nfields; i++)
+                if (!strcmp(rn->ri->fields[i].name, rules->schedule->per.text)) rn->partition_field = (int32_t)i;
+    }
+    rn->key_first = program_rules(p, RULE_KEY, &rn->nkeys);
+    uint32_t nfilter, f = program_rules(p, RULE_FILTER, &nfilter);
+    rn->has_filter = nfilter > 0;
+    if (nfilter) rn->filter_reg = p->rules[f].reg;
+    rn->values = xcalloc(rn->ri->nfields + 1, sizeof *rn->values);
+    rn->owned = xcalloc(rn->ri->nfields + 1, sizeof *rn->owned);
+    rn->key_values = xcalloc(rn->nkeys + 1, sizeof *rn->key_values);
+}
+
+static void teardown(Runner *rn)
+{
+    sqlite3_finalize(rn->select);
+    sqlite3_finalize(rn->insert);
+    sqlite3_finalize(rn->review);
+    sqlite3_finalize(rn->set_year);
+    schedule_free(rn->sched);
+    free(rn->values);
+    free(rn->owned);
+    free(rn->key_values);
+}
+
+bool run_rules(Ledger *l, const Program *p, Vm *vm, const Rules *rules, const char *rules_text,
+               size_t rules_len, const char *results_path, RunProgress progress, void *ctx,
+               RunStats *stats, char **error)
+{
+    memset(stats, 0, sizeof *stats);
+    if (p->nrecords == 0 || p->records[0].key < 0) {
+        *error = xstrdup("the rule file declares no record with a key");
+        return false;
+    }
+    Runner rn = {.l = l, .p = p, .vm = vm, .ri = &p->records[0], .stats = stats};
+    as_of_text(p, vm, stats->as_of);
+    if (!ledger_ensure_record_table(l, rn.ri, error)) return false;
+    setup(&rn, rules);
+    bool ok = ledger_begin(l, error);
+    if (ok) {
+        ok = insert_run(&rn, rules_text, rules_len, error) && prepare(&rn, error) && scan(&rn, progress, ctx, error) &&
+             write_years(&rn, error) && finish_run(&rn, error);
+        sqlite3_finalize(rn.select);
+        rn.select = NULL;
+        if (ok) ok = ledger_commit(l, error);
+        if (!ok) ledger_rollback(l);
+    }
+    teardown(&rn);
+    if (ok && results_path) ok = run_write_results(l, stats->run_id, results_path, error);
+    return ok;
+}
+
+/* A CSV field, quoted when it holds a comma, quote or newline. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+bool run_write_results(Ledger *l, int64_t run_id, const char *path, char **error)
+{
+    sqlite3_stmt *st = ledger_prepare(l,
+        "SELECT key, categories, primary_category, placement, year FROM results WHERE run = ?1 ORDER BY key", error);
+    if (!st) return false;
+    sqlite3_bind_int64(st, 1, run_id);
+    StrBuf tmp = {0};
+    sb_printf(&tmp, "%s.tmp", path);
+    FILE *f = fopen(sb_str(&tmp), "wb");
+    if (!f) {
+        StrBuf sb = {0};
+        sb_printf(&sb, "cannot write %s: %s", path, strerror(errno));
+        *error = sb_take(&sb);
+        sqlite3_finalize(st);
+        sb_free(&tmp);
+        return false;
+    }
+    fputs("id,categories,primary_category,placement,year\n", f);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int c = 0; c < 4; c++) {
+            csv_field(f, (const char *)sqlite3_column_text(st, c));
+            fputc(',', f);
+        }
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL) fprintf(f, "%lld", (long long)sqlite3_column_int64(st, 4));
+        fputc('\n', f);
+    }
+    sqlite3_finalize(st);
+    bool ok = fclose(f) == 0 && rename(sb_str(&tmp), path) == 0;
+    if (!ok) {
+        StrBuf sb = {0};
+        sb_printf(&sb, "cannot write %s: %s", path, strerror(errno));
+        *error = sb_take(&sb);
+    }
+    sb_free(&tmp);
+    return ok;
+}
