@@ -290,7 +290,10 @@ capacity_body
     : %empty                   { $$ = ast_decl(A, DECL_CAPACITY, @$); }
     | capacity_body cap_item   { $$ = $1; if ($2) ARENA_PUSH(A, &$$->cap_items, *$2); }
     | capacity_body KW_UPGRADE KW_WHEN expr
-        { $$ = $1; $$->upgrade_when = $4; }
+        { $$ = $1;
+          if ($$->upgrade_when)
+              diag_add(ctx->diags, DIAG_ERROR, "duplicate", @2, "the capacity plan has one 'upgrade when'");
+          $$->upgrade_when = $4; }
     | capacity_body error      { $$ = $1; }
     ;
 

@@ -54,7 +54,7 @@ void doudi_string_free(char *s) { free(s); }
 
 static char *render(const DiagList *dl, doudi_format format)
 {
-    if (dl->count == 0) return NULL;
+    if (dl->count == 0) return format == DOUDI_JSON ? xstrdup("[]\n") : NULL;
     StrBuf sb = {0};
     if (format == DOUDI_JSON) diag_render_json(&sb, dl);
     else diag_render_all(&sb, dl);
@@ -68,11 +68,12 @@ int doudi_check_files(const char *const *paths, int n, doudi_format format, char
     Arena a = {0};
     DiagList all = {0};
     SourceFile **sources = xcalloc((size_t)n + 1, sizeof *sources);
-    StrBuf unreadable = {0};
+    bool unreadable = false;
     for (int i = 0; i < n; i++) {
         sources[i] = source_read(paths[i]);
         if (!sources[i]) {
-            sb_printf(&unreadable, "cannot read %s: %s\n", paths[i], strerror(errno));
+            diag_add(&all, DIAG_ERROR, "unreadable", (Span){0}, "cannot read %s: %s", paths[i], strerror(errno));
+            unreadable = true;
             continue;
         }
         DiagList dl = {0};
@@ -84,18 +85,9 @@ int doudi_check_files(const char *const *paths, int n, doudi_format format, char
         all.warnings += dl.warnings;
         free(dl.items);
     }
-    int errors = unreadable.count ? -1 : all.errors;
+    int errors = unreadable ? -1 : all.errors;
     if (warnings) *warnings = all.warnings;
-    if (diagnostics) {
-        char *text = render(&all, format);
-        if (unreadable.count) {
-            if (text) sb_puts(&unreadable, text);
-            free(text);
-            text = sb_take(&unreadable);
-        }
-        *diagnostics = text;
-    }
-    sb_free(&unreadable);
+    if (diagnostics) *diagnostics = render(&all, format);
     diag_free(&all);
     for (int i = 0; i < n; i++) source_free(sources[i]);
     free(sources);

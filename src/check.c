@@ -376,10 +376,10 @@ static Type *check_name(Checker *c, Expr *e, Type *expected)
         }
         break;
     default:
-        diag_add(c->dl, DIAG_ERROR, "not-a-value", e->span, "'%s' is a %s, not a value", s->name,
-                 s->kind == SYM_FUNCTION ? "function" : s->kind == SYM_ENUM ? "enum" :
-                 s->kind == SYM_RECORD ? "record" : s->kind == SYM_TABLE ? "table" :
-                 s->kind == SYM_TYPE ? "type" : "declaration");
+        diag_add(c->dl, DIAG_ERROR, "not-a-value", e->span, "'%s' is %s, not a value", s->name,
+                 s->kind == SYM_FUNCTION ? "a function" : s->kind == SYM_ENUM ? "an enum" :
+                 s->kind == SYM_RECORD ? "a record" : s->kind == SYM_TABLE ? "a table" :
+                 s->kind == SYM_TYPE ? "a type" : "a declaration");
         return set_type(e, &type_error);
     }
     return set_type(e, s->type);
@@ -426,9 +426,18 @@ static Type *check_arith(Checker *c, Expr *e)
 
 /* Check two operands that must share a type; an operand that is a bare enum value takes the
  * other's type. */
+/* `a == primary`: a name that is also a value of the other side's enum is that value. */
+static bool names_value_of_other(Checker *c, const Expr *lhs, const Expr *rhs)
+{
+    if (lhs->kind != EX_NAME || rhs->kind != EX_NAME) return false;
+    Symbol *rs = check_lookup(c->r, rhs->name.text);
+    return rs && rs->type && rs->type->kind == TY_ENUM && enum_find(rs->type->en, lhs->name.text) >= 0 &&
+           !(c->scope.record && record_field(c->scope.record, rhs->name.text, NULL) && c->scope.record != c->r->subject);
+}
+
 static void check_pair(Checker *c, Expr *lhs, Expr *rhs, Type **lt, Type **rt)
 {
-    if (needs_context(c, lhs) && !needs_context(c, rhs)) {
+    if ((needs_context(c, lhs) && !needs_context(c, rhs)) || names_value_of_other(c, lhs, rhs)) {
         *rt = check_expr(c, rhs, NULL);
         *lt = check_expr(c, lhs, *rt);
     } else {
@@ -491,8 +500,10 @@ static Type *check_set(Checker *c, Expr *e, Type *expected)
         if (t->kind != TY_ERROR && !type_equal(t, elem) && !(type_is_numeric(t) && type_is_numeric(elem)))
             diag_add(c->dl, DIAG_ERROR, "type", it->span, "a set of %s cannot hold %s",
                      tname(c, elem), tname(c, t));
+        bool negative_literal = it->kind == EX_UNARY && it->op == UN_NEG &&
+                                (it->lhs->kind == EX_INT || it->lhs->kind == EX_NUMBER || it->lhs->kind == EX_PERCENT);
         if (it->kind != EX_INT && it->kind != EX_NAME && it->kind != EX_TEXT && it->kind != EX_DATE &&
-            it->kind != EX_NUMBER && it->kind != EX_PERCENT && it->kind != EX_BOOL)
+            it->kind != EX_NUMBER && it->kind != EX_PERCENT && it->kind != EX_BOOL && !negative_literal)
             diag_add(c->dl, DIAG_ERROR, "not-constant", it->span, "a set holds constants, not expressions");
         else if (it->kind == EX_NAME && it->enum_value < 0 && t->kind != TY_ERROR)
             diag_add(c->dl, DIAG_ERROR, "not-constant", it->span,
@@ -629,28 +640,43 @@ static Type *check_call(Checker *c, Expr *e)
 }
 
 /* case/if: all results share the first typed result's type (or the expected one). */
+/* The type that holds both numeric types a and b (int and number: number), or NULL. */
+static Type *numeric_join(Type *a, Type *b)
+{
+    if (type_equal(a, b)) return a;
+    if (!type_is_numeric(a) || !type_is_numeric(b)) return NULL;
+    if (a->kind == TY_INT && b->kind == TY_PERCENT) return NULL;
+    if (a->kind == TY_PERCENT && b->kind == TY_INT) return NULL;
+    return &type_number;
+}
+
+/* case/if: the results share one type — the expected one (ints widen to number), or else the
+ * first result's, widened to number when ints and numbers mix. */
 static Type *check_results(Checker *c, Expr **results, size_t n, Type *expected, Span span)
 {
+    (void)span;
     Type *t = expected;
     if (!t)
         for (size_t i = 0; i < n && !t; i++)
             if (!needs_context(c, results[i])) t = check_expr(c, results[i], NULL);
-    if (!t) {
-        for (size_t i = 0; i < n; i++) check_expr(c, results[i], NULL);
-        diag_add(c->dl, DIAG_ERROR, "ambiguous", span,
-                 "the enum of these values is not known; declare the let's type, e.g. 'let x: enum(a, b) = ...'");
-        return &type_error;
+    if (!t) t = check_expr(c, results[0], NULL);
+    if (t->kind == TY_ERROR) {
+        for (size_t i = 0; i < n; i++)
+            if (!results[i]->type) check_expr(c, results[i], NULL);
+        return t;
     }
     for (size_t i = 0; i < n; i++) {
         Type *ti = results[i]->type ? results[i]->type : check_expr(c, results[i], t);
-        if (ti->kind == TY_ERROR || t->kind == TY_ERROR) continue;
-        if (!assignable(ti, t) && !(type_is_numeric(ti) && type_is_numeric(t)))
-            diag_add(c->dl, DIAG_ERROR, "type", results[i]->span,
-                     "every branch must give %s, this one gives %s", tname(c, t), tname(c, ti));
+        if (ti->kind == TY_ERROR) continue;
+        if (assignable(ti, t)) continue;
+        Type *joined = expected ? NULL : numeric_join(t, ti);
+        if (joined) {
+            t = joined;
+            continue;
+        }
+        diag_add(c->dl, DIAG_ERROR, "type", results[i]->span, "every branch must give %s, this one gives %s",
+                 tname(c, t), tname(c, ti));
     }
-    if (!expected && t->kind == TY_INT)
-        for (size_t i = 0; i < n; i++)
-            if (results[i]->type && results[i]->type->kind == TY_NUMBER) return &type_number;
     return t;
 }
 
@@ -832,11 +858,12 @@ static void declare_record(Checker *c, Decl *d)
     int keys = 0;
     for (size_t i = 0; i < d->fields.count; i++) {
         Field *f = &d->fields.items[i];
-        for (size_t j = 0; j < i; j++)
+        bool again = false;
+        for (size_t j = 0; j < i && !again; j++)
             if (strcmp(d->fields.items[j].name.text, f->name.text) == 0) {
                 diag_add(c->dl, DIAG_ERROR, "duplicate", f->name.span,
                          "field '%s' is already declared in record %s", f->name.text, d->name.text);
-                break;
+                again = true;
             }
         f->resolved = resolve_type(c, f->type, f->name.text);
         if (f->resolved->kind == TY_TABLE || f->resolved->kind == TY_SET)
@@ -848,7 +875,7 @@ static void declare_record(Checker *c, Decl *d)
             if (f->resolved->kind != TY_TEXT && f->resolved->kind != TY_INT)
                 diag_add(c->dl, DIAG_ERROR, "type", f->name.span, "a key must be text or int");
         }
-        if (!subject) continue;
+        if (!subject || again) continue;
         Symbol *s = declare(c, SYM_FIELD, f->name);
         if (!s) continue;
         s->decl = d;
@@ -956,15 +983,8 @@ static void declare_decl(Checker *c, Decl *d)
 /* The categories as an enum: `primary` has this type, `categories` a set of it. */
 static void declare_outcomes(Checker *c)
 {
-    EnumValueList values = {0};
-    for (size_t i = 0; i < c->r->categories.count; i++) {
-        Symbol *s = c->r->categories.items[i];
-        EnumValueDecl v = {.name = {s->name, s->span}, .label = s->label};
-        ARENA_PUSH(c->a, &values, v);
-    }
     EnumType *en = arena_alloc(c->a, sizeof *en);
     en->name = "category";
-    en->values = values;
     en->index = (int)c->r->enums.count;
     ARENA_PUSH(c->a, &c->r->enums, en);
     c->r->category_enum = en;
@@ -975,14 +995,44 @@ static void declare_outcomes(Checker *c)
     declare_builtin(c, SYM_BUILTIN, "year", &type_int, BI_YEAR);
 }
 
+/* The category enum's values, once every category is declared. */
+static void fill_category_enum(Checker *c)
+{
+    for (size_t i = 0; i < c->r->categories.count; i++) {
+        Symbol *s = c->r->categories.items[i];
+        EnumValueDecl v = {.name = {s->name, s->span}, .label = s->label};
+        ARENA_PUSH(c->a, &c->r->category_enum->values, v);
+    }
+}
+
 /* ---- pass 3: the other declarations --------------------------------------------------------- */
+
+/* The value of a constant percent: a literal, its negation, or a param holding one. */
+static bool percent_value(const Expr *e, int64_t *v)
+{
+    if (!e) return false;
+    if (e->kind == EX_PERCENT) { *v = e->v.i; return true; }
+    if (e->kind == EX_UNARY && e->op == UN_NEG && percent_value(e->lhs, v)) { *v = -*v; return true; }
+    if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_PARAM && e->sym->decl->value != e)
+        return percent_value(e->sym->decl->value, v);
+    return false;
+}
+
+static void format_percent(char *buf, size_t n, int64_t v)
+{
+    if (v % 100) snprintf(buf, n, "%s%lld.%02lld%%", v < 0 ? "-" : "", (long long)(llabs(v) / 100), (long long)(llabs(v) % 100));
+    else snprintf(buf, n, "%lld%%", (long long)(v / 100));
+}
 
 static void check_percent_range(Checker *c, Expr *e, const char *what)
 {
-    if (!e || e->kind != EX_PERCENT) return;
-    if (e->v.i < 0 || e->v.i > 100 * 100)
-        diag_add(c->dl, DIAG_ERROR, "percent-range", e->span, "%s %s is outside 0%%..100%%", what,
-                 e->lit ? e->lit : "");
+    int64_t v;
+    if (!percent_value(e, &v)) return;
+    if (v < 0 || v > 100 * 100) {
+        char buf[64];
+        format_percent(buf, sizeof buf, v);
+        diag_add(c->dl, DIAG_ERROR, "percent-range", e->span, "%s %s is outside 0%%..100%%", what, buf);
+    }
 }
 
 static void check_param(Checker *c, Decl *d)
@@ -1024,6 +1074,14 @@ static void check_record_body(Checker *c, Decl *d)
                 f->range->type = f->resolved;
             } else {
                 check_expect(c, f->range, type_set(c->a, f->resolved), "the allowed values");
+                bool small = f->resolved->kind == TY_ENUM || f->resolved->kind == TY_INT;
+                for (size_t k = 0; small && f->range->kind == EX_SET && k < f->range->items.count; k++) {
+                    Expr *it = f->range->items.items[k];
+                    small = it->kind == EX_NAME || (it->kind == EX_INT && it->v.i >= 0 && it->v.i <= 63);
+                }
+                if (!small)
+                    diag_add(c->dl, DIAG_ERROR, "unsupported", f->range->span,
+                             "a field's allowed values are enum values or ints 0..63; for other values write a range 'in lo..hi' or a 'require'");
             }
             c->scope = saved;
         }
@@ -1069,6 +1127,8 @@ static Symbol *category_named(Checker *c, Name n)
 static void check_cumulative_shares(Checker *c, const ShareList *shares, Span where)
 {
     int64_t last_year = 0, last = -1;
+    Scope saved = c->scope;
+    c->scope = (Scope){.where = "a share"};
     for (size_t i = 0; i < shares->count; i++) {
         Share *sh = &shares->items[i];
         check_expect(c, sh->percent, &type_percent, "a share");
@@ -1077,18 +1137,31 @@ static void check_cumulative_shares(Checker *c, const ShareList *shares, Span wh
             diag_add(c->dl, DIAG_ERROR, "schedule-years", sh->span,
                      "years must increase: %lld comes after %lld", (long long)sh->year, (long long)last_year);
         last_year = sh->year;
-        if (sh->percent->kind != EX_PERCENT) continue;
-        if (sh->percent->v.i < last)
+        int64_t v;
+        if (!percent_value(sh->percent, &v)) {
+            if (sh->percent->type && sh->percent->type->kind == TY_PERCENT)
+                diag_add(c->dl, DIAG_ERROR, "not-constant", sh->percent->span,
+                         "a share must be a percent or a percent param");
+            last = -1;
+            continue;
+        }
+        if (last >= 0 && v < last) {
+            char a[32], b[32];
+            format_percent(a, sizeof a, v);
+            format_percent(b, sizeof b, last);
             diag_add(c->dl, DIAG_ERROR, "schedule-shares", sh->percent->span,
-                     "shares are cumulative and cannot decrease: %s after %s", sh->percent->lit,
-                     shares->items[i - 1].percent->lit);
-        last = sh->percent->v.i;
+                     "shares are cumulative and cannot decrease: %s after %s", a, b);
+        }
+        last = v;
     }
     if (shares->count && last >= 0 && last != 100 * 100) {
         Share *end = &shares->items[shares->count - 1];
+        char a[32];
+        format_percent(a, sizeof a, last);
         diag_add(c->dl, DIAG_ERROR, "schedule-shares", end->percent->span,
-                 "cumulative shares must end at 100%%, found %s", end->percent->lit);
+                 "cumulative shares must end at 100%%, found %s", a);
     }
+    c->scope = saved;
     (void)where;
 }
 
@@ -1106,7 +1179,9 @@ static void check_schedule(Checker *c, Decl *d)
     c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
                        .where = "a schedule's order"};
     check_partition(c, d->per);
+    c->scope.where = "the schedule's condition";
     if (d->when) check_expect(c, d->when, &type_bool, "the schedule's condition");
+    c->scope.where = "a schedule's order";
     for (size_t i = 0; i < d->order.count; i++) {
         Type *t = check_expr(c, d->order.items[i].expr, NULL);
         if (t->kind != TY_ERROR && !type_is_numeric(t) && t->kind != TY_DATE && t->kind != TY_TEXT &&
@@ -1153,9 +1228,12 @@ static void check_capacity(Checker *c, Decl *d)
             if (!record_field(inst, needed[i], NULL))
                 diag_add(c->dl, DIAG_ERROR, "missing-field", d->from.span,
                          "record %s needs a field '%s' for the capacity plan", inst->name.text, needed[i]);
-        Field *tf = record_field(inst, "type", NULL);
-        if (tf && c->r->placement_enum && tf->resolved->kind == TY_ENUM &&
-            tf->resolved->en != c->r->placement_enum)
+        Field *tf = record_field(inst, "type", NULL), *bf = record_field(inst, "beds", NULL);
+        if (bf && bf->resolved->kind != TY_INT && bf->resolved->kind != TY_ERROR)
+            diag_add(c->dl, DIAG_ERROR, "type", bf->name.span, "an institution's beds must be int, found %s",
+                     tname(c, bf->resolved));
+        if (tf && c->r->placement_enum && tf->resolved->kind != TY_ERROR &&
+            (tf->resolved->kind != TY_ENUM || tf->resolved->en != c->r->placement_enum))
             diag_add(c->dl, DIAG_ERROR, "type", tf->name.span,
                      "an institution's type must be the placement's enum %s", c->r->placement_enum->name);
         if (d->per.text && !record_field(inst, d->per.text, NULL))
@@ -1173,7 +1251,14 @@ static void check_capacity(Checker *c, Decl *d)
         if (i > 0 && sh->year <= d->build.items[i - 1].year)
             diag_add(c->dl, DIAG_ERROR, "schedule-years", sh->span, "years must increase: %lld comes after %lld",
                      (long long)sh->year, (long long)d->build.items[i - 1].year);
-        if (sh->percent->kind == EX_PERCENT) sum += sh->percent->v.i; else exact = false;
+        int64_t v;
+        if (percent_value(sh->percent, &v)) sum += v;
+        else {
+            exact = false;
+            if (sh->percent->type && sh->percent->type->kind == TY_PERCENT)
+                diag_add(c->dl, DIAG_ERROR, "not-constant", sh->percent->span,
+                         "a share must be a percent or a percent param");
+        }
     }
     if (exact && d->build.count && sum != 100 * 100)
         diag_add(c->dl, DIAG_ERROR, "schedule-shares", d->build.items[0].span,
@@ -1328,8 +1413,9 @@ Rules *check_module(Arena *a, Module *m, DiagList *diags)
     r->module = m;
     Checker c = {.a = a, .r = r, .dl = diags};
     declare_builtins(&c);
-    for (size_t i = 0; i < m->decls.count; i++) declare_decl(&c, m->decls.items[i]);
     declare_outcomes(&c);
+    for (size_t i = 0; i < m->decls.count; i++) declare_decl(&c, m->decls.items[i]);
+    fill_category_enum(&c);
     if (!r->subject && (r->lets.count || r->categories.count))
         diag_add(diags, DIAG_ERROR, "no-record", (Span){m->source, 0, 0},
                  "the rule file declares no record for its categories to be about");

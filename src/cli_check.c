@@ -36,7 +36,7 @@ int cli_check(int argc, char **argv)
     }
     char *diags = NULL;
     int errors = doudi_check_files(files, nfiles, format, &diags, NULL);
-    if (diags) fputs(diags, format == DOUDI_JSON && errors >= 0 ? stdout : stderr);
+    if (diags) fputs(diags, format == DOUDI_JSON ? stdout : stderr);
     doudi_string_free(diags);
     free(files);
     return errors < 0 ? 2 : errors > 0 ? 1 : 0;

@@ -1,0 +1,32 @@
+/* test_vm_switch.c — the same cases as test_vm.c, through the switch dispatch loop.
+ *
+ * This file compiles src/vm.c itself with DOUDI_VM_SWITCH defined. The binary is also linked
+ * with libdoudi.a, whose vm.o holds the computed-goto build of the same functions; so that the
+ * two can never be confused (or clash), every external name vm.c defines is renamed here
+ * before it is included — vm.h, vm.c and the cases all see the renamed ones, and libdoudi.a's
+ * vm.o is never pulled in. The rest of the library (program.c, date.c, util.c) is shared. */
+#define DOUDI_VM_SWITCH
+#define vm_new vm_switch_new
+#define vm_free vm_switch_free
+#define vm_set_param vm_switch_set_param
+#define vm_run vm_switch_run
+#define vm_run_traced vm_switch_run_traced
+#define vm_error_text vm_switch_error_text
+#define resident_id_valid vm_switch_resident_id_valid
+#define resident_id_birth vm_switch_resident_id_birth
+#define fixed_mul vm_switch_fixed_mul
+#define fixed_div vm_switch_fixed_div
+#define fixed_ceil vm_switch_fixed_ceil
+#define fixed_floor vm_switch_fixed_floor
+#define fixed_round vm_switch_fixed_round
+
+#include "../../src/vm.c"
+
+#include "vm_cases.h"
+
+_Static_assert(!VM_COMPUTED_GOTO, "this binary must test the switch loop");
+
+int main(void)
+{
+    return cmocka_run_group_tests_name("vm (switch)", vm_cases, NULL, NULL);
+}
