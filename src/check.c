@@ -1285,8 +1285,9 @@ static void check_capacity(Checker *c, Decl *d)
 
 static void check_table(Checker *c, Decl *d)
 {
+    /* no `year`: tables are counted as people are evaluated, before the schedule */
     c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
-                       .year = true, .where = "a table"};
+                       .where = "a table"};
     check_partition(c, d->per);
     for (size_t i = 0; i < d->rows.count; i++) {
         TableRow *row = &d->rows.items[i];

@@ -573,10 +573,9 @@ static RuleInfo begin_rule(Cg *g, RuleKind kind, const char *name, const char *l
     g->span = at;
     position(g, &ri.line, &ri.col);
     g->span = saved;
+    for (size_t i = 0; i < g->reads.count; i++) free(g->reads.items[i].name);
+    for (size_t i = 0; i < g->atoms.count; i++) free(g->atoms.items[i].text);
     g->atoms.count = g->reads.count = 0;
-    g->atoms.items = NULL;
-    g->reads.items = NULL;
-    g->atoms.cap = g->reads.cap = 0;
     return ri;
 }
 
@@ -693,6 +692,36 @@ static void compile_keys(Cg *g, RuleVec *rules)
     }
 }
 
+static void compile_cell(Cg *g, RuleVec *rules, const char *table, const char *what, const char *name,
+                         const char *label, Expr *cond)
+{
+    StrBuf sb = {0};
+    sb_printf(&sb, "%s/%s/%s", table, what, name);
+    RuleInfo ri = begin_rule(g, RULE_CELL, sb_str(&sb), label, NULL, cond->span);
+    sb_free(&sb);
+    ri.reg = new_reg(g);
+    ri.value_kind = VK_BOOL;
+    g->span = cond->span;
+    cond_into(g, cond, ri.reg);
+    end_rule(g, rules, ri);
+}
+
+/* Each table's row and column conditions, so the run can count the forms' cells. */
+static void compile_cells(Cg *g, RuleVec *rules)
+{
+    for (size_t t = 0; t < g->r->tables.count; t++) {
+        const Decl *d = g->r->tables.items[t];
+        for (size_t i = 0; i < d->rows.count; i++)
+            if (d->rows.items[i].when)
+                compile_cell(g, rules, d->name.text, "row", d->rows.items[i].name.text, d->rows.items[i].label,
+                             d->rows.items[i].when);
+        for (size_t i = 0; i < d->columns.count; i++)
+            if (d->columns.items[i].cell == CELL_COUNT && d->columns.items[i].expr)
+                compile_cell(g, rules, d->name.text, "column", d->columns.items[i].name.text,
+                             d->columns.items[i].label, d->columns.items[i].expr);
+    }
+}
+
 /* Lets and categories run in dependency order; their RuleInfos are listed lets first (in
  * that order), then categories in declaration order. */
 static void compile_person(Cg *g, RuleVec *rules)
@@ -716,6 +745,7 @@ static void compile_person(Cg *g, RuleVec *rules)
     free(cats.items);
     compile_outcome(g, rules);
     compile_keys(g, rules);
+    compile_cells(g, rules);
     g->span = (Span){0};
     emit(g, OP_HALT, 0, 0, 0);
 }
@@ -775,7 +805,7 @@ static void fill_field(Cg *g, FieldInfo *fi, const Field *f)
 /* The requires of a record: each condition into its register, stopping at the first that
  * fails; registers of the ones not reached keep `true`, so the first false one is the
  * reason. */
-static void compile_record(Cg *g, RecordInfo *ri, const Decl *d)
+static void compile_record(Cg *g, RecordInfo *ri, const Decl *d, RuleVec *upgrade_rules)
 {
     ri->name = xstrdup(d->name.text);
     ri->label = dup_or_null(d->label);
@@ -787,6 +817,9 @@ static void compile_record(Cg *g, RecordInfo *ri, const Decl *d)
         if (d->fields.items[i].is_key) ri->key = (int32_t)i;
     }
     ri->check_entry = here(g);
+    const Decl *cap = g->r->capacity;
+    if (cap && cap->upgrade_when && cap->from.text && !strcmp(cap->from.text, d->name.text))
+        compile_cell(g, upgrade_rules, "capacity", "upgrade", "when", NULL, cap->upgrade_when);
     ri->nrequires = (uint32_t)d->requires.count;
     ri->requires = xcalloc(d->requires.count + 1, sizeof *ri->requires);
     uint32_t yes = konst(g, VK_BOOL, 1);
@@ -965,11 +998,15 @@ Program *compile_rules(const Rules *r, DiagList *diags)
     compile_person(&g, &rules);
     p->nrecords = (uint32_t)r->records.count;
     p->records = xcalloc(r->records.count + 1, sizeof *p->records);
-    for (size_t i = 0; i < r->records.count; i++) compile_record(&g, &p->records[i], r->records.items[i]);
+    for (size_t i = 0; i < r->records.count; i++) compile_record(&g, &p->records[i], r->records.items[i], &rules);
     p->nrules = (uint32_t)rules.count;
     p->rules = rules.items;
     bool ok = !g.failed && layout(&g);
     if (ok) relocate_rules(&g);
+    for (size_t i = 0; i < g.reads.count; i++) free(g.reads.items[i].name);
+    for (size_t i = 0; i < g.atoms.count; i++) free(g.atoms.items[i].text);
+    free(g.reads.items);
+    free(g.atoms.items);
     free(g.code.items);
     free(g.consts.items);
     for (size_t i = 0; g.strings.items && i < g.strings.count; i++) free(g.strings.items[i]);

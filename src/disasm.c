@@ -173,8 +173,8 @@ static void put_ins(const Program *p, const RuleInfo *rule, uint32_t pc, StrBuf 
 
 static void put_rule_heading(const Program *p, const RuleInfo *r, StrBuf *out)
 {
-    static const char *const kinds[] = {"let", "category", "branch", "key", "filter"};
-    sb_printf(out, "\n%s %s", r->kind <= RULE_FILTER ? kinds[r->kind] : "rule", r->name ? r->name : "");
+    static const char *const kinds[] = {"let", "category", "branch", "key", "filter", "cell"};
+    sb_printf(out, "\n%s %s", r->kind <= RULE_CELL ? kinds[r->kind] : "rule", r->name ? r->name : "");
     if (r->label) sb_printf(out, " \"%s\"", r->label);
     if (r->cite) sb_printf(out, " [%s]", r->cite);
     if (r->kind == RULE_KEY && r->desc) sb_puts(out, " desc");

@@ -431,6 +431,7 @@ static void make_name(Rng *r, Person *p)
     const char *g1 = pool[below(r, (unsigned)n)];
     const char *g2 = chance(r, 0.65) ? pool[below(r, (unsigned)n)] : "";
     if (g2 == g1 && chance(r, 0.7)) g2 = ""; /* 叠字 names, but not too many */
+    if (!*g2 && !strcmp(g1, "一")) g1 = "一凡"; /* 一 never stands alone */
     snprintf(p->name, sizeof p->name, "%s%s%s", sur, g1, g2);
 }
 
@@ -585,6 +586,8 @@ static void fill_ordinary(Rng *r, Person *p)
         const unsigned *w = p->supporter == SUP_ABLE ? wable : p->supporter == SUP_UNABLE ? wunable : wnone;
         p->family_care = pick_weighted(r, w, 3);
         if (L >= 4 && p->family_care == FC_ADEQUATE && chance(r, 0.5)) p->family_care = FC_HEAVY;
+        /* a family rarely finds a self-sufficient adult a heavy burden */
+        if (L == 0 && !minor && p->family_care == FC_HEAVY && chance(r, 0.5)) p->family_care = FC_ADEQUATE;
     }
     if (minor)
         p->has_caretaker = p->guardian == GU_CAPABLE && !p->de_facto_unsupported ? chance(r, 0.99) : chance(r, 0.5);

@@ -1,5 +1,6 @@
 /* ledger.c — the SQLite store (see ledger.h). */
 #include "ledger.h"
+#include "forms.h"
 #include "values.h"
 
 #include <stdio.h>
@@ -70,7 +71,7 @@ Ledger *ledger_open(const char *path, char **error)
     }
     sqlite3_busy_timeout(l->db, 5000);
     if (!ledger_exec(l, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", error) ||
-        !ledger_exec(l, BASE_SCHEMA, error)) {
+        !ledger_exec(l, BASE_SCHEMA, error) || !ledger_exec(l, FORMS_SCHEMA, error)) {
         ledger_close(l);
         return NULL;
     }

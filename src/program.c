@@ -304,7 +304,7 @@ static char *verify_schema(const Program *p)
 static char *verify_rule(const Program *p, const RuleInfo *r, uint32_t i)
 {
     const char *name = r->name ? r->name : "";
-    CHECK(r->kind <= RULE_FILTER, "rule %u (%s) has an unknown kind %u", i, name, r->kind);
+    CHECK(r->kind <= RULE_CELL, "rule %u (%s) has an unknown kind %u", i, name, r->kind);
     CHECK(i == 0 || p->rules[i - 1].kind <= r->kind,
           "rule %u (%s) is out of order: lets, categories, branches, keys, filter", i, name);
     CHECK(reg_ok(p, r->reg), "rule %u (%s): R%u is outside the register file (%u registers)", i, name, r->reg, p->nregs);

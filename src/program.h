@@ -99,6 +99,9 @@ typedef struct ReadInfo {
 typedef enum RuleKind {
     RULE_LET, RULE_CATEGORY, RULE_BRANCH, RULE_KEY,
     RULE_FILTER,               /* the schedule's `when`: who among the targets is scheduled */
+    RULE_CELL,                 /* a table's row or column condition ("table/row/NAME",
+                                  "table/column/NAME"), or the capacity plan's upgrade
+                                  condition ("capacity/upgrade", in its record's check entry) */
 } RuleKind;
 
 typedef struct RuleInfo {
@@ -158,7 +161,7 @@ typedef struct Program {
     uint32_t reg_catmask, reg_catcount, reg_primary, reg_placement, reg_branch;
     uint32_t nrules;
     RuleInfo *rules;           /* lets (eval order), categories, branches, keys, the schedule
-                                  filter, in that order */
+                                  filter, table cells, in that order */
 } Program;
 
 void program_free(Program *p);

@@ -1,6 +1,7 @@
 /* run.c — evaluate every person and store the run (see run.h). */
 #include "run.h"
 #include "date.h"
+#include "forms.h"
 #include "schedule.h"
 #include "sha256.h"
 #include "values.h"
@@ -18,6 +19,7 @@ typedef struct Runner {
     const RecordInfo *ri;
     RunStats *stats;
     Schedule *sched;
+    Forms *forms;
     int32_t partition_field;   /* index of the schedule's `per` field, or -1 */
     uint32_t key_first, nkeys, filter_reg;
     bool has_filter;
@@ -228,6 +230,7 @@ static bool evaluate_row(Runner *rn, uint32_t row, char **error)
         sqlite3_bind_text(st, 6, sb_str(&fired), -1, SQLITE_TRANSIENT);
         ok = sqlite3_step(st) == SQLITE_DONE || fail_sql(rn, error);
         if (ok) maybe_schedule(rn, sb_str(&key), row);
+        if (ok && rn->forms) forms_add(rn->forms, rn->vm, rn->values);
         sb_free(&cats);
         sb_free(&fired);
     }
@@ -310,6 +313,7 @@ static void setup(Runner *rn, const Rules *rules)
     uint32_t nfilter, f = program_rules(p, RULE_FILTER, &nfilter);
     rn->has_filter = nfilter > 0;
     if (nfilter) rn->filter_reg = p->rules[f].reg;
+    if (rules) rn->forms = forms_new(rules, p);
     rn->values = xcalloc(rn->ri->nfields + 1, sizeof *rn->values);
     rn->owned = xcalloc(rn->ri->nfields + 1, sizeof *rn->owned);
     rn->key_values = xcalloc(rn->nkeys + 1, sizeof *rn->key_values);
@@ -322,6 +326,7 @@ static void teardown(Runner *rn)
     sqlite3_finalize(rn->review);
     sqlite3_finalize(rn->set_year);
     schedule_free(rn->sched);
+    forms_free(rn->forms);
     free(rn->values);
     free(rn->owned);
     free(rn->key_values);
@@ -343,7 +348,8 @@ bool run_rules(Ledger *l, const Program *p, Vm *vm, const Rules *rules, const ch
     bool ok = ledger_begin(l, error);
     if (ok) {
         ok = insert_run(&rn, rules_text, rules_len, error) && prepare(&rn, error) && scan(&rn, progress, ctx, error) &&
-             write_years(&rn, error) && finish_run(&rn, error);
+             write_years(&rn, error) && (!rn.forms || forms_store(rn.forms, l, vm, stats->run_id, error)) &&
+             finish_run(&rn, error);
         sqlite3_finalize(rn.select);
         rn.select = NULL;
         if (ok) ok = ledger_commit(l, error);

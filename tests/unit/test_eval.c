@@ -507,7 +507,6 @@ static void test_disability_grades(void **state)
             bool severe = (g == 1 || g == 2) && (t == 4 || t == 5 || t == 6);
             snprintf(buf, sizeof buf, "dibao=1,disability_type=%s,disability_grade=%d", types[t], g);
             doudi_record *rec = zz_person(R, NULL, true, buf);
-            print_message("      %s grade %d: %s\n", types[t], g, severe ? "severe_disabled" : "none");
             if (severe) assert_outcome(R, rec, CAT(SEVERE_DISABLED), SEVERE_DISABLED, DISABILITY_CENTER, BR_DISABILITY);
             else assert_outcome(R, rec, 0, -1, -1, -1);
             doudi_record_free(rec);
@@ -587,12 +586,12 @@ static void test_validation(void **state)
         doudi_record_free(rec);
     }
     /* an id whose digits 7-14 are no date (1981-02-30) but whose check character is right:
-     * the 17 digits 41012219810230001 -> 28+9+0+5+16+8+2+9+48+3+0+18+3*10+0+0+0+2 = 181,
-     * 181 mod 11 = 5 -> '7'. It cannot be valid (no birth_date can match it). */
+     * the 17 digits 41012219810230001 -> 28+9+0+5+16+8+2+9+48+3+0+18+30+0+0+0+2 = 178,
+     * 178 mod 11 = 2 -> 'X'. It cannot be valid (no birth_date can match it). */
     {
         char id[19] = "41012219810230001";
         id[17] = id_check_char(id);
-        assert_int_equal(id[17], '7');
+        assert_int_equal(id[17], 'X');
         char buf[64];
         snprintf(buf, sizeof buf, "id=%s", id);
         doudi_record *rec = zz_person(R, NULL, true, buf);
@@ -826,7 +825,7 @@ static void test_determinism(void **state)
         assert_int_equal(doudi_eval(R, b, &o, NULL), 0);
         char *t3 = explain_ok(R, a, (doudi_format)f);
         assert_string_equal(t1, t3);
-        assert_string_compare(t1, tb);
+        assert_string_not_equal(t1, tb);
         doudi_string_free(t1);
         doudi_string_free(t2);
         doudi_string_free(t3);
