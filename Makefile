@@ -40,8 +40,12 @@ CLI_OBJS := $(CLI_SRCS:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test asan clean deps check-rules
+.PHONY: all test asan clean deps check-rules demo
+ifeq ($(SAN),1)
+all: $(BUILD)/doudi $(BUILD)/libdoudi.a
+else
 all: $(BUILD)/doudi $(BUILD)/libdoudi.a doudi
+endif
 
 # ---- packages -----------------------------------------------------------------------------
 deps: $(DEPS_STAMP)
@@ -107,7 +111,34 @@ test: $(BUILD)/doudi $(TEST_BINS)
 	  DOUDI=$(BUILD)/doudi $$t || status=1; \
 	done; \
 	DOUDI=$(BUILD)/doudi sh tests/cli/run.sh || status=1; \
+	$(MAKE) --no-print-directory check-rules || status=1; \
 	exit $$status
+
+# Every rule file in the tree checks clean and is in canonical form.
+check-rules: $(BUILD)/doudi
+	@echo "== rule files"
+	$(BUILD)/doudi check rules/*.doudi
+	$(BUILD)/doudi fmt --check rules/*.doudi
+
+# The main job: a 50,000-person Zhengzhou population through the whole plan — generated,
+# imported into an SQLite ledger, run, and the city's 附件1 and 附件2 printed and written as XLSX.
+DEMO := build/demo
+demo: $(BUILD)/doudi
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	@echo "== generating 50,000 people (seed 1) into $(DEMO)"
+	@$(BUILD)/doudi gen --count 50000 --seed 1 --out $(DEMO)
+	@echo "== importing into $(DEMO)/doudi.db"
+	@$(BUILD)/doudi import --db $(DEMO)/doudi.db --rules rules/zhengzhou-2021.doudi $(DEMO)/persons.csv $(DEMO)/institutions.csv
+	@echo "== running rules/zhengzhou-2021.doudi"
+	@$(BUILD)/doudi run rules/zhengzhou-2021.doudi --db $(DEMO)/doudi.db --out $(DEMO)/results.csv
+	@echo
+	@$(BUILD)/doudi report rules/zhengzhou-2021.doudi --db $(DEMO)/doudi.db --form attachment1 --format text
+	@echo
+	@$(BUILD)/doudi report rules/zhengzhou-2021.doudi --db $(DEMO)/doudi.db --form attachment2 --format text
+	@$(BUILD)/doudi report rules/zhengzhou-2021.doudi --db $(DEMO)/doudi.db --form attachment1 --format xlsx -o $(DEMO)/附件1.xlsx
+	@$(BUILD)/doudi report rules/zhengzhou-2021.doudi --db $(DEMO)/doudi.db --form attachment2 --format xlsx -o $(DEMO)/附件2.xlsx
+	@echo
+	@echo "written: $(DEMO)/附件1.xlsx $(DEMO)/附件2.xlsx (a sheet per county and one for the city), $(DEMO)/results.csv"
 
 asan:
 	$(MAKE) SAN=1 test

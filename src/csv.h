@@ -4,7 +4,9 @@
  *   - A UTF-8 byte order mark (EF BB BF) is skipped; the file is UTF-8 ("utf-8 (BOM)").
  *   - Otherwise, if the whole file is valid UTF-8 it is UTF-8 ("utf-8"). Pure ASCII is UTF-8.
  *   - Otherwise it is GB18030 (a superset of GBK and GB2312, what Excel on Chinese Windows
- *     writes as "CSV (逗号分隔)"), converted to UTF-8 with iconv ("gb18030").
+ *     writes as "CSV (逗号分隔)"), converted to UTF-8 with iconv ("gb18030"). Two extras: a
+ *     GB18030 byte order mark (84 31 95 33) is dropped, and a lone byte 0x80 — unassigned in
+ *     GB18030, the euro sign in Windows code page 936 — is read as "€".
  *   A forced encoding (the `encoding` argument) is one of utf-8, gbk, gb18030 (case-insensitive;
  *   also utf8, cp936, gb2312; all the GB names read as GB18030). Bytes that are invalid in the
  *   chosen encoding are an error at open naming the byte offset (0-based, from the start of the
@@ -86,8 +88,9 @@ const char *csv_encoding(const CsvReader *r);
  *    0  end of input (and every later call);
  *   -1  a malformed record, still filled in (fields read so far, raw text, line) with the
  *       reason in rec->error; the next call carries on with the following records;
- *   -2  a read error (the file became unreadable); rec->error says why; later calls return 0.
- * rec->error is "" exactly when the return value is 1. */
+ *   -2  a read error (the file became unreadable mid-way): a file-level failure, not a bad
+ *       row; rec->error says why; later calls return 0.
+ * rec->error is "" when the return value is 1 or 0. */
 int csv_next(CsvReader *r, CsvRecord *rec);
 
 /* ---- introspection and tuning, mainly for tests --------------------------------------- */

@@ -249,17 +249,55 @@ static bool chance(Rng *r, double p) { return (double)(rng_next(r) >> 11) * 0x1.
 
 static int between(Rng *r, int lo, int hi) { return lo + (int)below(r, (unsigned)(hi - lo + 1)); }
 
-/* Index drawn by integer weights. */
-static int pick_weighted(Rng *r, const unsigned *w, int n)
+/* Index drawn by integer weights that sum to total. */
+static int pick_weighted_total(Rng *r, const unsigned *w, int n, unsigned total)
 {
-    unsigned total = 0;
-    for (int i = 0; i < n; i++) total += w[i];
     unsigned x = below(r, total);
     for (int i = 0; i < n; i++) {
         if (x < w[i]) return i;
         x -= w[i];
     }
     return n - 1;
+}
+
+static int pick_weighted(Rng *r, const unsigned *w, int n)
+{
+    unsigned total = 0;
+    for (int i = 0; i < n; i++) total += w[i];
+    return pick_weighted_total(r, w, n, total);
+}
+
+/* ---- formatting without printf (the hot path) -------------------------------------------- */
+
+/* Write v as exactly `width` decimal digits. */
+static char *put_digits(char *o, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10) o[i] = (char)('0' + v % 10);
+    return o + width;
+}
+
+/* YYYY-MM-DD and a NUL. */
+static void fmt_date(int64_t day, char *out)
+{
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(day, &y, &m, &d);
+    char *o = put_digits(out, (unsigned)y, 4);
+    *o++ = '-';
+    o = put_digits(o, m, 2);
+    *o++ = '-';
+    o = put_digits(o, d, 2);
+    *o = '\0';
+}
+
+/* Concatenate up to four strings into out (cap bytes, truncating). */
+static void concat(char *out, size_t cap, const char *a, const char *b, const char *c, const char *d)
+{
+    const char *parts[4] = {a, b, c, d};
+    size_t n = 0;
+    for (int i = 0; i < 4; i++)
+        for (const char *p = parts[i]; p && *p && n + 1 < cap; p++) out[n++] = *p;
+    out[n] = '\0';
 }
 
 /* ---- resident ids (GB 11643-1999) --------------------------------------------------------- */
@@ -321,6 +359,7 @@ static const int arch_age[N_ARCH][2] = {
 #define MAX_AGE 104
 #define SEQS_PER_SEX 500
 
+
 typedef struct Gen {
     const GenOptions *o;
     int64_t boundary[MAX_AGE + 2]; /* boundary[a]: latest birth day that is age ≥ a at as_of */
@@ -328,6 +367,11 @@ typedef struct Gen {
     int64_t days;                  /* days in [first_day, as_of] */
     uint16_t *used;                /* sequences issued per (county, day, sex) */
     uint64_t off_arch, off_edge, off_quote;
+    unsigned surname_w[N_SURNAMES], surname_total;
+    int ntown[GEN_COUNTIES];
+    unsigned town_w[GEN_COUNTIES][MAX_TOWNS];   /* towns and townships 3, streets 1 (rural counties) */
+    unsigned nvillage[GEN_COUNTIES][MAX_TOWNS];
+    bool street[GEN_COUNTIES][MAX_TOWNS];
     Person last_good;
     bool have_good;
     /* output */
@@ -336,7 +380,7 @@ typedef struct Gen {
     char *conv;
     size_t conv_cap;
     uint64_t line;                 /* line the next record starts on */
-    StrBuf row;
+    char row[4096];
     GenStats st;
     char *err;
 } Gen;
@@ -399,7 +443,10 @@ static bool issue_id(Gen *g, Person *p)
                 unsigned m, d;
                 civil_from_days(day, &y, &m, &d);
                 memcpy(p->id, gen_county_codes[c], 6);
-                snprintf(p->id + 6, sizeof p->id - 6, "%04u%02u%02u%03u", (unsigned)y, m, d, seq);
+                char *o = put_digits(p->id + 6, (unsigned)y, 4);
+                o = put_digits(o, m, 2);
+                o = put_digits(o, d, 2);
+                put_digits(o, seq, 3);
                 p->id[17] = gen_id_check_char(p->id);
                 p->id[18] = '\0';
                 return true;
@@ -409,11 +456,9 @@ static bool issue_id(Gen *g, Person *p)
     return false;
 }
 
-static void make_name(Rng *r, Person *p)
+static void make_name(Gen *g, Rng *r, Person *p)
 {
-    unsigned w[N_SURNAMES];
-    for (int i = 0; i < N_SURNAMES; i++) w[i] = surname_weight(i);
-    const char *sur = surnames[pick_weighted(r, w, N_SURNAMES)];
+    const char *sur = surnames[pick_weighted_total(r, g->surname_w, N_SURNAMES, g->surname_total)];
     int64_t y;
     unsigned m, d;
     civil_from_days(p->birth, &y, &m, &d);
@@ -432,7 +477,7 @@ static void make_name(Rng *r, Person *p)
     const char *g2 = chance(r, 0.65) ? pool[below(r, (unsigned)n)] : "";
     if (g2 == g1 && chance(r, 0.7)) g2 = ""; /* 叠字 names, but not too many */
     if (!*g2 && !strcmp(g1, "一")) g1 = "一凡"; /* 一 never stands alone */
-    snprintf(p->name, sizeof p->name, "%s%s%s", sur, g1, g2);
+    concat(p->name, sizeof p->name, sur, g1, g2, NULL);
 }
 
 /* Villages per township and their names depend only on the place, not on the seed. */
@@ -442,21 +487,18 @@ static void village_name(int c, int t, unsigned v, char *out, size_t cap)
 {
     uint64_t h = mix3(0x76696c, (uint64_t)(c * 64 + t), v);
     if (town_is_street(c, t)) {
-        snprintf(out, cap, "%s%s", com_pre[h % LEN(com_pre)], com_suf[(h >> 16) % LEN(com_suf)]);
+        concat(out, cap, com_pre[h % LEN(com_pre)], com_suf[(h >> 16) % LEN(com_suf)], NULL, NULL);
     } else {
         const char *pre = (h >> 40) % 4 == 0 ? vil_pre[1 + (h >> 44) % (LEN(vil_pre) - 1)] : "";
-        snprintf(out, cap, "%s%s%s村", pre, vil_sur[h % LEN(vil_sur)], vil_suf[(h >> 16) % LEN(vil_suf)]);
+        concat(out, cap, pre, vil_sur[h % LEN(vil_sur)], vil_suf[(h >> 16) % LEN(vil_suf)], "村");
     }
 }
 
-static void place(Rng *r, Person *p)
+static void place(Gen *g, Rng *r, Person *p)
 {
-    int n = town_count(p->county);
-    unsigned w[MAX_TOWNS];
-    for (int t = 0; t < n; t++) w[t] = county_urban[p->county] || town_is_street(p->county, t) ? 1 : 3;
-    p->township = pick_weighted(r, w, n);
-    village_name(p->county, p->township, below(r, village_count(p->county, p->township)),
-                 p->village, sizeof p->village);
+    int c = p->county;
+    p->township = pick_weighted(r, g->town_w[c], g->ntown[c]);
+    village_name(c, p->township, below(r, g->nvillage[c][p->township]), p->village, sizeof p->village);
 }
 
 /* Lose exactly L of the six ADL items: the usual order of loss (bathing first, eating last),
@@ -492,11 +534,11 @@ static bool home_all(const Person *p)
 }
 
 /* The ordinary person: every field drawn with the correlations of a poor-household ledger. */
-static void fill_ordinary(Rng *r, Person *p)
+static void fill_ordinary(Gen *g, Rng *r, Person *p)
 {
     int age = p->age;
     bool minor = age < 18, elderly = age >= 60;
-    bool rural = !town_is_street(p->county, p->township);
+    bool rural = !g->street[p->county][p->township];
 
     /* poverty registers: overlapping */
     p->dibao = chance(r, 0.5);
@@ -800,7 +842,7 @@ static void cells_of(const Person *p, Cells *c)
 {
     memcpy(c->id, p->id, 19);
     if (p->lower_x && c->id[17] == 'X') c->id[17] = 'x';
-    date_format(p->birth, c->birth);
+    fmt_date(p->birth, c->birth);
     const char **v = c->v;
     v[C_ID - 1] = c->id;
     v[C_NAME - 1] = p->name;
@@ -830,26 +872,26 @@ static void cells_of(const Person *p, Cells *c)
     c->n = GEN_PERSON_COLUMNS;
 }
 
-/* Append one CSV field, quoted when RFC 4180 needs it; returns the line breaks it holds. */
-static int put_field(StrBuf *sb, const char *s)
+/* Write one CSV field at o, quoted when RFC 4180 needs it (o needs 2·strlen(s) + 2 bytes);
+ * adds the line breaks it holds to *breaks and returns the end. */
+static char *put_field(char *o, const char *s, int *breaks)
 {
-    size_t n = strlen(s);
-    bool quote = false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r') { quote = true; break; }
-    if (!quote) {
-        sb_putn(sb, s, n);
-        return 0;
+    char *start = o;
+    for (const char *p = s; *p; p++) {
+        if (*p == ',' || *p == '"' || *p == '\n' || *p == '\r') goto quoted;
+        *o++ = *p;
     }
-    int lines = 0;
-    sb_putc(sb, '"');
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"') sb_putc(sb, '"');
-        if (s[i] == '\n') lines++;
-        sb_putc(sb, s[i]);
+    return o;
+quoted:
+    o = start;
+    *o++ = '"';
+    for (const char *p = s; *p; p++) {
+        if (*p == '"') *o++ = '"';
+        if (*p == '\n') ++*breaks;
+        *o++ = *p;
     }
-    sb_putc(sb, '"');
-    return lines;
+    *o++ = '"';
+    return o;
 }
 
 /* Record the first failure, "what: strerror(errno)". */
@@ -882,16 +924,17 @@ static void emit_person_bytes(Gen *g, const char *s, size_t n)
     if (fwrite(g->conv, 1, m, g->pf) != m) fail(g, "cannot write persons.csv");
 }
 
+/* Cells are bounded (the longest is a 64-byte village), so a row fits g->row. */
 static void write_cells(Gen *g, const Cells *c)
 {
-    g->row.count = 0;
+    char *o = g->row;
     int breaks = 0;
     for (int i = 0; i < c->n; i++) {
-        if (i) sb_putc(&g->row, ',');
-        breaks += put_field(&g->row, c->v[i]);
+        if (i) *o++ = ',';
+        o = put_field(o, c->v[i], &breaks);
     }
-    sb_putc(&g->row, '\n');
-    emit_person_bytes(g, g->row.items, g->row.count);
+    *o++ = '\n';
+    emit_person_bytes(g, g->row, (size_t)(o - g->row));
     g->line += 1 + (uint64_t)breaks;
 }
 
@@ -927,7 +970,7 @@ static int corrupt(Gen *g, Rng *r, Person *p, Cells *c, int kind, char *scratch,
     case GEN_BAD_BIRTH_DATE_MISMATCH: {
         int64_t shift = 1 + (int64_t)below(r, 400);
         int64_t b = p->birth + shift <= g->o->as_of ? p->birth + shift : p->birth - shift;
-        date_format(b, c->birth);
+        fmt_date(b, c->birth);
         return C_BIRTH;
     }
     case GEN_BAD_SEX_MISMATCH:
@@ -1045,15 +1088,15 @@ static void person_row(Gen *g, uint64_t i)
     }
     p.age = (int)years_between(p.birth, g->o->as_of);
     p.lower_x = p.id[17] == 'X' && chance(&r, 0.2);
-    place(&r, &p);
-    make_name(&r, &p);
+    place(g, &r, &p);
+    make_name(g, &r, &p);
     switch (quote) {
     case QUOTE_COMMA: strncat(p.village, ",二组", sizeof p.village - strlen(p.village) - 1); break;
     case QUOTE_NEWLINE: strncat(p.village, "\n三组", sizeof p.village - strlen(p.village) - 1); break;
     case VILLAGE_EMPTY: p.village[0] = '\0'; break;
     }
 
-    fill_ordinary(&r, &p);
+    fill_ordinary(g, &r, &p);
     if (arch) fill_archetype(&r, &p, arch_kind);
     else if (edge != EDGE_NONE) fill_edge(&r, &p, edge);
 
@@ -1169,7 +1212,9 @@ static int write_institutions(const GenOptions *o, FILE *f, GenStats *st)
                 if (c == with && t == T_WELFARE) needs = false;
                 sb_printf(&sb, "%s-%03d,%s,%s,", gen_county_codes[c], ++seq, gen_county_codes[c],
                           inst_type_ids[t]);
-                put_field(&sb, name);
+                char field[2 * sizeof name + 2];
+                int breaks = 0;
+                sb_putn(&sb, field, (size_t)(put_field(field, name, &breaks) - field));
                 sb_printf(&sb, ",%d,%s\n", beds, needs ? "needs_upgrade" : "ok");
                 n++;
             }
@@ -1227,6 +1272,15 @@ int gen_write(const GenOptions *o, FILE *persons, FILE *institutions, FILE *revi
     g->off_arch = below(&run, ARCH_PERIOD);
     g->off_edge = below(&run, EDGE_PERIOD);
     g->off_quote = below(&run, QUOTE_PERIOD);
+    for (int i = 0; i < N_SURNAMES; i++) g->surname_total += g->surname_w[i] = surname_weight(i);
+    for (int c = 0; c < GEN_COUNTIES; c++) {
+        g->ntown[c] = town_count(c);
+        for (int t = 0; t < g->ntown[c]; t++) {
+            g->street[c][t] = town_is_street(c, t);
+            g->town_w[c][t] = county_urban[c] || g->street[c][t] ? 1 : 3;
+            g->nvillage[c][t] = village_count(c, t);
+        }
+    }
     g->pf = persons;
     g->rf = review;
     g->cd = (iconv_t)-1;
@@ -1238,13 +1292,14 @@ int gen_write(const GenOptions *o, FILE *persons, FILE *institutions, FILE *revi
 
     if (!g->err) {
         if (o->bom && fwrite("\xEF\xBB\xBF", 1, 3, persons) != 3) fail(g, "cannot write persons.csv");
-        g->row.count = 0;
+        StrBuf head = {0};
         for (int i = 0; i < GEN_PERSON_COLUMNS; i++) {
-            if (i) sb_putc(&g->row, ',');
-            sb_puts(&g->row, gen_person_columns[i]);
+            if (i) sb_putc(&head, ',');
+            sb_puts(&head, gen_person_columns[i]);
         }
-        sb_putc(&g->row, '\n');
-        emit_person_bytes(g, g->row.items, g->row.count);
+        sb_putc(&head, '\n');
+        emit_person_bytes(g, head.items, head.count);
+        sb_free(&head);
         if (review && fputs("line,column,kind\n", review) < 0) fail(g, "cannot write expected_review.csv");
     }
     for (uint64_t i = 0; i < o->count && !g->err; i++) {
@@ -1266,7 +1321,6 @@ int gen_write(const GenOptions *o, FILE *persons, FILE *institutions, FILE *revi
     }
     if (g->cd != (iconv_t)-1) iconv_close(g->cd);
     free(g->conv);
-    sb_free(&g->row);
     free(g->used);
     free(g);
     return rc;
