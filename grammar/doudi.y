@@ -360,6 +360,8 @@ field_values
 field_value
     : ident ':' expr sep
         { $$ = arena_alloc(A, sizeof *$$); $$->name = mkname($1, @1); $$->value = $3; $$->span = @$; }
+    | KW_CITE ':' expr sep     /* a test's expected citation of the placement that fired */
+        { $$ = arena_alloc(A, sizeof *$$); $$->name = mkname(keyword_text(ctx, @1), @1); $$->value = $3; $$->span = @$; }
     ;
 
 /* ---- expressions ---- */

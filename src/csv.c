@@ -373,6 +373,14 @@ int csv_next(CsvReader *r, CsvRecord *rec)
                 st = S_START;
                 break;
             }
+            if (q_nl) {
+                /* The quote spans lines and then proves wrong: most likely a stray quote that
+                 * swallowed the lines below it, which are read again as records. */
+                snprintf(rec->error, sizeof rec->error,
+                         "unexpected character after closing quote (at line %u, of a quoted field starting at line %u)",
+                         r->line, q_line);
+                goto cut_quote;
+            }
             snprintf(rec->error, sizeof rec->error, "unexpected character after closing quote");
             rec->error_col = (uint32_t)r->nfields + 1;
             rec->error_line = r->line;

@@ -30,15 +30,19 @@
  *     quote that is the first character of a field opens a quoted field; ` "a"` (space first)
  *     is the unquoted text ` "a"`.
  *   - Malformed records are returned (csv_next returns -1) with the reason, and the reader
- *     resynchronises at the next physical line, so one bad row never hides the rows after it:
- *       * "unexpected character after closing quote" ("a"b,c): the rest of the line is skipped
- *         (without regard to quotes) and belongs to the bad record's raw text.
- *       * "unterminated quoted field starting at line N": a quote that is never closed. The bad
- *         record is cut at the end of line N (its raw text and fields stop there), and reading
- *         resumes at line N+1 — the lines the open quote swallowed are read again as records.
- *       * "quoted field starting at line N not closed within M bytes": the same, for a quote
- *         still open after CSV_MAX_RECORD bytes (so a stray quote cannot make the reader hold
- *         the rest of a multi-gigabyte file in memory).
+ *     resynchronises at the next physical line, so one bad row never hides the rows after it.
+ *     A quoted field that spans lines and then proves malformed is most likely a stray quote
+ *     (`1,"张三,...`) that swallowed the rows below it: the bad record is cut at the end of the
+ *     line where that quote opened (its raw text and fields stop there), and reading resumes
+ *     on the next line, so the swallowed lines are read again as records of their own.
+ *       * "unexpected character after closing quote" ("a"b,c) on the quote's own line: the
+ *         rest of the line is skipped (without regard to quotes) and belongs to the raw text.
+ *       * "unexpected character after closing quote (at line L, of a quoted field starting at
+ *         line N)": the same when the quote opened on an earlier line N: cut after line N.
+ *       * "unterminated quoted field starting at line N": a quote never closed: cut after line N.
+ *       * "quoted field starting at line N not closed within M bytes": a quote still open after
+ *         CSV_MAX_RECORD bytes (so a stray quote cannot make the reader hold the rest of a
+ *         multi-gigabyte file in memory): cut after line N.
  *       * "record longer than M bytes": an unquoted line over the limit; skipped to its end.
  *
  * Records. csv_next fills a CsvRecord whose pointers stay valid until the next csv_next or

@@ -192,6 +192,18 @@ static inline void assert_not_contains_at(const char *hay, const char *needle, c
 }
 #define assert_not_contains(hay, needle) assert_not_contains_at((hay), (needle), __FILE__, __LINE__)
 
+/* ---- known bugs (as in helpers.h) ------------------------------------------------------------- */
+
+/* Skip the calling test (it pins a reported bug) unless DOUDI_KNOWN_BUGS=1. */
+#define known_bug(why)                                                                    \
+    do {                                                                                  \
+        const char *kb_ = getenv("DOUDI_KNOWN_BUGS");                                     \
+        if (!kb_ || strcmp(kb_, "1") != 0) {                                              \
+            print_message("[   BUG    ] %s (set DOUDI_KNOWN_BUGS=1 to run)\n", (why));       \
+            skip();                                                                       \
+        }                                                                                 \
+    } while (0)
+
 /* ---- a strict little JSON validator (RFC 8259 grammar; no depth beyond 64) ------------------- */
 
 static inline void jv_ws(const char **s)

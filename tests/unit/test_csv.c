@@ -218,7 +218,11 @@ static const Case syntax_cases[] = {
     /* malformed: text after a closing quote; the rest of the line goes with it */
     {"\"a\"b,c\nd,e\n", "1[a]!unexpected character after closing quote 2[d][e]"},
     {"x,\"a\" ,c\r\nd\r\n", "1[x][a]!unexpected character after closing quote 2[d]"},
-    {"\"a\nb\"x,c\nd\n", "1[a\\nb]!unexpected character after closing quote 3[d]"},
+    /* ... but when the quote opened on an earlier line, the record is cut after that line and
+     * the lines below are read again */
+    {"\"a\nb\"x,c\nd\n",
+     "1[a]!unexpected character after closing quote (at line 2, of a quoted field starting at line 1) "
+     "2[b\"x][c] 3[d]"},
     {"\"a\"b", "1[a]!unexpected character after closing quote"},
     {"\"a\"\"\"b\n", "1[a\"]!unexpected character after closing quote"},
     {"\"a\"张\nb\n", "1[a]!unexpected character after closing quote 2[b]"},
@@ -239,7 +243,8 @@ static const Case syntax_cases[] = {
     {"1,\"x\n2,y\"\"\n3\n", "1[1][x]!unterminated quoted field starting at line 1 2[2][y\"\"] 3[3]"},
     /* two in a row */
     {"\"a\n\"b\nc\n",
-     "1[a\\n]!unexpected character after closing quote 3[c]"},
+     "1[a]!unexpected character after closing quote (at line 2, of a quoted field starting at line 1) "
+     "2[b]!unterminated quoted field starting at line 2 3[c]"},
     {"\"a\n\"\"b\nc\n",
      "1[a]!unterminated quoted field starting at line 1 2[]!unexpected character after closing quote 3[c]"},
 };
@@ -364,6 +369,53 @@ static void test_unterminated_details(void **state)
     assert_string_equal(rec.raw, "g,h");
     assert_int_equal(csv_next(r, &rec), 0);
     csv_close(r);
+}
+
+/* A stray quote at the start of a field swallows the rows below it until the next quote in the
+ * file (here the opening quote of a good field on line 8), where "unexpected character after
+ * closing quote" shows up. Every swallowed row must still come back as a record of its own. */
+static void test_stray_quote_recovery(void **state)
+{
+    (void)state;
+    const char *in = "id,name,county,note\n"
+                     "2,王五,410122,a\n"
+                     "3,\"张三,410122,b\n"
+                     "4,赵六,410122,c\n"
+                     "5,钱七,410122,d\n"
+                     "\n"
+                     "7,孙八,410181,e\n"
+                     "8,李四,\"官渡镇,东村\",f\n"
+                     "9,周九,410181,g\n";
+    CsvReader *r = open_mem_n(in, strlen(in), NULL, 0);
+    CsvRecord rec;
+    assert_int_equal(csv_next(r, &rec), 1);
+    assert_int_equal(csv_next(r, &rec), 1);
+    assert_int_equal(rec.line, 2);
+    assert_int_equal(csv_next(r, &rec), -1);
+    assert_int_equal(rec.line, 3);
+    assert_string_equal(rec.error, "unexpected character after closing quote (at line 8, of a quoted field "
+                                   "starting at line 3)");
+    assert_int_equal(rec.error_col, 2);
+    assert_int_equal(rec.error_line, 3);
+    assert_int_equal(rec.error_char, 3);
+    assert_string_equal(rec.raw, "3,\"张三,410122,b");
+    assert_int_equal(rec.count, 2);
+    assert_string_equal(rec.fields[1], "张三,410122,b");
+    static const uint32_t lines[] = {4, 5, 7, 8, 9};
+    static const char *const ids[] = {"4", "5", "7", "8", "9"};
+    for (size_t i = 0; i < ARRAY_LEN(lines); i++) {
+        assert_int_equal(csv_next(r, &rec), 1);
+        assert_int_equal(rec.line, lines[i]);
+        assert_int_equal(rec.count, 4);
+        assert_string_equal(rec.fields[0], ids[i]);
+    }
+    assert_int_equal(csv_next(r, &rec), 0);
+    csv_close(r);
+
+    /* With no quote further on, the same rows come back, after "unterminated". */
+    char *got = read_mem("1,a\n2,\"b,c\n3,d\n4,e\n", 0);
+    assert_string_equal(got, "1[1][a] 2[2][b,c]!unterminated quoted field starting at line 2 3[3][d] 4[4][e]");
+    free(got);
 }
 
 /* ---- the record size limit ---------------------------------------------------------------- */
@@ -1000,6 +1052,7 @@ int main(void)
         cmocka_unit_test(test_field_positions),
         cmocka_unit_test(test_junk_after_quote_details),
         cmocka_unit_test(test_unterminated_details),
+        cmocka_unit_test(test_stray_quote_recovery),
         cmocka_unit_test(test_max_record),
         cmocka_unit_test(test_detect_utf8_with_chinese),
         cmocka_unit_test(test_bom),

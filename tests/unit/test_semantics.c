@@ -491,28 +491,42 @@ static void test_categories_placement(void **state)
     doudi_free(r);
 }
 
+static void assert_compile_error_at(const char *text, const char *want1, const char *want2, const char *file,
+                                    int line);
+
 /* ---- field ranges and sets (§6.3) --------------------------------------------------------------- */
 
 static void test_field_constraints(void **state)
 {
     (void)state;
+    /* a cell outside a field's `in` (a range, or a set of enum values or small ints) and a
+     * broken `require` make the record invalid, with the field or the message named */
     doudi_rules *r = compile_ok("fields.doudi",
                                 "record r {\n"
                                 "  id: text key\n"
-                                "  county: text in {\"410102\", \"410122\"}\n"
-                                "  code: int in {100, 200}\n"
+                                "  county: text\n"
+                                "  code: int in {1, 2, 63}\n"
+                                "  kind: enum(a1, b1, c1) in {a1, b1}\n"
                                 "  grade: int default 0 in 0..4\n"
                                 "  born: date in 1900-01-01..2021-04-01\n"
-                                "  require grade == 0 or code == 200 \"grade needs code 200\"\n"
+                                "  require county in {\"410102\", \"410122\"} \"unknown county\"\n"
+                                "  require grade == 0 or code == 2 \"grade needs code 2\"\n"
                                 "}\n"
                                 "category any when grade >= 0\n");
     static const struct { const char *assign; const char *err; } cases[] = {
-        {"id=a,county=410122,code=100,born=2000-01-01", NULL},
-        {"id=b,county=410102,code=200,grade=4,born=1900-01-01", NULL},
-        {"id=c,county=410199,code=100,born=2000-01-01", "county"},      /* not in the set */
-        {"id=d,county=410122,code=150,born=2000-01-01", "code"},
-        {"id=e,county=410122,code=100,born=2021-04-02", "born"},        /* after the range */
-        {"id=f,county=410122,code=100,grade=3,born=2000-01-01", "grade needs code 200"},
+        {"id=a,county=410122,code=1,kind=a1,born=2000-01-01", NULL},
+        {"id=b,county=410102,code=2,kind=b1,grade=4,born=1900-01-01", NULL},  /* both ends of the ranges */
+        {"id=b2,county=410102,code=63,kind=b1,born=2021-04-01", NULL},
+        {"id=c,county=410199,code=1,kind=a1,born=2000-01-01", "unknown county"},
+        {"id=d,county=410122,code=3,kind=a1,born=2000-01-01", "code"},        /* not in {1, 2, 63} */
+        {"id=e,county=410122,code=64,kind=a1,born=2000-01-01", "code"},
+        {"id=e2,county=410122,code=0,kind=a1,born=2000-01-01", "code"},
+        {"id=f,county=410122,code=1,kind=c1,born=2000-01-01", "kind"},        /* c1 is not allowed */
+        {"id=g,county=410122,code=1,kind=a1,born=2021-04-02", "born"},        /* a day after the range */
+        {"id=g2,county=410122,code=1,kind=a1,born=1899-12-31", "born"},
+        {"id=h,county=410122,code=2,kind=a1,grade=5,born=2000-01-01", "grade"},
+        {"id=i,county=410122,code=1,kind=a1,grade=3,born=2000-01-01", "grade needs code 2"},
+        {"id=j,code=1,kind=a1,born=2000-01-01", "county"},                     /* missing, no default */
     };
     for (size_t i = 0; i < EH_LEN(cases); i++) {
         doudi_record *rec = doudi_record_new(r);
@@ -534,6 +548,14 @@ static void test_field_constraints(void **state)
         doudi_string_free(err);
         doudi_record_free(rec);
     }
+    doudi_free(r);
+    /* a field's set holds enum values or ints 0..63 only; text and larger ints are refused
+     * when compiling, pointing to a range or a require instead (language.md §6.3 still shows
+     * `county: text in {"410102", "410122"}` as a valid complete file: reported) */
+    assert_compile_error_at("record r { id: text key\n  county: text in {\"410102\", \"410122\"} }\n", "ints 0..63",
+                            "bad.doudi:2:19:", __FILE__, __LINE__);
+    assert_compile_error_at("record r { id: text key\n  code: int in {100, 200} }\n", "ints 0..63", NULL, __FILE__,
+                            __LINE__);
 }
 
 /* ---- run-time errors (§7.2: overflow and division by zero stop the record) -------------------- */
@@ -984,6 +1006,8 @@ static uint64_t fnv1a64(const unsigned char *s, size_t n)
 static void test_ddc_damaged_body(void **state)
 {
     (void)state;
+    known_bug("a .ddc whose checksum is restamped after changing an operand's kind (register -> constant) "
+              "passes program_verify and VALID_ID then reads an int as a text pointer: SEGV in id_length_ok");
     char *diags = NULL;
     doudi_rules *src = doudi_compile_file(ZZ_RULES, &diags);
     doudi_string_free(diags);
