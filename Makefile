@@ -23,7 +23,8 @@ BUILD   ?= build
 SANFLAGS :=
 endif
 
-PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev libxlsxwriter-dev
+# python3-openpyxl: tests/unit/test_report.c reads the xlsx reports back with /usr/bin/python3.
+PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev libxlsxwriter-dev python3-openpyxl
 PKG_LIBS := sqlite3
 DEPS_STAMP := build/.deps-$(shell echo $(PACKAGES) | cksum | cut -d' ' -f1)
 
@@ -31,7 +32,7 @@ GEN     := $(BUILD)/gen
 CPPFLAGS += -Isrc -I$(GEN)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LDLIBS  += -lsqlite3 -lm
+LDLIBS  += -lxlsxwriter -lsqlite3 -lm
 
 LIB_SRCS := $(filter-out src/main.c src/cli_%.c, $(wildcard src/*.c))
 CLI_SRCS := src/main.c $(wildcard src/cli_*.c)

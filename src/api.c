@@ -9,6 +9,7 @@
 #include "ledger.h"
 #include "run.h"
 #include "parse.h"
+#include "report.h"
 #include "values.h"
 #include "vm.h"
 
@@ -591,4 +592,30 @@ void doudi_mask_ids(char *text)
         memset(text + i + 6, '*', 8);
         i += 17;
     }
+}
+
+/* ---- reports ------------------------------------------------------------------------------- */
+
+int doudi_form_count(const doudi_rules *r) { return r->rules ? (int)r->rules->tables.count : 0; }
+
+const char *doudi_form_name(const doudi_rules *r, int i)
+{
+    return i >= 0 && i < doudi_form_count(r) ? r->rules->tables.items[i]->name.text : NULL;
+}
+
+const char *doudi_form_label(const doudi_rules *r, int i)
+{
+    return i >= 0 && i < doudi_form_count(r) ? r->rules->tables.items[i]->label : NULL;
+}
+
+int doudi_report(doudi_ledger *l, doudi_rules *r, const char *form, const char *county, int64_t run,
+                 const char *format, const char *out_path, char **error)
+{
+    if (error) *error = NULL;
+    if (!r->rules) return fail(error, "a report needs the rule file itself, not a compiled .ddc (it lays the forms out)");
+    ReportFormat f;
+    if (!report_parse_format(format, &f))
+        return fail(error, "unknown format '%s' (text, csv, json or xlsx)", format ? format : "");
+    if (run < 0) return fail(error, "no run %lld: runs are numbered from 1", (long long)run);
+    return report_write(l->l, r->rules, form, county, run, f, out_path, error) ? 0 : -1;
 }

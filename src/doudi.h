@@ -166,6 +166,24 @@ doudi_record *doudi_ledger_record(doudi_ledger *l, doudi_rules *r, const char *k
  * 410122195003071234 -> 410122********1234. For human-facing output of personal data. */
 void doudi_mask_ids(char *text);
 
+/* ---- reports: the official forms of a run ---------------------------------------------------- */
+
+/* The forms (the rule file's `table` declarations), in declaration order: name and title.
+ * Only rules compiled from source have them (a .ddc keeps no layout): 0 forms otherwise. */
+int doudi_form_count(const doudi_rules *r);
+const char *doudi_form_name(const doudi_rules *r, int i);
+const char *doudi_form_label(const doudi_rules *r, int i);
+
+/* Render form `form` as stored by run `run` of the ledger (0: the latest run): for county
+ * `county` (its partition value, e.g. "410122"), or for the city — every county summed — when
+ * county is NULL. format: "text" (the title, 填表单位, an aligned grid), "csv" (UTF-8 with a BOM,
+ * one header line `group/label`), "json", or "xlsx" (a workbook laid out like the printed form:
+ * a sheet for the city, 全市, then one per county, or only `county`'s). Written to out_path,
+ * or to stdout when it is NULL (xlsx needs a path). Errors name the forms when `form` is
+ * unknown and the counties when `county` is, and say so when the ledger has no run yet. */
+int doudi_report(doudi_ledger *l, doudi_rules *r, const char *form, const char *county, int64_t run,
+                 const char *format, const char *out_path, char **error);
+
 #ifdef __cplusplus
 }
 #endif

@@ -353,8 +353,15 @@ static bool import_rows(Importer *im, CsvReader *csv, char **error)
     if (!map_header(im, &rec, error) || !ledger_ensure_record_table(im->l, im->ri, error) ||
         !prepare_statements(im, error) || !clear_old_review(im, error))
         return false;
-    while ((rc = csv_next(csv, &rec)) != 0)
+    while ((rc = csv_next(csv, &rec)) != 0) {
+        if (rc == -2) {   /* the file became unreadable: fail the whole import */
+            StrBuf sb = {0};
+            sb_printf(&sb, "%s: %s", im->path, rec.error);
+            *error = sb_take(&sb);
+            return false;
+        }
         if (!import_row(im, &rec, error)) return false;
+    }
     return true;
 }
 

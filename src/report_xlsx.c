@@ -1,0 +1,210 @@
+/* report_xlsx.c — a report as an Excel workbook, laid out like the printed attachment
+ * (libxlsxwriter; see report.h).
+ *
+ * Each sheet: the title merged across the form (bold, centred, larger), the 填表单位 line, the
+ * header as on the form — a group's label merged over its columns, any other label merged down
+ * over both header rows, the row-label column's head likewise — then the rows, every cell of
+ * the grid bordered, blank cells bordered and empty. Columns are as wide as their widest label
+ * or number counting a CJK character as two (Excel's width unit is about one digit of the
+ * default font), the panes frozen below the header, the page landscape A4, one page wide.
+ *
+ * The workbook's creation time is the run's (runs.finished_at), not the clock: libxlsxwriter
+ * dates its zip entries 1980-01-01, so the same run gives the same bytes every time. */
+#include "report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xlsxwriter.h>
+
+typedef struct Formats {
+    lxw_format *title, *unit, *head, *label, *number, *blank;
+} Formats;
+
+static lxw_format *new_format(lxw_workbook *wb, bool border)
+{
+    lxw_format *f = workbook_add_format(wb);
+    format_set_font_name(f, "宋体");
+    format_set_font_size(f, 11);
+    format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
+    if (border) format_set_border(f, LXW_BORDER_THIN);
+    return f;
+}
+
+static Formats make_formats(lxw_workbook *wb)
+{
+    Formats f;
+    f.title = new_format(wb, false);
+    format_set_bold(f.title);
+    format_set_font_size(f.title, 16);
+    format_set_align(f.title, LXW_ALIGN_CENTER);
+    f.unit = new_format(wb, false);
+    f.head = new_format(wb, true);
+    format_set_bold(f.head);
+    format_set_align(f.head, LXW_ALIGN_CENTER);
+    format_set_text_wrap(f.head);
+    f.label = new_format(wb, true);
+    f.number = new_format(wb, true);
+    format_set_align(f.number, LXW_ALIGN_RIGHT);
+    format_set_num_format(f.number, "0");
+    f.blank = new_format(wb, true);
+    return f;
+}
+
+static int width_of(const char *s) { return s ? utf8_width(s, strlen(s)) : 0; }
+
+/* A sheet name Excel accepts: at most 31 characters, none of []:*?/\, not starting with an
+ * apostrophe, unused (a county code is all of that); else the nearest such, with ~2, ~3, .... */
+static char *sheet_name(lxw_workbook *wb, const char *want)
+{
+    StrBuf base = {0};
+    size_t n = strlen(want);
+    int chars = 0;
+    for (size_t i = 0; i < n && chars < 26;) {
+        uint32_t cp;
+        int len = utf8_decode(want + i, n - i, &cp);
+        if (len == 1 && strchr("[]:*?/\\", want[i])) sb_putc(&base, '_');
+        else sb_putn(&base, want + i, (size_t)len);
+        i += (size_t)len;
+        chars++;
+    }
+    if (!base.count || base.items[0] == '\'') sb_putc(&base, '_');
+    StrBuf name = {0};
+    sb_puts(&name, sb_str(&base));
+    for (int k = 2; workbook_validate_sheet_name(wb, sb_str(&name)) != LXW_NO_ERROR && k < 1000; k++) {
+        name.count = 0;
+        sb_printf(&name, "%s~%d", sb_str(&base), k);
+    }
+    sb_free(&base);
+    return sb_take(&name);
+}
+
+static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, const ReportSheet *s,
+                        char **error)
+{
+    const Decl *d = rep->table;
+    size_t nc = rep->ncols, nr = rep->nrows;
+    char *name = sheet_name(wb, s->partition ? s->partition : "全市");
+    lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+    free(name);
+    if (!ws) {
+        if (error) *error = xstrdup("cannot add a worksheet");
+        return false;
+    }
+    bool grouped = false;
+    for (size_t c = 0; c < nc; c++) grouped |= d->columns.items[c].group != NULL;
+    lxw_row_t head = 2, first_row = grouped ? 4 : 3;   /* first_row: the first data row */
+    lxw_col_t last_col = (lxw_col_t)nc;
+
+    /* the title and the unit */
+    if (nc > 0) worksheet_merge_range(ws, 0, 0, 0, last_col, d->label ? d->label : "", f->title);
+    else worksheet_write_string(ws, 0, 0, d->label ? d->label : "", f->title);
+    worksheet_set_row(ws, 0, 32, NULL);
+    StrBuf unit = {0};
+    sb_printf(&unit, "填表单位：%s", s->unit);
+    worksheet_write_string(ws, 1, 0, sb_str(&unit), f->unit);
+    sb_free(&unit);
+
+    /* the header */
+    double *width = xcalloc(nc + 2, sizeof *width);
+    width[0] = 4;
+    if (grouped) worksheet_merge_range(ws, head, 0, head + 1, 0, "", f->head);
+    else worksheet_write_blank(ws, head, 0, f->head);
+    for (size_t c = 0; c < nc; c++) {
+        const TableColumn *col = &d->columns.items[c];
+        lxw_col_t x = (lxw_col_t)(c + 1);
+        width[c + 1] = width_of(col->label);
+        if (!grouped) {
+            worksheet_write_string(ws, head, x, col->label ? col->label : "", f->head);
+            continue;
+        }
+        if (!col->group) {
+            worksheet_merge_range(ws, head, x, head + 1, x, col->label ? col->label : "", f->head);
+            continue;
+        }
+        worksheet_write_string(ws, head + 1, x, col->label ? col->label : "", f->head);
+        if (c > 0 && d->columns.items[c - 1].group && !strcmp(d->columns.items[c - 1].group, col->group))
+            continue;   /* the group's header was written with its first column */
+        size_t last = c;
+        while (last + 1 < nc && d->columns.items[last + 1].group && !strcmp(d->columns.items[last + 1].group, col->group))
+            last++;
+        if (last > c) worksheet_merge_range(ws, head, x, head, (lxw_col_t)(last + 1), col->group, f->head);
+        else worksheet_write_string(ws, head, x, col->group, f->head);
+    }
+
+    /* the rows */
+    for (size_t i = 0; i < nr; i++) {
+        lxw_row_t y = first_row + (lxw_row_t)i;
+        const char *label = d->rows.items[i].label;
+        worksheet_write_string(ws, y, 0, label ? label : "", f->label);
+        if (width_of(label) > width[0]) width[0] = width_of(label);
+        for (size_t c = 0; c < nc; c++) {
+            lxw_col_t x = (lxw_col_t)(c + 1);
+            if (s->blank[i * nc + c]) {
+                worksheet_write_blank(ws, y, x, f->blank);
+                continue;
+            }
+            int64_t v = s->cells[i * nc + c];
+            worksheet_write_number(ws, y, x, (double)v, f->number);
+            char num[32];
+            int w = snprintf(num, sizeof num, "%lld", (long long)v);
+            if (w > width[c + 1]) width[c + 1] = w;
+        }
+    }
+
+    /* widths: a group's label fits over its columns */
+    for (size_t c = 0; c < nc; c++) {
+        const char *g = d->columns.items[c].group;
+        if (!g) continue;
+        size_t last = c;
+        while (last + 1 < nc && d->columns.items[last + 1].group && !strcmp(d->columns.items[last + 1].group, g))
+            last++;
+        double span = 0;
+        for (size_t k = c; k <= last; k++) span += width[k + 1] + 2;
+        double extra = width_of(g) + 2 - span;
+        for (size_t k = c; extra > 0 && k <= last; k++) width[k + 1] += extra / (double)(last - c + 1);
+        c = last;
+    }
+    for (size_t c = 0; c <= nc; c++) worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, width[c] + 2, NULL);
+    free(width);
+
+    worksheet_freeze_panes(ws, first_row, 1);
+    worksheet_set_landscape(ws);
+    worksheet_set_paper(ws, 9);   /* A4 */
+    worksheet_fit_to_pages(ws, 1, 0);
+    worksheet_center_horizontally(ws);
+    return true;
+}
+
+bool report_xlsx(const Report *rep, const char *path, char **error)
+{
+    lxw_workbook *wb = workbook_new(path);
+    if (!wb) {
+        if (error) {
+            StrBuf sb = {0};
+            sb_printf(&sb, "cannot write %s", path);
+            *error = sb_take(&sb);
+        }
+        return false;
+    }
+    lxw_doc_properties props = {0};
+    props.title = (char *)(rep->table->label ? rep->table->label : rep->table->name.text);
+    props.comments = "doudi report";
+    /* the run's time, so the same run makes the same file; 2021-03-02 (the plan's date) when unknown */
+    props.created = rep->run_time ? (time_t)rep->run_time : (time_t)1614643200;
+    workbook_set_properties(wb, &props);
+    Formats f = make_formats(wb);
+    bool ok = true;
+    for (size_t i = 0; i < rep->nsheets && ok; i++) ok = write_sheet(wb, &f, rep, &rep->sheets[i], error);
+    lxw_error e = workbook_close(wb);
+    if (ok && e != LXW_NO_ERROR) {
+        ok = false;
+        if (error) {
+            StrBuf sb = {0};
+            sb_printf(&sb, "cannot write %s: %s", path, lxw_strerror(e));
+            *error = sb_take(&sb);
+        }
+    }
+    if (!ok) remove(path);
+    return ok;
+}
