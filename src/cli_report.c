@@ -10,9 +10,11 @@
 #include "cli.h"
 #include "doudi.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *USAGE =
     "usage: doudi report FILE --db DB --form NAME [--county CODE] [--run ID] [--format text|csv|json|xlsx] [-o FILE]";
@@ -72,6 +74,8 @@ int cli_report(int argc, char **argv)
         return cli_usage_error("report", "unknown format '%s' (text, csv, json or xlsx)", format);
     if (!strcmp(format, "xlsx") && !out) return cli_usage_error("report", "an xlsx workbook needs -o FILE.xlsx");
 
+    if (access(db, F_OK) != 0)
+        return cli_usage_error("report", "no ledger %s (doudi import, then doudi run, make one)", db);
     char *err = NULL;
     doudi_rules *r = doudi_compile_file(file, &err);
     if (err) fputs(err, stderr);

@@ -9,7 +9,9 @@ static bool run_parser(ParseCtx *ctx)
 {
     yyscan_t scanner;
     if (ddlex_init_extra(ctx, &scanner) != 0) return false;
-    YY_BUFFER_STATE buf = dd_scan_bytes(ctx->src->text, (int)ctx->src->len, scanner);
+    /* Notepad on Windows starts a UTF-8 file with a byte order mark: skip it */
+    if (ctx->src->len >= 3 && memcmp(ctx->src->text, "\xEF\xBB\xBF", 3) == 0) ctx->offset = 3;
+    YY_BUFFER_STATE buf = dd_scan_bytes(ctx->src->text + ctx->offset, (int)(ctx->src->len - ctx->offset), scanner);
     int rc = ddparse(scanner, ctx);
     dd_delete_buffer(buf, scanner);
     ddlex_destroy(scanner);
@@ -58,7 +60,8 @@ bool parse_repl_input(Arena *a, const SourceFile *src, DiagList *diags, Decl **d
     Module *m = arena_alloc(a, sizeof *m);
     m->source = src;
     ParseCtx ctx = {.arena = a, .src = src, .diags = diags, .module = m, .start_token = START_REPL};
-    bool ok = run_parser(&ctx);
+    int errors_before = diags->errors;
+    bool ok = run_parser(&ctx) && diags->errors == errors_before;
     if (!ok) {
         *incomplete = ctx.hit_eof && ctx.syntax_errors == 1;
         return false;

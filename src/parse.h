@@ -26,9 +26,10 @@ typedef struct ParseCtx {
 /* Parse a whole rule file. Always returns a Module (possibly partial); errors are in diags. */
 Module *parse_module(Arena *a, const SourceFile *src, DiagList *diags);
 
-/* Parse one REPL input: a declaration or an expression. Returns false on a syntax error.
- * *incomplete is set when the input ended inside an open bracket, block or string, so the
- * REPL can ask for another line instead of reporting an error. */
+/* Parse one REPL input: a declaration or an expression. Returns false on any error.
+ * *incomplete is set when the input ended inside an open bracket or block (or a clause that
+ * needs more), so the REPL can ask for another line instead of reporting an error; strings
+ * do not span lines, so an unterminated one is an error. */
 bool parse_repl_input(Arena *a, const SourceFile *src, DiagList *diags, Decl **decl, Expr **expr,
                       bool *incomplete);
 

@@ -216,8 +216,8 @@ char *read_file(const char *path, size_t *len)
 int edit_distance(const char *a, const char *b, int cap)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64) return cap + 1;
-    int prev[65], cur[65];
+    if (la > 256 || lb > 256) return cap + 1;
+    int prev[257], cur[257];
     for (size_t j = 0; j <= lb; j++) prev[j] = (int)j;
     for (size_t i = 1; i <= la; i++) {
         cur[0] = (int)i;
