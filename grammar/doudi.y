@@ -77,6 +77,7 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
     ShareList *shares;
     EnumValueList *evals;
     FieldValueList *fvals;
+    TestCase *tcase;
 }
 
 %token START_FILE START_REPL
@@ -98,7 +99,8 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
 %token KW_CASE "'case'" KW_THEN "'then'" KW_ELSE "'else'" KW_IF "'if'"
 %token DOTDOT "'..'" EQEQ "'=='" NEQ "'!='" LE "'<='" GE "'>='"
 
-%type <decl> decl record_body placement_body schedule_body capacity_body table_body
+%type <decl> decl record_body placement_body schedule_body capacity_body table_body test_cases
+%type <tcase> test_case
 %type <expr> expr unary postfix primary in_rhs opt_minimum opt_when
 %type <type> type
 %type <field> field
@@ -173,9 +175,10 @@ decl
         { $$ = $6; $$->span = @$; $$->name = mkname($2, @2); $$->label = $3; $$->per = $4; }
     | KW_EXAMPLE ident opt_label '{' field_values '}'
         { $$ = ast_decl(A, DECL_EXAMPLE, @$); $$->name = mkname($2, @2); $$->label = $3; $$->given = *$5; }
-    | KW_TEST STRING '{' KW_GIVEN opt_ident '{' field_values '}' KW_EXPECT '{' field_values '}' '}'
-        { $$ = ast_decl(A, DECL_TEST, @$); $$->label = $2; $$->name = mkname(NULL, @2);
-          if ($5) $$->base = mkname($5, @5); $$->given = *$7; $$->expect = *$11; }
+    | KW_TEST STRING '{' test_cases '}'
+        { $$ = $4; $$->span = @$; $$->label = $2; $$->name = mkname(NULL, @2);
+          $$->base = $$->cases.items[0].base; $$->given = $$->cases.items[0].given;
+          $$->expect = $$->cases.items[0].expect; }
     ;
 
 opt_label  : %empty { $$ = NULL; } | STRING { $$ = $1; } ;
@@ -351,6 +354,19 @@ column
 opt_blank : %empty { $$ = NULL; } | KW_BLANK KW_IN name_list { $$ = $3; } ;
 
 /* ---- examples and tests ---- */
+
+/* A test is one or more `given … expect …` cases; several cases are one population, scheduled
+ * together (so a test can expect the years of a group). */
+test_cases
+    : test_case                { $$ = ast_decl(A, DECL_TEST, @$); ARENA_PUSH(A, &$$->cases, *$1); }
+    | test_cases test_case     { $$ = $1; ARENA_PUSH(A, &$$->cases, *$2); }
+    ;
+
+test_case
+    : KW_GIVEN opt_ident '{' field_values '}' KW_EXPECT '{' field_values '}'
+        { $$ = arena_alloc(A, sizeof *$$); if ($2) $$->base = mkname($2, @2);
+          $$->given = *$4; $$->expect = *$8; $$->span = @$; }
+    ;
 
 field_values
     : %empty                   { $$ = arena_alloc(A, sizeof *$$); }

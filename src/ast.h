@@ -201,6 +201,13 @@ typedef struct FieldValue {
 
 typedef struct FieldValueList { FieldValue *items; size_t count, cap; } FieldValueList;
 
+typedef struct TestCase {     /* given [base] { … } expect { … } — one person of a test */
+    Name base;                /* the example it starts from, or absent */
+    FieldValueList given;
+    FieldValueList expect;
+    Span span;
+} TestCase;
+
 struct Decl {
     DeclKind kind;
     Span span;                /* whole declaration */
@@ -241,6 +248,9 @@ struct Decl {
     Name base;                /* test: the example it starts from, or absent */
     FieldValueList given;
     FieldValueList expect;    /* DECL_TEST */
+    /* DECL_TEST: every case, in order (base, given and expect above are the first); several
+     * cases are one population, scheduled together */
+    struct { TestCase *items; size_t count, cap; } cases;
 
     Symbol *sym;              /* set by check */
 };

@@ -1364,20 +1364,37 @@ static void check_given(Checker *c, FieldValueList *fv)
     }
 }
 
-static void check_test(Checker *c, Decl *d)
+/* Is `name`, as an expect key, the expected rejection (`rejected: "reason"`)? Only when no
+ * declared name is `rejected`. */
+static bool is_rejected_key(const Rules *r, const char *name)
 {
-    if (d->base.text) {
-        Symbol *s = check_lookup(c->r, d->base.text);
+    return !strcmp(name, "rejected") && !check_lookup(r, name);
+}
+
+static void check_test_case(Checker *c, TestCase *tc)
+{
+    if (tc->base.text) {
+        Symbol *s = check_lookup(c->r, tc->base.text);
         if (!s || s->kind != SYM_EXAMPLE)
-            diag_add(c->dl, DIAG_ERROR, "unknown-name", d->base.span, "no example named '%s'", d->base.text);
+            diag_add(c->dl, DIAG_ERROR, "unknown-name", tc->base.span, "no example named '%s'", tc->base.text);
     }
-    check_given(c, &d->given);
+    check_given(c, &tc->given);
     c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
                        .year = true, .where = "a test's expectation"};
-    for (size_t i = 0; i < d->expect.count; i++) {
-        FieldValue *v = &d->expect.items[i];
+    for (size_t i = 0; i < tc->expect.count; i++) {
+        FieldValue *v = &tc->expect.items[i];
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(tc->expect.items[j].name.text, v->name.text))
+                diag_add(c->dl, DIAG_ERROR, "duplicate", v->name.span, "'%s' is expected twice", v->name.text);
         if (!strcmp(v->name.text, "cite")) {
             check_expect(c, v->value, &type_text, "an expected citation");
+            continue;
+        }
+        if (is_rejected_key(c->r, v->name.text)) {
+            check_expect(c, v->value, &type_text, "an expected rejection");
+            if (tc->expect.count > 1)
+                diag_add(c->dl, DIAG_ERROR, "test", v->name.span,
+                         "a test case that expects 'rejected' expects nothing else: a rejected record has no outcome");
             continue;
         }
         Expr name = {.kind = EX_NAME, .name = v->name, .span = v->name.span, .enum_value = -1};
@@ -1391,6 +1408,11 @@ static void check_test(Checker *c, Decl *d)
         check_expect(c, v->value, t, what);
         c->scope = saved;
     }
+}
+
+static void check_test(Checker *c, Decl *d)
+{
+    for (size_t i = 0; i < d->cases.count; i++) check_test_case(c, &d->cases.items[i]);
 }
 
 static void warn_unused(Checker *c)

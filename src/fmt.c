@@ -1445,12 +1445,16 @@ static void print_test(Printer *p, const Decl *d)
     put_string(&head, d->label);
     open_block(p, 0, sb_str(&head), d->span.start, open, close, true);
     sb_free(&head);
-    StrBuf given = {0};
-    sb_puts(&given, "given");
-    if (d->base.text) sb_printf(&given, " %s", d->base.text);
-    uint32_t at = print_values_block(p, sb_str(&given), &d->given, open + 1);
-    print_values_block(p, "expect", &d->expect, at);
-    sb_free(&given);
+    uint32_t at = open + 1;
+    for (size_t i = 0; i < d->cases.count; i++) {
+        const TestCase *tc = &d->cases.items[i];
+        StrBuf given = {0};
+        sb_puts(&given, "given");
+        if (tc->base.text) sb_printf(&given, " %s", tc->base.text);
+        at = print_values_block(p, sb_str(&given), &tc->given, at);
+        at = print_values_block(p, "expect", &tc->expect, at);
+        sb_free(&given);
+    }
     close_block(p, 0, close);
 }
 

@@ -359,7 +359,6 @@ static const int arch_age[N_ARCH][2] = {
 #define MAX_AGE 104
 #define SEQS_PER_SEX 500
 
-
 typedef struct Gen {
     const GenOptions *o;
     int64_t boundary[MAX_AGE + 2]; /* boundary[a]: latest birth day that is age ≥ a at as_of */

@@ -17,9 +17,15 @@
  *   comma, a village cell holding a line break (both RFC 4180-quoted), an empty village;
  * - ids whose check digit is X are written with a lowercase x one time in five (valid: §1
  *   reads a lowercase x as X);
- * - with bad_rate R, floor(R × row) rows up to each row are malformed (archetype rows never),
- *   cycling through the GenBadKind kinds below; each malformed row has exactly one defect, and
- *   expected_review.csv lists them.
+ *   At millions of rows an edge birthday's ids run out (12 counties × 2 sexes × 500 sequences =
+ *   12,000 people per date); further edge rows then take the day before.
+ * - with bad_rate R, the first k rows hold floor(R·k) malformed ones (archetype rows never are:
+ *   a malformed row due there moves to the next row), cycling through the GenBadKind kinds
+ *   below. Each malformed row has exactly one defect; the duplicate-id row is a copy of the
+ *   most recent good row. expected_review.csv lists them: header `line,column,kind`, then one
+ *   row per malformed record in file order — line: the persons.csv line where the record
+ *   starts (header = line 1; a quoted line break in an earlier row counts), column: the
+ *   1-based offending column (0 = the whole row), kind: gen_bad_kind_name().
  */
 #ifndef DOUDI_GEN_H
 #define DOUDI_GEN_H

@@ -93,40 +93,45 @@ typedef struct Fact {
     bool want;
 } Fact;
 
-/* One rule file: PRELUDE, `decls`, and "category fI when EXPR" for each fact; evaluated on the
- * record "id=k,<assign>"; every fact's truth compared (all mismatches are listed). */
+/* Rule files of PRELUDE, `decls`, and "category fI when EXPR" for each fact (at most 32 facts a
+ * file: the engine takes 63 categories), evaluated on the record "id=k,<assign>"; every fact's
+ * truth compared (all mismatches are listed). */
 static void check_facts_at(const char *decls, const Fact *facts, size_t n, const char *assign, const char *file,
                            int line)
 {
-    assert_true(n <= 64);
-    size_t cap = 4096 + n * 256;
-    char *src = malloc(cap);
-    assert_non_null(src);
-    size_t len = (size_t)snprintf(src, cap, "%s%s", PRELUDE, decls ? decls : "");
-    for (size_t i = 0; i < n; i++) len += (size_t)snprintf(src + len, cap - len, "category f%zu when %s\n", i, facts[i].expr);
-    assert_true(len < cap);
-    doudi_rules *r = compile_ok_at("facts.doudi", src, file, line);
-    free(src);
-    char buf[512];
-    snprintf(buf, sizeof buf, "id=k%s%s", assign && *assign ? "," : "", assign ? assign : "");
-    doudi_record *rec = record_at(r, buf, file, line);
-    doudi_outcome o = eval_ok_at(r, rec, file, line);
-    int bad = 0, holds = 0;
-    for (size_t i = 0; i < n; i++) {
-        bool got = (o.categories >> i) & 1;
-        holds += got;
-        if (got != facts[i].want) {
-            print_error("%s:%d: with %s: `%s` is %s, want %s\n", file, line, buf, facts[i].expr, got ? "true" : "false",
-                        facts[i].want ? "true" : "false");
+    int bad = 0;
+    for (size_t first = 0; first < n; first += 32) {
+        size_t count = n - first < 32 ? n - first : 32;
+        size_t cap = 4096 + count * 256;
+        char *src = malloc(cap);
+        assert_non_null(src);
+        size_t len = (size_t)snprintf(src, cap, "%s%s", PRELUDE, decls ? decls : "");
+        for (size_t i = 0; i < count; i++)
+            len += (size_t)snprintf(src + len, cap - len, "category f%zu when %s\n", first + i, facts[first + i].expr);
+        assert_true(len < cap);
+        doudi_rules *r = compile_ok_at("facts.doudi", src, file, line);
+        free(src);
+        char buf[512];
+        snprintf(buf, sizeof buf, "id=k%s%s", assign && *assign ? "," : "", assign ? assign : "");
+        doudi_record *rec = record_at(r, buf, file, line);
+        doudi_outcome o = eval_ok_at(r, rec, file, line);
+        int holds = 0;
+        for (size_t i = 0; i < count; i++) {
+            bool got = (o.categories >> i) & 1;
+            holds += got;
+            if (got != facts[first + i].want) {
+                print_error("%s:%d: with %s: `%s` is %s, want %s\n", file, line, buf, facts[first + i].expr,
+                            got ? "true" : "false", facts[first + i].want ? "true" : "false");
+                bad++;
+            }
+        }
+        if (o.category_count != holds) {
+            print_error("%s:%d: category_count %d, but %d categories hold\n", file, line, o.category_count, holds);
             bad++;
         }
+        doudi_record_free(rec);
+        doudi_free(r);
     }
-    if (!bad && o.category_count != holds) {
-        print_error("%s:%d: category_count %d, but %d categories hold\n", file, line, o.category_count, holds);
-        bad++;
-    }
-    doudi_record_free(rec);
-    doudi_free(r);
     if (bad) _fail(file, line);
 }
 #define check_facts(decls, facts, assign) check_facts_at((decls), (facts), EH_LEN(facts), (assign), __FILE__, __LINE__)
@@ -209,6 +214,58 @@ static void test_short_circuit(void **state)
     rec = record(r, "id=sc-3,a=true,n=5,z=2");
     o = eval_ok(r, rec);
     assert_int_equal(o.categories, CAT(i_and) | CAT(i_or));
+    doudi_record_free(rec);
+    doudi_free(r);
+}
+
+/* An `if` or `case` used as a condition is one condition of the explanation; when it ran, its
+ * value is shown, whichever branch it took. */
+static void test_explain_if_case_condition(void **state)
+{
+    (void)state;
+    known_bug("an if/case condition that takes its then-branch is explained as '(not evaluated)' "
+              "(JSON value null) although it ran and decided the verdict");
+    doudi_rules *r = compile_ok("ifc.doudi", PRELUDE
+                                "category c4 when n > 0 and (if a then tt else ff)\n"     /* line 18 */
+                                "category c6 when (case when a then tt else ff)\n"        /* line 19 */
+                                "category c7 when (if a then n > 5 else n > 100)\n");    /* line 20 */
+    /* a = true, n = 7: every condition runs and takes its first branch: c4, c6, c7 all hold */
+    doudi_record *rec = record(r, "id=ifc,n=7,a=true");
+    doudi_outcome o = eval_ok(r, rec);
+    assert_int_equal(o.categories, 7);
+    char *t = explain_ok(r, rec, DOUDI_TEXT);
+    assert_contains(t, "true   if a then tt else ff");
+    assert_contains(t, "true   case when a then tt else ff");
+    assert_contains(t, "true   if a then n > 5 else n > 100");
+    assert_not_contains(t, "(not evaluated)");
+    char *j = explain_ok(r, rec, DOUDI_JSON);
+    assert_contains(j, "{\"text\":\"case when a then tt else ff\",\"line\":19,\"value\":true}");
+    doudi_string_free(t);
+    doudi_string_free(j);
+    doudi_record_free(rec);
+    doudi_free(r);
+}
+
+/* The explanation of a negated group keeps the negation: from "not (a and b)" a reader must
+ * be able to see why the verdict is "no" when a and b are both true. */
+static void test_explain_negated_group(void **state)
+{
+    (void)state;
+    known_bug("the explanation of 'not (a and b)' lists the conditions 'a' and 'b' without the 'not': "
+              "'true a', 'true b', verdict no");
+    doudi_rules *r = compile_ok("neg.doudi", PRELUDE "category c8 when not (a and tt)\n");
+    doudi_record *rec = record(r, "id=neg,a=true");
+    doudi_outcome o = eval_ok(r, rec);
+    assert_int_equal(o.categories, 0);   /* not (true and true) */
+    char *t = explain_ok(r, rec, DOUDI_TEXT);
+    /* the block of c8: from its verdict line to "primary category" */
+    char *c8 = strstr(t, "no   c8");
+    assert_non_null(c8);
+    char *end = strstr(c8, "primary category");
+    assert_non_null(end);
+    *end = '\0';
+    assert_contains(c8, "not");
+    doudi_string_free(t);
     doudi_record_free(rec);
     doudi_free(r);
 }
@@ -335,6 +392,17 @@ static void test_fixed_point(void **state)
         {"abs(-2.5) == 2.5", true},
         {"abs(0 - n) == 7", true},
         {"min(n, 3) == 3 and max(n, 3) == 7", true},
+        {"1 / (0 - 3) == -0.3333", true},      /* a negative divisor */
+        {"(0 - 1) / (0 - 32) == 0.0313", true},/* two negatives: +0.03125 -> 0.0313 */
+        {"1 / (0 - 32) == -0.0313", true},
+        {"n / (0 - 2) == -3.5", true},
+        {"-0.0001 * -0.5 == 0.0001", true},
+        {"0.0003 * 0.5 == 0.0002", true},      /* 0.00015 -> 0.0002 */
+        {"-0.0003 * 0.5 == -0.0002", true},
+        {"33.33% * 3 == 0.9999", true},
+        {"0.5% * 0.5% == 0%", true},           /* 0.000025 -> 0.0000 */
+        {"1.5% * 1% == 0.02%", true},          /* 0.00015 -> 0.0002 */
+        {"min(30%, 40%) == 30%", true},
         {"2 / 3 == 0.6666", false},            /* not truncated */
         {"1 / 3 == 0.3334", false},
     };
@@ -536,7 +604,14 @@ static void test_field_constraints(void **state)
         if (!cases[i].err) {
             if (rc) print_error("%s: %s\n", cases[i].assign, err ? err : "");
             assert_int_equal(rc, 0);
+            /* a target, but the file has no placement */
             assert_outcome(r, rec, 1, 0, -1, -1);
+            char *j = explain_ok(r, rec, DOUDI_JSON);
+            assert_true(json_valid(j));
+            assert_contains(j, "\"primary\":\"any\"");
+            assert_contains(j, "\"placement\":null");
+            doudi_string_free(j);
+            doudi_string_free(explain_ok(r, rec, DOUDI_TEXT));
         } else {
             if (rc != -1 || !err || !strstr(err, cases[i].err))
                 print_error("%s: want an error naming \"%s\", got %d: %s\n", cases[i].assign, cases[i].err, rc,
@@ -968,11 +1043,12 @@ static void test_ddc_damaged(void **state)
         const char *text = "record r { id: text key }\n";
         assert_load_refused(bad, (const unsigned char *)text, strlen(text), "a rule file");
     }
-    /* every single byte flipped: the header checks or the checksum must catch each */
+    /* single bytes flipped — every byte of the header and of the last 32, every 7th between:
+     * the header checks or the checksum must catch each */
     {
         unsigned char *copy = malloc(len);
         assert_non_null(copy);
-        for (size_t i = 0; i < len; i++) {
+        for (size_t i = 0; i < len; i += (i < 24 || i + 32 >= len) ? 1 : 7) {
             memcpy(copy, good, len);
             copy[i] ^= 0x01;
             snprintf(what, sizeof what, "byte %zu flipped", i);
@@ -1028,7 +1104,7 @@ static void test_ddc_damaged_body(void **state)
     static const unsigned char flips[] = {0x01, 0x80, 0xFF};
     size_t accepted = 0, refused = 0;
     for (size_t f = 0; f < EH_LEN(flips); f++)
-        for (size_t i = 24; i < len; i++) {
+        for (size_t i = 24; i < len; i += f == 0 ? 1 : 3) {
             memcpy(copy, good, len);
             copy[i] ^= flips[f];
             uint64_t h = fnv1a64(copy + 24, len - 24);
@@ -1102,6 +1178,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_short_circuit),
+        cmocka_unit_test(test_explain_if_case_condition),
+        cmocka_unit_test(test_explain_negated_group),
         cmocka_unit_test(test_sets_ranges),
         cmocka_unit_test(test_fixed_point),
         cmocka_unit_test(test_dates),
