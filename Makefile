@@ -41,7 +41,7 @@ CLI_OBJS := $(CLI_SRCS:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test asan clean deps check-rules demo
+.PHONY: all test asan clean deps check-rules demo bench
 ifeq ($(SAN),1)
 all: $(BUILD)/doudi $(BUILD)/libdoudi.a
 else
@@ -143,6 +143,14 @@ demo: $(BUILD)/doudi
 
 asan:
 	$(MAKE) SAN=1 test
+
+# Throughput, as ratios against baselines run in the same process (see docs/performance.md).
+# Not part of `make test`: it generates and imports a million people.
+bench: build/bench
+	build/bench
+
+build/bench: tests/bench/bench.c build/libdoudi.a
+	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -march=native -o $@ $< build/libdoudi.a $(LDLIBS)
 
 clean:
 	rm -rf build doudi

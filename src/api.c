@@ -619,3 +619,373 @@ int doudi_report(doudi_ledger *l, doudi_rules *r, const char *form, const char *
     if (run < 0) return fail(error, "no run %lld: runs are numbered from 1", (long long)run);
     return report_write(l->l, r->rules, form, county, run, f, out_path, error) ? 0 : -1;
 }
+
+/* ---- tests ------------------------------------------------------------------------------------ */
+
+#include "testing.h"
+
+int doudi_test(doudi_rules *r, FILE *out, int flags, int *passed, int *failed, char **error)
+{
+    if (passed) *passed = 0;
+    if (failed) *failed = 0;
+    if (!r->rules) return fail(error, "running tests needs the rule file itself, not a compiled .ddc");
+    int tflags = (flags & DOUDI_TEST_COVERAGE ? TEST_COVERAGE : 0) |
+                 (flags & DOUDI_TEST_REQUIRE_FULL_COVERAGE ? TEST_REQUIRE_FULL : 0);
+    StrBuf sb = {0};
+    TestSummary sum;
+    testing_run(r->rules, r->prog, r->vm, tflags, &sb, &sum);
+    if (out) fputs(sb_str(&sb), out);
+    sb_free(&sb);
+    if (passed) *passed = sum.passed;
+    if (failed) *failed = sum.failed;
+    return sum.failed || ((tflags & TEST_REQUIRE_FULL) && sum.uncovered) ? 1 : 0;
+}
+
+/* ---- one value at a time: the REPL's support (doudi repl) ------------------------------------ */
+
+#include "repl_session.h"
+
+#include <time.h>
+
+/* Where the value named `name` is after a run. */
+typedef struct ValueRef {
+    bool field;                /* a field of the record: index is the field's */
+    uint32_t index;            /* field index, or register */
+    uint8_t kind;              /* ValueKind */
+    int32_t enum_index;
+    bool set;                  /* a set of enum values (a bit mask): categories */
+} ValueRef;
+
+static const RuleInfo *rule_named(const Program *p, const char *name, bool lets_and_categories)
+{
+    for (uint32_t i = 0; i < p->nrules; i++) {
+        const RuleInfo *ri = &p->rules[i];
+        bool lc = ri->kind == RULE_LET || ri->kind == RULE_CATEGORY;
+        if (lc == lets_and_categories && ri->kind != RULE_BRANCH && ri->name && !strcmp(ri->name, name)) return ri;
+    }
+    return NULL;
+}
+
+static int outcome_named(const Program *p, const char *name, ValueRef *v)
+{
+    *v = (ValueRef){.enum_index = -1};
+    if (p->placement_name && !strcmp(name, p->placement_name)) {
+        *v = (ValueRef){.index = p->reg_placement, .kind = VK_ENUM, .enum_index = p->placement_enum};
+    } else if (!strcmp(name, "primary")) {
+        *v = (ValueRef){.index = p->reg_primary, .kind = VK_ENUM, .enum_index = p->category_enum};
+    } else if (!strcmp(name, "categories")) {
+        *v = (ValueRef){.index = p->reg_catmask, .kind = VK_ENUM, .enum_index = p->category_enum, .set = true};
+    } else if (!strcmp(name, "category_count")) {
+        *v = (ValueRef){.index = p->reg_catcount, .kind = VK_INT, .enum_index = -1};
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static bool find_value(const doudi_rules *r, const char *name, ValueRef *v)
+{
+    const Program *p = r->prog;
+    const RecordInfo *ri = subject(r);
+    for (uint32_t i = 0; ri && i < ri->nfields; i++)
+        if (!strcmp(ri->fields[i].name, name)) {
+            *v = (ValueRef){.field = true, .index = i, .kind = ri->fields[i].kind, .enum_index = ri->fields[i].enum_index};
+            return true;
+        }
+    for (uint32_t i = 0; i < p->nparams; i++)
+        if (!strcmp(p->params[i].name, name)) {
+            *v = (ValueRef){.index = p->params[i].reg, .kind = p->params[i].kind, .enum_index = p->params[i].enum_index};
+            return true;
+        }
+    const RuleInfo *rule = rule_named(p, name, true);
+    if (!rule && outcome_named(p, name, v)) return true;
+    if (!rule) rule = rule_named(p, name, false);
+    if (!rule) return false;
+    *v = (ValueRef){.index = rule->reg, .kind = rule->value_kind, .enum_index = rule->enum_index};
+    return true;
+}
+
+/* Mark the fields that the value named `name` reads, directly or through lets, categories and
+ * the outcome. seen: one flag per rule, against cycles and repeats. */
+static void fields_read(const Program *p, const char *name, bool *fields, uint8_t *seen)
+{
+    const RecordInfo *ri = &p->records[0];
+    for (uint32_t i = 0; i < ri->nfields; i++)
+        if (!strcmp(ri->fields[i].name, name)) {
+            fields[i] = true;
+            return;
+        }
+    ValueRef v;
+    bool outcome = !rule_named(p, name, true) && outcome_named(p, name, &v);
+    for (uint32_t i = 0; i < p->nrules; i++) {
+        const RuleInfo *rule = &p->rules[i];
+        bool wanted = outcome ? rule->kind == RULE_CATEGORY || rule->kind == RULE_BRANCH
+                              : rule->kind != RULE_BRANCH && rule->name && !strcmp(rule->name, name);
+        if (!wanted || seen[i]) continue;
+        seen[i] = 1;
+        for (uint32_t k = 0; k < rule->nreads; k++) fields_read(p, rule->reads[k].name, fields, seen);
+        if (!outcome) return;
+    }
+}
+
+/* A record made by other rules can be evaluated by these when its fields are the same. */
+static bool same_subject(const doudi_rules *r, const doudi_record *rec)
+{
+    const RecordInfo *a = subject(r), *b = subject(rec->r);
+    if (!a || !b || a->nfields != b->nfields || rec->n != a->nfields) return false;
+    for (uint32_t i = 0; i < a->nfields; i++) {
+        const FieldInfo *fa = &a->fields[i], *fb = &b->fields[i];
+        if (strcmp(fa->name, fb->name) || fa->kind != fb->kind) return false;
+        if (fa->kind == VK_ENUM && r->prog->enums[fa->enum_index].count != rec->r->prog->enums[fb->enum_index].count)
+            return false;
+    }
+    return true;
+}
+
+/* Run rec and read the value v. A complete record is validated as doudi_eval does; an incomplete
+ * one needs the fields the value reads, and runs with the others as zero (text: ""). */
+static int value_of(const doudi_rules *r, const doudi_record *rec, const char *name, const ValueRef *v,
+                    int64_t *out, char **error)
+{
+    if (!same_subject(r, rec)) return fail(error, "the record was made for rules with another record");
+    const RecordInfo *ri = subject(r);
+    const Program *p = r->prog;
+    bool complete = true;
+    for (uint32_t i = 0; i < rec->n; i++) complete &= rec->set[i];
+    if (complete) {
+        if (run(r, rec, false, error)) return -1;
+        *out = v->field ? rec->values[v->index] : r->vm->regs[v->index];
+        return 0;
+    }
+    bool *need = xcalloc(rec->n + 1, sizeof *need);
+    uint8_t *seen = xcalloc(p->nrules + 1, 1);
+    fields_read(p, name, need, seen);
+    free(seen);
+    int rc = 0;
+    for (uint32_t i = 0; i < rec->n && !rc; i++) {
+        char err[256];
+        if (!need[i]) continue;
+        if (!rec->set[i]) {
+            if (v->field) rc = fail(error, "%s is not set", ri->fields[i].name);
+            else rc = fail(error, "%s reads %s, which is not set", name, ri->fields[i].name);
+        } else if (!value_in_range(p, &ri->fields[i], rec->values[i], err, sizeof err)) {
+            rc = fail(error, "%s: %s", ri->fields[i].name, err);
+        }
+    }
+    free(need);
+    if (rc) return rc;
+    if (v->field) {
+        *out = rec->values[v->index];
+        return 0;
+    }
+    int64_t *values = xcalloc(rec->n + 1, sizeof *values);
+    for (uint32_t i = 0; i < rec->n; i++)
+        values[i] = rec->set[i] ? rec->values[i] : ri->fields[i].kind == VK_TEXT ? (int64_t)(intptr_t)"" : 0;
+    bool ok = vm_run(r->vm, p->person_entry, values, rec->n);
+    free(values);
+    if (!ok)
+        return fail(error, "%s: %s at %s:%u:%u", name, vm_error_text(r->vm->error), p->source_path,
+                    p->pc_line[r->vm->error_pc], p->pc_col[r->vm->error_pc]);
+    *out = r->vm->regs[v->index];
+    return 0;
+}
+
+static void put_text_literal(StrBuf *sb, const char *s)
+{
+    sb_putc(sb, '"');
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\') sb_printf(sb, "\\%c", *s);
+        else if (*s == '\n') sb_puts(sb, "\\n");
+        else if (*s == '\t') sb_puts(sb, "\\t");
+        else sb_putc(sb, *s);
+    }
+    sb_putc(sb, '"');
+}
+
+static void format_ref(const Program *p, const ValueRef *v, int64_t x, StrBuf *sb)
+{
+    const EnumInfo *en = v->kind == VK_ENUM && v->enum_index >= 0 && (uint32_t)v->enum_index < p->nenums
+                             ? &p->enums[v->enum_index] : NULL;
+    if (v->set) {
+        sb_putc(sb, '{');
+        for (uint32_t i = 0, n = 0; en && i < en->count && i < 64; i++)
+            if ((uint64_t)x >> i & 1) sb_printf(sb, "%s%s", n++ ? ", " : "", en->values[i]);
+        sb_putc(sb, '}');
+    } else if (v->kind == VK_ENUM && (!en || x < 0 || (uint64_t)x >= en->count)) {
+        sb_puts(sb, "(none)");
+    } else if (v->kind == VK_TEXT) {
+        put_text_literal(sb, (const char *)(intptr_t)x);
+    } else {
+        value_format(p, v->kind, v->enum_index, x, true, sb);
+    }
+}
+
+static char *type_of_ref(const Program *p, const ValueRef *v)
+{
+    StrBuf sb = {0};
+    if (v->set) sb_puts(&sb, "set of ");
+    if (v->kind == VK_ENUM && v->enum_index >= 0 && (uint32_t)v->enum_index < p->nenums)
+        sb_printf(&sb, "enum %s", p->enums[v->enum_index].name);
+    else sb_puts(&sb, value_kind_name(v->kind));
+    return sb_take(&sb);
+}
+
+char *doudi_value(const doudi_rules *r, const doudi_record *rec, const char *name, char **type, char **error)
+{
+    if (type) *type = NULL;
+    ValueRef v;
+    if (!find_value(r, name, &v)) {
+        fail(error, "nothing is named '%s'", name);
+        return NULL;
+    }
+    int64_t x;
+    if (value_of(r, rec, name, &v, &x, error)) return NULL;
+    if (type) *type = type_of_ref(r->prog, &v);
+    StrBuf sb = {0};
+    format_ref(r->prog, &v, x, &sb);
+    return sb_take(&sb);
+}
+
+char *doudi_record_get(const doudi_record *rec, const char *field, int labels)
+{
+    int i = find_field(rec, field, strlen(field));
+    if (i < 0 || !rec->set[i]) return NULL;
+    const FieldInfo *f = &subject(rec->r)->fields[i];
+    StrBuf sb = {0};
+    value_format(rec->r->prog, f->kind, f->enum_index, rec->values[i], labels != 0, &sb);
+    return sb_take(&sb);
+}
+
+/* The sections of the listing whose heading names `name` (`let age ...`, every `branch` of the
+ * placement when it is the placement's name). */
+char *doudi_disasm_rule(const doudi_rules *r, const char *name)
+{
+    static const char *const kinds[] = {"let ", "category ", "branch ", "key ", "filter ", "cell "};
+    StrBuf all = {0}, out = {0};
+    program_disasm(r->prog, &all);
+    bool placement = r->prog->placement_name && !strcmp(r->prog->placement_name, name);
+    size_t nlen = strlen(name);
+    const char *s = sb_str(&all);
+    while (s && *s) {
+        const char *start = strstr(s, "\n\n");
+        if (!start) break;
+        start += 2;
+        const char *end = strstr(start, "\n\n");
+        end = end ? end + 1 : start + strlen(start);
+        bool match = false;
+        for (size_t k = 0; k < sizeof kinds / sizeof *kinds && !match; k++) {
+            size_t kl = strlen(kinds[k]);
+            if (strncmp(start, kinds[k], kl)) continue;
+            if (placement && k == 2) match = true;
+            else match = !strncmp(start + kl, name, nlen) && (start[kl + nlen] == ' ' || start[kl + nlen] == '\n');
+        }
+        if (match) {
+            if (out.count) sb_putc(&out, '\n');
+            sb_putn(&out, start, (size_t)(end - start));
+        }
+        s = end;
+    }
+    sb_free(&all);
+    if (!out.count) return NULL;
+    return sb_take(&out);
+}
+
+int64_t doudi_ledger_persons(doudi_ledger *l, const doudi_rules *r, char **error)
+{
+    const RecordInfo *ri = subject(r);
+    if (!ri) return fail(error, "the rules declare no record");
+    StrBuf sql = {0};
+    sb_puts(&sql, "SELECT count(*) FROM ");
+    ledger_quote_ident(&sql, ri->name);
+    sqlite3_stmt *st = ledger_prepare(l->l, sb_str(&sql), error);
+    sb_free(&sql);
+    if (!st) return -1;
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return n;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+enum { SCAN_BATCH = 4096 };
+
+int doudi_ledger_scan(doudi_ledger *l, const doudi_rules *r, const char *name, doudi_scan_stats *stats,
+                      char **error)
+{
+    doudi_scan_stats st = {0};
+    if (stats) *stats = st;
+    const RecordInfo *ri = subject(r);
+    const Program *p = r->prog;
+    ValueRef v;
+    if (!ri || ri->key < 0) return fail(error, "the rules declare no record with a key");
+    if (!find_value(r, name, &v)) return fail(error, "nothing is named '%s'", name);
+    StrBuf sql = {0};
+    sb_puts(&sql, "SELECT ");
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if (i) sb_puts(&sql, ", ");
+        ledger_quote_ident(&sql, ri->fields[i].name);
+    }
+    sb_puts(&sql, " FROM ");
+    ledger_quote_ident(&sql, ri->name);
+    sqlite3_stmt *sel = ledger_prepare(l->l, sb_str(&sql), error);
+    sb_free(&sql);
+    if (!sel) return -1;
+    uint32_t n = ri->nfields;
+    int64_t *values = xcalloc((size_t)SCAN_BATCH * n + 1, sizeof *values);
+    char **owned = xcalloc((size_t)SCAN_BATCH * n + 1, sizeof *owned);
+    bool more = true;
+    int rc = 0;
+    while (more && !rc) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        size_t count = 0;
+        while (count < SCAN_BATCH) {
+            int step = sqlite3_step(sel);
+            if (step == SQLITE_DONE) { more = false; break; }
+            if (step != SQLITE_ROW) {
+                rc = fail(error, "%s: %s", l->l->path, sqlite3_errmsg(l->l->db));
+                break;
+            }
+            st.persons++;
+            int64_t *row = values + count * n;
+            char **row_owned = owned + count * n;
+            bool ok = true;
+            for (uint32_t i = 0; i < n && ok; i++) {
+                char err[300];
+                ok = ledger_column_value(sel, (int)i, p, &ri->fields[i], &row[i], &row_owned[i], err, sizeof err) &&
+                     value_in_range(p, &ri->fields[i], row[i], err, sizeof err);
+            }
+            if (ok) count++;
+            else {
+                st.review++;
+                for (uint32_t i = 0; i < n; i++) { free(row_owned[i]); row_owned[i] = NULL; }
+            }
+        }
+        st.load_seconds += seconds_since(&t0);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (size_t k = 0; k < count; k++) {
+            const int64_t *row = values + k * n;
+            bool ok = vm_run(r->vm, ri->check_entry, row, n);
+            for (uint32_t i = 0; ok && i < ri->nrequires; i++) ok = r->vm->regs[ri->requires[i].reg] != 0;
+            if (ok && !v.field) ok = vm_run(r->vm, p->person_entry, row, n);
+            if (!ok) { st.review++; continue; }
+            st.evaluated++;
+            int64_t x = v.field ? row[v.index] : r->vm->regs[v.index];
+            if (v.kind == VK_BOOL && !v.set && x) st.holds++;
+        }
+        st.eval_seconds += seconds_since(&t0);
+        for (size_t k = 0; k < count * n; k++) { free(owned[k]); owned[k] = NULL; }
+    }
+    sqlite3_finalize(sel);
+    free(values);
+    free(owned);
+    if (stats) *stats = st;
+    return rc;
+}
+
+doudi_rules *repl_rules_wrap(Program *prog) { return wrap(prog); }

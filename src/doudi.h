@@ -184,6 +184,67 @@ const char *doudi_form_label(const doudi_rules *r, int i);
 int doudi_report(doudi_ledger *l, doudi_rules *r, const char *form, const char *county, int64_t run,
                  const char *format, const char *out_path, char **error);
 
+/* ---- tests: the rule file's own `test` declarations, and their coverage ----------------------- */
+
+enum {
+    DOUDI_TEST_COVERAGE = 1,             /* also print the coverage and each uncovered item */
+    DOUDI_TEST_REQUIRE_FULL_COVERAGE = 2 /* the same, and anything uncovered fails the run */
+};
+
+/* Run every test of rules compiled from source (a .ddc keeps no tests: -1). Writes to `out`
+ * one line per test, `ok   NAME` or `FAIL NAME` followed by each expected value that differed
+ * (`  care: expected township_home, got welfare_institution`) and the explanation of the case
+ * (the text of doudi_explain, ids unmasked: test data is synthetic); with a coverage flag then
+ * `coverage: N of N condition outcomes, N/N categories, N/N branches, N/N schedule groups` and
+ * each uncovered item as `FILE:LINE:COL: WHAT never true|never false|never reached|never used`.
+ * The closing `N passed, N failed` line is the caller's. *passed and *failed (may be NULL)
+ * receive the counts; a test that cannot be evaluated (a required field not given) failed.
+ * Returns 0 when every test passed (and, with DOUDI_TEST_REQUIRE_FULL_COVERAGE, nothing is
+ * uncovered), 1 when not, -1 on error. Params are as they were after the call. */
+int doudi_test(doudi_rules *r, FILE *out, int flags, int *passed, int *failed, char **error);
+
+/* ---- one value at a time (the REPL, `doudi repl`) ---------------------------------------------- */
+
+/* A field of a record as text, as doudi_record_set reads it back ("yes", "1950-03-07", "30%");
+ * with `labels`, an enum value is followed by its label: "yes (愿意)". NULL when the field is
+ * unknown or unset. Caller frees. */
+char *doudi_record_get(const doudi_record *rec, const char *field, int labels);
+
+/* Evaluate rec and write the value named `name`: a field, a param, a let, a category (true or
+ * false), the outcome (the placement's name, primary, categories, category_count), or another
+ * rule listed by doudi_disasm under that name (a schedule key). Written as in a rule file, an
+ * enum value with its label: 72, 1.5, 30%, true, 2021-04-01, "张三", partial (半自理),
+ * {tekun, orphan}; "(none)" for an outcome that has no value (not a target). *type, when not
+ * NULL, receives the type: "int", "enum care_mode", "set of enum category"; caller frees both.
+ * rec need not be complete: the fields the value reads (through lets and categories too) must
+ * be set, and the others count as zero; once every field is set, rec is validated as for
+ * doudi_eval. rec may come from other rules with the same subject record (the same fields in
+ * the same order). NULL with *error on failure. */
+char *doudi_value(const doudi_rules *r, const doudi_record *rec, const char *name, char **type, char **error);
+
+/* The bytecode of the rules named `name` — a let, a category, a schedule key, the placement
+ * (all its branches) or one of its values (the branches giving it) — as doudi_disasm lists
+ * them; NULL when no rule has that name. Caller frees. */
+char *doudi_disasm_rule(const doudi_rules *r, const char *name);
+
+/* The number of records of the rules' subject (persons) in the ledger; -1 on error. */
+int64_t doudi_ledger_persons(doudi_ledger *l, const doudi_rules *r, char **error);
+
+typedef struct doudi_scan_stats {
+    uint64_t persons;         /* rows read */
+    uint64_t evaluated;       /* valid rows evaluated */
+    uint64_t holds;           /* of those, how many gave true (a bool value) */
+    uint64_t review;          /* rows not evaluated: a stored value unusable, a require failed,
+                                 evaluation stopped */
+    double load_seconds;      /* reading and decoding the rows */
+    double eval_seconds;      /* checking and evaluating them (the VM) */
+} doudi_scan_stats;
+
+/* Evaluate the value named `name` (as doudi_value) for every person of the ledger, storing
+ * nothing: for `how many persons satisfy this condition` and for timing the VM. */
+int doudi_ledger_scan(doudi_ledger *l, const doudi_rules *r, const char *name, doudi_scan_stats *stats,
+                      char **error);
+
 #ifdef __cplusplus
 }
 #endif

@@ -605,26 +605,94 @@ static const char *missing(uint8_t seen, uint8_t exempt)
     return (want & SEEN_TRUE) && !(seen & SEEN_TRUE) ? "never true" : "never false";
 }
 
-static void rule_items(Tester *t, ItemVec *items, uint32_t rule, const char *what, int *covered, int *total)
+/* A category or a branch: made true and made false (or fired and passed over). */
+static void rule_item(Tester *t, ItemVec *items, uint32_t rule, const char *what, int *covered, int *total)
 {
     const RuleInfo *ri = &t->p->rules[rule];
     const char *m = missing(t->rule_seen[rule], t->rule_exempt[rule]);
     (*total)++;
     if (!m) (*covered)++;
     else add_item(items, ri->line, ri->col, printf_dup("%s %s", what, m));
-    /* the atoms of a rule nobody reached are "never reached" with it */
+}
+
+/* The conditions of a category or a branch: each true and false. */
+static void atom_items(Tester *t, ItemVec *items, uint32_t rule, const char *owner, TestSummary *sum)
+{
+    const RuleInfo *ri = &t->p->rules[rule];
     for (uint32_t k = 0; k < ri->natoms; k++) {
         uint32_t slot = t->atom_base[rule] + k;
-        const AtomInfo *a = &ri->atoms[k];
-        t->sum->outcomes += (t->atom_exempt[slot] & SEEN_FALSE) ? 1 : 2;
-        t->sum->outcomes += 0;
-        (void)a;
+        uint8_t seen = t->atom_seen[slot], exempt = t->atom_exempt[slot];
+        sum->outcomes += (exempt & SEEN_FALSE) ? 1 : 2;
+        sum->outcomes_covered += ((seen & SEEN_TRUE) ? 1 : 0) + ((seen & ~exempt & SEEN_FALSE) ? 1 : 0);
+        const char *m = missing(seen, exempt);
+        if (m) add_item(items, ri->atoms[k].line, ri->atoms[k].col,
+                        printf_dup("condition '%s' of %s %s", ri->atoms[k].text, owner, m));
+    }
+}
+
+static void group_items(Tester *t, ItemVec *items, TestSummary *sum)
+{
+    const Decl *d = t->r->schedule;
+    if (!d) return;
+    uint32_t q = 0;   /* quota groups in the order schedule_new makes them */
+    for (size_t gi = 0; gi < d->groups.count; gi++) {
+        const SchedGroup *grp = &d->groups.items[gi];
+        for (size_t k = 0; k < grp->categories.count; k++) {
+            Symbol *cat = check_lookup(t->r, grp->categories.items[k].text);
+            if (!cat || cat->kind != SYM_CATEGORY || (grp->pool && k > 0)) continue;
+            if (q >= t->ngroups) return;
+            sum->groups++;
+            if (t->group_used[q++]) {
+                sum->groups_covered++;
+                continue;
+            }
+            Span sp = grp->pool ? grp->span : grp->categories.items[k].span;
+            int line = 0, col = 0;
+            if (sp.file) source_position(sp.file, sp.start, &line, &col);
+            StrBuf what = {0};
+            if (grp->pool) {
+                sb_puts(&what, "schedule group 'pool ");
+                for (size_t j = 0; j < grp->categories.count; j++)
+                    sb_printf(&what, "%s%s", j ? ", " : "", grp->categories.items[j].text);
+                sb_puts(&what, "' never used");
+            } else {
+                sb_printf(&what, "schedule group of %s never used", grp->categories.items[k].text);
+            }
+            add_item(items, (uint32_t)line, (uint32_t)col, sb_take(&what));
+        }
     }
 }
 
 static void coverage_report(Tester *t, StrBuf *out, TestSummary *sum)
 {
-    (void)t; (void)out; (void)sum;
+    const Program *p = t->p;
+    ItemVec items = {0};
+    for (uint32_t i = 0; i < t->ncats; i++) {
+        uint32_t rule = t->cat_first + i;
+        char *what = printf_dup("category %s", p->rules[rule].name);
+        rule_item(t, &items, rule, what, &sum->categories_covered, &sum->categories);
+        atom_items(t, &items, rule, what, sum);
+        free(what);
+    }
+    for (uint32_t i = 0; i < t->nbr; i++) {
+        uint32_t rule = t->br_first + i;
+        char *what = printf_dup("branch %u %s", i + 1, p->rules[rule].name);
+        rule_item(t, &items, rule, what, &sum->branches_covered, &sum->branches);
+        atom_items(t, &items, rule, what, sum);
+        free(what);
+    }
+    group_items(t, &items, sum);
+    sb_printf(out, "coverage: %d of %d condition outcomes, %d/%d categories, %d/%d branches, %d/%d schedule groups\n",
+              sum->outcomes_covered, sum->outcomes, sum->categories_covered, sum->categories,
+              sum->branches_covered, sum->branches, sum->groups_covered, sum->groups);
+    if (items.count) qsort(items.items, items.count, sizeof *items.items, item_order);
+    for (size_t i = 0; i < items.count; i++) {
+        sb_printf(out, "%s:%u:%u: %s\n", p->source_path ? p->source_path : "", items.items[i].line,
+                  items.items[i].col, items.items[i].text);
+        free(items.items[i].text);
+    }
+    sum->uncovered = (int)items.count;
+    VEC_FREE(&items);
 }
 
 /* ---- the run ------------------------------------------------------------------------------------ */
@@ -632,7 +700,6 @@ static void coverage_report(Tester *t, StrBuf *out, TestSummary *sum)
 void testing_run(const Rules *rules, const Program *p, Vm *vm, int flags, StrBuf *out, TestSummary *sum)
 {
     memset(sum, 0, sizeof *sum);
-    (void)rule_items;
     Tester t = {.r = rules, .p = p, .vm = vm, .partition_field = -1};
     if (p->nrecords == 0) return;
     t.rec = &p->records[0];

@@ -1,0 +1,475 @@
+/* bench.c — `make bench`: how fast doudi is, as ratios against baselines run in the same
+ * process on the same data (the machine is noisy; only the ratios count).
+ *
+ *   (a) the VM running rules/zhengzhou-2021.doudi's per-person work (lets, categories,
+ *       primary, placement) over N in-memory records;
+ *   (b) a hand-written C function computing the same outcomes — the native limit — checked
+ *       to agree with the VM on every record;
+ *   (c) `doudi run` end to end from a SQLite ledger, results stored and the file written;
+ *   (d) the SQLite floor for (c): a bare scan of the same persons table and a bare insert of
+ *       the same number of result rows, with the same settings.
+ * Each figure is the median of several repetitions. Sizes: 10k, 100k, 1M (10M with
+ * BENCH_10M=1). */
+#include "check.h"
+#include "compile.h"
+#include "csv.h"
+#include "date.h"
+#include "doudi.h"
+#include "gen.h"
+#include "parse.h"
+#include "values.h"
+#include "vm.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *RULES = "rules/zhengzhou-2021.doudi";
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static long peak_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* ---- the rules, compiled ------------------------------------------------------------------ */
+
+typedef struct Compiled {
+    Arena arena;
+    SourceFile *src;
+    Rules *rules;
+    Program *prog;
+} Compiled;
+
+static void compile_file(Compiled *c)
+{
+    DiagList dl = {0};
+    c->src = source_read(RULES);
+    if (!c->src) { perror(RULES); exit(2); }
+    Module *m = parse_module(&c->arena, c->src, &dl);
+    c->rules = check_module(&c->arena, m, &dl);
+    c->prog = dl.errors ? NULL : compile_rules(c->rules, &dl);
+    if (!c->prog) { fprintf(stderr, "bench: %s does not compile\n", RULES); exit(2); }
+    diag_free(&dl);
+}
+
+/* ---- records in memory -------------------------------------------------------------------- */
+
+typedef struct Population {
+    size_t n;
+    uint32_t nfields;
+    int64_t *values;          /* n × nfields */
+    char **texts;             /* owned text values */
+    size_t ntexts, cap;
+} Population;
+
+static void load_population(const Program *p, const char *csv_path, Population *pop)
+{
+    const RecordInfo *ri = &p->records[0];
+    char *err = NULL;
+    CsvReader *r = csv_open(csv_path, NULL, &err);
+    if (!r) { fprintf(stderr, "bench: %s\n", err); exit(2); }
+    CsvRecord rec;
+    csv_next(r, &rec);   /* the header: gen writes the columns in declaration order */
+    if (rec.count != ri->nfields) { fprintf(stderr, "bench: unexpected header\n"); exit(2); }
+    size_t cap = 1024;
+    pop->nfields = ri->nfields;
+    pop->values = xmalloc(cap * ri->nfields * sizeof *pop->values);
+    while (csv_next(r, &rec) == 1) {
+        if (pop->n == cap) {
+            cap *= 2;
+            pop->values = xrealloc(pop->values, cap * ri->nfields * sizeof *pop->values);
+        }
+        int64_t *row = pop->values + pop->n * ri->nfields;
+        for (uint32_t i = 0; i < ri->nfields; i++) {
+            char *owned = NULL, why[200];
+            if (rec.lens[i] == 0 && ri->fields[i].has_default) {
+                row[i] = ri->fields[i].kind == VK_TEXT ? (int64_t)(intptr_t)p->strings[ri->fields[i].default_value]
+                                                       : ri->fields[i].default_value;
+                continue;
+            }
+            if (!value_parse(p, &ri->fields[i], rec.fields[i], rec.lens[i], &row[i], &owned, why, sizeof why)) {
+                fprintf(stderr, "bench: line %u: %s: %s\n", rec.line, ri->fields[i].name, why);
+                exit(2);
+            }
+            if (owned) {
+                if (pop->ntexts == pop->cap) {
+                    pop->cap = pop->cap ? pop->cap * 2 : 4096;
+                    pop->texts = xrealloc(pop->texts, pop->cap * sizeof *pop->texts);
+                }
+                pop->texts[pop->ntexts++] = owned;
+            }
+        }
+        pop->n++;
+    }
+    csv_close(r);
+}
+
+static void free_population(Population *pop)
+{
+    for (size_t i = 0; i < pop->ntexts; i++) free(pop->texts[i]);
+    free(pop->texts);
+    free(pop->values);
+    memset(pop, 0, sizeof *pop);
+}
+
+/* ---- (b) the native limit: INTERPRETATION §2–4 by hand in C ------------------------------------ */
+
+typedef struct Native {
+    int birth_date, dibao, low_income, registered_poor, labor_capacity, income_source, supporter;
+    int disability_type, disability_grade, chronic_severe, family_can_bear, severe_mental;
+    int adl[6], family_care, guardian, de_facto_unsupported, has_caretaker, home[7], wants_central;
+    int64_t lc_none, lc_partial, sup_none, sup_unable, dt_physical, dt_intellectual, dt_mental;
+    int64_t fc_heavy, fc_none, g_none, g_incapable, wc_yes;
+    int64_t p_home, p_medical, p_disability, p_welfare, p_village, p_township;
+    int64_t as_of;
+} Native;
+
+typedef struct Outcome {
+    int64_t mask, primary, placement;
+} Outcome;
+
+static int field(const RecordInfo *ri, const char *name)
+{
+    for (uint32_t i = 0; i < ri->nfields; i++)
+        if (!strcmp(ri->fields[i].name, name)) return (int)i;
+    fprintf(stderr, "bench: no field %s\n", name);
+    exit(2);
+}
+
+static int64_t value_of(const Program *p, const RecordInfo *ri, const char *fieldname, const char *value)
+{
+    const FieldInfo *f = &ri->fields[field(ri, fieldname)];
+    return value_enum_lookup(&p->enums[f->enum_index], value, strlen(value));
+}
+
+static void native_setup(const Program *p, Native *nv)
+{
+    const RecordInfo *ri = &p->records[0];
+    static const char *const adl[6] = {"adl_eat", "adl_dress", "adl_bed", "adl_toilet", "adl_walk", "adl_bathe"};
+    static const char *const home[7] = {"home_caregiver", "home_same_food", "home_same_housing", "home_medical",
+                                        "home_activity_space", "home_heating_cooling", "home_pocket_money"};
+    nv->birth_date = field(ri, "birth_date");
+    nv->dibao = field(ri, "dibao");
+    nv->low_income = field(ri, "low_income");
+    nv->registered_poor = field(ri, "registered_poor");
+    nv->labor_capacity = field(ri, "labor_capacity");
+    nv->income_source = field(ri, "income_source");
+    nv->supporter = field(ri, "supporter");
+    nv->disability_type = field(ri, "disability_type");
+    nv->disability_grade = field(ri, "disability_grade");
+    nv->chronic_severe = field(ri, "chronic_severe");
+    nv->family_can_bear = field(ri, "family_can_bear");
+    nv->severe_mental = field(ri, "severe_mental");
+    for (int i = 0; i < 6; i++) nv->adl[i] = field(ri, adl[i]);
+    for (int i = 0; i < 7; i++) nv->home[i] = field(ri, home[i]);
+    nv->family_care = field(ri, "family_care");
+    nv->guardian = field(ri, "guardian");
+    nv->de_facto_unsupported = field(ri, "de_facto_unsupported");
+    nv->has_caretaker = field(ri, "has_caretaker");
+    nv->wants_central = field(ri, "wants_central");
+    nv->lc_none = value_of(p, ri, "labor_capacity", "none");
+    nv->lc_partial = value_of(p, ri, "labor_capacity", "partial");
+    nv->sup_none = value_of(p, ri, "supporter", "none");
+    nv->sup_unable = value_of(p, ri, "supporter", "unable");
+    nv->dt_physical = value_of(p, ri, "disability_type", "physical");
+    nv->dt_intellectual = value_of(p, ri, "disability_type", "intellectual");
+    nv->dt_mental = value_of(p, ri, "disability_type", "mental");
+    nv->fc_heavy = value_of(p, ri, "family_care", "heavy");
+    nv->fc_none = value_of(p, ri, "family_care", "none");
+    nv->g_none = value_of(p, ri, "guardian", "none");
+    nv->g_incapable = value_of(p, ri, "guardian", "incapable");
+    nv->wc_yes = value_of(p, ri, "wants_central", "yes");
+    const EnumInfo *pe = &p->enums[p->placement_enum];
+    nv->p_home = value_enum_lookup(pe, "home", 4);
+    nv->p_medical = value_enum_lookup(pe, "medical_rehab", 13);
+    nv->p_disability = value_enum_lookup(pe, "disability_center", 17);
+    nv->p_welfare = value_enum_lookup(pe, "welfare_institution", 19);
+    nv->p_village = value_enum_lookup(pe, "village_courtyard", 17);
+    nv->p_township = value_enum_lookup(pe, "township_home", 13);
+    date_parse("2021-04-01", 10, &nv->as_of);
+}
+
+static inline void native_eval(const Native *nv, const int64_t *f, Outcome *o)
+{
+    int64_t age = years_between(f[nv->birth_date], nv->as_of);
+    int lost = 0;
+    for (int i = 0; i < 6; i++) lost += !f[nv->adl[i]];
+    int self_care = lost == 0 ? 0 : lost <= 3 ? 1 : 2;   /* full, partial, none */
+    bool poor = f[nv->dibao] || f[nv->low_income] || f[nv->registered_poor];
+    bool minor = age < 18, elderly = age >= 60;
+    int64_t lc = f[nv->labor_capacity], dt = f[nv->disability_type], grade = f[nv->disability_grade];
+    bool c[6];
+    c[0] = lc == nv->lc_none && !f[nv->income_source] &&
+           (f[nv->supporter] == nv->sup_none || f[nv->supporter] == nv->sup_unable) &&
+           (elderly || minor || grade >= 1);
+    c[1] = poor && grade >= 1 && grade <= 2 &&
+           (dt == nv->dt_physical || dt == nv->dt_intellectual || dt == nv->dt_mental);
+    c[2] = poor && f[nv->chronic_severe] && self_care != 0 && !f[nv->family_can_bear];
+    c[3] = poor && (lc == nv->lc_partial || lc == nv->lc_none) &&
+           (f[nv->family_care] == nv->fc_heavy || f[nv->family_care] == nv->fc_none);
+    c[4] = minor && (f[nv->guardian] == nv->g_none || f[nv->guardian] == nv->g_incapable ||
+                     f[nv->de_facto_unsupported]);
+    c[5] = poor && elderly && !f[nv->has_caretaker] && self_care != 0;
+    int64_t mask = 0;
+    for (int i = 0; i < 6; i++) mask |= (int64_t)c[i] << i;
+    o->mask = mask;
+    o->primary = mask ? __builtin_ctzll((uint64_t)mask) : -1;
+    if (!mask) { o->placement = -1; return; }
+    bool home_met = true;
+    for (int i = 0; i < 7; i++) home_met = home_met && f[nv->home[i]];
+    if (home_met && f[nv->wants_central] != nv->wc_yes) o->placement = nv->p_home;
+    else if ((f[nv->severe_mental] || f[nv->chronic_severe]) && self_care != 0) o->placement = nv->p_medical;
+    else if (c[1]) o->placement = nv->p_disability;
+    else if (c[4]) o->placement = nv->p_welfare;
+    else if (self_care == 0) o->placement = nv->p_village;
+    else if (self_care == 1) o->placement = nv->p_township;
+    else o->placement = nv->p_welfare;
+}
+
+/* ---- (a) and (b) ------------------------------------------------------------------------------ */
+
+static volatile int64_t sink;   /* keeps the loops from being optimised away */
+
+static double time_vm(const Program *p, Vm *vm, const Population *pop)
+{
+    double t0 = now();
+    int64_t acc = 0;
+    const int64_t *R = vm->regs;
+    for (size_t i = 0; i < pop->n; i++) {
+        vm_run(vm, p->person_entry, pop->values + i * pop->nfields, pop->nfields);
+        acc += R[p->reg_catmask] + R[p->reg_placement];
+    }
+    sink = acc;
+    return now() - t0;
+}
+
+static double time_native(const Native *nv, const Population *pop)
+{
+    double t0 = now();
+    int64_t acc = 0;
+    Outcome o;
+    for (size_t i = 0; i < pop->n; i++) {
+        native_eval(nv, pop->values + i * pop->nfields, &o);
+        acc += o.mask + o.placement;
+    }
+    sink = acc;
+    return now() - t0;
+}
+
+/* Every record: the VM and the native function agree, or the benchmark means nothing. */
+static size_t disagreements(const Program *p, Vm *vm, const Native *nv, const Population *pop)
+{
+    size_t bad = 0;
+    const int64_t *R = vm->regs;
+    for (size_t i = 0; i < pop->n; i++) {
+        const int64_t *f = pop->values + i * pop->nfields;
+        Outcome o;
+        native_eval(nv, f, &o);
+        vm_run(vm, p->person_entry, f, pop->nfields);
+        if (o.mask != R[p->reg_catmask] || o.primary != R[p->reg_primary] || o.placement != R[p->reg_placement]) {
+            if (bad++ < 5)
+                fprintf(stderr, "disagree on %s: native %lld/%lld/%lld vm %lld/%lld/%lld\n",
+                        (const char *)(intptr_t)f[0], (long long)o.mask, (long long)o.primary,
+                        (long long)o.placement, (long long)R[p->reg_catmask], (long long)R[p->reg_primary],
+                        (long long)R[p->reg_placement]);
+        }
+    }
+    return bad;
+}
+
+/* ---- (c) and (d) ------------------------------------------------------------------------------ */
+
+static double time_run(const char *db, const char *results)
+{
+    char *err = NULL;
+    doudi_rules *r = doudi_compile_file(RULES, &err);
+    doudi_ledger *l = doudi_ledger_open(db, &err);
+    if (!r || !l) { fprintf(stderr, "bench: %s\n", err ? err : "?"); exit(2); }
+    doudi_run_stats st;
+    double t0 = now();
+    if (doudi_run(l, r, results, NULL, NULL, &st, &err)) { fprintf(stderr, "bench: %s\n", err); exit(2); }
+    double t = now() - t0;
+    doudi_ledger_close(l);
+    doudi_free(r);
+    return t;
+}
+
+static void exec_sql(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) { fprintf(stderr, "bench: %s: %s\n", sql, msg); exit(2); }
+}
+
+/* The floor: read every column of every person in key order, and insert as many rows shaped
+ * like results, in one transaction, with the ledger's settings. */
+static double time_floor(const char *db_path, const Program *p, size_t n)
+{
+    sqlite3 *db;
+    sqlite3_open(db_path, &db);
+    exec_sql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+    exec_sql(db, "CREATE TABLE IF NOT EXISTS floor_results (run INTEGER NOT NULL, key TEXT NOT NULL, categories TEXT NOT NULL,"
+                 " primary_category TEXT NOT NULL, placement TEXT NOT NULL, year INTEGER, fired TEXT NOT NULL,"
+                 " PRIMARY KEY (run, key)) WITHOUT ROWID; DELETE FROM floor_results;");
+    const RecordInfo *ri = &p->records[0];
+    StrBuf sql = {0};
+    sb_puts(&sql, "SELECT ");
+    for (uint32_t i = 0; i < ri->nfields; i++) sb_printf(&sql, "%s\"%s\"", i ? ", " : "", ri->fields[i].name);
+    sb_printf(&sql, " FROM \"%s\" ORDER BY \"%s\"", ri->name, ri->fields[ri->key].name);
+    double t0 = now();
+    exec_sql(db, "BEGIN IMMEDIATE");
+    sqlite3_stmt *sel, *ins;
+    sqlite3_prepare_v2(db, sb_str(&sql), -1, &sel, NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO floor_results VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &ins, NULL);
+    int64_t acc = 0;
+    size_t rows = 0;
+    while (sqlite3_step(sel) == SQLITE_ROW) {
+        for (uint32_t i = 0; i < ri->nfields; i++) {
+            if (sqlite3_column_type(sel, (int)i) == SQLITE_INTEGER) acc += sqlite3_column_int64(sel, (int)i);
+            else acc += sqlite3_column_bytes(sel, (int)i) + (sqlite3_column_text(sel, (int)i) != NULL);
+        }
+        sqlite3_reset(ins);
+        sqlite3_bind_int64(ins, 1, 1);
+        sqlite3_bind_text(ins, 2, (const char *)sqlite3_column_text(sel, ri->key), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 3, "disabled_care|lonely_elderly", -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 4, "disabled_care", -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 5, "township_home", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 6, 2021);
+        sqlite3_bind_text(ins, 7, "care branch 6: township_home (line 128) 四、¶2", -1, SQLITE_STATIC);
+        sqlite3_step(ins);
+        rows++;
+    }
+    sqlite3_finalize(sel);
+    sqlite3_finalize(ins);
+    exec_sql(db, "COMMIT");
+    double t = now() - t0;
+    exec_sql(db, "DROP TABLE floor_results");
+    sqlite3_close(db);
+    sb_free(&sql);
+    sink = acc;
+    if (rows != n) { fprintf(stderr, "bench: the floor read %zu rows, expected %zu\n", rows, n); exit(2); }
+    return t;
+}
+
+/* ---- driver ----------------------------------------------------------------------------------- */
+
+static void generate(const char *dir, uint64_t n)
+{
+    GenOptions o = gen_default_options();
+    o.count = n;
+    o.seed = 1;
+    char *err = NULL;
+    if (gen_write_dir(&o, dir, NULL, &err) != 0) { fprintf(stderr, "bench: gen: %s\n", err); exit(2); }
+}
+
+static void import(const char *dir, const char *db)
+{
+    char *err = NULL;
+    doudi_rules *r = doudi_compile_file(RULES, &err);
+    doudi_ledger *l = doudi_ledger_open(db, &err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/persons.csv", dir);
+    doudi_import_stats st;
+    if (!r || !l || doudi_import(l, r, 0, path, NULL, NULL, &st, &err)) { fprintf(stderr, "bench: import: %s\n", err); exit(2); }
+    snprintf(path, sizeof path, "%s/institutions.csv", dir);
+    doudi_import(l, r, 1, path, NULL, NULL, &st, &err);
+    doudi_ledger_close(l);
+    doudi_free(r);
+}
+
+static void bench_size(const Compiled *c, const char *tmp, uint64_t n, int reps, bool ledger)
+{
+    char dir[512], csv[600], db[600], results[600];
+    snprintf(dir, sizeof dir, "%s/n%llu", tmp, (unsigned long long)n);
+    snprintf(csv, sizeof csv, "%s/persons.csv", dir);
+    snprintf(db, sizeof db, "%s/ledger.db", dir);
+    snprintf(results, sizeof results, "%s/results.csv", dir);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    if (system(cmd) != 0) exit(2);
+    generate(dir, n);
+    Population pop = {0};
+    load_population(c->prog, csv, &pop);
+    Vm *vm = vm_new(c->prog);
+    Native nv;
+    native_setup(c->prog, &nv);
+    size_t bad = disagreements(c->prog, vm, &nv, &pop);
+    double *ta = xmalloc((size_t)reps * sizeof *ta), *tb = xmalloc((size_t)reps * sizeof *tb);
+    for (int i = 0; i < reps; i++) {
+        ta[i] = time_vm(c->prog, vm, &pop);
+        tb[i] = time_native(&nv, &pop);
+    }
+    double a = median(ta, reps), b = median(tb, reps);
+    printf("%10llu  (a) VM %8.1f M rec/s  %6.1f ns/rec   (b) native %8.1f M rec/s  %5.1f ns/rec   a/b = %.2fx  %s\n",
+           (unsigned long long)n, n / a / 1e6, a / n * 1e9, n / b / 1e6, b / n * 1e9, a / b,
+           bad ? "DISAGREE" : "agree on every record");
+    vm_free(vm);
+    free_population(&pop);
+    if (ledger) {
+        import(dir, db);
+        int lreps = reps > 3 ? 3 : reps;
+        double *tc = xmalloc((size_t)lreps * sizeof *tc), *td = xmalloc((size_t)lreps * sizeof *td);
+        for (int i = 0; i < lreps; i++) {
+            td[i] = time_floor(db, c->prog, n);
+            tc[i] = time_run(db, results);
+        }
+        double cc = median(tc, lreps), dd = median(td, lreps);
+        printf("%10s  (c) run %7.0f k rec/s            (d) floor %7.0f k rec/s               c/d = %.2f of the floor\n", "",
+               n / cc / 1e3, n / dd / 1e3, dd / cc);
+        free(tc);
+        free(td);
+    }
+    printf("%10s  peak memory so far %ld MB\n", "", peak_kb() / 1024);
+    fflush(stdout);
+    free(ta);
+    free(tb);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) exit(2);
+    if (bad) exit(1);
+}
+
+int main(int argc, char **argv)
+{
+    int reps = 5;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+    Compiled c = {0};
+    compile_file(&c);
+    char tmp[] = "/tmp/doudi-bench.XXXXXX";
+    if (!mkdtemp(tmp)) { perror("mkdtemp"); return 2; }
+    printf("doudi bench: %s, medians of %d repetitions (ledger runs: of up to 3)\n", RULES, reps);
+    uint64_t sizes[] = {10000, 100000, 1000000, 10000000};
+    int nsizes = getenv("BENCH_10M") ? 4 : 3;
+    for (int i = 0; i < nsizes; i++) bench_size(&c, tmp, sizes[i], reps, sizes[i] <= 1000000);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    if (system(cmd) != 0) return 2;
+    program_free(c.prog);
+    arena_free(&c.arena);
+    source_free(c.src);
+    return 0;
+}
