@@ -24,7 +24,7 @@ SANFLAGS :=
 endif
 
 # python3-openpyxl: tests/unit/test_report.c reads the xlsx reports back with /usr/bin/python3.
-PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev libxlsxwriter-dev python3-openpyxl
+PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev libxlsxwriter-dev python3-openpyxl tmux
 PKG_LIBS := sqlite3
 DEPS_STAMP := build/.deps-$(shell echo $(PACKAGES) | cksum | cut -d' ' -f1)
 
@@ -32,7 +32,7 @@ GEN     := $(BUILD)/gen
 CPPFLAGS += -Isrc -I$(GEN)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LDLIBS  += -lxlsxwriter -lsqlite3 -lm
+LDLIBS  += -lxlsxwriter -lsqlite3 -lm -ledit
 
 LIB_SRCS := $(filter-out src/main.c src/cli_%.c, $(wildcard src/*.c))
 CLI_SRCS := src/main.c $(wildcard src/cli_*.c)
@@ -84,6 +84,9 @@ $(BUILD)/obj/doudi.lex.o: $(GEN)/doudi.lex.c
 $(BUILD)/obj/%.o: src/%.c $(GEN)/doudi.tab.h $(GEN)/doudi.lex.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The VM's computed gotos must stay one indirect jump per opcode (GCC would merge them).
+$(BUILD)/obj/vm.o: CFLAGS += -fno-gcse -fno-crossjumping
 
 $(BUILD)/libdoudi.a: $(LIB_OBJS)
 	@rm -f $@
@@ -150,7 +153,7 @@ bench: build/bench
 	build/bench
 
 build/bench: tests/bench/bench.c build/libdoudi.a
-	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -march=native -o $@ $< build/libdoudi.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi.a $(LDLIBS)
 
 clean:
 	rm -rf build doudi

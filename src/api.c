@@ -327,6 +327,17 @@ static int set_field(doudi_record *rec, const char *name, size_t nlen, const cha
     char err[256];
     char *owned = NULL;
     int64_t v;
+    const char *t = value;
+    size_t tn = vlen;
+    value_trim(&t, &tn);
+    if (tn == 0 && f->has_default) {   /* an empty cell takes the default, as on import */
+        free(rec->owned[i]);
+        rec->owned[i] = NULL;
+        rec->values[i] = f->kind == VK_TEXT ? (int64_t)(intptr_t)rec->r->prog->strings[f->default_value]
+                                            : f->default_value;
+        rec->set[i] = true;
+        return 0;
+    }
     if (!value_parse(rec->r->prog, f, value, vlen, &v, &owned, err, sizeof err))
         return fail(error, "%s: %s", f->name, err);
     free(rec->owned[i]);
@@ -554,7 +565,14 @@ doudi_record *doudi_ledger_record(doudi_ledger *l, doudi_rules *r, const char *k
     sqlite3_stmt *st = ledger_prepare(l->l, sb_str(&sql), error);
     sb_free(&sql);
     if (!st) return NULL;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    /* the key as the importer would have stored it (trimmed; an id's lowercase x as X) */
+    int64_t kv = 0;
+    char *normal = NULL, why[200];
+    if (value_parse(r->prog, &ri->fields[ri->key], key, strlen(key), &kv, &normal, why, sizeof why) && normal)
+        sqlite3_bind_text(st, 1, normal, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    free(normal);
     doudi_record *rec = NULL;
     if (sqlite3_step(st) != SQLITE_ROW) {
         fail(error, "no %s with %s %s in %s", ri->name, ri->fields[ri->key].name, key, l->l->path);
@@ -654,6 +672,7 @@ typedef struct ValueRef {
     uint8_t kind;              /* ValueKind */
     int32_t enum_index;
     bool set;                  /* a set of enum values (a bit mask): categories */
+    const RuleInfo *rule;      /* a schedule key, filter or table cell: computed for targets only */
 } ValueRef;
 
 static const RuleInfo *rule_named(const Program *p, const char *name, bool lets_and_categories)
@@ -699,10 +718,21 @@ static bool find_value(const doudi_rules *r, const char *name, ValueRef *v)
         }
     const RuleInfo *rule = rule_named(p, name, true);
     if (!rule && outcome_named(p, name, v)) return true;
-    if (!rule) rule = rule_named(p, name, false);
+    bool after_outcome = false;
+    if (!rule) after_outcome = (rule = rule_named(p, name, false)) != NULL;
     if (!rule) return false;
-    *v = (ValueRef){.index = rule->reg, .kind = rule->value_kind, .enum_index = rule->enum_index};
+    *v = (ValueRef){.index = rule->reg, .kind = rule->value_kind, .enum_index = rule->enum_index,
+                    .rule = after_outcome ? rule : NULL};
     return true;
+}
+
+/* After a run: the program computes schedule keys, filters and table cells for targets only;
+ * for anyone else run such a rule's own code now (it reads registers the run has set, and code
+ * only jumps forward). An error after the rule's code does not matter here. */
+static bool finish_value(const doudi_rules *r, const ValueRef *v, const int64_t *values, uint32_t n)
+{
+    if (!v->rule || r->vm->regs[r->prog->reg_catmask] != 0) return true;
+    return vm_run(r->vm, v->rule->pc_start, values, n) || r->vm->error_pc >= v->rule->pc_end;
 }
 
 /* Mark the fields that the value named `name` reads, directly or through lets, categories and
@@ -754,6 +784,7 @@ static int value_of(const doudi_rules *r, const doudi_record *rec, const char *n
     for (uint32_t i = 0; i < rec->n; i++) complete &= rec->set[i];
     if (complete) {
         if (run(r, rec, false, error)) return -1;
+        if (!finish_value(r, v, rec->values, rec->n)) return fail(error, "%s: %s", name, vm_error_text(r->vm->error));
         *out = v->field ? rec->values[v->index] : r->vm->regs[v->index];
         return 0;
     }
@@ -762,17 +793,24 @@ static int value_of(const doudi_rules *r, const doudi_record *rec, const char *n
     fields_read(p, name, need, seen);
     free(seen);
     int rc = 0;
+    uint32_t missing = 0;
+    StrBuf names = {0};
     for (uint32_t i = 0; i < rec->n && !rc; i++) {
         char err[256];
         if (!need[i]) continue;
         if (!rec->set[i]) {
-            if (v->field) rc = fail(error, "%s is not set", ri->fields[i].name);
-            else rc = fail(error, "%s reads %s, which is not set", name, ri->fields[i].name);
+            if (++missing <= 3) sb_printf(&names, "%s%s", missing > 1 ? ", " : "", ri->fields[i].name);
         } else if (!value_in_range(p, &ri->fields[i], rec->values[i], err, sizeof err)) {
             rc = fail(error, "%s: %s", ri->fields[i].name, err);
         }
     }
     free(need);
+    if (!rc && missing == 1)
+        rc = v->field ? fail(error, "%s is not set", name) : fail(error, "%s reads %s, which is not set", name, sb_str(&names));
+    else if (!rc && missing > 1)
+        rc = fail(error, "%s reads %u fields that are not set: %s%s", name, missing, sb_str(&names),
+                  missing > 3 ? ", ..." : "");
+    sb_free(&names);
     if (rc) return rc;
     if (v->field) {
         *out = rec->values[v->index];
@@ -781,7 +819,7 @@ static int value_of(const doudi_rules *r, const doudi_record *rec, const char *n
     int64_t *values = xcalloc(rec->n + 1, sizeof *values);
     for (uint32_t i = 0; i < rec->n; i++)
         values[i] = rec->set[i] ? rec->values[i] : ri->fields[i].kind == VK_TEXT ? (int64_t)(intptr_t)"" : 0;
-    bool ok = vm_run(r->vm, p->person_entry, values, rec->n);
+    bool ok = vm_run(r->vm, p->person_entry, values, rec->n) && finish_value(r, v, values, rec->n);
     free(values);
     if (!ok)
         return fail(error, "%s: %s at %s:%u:%u", name, vm_error_text(r->vm->error), p->source_path,
@@ -838,7 +876,7 @@ char *doudi_value(const doudi_rules *r, const doudi_record *rec, const char *nam
         fail(error, "nothing is named '%s'", name);
         return NULL;
     }
-    int64_t x;
+    int64_t x = 0;
     if (value_of(r, rec, name, &v, &x, error)) return NULL;
     if (type) *type = type_of_ref(r->prog, &v);
     StrBuf sb = {0};
@@ -856,8 +894,8 @@ char *doudi_record_get(const doudi_record *rec, const char *field, int labels)
     return sb_take(&sb);
 }
 
-/* The sections of the listing whose heading names `name` (`let age ...`, every `branch` of the
- * placement when it is the placement's name). */
+/* The sections of the listing whose heading names `name`: lets, categories and branches (every
+ * branch for the placement's name), else schedule keys, filters and table cells. */
 char *doudi_disasm_rule(const doudi_rules *r, const char *name)
 {
     static const char *const kinds[] = {"let ", "category ", "branch ", "key ", "filter ", "cell "};
@@ -865,25 +903,24 @@ char *doudi_disasm_rule(const doudi_rules *r, const char *name)
     program_disasm(r->prog, &all);
     bool placement = r->prog->placement_name && !strcmp(r->prog->placement_name, name);
     size_t nlen = strlen(name);
-    const char *s = sb_str(&all);
-    while (s && *s) {
-        const char *start = strstr(s, "\n\n");
-        if (!start) break;
-        start += 2;
-        const char *end = strstr(start, "\n\n");
-        end = end ? end + 1 : start + strlen(start);
-        bool match = false;
-        for (size_t k = 0; k < sizeof kinds / sizeof *kinds && !match; k++) {
-            size_t kl = strlen(kinds[k]);
-            if (strncmp(start, kinds[k], kl)) continue;
-            if (placement && k == 2) match = true;
-            else match = !strncmp(start + kl, name, nlen) && (start[kl + nlen] == ' ' || start[kl + nlen] == '\n');
+    for (size_t pass = 0; pass < 2 && !out.count; pass++) {
+        const char *s = sb_str(&all);
+        while (*s) {   /* blocks separated by blank lines; the first is the program's header */
+            const char *blank = strstr(s, "\n\n");
+            const char *end = blank ? blank + 1 : s + strlen(s);
+            bool match = false;
+            for (size_t k = pass * 3; k < pass * 3 + 3 && !match; k++) {
+                size_t kl = strlen(kinds[k]);
+                if (strncmp(s, kinds[k], kl)) continue;
+                if (placement && k == 2) match = true;
+                else match = !strncmp(s + kl, name, nlen) && (s[kl + nlen] == ' ' || s[kl + nlen] == '\n');
+            }
+            if (match) {
+                if (out.count) sb_putc(&out, '\n');
+                sb_putn(&out, s, (size_t)(end - s));
+            }
+            s = blank ? blank + 2 : end;
         }
-        if (match) {
-            if (out.count) sb_putc(&out, '\n');
-            sb_putn(&out, start, (size_t)(end - start));
-        }
-        s = end;
     }
     sb_free(&all);
     if (!out.count) return NULL;
@@ -972,7 +1009,7 @@ int doudi_ledger_scan(doudi_ledger *l, const doudi_rules *r, const char *name, d
             const int64_t *row = values + k * n;
             bool ok = vm_run(r->vm, ri->check_entry, row, n);
             for (uint32_t i = 0; ok && i < ri->nrequires; i++) ok = r->vm->regs[ri->requires[i].reg] != 0;
-            if (ok && !v.field) ok = vm_run(r->vm, p->person_entry, row, n);
+            if (ok && !v.field) ok = vm_run(r->vm, p->person_entry, row, n) && finish_value(r, &v, row, n);
             if (!ok) { st.review++; continue; }
             st.evaluated++;
             int64_t x = v.field ? row[v.index] : r->vm->regs[v.index];

@@ -362,7 +362,7 @@ static Type *check_name(Checker *c, Expr *e, Type *expected)
             diag_add(c->dl, DIAG_ERROR, "scope", e->span, "'%s' is not known yet in %s", s->name,
                      c->scope.where);
             diag_note(c->dl, "%s", s->index == BI_YEAR
-                          ? "the year is known in tables and tests"
+                          ? "the year is known in tests (tables are counted before the schedule)"
                           : "it is known after all categories: in placement, schedule, tables and tests");
             return set_type(e, &type_error);
         }

@@ -132,6 +132,19 @@ int cli_run(int argc, char **argv)
 
 /* ---- explain ----------------------------------------------------------------------------- */
 
+/* A resident id typed with a lowercase x is stored with X (the importer reads it so,
+ * INTERPRETATION §1): look it up the same way. Otherwise "no person", and an error message
+ * that doudi_mask_ids (digits and X only) would not mask. */
+static const char *stored_id(const char *id, char buf[19])
+{
+    size_t n = strlen(id);
+    if (n != 18 || id[17] != 'x' || strspn(id, "0123456789") != 17) return id;
+    memcpy(buf, id, 17);
+    buf[17] = 'X';
+    buf[18] = '\0';
+    return buf;
+}
+
 int cli_explain(int argc, char **argv)
 {
     const char *file = NULL, *db = DEFAULT_DB, *id = NULL, *as_of = NULL;
@@ -154,6 +167,8 @@ int cli_explain(int argc, char **argv)
         else return cli_usage_error("explain", "one rule file at a time");
     }
     if (!file || !id) return cli_usage_error("explain", "usage: doudi explain FILE --db DB --id ID");
+    char idbuf[19];
+    id = stored_id(id, idbuf);
     doudi_rules *r = open_rules("explain", file);
     if (!r) return 2;
     char *err = NULL, *text = NULL;

@@ -45,6 +45,7 @@ typedef struct Cg {
     VEC(ReadInfo) reads;
     bool failed;
     uint32_t reg_catmask, reg_catcount, reg_primary, reg_placement, reg_branch;
+    uint32_t last_target;      /* the latest pc a jump was patched to land on */
 } Cg;
 
 /* ---- emitting ----------------------------------------------------------------------------- */
@@ -73,7 +74,24 @@ static void patch_jump(Cg *g, uint32_t at)
 {
     IrIns *ins = &g->code.items[at];
     if (ins->op == OP_JMP) ins->a = here(g);
+    else if (ins->op == OP_MOVJF || ins->op == OP_MOVJT) ins->c = here(g);
     else ins->b = here(g);
+    g->last_target = here(g);
+}
+
+/* A conditional jump on dest. When the instruction just emitted moved a value into dest
+ * (a condition's leaf that is a name) and no jump lands between the two, the move and the
+ * jump become one instruction. */
+static uint32_t emit_cond_jump(Cg *g, bool on_true, uint32_t dest)
+{
+    if (g->code.count && g->last_target != here(g)) {
+        IrIns *last = &g->code.items[g->code.count - 1];
+        if (last->op == OP_MOV && last->a == dest) {
+            last->op = on_true ? OP_MOVJT : OP_MOVJF;
+            return here(g) - 1;
+        }
+    }
+    return emit(g, on_true ? OP_JMPT : OP_JMPF, dest, 0, 0);
 }
 
 static uint32_t string_index(Cg *g, const char *s)
@@ -316,7 +334,7 @@ static void compare_into(Cg *g, Expr *e, uint32_t dest)
 static void logic_into(Cg *g, Expr *e, uint32_t dest)
 {
     expr_into(g, e->lhs, dest);
-    uint32_t j = emit(g, e->op == BIN_AND ? OP_JMPF : OP_JMPT, dest, 0, 0);
+    uint32_t j = emit_cond_jump(g, e->op == BIN_OR, dest);
     expr_into(g, e->rhs, dest);
     patch_jump(g, j);
 }
@@ -535,27 +553,22 @@ static void add_atom(Cg *g, Expr *e, uint32_t dest)
     VEC_PUSH(&g->atoms, at);
 }
 
-/* A bool condition into dest; each leaf under and/or (and `not` of and/or) is an atom, so
- * `not income_source` is one fact of an explanation. */
+/* A bool condition into dest; each leaf under and/or is an atom, so `not income_source` and
+ * `not (a and b)` are each one fact of an explanation. */
 static void cond_into(Cg *g, Expr *e, uint32_t dest)
 {
     if (e->kind == EX_BINARY && (e->op == BIN_AND || e->op == BIN_OR)) {
         Span saved = g->span;
         g->span = e->span;
         cond_into(g, e->lhs, dest);
-        uint32_t j = emit(g, e->op == BIN_AND ? OP_JMPF : OP_JMPT, dest, 0, 0);
+        uint32_t j = emit_cond_jump(g, e->op == BIN_OR, dest);
         cond_into(g, e->rhs, dest);
         patch_jump(g, j);
         g->span = saved;
-    } else if (e->kind == EX_UNARY && e->op == UN_NOT && e->lhs->kind == EX_BINARY &&
-               (e->lhs->op == BIN_AND || e->lhs->op == BIN_OR)) {
-        cond_into(g, e->lhs, dest);
-        Span saved = g->span;
-        g->span = e->span;
-        emit(g, OP_NOT, dest, dest, 0);
-        g->span = saved;
     } else {
         expr_into(g, e, dest);
+        /* a case/if ends in one of its branches: give the atom one pc every path reaches */
+        if (e->kind == EX_CASE || e->kind == EX_IF) emit(g, OP_MOV, dest, dest, 0);
         add_atom(g, e, dest);
     }
 }
@@ -744,8 +757,11 @@ static void compile_person(Cg *g, RuleVec *rules)
     free(by_index);
     free(cats.items);
     compile_outcome(g, rules);
+    /* the schedule and the forms are about targets: skip their code for everyone else */
+    uint32_t not_target = emit(g, OP_JMPF, g->reg_catmask, 0, 0);
     compile_keys(g, rules);
     compile_cells(g, rules);
+    patch_jump(g, not_target);
     g->span = (Span){0};
     emit(g, OP_HALT, 0, 0, 0);
 }
@@ -896,8 +912,39 @@ static uint32_t relocate(const Cg *g, uint32_t v)
     return (uint32_t)g->consts.count + v;
 }
 
+/* Where a jump taken on `reg` being `truth` really goes: through unconditional jumps and
+ * through conditional ones that test the same register (their outcome is already known). */
+static uint32_t final_target(const Cg *g, uint32_t target, uint32_t reg, bool truth)
+{
+    for (int hops = 0; hops < 64 && target < g->code.count; hops++) {
+        const IrIns *t = &g->code.items[target];
+        if (t->op == OP_JMP) target = t->a;
+        else if ((t->op == OP_JMPF || t->op == OP_JMPT) && t->a == reg)
+            target = (t->op == OP_JMPT) == truth ? t->b : target + 1;
+        else break;
+    }
+    return target;
+}
+
+/* Jump threading: a false `and` leaf jumps straight past the whole chain. */
+static void thread_jumps(Cg *g)
+{
+    for (size_t i = 0; i < g->code.count; i++) {
+        IrIns *ins = &g->code.items[i];
+        switch (ins->op) {
+        case OP_JMPF: ins->b = final_target(g, ins->b, ins->a, false); break;
+        case OP_JMPT: ins->b = final_target(g, ins->b, ins->a, true); break;
+        case OP_MOVJF: ins->c = final_target(g, ins->c, ins->a, false); break;
+        case OP_MOVJT: ins->c = final_target(g, ins->c, ins->a, true); break;
+        case OP_JMP: ins->a = final_target(g, ins->a, NO_REG, false); break;
+        default: break;
+        }
+    }
+}
+
 static bool layout(Cg *g)
 {
+    thread_jumps(g);
     Program *p = g->p;
     uint32_t nconsts = (uint32_t)g->consts.count;
     if ((uint64_t)nconsts + g->nregs > 65535 || g->code.count > 65535) {

@@ -146,6 +146,8 @@ static const char *partition_of(const int64_t *fields, int32_t field)
 void forms_add(Forms *f, const Vm *vm, const int64_t *fields)
 {
     const int64_t *R = vm->regs;
+    /* forms count targets; the cells' code does not even run for anyone else */
+    if (R[f->p->reg_primary] < 0) return;
     for (size_t t = 0; t < f->ntables; t++) {
         TableCount *tc = &f->tables[t];
         Part *part = NULL;

@@ -145,7 +145,7 @@ static bool reg_ok(const Program *p, uint32_t r) { return r < p->nregs || (r == 
 
 static bool writes_a(uint8_t op)
 {
-    return op != OP_HALT && op != OP_JMP && op != OP_JMPF && op != OP_JMPT;
+    return op != OP_HALT && op != OP_JMP && op != OP_JMPF && op != OP_JMPT;   /* MOVJF/MOVJT write a */
 }
 
 static char *verify_reg(const Program *p, uint32_t pc, const char *name, uint32_t r)
@@ -344,6 +344,97 @@ static char *verify_rules(const Program *p)
     return NULL;
 }
 
+/* ---- text registers ----------------------------------------------------------------------
+ * Text values are pointers, so an opcode that reads text (EQ_T.., LEN_T, VALID_ID, ID_BIRTH,
+ * ID_MALE) must only ever see a register that holds text on every path: a text constant, a
+ * text field of the entry's record, or a register every write of which copies one of those.
+ * Checked per entry over the code it reaches (forward-only, so one pass in pc order sees
+ * each write before its reads), so a hand-made file cannot make the VM read an integer as a
+ * pointer. */
+
+enum { RK_UNSET = 0, RK_TEXT = 1, RK_OTHER = 2 };   /* bit set: what a register may hold */
+
+static bool reads_text(uint8_t op, int k)
+{
+    switch (op) {
+    case OP_EQ_T: case OP_NE_T: case OP_LT_T: case OP_LE_T: return k == 1 || k == 2;
+    case OP_LEN_T: case OP_VALID_ID: case OP_ID_BIRTH: case OP_ID_MALE: return k == 1;
+    default: return false;
+    }
+}
+
+/* Mark what an entry reaches; jumps go forward only, so one ascending pass suffices. */
+static void reach(const Program *p, uint32_t entry, uint8_t *seen)
+{
+    if (entry >= p->ncode) return;
+    seen[entry] = 1;
+    for (uint32_t pc = entry; pc < p->ncode; pc++) {
+        if (!seen[pc]) continue;
+        const Ins *in = &p->code[pc];
+        const char *shape = opcode_shapes[in->op];
+        uint16_t ops[3] = {in->a, in->b, in->c};
+        for (int k = 0; k < 3; k++)
+            if (shape[k] == 'J' && ops[k] < p->ncode) seen[ops[k]] = 1;
+        if (in->op != OP_HALT && in->op != OP_JMP && pc + 1 < p->ncode) seen[pc + 1] = 1;
+    }
+}
+
+static char *verify_entry_text(const Program *p, uint32_t entry, const RecordInfo *ri, uint8_t *kind,
+                               uint8_t *seen)
+{
+    memset(seen, 0, p->ncode);
+    memset(kind, RK_UNSET, p->nregs);
+    for (uint32_t i = 0; i < p->nconsts; i++) kind[i] = p->consts[i].kind == VK_TEXT ? RK_TEXT : RK_OTHER;
+    for (uint32_t i = 0; ri && i < ri->nfields && p->field_base + i < p->nregs; i++)
+        kind[p->field_base + i] = ri->fields[i].kind == VK_TEXT ? RK_TEXT : RK_OTHER;
+    reach(p, entry, seen);
+    for (uint32_t pc = 0; pc < p->ncode; pc++) {
+        if (!seen[pc]) continue;
+        const Ins *in = &p->code[pc];
+        uint16_t ops[3] = {in->a, in->b, in->c};
+        for (int k = 1; k < 3; k++)
+            CHECK(!reads_text(in->op, k) || kind[ops[k]] == RK_TEXT,
+                  "instruction %u (%s): R%u does not hold text on every path", pc, opcode_names[in->op], ops[k]);
+        if (!writes_a(in->op)) continue;
+        kind[in->a] |= (in->op == OP_MOV || in->op == OP_MOVJF || in->op == OP_MOVJT) ? kind[in->b] : RK_OTHER;
+    }
+    return NULL;
+}
+
+/* The debug tables say which registers hold text for the host (explanations, schedule keys):
+ * they must agree with the person entry's code. */
+static char *verify_text_tables(const Program *p, const uint8_t *kind)
+{
+    for (uint32_t i = 0; i < p->nrules; i++) {
+        const RuleInfo *r = &p->rules[i];
+        if ((r->kind == RULE_LET || r->kind == RULE_KEY) && r->value_kind == VK_TEXT)
+            CHECK(kind[r->reg] == RK_TEXT, "rule %u (%s): R%u does not hold text", i, r->name ? r->name : "", r->reg);
+        for (uint32_t k = 0; k < r->nreads; k++)
+            if (r->reads[k].kind == VK_TEXT)
+                CHECK(kind[r->reads[k].reg] == RK_TEXT, "rule %u (%s): a read of R%u as text, which does not hold text",
+                      i, r->name ? r->name : "", r->reads[k].reg);
+    }
+    for (uint32_t i = 0; i < p->nparams; i++)
+        if (p->params[i].kind == VK_TEXT)
+            CHECK(p->params[i].reg < p->nconsts && p->consts[p->params[i].reg].kind == VK_TEXT,
+                  "param %s: its register does not hold text", p->params[i].name);
+    return NULL;
+}
+
+static char *verify_text(const Program *p)
+{
+    /* without a record schema no host can hand the VM text fields (the API needs one) */
+    if (p->ncode == 0 || p->nregs == 0 || p->nrecords == 0) return NULL;
+    uint8_t *kind = xcalloc(p->nregs + 1, 1), *seen = xcalloc(p->ncode + 1, 1);
+    char *e = verify_entry_text(p, p->person_entry, p->nrecords ? &p->records[0] : NULL, kind, seen);
+    if (!e) e = verify_text_tables(p, kind);
+    for (uint32_t i = 0; !e && i < p->nrecords; i++)
+        e = verify_entry_text(p, p->records[i].check_entry, &p->records[i], kind, seen);
+    free(kind);
+    free(seen);
+    return e;
+}
+
 char *program_verify(const Program *p)
 {
     TRY(verify_consts(p));
@@ -351,6 +442,7 @@ char *program_verify(const Program *p)
     TRY(verify_enums(p));
     TRY(verify_schema(p));
     TRY(verify_rules(p));
+    TRY(verify_text(p));
     return NULL;
 }
 

@@ -44,6 +44,8 @@ int repl_typed_count(const ReplSession *s);
 /* The current record (never NULL). repl_set_record takes ownership of a record made from
  * repl_rules(s), replacing the current one. */
 doudi_record *repl_record(ReplSession *s);
+/* A copy of the current record, to edit and then install with repl_set_record. */
+doudi_record *repl_record_copy(ReplSession *s);
 void repl_set_record(ReplSession *s, doudi_record *rec);
 
 /* :load — `path` becomes the session's rule file and the declarations typed so far are dropped.
@@ -82,10 +84,14 @@ typedef struct ReplResult {
 
 /* One input: `text` is everything typed for it (lines joined by '\n'); its first `skip` bytes
  * are a command (":count ") that is not part of it — blanked for parsing, shown in
- * diagnostics, so columns count from the start of the line. Fills *out (free it with
- * repl_result_free) and returns its status. */
-ReplStatus repl_input(ReplSession *s, const char *text, size_t skip, ReplMode mode, ReplResult *out);
+ * diagnostics, so columns count from the start of the line. `final`: no more lines will
+ * come, so an unfinished input is an error. Fills *out (free it with repl_result_free) and
+ * returns its status. */
+ReplStatus repl_input(ReplSession *s, const char *text, size_t skip, ReplMode mode, bool final, ReplResult *out);
 void repl_result_free(ReplResult *r);
+
+/* "record person (36 fields), 3 params, 7 lets, 6 categories, placement care" */
+char *repl_summary(ReplSession *s);
 
 /* Names for completion, each passed to fn once: */
 typedef void (*repl_name_fn)(const char *name, void *ctx);

@@ -127,11 +127,12 @@ static void to_review(Runner *rn, const char *key, const char *reason)
 static bool load_row(Runner *rn)
 {
     const RecordInfo *ri = rn->ri;
-    char err[300];
+    char err[300], why[200];
     for (uint32_t i = 0; i < ri->nfields; i++) {
-        if (ledger_column_value(rn->select, (int)i, rn->p, &ri->fields[i], &rn->values[i], &rn->owned[i], err, sizeof err) &&
-            value_in_range(rn->p, &ri->fields[i], rn->values[i], err, sizeof err))
-            continue;
+        if (ledger_column_value(rn->select, (int)i, rn->p, &ri->fields[i], &rn->values[i], &rn->owned[i], err, sizeof err)) {
+            if (value_in_range(rn->p, &ri->fields[i], rn->values[i], why, sizeof why)) continue;
+            snprintf(err, sizeof err, "%s: %s", ri->fields[i].name, why);   /* name the field, as above */
+        }
         const char *key = (const char *)sqlite3_column_text(rn->select, ri->key);
         to_review(rn, key ? key : "", err);
         return false;
@@ -304,7 +305,7 @@ static void setup(Runner *rn, const Rules *rules)
     const Program *p = rn->p;
     rn->partition_field = -1;
     if (rules && rules->schedule) {
-        rn->sched = schedule_new(rules, p);
+        rn->sched = schedule_new(rules, p, rn->vm);
         if (rules->schedule->per.text)
             for (uint32_t i = 0; i < rn->ri->nfields; i++)
                 if (!strcmp(rn->ri->fields[i].name, rules->schedule->per.text)) rn->partition_field = (int32_t)i;
@@ -332,6 +333,9 @@ static void teardown(Runner *rn)
     free(rn->key_values);
 }
 
+static bool write_results_file(Ledger *l, int64_t run_id, const char *path, const char *tmp, char **error);
+static bool rename_results(const char *tmp, const char *path, char **error);
+
 bool run_rules(Ledger *l, const Program *p, Vm *vm, const Rules *rules, const char *rules_text,
                size_t rules_len, const char *results_path, RunProgress progress, void *ctx,
                RunStats *stats, char **error)
@@ -345,6 +349,8 @@ bool run_rules(Ledger *l, const Program *p, Vm *vm, const Rules *rules, const ch
     as_of_text(p, vm, stats->as_of);
     if (!ledger_ensure_record_table(l, rn.ri, error)) return false;
     setup(&rn, rules);
+    StrBuf tmp = {0};
+    if (results_path) sb_printf(&tmp, "%s.tmp", results_path);
     bool ok = ledger_begin(l, error);
     if (ok) {
         ok = insert_run(&rn, rules_text, rules_len, error) && prepare(&rn, error) && scan(&rn, progress, ctx, error) &&
@@ -352,11 +358,16 @@ bool run_rules(Ledger *l, const Program *p, Vm *vm, const Rules *rules, const ch
              finish_run(&rn, error);
         sqlite3_finalize(rn.select);
         rn.select = NULL;
+        /* The results file is part of the run: written before the commit, so that a run whose
+         * file cannot be written is not stored either, and put in place after it. */
+        if (ok && results_path) ok = write_results_file(l, stats->run_id, results_path, sb_str(&tmp), error);
         if (ok) ok = ledger_commit(l, error);
         if (!ok) ledger_rollback(l);
     }
     teardown(&rn);
-    if (ok && results_path) ok = run_write_results(l, stats->run_id, results_path, error);
+    if (results_path && ok) ok = rename_results(sb_str(&tmp), results_path, error);
+    else if (results_path) remove(sb_str(&tmp));
+    sb_free(&tmp);
     return ok;
 }
 
@@ -375,25 +386,30 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-bool run_write_results(Ledger *l, int64_t run_id, const char *path, char **error)
+static bool cannot_write(const char *path, char **error)
+{
+    StrBuf sb = {0};
+    sb_printf(&sb, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+    *error = sb_take(&sb);
+    return false;
+}
+
+/* The results file of run `run_id`, written to `tmp` (removed again on failure). */
+static bool write_results_file(Ledger *l, int64_t run_id, const char *path, const char *tmp, char **error)
 {
     sqlite3_stmt *st = ledger_prepare(l,
         "SELECT key, categories, primary_category, placement, year FROM results WHERE run = ?1 ORDER BY key", error);
     if (!st) return false;
     sqlite3_bind_int64(st, 1, run_id);
-    StrBuf tmp = {0};
-    sb_printf(&tmp, "%s.tmp", path);
-    FILE *f = fopen(sb_str(&tmp), "wb");
+    errno = 0;
+    FILE *f = fopen(tmp, "wb");
     if (!f) {
-        StrBuf sb = {0};
-        sb_printf(&sb, "cannot write %s: %s", path, strerror(errno));
-        *error = sb_take(&sb);
         sqlite3_finalize(st);
-        sb_free(&tmp);
-        return false;
+        return cannot_write(path, error);
     }
     fputs("id,categories,primary_category,placement,year\n", f);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         for (int c = 0; c < 4; c++) {
             csv_field(f, (const char *)sqlite3_column_text(st, c));
             fputc(',', f);
@@ -402,12 +418,33 @@ bool run_write_results(Ledger *l, int64_t run_id, const char *path, char **error
         fputc('\n', f);
     }
     sqlite3_finalize(st);
-    bool ok = fclose(f) == 0 && rename(sb_str(&tmp), path) == 0;
-    if (!ok) {
+    bool written = !ferror(f);               /* a write that failed mid-way (disk full) */
+    written = fclose(f) == 0 && written;
+    bool ok = rc == SQLITE_DONE && written;
+    if (rc != SQLITE_DONE) {
         StrBuf sb = {0};
-        sb_printf(&sb, "cannot write %s: %s", path, strerror(errno));
+        sb_printf(&sb, "%s: %s", l->path, sqlite3_errmsg(l->db));
         *error = sb_take(&sb);
+    } else if (!written) {
+        cannot_write(path, error);
     }
+    if (!ok) remove(tmp);
+    return ok;
+}
+
+static bool rename_results(const char *tmp, const char *path, char **error)
+{
+    if (rename(tmp, path) == 0) return true;
+    cannot_write(path, error);
+    remove(tmp);
+    return false;
+}
+
+bool run_write_results(Ledger *l, int64_t run_id, const char *path, char **error)
+{
+    StrBuf tmp = {0};
+    sb_printf(&tmp, "%s.tmp", path);
+    bool ok = write_results_file(l, run_id, path, sb_str(&tmp), error) && rename_results(sb_str(&tmp), path, error);
     sb_free(&tmp);
     return ok;
 }

@@ -1,7 +1,7 @@
 /* run.h — evaluate every person of the ledger and store the run (one transaction).
  *
- * Persons are read in key order in batches, each evaluated by the VM (no allocation per
- * record beyond its text fields), its result row written at once; the scheduled ones are
+ * Persons are read in key order by one streaming query, each evaluated by the VM (no
+ * allocation per record beyond its text fields), its result row written at once; the scheduled ones are
  * kept (their order keys only) for the schedule phase, whose years are written at the end.
  * A person who cannot be evaluated (a value the rules no longer accept, a failed `require`,
  * an overflow) goes to the review table with the reason. The results file is written from

@@ -5,7 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add_group(Schedule *s, const ShareList *shares)
+/* A share's value: a literal, or the current value of the param it names. */
+static int64_t share_value(const Program *p, const Vm *vm, const Expr *e)
+{
+    int64_t v = 0;
+    if (compile_fold(e, &v)) return v;
+    if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_PARAM)
+        for (uint32_t i = 0; i < p->nparams; i++)
+            if (!strcmp(p->params[i].name, e->sym->name)) return vm->regs[p->params[i].reg];
+    return 0;
+}
+
+static void add_group(Schedule *s, const ShareList *shares, const Program *p, const Vm *vm)
 {
     s->groups = xrealloc(s->groups, (s->ngroups + 1) * sizeof *s->groups);
     ScheduleGroup *g = &s->groups[s->ngroups++];
@@ -14,17 +25,11 @@ static void add_group(Schedule *s, const ShareList *shares)
     g->cumulative = xcalloc(shares->count + 1, sizeof *g->cumulative);
     for (size_t i = 0; i < shares->count; i++) {
         g->years[i] = shares->items[i].year;
-        int64_t v = 0;
-        if (!compile_fold(shares->items[i].percent, &v)) {
-            /* a percent param: its value */
-            const Expr *e = shares->items[i].percent;
-            if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_PARAM) compile_fold(e->sym->decl->value, &v);
-        }
-        g->cumulative[i] = v;
+        g->cumulative[i] = share_value(p, vm, shares->items[i].percent);
     }
 }
 
-Schedule *schedule_new(const Rules *r, const Program *p)
+Schedule *schedule_new(const Rules *r, const Program *p, const Vm *vm)
 {
     const Decl *d = r->schedule;
     if (!d) return NULL;
@@ -36,7 +41,7 @@ Schedule *schedule_new(const Rules *r, const Program *p)
         for (size_t k = 0; k < grp->categories.count; k++) {
             Symbol *cat = check_lookup(r, grp->categories.items[k].text);
             if (!cat || cat->kind != SYM_CATEGORY) continue;
-            if (!grp->pool || k == 0) add_group(s, &grp->shares);
+            if (!grp->pool || k == 0) add_group(s, &grp->shares, p, vm);
             s->group_of[cat->index] = (int32_t)s->ngroups - 1;
         }
     }

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "program.h"
+#include "vm.h"
 
 typedef struct ScheduleGroup {
     uint32_t nshares;
@@ -38,8 +39,9 @@ typedef struct Schedule {
     size_t hash_cap;
 } Schedule;
 
-/* From the checked rules; NULL when the rule file has no schedule. */
-Schedule *schedule_new(const Rules *r, const Program *p);
+/* From the checked rules; NULL when the rule file has no schedule. A share given by a param
+ * takes the param's value in vm (it may have been overridden). */
+Schedule *schedule_new(const Rules *r, const Program *p, const Vm *vm);
 void schedule_free(Schedule *s);
 /* Intern a string; the id is stable and orders like the string (see schedule_assign). */
 uint32_t schedule_intern(Schedule *s, const char *text);

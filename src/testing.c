@@ -511,7 +511,7 @@ static void put_indented(StrBuf *out, const char *text, int indent)
     }
 }
 
-static void report_case(Tester *t, const Case *c, size_t number, size_t ncases, StrBuf *out)
+static void report_case(const Case *c, size_t number, size_t ncases, StrBuf *out)
 {
     int ind = 2;
     if (ncases > 1) {
@@ -522,7 +522,6 @@ static void report_case(Tester *t, const Case *c, size_t number, size_t ncases, 
         sb_puts(out, "):\n");
         ind = 4;
     }
-    (void)t;
     if (c->error) {
         sb_pad(out, ind);
         sb_printf(out, "error: %s\n", c->error);
@@ -544,7 +543,7 @@ static void run_test(Tester *t, const Decl *d, StrBuf *out, TestSummary *sum)
 {
     size_t n = d->cases.count;
     Case *cs = xcalloc(n + 1, sizeof *cs);
-    Schedule *s = schedule_new(t->r, t->p);
+    Schedule *s = schedule_new(t->r, t->p, t->vm);
     for (size_t i = 0; i < n; i++) {
         cs[i].tc = &d->cases.items[i];
         evaluate(t, &cs[i], cs, i, s);
@@ -564,7 +563,7 @@ static void run_test(Tester *t, const Decl *d, StrBuf *out, TestSummary *sum)
     if (failed) {
         sum->failed++;
         for (size_t i = 0; i < n; i++)
-            if (case_failed(&cs[i])) report_case(t, &cs[i], i + 1, n, out);
+            if (case_failed(&cs[i])) report_case(&cs[i], i + 1, n, out);
     } else {
         sum->passed++;
     }
@@ -727,7 +726,7 @@ void testing_run(const Rules *rules, const Program *p, Vm *vm, int flags, StrBuf
     t.atom_seen = xcalloc(t.natoms + 1, 1);
     t.atom_exempt = xcalloc(t.natoms + 1, 1);
     exempt_last_branch(&t);
-    Schedule *s = schedule_new(rules, p);
+    Schedule *s = schedule_new(rules, p, t.vm);
     t.ngroups = s ? s->ngroups : 0;
     schedule_free(s);
     t.group_used = xcalloc(t.ngroups + 1, sizeof *t.group_used);

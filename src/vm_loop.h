@@ -86,6 +86,10 @@ static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace)
                     NEXT();
     CASE(JMPT):     if (A) ip = code + in->b;
                     NEXT();
+    CASE(MOVJF):    if (!(A = B)) ip = code + in->c;
+                    NEXT();
+    CASE(MOVJT):    if ((A = B)) ip = code + in->c;
+                    NEXT();
     CASE(INDEX):    v = B;
                     if (v < 0 || v >= C || (uint64_t)v >= nregs - in->c - 1u) FAIL(VM_BAD_INDEX);
                     SET(R[in->c + 1 + v]);

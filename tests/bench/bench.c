@@ -455,8 +455,13 @@ static void bench_size(const Compiled *c, const char *tmp, uint64_t n, int reps,
 int main(int argc, char **argv)
 {
     int reps = 5;
-    for (int i = 1; i < argc; i++)
+    uint64_t only = 0;         /* --size N: just that size */
+    bool ledger = true;        /* --vm-only: skip (c) and (d), e.g. under a profiler */
+    for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--size") && i + 1 < argc) only = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--vm-only")) ledger = false;
+    }
     Compiled c = {0};
     compile_file(&c);
     char tmp[] = "/tmp/doudi-bench.XXXXXX";
@@ -464,7 +469,9 @@ int main(int argc, char **argv)
     printf("doudi bench: %s, medians of %d repetitions (ledger runs: of up to 3)\n", RULES, reps);
     uint64_t sizes[] = {10000, 100000, 1000000, 10000000};
     int nsizes = getenv("BENCH_10M") ? 4 : 3;
-    for (int i = 0; i < nsizes; i++) bench_size(&c, tmp, sizes[i], reps, sizes[i] <= 1000000);
+    if (only) bench_size(&c, tmp, only, reps, ledger);
+    else
+        for (int i = 0; i < nsizes; i++) bench_size(&c, tmp, sizes[i], reps, ledger && sizes[i] <= 1000000);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
     if (system(cmd) != 0) return 2;

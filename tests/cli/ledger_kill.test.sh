@@ -1,0 +1,113 @@
+# An import and a run are each one transaction: killed mid-way (kill -9, no cleanup), they
+# leave the ledger exactly as it was, and the next one succeeds.
+#
+# 300,000 generated persons, so that the import and the run each take seconds. The ledger
+# starts with a small imported population and one run, so "as it was" is not empty. A
+# process counts as "writing" once it holds the ledger's write lock (a BEGIN IMMEDIATE from
+# another connection fails); it is killed a moment later, after checking it is still running.
+# Tables are compared as (row count, SHA-256 of every row in key order), read with python3's
+# sqlite3 module (python3 comes with the Makefile's python3-openpyxl).
+set -u
+R=rules/zhengzhou-2021.doudi
+T=${TMPDIR:-/tmp}/ledger-kill.$$
+mkdir -p "$T" || exit 1
+trap 'rm -rf "$T"' EXIT
+DB=$T/doudi.db
+die() { echo "ledger_kill: $*"; exit 1; }
+
+# Each table of the ledger a run or an import writes: name, rows, hash of the rows.
+digest() {
+  python3 - "$1" <<'EOF'
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+for t in ["person", "institution", "runs", "results", "review", "form_counts", "capacity_plan",
+          "capacity_years"]:
+    if t not in names:
+        print(t, "absent")
+        continue
+    cols = [r[1] for r in db.execute('PRAGMA table_info("%s")' % t)]
+    h = hashlib.sha256()
+    n = 0
+    order = ", ".join('"%s"' % c for c in cols)
+    for row in db.execute('SELECT * FROM "%s" ORDER BY %s' % (t, order)):
+        h.update(repr(row).encode())
+        n += 1
+    print(t, n, h.hexdigest())
+EOF
+}
+
+# 0 when another process holds the ledger's write lock.
+locked() {
+  python3 - "$DB" <<'EOF'
+import sqlite3, sys
+try:
+    c = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)
+    c.execute("BEGIN IMMEDIATE")
+    c.execute("ROLLBACK")
+except sqlite3.OperationalError:
+    sys.exit(0)
+sys.exit(1)
+EOF
+}
+
+# Start "$@" in the background, wait until it holds the write lock, let it write for a
+# moment, check it still runs, and kill -9 it.
+kill_while_writing() {
+  "$@" >"$T/killed.out" 2>&1 &
+  pid=$!
+  i=0
+  until locked; do
+    kill -0 "$pid" 2>/dev/null || die "'$*' ended before it began writing: $(cat "$T/killed.out")"
+    i=$((i + 1))
+    [ $i -lt 600 ] || die "'$*' never took the write lock"
+    sleep 0.05
+  done
+  sleep 1
+  kill -0 "$pid" 2>/dev/null || die "'$*' finished within a second of taking the lock: make the population larger"
+  locked || die "'$*' no longer writing when it was to be killed"
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null
+  status=$?
+  [ "$status" -eq 137 ] || die "'$*' exited $status, not killed (137)"
+}
+
+"$DOUDI" gen --count 300000 --seed 11 --out "$T/big" || die "gen 300000"
+"$DOUDI" gen --count 1000 --seed 12 --out "$T/small" || die "gen 1000"
+"$DOUDI" import --db "$DB" --rules $R "$T/small/persons.csv" "$T/small/institutions.csv" >/dev/null ||
+  die "import of the small population"
+"$DOUDI" run $R --db "$DB" >/dev/null || die "first run"
+[ ! -e "$DB-wal" ] || die "a WAL is left after a clean close"
+
+# ---- the import, killed -------------------------------------------------------------------
+cp "$DB" "$T/before-import.db"
+kill_while_writing "$DOUDI" import --db "$DB" --rules $R "$T/big/persons.csv"
+digest "$T/before-import.db" >"$T/want"
+digest "$DB" >"$T/got"
+cmp -s "$T/want" "$T/got" || { echo "the killed import changed the ledger:"; diff "$T/want" "$T/got"; exit 1; }
+out=$("$DOUDI" import --db "$DB" --rules $R "$T/big/persons.csv") || die "import after the kill: $out"
+case $out in
+  *"300000 rows: "*" 0 to review"*) ;;
+  *) die "import after the kill: $out" ;;
+esac
+
+# ---- the run, killed ----------------------------------------------------------------------
+[ ! -e "$DB-wal" ] || die "a WAL is left after a clean close"
+cp "$DB" "$T/before-run.db"
+kill_while_writing "$DOUDI" run $R --db "$DB" --out "$T/killed.csv"
+[ ! -e "$T/killed.csv" ] || die "the killed run wrote a results file"
+digest "$T/before-run.db" >"$T/want"
+digest "$DB" >"$T/got"
+cmp -s "$T/want" "$T/got" || { echo "the killed run changed the ledger:"; diff "$T/want" "$T/got"; exit 1; }
+grep -q '^runs 1 ' "$T/got" || die "expected the one earlier run: $(cat "$T/got")"
+
+out=$("$DOUDI" run $R --db "$DB" --out "$T/results.csv") || die "run after the kill: $out"
+case $out in
+  "run 2 (as of 2021-04-01): "*) ;;
+  *) die "the run after the kill: $out" ;;
+esac
+n=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM results WHERE run = 2").fetchone()[0])' "$DB")
+persons=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM person").fetchone()[0])' "$DB")
+[ "$n" = "$persons" ] || die "run 2 stored $n results for $persons persons"
+[ "$(wc -l <"$T/results.csv")" -eq $((persons + 1)) ] || die "results.csv does not hold every person"
+exit 0
