@@ -80,12 +80,34 @@ typedef struct Importer {
     sqlite3_stmt *exists, *upsert, *review;
 } Importer;
 
+/* s (n bytes) into buf with the full-width parentheses （ ） read as ( ): staff type a label
+ * such as 乡镇（街道） as 乡镇(街道) as often as not, and a column with a default would
+ * otherwise be dropped without a word. The length, or cap when it does not fit. */
+static size_t fold_parens(const char *s, size_t n, char *buf, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        const unsigned char *u = (const unsigned char *)s + i;
+        if (i + 2 < n && u[0] == 0xEF && u[1] == 0xBC && (u[2] == 0x88 || u[2] == 0x89)) {
+            c = u[2] == 0x88 ? '(' : ')';
+            i += 2;
+        }
+        if (k == cap) return cap;
+        buf[k++] = c;
+    }
+    return k;
+}
+
 static bool header_matches(const FieldInfo *f, const char *cell, size_t n)
 {
     const char *s = cell;
     value_trim(&s, &n);
     if (strlen(f->name) == n && strncasecmp(f->name, s, n) == 0) return true;
-    return f->label && strlen(f->label) == n && memcmp(f->label, s, n) == 0;
+    if (!f->label) return false;
+    char a[256], b[256];
+    size_t na = fold_parens(f->label, strlen(f->label), a, sizeof a), nb = fold_parens(s, n, b, sizeof b);
+    return na < sizeof a && na == nb && memcmp(a, b, na) == 0;
 }
 
 static bool map_header(Importer *im, const CsvRecord *h, char **error)

@@ -64,7 +64,9 @@ Ledger *ledger_open(const char *path, char **error)
 {
     Ledger *l = xcalloc(1, sizeof *l);
     l->path = xstrdup(path);
-    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    /* one connection, one thread: no per-call mutex (SQLite's default would take one) */
+    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         fail_db(l, error, path);
         ledger_close(l);
         return NULL;

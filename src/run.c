@@ -26,8 +26,12 @@ typedef struct Runner {
     int64_t *values;
     char **owned;
     int64_t *key_values;
-    sqlite3_stmt *select, *insert, *review, *set_year;
-    StrBuf line;               /* scratch */
+    sqlite3_stmt *select, *insert, *review;
+    StrBuf key, cats;          /* scratch, reused for every person */
+    char **fired;              /* the text of each placement branch, for the results table */
+    struct Outcome *waiting;   /* by schedule entry: the result rows that wait for their year */
+    size_t waiting_cap;
+    uint32_t nbranches;
 } Runner;
 
 static void now_iso(char out[32])
@@ -93,12 +97,10 @@ static bool prepare(Runner *rn, char **error)
     if (!rn->select) return false;
     rn->insert = ledger_prepare(rn->l,
         "INSERT INTO results (run, key, categories, primary_category, placement, year, fired) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)", error);
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", error);
     rn->review = rn->insert ? ledger_prepare(rn->l,
         "INSERT INTO review (source, line, col, reason, raw, record, run) VALUES (?1, 0, 0, ?2, ?3, ?4, ?5)", error) : NULL;
-    rn->set_year = rn->review ? ledger_prepare(rn->l,
-        "UPDATE results SET year = ?1 WHERE run = ?2 AND key = ?3", error) : NULL;
-    return rn->set_year != NULL;
+    return rn->review != NULL;
 }
 
 static void key_text(Runner *rn, StrBuf *sb)
@@ -129,6 +131,12 @@ static bool load_row(Runner *rn)
     const RecordInfo *ri = rn->ri;
     char err[300], why[200];
     for (uint32_t i = 0; i < ri->nfields; i++) {
+        /* text is read in place: SQLite keeps it until the next step, and nothing that
+         * outlives this person (schedule, forms) keeps the pointer without copying it */
+        if (ri->fields[i].kind == VK_TEXT && sqlite3_column_type(rn->select, (int)i) == SQLITE_TEXT) {
+            rn->values[i] = (int64_t)(intptr_t)sqlite3_column_text(rn->select, (int)i);
+            continue;
+        }
         if (ledger_column_value(rn->select, (int)i, rn->p, &ri->fields[i], &rn->values[i], &rn->owned[i], err, sizeof err)) {
             if (value_in_range(rn->p, &ri->fields[i], rn->values[i], why, sizeof why)) continue;
             snprintf(err, sizeof err, "%s: %s", ri->fields[i].name, why);   /* name the field, as above */
@@ -172,71 +180,94 @@ static bool evaluate(Runner *rn, const char *key)
     return false;
 }
 
-static void outcome_texts(Runner *rn, StrBuf *cats, const char **primary, const char **placement)
+/* What a result row says of a person: kept as numbers until it is written. */
+typedef struct Outcome {
+    int64_t mask, primary, placement, branch;
+} Outcome;
+
+static Outcome outcome_of(const Runner *rn)
 {
     const Program *p = rn->p;
     const int64_t *R = rn->vm->regs;
-    uint64_t mask = (uint64_t)R[p->reg_catmask];
+    return (Outcome){R[p->reg_catmask], R[p->reg_primary], R[p->reg_placement], R[p->reg_branch]};
+}
+
+/* Insert one result row; year < 0 leaves it empty. */
+static bool insert_result(Runner *rn, const char *key, int keylen, const Outcome *o, int64_t year, char **error)
+{
+    const Program *p = rn->p;
     const EnumInfo *ce = &p->enums[p->category_enum];
+    rn->cats.count = 0;
+    sb_putc(&rn->cats, '\0');
+    rn->cats.count = 0;
     for (uint32_t i = 0; i < p->ncategories; i++)
-        if (mask >> i & 1) {
-            if (cats->count) sb_putc(cats, '|');
-            sb_puts(cats, ce->values[i]);
+        if ((uint64_t)o->mask >> i & 1) {
+            if (rn->cats.count) sb_putc(&rn->cats, '|');
+            sb_puts(&rn->cats, ce->values[i]);
         }
-    *primary = R[p->reg_primary] >= 0 ? ce->values[R[p->reg_primary]] : "";
-    *placement = p->placement_enum >= 0 && R[p->reg_placement] >= 0
-                     ? p->enums[p->placement_enum].values[R[p->reg_placement]] : "";
+    sqlite3_stmt *st = rn->insert;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, rn->stats->run_id);
+    sqlite3_bind_text(st, 2, key, keylen, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, rn->cats.items, (int)rn->cats.count, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, o->primary >= 0 ? ce->values[o->primary] : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, p->placement_enum >= 0 && o->placement >= 0 ? p->enums[p->placement_enum].values[o->placement] : "",
+                      -1, SQLITE_STATIC);
+    if (year >= 0) sqlite3_bind_int64(st, 6, year);
+    else sqlite3_bind_null(st, 6);
+    sqlite3_bind_text(st, 7, o->branch >= 0 ? rn->fired[o->branch] : "", -1, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE || fail_sql(rn, error);
 }
 
-static void fired_text(Runner *rn, StrBuf *sb)
+/* "care branch 6: township_home (line 128) 四、¶2" for each placement branch, made once. */
+static char **fired_texts(const Program *p)
 {
-    const Program *p = rn->p;
-    int64_t b = rn->vm->regs[p->reg_branch];
-    if (b < 0) return;
     uint32_t n, first = program_rules(p, RULE_BRANCH, &n);
-    const RuleInfo *ri = &p->rules[first + (uint32_t)b];
-    sb_printf(sb, "%s branch %lld: %s (line %u)", p->placement_name, (long long)b + 1, ri->name, ri->line);
-    if (ri->cite) sb_printf(sb, " %s", ri->cite);
+    char **texts = xcalloc(n + 1, sizeof *texts);
+    for (uint32_t b = 0; b < n; b++) {
+        const RuleInfo *ri = &p->rules[first + b];
+        StrBuf sb = {0};
+        sb_printf(&sb, "%s branch %u: %s (line %u)", p->placement_name, b + 1, ri->name, ri->line);
+        if (ri->cite) sb_printf(&sb, " %s", ri->cite);
+        texts[b] = sb_take(&sb);
+    }
+    return texts;
 }
 
-static void maybe_schedule(Runner *rn, const char *key, uint32_t row)
+/* A scheduled person's row waits for the year, the others' is written now. True when it
+ * was scheduled. */
+static bool maybe_schedule(Runner *rn, const char *key, uint32_t row, const Outcome *o)
 {
     const Program *p = rn->p;
     const int64_t *R = rn->vm->regs;
-    if (!rn->sched || R[p->reg_primary] < 0) return;
-    if (rn->has_filter && !R[rn->filter_reg]) return;
+    if (!rn->sched || o->primary < 0) return false;
+    if (rn->has_filter && !R[rn->filter_reg]) return false;
     for (uint32_t k = 0; k < rn->nkeys; k++) rn->key_values[k] = R[p->rules[rn->key_first + k].reg];
     const char *part = rn->partition_field >= 0 ? (const char *)(intptr_t)rn->values[rn->partition_field] : "";
-    if (schedule_add(rn->sched, part, (int)R[p->reg_primary], rn->key_values, key, row)) rn->stats->scheduled++;
+    if (!schedule_add(rn->sched, part, (int)o->primary, rn->key_values, key, row)) return false;
+    rn->stats->scheduled++;
+    if (rn->sched->count > rn->waiting_cap) {
+        rn->waiting_cap = rn->sched->cap;
+        rn->waiting = xrealloc(rn->waiting, rn->waiting_cap * sizeof *rn->waiting);
+    }
+    rn->waiting[rn->sched->count - 1] = *o;
+    return true;
 }
 
 static bool evaluate_row(Runner *rn, uint32_t row, char **error)
 {
-    StrBuf key = {0};
-    key_text(rn, &key);
-    bool ok = true;
-    if (requires_hold(rn, sb_str(&key)) && evaluate(rn, sb_str(&key))) {
-        StrBuf cats = {0}, fired = {0};
-        const char *primary, *placement;
-        outcome_texts(rn, &cats, &primary, &placement);
-        fired_text(rn, &fired);
-        if (rn->vm->regs[rn->p->reg_primary] >= 0) rn->stats->targets++;
-        sqlite3_stmt *st = rn->insert;
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, rn->stats->run_id);
-        sqlite3_bind_text(st, 2, sb_str(&key), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, sb_str(&cats), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 4, primary, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, placement, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, sb_str(&fired), -1, SQLITE_TRANSIENT);
-        ok = sqlite3_step(st) == SQLITE_DONE || fail_sql(rn, error);
-        if (ok) maybe_schedule(rn, sb_str(&key), row);
-        if (ok && rn->forms) forms_add(rn->forms, rn->vm, rn->values);
-        sb_free(&cats);
-        sb_free(&fired);
-    }
-    sb_free(&key);
-    return ok;
+    /* scratch buffers live in the runner: no allocation per person once they have grown */
+    rn->key.count = 0;
+    key_text(rn, &rn->key);
+    sb_putc(&rn->key, '\0');
+    rn->key.count--;
+    const char *key = rn->key.items;
+    if (!requires_hold(rn, key) || !evaluate(rn, key)) return true;
+    Outcome o = outcome_of(rn);
+    if (o.primary >= 0) rn->stats->targets++;
+    if (rn->forms) forms_add(rn->forms, rn->vm, rn->values);
+    if (maybe_schedule(rn, key, row, &o)) return true;
+    return insert_result(rn, key, (int)rn->key.count, &o, -1, error);
 }
 
 static void free_row(Runner *rn)
@@ -271,13 +302,8 @@ static bool write_years(Runner *rn, char **error)
     int64_t *years = xmalloc(s->count * sizeof *years);
     schedule_assign(s, years);
     bool ok = true;
-    for (size_t i = 0; i < s->count && ok; i++) {
-        sqlite3_reset(rn->set_year);
-        sqlite3_bind_int64(rn->set_year, 1, years[i]);
-        sqlite3_bind_int64(rn->set_year, 2, rn->stats->run_id);
-        sqlite3_bind_text(rn->set_year, 3, s->person_key[i], -1, SQLITE_STATIC);
-        ok = sqlite3_step(rn->set_year) == SQLITE_DONE || fail_sql(rn, error);
-    }
+    for (size_t i = 0; i < s->count && ok; i++)
+        ok = insert_result(rn, s->person_key[i], -1, &rn->waiting[i], years[i], error);
     free(years);
     return ok;
 }
@@ -315,6 +341,8 @@ static void setup(Runner *rn, const Rules *rules)
     rn->has_filter = nfilter > 0;
     if (nfilter) rn->filter_reg = p->rules[f].reg;
     if (rules) rn->forms = forms_new(rules, p);
+    program_rules(p, RULE_BRANCH, &rn->nbranches);
+    rn->fired = fired_texts(p);
     rn->values = xcalloc(rn->ri->nfields + 1, sizeof *rn->values);
     rn->owned = xcalloc(rn->ri->nfields + 1, sizeof *rn->owned);
     rn->key_values = xcalloc(rn->nkeys + 1, sizeof *rn->key_values);
@@ -325,9 +353,13 @@ static void teardown(Runner *rn)
     sqlite3_finalize(rn->select);
     sqlite3_finalize(rn->insert);
     sqlite3_finalize(rn->review);
-    sqlite3_finalize(rn->set_year);
     schedule_free(rn->sched);
     forms_free(rn->forms);
+    for (uint32_t i = 0; i < rn->nbranches; i++) free(rn->fired[i]);
+    free(rn->fired);
+    free(rn->waiting);
+    sb_free(&rn->key);
+    sb_free(&rn->cats);
     free(rn->values);
     free(rn->owned);
     free(rn->key_values);

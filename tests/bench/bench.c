@@ -330,7 +330,7 @@ static void exec_sql(sqlite3 *db, const char *sql)
 static double time_floor(const char *db_path, const Program *p, size_t n)
 {
     sqlite3 *db;
-    sqlite3_open(db_path, &db);
+    sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);   /* as the ledger */
     exec_sql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
     exec_sql(db, "CREATE TABLE IF NOT EXISTS floor_results (run INTEGER NOT NULL, key TEXT NOT NULL, categories TEXT NOT NULL,"
                  " primary_category TEXT NOT NULL, placement TEXT NOT NULL, year INTEGER, fired TEXT NOT NULL,"

@@ -5,8 +5,8 @@
  * the person table, the review table (source, line, col, reason, raw) and the import stats.
  *   - validation: one bad row per defect of INTERPRETATION §1 between two good rows, each with
  *     its exact message and line:col (table-driven), and the file-level errors;
- *   - what is accepted: headers by Chinese label mixed with identifiers, in any order, with
- *     unknown columns; enum labels, every boolean spelling, a lowercase x, spaces; RFC 4180
+ *   - what is accepted: headers by Chinese label (full-width or ASCII parentheses) mixed with
+ *     identifiers, in any order, with unknown columns; enum labels, every boolean spelling, a lowercase x, spaces; RFC 4180
  *     quoting with commas and line breaks — the ledger holds the same as for the plain file;
  *   - encodings: UTF-8, UTF-8 with a BOM and GBK import to identical ledgers;
  *   - re-import: unchanged rows counted as such, one changed cell one update, the file's
@@ -524,6 +524,36 @@ static void test_spellings(void **state)
     scratch_free(&s);
 }
 
+/* Labels typed with ASCII parentheses — 乡镇(街道) for 乡镇（街道） — name their columns too
+ * (township and village have defaults: were they not matched, they would be dropped
+ * without a word). */
+static void test_label_parentheses(void **state)
+{
+    (void)state;
+    Scratch s = scratch_new();
+    Buf b = {0};
+    for (int i = 0; i < NCOLS; i++) {
+        const char *h = i == 3 ? "乡镇(街道)" : i == 4 ? "村（社区)" : COLS[i];
+        buf_printf(&b, "%s%s", i ? "," : "", h);
+    }
+    buf_puts(&b, "\n");
+    Person p = person_n(40);
+    person_set(&p, "township", "韩寺镇");
+    person_set(&p, "village", "西村");
+    person_line(&b, &p);
+    char *text = buf_take(&b);
+    char *csv = put_csv(&s, "parens.csv", text);
+    Import im = import_file(s.db, csv, 0, NULL);
+    assert_counts(&im, 1, 1, 0, 0, 0);
+    char *got = query(s.db, "SELECT township, village FROM person");
+    assert_text_equal(got, "韩寺镇|西村\n");
+    free(got);
+    import_free(&im);
+    free(text);
+    free(csv);
+    scratch_free(&s);
+}
+
 /* A lowercase x in one row and the same id with X in a later row: one id, a duplicate. */
 static void test_lowercase_x_duplicate(void **state)
 {
@@ -978,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_missing_column),
         cmocka_unit_test(test_column_twice),
         cmocka_unit_test(test_spellings),
+        cmocka_unit_test(test_label_parentheses),
         cmocka_unit_test(test_lowercase_x_duplicate),
         cmocka_unit_test(test_quoted_lines),
         cmocka_unit_test(test_malformed_rows),

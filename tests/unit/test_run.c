@@ -252,9 +252,9 @@ static void test_run_is_one_transaction(void **state)
     assert_text_equal(after, before);
     assert_int_equal(access(out, F_OK), -1);        /* no results file from a failed run */
     free(after);
-    /* refused while the years are written, after every result row */
+    /* refused while the scheduled people's rows are written with their year, at the end */
     exec_sql(lg.db, "DROP TRIGGER refuse");
-    exec_sql(lg.db, "CREATE TRIGGER refuse BEFORE UPDATE ON results WHEN NEW.year = 2023 "
+    exec_sql(lg.db, "CREATE TRIGGER refuse BEFORE INSERT ON results WHEN NEW.year = 2023 "
                     "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;");
     r = run_ledger(lg.db, out, NULL, NULL);
     assert_int_equal(r.rc, -1);
