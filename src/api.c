@@ -602,11 +602,11 @@ void doudi_mask_ids(char *text)
 {
     size_t n = strlen(text);
     for (size_t i = 0; i + 18 <= n; i++) {
-        if (i > 0 && (is_digit(text[i - 1]) || text[i - 1] == 'X')) continue;
+        if (i > 0 && (is_digit(text[i - 1]) || text[i - 1] == 'X' || text[i - 1] == 'x')) continue;
         size_t k = 0;
         while (k < 17 && is_digit(text[i + k])) k++;
-        if (k < 17 || !(is_digit(text[i + 17]) || text[i + 17] == 'X')) continue;
-        if (i + 18 < n && (is_digit(text[i + 18]) || text[i + 18] == 'X')) continue;
+        if (k < 17 || !(is_digit(text[i + 17]) || text[i + 17] == 'X' || text[i + 17] == 'x')) continue;
+        if (i + 18 < n && (is_digit(text[i + 18]) || text[i + 18] == 'X' || text[i + 18] == 'x')) continue;
         memset(text + i + 6, '*', 8);
         i += 17;
     }

@@ -162,7 +162,7 @@ int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_p
 /* Load the stored person with key `key` into a new record (caller frees). */
 doudi_record *doudi_ledger_record(doudi_ledger *l, doudi_rules *r, const char *key, char **error);
 
-/* Mask resident ids (18 characters: 17 digits and a digit or X) in text, in place:
+/* Mask resident ids (18 characters: 17 digits and a digit, X or x) in text, in place:
  * 410122195003071234 -> 410122********1234. For human-facing output of personal data. */
 void doudi_mask_ids(char *text);
 

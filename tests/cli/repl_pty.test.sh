@@ -70,7 +70,6 @@ type_text ":set wa"; keys Tab
 expect_last "doudi> :set wants_central"
 type_text "="; keys Tab                                   # the field's values are listed
 expect_line "no         undecided  yes"
-ready
 type_text "y"; keys Tab
 expect_last "doudi> :set wants_central=yes"
 enter
