@@ -118,11 +118,13 @@ test: $(BUILD)/doudi $(TEST_BINS)
 	$(MAKE) --no-print-directory check-rules || status=1; \
 	exit $$status
 
-# Every rule file in the tree checks clean and is in canonical form.
+# Every rule file in the tree checks clean, is in canonical form, and passes its own tests
+# with full coverage.
 check-rules: $(BUILD)/doudi
 	@echo "== rule files"
 	$(BUILD)/doudi check rules/*.doudi
 	$(BUILD)/doudi fmt --check rules/*.doudi
+	$(BUILD)/doudi test --coverage --require-full-coverage rules/*.doudi
 
 # The main job: a 50,000-person Zhengzhou population through the whole plan — generated,
 # imported into an SQLite ledger, run, and the city's 附件1 and 附件2 printed and written as XLSX.

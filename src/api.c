@@ -602,11 +602,11 @@ void doudi_mask_ids(char *text)
 {
     size_t n = strlen(text);
     for (size_t i = 0; i + 18 <= n; i++) {
-        if (i > 0 && (is_digit(text[i - 1]) || text[i - 1] == 'X' || text[i - 1] == 'x')) continue;
+        if (i > 0 && is_digit(text[i - 1])) continue;   /* an id is not part of a longer number */
         size_t k = 0;
         while (k < 17 && is_digit(text[i + k])) k++;
         if (k < 17 || !(is_digit(text[i + 17]) || text[i + 17] == 'X' || text[i + 17] == 'x')) continue;
-        if (i + 18 < n && (is_digit(text[i + 18]) || text[i + 18] == 'X' || text[i + 18] == 'x')) continue;
+        if (i + 18 < n && is_digit(text[i + 18])) continue;
         memset(text + i + 6, '*', 8);
         i += 17;
     }
@@ -1026,3 +1026,71 @@ int doudi_ledger_scan(doudi_ledger *l, const doudi_rules *r, const char *name, d
 }
 
 doudi_rules *repl_rules_wrap(Program *prog) { return wrap(prog); }
+
+/* ---- change impact (doudi diff): the engine is diff.c ------------------------------------------ */
+
+#include "diff.h"
+
+static char *diff_explain(void *ctx, Ledger *l, const char *key, bool json, char **error)
+{
+    doudi_rules *r = ctx;
+    doudi_ledger dl = {l};
+    doudi_record *rec = doudi_ledger_record(&dl, r, key, error);
+    char *text = rec ? doudi_explain(r, rec, json ? DOUDI_JSON : DOUDI_TEXT, error) : NULL;
+    doudi_record_free(rec);
+    return text;
+}
+
+static bool diff_side(doudi_rules *r, DiffRules *out, char **error)
+{
+    if (!r->rules) return fail(error, "a diff needs the rule files themselves, not compiled .ddc files") == 0;
+    *out = (DiffRules){r->prog, r->vm, r->rules, r->src->text, r->src->len, diff_explain, r};
+    return true;
+}
+
+doudi_diff *doudi_diff_population(doudi_rules *old_rules, doudi_rules *new_rules, const char *population,
+                                  int limit, char **error)
+{
+    DiffRules o, n;
+    if (error) *error = NULL;
+    if (!diff_side(old_rules, &o, error) || !diff_side(new_rules, &n, error)) return NULL;
+    return diff_population(&o, &n, population, limit < 0 ? 0 : limit, error);
+}
+
+doudi_diff *doudi_diff_ledger(doudi_ledger *l, doudi_rules *old_rules, doudi_rules *new_rules, int limit,
+                              char **error)
+{
+    DiffRules o, n;
+    if (error) *error = NULL;
+    if (!diff_side(old_rules, &o, error) || !diff_side(new_rules, &n, error)) return NULL;
+    return diff_ledger(l->l, &o, &n, limit < 0 ? 0 : limit, error);
+}
+
+int doudi_diff_expect(doudi_diff *d, const char *path, char **mismatches, char **error)
+{
+    StrBuf sb = {0};
+    char *err = NULL;
+    int rc = diff_expect(d, path, &sb, &err);
+    if (mismatches) *mismatches = rc == 1 ? sb_take(&sb) : NULL;
+    sb_free(&sb);
+    if (error) *error = err;
+    else free(err);
+    return rc;
+}
+
+char *doudi_diff_render(const doudi_diff *d, doudi_format format)
+{
+    StrBuf sb = {0};
+    if (format == DOUDI_JSON) diff_render_json(d, &sb);
+    else diff_render_text(d, &sb);
+    return sb_take(&sb);
+}
+
+int doudi_diff_figure_count(const doudi_diff *d) { return (int)diff_figure_count(d); }
+
+const char *doudi_diff_figure(const doudi_diff *d, int i, int64_t *before, int64_t *after, int64_t *change)
+{
+    return i < 0 ? NULL : diff_figure(d, (size_t)i, before, after, change);
+}
+
+void doudi_diff_free(doudi_diff *d) { diff_free(d); }

@@ -136,9 +136,9 @@ static bool need_ledger(Repl *r)
 /* ---- inputs ----------------------------------------------------------------------------------- */
 
 /* Print what repl_input said; true when there is a value to use. */
-static bool report(Repl *r, const ReplResult *res)
+static bool report(Repl *r, ReplResult *res)
 {
-    put(r, stderr, sb_str((StrBuf *)&res->diags));
+    put(r, stderr, sb_str(&res->diags));
     if (res->status == REPL_ERROR) r->failed = true;
     if (res->status == REPL_DECLARED) say(r, "%s\n", res->declared);
     return res->status == REPL_VALUE;

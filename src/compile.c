@@ -35,6 +35,7 @@ typedef struct Cg {
     Program *p;
     VEC(IrIns) code;
     VEC(Const) consts;
+    VEC(bool) own;             /* by constant: made by konst_own, not to be shared */
     VEC(char *) strings;
     uint32_t nregs;            /* virtual registers handed out */
     uint32_t *let_reg;         /* by let index */
@@ -102,13 +103,16 @@ static uint32_t string_index(Cg *g, const char *s)
     return (uint32_t)g->strings.count - 1;
 }
 
-/* A shared constant register holding (kind, value). */
+/* A shared constant register holding (kind, value) — never one of konst_own's, which a
+ * param override may change. */
 static uint32_t konst(Cg *g, uint8_t kind, int64_t value)
 {
     for (size_t i = 0; i < g->consts.count; i++)
-        if (g->consts.items[i].kind == kind && g->consts.items[i].value == value) return K_TAG | (uint32_t)i;
+        if (!g->own.items[i] && g->consts.items[i].kind == kind && g->consts.items[i].value == value)
+            return K_TAG | (uint32_t)i;
     Const k = {kind, value};
     VEC_PUSH(&g->consts, k);
+    VEC_PUSH(&g->own, false);
     return K_TAG | (uint32_t)(g->consts.count - 1);
 }
 
@@ -117,6 +121,7 @@ static uint32_t konst_own(Cg *g, uint8_t kind, int64_t value)
 {
     Const k = {kind, value};
     VEC_PUSH(&g->consts, k);
+    VEC_PUSH(&g->own, true);
     return K_TAG | (uint32_t)(g->consts.count - 1);
 }
 
@@ -1056,6 +1061,7 @@ Program *compile_rules(const Rules *r, DiagList *diags)
     free(g.atoms.items);
     free(g.code.items);
     free(g.consts.items);
+    free(g.own.items);
     for (size_t i = 0; g.strings.items && i < g.strings.count; i++) free(g.strings.items[i]);
     free(g.strings.items);
     free(g.let_reg);

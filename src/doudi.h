@@ -245,6 +245,43 @@ typedef struct doudi_scan_stats {
 int doudi_ledger_scan(doudi_ledger *l, const doudi_rules *r, const char *name, doudi_scan_stats *stats,
                       char **error);
 
+/* ---- change impact: two rule files over one population (`doudi diff`) -------------------------- */
+
+typedef struct doudi_diff doudi_diff;
+
+/* Run `old_rules` and then `new_rules` (both compiled from source) over one population and
+ * compare the two runs: people per category, placement and year before → after, the moves
+ * between placements, the changed people (the first `limit` by key, each with both
+ * explanations), and the cells of every form of the new rules and the capacity plan.
+ * population: a directory holding persons.csv (and institutions.csv), imported into a
+ * temporary ledger with the old rules before their run and with the new rules before theirs;
+ * or a ledger file, run in a temporary copy (the file is only read). The temporary directory
+ * (mkdtemp under $TMPDIR) is removed afterwards. Params (as_of) are as set on each. */
+doudi_diff *doudi_diff_population(doudi_rules *old_rules, doudi_rules *new_rules, const char *population,
+                                  int limit, char **error);
+/* The same on an open ledger, which keeps both runs. */
+doudi_diff *doudi_diff_ledger(doudi_ledger *l, doudi_rules *old_rules, doudi_rules *new_rules, int limit,
+                              char **error);
+
+/* Check the change against an approved-changes file (docs/rule-changes.md): 0 when every
+ * figure is as approved, 1 when not — *mismatches (may be NULL; caller frees) then holds one
+ * line per difference, `FILE:LINE: expected X, actual Y (...)` or `unapproved change: ...` —
+ * and -1 when the file cannot be read or holds a line that is no figure (*error names each
+ * such line as FILE:LINE). The verdict is part of the rendering that follows. */
+int doudi_diff_expect(doudi_diff *d, const char *path, char **mismatches, char **error);
+
+/* The report, text or JSON; resident ids are not masked (doudi_mask_ids). Caller frees. */
+char *doudi_diff_render(const doudi_diff *d, doudi_format format);
+
+/* Every figure of the report, in order, as an approved-changes line names it ("category
+ * tekun", "placement home -> township_home", "form attachment2 city total plan2022"): before,
+ * after and the change (after − before; for a count — `changed`, a move, `... counties` — the
+ * count). NULL when i is out of range. */
+int doudi_diff_figure_count(const doudi_diff *d);
+const char *doudi_diff_figure(const doudi_diff *d, int i, int64_t *before, int64_t *after, int64_t *change);
+
+void doudi_diff_free(doudi_diff *d);
+
 #ifdef __cplusplus
 }
 #endif

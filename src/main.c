@@ -20,6 +20,7 @@ static const Verb verbs[] = {
     {"import", cli_import, "import --db DB --rules FILE persons.csv [institutions.csv]"},
     {"run", cli_run, "run FILE --db DB [--as-of D] [--out results.csv]"},
     {"explain", cli_explain, "explain FILE --db DB --id ID [--show-ids]"},
+    {"repl", cli_repl, "repl [FILE] [--db DB] [--show-ids] [--echo]   try expressions against records"},
     {"test", cli_test, "test FILE... [--coverage] [--require-full-coverage]   run the rule file's tests"},
     {"report", cli_report, "report FILE --db DB --form NAME [--county C] [--run ID] [--format text|csv|json|xlsx] [-o FILE]"},
     {"gen", cli_gen, "gen --count N --seed S [--out DIR] [--bad-rate R] [--as-of D] [--encoding gbk] [--bom]"},

@@ -414,7 +414,7 @@ static bool year_use(const Expr *e, void *ctx)
 }
 
 /* What an expression must be at the prompt, beyond what check_expr_in asks. */
-static void repl_rules_of_expr(Arena *a, Expr *e, Type *t, ReplMode mode, DiagList *dl)
+static void check_at_prompt(Arena *a, Expr *e, Type *t, ReplMode mode, DiagList *dl)
 {
     const Expr *year = NULL;
     if (any_expr(e, year_use, &year)) {
@@ -501,7 +501,7 @@ static ReplStatus expression(ReplSession *s, SourceFile *src, size_t skip, Arena
                              ReplMode mode, ReplResult *out)
 {
     Type *t = check_expr_in(s->checked, e, dl);
-    if (!dl->errors) repl_rules_of_expr(a, e, t, mode, dl);
+    if (!dl->errors) check_at_prompt(a, e, t, mode, dl);
     if (dl->errors) return REPL_ERROR;
     out->type = xstrdup(type_name(a, t));
     out->is_bool = t->kind == TY_BOOL;

@@ -14,7 +14,8 @@
  * outcome — the placement, primary, categories, category_count) and compiled into rules of its
  * own: the session's declarations plus a synthetic let named `<input>` holding it, or, when it
  * reads the outcome (which lets cannot), a synthetic schedule key renamed `<input>` (keys are
- * computed after the placement). doudi_value and doudi_ledger_scan then read it by that name.
+ * computed after the placement; for someone who is not a target, doudi_value runs the key's
+ * code on demand). doudi_value and doudi_ledger_scan then read it by that name.
  * A bare name (`age`, `tekun`, `care`, `categories`) needs no compiling: the session's rules
  * have it.
  *
