@@ -726,12 +726,12 @@ static bool find_value(const doudi_rules *r, const char *name, ValueRef *v)
     return true;
 }
 
-/* After a run: the program computes schedule keys, filters and table cells for targets only;
- * for anyone else run such a rule's own code now (it reads registers the run has set, and code
- * only jumps forward). An error after the rule's code does not matter here. */
+/* After a run of the person entry: schedule keys, filters and table cells live in the targets
+ * entry, so run such a rule's own code now (it reads registers the run has set, and code only
+ * jumps forward). An error after the rule's code does not matter here. */
 static bool finish_value(const doudi_rules *r, const ValueRef *v, const int64_t *values, uint32_t n)
 {
-    if (!v->rule || r->vm->regs[r->prog->reg_catmask] != 0) return true;
+    if (!v->rule) return true;
     return vm_run(r->vm, v->rule->pc_start, values, n) || r->vm->error_pc >= v->rule->pc_end;
 }
 

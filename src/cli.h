@@ -16,6 +16,7 @@ int cli_gen(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_test(int argc, char **argv);
 int cli_repl(int argc, char **argv);
+int cli_diff(int argc, char **argv);
 
 /* Print "doudi VERB: message" to stderr and return 2. */
 int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

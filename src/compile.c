@@ -335,9 +335,68 @@ static void compare_into(Cg *g, Expr *e, uint32_t dest)
     emit(g, op, dest, swap ? r : l, swap ? l : r);
 }
 
+/* The field register of e when it is a plain bool field (or, with `negated`, `not` of one). */
+static bool bool_field(const Expr *e, bool negated, uint32_t *reg)
+{
+    if (negated) {
+        if (e->kind != EX_UNARY || e->op != UN_NOT) return false;
+        e = e->lhs;
+    }
+    if (e->kind != EX_NAME || !e->sym || e->sym->kind != SYM_FIELD || e->type->kind != TY_BOOL) return false;
+    *reg = (uint32_t)e->sym->index;
+    return true;
+}
+
+/* Leaves of a chain of one operator (a and b and c), left to right; false past `max`. */
+static bool chain_leaves(Expr *e, BinOp op, Expr **leaves, size_t *n, size_t max)
+{
+    if (e->kind == EX_BINARY && e->op == op)
+        return chain_leaves(e->lhs, op, leaves, n, max) && chain_leaves(e->rhs, op, leaves, n, max);
+    if (*n == max) return false;
+    leaves[(*n)++] = e;
+    return true;
+}
+
+/* Are these leaves bool fields (or their `not`) in consecutive registers? The first's register. */
+static bool consecutive_fields(Expr **leaves, size_t n, bool negated, uint32_t *first)
+{
+    if (n < 2) return false;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t reg;
+        if (!bool_field(leaves[i], negated, &reg)) return false;
+        if (i == 0) *first = reg;
+        else if (reg != *first + i) return false;
+    }
+    return true;
+}
+
+static void note_field_reads(Cg *g, Expr **leaves, size_t n, bool negated)
+{
+    for (size_t i = 0; i < n; i++) {
+        Expr *f = negated ? leaves[i]->lhs : leaves[i];
+        note_read(g, f->sym->name, (uint32_t)f->sym->index, f->sym->type);
+    }
+}
+
+/* `a and b and c` over consecutive bool fields is one ALL (ANY for `or`): reading fields
+ * cannot fail, so skipping the short circuit changes nothing but the instruction count. */
+static bool range_logic_into(Cg *g, Expr *e, uint32_t dest)
+{
+    enum { MAX_LEAVES = 63 };
+    Expr *leaves[MAX_LEAVES];
+    size_t n = 0;
+    uint32_t first;
+    if (!chain_leaves(e, e->op, leaves, &n, MAX_LEAVES) || !consecutive_fields(leaves, n, false, &first))
+        return false;
+    note_field_reads(g, leaves, n, false);
+    emit(g, e->op == BIN_AND ? OP_ALL : OP_ANY, dest, first, (uint32_t)n);
+    return true;
+}
+
 /* and/or: the left value goes to dest; a jump skips the right side when it decides. */
 static void logic_into(Cg *g, Expr *e, uint32_t dest)
 {
+    if (range_logic_into(g, e, dest)) return;
     expr_into(g, e->lhs, dest);
     uint32_t j = emit_cond_jump(g, e->op == BIN_OR, dest);
     expr_into(g, e->rhs, dest);
@@ -406,6 +465,13 @@ static void call_into(Cg *g, Expr *e, uint32_t dest)
         emit(g, OP_SUB, dest, expr_reg(g, args[1]), expr_reg(g, args[0]));
         return;
     case FN_COUNT_TRUE: {
+        uint32_t first;
+        bool negated = n > 0 && args[0]->kind == EX_UNARY;
+        if (n <= 63 && consecutive_fields(args, n, negated, &first)) {
+            note_field_reads(g, args, n, negated);
+            emit(g, negated ? OP_NCOUNT : OP_COUNT, dest, first, (uint32_t)n);
+            return;
+        }
         /* bools are 0/1: their sum */
         expr_into(g, args[0], dest);
         for (size_t i = 1; i < n; i++) emit(g, OP_ADD, dest, dest, expr_reg(g, args[i]));
@@ -762,11 +828,12 @@ static void compile_person(Cg *g, RuleVec *rules)
     free(by_index);
     free(cats.items);
     compile_outcome(g, rules);
-    /* the schedule and the forms are about targets: skip their code for everyone else */
-    uint32_t not_target = emit(g, OP_JMPF, g->reg_catmask, 0, 0);
+    g->span = (Span){0};
+    emit(g, OP_HALT, 0, 0, 0);
+    /* the schedule and the forms are about targets: their code is an entry of its own */
+    g->p->targets_entry = here(g);
     compile_keys(g, rules);
     compile_cells(g, rules);
-    patch_jump(g, not_target);
     g->span = (Span){0};
     emit(g, OP_HALT, 0, 0, 0);
 }

@@ -83,7 +83,7 @@ static void put_header(const Program *p, StrBuf *out)
               "%u enums, %u records, %u params, %u rules (%u categories)\n",
               p->ncode, p->nregs, p->nconsts, p->field_base, p->nstrings, p->nenums, p->nrecords,
               p->nparams, p->nrules, p->ncategories);
-    sb_printf(out, "; entries: person %04u", p->person_entry);
+    sb_printf(out, "; entries: person %04u, targets %04u", p->person_entry, p->targets_entry);
     for (uint32_t i = 0; i < p->nrecords; i++)
         sb_printf(out, ", %s checks %04u", p->records[i].name, p->records[i].check_entry);
     sb_putc(out, '\n');
@@ -188,6 +188,7 @@ static const char *entry_at(const Program *p, uint32_t pc, bool *is_record)
 {
     *is_record = false;
     if (pc == p->person_entry) return "person";
+    if (pc == p->targets_entry) return "targets";
     for (uint32_t i = 0; i < p->nrecords; i++)
         if (pc == p->records[i].check_entry) {
             *is_record = true;

@@ -187,6 +187,9 @@ static char *verify_operands(const Program *p, uint32_t pc, const Ins *in)
     if (in->op == OP_IN_RANGE)
         CHECK(in->c + 1u < p->nregs, "instruction %u (%s): bounds R%u..R%u run past the register file (%u registers)",
               pc, name, in->c, in->c + 1u, p->nregs);
+    if (in->op == OP_ALL || in->op == OP_ANY || in->op == OP_COUNT || in->op == OP_NCOUNT)
+        CHECK(in->b + in->c <= p->nregs, "instruction %u (%s): registers R%u..R%u run past the register file (%u registers)",
+              pc, name, in->b, in->b + in->c - 1u, p->nregs);
     if (in->op == OP_CATS) {
         CHECK(in->c <= 63, "instruction %u (%s): %u bools, at most 63", pc, name, in->c);
         CHECK(in->b + in->c <= p->nregs, "instruction %u (%s): bools R%u..R%u run past the register file (%u registers)",
@@ -294,6 +297,8 @@ static char *verify_schema(const Program *p)
     }
     CHECK(p->person_entry < p->ncode, "the person entry %u is outside the code (%u instructions)",
           p->person_entry, p->ncode);
+    CHECK(p->targets_entry < p->ncode, "the targets entry %u is outside the code (%u instructions)",
+          p->targets_entry, p->ncode);
     const uint32_t regs[5] = {p->reg_catmask, p->reg_catcount, p->reg_primary, p->reg_placement, p->reg_branch};
     for (int i = 0; i < 5; i++)
         CHECK(reg_ok(p, regs[i]), "an outcome register R%u is outside the register file (%u registers)",
@@ -380,10 +385,10 @@ static void reach(const Program *p, uint32_t entry, uint8_t *seen)
 }
 
 static char *verify_entry_text(const Program *p, uint32_t entry, const RecordInfo *ri, uint8_t *kind,
-                               uint8_t *seen)
+                               uint8_t *seen, bool fresh)
 {
     memset(seen, 0, p->ncode);
-    memset(kind, RK_UNSET, p->nregs);
+    if (fresh) memset(kind, RK_UNSET, p->nregs);
     for (uint32_t i = 0; i < p->nconsts; i++) kind[i] = p->consts[i].kind == VK_TEXT ? RK_TEXT : RK_OTHER;
     for (uint32_t i = 0; ri && i < ri->nfields && p->field_base + i < p->nregs; i++)
         kind[p->field_base + i] = ri->fields[i].kind == VK_TEXT ? RK_TEXT : RK_OTHER;
@@ -426,10 +431,12 @@ static char *verify_text(const Program *p)
     /* without a record schema no host can hand the VM text fields (the API needs one) */
     if (p->ncode == 0 || p->nregs == 0 || p->nrecords == 0) return NULL;
     uint8_t *kind = xcalloc(p->nregs + 1, 1), *seen = xcalloc(p->ncode + 1, 1);
-    char *e = verify_entry_text(p, p->person_entry, p->nrecords ? &p->records[0] : NULL, kind, seen);
+    char *e = verify_entry_text(p, p->person_entry, p->nrecords ? &p->records[0] : NULL, kind, seen, true);
+    /* the targets entry runs on the registers the person entry left */
+    if (!e) e = verify_entry_text(p, p->targets_entry, p->nrecords ? &p->records[0] : NULL, kind, seen, false);
     if (!e) e = verify_text_tables(p, kind);
     for (uint32_t i = 0; !e && i < p->nrecords; i++)
-        e = verify_entry_text(p, p->records[i].check_entry, &p->records[i], kind, seen);
+        e = verify_entry_text(p, p->records[i].check_entry, &p->records[i], kind, seen, true);
     free(kind);
     free(seen);
     return e;
@@ -564,6 +571,7 @@ static void put_params(StrBuf *w, const Program *p)
 static void put_outcome(StrBuf *w, const Program *p)
 {
     put_u32(w, p->person_entry);
+    put_u32(w, p->targets_entry);
     put_u32(w, p->ncategories);
     put_i32(w, p->category_enum);
     put_i32(w, p->placement_enum);
@@ -880,6 +888,7 @@ static void get_outcome(Reader *r, Program *p)
 {
     enter(r, "outcome");
     p->person_entry = get_u32(r);
+    p->targets_entry = get_u32(r);
     p->ncategories = get_u32(r);
     p->category_enum = get_i32(r);
     p->placement_enum = get_i32(r);

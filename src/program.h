@@ -151,8 +151,11 @@ typedef struct Program {
     uint32_t nparams;
     ParamInfo *params;
 
-    /* the per-person entry: lets, categories, outcome, placement, schedule keys */
+    /* the per-person entry: lets, categories, outcome (category set, count, primary), placement */
     uint32_t person_entry;
+    /* run after person_entry for a target (a person in at least one category), on the same
+     * registers: the schedule's keys and filter, the forms' row and column conditions */
+    uint32_t targets_entry;
     uint32_t ncategories;      /* categories are rules[...] of kind RULE_CATEGORY, in order */
     int32_t category_enum;     /* index of the categories' enum */
     int32_t placement_enum;    /* -1 when the rule file has no placement */

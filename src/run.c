@@ -175,7 +175,10 @@ static bool requires_hold(Runner *rn, const char *key)
 
 static bool evaluate(Runner *rn, const char *key)
 {
-    if (vm_run(rn->vm, rn->p->person_entry, rn->values, rn->ri->nfields)) return true;
+    const Program *p = rn->p;
+    if (vm_run(rn->vm, p->person_entry, rn->values, rn->ri->nfields) &&
+        (rn->vm->regs[p->reg_catmask] == 0 || vm_continue(rn->vm, p->targets_entry)))
+        return true;
     review_vm_error(rn, key);
     return false;
 }

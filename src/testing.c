@@ -451,7 +451,8 @@ static void evaluate(Tester *t, Case *c, Case *all, size_t index, Schedule *s)
     c->rejected = validate(t, c);
     check_rejection(t, c);
     if (c->rejected || c->error) goto done;
-    if (!vm_run_traced(t->vm, p->person_entry, c->values, n, &t->trace)) {
+    if (!vm_run_traced(t->vm, p->person_entry, c->values, n, &t->trace) ||
+        (t->vm->regs[p->reg_catmask] && !vm_continue_traced(t->vm, p->targets_entry, &t->trace))) {
         c->error = printf_dup("evaluation stopped: %s at %s:%u:%u", vm_error_text(t->vm->error), p->source_path,
                               p->pc_line[t->vm->error_pc], p->pc_col[t->vm->error_pc]);
         goto done;

@@ -153,6 +153,14 @@ static inline int64_t id_male(const char *id)
     return (id[16] - '0') & 1;
 }
 
+/* How many of n registers from r hold a true (non-zero) value. */
+static inline int64_t range_count(const int64_t *r, unsigned n)
+{
+    int64_t k = 0;
+    for (unsigned i = 0; i < n; i++) k += r[i] != 0;
+    return k;
+}
+
 static inline int64_t cat_mask(const int64_t *r, unsigned n)
 {
     uint64_t mask = 0;
@@ -245,6 +253,20 @@ bool vm_run_traced(Vm *vm, uint32_t entry, const int64_t *fields, uint32_t nfiel
     vm->error = VM_OK;
     vm->error_pc = 0;
     load_fields(vm, fields, nfields);
+    return vm_loop_traced(vm, entry, trace);
+}
+
+bool vm_continue(Vm *vm, uint32_t entry)
+{
+    vm->error = VM_OK;
+    vm->error_pc = 0;
+    return vm_loop_plain(vm, entry, NULL);
+}
+
+bool vm_continue_traced(Vm *vm, uint32_t entry, VmTrace *trace)
+{
+    vm->error = VM_OK;
+    vm->error_pc = 0;
     return vm_loop_traced(vm, entry, trace);
 }
 

@@ -40,6 +40,10 @@ bool vm_set_param(Vm *vm, const char *name, int64_t value);
 bool vm_run(Vm *vm, uint32_t entry, const int64_t *fields, uint32_t nfields);
 /* The same, recording a trace (arrays of prog->ncode entries, cleared by the call). */
 bool vm_run_traced(Vm *vm, uint32_t entry, const int64_t *fields, uint32_t nfields, VmTrace *trace);
+/* Run from `entry` on the registers as the last run left them (no fields are loaded): the
+ * targets entry after the person entry. The traced form adds to the trace, not clearing it. */
+bool vm_continue(Vm *vm, uint32_t entry);
+bool vm_continue_traced(Vm *vm, uint32_t entry, VmTrace *trace);
 const char *vm_error_text(VmError e);
 
 /* Built-ins shared by the VM and the compiler's constant folding. */

@@ -108,6 +108,10 @@ static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace)
     CASE(DAY_OF):   if (!date_ok(B)) FAIL(VM_OVERFLOW);
                     SET(date_part(B, 2));
     CASE(CATS):     SET(cat_mask(&B, in->c));
+    CASE(ALL):      SET(range_count(&B, in->c) == in->c);
+    CASE(ANY):      SET(range_count(&B, in->c) != 0);
+    CASE(COUNT):    SET(range_count(&B, in->c));
+    CASE(NCOUNT):   SET((int64_t)in->c - range_count(&B, in->c));
     CASE(POPCNT):   SET(__builtin_popcountll((uint64_t)B));
     CASE(LOWBIT):   SET(B ? __builtin_ctzll((uint64_t)B) : -1);
     LOOP_END

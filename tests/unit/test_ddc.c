@@ -517,6 +517,7 @@ DEFECT(cats_many, p->code[6].c = 64)
 DEFECT(cats_end, p->code[6].c = 12)
 DEFECT(table_end, p->code[4] = (Ins)I(INDEX, 21, 11, 1))
 DEFECT(person_entry, p->person_entry = S_NCODE)
+DEFECT(targets_entry, p->targets_entry = S_NCODE)
 DEFECT(check_entry, p->records[1].check_entry = 30)
 DEFECT(field_base, p->field_base = 20)
 DEFECT(field_enum, p->records[0].fields[0].kind = VK_ENUM)
@@ -550,6 +551,7 @@ static const Defect defects[] = {
     {cats_end, "instruction 6 (CATS): bools R12..R23 run past the register file (23 registers)"},
     {table_end, "instruction 4 (INDEX): table K1 of 60 entries runs past the register file (23 registers)"},
     {person_entry, "the person entry 19 is outside the code (19 instructions)"},
+    {targets_entry, "the targets entry 19 is outside the code (19 instructions)"},
     {check_entry, "record institution: check entry 30 is outside the code (19 instructions)"},
     {field_base, "record person: 4 fields from R20 run past the register file (23 registers)"},
     {field_enum, "record person: field id names enum -1 (2 enums)"},
@@ -711,7 +713,7 @@ static void test_disasm(void **state)
     assert_has_line(t, "; policy 郑州市特殊贫困群体兜底保障工作三年行动方案 (郑民文〔2021〕16号)");
     assert_has_line(t, "; 19 instructions, 23 registers (7 constants, fields from R7), 3 strings, "
                        "2 enums, 2 records, 1 params, 6 rules (2 categories)");
-    assert_has_line(t, "; entries: person 0000, person checks 0016, institution checks 0018");
+    assert_has_line(t, "; entries: person 0000, targets 0000, person checks 0016, institution checks 0018");
     assert_has_line(t, "  K0 = 2021-04-01 (date)  param as_of");
     assert_has_line(t, "  K1 = 60 (int)");
     assert_has_line(t, "  K2 = 30% (percent)");
