@@ -138,7 +138,8 @@ static bool load_row(Runner *rn)
             continue;
         }
         if (ledger_column_value(rn->select, (int)i, rn->p, &ri->fields[i], &rn->values[i], &rn->owned[i], err, sizeof err)) {
-            if (value_in_range(rn->p, &ri->fields[i], rn->values[i], why, sizeof why)) continue;
+            if (!ri->fields[i].range_kind || value_in_range(rn->p, &ri->fields[i], rn->values[i], why, sizeof why))
+                continue;
             snprintf(err, sizeof err, "%s: %s", ri->fields[i].name, why);   /* name the field, as above */
         }
         const char *key = (const char *)sqlite3_column_text(rn->select, ri->key);
