@@ -126,6 +126,31 @@ static void to_review(Runner *rn, const char *key, const char *reason)
 }
 
 /* Decode the current row; false (reviewed) when a stored value is unusable now. */
+/* The common stored forms read directly: an enum by its exact identifier, a date as
+ * YYYY-MM-DD, an int or bool as INTEGER. Anything else goes through ledger_column_value. */
+static bool stored_fast(Runner *rn, uint32_t i)
+{
+    const FieldInfo *f = &rn->ri->fields[i];
+    sqlite3_stmt *st = rn->select;
+    int type = sqlite3_column_type(st, (int)i);
+    if ((f->kind == VK_INT || f->kind == VK_BOOL) && type == SQLITE_INTEGER) {
+        rn->values[i] = sqlite3_column_int64(st, (int)i);
+        return true;
+    }
+    if (type != SQLITE_TEXT) return false;
+    const char *text = (const char *)sqlite3_column_text(st, (int)i);
+    size_t n = (size_t)sqlite3_column_bytes(st, (int)i);
+    if (f->kind == VK_DATE) return date_parse(text, n, &rn->values[i]);
+    if (f->kind != VK_ENUM) return false;
+    const EnumInfo *en = &rn->p->enums[f->enum_index];
+    for (uint32_t k = 0; k < en->count; k++)
+        if (strlen(en->values[k]) == n && memcmp(en->values[k], text, n) == 0) {
+            rn->values[i] = k;
+            return true;
+        }
+    return false;
+}
+
 static bool load_row(Runner *rn)
 {
     const RecordInfo *ri = rn->ri;
@@ -137,6 +162,7 @@ static bool load_row(Runner *rn)
             rn->values[i] = (int64_t)(intptr_t)sqlite3_column_text(rn->select, (int)i);
             continue;
         }
+        if (stored_fast(rn, i)) continue;
         if (ledger_column_value(rn->select, (int)i, rn->p, &ri->fields[i], &rn->values[i], &rn->owned[i], err, sizeof err)) {
             if (!ri->fields[i].range_kind || value_in_range(rn->p, &ri->fields[i], rn->values[i], why, sizeof why))
                 continue;
