@@ -162,8 +162,8 @@ static bool load_row(Runner *rn)
             rn->values[i] = (int64_t)(intptr_t)sqlite3_column_text(rn->select, (int)i);
             continue;
         }
-        if (stored_fast(rn, i)) continue;
-        if (ledger_column_value(rn->select, (int)i, rn->p, &ri->fields[i], &rn->values[i], &rn->owned[i], err, sizeof err)) {
+        if (stored_fast(rn, i) ||
+            ledger_column_value(rn->select, (int)i, rn->p, &ri->fields[i], &rn->values[i], &rn->owned[i], err, sizeof err)) {
             if (!ri->fields[i].range_kind || value_in_range(rn->p, &ri->fields[i], rn->values[i], why, sizeof why))
                 continue;
             snprintf(err, sizeof err, "%s: %s", ri->fields[i].name, why);   /* name the field, as above */
