@@ -552,14 +552,7 @@ doudi_record *doudi_ledger_record(doudi_ledger *l, doudi_rules *r, const char *k
         return NULL;
     }
     StrBuf sql = {0};
-    sb_puts(&sql, "SELECT ");
-    for (uint32_t i = 0; i < ri->nfields; i++) {
-        if (i) sb_puts(&sql, ", ");
-        ledger_quote_ident(&sql, ri->fields[i].name);
-    }
-    sb_puts(&sql, " FROM ");
-    ledger_quote_ident(&sql, ri->name);
-    sb_puts(&sql, " WHERE ");
+    ledger_select_fields(&sql, ri, " WHERE ");
     ledger_quote_ident(&sql, ri->fields[ri->key].name);
     sb_puts(&sql, " = ?1");
     sqlite3_stmt *st = ledger_prepare(l->l, sb_str(&sql), error);
@@ -962,13 +955,7 @@ int doudi_ledger_scan(doudi_ledger *l, const doudi_rules *r, const char *name, d
     if (!ri || ri->key < 0) return fail(error, "the rules declare no record with a key");
     if (!find_value(r, name, &v)) return fail(error, "nothing is named '%s'", name);
     StrBuf sql = {0};
-    sb_puts(&sql, "SELECT ");
-    for (uint32_t i = 0; i < ri->nfields; i++) {
-        if (i) sb_puts(&sql, ", ");
-        ledger_quote_ident(&sql, ri->fields[i].name);
-    }
-    sb_puts(&sql, " FROM ");
-    ledger_quote_ident(&sql, ri->name);
+    ledger_select_fields(&sql, ri, "");
     sqlite3_stmt *sel = ledger_prepare(l->l, sb_str(&sql), error);
     sb_free(&sql);
     if (!sel) return -1;

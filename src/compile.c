@@ -240,6 +240,16 @@ bool compile_fold(const Expr *e, int64_t *value)
     }
 }
 
+int64_t compile_value_now(const Program *p, const int64_t *regs, const Expr *e)
+{
+    int64_t v = 0;
+    if (compile_fold(e, &v)) return v;
+    if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_PARAM)
+        for (uint32_t i = 0; i < p->nparams; i++)
+            if (!strcmp(p->params[i].name, e->sym->name)) return regs[p->params[i].reg];
+    return 0;
+}
+
 /* ---- expressions ------------------------------------------------------------------------- */
 
 static uint32_t expr_reg(Cg *g, Expr *e);

@@ -20,4 +20,9 @@ Program *compile_rules(const Rules *r, DiagList *diags);
  * not handled here. */
 bool compile_fold(const Expr *e, int64_t *value);
 
+/* The value of a constant of an engine phase (a share, standard beds, the headroom): a
+ * constant expression, or a param's current value in the registers `regs` of a VM of program
+ * p (a param may have been overridden, e.g. by --as-of). 0 for anything else. */
+int64_t compile_value_now(const Program *p, const int64_t *regs, const Expr *e);
+
 #endif

@@ -214,17 +214,6 @@ typedef struct Plan {
     PartList existing;         /* per partition: [type] count, [n + type] beds, [2n + type] upgrades */
 } Plan;
 
-/* A constant of the plan: a literal, or a param's current value (it may be overridden). */
-static int64_t plan_value(const Program *p, const Vm *vm, const Expr *e)
-{
-    int64_t v = 0;
-    if (compile_fold(e, &v)) return v;
-    if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_PARAM)
-        for (uint32_t i = 0; i < p->nparams; i++)
-            if (!strcmp(p->params[i].name, e->sym->name)) return vm->regs[p->params[i].reg];
-    return 0;
-}
-
 static void plan_setup(Plan *pl, const Forms *f, const Vm *vm)
 {
     const Decl *d = f->r->capacity;
@@ -236,17 +225,17 @@ static void plan_setup(Plan *pl, const Forms *f, const Vm *vm)
     for (size_t i = 0; i < pl->ntypes; i++) {
         const CapItem *it = &d->cap_items.items[i];
         pl->types[i].type = value_enum_lookup(pe, it->type.text, strlen(it->type.text));
-        pl->types[i].std_beds = plan_value(p, vm, it->beds);
-        pl->types[i].minimum = it->minimum ? plan_value(p, vm, it->minimum) : 0;
+        pl->types[i].std_beds = compile_value_now(p, vm->regs, it->beds);
+        pl->types[i].minimum = it->minimum ? compile_value_now(p, vm->regs, it->minimum) : 0;
     }
-    pl->headroom = plan_value(p, vm, d->headroom);
+    pl->headroom = compile_value_now(p, vm->regs, d->headroom);
     pl->nyears = d->build.count;
     pl->years = xcalloc(pl->nyears + 1, sizeof *pl->years);
     pl->cumulative = xcalloc(pl->nyears + 1, sizeof *pl->cumulative);
     int64_t sum = 0;
     for (size_t i = 0; i < pl->nyears; i++) {
         pl->years[i] = d->build.items[i].year;
-        sum += plan_value(p, vm, d->build.items[i].percent);
+        sum += compile_value_now(p, vm->regs, d->build.items[i].percent);
         pl->cumulative[i] = sum;
     }
     pl->existing.ncells = 3 * (size_t)pe->count;
@@ -268,13 +257,7 @@ static bool read_institutions(Plan *pl, const Forms *f, Ledger *l, Vm *vm, char 
     int32_t ftype = field_index(ri, "type"), fbeds = field_index(ri, "beds"), fpart = field_index(ri, pl->d->per.text);
     int32_t upgrade = cell_reg(p, "capacity", "upgrade", "when");
     StrBuf sql = {0};
-    sb_puts(&sql, "SELECT ");
-    for (uint32_t i = 0; i < ri->nfields; i++) {
-        if (i) sb_puts(&sql, ", ");
-        ledger_quote_ident(&sql, ri->fields[i].name);
-    }
-    sb_puts(&sql, " FROM ");
-    ledger_quote_ident(&sql, ri->name);
+    ledger_select_fields(&sql, ri, "");
     sqlite3_stmt *st = ledger_prepare(l, sb_str(&sql), error);
     sb_free(&sql);
     if (!st) return false;

@@ -222,6 +222,18 @@ bool ledger_column_value(sqlite3_stmt *st, int col, const Program *p, const Fiel
     return true;
 }
 
+void ledger_select_fields(StrBuf *sql, const RecordInfo *ri, const char *tail)
+{
+    sb_puts(sql, "SELECT ");
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if (i) sb_puts(sql, ", ");
+        ledger_quote_ident(sql, ri->fields[i].name);
+    }
+    sb_puts(sql, " FROM ");
+    ledger_quote_ident(sql, ri->name);
+    sb_puts(sql, tail);
+}
+
 int64_t ledger_count(Ledger *l, const RecordInfo *ri)
 {
     StrBuf sql = {0};

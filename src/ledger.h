@@ -43,6 +43,10 @@ bool ledger_bind_value(sqlite3_stmt *st, int i, const Program *p, const FieldInf
 bool ledger_column_value(sqlite3_stmt *st, int col, const Program *p, const FieldInfo *f, int64_t *out,
                          char **owned, char *err, size_t errlen);
 
+/* "SELECT <every field> FROM <record>" then `tail` (e.g. " ORDER BY ...", " WHERE ..."):
+ * the columns in field order, as ledger_column_value reads them. */
+void ledger_select_fields(StrBuf *sql, const RecordInfo *ri, const char *tail);
+
 /* Count the rows of a record type's table. */
 int64_t ledger_count(Ledger *l, const RecordInfo *ri);
 

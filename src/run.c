@@ -83,14 +83,7 @@ static bool prepare(Runner *rn, char **error)
 {
     const RecordInfo *ri = rn->ri;
     StrBuf sql = {0};
-    sb_puts(&sql, "SELECT ");
-    for (uint32_t i = 0; i < ri->nfields; i++) {
-        if (i) sb_puts(&sql, ", ");
-        ledger_quote_ident(&sql, ri->fields[i].name);
-    }
-    sb_puts(&sql, " FROM ");
-    ledger_quote_ident(&sql, ri->name);
-    sb_puts(&sql, " ORDER BY ");
+    ledger_select_fields(&sql, ri, " ORDER BY ");
     ledger_quote_ident(&sql, ri->fields[ri->key].name);
     rn->select = ledger_prepare(rn->l, sb_str(&sql), error);
     sb_free(&sql);

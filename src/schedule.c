@@ -5,17 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A share's value: a literal, or the current value of the param it names. */
-static int64_t share_value(const Program *p, const Vm *vm, const Expr *e)
-{
-    int64_t v = 0;
-    if (compile_fold(e, &v)) return v;
-    if (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_PARAM)
-        for (uint32_t i = 0; i < p->nparams; i++)
-            if (!strcmp(p->params[i].name, e->sym->name)) return vm->regs[p->params[i].reg];
-    return 0;
-}
-
 static void add_group(Schedule *s, const ShareList *shares, const Program *p, const Vm *vm)
 {
     s->groups = xrealloc(s->groups, (s->ngroups + 1) * sizeof *s->groups);
@@ -25,7 +14,7 @@ static void add_group(Schedule *s, const ShareList *shares, const Program *p, co
     g->cumulative = xcalloc(shares->count + 1, sizeof *g->cumulative);
     for (size_t i = 0; i < shares->count; i++) {
         g->years[i] = shares->items[i].year;
-        g->cumulative[i] = share_value(p, vm, shares->items[i].percent);
+        g->cumulative[i] = compile_value_now(p, vm->regs, shares->items[i].percent);
     }
 }
 

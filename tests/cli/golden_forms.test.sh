@@ -38,12 +38,9 @@ fi
 for form in attachment1 attachment2; do
   for unit in city $COUNTIES; do
     got=$T/$form-$unit.csv
-    if [ "$unit" = city ]; then
-      "$DOUDI" report $R --db "$DB" --form $form --format csv >"$got" 2>"$T/err"
-    else
-      "$DOUDI" report $R --db "$DB" --form $form --county "$unit" --format csv >"$got" 2>"$T/err"
-    fi
-    [ $? -eq 0 ] || die "report $form $unit: $(cat "$T/err")"
+    set -- --form $form --format csv
+    [ "$unit" = city ] || set -- "$@" --county "$unit"
+    "$DOUDI" report $R --db "$DB" "$@" >"$got" 2>"$T/err" || die "report $form $unit: $(cat "$T/err")"
     if ! cmp -s "$E/$form-$unit.csv" "$got"; then
       echo "$form $unit differs from $E/$form-$unit.csv (- expected, + doudi):"
       diff -u "$E/$form-$unit.csv" "$got"
@@ -143,7 +140,7 @@ specs=
 for form in attachment1 attachment2; do
   "$DOUDI" report $R --db "$DB" --form $form -o "$T/$form-city.xlsx" 2>"$T/err" ||
     die "report $form xlsx: $(cat "$T/err")"
-  specs="$specs $T/$form-city.xlsx:$form:全市,$(echo $COUNTIES | tr ' ' ,)"
+  specs="$specs $T/$form-city.xlsx:$form:全市,$(echo "$COUNTIES" | tr ' ' ,)"
   for c in $COUNTIES; do
     "$DOUDI" report $R --db "$DB" --form $form --county "$c" -o "$T/$form-$c.xlsx" 2>"$T/err" ||
       die "report $form $c xlsx: $(cat "$T/err")"
