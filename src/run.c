@@ -303,7 +303,7 @@ static void free_row(Runner *rn)
 
 static bool scan(Runner *rn, RunProgress progress, void *ctx, char **error)
 {
-    uint64_t total = (uint64_t)ledger_count(rn->l, rn->ri);
+    uint64_t total = progress ? (uint64_t)ledger_count(rn->l, rn->ri) : 0;   /* a scan of its own */
     uint32_t row = 0;
     int rc;
     while ((rc = sqlite3_step(rn->select)) == SQLITE_ROW) {
