@@ -45,7 +45,7 @@ void dderror(DDLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
 
 #define A (ctx->arena)
 static Name mkname(const char *s, Span sp) { Name n = {s, sp}; return n; }
-static Expr *lit_expr(ParseCtx *ctx, ExprKind k, const char *text, int64_t i, double num, Span sp);
+static Expr *lit_expr(ParseCtx *ctx, ExprKind k, const char *text, int64_t i, Span sp);
 static void push_decl(ParseCtx *ctx, Decl *d);
 static const char *keyword_text(ParseCtx *ctx, Span sp)
 {
@@ -57,7 +57,7 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
     bool b;
     const char *s;
     Name name;
-    struct { const char *text; int64_t i; double num; } lit;
+    struct { const char *text; int64_t i; } lit;   /* literal text and value (fixed point for numbers) */
     Expr *expr;
     Decl *decl;
     TypeExpr *type;
@@ -435,10 +435,10 @@ args
     ;
 
 primary
-    : INT                      { $$ = lit_expr(ctx, EX_INT, $1.text, $1.i, 0, @$); }
-    | NUMBER                   { $$ = lit_expr(ctx, EX_NUMBER, $1.text, $1.i, 0, @$); }
-    | PERCENT                  { $$ = lit_expr(ctx, EX_PERCENT, $1.text, $1.i, 0, @$); }
-    | DATE                     { $$ = lit_expr(ctx, EX_DATE, $1.text, $1.i, 0, @$); }
+    : INT                      { $$ = lit_expr(ctx, EX_INT, $1.text, $1.i, @$); }
+    | NUMBER                   { $$ = lit_expr(ctx, EX_NUMBER, $1.text, $1.i, @$); }
+    | PERCENT                  { $$ = lit_expr(ctx, EX_PERCENT, $1.text, $1.i, @$); }
+    | DATE                     { $$ = lit_expr(ctx, EX_DATE, $1.text, $1.i, @$); }
     | STRING                   { $$ = ast_expr(A, EX_TEXT, @$); $$->v.s = $1; }
     | BOOL                     { $$ = ast_expr(A, EX_BOOL, @$); $$->v.b = $1; }
     | ident                    { $$ = ast_name(A, mkname($1, @1)); }
@@ -490,11 +490,10 @@ ident
 
 %%
 
-static Expr *lit_expr(ParseCtx *ctx, ExprKind k, const char *text, int64_t i, double num, Span sp)
+static Expr *lit_expr(ParseCtx *ctx, ExprKind k, const char *text, int64_t i, Span sp)
 {
     Expr *e = ast_expr(ctx->arena, k, sp);
     e->lit = text;
-    (void)num;
     e->v.i = i;
     return e;
 }
