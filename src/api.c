@@ -472,9 +472,11 @@ int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out
     const Program *p = r->prog;
     out->categories = (uint64_t)R[p->reg_catmask];
     out->category_count = (int)R[p->reg_catcount];
-    out->primary = (int)R[p->reg_primary];
-    out->placement = (int)R[p->reg_placement];
-    out->branch = (int)R[p->reg_branch];
+    uint32_t nbranches;
+    program_rules(p, RULE_BRANCH, &nbranches);
+    out->primary = (int)program_index(R[p->reg_primary], p->ncategories);
+    out->placement = (int)program_index(R[p->reg_placement], p->placement_enum >= 0 ? p->enums[p->placement_enum].count : 0);
+    out->branch = (int)program_index(R[p->reg_branch], nbranches);
     return 0;
 }
 

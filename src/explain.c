@@ -101,7 +101,7 @@ static void text_categories(Ex *x)
         text_reads(x, ri);
     }
     const int64_t *R = x->vm->regs;
-    int64_t primary = R[x->p->reg_primary];
+    int64_t primary = program_index(R[x->p->reg_primary], n);
     if (primary < 0) {
         sb_puts(x->out, "primary category: none — not a target: no placement, no year\n");
         return;
@@ -114,9 +114,9 @@ static void text_categories(Ex *x)
 static void text_placement(Ex *x)
 {
     const Program *p = x->p;
-    if (p->placement_enum < 0 || x->vm->regs[p->reg_primary] < 0) return;
+    if (p->placement_enum < 0 || program_index(x->vm->regs[p->reg_primary], p->ncategories) < 0) return;
     uint32_t n, first = program_rules(p, RULE_BRANCH, &n);
-    int64_t fired = x->vm->regs[p->reg_branch];
+    int64_t fired = program_index(x->vm->regs[p->reg_branch], n);
     sb_printf(x->out, "placement %s%s%s: ", p->placement_name, p->placement_label ? " " : "",
               p->placement_label ? p->placement_label : "");
     if (fired < 0) sb_puts(x->out, "none — no branch matched\n");
@@ -186,13 +186,13 @@ static void json_render(Ex *x)
         if (i) sb_putc(x->out, ',');
         json_rule(x, &p->rules[first + i], R[p->rules[first + i].reg] != 0);
     }
-    int64_t primary = R[p->reg_primary];
+    int64_t primary = program_index(R[p->reg_primary], n);
     sb_puts(x->out, "],\"primary\":");
     if (primary >= 0) json_str(x, p->rules[first + (uint32_t)primary].name);
     else sb_puts(x->out, "null");
     sb_printf(x->out, ",\"category_count\":%lld,\"placement\":", (long long)R[p->reg_catcount]);
-    int64_t fired = R[p->reg_branch];
     first = program_rules(p, RULE_BRANCH, &n);
+    int64_t fired = program_index(R[p->reg_branch], n);
     if (fired >= 0) json_str(x, p->rules[first + (uint32_t)fired].name);
     else sb_puts(x->out, "null");
     sb_puts(x->out, ",\"branches\":[");

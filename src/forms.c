@@ -160,7 +160,8 @@ void forms_add(Forms *f, const Vm *vm, const int64_t *fields)
         }
     }
     const Program *p = f->p;
-    if (f->r->capacity && p->placement_enum >= 0 && R[p->reg_placement] >= 0) {
+    if (f->r->capacity && p->placement_enum >= 0 &&
+        program_index(R[p->reg_placement], p->enums[p->placement_enum].count) >= 0) {
         Part *part = find_part(&f->demand, partition_of(fields, f->cap_part_field));
         part->cells[R[p->reg_placement]]++;
     }

@@ -169,6 +169,11 @@ typedef struct Program {
 
 void program_free(Program *p);
 
+/* v when 0 <= v < n, else -1: a register read as an index (primary category, placement,
+ * branch) is checked before use, so even a damaged program cannot make the host index out of
+ * bounds. */
+static inline int64_t program_index(int64_t v, uint32_t n) { return v >= 0 && v < (int64_t)n ? v : -1; }
+
 /* Rules of one kind, in order: returns the index of the first and the count. */
 uint32_t program_rules(const Program *p, RuleKind kind, uint32_t *count);
 

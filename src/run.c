@@ -212,7 +212,11 @@ static Outcome outcome_of(const Runner *rn)
 {
     const Program *p = rn->p;
     const int64_t *R = rn->vm->regs;
-    return (Outcome){R[p->reg_catmask], R[p->reg_primary], R[p->reg_placement], R[p->reg_branch]};
+    uint32_t nbranches;
+    program_rules(p, RULE_BRANCH, &nbranches);
+    uint32_t nplacements = p->placement_enum >= 0 ? p->enums[p->placement_enum].count : 0;
+    return (Outcome){R[p->reg_catmask], program_index(R[p->reg_primary], p->ncategories),
+                     program_index(R[p->reg_placement], nplacements), program_index(R[p->reg_branch], nbranches)};
 }
 
 /* Insert one result row; year < 0 leaves it empty. */

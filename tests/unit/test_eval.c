@@ -664,8 +664,6 @@ static void test_validation(void **state)
 static void test_empty_optional_cells(void **state)
 {
     (void)state;
-    known_bug("doudi_record_set(rec, \"name\", \"\") fails with 'name: empty', though name has default \"\" "
-              "and the CSV importer accepts an empty name cell (§1)");
     doudi_record *rec = zz_person(R, NULL, true, NULL);
     char *err = NULL;
     int rc = doudi_record_parse(rec, "name=,township=,village=", &err);
