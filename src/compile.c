@@ -1024,9 +1024,31 @@ static void thread_jumps(Cg *g)
     }
 }
 
+/* A condition's leaf followed by the jump on it becomes one compare-and-branch instruction;
+ * the jump stays where it is (it supplies the target, and jumps may land on it). */
+static void fuse_branches(Cg *g)
+{
+    static const struct { Opcode op, if_false, if_true; } pairs[] = {
+        {OP_EQ, OP_EQJF, OP_EQJT}, {OP_NE, OP_NEJF, OP_NEJT}, {OP_LT, OP_LTJF, OP_LTJT},
+        {OP_LE, OP_LEJF, OP_LEJT}, {OP_IN_MASK, OP_INJF, OP_INJT}, {OP_IN_RANGE, OP_RANGEJF, OP__COUNT},
+        {OP_NOT, OP_NOTJF, OP__COUNT},
+    };
+    for (size_t i = 0; i + 1 < g->code.count; i++) {
+        IrIns *in = &g->code.items[i], *next = &g->code.items[i + 1];
+        if ((next->op != OP_JMPF && next->op != OP_JMPT) || next->a != in->a) continue;
+        for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++) {
+            if (pairs[k].op != in->op) continue;
+            Opcode fused = next->op == OP_JMPF ? pairs[k].if_false : pairs[k].if_true;
+            if (fused != OP__COUNT) in->op = (uint8_t)fused;
+            break;
+        }
+    }
+}
+
 static bool layout(Cg *g)
 {
     thread_jumps(g);
+    fuse_branches(g);
     Program *p = g->p;
     uint32_t nconsts = (uint32_t)g->consts.count;
     if ((uint64_t)nconsts + g->nregs > 65535 || g->code.count > 65535) {

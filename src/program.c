@@ -184,7 +184,12 @@ static char *verify_operands(const Program *p, uint32_t pc, const Ins *in)
         if (shape[k] == 'J') TRY(verify_jump(p, pc, name, ops[k]));
         if (shape[k] == 'T') TRY(verify_table(p, pc, name, ops[k]));
     }
-    if (in->op == OP_IN_RANGE)
+    if (program_is_branch_pair(in->op)) {
+        Opcode want = program_branch_pair_jump(in->op);
+        CHECK(pc + 1 < p->ncode && p->code[pc + 1].op == want && p->code[pc + 1].a == in->a,
+              "instruction %u (%s): must be followed by the %s that tests R%u", pc, name, opcode_names[want], in->a);
+    }
+    if (in->op == OP_IN_RANGE || in->op == OP_RANGEJF)
         CHECK(in->c + 1u < p->nregs, "instruction %u (%s): bounds R%u..R%u run past the register file (%u registers)",
               pc, name, in->c, in->c + 1u, p->nregs);
     if (in->op == OP_ALL || in->op == OP_ANY || in->op == OP_COUNT || in->op == OP_NCOUNT)

@@ -174,6 +174,11 @@ void program_free(Program *p);
  * bounds. */
 static inline int64_t program_index(int64_t v, uint32_t n) { return v >= 0 && v < (int64_t)n ? v : -1; }
 
+/* Compare-and-branch opcodes (EQJF, ..., INJT): each borrows the target of the JMPF/JMPT that
+ * follows it. */
+static inline bool program_is_branch_pair(uint8_t op) { return op >= OP_EQJF && op <= OP_INJT; }
+static inline Opcode program_branch_pair_jump(uint8_t op) { return op <= OP_NOTJF ? OP_JMPF : OP_JMPT; }
+
 /* Rules of one kind, in order: returns the index of the first and the count. */
 uint32_t program_rules(const Program *p, RuleKind kind, uint32_t *count);
 

@@ -86,6 +86,21 @@ static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace)
                     NEXT();
     CASE(JMPT):     if (A) ip = code + in->b;
                     NEXT();
+    /* compare-and-branch: ip already points at the paired jump; take its target or step over it */
+#define BRANCH_IF_FALSE(x) { A = (x); TRACE(A); if (!A) ip = code + ip->b; else ip++; DISPATCH(); }
+#define BRANCH_IF_TRUE(x)  { A = (x); TRACE(A); if (A) ip = code + ip->b; else ip++; DISPATCH(); }
+    CASE(EQJF):     BRANCH_IF_FALSE(B == C);
+    CASE(NEJF):     BRANCH_IF_FALSE(B != C);
+    CASE(LTJF):     BRANCH_IF_FALSE(B < C);
+    CASE(LEJF):     BRANCH_IF_FALSE(B <= C);
+    CASE(INJF):     BRANCH_IF_FALSE(in_mask(B, C));
+    CASE(RANGEJF):  BRANCH_IF_FALSE(C <= B && B <= R[in->c + 1]);
+    CASE(NOTJF):    BRANCH_IF_FALSE(!B);
+    CASE(EQJT):     BRANCH_IF_TRUE(B == C);
+    CASE(NEJT):     BRANCH_IF_TRUE(B != C);
+    CASE(LTJT):     BRANCH_IF_TRUE(B < C);
+    CASE(LEJT):     BRANCH_IF_TRUE(B <= C);
+    CASE(INJT):     BRANCH_IF_TRUE(in_mask(B, C));
     CASE(MOVJF):    if (!(A = B)) ip = code + in->c;
                     NEXT();
     CASE(MOVJT):    if ((A = B)) ip = code + in->c;

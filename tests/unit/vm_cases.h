@@ -573,6 +573,124 @@ static void test_popcnt_lowbit(void **state)
     check_cases(cases, ARRAY_LEN(cases));
 }
 
+/* ALL/ANY/COUNT/NCOUNT over the registers R0..R4 (fields), values worked out by hand:
+ * fields 1 0 5 0 -1 -> true values at 0, 2, 4: all = 0, any = 1, count = 3, count false = 2;
+ * over R0..R0 (one register, 1): all = 1; over R1..R1 (0): any = 0. */
+static void test_ranges(void **state)
+{
+    (void)state;
+    const Ins code[] = {I(ALL, 5, 0, 5), I(ANY, 6, 0, 5), I(COUNT, 7, 0, 5), I(NCOUNT, 8, 0, 5),
+                        I(ALL, 9, 0, 1), I(ANY, 10, 1, 1), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(NULL, 0, NULL, 0, code, 7, 11);
+    const int64_t fields[5] = {1, 0, 5, 0, -1};
+    Run r = run_both(p, 0, fields, 5);
+    assert_int_equal(r.error, VM_OK);
+    assert_int_equal(r.regs[5], 0);
+    assert_int_equal(r.regs[6], 1);
+    assert_int_equal(r.regs[7], 3);
+    assert_int_equal(r.regs[8], 2);
+    assert_int_equal(r.regs[9], 1);
+    assert_int_equal(r.regs[10], 0);
+    assert_int_equal(r.value[2], 3);               /* the trace holds what each wrote */
+    run_free(&r);
+    program_free(p);
+}
+
+/* A compare-and-branch and the jump after it, over fields R2 (x) and R3 (y), K0 = 5, K1 = 1:
+ *   0 op    R4 R2 K0   (EQJF/NEJF/LTJF/LEJF, ...)
+ *   1 JMPF  R4 ->3     its target; stepped over when the comparison holds
+ *   2 LOADI R5 1       runs only when it holds
+ *   3 HALT
+ * The trace shows the comparison's value at 0 and never the JMPF at 1. */
+static void check_branch(Opcode op, Opcode jump, int64_t x, bool holds)
+{
+    const Const k[2] = {K_INT(5), K_INT(1)};
+    const Ins code[] = {(Ins){(uint8_t)op, 0, 4, 2, 0}, I(JMPF, 4, 3, 0), I(LOADI, 5, 1, 0), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(k, 2, NULL, 0, code, 4, 6);
+    p->code[1].op = (uint8_t)jump;
+    if (opcode_shapes[op][2] == '-') p->code[0].c = 0;
+    assert_null(program_verify(p));
+    const int64_t fields[2] = {x, 0};
+    Run r = run_both(p, 0, fields, 2);
+    assert_int_equal(r.error, VM_OK);
+    bool taken = jump == OP_JMPF ? !holds : holds;     /* the jump goes to 3, skipping 2 */
+    assert_int_equal(r.regs[4], holds);
+    assert_int_equal(r.ran[0], 1);
+    assert_int_equal(r.value[0], holds);
+    assert_int_equal(r.ran[1], 0);
+    assert_int_equal(r.ran[2], !taken);
+    assert_int_equal(r.regs[5], !taken);
+    run_free(&r);
+    program_free(p);
+}
+
+static void test_compare_and_branch(void **state)
+{
+    (void)state;
+    check_branch(OP_EQJF, OP_JMPF, 5, true);
+    check_branch(OP_EQJF, OP_JMPF, 4, false);
+    check_branch(OP_NEJF, OP_JMPF, 4, true);
+    check_branch(OP_LTJF, OP_JMPF, 4, true);       /* 4 < 5 */
+    check_branch(OP_LTJF, OP_JMPF, 5, false);
+    check_branch(OP_LEJF, OP_JMPF, 5, true);
+    check_branch(OP_LEJF, OP_JMPF, 6, false);
+    check_branch(OP_INJF, OP_JMPF, 0, true);       /* bit 0 of 5 (0b101) */
+    check_branch(OP_INJF, OP_JMPF, 1, false);
+    check_branch(OP_INJF, OP_JMPF, 64, false);     /* outside 0..63 */
+    check_branch(OP_RANGEJF, OP_JMPF, 3, false);   /* bounds K0..K1 = 5..1: never holds */
+    check_branch(OP_NOTJF, OP_JMPF, 0, true);
+    check_branch(OP_NOTJF, OP_JMPF, 7, false);
+    check_branch(OP_EQJT, OP_JMPT, 5, true);
+    check_branch(OP_NEJT, OP_JMPT, 5, false);
+    check_branch(OP_LTJT, OP_JMPT, 9, false);
+    check_branch(OP_LEJT, OP_JMPT, 5, true);
+    check_branch(OP_INJT, OP_JMPT, 2, true);       /* bit 2 of 5 */
+}
+
+/* A compare-and-branch must be followed by the jump that tests its register. */
+static void test_branch_pair_verified(void **state)
+{
+    (void)state;
+    const Const k[2] = {K_INT(5), K_INT(1)};
+    const Ins code[] = {I(EQJF, 4, 2, 0), I(JMPF, 5, 3, 0), I(LOADI, 5, 1, 0), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(k, 2, NULL, 0, code, 4, 6);
+    char *err = program_verify(p);
+    assert_non_null(err);
+    assert_string_equal(err, "instruction 0 (EQJF): must be followed by the JMPF that tests R4");
+    free(err);
+    p->code[1].a = 4;
+    p->code[1].op = OP_JMPT;
+    err = program_verify(p);
+    assert_string_equal(err, "instruction 0 (EQJF): must be followed by the JMPF that tests R4");
+    free(err);
+    program_free(p);
+}
+
+/* MOVJF/MOVJT: the move, then the jump on what was moved. */
+static void test_move_and_branch(void **state)
+{
+    (void)state;
+    /* no constants: the fields are R0 and R1
+     * 0 MOVJF R4 R0 ->2 ; 1 LOADI R5 1 ; 2 MOVJT R6 R1 ->4 ; 3 LOADI R7 1 ; 4 HALT */
+    const Ins code[] = {I(MOVJF, 4, 0, 2), I(LOADI, 5, 1, 0), I(MOVJT, 6, 1, 4), I(LOADI, 7, 1, 0),
+                        I(HALT, 0, 0, 0)};
+    Program *p = prog_new(NULL, 0, NULL, 0, code, 5, 8);
+    const int64_t fields[2] = {0, 9};              /* R0 false: jump; R1 true: jump */
+    Run r = run_both(p, 0, fields, 2);
+    assert_int_equal(r.regs[4], 0);
+    assert_int_equal(r.regs[6], 9);
+    assert_int_equal(r.ran[1], 0);
+    assert_int_equal(r.ran[3], 0);
+    run_free(&r);
+    const int64_t others[2] = {3, 0};              /* R0 true: fall through; R1 false: fall through */
+    r = run_both(p, 0, others, 2);
+    assert_int_equal(r.regs[4], 3);
+    assert_int_equal(r.regs[5], 1);
+    assert_int_equal(r.regs[7], 1);
+    run_free(&r);
+    program_free(p);
+}
+
 /* ---- control flow and the trace ---------------------------------------------------------- */
 
 /* `a and b` / `a or b` short-circuit over the fields R2 (a) and R3 (b):
@@ -760,6 +878,10 @@ static const struct CMUnitTest vm_cases[] = {
     cmocka_unit_test(test_id_birth_male),
     cmocka_unit_test(test_cats),
     cmocka_unit_test(test_popcnt_lowbit),
+    cmocka_unit_test(test_ranges),
+    cmocka_unit_test(test_compare_and_branch),
+    cmocka_unit_test(test_branch_pair_verified),
+    cmocka_unit_test(test_move_and_branch),
     cmocka_unit_test(test_short_circuit_false),
     cmocka_unit_test(test_short_circuit_true),
     cmocka_unit_test(test_trace_cleared),
