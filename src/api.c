@@ -41,12 +41,10 @@ static int fail(char **error, const char *fmt, ...) __attribute__((format(printf
 static int fail(char **error, const char *fmt, ...)
 {
     if (error) {
-        StrBuf sb = {0};
         va_list ap;
         va_start(ap, fmt);
-        sb_vprintf(&sb, fmt, ap);
+        *error = xvasprintf(fmt, ap);
         va_end(ap);
-        *error = sb_take(&sb);
     }
     return -1;
 }

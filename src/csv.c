@@ -666,12 +666,10 @@ static void set_error(char **error, const char *fmt, ...) __attribute__((format(
 static void set_error(char **error, const char *fmt, ...)
 {
     if (!error) return;
-    StrBuf sb = {0};
     va_list ap;
     va_start(ap, fmt);
-    sb_vprintf(&sb, fmt, ap);
+    *error = xvasprintf(fmt, ap);
     va_end(ap);
-    *error = sb_take(&sb);
 }
 
 /* "byte 0xD6 at byte offset 12, line 2" */

@@ -127,12 +127,11 @@ uint32_t program_rules(const Program *p, RuleKind kind, uint32_t *count)
 static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *msg(const char *fmt, ...)
 {
-    StrBuf sb = {0};
     va_list ap;
     va_start(ap, fmt);
-    sb_vprintf(&sb, fmt, ap);
+    char *s_ = xvasprintf(fmt, ap);
     va_end(ap);
-    return sb_take(&sb);
+    return s_;
 }
 
 #define CHECK(cond, ...) do { if (!(cond)) return msg(__VA_ARGS__); } while (0)

@@ -12,12 +12,10 @@ static bool failf(char **error, const char *fmt, ...) __attribute__((format(prin
 static bool failf(char **error, const char *fmt, ...)
 {
     if (error && !*error) {
-        StrBuf sb = {0};
         va_list ap;
         va_start(ap, fmt);
-        sb_vprintf(&sb, fmt, ap);
+        *error = xvasprintf(fmt, ap);
         va_end(ap);
-        *error = sb_take(&sb);
     }
     return false;
 }

@@ -71,12 +71,11 @@ typedef struct Case {
 static char *printf_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *printf_dup(const char *fmt, ...)
 {
-    StrBuf sb = {0};
     va_list ap;
     va_start(ap, fmt);
-    sb_vprintf(&sb, fmt, ap);
+    char *s_ = xvasprintf(fmt, ap);
     va_end(ap);
-    return sb_take(&sb);
+    return s_;
 }
 
 static Key resolve_key(const Tester *t, const char *name)

@@ -83,6 +83,22 @@ void sb_printf(StrBuf *sb, const char *fmt, ...)
     va_end(ap);
 }
 
+char *xvasprintf(const char *fmt, va_list ap)
+{
+    StrBuf sb = {0};
+    sb_vprintf(&sb, fmt, ap);
+    return sb_take(&sb);
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
 void sb_pad(StrBuf *sb, int cells)
 {
     for (int i = 0; i < cells; i++) sb_putc(sb, ' ');

@@ -44,6 +44,10 @@ char *sb_take(StrBuf *sb);                    /* caller owns the result; sb is r
 void sb_free(StrBuf *sb);
 void sb_json_string(StrBuf *sb, const char *s); /* append s as a quoted JSON string */
 
+/* A formatted string the caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap);
+
 /* Decode one UTF-8 code point at s (n bytes available). Returns its length in bytes
  * (1 for an invalid byte, which decodes as U+FFFD). */
 int utf8_decode(const char *s, size_t n, uint32_t *cp);
