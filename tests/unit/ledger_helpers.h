@@ -22,6 +22,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <dirent.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -92,32 +94,8 @@ static inline const char *sf(const char *fmt, ...)
 
 /* ---- files ------------------------------------------------------------------------------- */
 
-static inline char *make_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    char templ[512];
-    snprintf(templ, sizeof templ, "%s/doudi-ledger-XXXXXX", base && *base ? base : "/tmp");
-    char *d = mkdtemp(templ);
-    assert_non_null(d);
-    return strdup(d);
-}
+static inline char *make_tmpdir(void) { return make_tmpdir_tagged("ledger"); }
 
-static inline void remove_tree(char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            char path[1024];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-    free(dir);
-}
 
 /* dir/name, in a buffer the caller frees. */
 static inline char *path_in(const char *dir, const char *name)

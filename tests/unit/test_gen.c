@@ -15,6 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <dirent.h>
 #include <iconv.h>
 #include <sys/wait.h>
@@ -27,32 +29,8 @@
 
 /* ---- files --------------------------------------------------------------------------- */
 
-static char *make_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    char templ[512];
-    snprintf(templ, sizeof templ, "%s/doudi-gen-XXXXXX", base && *base ? base : "/tmp");
-    char *d = mkdtemp(templ);
-    assert_non_null(d);
-    return strdup(d);
-}
+static char *make_tmpdir(void) { return make_tmpdir_tagged("gen"); }
 
-static void remove_tree(char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            char path[1024];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-    free(dir);
-}
 
 static char *slurp(const char *dir, const char *name, size_t *len)
 {

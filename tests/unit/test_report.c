@@ -42,6 +42,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -55,33 +57,8 @@ static const char *const RULES = "rules/zhengzhou-2021.doudi";
 
 /* ---- files ---------------------------------------------------------------------------------- */
 
-static char *make_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    char templ[512];
-    snprintf(templ, sizeof templ, "%s/doudi-report-XXXXXX", base && *base ? base : "/tmp");
-    char *d = mkdtemp(templ);
-    assert_non_null(d);
-    return strdup(d);
-}
+static char *make_tmpdir(void) { return make_tmpdir_tagged("report"); }
 
-static void remove_tree(char *dir)
-{
-    if (!dir) return;
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            char path[1024];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-    free(dir);
-}
 
 static char *path_in(const char *dir, const char *name)
 {
