@@ -64,11 +64,11 @@ $(DEPS_STAMP):
 	@mkdir -p build && touch $@
 
 # ---- generated scanner and parser ----------------------------------------------------------
-$(GEN)/doudi.tab.c $(GEN)/doudi.tab.h: grammar/doudi.y | $(DEPS_STAMP)
+$(GEN)/doudi.tab.c $(GEN)/doudi.tab.h &: grammar/doudi.y | $(DEPS_STAMP)
 	@mkdir -p $(GEN)
 	bison -Wall -Werror --defines=$(GEN)/doudi.tab.h -o $(GEN)/doudi.tab.c $<
 
-$(GEN)/doudi.lex.c $(GEN)/doudi.lex.h: grammar/doudi.l $(GEN)/doudi.tab.h | $(DEPS_STAMP)
+$(GEN)/doudi.lex.c $(GEN)/doudi.lex.h &: grammar/doudi.l $(GEN)/doudi.tab.h | $(DEPS_STAMP)
 	@mkdir -p $(GEN)
 	flex --header-file=$(GEN)/doudi.lex.h -o $(GEN)/doudi.lex.c $<
 

@@ -1,5 +1,6 @@
 /* import.c — CSV ledgers into the store (see import.h). */
 #include "import.h"
+#include "crash.h"
 #include "csv.h"
 #include "values.h"
 
@@ -383,6 +384,7 @@ static bool import_rows(Importer *im, CsvReader *csv, char **error)
             return false;
         }
         if (!import_row(im, &rec, error)) return false;
+        CRASH_POINT("import.row");
     }
     return true;
 }
@@ -412,7 +414,9 @@ bool import_csv(Ledger *l, const Program *p, Vm *vm, uint32_t record, const char
         sqlite3_finalize(im.exists);
         sqlite3_finalize(im.upsert);
         sqlite3_finalize(im.review);
+        if (ok) CRASH_POINT("import.before-commit");
         if (ok) ok = ledger_commit(l, error);
+        if (ok) CRASH_POINT("import.after-commit");
         if (!ok) ledger_rollback(l);
     }
     csv_close(csv);

@@ -1,5 +1,6 @@
 /* run.c — evaluate every person and store the run (see run.h). */
 #include "run.h"
+#include "crash.h"
 #include "date.h"
 #include "forms.h"
 #include "schedule.h"
@@ -315,6 +316,7 @@ static bool scan(Runner *rn, RunProgress progress, void *ctx, char **error)
         bool ok = !load_row(rn) || evaluate_row(rn, row, error);
         free_row(rn);
         if (!ok) return false;
+        CRASH_POINT("run.person");
         row++;
         if (progress && (row & 1023) == 0) progress(row, total, ctx);
     }
@@ -420,7 +422,9 @@ bool run_rules(Ledger *l, const Program *p, Vm *vm, const Rules *rules, const ch
         /* The results file is part of the run: written before the commit, so that a run whose
          * file cannot be written is not stored either, and put in place after it. */
         if (ok && results_path) ok = write_results_file(l, stats->run_id, results_path, sb_str(&tmp), error);
+        if (ok) CRASH_POINT("run.before-commit");
         if (ok) ok = ledger_commit(l, error);
+        if (ok) CRASH_POINT("run.after-commit");
         if (!ok) ledger_rollback(l);
     }
     teardown(&rn);
@@ -493,7 +497,11 @@ static bool write_results_file(Ledger *l, int64_t run_id, const char *path, cons
 
 static bool rename_results(const char *tmp, const char *path, char **error)
 {
-    if (rename(tmp, path) == 0) return true;
+    CRASH_POINT("run.before-rename");
+    if (rename(tmp, path) == 0) {
+        CRASH_POINT("run.after-rename");
+        return true;
+    }
     cannot_write(path, error);
     remove(tmp);
     return false;
