@@ -29,19 +29,31 @@ PKG_LIBS := sqlite3
 DEPS_STAMP := build/.deps-$(shell echo $(PACKAGES) | cksum | cut -d' ' -f1)
 
 GEN     := $(BUILD)/gen
-CPPFLAGS += -Isrc -I$(GEN)
+CPPFLAGS += -Isrc -Iinclude -I$(GEN)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += -lxlsxwriter -lsqlite3 -lm -ledit
 
-LIB_SRCS := $(filter-out src/main.c src/cli_%.c, $(wildcard src/*.c))
-CLI_SRCS := src/main.c $(wildcard src/cli_*.c)
-LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/doudi.tab.o $(BUILD)/obj/doudi.lex.o
+# The library's layers, lowest first: a file includes headers of its own layer and of the
+# layers before it, never of one after it (`make layers`, docs/architecture.md).
+LAYERS   := base vm engine lang tools api
+LIB_SRCS := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
+CLI_SRCS := $(wildcard src/cli/*.c)
+GEN_SRCS := $(wildcard src/gen/*.c)
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/lang/doudi.tab.o $(BUILD)/obj/lang/doudi.lex.o
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(BUILD)/obj/%.o)
+GEN_OBJS := $(GEN_SRCS:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test asan clean deps check-rules demo bench
+# GCC merges the VM's computed gotos into one indirect jump unless told not to; clang keeps
+# them apart by itself and knows neither flag.
+IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -c clang)
+ifeq ($(IS_CLANG),0)
+VM_FLAGS := -fno-gcse -fno-crossjumping
+endif
+
+.PHONY: all test asan clean deps check-rules demo bench layers
 ifeq ($(SAN),1)
 all: $(BUILD)/doudi $(BUILD)/libdoudi.a
 else
@@ -72,11 +84,11 @@ $(GEN)/doudi.lex.c $(GEN)/doudi.lex.h &: grammar/doudi.l $(GEN)/doudi.tab.h | $(
 	@mkdir -p $(GEN)
 	flex --header-file=$(GEN)/doudi.lex.h -o $(GEN)/doudi.lex.c $<
 
-$(BUILD)/obj/doudi.tab.o: $(GEN)/doudi.tab.c
+$(BUILD)/obj/lang/doudi.tab.o: $(GEN)/doudi.tab.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -c -o $@ $<
 
-$(BUILD)/obj/doudi.lex.o: $(GEN)/doudi.lex.c
+$(BUILD)/obj/lang/doudi.lex.o: $(GEN)/doudi.lex.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -Wno-shadow -c -o $@ $<
 
@@ -85,15 +97,19 @@ $(BUILD)/obj/%.o: src/%.c $(GEN)/doudi.tab.h $(GEN)/doudi.lex.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# The VM's computed gotos must stay one indirect jump per opcode (GCC would merge them).
-$(BUILD)/obj/vm.o: CFLAGS += -fno-gcse -fno-crossjumping
+$(BUILD)/obj/vm/vm.o: CFLAGS += $(VM_FLAGS)
 
 $(BUILD)/libdoudi.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/doudi: $(CLI_OBJS) $(BUILD)/libdoudi.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libdoudi.a $(LDLIBS)
+# The population generator is a tool of the command line, not part of the library.
+$(BUILD)/libdoudi-gen.a: $(GEN_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/doudi: $(CLI_OBJS) $(BUILD)/libdoudi-gen.a $(BUILD)/libdoudi.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libdoudi-gen.a $(BUILD)/libdoudi.a $(LDLIBS)
 
 # ./doudi at the top of the tree is the plain build's binary, for the README's commands.
 doudi: build/doudi
@@ -104,12 +120,13 @@ $(BUILD)/obj/tests/%.o: tests/unit/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libdoudi.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libdoudi-gen.a $(BUILD)/libdoudi.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libdoudi.a $(LDLIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libdoudi-gen.a $(BUILD)/libdoudi.a $(LDLIBS) -lcmocka
 
 test: $(BUILD)/doudi $(TEST_BINS)
 	@set -e; status=0; \
+	$(MAKE) --no-print-directory layers || status=1; \
 	for t in $(TEST_BINS); do \
 	  echo "== $$t"; \
 	  DOUDI=$(BUILD)/doudi $$t || status=1; \
@@ -154,10 +171,14 @@ asan:
 bench: build/bench
 	build/bench
 
-build/bench: tests/bench/bench.c build/libdoudi.a
-	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi.a $(LDLIBS)
+build/bench: tests/bench/bench.c build/libdoudi-gen.a build/libdoudi.a
+	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi-gen.a build/libdoudi.a $(LDLIBS)
+
+# No include points up a layer (see LAYERS above and tests/layers.sh).
+layers:
+	@sh tests/layers.sh
 
 clean:
 	rm -rf build doudi
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/tests/*.d)

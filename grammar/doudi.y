@@ -14,7 +14,7 @@
 %expect 0
 
 %code requires {
-#include "parse.h"
+#include "lang/parse.h"
 #ifndef YY_TYPEDEF_YY_SCANNER_T
 #define YY_TYPEDEF_YY_SCANNER_T
 typedef void *yyscan_t;

@@ -12,15 +12,15 @@
  *       the same number of result rows, with the same settings.
  * Each figure is the median of several repetitions. Sizes: 10k, 100k, 1M (10M with
  * BENCH_10M=1). */
-#include "check.h"
-#include "compile.h"
-#include "csv.h"
-#include "date.h"
+#include "lang/check.h"
+#include "lang/compile.h"
+#include "engine/csv.h"
+#include "base/date.h"
 #include "doudi.h"
-#include "gen.h"
-#include "parse.h"
-#include "values.h"
-#include "vm.h"
+#include "gen/gen.h"
+#include "lang/parse.h"
+#include "vm/values.h"
+#include "vm/vm.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "parse.h"
+#include "lang/parse.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof *(a))
 

@@ -23,8 +23,8 @@
 #include <iconv.h>
 #include <unistd.h>
 
-#include "csv.h"
-#include "util.h"
+#include "engine/csv.h"
+#include "base/util.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof *(a))
 #define MEM(lit) (lit), sizeof(lit) - 1      /* a string literal's bytes, NULs included */

@@ -9,12 +9,12 @@
 
 #include <unistd.h>
 
-#include "check.h"
-#include "compile.h"
-#include "date.h"
-#include "program.h"
-#include "util.h"
-#include "vm.h"
+#include "lang/check.h"
+#include "lang/compile.h"
+#include "base/date.h"
+#include "vm/program.h"
+#include "base/util.h"
+#include "vm/vm.h"
 
 #define I(op, a, b, c) {OP_##op, 0, (a), (b), (c)}
 

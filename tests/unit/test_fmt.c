@@ -10,7 +10,7 @@
  * types it. Run from the repository root. */
 #include "helpers.h"
 
-#include "fmt.h"
+#include "lang/fmt.h"
 
 #include <glob.h>
 

@@ -22,8 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "date.h"
-#include "gen.h"
+#include "base/date.h"
+#include "gen/gen.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof *(a))
 

@@ -270,13 +270,15 @@ static const LiteralCase literals[] = {
     {"42", INT, 42, NULL},
     {"007", INT, 7, NULL},
     {"9223372036854775807", INT, INT64_MAX, NULL},
-    {"9223372036854775808", INT, 0, "1:1 error: integer '9223372036854775808' does not fit in 64 bits"},
+    {"9223372036854775808", INT, 0, "1:1 error: '9223372036854775808' is too large (at most 9223372036854775807)"},
     /* numbers: fixed point with four decimals */
     {"1.5", NUMBER, 15000, NULL},
     {"0.0001", NUMBER, 1, NULL},
     {"10.25", NUMBER, 102500, NULL},
     {"2.50000", NUMBER, 25000, NULL},                 /* zeros past the 4th decimal are exact */
-    {"3.14159", NUMBER, 0, "1:1 error: '3.14159' has more than 4 decimals or is too large"},
+    {"3.14159", NUMBER, 0, "1:1 error: '3.14159' has more than 4 decimals"},
+    {"922337203685477.5807", NUMBER, INT64_MAX, NULL},   /* the same limit as a CSV cell */
+    {"922337203685477.5808", NUMBER, 0, "1:1 error: '922337203685477.5808' is too large (at most 922337203685477.5807)"},
     /* percents: the same fixed point, so 30% = 0.3 = 3000 */
     {"30%", PERCENT, 3000, NULL},
     {"12.5%", PERCENT, 1250, NULL},
@@ -286,7 +288,7 @@ static const LiteralCase literals[] = {
     {"1.5%", PERCENT, 150, NULL},
     {"12.50%", PERCENT, 1250, NULL},
     {"30％", PERCENT, 3000, "1:3 warning: full-width '％' read as '%'"},
-    {"12.345%", PERCENT, 0, "1:1 error: '12.345%' has more than 2 decimals or is too large"},
+    {"12.345%", PERCENT, 0, "1:1 error: '12.345%' has more than 2 decimals"},
     /* dates: days since 1970-01-01 */
     {"1970-01-01", DATE, 0, NULL},
     {"1969-12-31", DATE, -1, NULL},

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sha256.h"
+#include "base/sha256.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof *(a))
 

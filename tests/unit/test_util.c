@@ -6,7 +6,7 @@
  * leap days), 1900-01-01 is day -25567 (70 years with 17 leap days). The round trip over
  * 1900–2100 walks the calendar with its own month lengths rather than trusting date.c's. */
 #include "helpers.h"
-#include "date.h"
+#include "base/date.h"
 
 #include <errno.h>
 

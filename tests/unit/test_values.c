@@ -11,7 +11,7 @@
  * copy each input into a buffer of exactly its length, so that under `make SAN=1` any read past
  * the end is caught. */
 #include "helpers.h"
-#include "values.h"
+#include "vm/values.h"
 
 #include <inttypes.h>
 

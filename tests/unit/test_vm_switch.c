@@ -12,15 +12,8 @@
 #define vm_run vm_switch_run
 #define vm_run_traced vm_switch_run_traced
 #define vm_error_text vm_switch_error_text
-#define resident_id_valid vm_switch_resident_id_valid
-#define resident_id_birth vm_switch_resident_id_birth
-#define fixed_mul vm_switch_fixed_mul
-#define fixed_div vm_switch_fixed_div
-#define fixed_ceil vm_switch_fixed_ceil
-#define fixed_floor vm_switch_fixed_floor
-#define fixed_round vm_switch_fixed_round
 
-#include "../../src/vm.c"
+#include "../../src/vm/vm.c"
 
 #include "vm_cases.h"
 

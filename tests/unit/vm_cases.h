@@ -11,10 +11,12 @@
 
 #include "helpers.h"
 
-#include "date.h"
-#include "program.h"
-#include "util.h"
-#include "vm.h"
+#include "base/date.h"
+#include "base/fixed.h"
+#include "base/resid.h"
+#include "vm/program.h"
+#include "base/util.h"
+#include "vm/vm.h"
 
 #define I(op, a, b, c) {OP_##op, 0, (a), (b), (c)}
 #define K_INT(v) {VK_INT, (v)}

@@ -1,0 +1,294 @@
+/* doudi.h — the embedding API of the doudi rules engine.
+ *
+ * A program embeds doudi in four steps: compile a rule file (or load a compiled .ddc),
+ * make a record and set its fields from text, evaluate it, read the outcome and its
+ * explanation. Everything the doudi command line does with rules goes through this header.
+ *
+ *   char *diags = NULL;
+ *   doudi_rules *r = doudi_compile_file("rules/zhengzhou-2021.doudi", &diags);
+ *   if (!r) { fputs(diags, stderr); ... }
+ *   doudi_record *rec = doudi_record_new(r);
+ *   doudi_record_parse(rec, "id=11010519491231002X,birth_date=1949-12-31,...", &err);
+ *   doudi_outcome out;
+ *   if (doudi_eval(r, rec, &out, &err) == 0) printf("%s\n", doudi_placement_name(r, out.placement));
+ *   char *why = doudi_explain(r, rec, DOUDI_TEXT, &err);
+ *   ...
+ *   doudi_string_free(why); doudi_record_free(rec); doudi_free(r);
+ *
+ * Conventions: functions returning int give 0 on success and -1 on failure; failures set
+ * *error (when error is not NULL) to a malloc'd message the caller frees with
+ * doudi_string_free. Strings returned as `const char *` belong to the rules and live as long
+ * as they do. Nothing here prints. A doudi_rules may be used by one thread at a time. */
+#ifndef DOUDI_H
+#define DOUDI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct doudi_rules doudi_rules;
+typedef struct doudi_record doudi_record;
+
+typedef enum doudi_format { DOUDI_TEXT = 0, DOUDI_JSON = 1 } doudi_format;
+
+/* ---- checking and compiling ------------------------------------------------------------ */
+
+/* Parse and check a rule file without compiling it. Returns the number of errors (0: the
+ * file is sound), or -1 when it cannot be read. *diagnostics receives every diagnostic
+ * rendered in `format` (text: `file:line:col: error: ...` with the source line and a caret;
+ * JSON: an array), or NULL when there were none. *warnings, when not NULL, the warnings. */
+int doudi_check_file(const char *path, doudi_format format, char **diagnostics, int *warnings);
+/* The same over several files: one list (one JSON array) for all; -1 if any is unreadable
+ * (the others are still checked; the unreadable ones are named in *diagnostics). */
+int doudi_check_files(const char *const *paths, int n, doudi_format format, char **diagnostics,
+                      int *warnings);
+
+/* Compile a rule file, or rule text named `name` (used in diagnostics). NULL on errors, with
+ * the rendered diagnostics in *diagnostics; on success *diagnostics holds warnings or NULL. */
+doudi_rules *doudi_compile_file(const char *path, char **diagnostics);
+doudi_rules *doudi_compile_string(const char *name, const char *text, size_t len, char **diagnostics);
+
+/* Write compiled rules to a .ddc file; load one (magic, version, length, checksum and every
+ * operand are checked: a damaged file is refused with a message, never run). */
+int doudi_save(const doudi_rules *r, const char *path, char **error);
+doudi_rules *doudi_load(const char *path, char **error);
+/* Load `path` as .ddc when it starts with the .ddc magic, else compile it as a rule file. */
+doudi_rules *doudi_open(const char *path, char **error);
+
+/* The bytecode listing: each rule with its opcodes and source lines. Caller frees. */
+char *doudi_disasm(const doudi_rules *r);
+
+/* The canonical form of a rule file (`doudi fmt`). NULL on syntax errors (in *diagnostics). */
+char *doudi_format_file(const char *path, char **diagnostics);
+/* The same, telling the cases apart: 0 with the canonical text in *text (caller frees) and
+ * *canonical set when the file already is exactly that; 1 on syntax errors; -1 when the file
+ * cannot be read. *diagnostics (caller frees, may be NULL) holds the errors, the warnings
+ * (full-width punctuation the canonical text has rewritten) or why the file cannot be read. */
+int doudi_canonical(const char *path, char **text, int *canonical, char **diagnostics);
+
+void doudi_free(doudi_rules *r);
+void doudi_string_free(char *s);
+
+/* ---- what the rules declare ---------------------------------------------------------------- */
+
+const char *doudi_policy(const doudi_rules *r);            /* title, or "" */
+int doudi_field_count(const doudi_rules *r);                /* of the subject record */
+const char *doudi_field_name(const doudi_rules *r, int i);
+const char *doudi_field_label(const doudi_rules *r, int i); /* or NULL */
+int doudi_category_count(const doudi_rules *r);
+const char *doudi_category_name(const doudi_rules *r, int i);
+const char *doudi_category_label(const doudi_rules *r, int i);
+const char *doudi_category_cite(const doudi_rules *r, int i);
+/* The placement value v (as in doudi_outcome.placement): name and label; NULL for -1. */
+const char *doudi_placement_name(const doudi_rules *r, int v);
+const char *doudi_placement_label(const doudi_rules *r, int v);
+
+/* Override a param (e.g. "as_of", "2022-01-01") for every evaluation after this call. */
+int doudi_set_param(doudi_rules *r, const char *name, const char *value, char **error);
+
+/* ---- records ------------------------------------------------------------------------------ */
+
+/* A record of the subject type with every field unset but for declared defaults. */
+doudi_record *doudi_record_new(const doudi_rules *r);
+/* Set one field from text. The field is named by identifier or label; the value is read as
+ * the CSV importer reads it (enum identifiers or labels, 1/0 true/false yes/no 是/否, dates
+ * YYYY-MM-DD, percents 30%, ...). */
+int doudi_record_set(doudi_record *rec, const char *field, const char *value, char **error);
+/* Set fields from "field=value,field=value" (a value may be quoted "..." to hold a comma). */
+int doudi_record_parse(doudi_record *rec, const char *assignments, char **error);
+/* Set fields from a flat JSON object {"field": value, ...}. */
+int doudi_record_parse_json(doudi_record *rec, const char *json, char **error);
+/* Check the record as the importer would: every field without a default set, ranges, and the
+ * record's `require` constraints. 0 when it can be evaluated. */
+int doudi_record_validate(const doudi_rules *r, const doudi_record *rec, char **error);
+void doudi_record_free(doudi_record *rec);
+
+/* ---- evaluation ---------------------------------------------------------------------------- */
+
+typedef struct doudi_outcome {
+    uint64_t categories;      /* bit i set: the person is in category i (declaration order) */
+    int category_count;
+    int primary;              /* the first category that holds, or -1: not a target */
+    int placement;            /* placement value, or -1 (not a target, or no branch matched) */
+    int branch;               /* index of the placement branch that fired, or -1 */
+} doudi_outcome;
+
+/* Evaluate a validated record. -1 when it is not valid or evaluation stops (overflow,
+ * division by zero, ...: the message names the record's key and the source position). */
+int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error);
+
+/* The outcome with its explanation: each category's verdict with the values of the
+ * conditions that decided it, the placement branch that fired and those before it that did
+ * not match, each with its citation and Chinese label. Text or JSON; caller frees. Resident
+ * ids are shown as they are: masking is the caller's choice. */
+char *doudi_explain(const doudi_rules *r, const doudi_record *rec, doudi_format format, char **error);
+
+/* ---- the ledger (SQLite) ---------------------------------------------------------------------- */
+
+typedef struct doudi_ledger doudi_ledger;
+
+/* Open or create a ledger file (WAL mode). */
+doudi_ledger *doudi_ledger_open(const char *path, char **error);
+void doudi_ledger_close(doudi_ledger *l);
+
+typedef struct doudi_import_stats {
+    uint64_t rows;            /* data rows read */
+    uint64_t added, updated, unchanged;
+    uint64_t review;          /* rows sent to the review table */
+    char encoding[32];        /* what the file was read as: utf-8, utf-8 (BOM), gb18030 */
+} doudi_import_stats;
+
+/* Import a CSV file as records of the rules' record number `record` (0 = the subject, e.g.
+ * person; 1 = the next, e.g. institution), validated by the rules. encoding: NULL to detect,
+ * or utf-8 / gbk / gb18030. Each bad row is written to `report` (may be NULL) as
+ * `path:LINE:COL: reason` and stored in the review table. One transaction: -1 (nothing
+ * imported) on a file-level error. */
+int doudi_import(doudi_ledger *l, doudi_rules *r, int record, const char *csv_path, const char *encoding,
+                 FILE *report, doudi_import_stats *stats, char **error);
+
+typedef struct doudi_run_stats {
+    int64_t run_id;
+    uint64_t persons, targets, scheduled, review;
+    char as_of[16];
+} doudi_run_stats;
+
+typedef void (*doudi_progress_fn)(uint64_t done, uint64_t total, void *ctx);
+
+/* Evaluate every person of the ledger, schedule them, and store the run and its results in
+ * one transaction; write the results file when results_path is not NULL. Needs rules
+ * compiled from source (the schedule is read from it). */
+int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_progress_fn progress,
+              void *ctx, doudi_run_stats *stats, char **error);
+
+/* Load the stored person with key `key` into a new record (caller frees). */
+doudi_record *doudi_ledger_record(doudi_ledger *l, doudi_rules *r, const char *key, char **error);
+
+/* Mask resident ids (18 characters: 17 digits and a digit, X or x) in text, in place:
+ * 410122195003071234 -> 410122********1234. For human-facing output of personal data. */
+void doudi_mask_ids(char *text);
+
+/* ---- reports: the official forms of a run ---------------------------------------------------- */
+
+/* The forms (the rule file's `table` declarations), in declaration order: name and title.
+ * Only rules compiled from source have them (a .ddc keeps no layout): 0 forms otherwise. */
+int doudi_form_count(const doudi_rules *r);
+const char *doudi_form_name(const doudi_rules *r, int i);
+const char *doudi_form_label(const doudi_rules *r, int i);
+
+/* Render form `form` as stored by run `run` of the ledger (0: the latest run): for county
+ * `county` (its partition value, e.g. "410122"), or for the city — every county summed — when
+ * county is NULL. format: "text" (the title, 填表单位, an aligned grid), "csv" (UTF-8 with a BOM,
+ * one header line `group/label`), "json", or "xlsx" (a workbook laid out like the printed form:
+ * a sheet for the city, 全市, then one per county, or only `county`'s). Written to out_path,
+ * or to stdout when it is NULL (xlsx needs a path). Errors name the forms when `form` is
+ * unknown and the counties when `county` is, and say so when the ledger has no run yet. */
+int doudi_report(doudi_ledger *l, doudi_rules *r, const char *form, const char *county, int64_t run,
+                 const char *format, const char *out_path, char **error);
+
+/* ---- tests: the rule file's own `test` declarations, and their coverage ----------------------- */
+
+enum {
+    DOUDI_TEST_COVERAGE = 1,             /* also print the coverage and each uncovered item */
+    DOUDI_TEST_REQUIRE_FULL_COVERAGE = 2 /* the same, and anything uncovered fails the run */
+};
+
+/* Run every test of rules compiled from source (a .ddc keeps no tests: -1). Writes to `out`
+ * one line per test, `ok   NAME` or `FAIL NAME` followed by each expected value that differed
+ * (`  care: expected township_home, got welfare_institution`) and the explanation of the case
+ * (the text of doudi_explain, ids unmasked: test data is synthetic); with a coverage flag then
+ * `coverage: N of N condition outcomes, N/N categories, N/N branches, N/N schedule groups` and
+ * each uncovered item as `FILE:LINE:COL: WHAT never true|never false|never reached|never used`.
+ * The closing `N passed, N failed` line is the caller's. *passed and *failed (may be NULL)
+ * receive the counts; a test that cannot be evaluated (a required field not given) failed.
+ * Returns 0 when every test passed (and, with DOUDI_TEST_REQUIRE_FULL_COVERAGE, nothing is
+ * uncovered), 1 when not, -1 on error. Params are as they were after the call. */
+int doudi_test(doudi_rules *r, FILE *out, int flags, int *passed, int *failed, char **error);
+
+/* ---- one value at a time (the REPL, `doudi repl`) ---------------------------------------------- */
+
+/* A field of a record as text, as doudi_record_set reads it back ("yes", "1950-03-07", "30%");
+ * with `labels`, an enum value is followed by its label: "yes (愿意)". NULL when the field is
+ * unknown or unset. Caller frees. */
+char *doudi_record_get(const doudi_record *rec, const char *field, int labels);
+
+/* Evaluate rec and write the value named `name`: a field, a param, a let, a category (true or
+ * false), the outcome (the placement's name, primary, categories, category_count), or another
+ * rule listed by doudi_disasm under that name (a schedule key). Written as in a rule file, an
+ * enum value with its label: 72, 1.5, 30%, true, 2021-04-01, "张三", partial (半自理),
+ * {tekun, orphan}; "(none)" for an outcome that has no value (not a target). *type, when not
+ * NULL, receives the type: "int", "enum care_mode", "set of enum category"; caller frees both.
+ * rec need not be complete: the fields the value reads (through lets and categories too) must
+ * be set, and the others count as zero; once every field is set, rec is validated as for
+ * doudi_eval. rec may come from other rules with the same subject record (the same fields in
+ * the same order). NULL with *error on failure. */
+char *doudi_value(const doudi_rules *r, const doudi_record *rec, const char *name, char **type, char **error);
+
+/* The bytecode of the rules named `name` — a let, a category, a schedule key, the placement
+ * (all its branches) or one of its values (the branches giving it) — as doudi_disasm lists
+ * them; NULL when no rule has that name. Caller frees. */
+char *doudi_disasm_rule(const doudi_rules *r, const char *name);
+
+/* The number of records of the rules' subject (persons) in the ledger; -1 on error. */
+int64_t doudi_ledger_persons(doudi_ledger *l, const doudi_rules *r, char **error);
+
+typedef struct doudi_scan_stats {
+    uint64_t persons;         /* rows read */
+    uint64_t evaluated;       /* valid rows evaluated */
+    uint64_t holds;           /* of those, how many gave true (a bool value) */
+    uint64_t review;          /* rows not evaluated: a stored value unusable, a require failed,
+                                 evaluation stopped */
+    double load_seconds;      /* reading and decoding the rows */
+    double eval_seconds;      /* checking and evaluating them (the VM) */
+} doudi_scan_stats;
+
+/* Evaluate the value named `name` (as doudi_value) for every person of the ledger, storing
+ * nothing: for `how many persons satisfy this condition` and for timing the VM. */
+int doudi_ledger_scan(doudi_ledger *l, const doudi_rules *r, const char *name, doudi_scan_stats *stats,
+                      char **error);
+
+/* ---- change impact: two rule files over one population (`doudi diff`) -------------------------- */
+
+typedef struct doudi_diff doudi_diff;
+
+/* Run `old_rules` and then `new_rules` (both compiled from source) over one population and
+ * compare the two runs: people per category, placement and year before → after, the moves
+ * between placements, the changed people (the first `limit` by key, each with both
+ * explanations), and the cells of every form of the new rules and the capacity plan.
+ * population: a directory holding persons.csv (and institutions.csv), imported into a
+ * temporary ledger with the old rules before their run and with the new rules before theirs;
+ * or a ledger file, run in a temporary copy (the file is only read). The temporary directory
+ * (mkdtemp under $TMPDIR) is removed afterwards. Params (as_of) are as set on each. */
+doudi_diff *doudi_diff_population(doudi_rules *old_rules, doudi_rules *new_rules, const char *population,
+                                  int limit, char **error);
+/* The same on an open ledger, which keeps both runs. */
+doudi_diff *doudi_diff_ledger(doudi_ledger *l, doudi_rules *old_rules, doudi_rules *new_rules, int limit,
+                              char **error);
+
+/* Check the change against an approved-changes file (docs/rule-changes.md): 0 when every
+ * figure is as approved, 1 when not — *mismatches (may be NULL; caller frees) then holds one
+ * line per difference, `FILE:LINE: expected X, actual Y (...)` or `unapproved change: ...` —
+ * and -1 when the file cannot be read or holds a line that is no figure (*error names each
+ * such line as FILE:LINE). The verdict is part of the rendering that follows. */
+int doudi_diff_expect(doudi_diff *d, const char *path, char **mismatches, char **error);
+
+/* The report, text or JSON; resident ids are not masked (doudi_mask_ids). Caller frees. */
+char *doudi_diff_render(const doudi_diff *d, doudi_format format);
+
+/* Every figure of the report, in order, as an approved-changes line names it ("category
+ * tekun", "placement home -> township_home", "form attachment2 city total plan2022"): before,
+ * after and the change (after − before; for a count — `changed`, a move, `... counties` — the
+ * count). NULL when i is out of range. */
+int doudi_diff_figure_count(const doudi_diff *d);
+const char *doudi_diff_figure(const doudi_diff *d, int i, int64_t *before, int64_t *after, int64_t *change);
+
+void doudi_diff_free(doudi_diff *d);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

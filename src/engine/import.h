@@ -1,0 +1,30 @@
+/* import.h — CSV ledgers into the SQLite store, validated by the rule file.
+ *
+ * Every row is read whole and checked against its record declaration — types, enum values
+ * (identifier or label), ranges, fields without default present, key unique in the file, and
+ * the record's `require` constraints (run by the VM) — before it is written. A bad row goes
+ * to the review table with its line, column and reason, and is reported; it never stops the
+ * good rows. Rows are upserted by key, so importing the same file again changes nothing. The
+ * whole import is one transaction. */
+#ifndef DOUDI_IMPORT_H
+#define DOUDI_IMPORT_H
+
+#include "ledger.h"
+#include "vm/vm.h"
+
+#include <stdio.h>
+
+typedef struct ImportStats {
+    uint64_t rows;             /* data rows read */
+    uint64_t added, updated, unchanged;
+    uint64_t review;           /* rows sent to review */
+    char encoding[32];         /* what the file was read as */
+} ImportStats;
+
+/* Import `path` as records of type p->records[record]. Each bad row is reported to `report`
+ * (may be NULL) as `path:LINE:COL: reason`. Returns false (nothing written) on a file-level
+ * error: unreadable, bad encoding, a missing column, a database failure. */
+bool import_csv(Ledger *l, const Program *p, Vm *vm, uint32_t record, const char *path,
+                const char *encoding, FILE *report, ImportStats *stats, char **error);
+
+#endif

@@ -1,0 +1,700 @@
+/* report.c — loading a run's forms and rendering them as text, CSV and JSON (see report.h;
+ * the workbook is report_xlsx.c). */
+#include "report.h"
+#include "base/date.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool failf(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool failf(char **error, const char *fmt, ...)
+{
+    if (error && !*error) {
+        va_list ap;
+        va_start(ap, fmt);
+        *error = xvasprintf(fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+bool report_parse_format(const char *s, ReportFormat *out)
+{
+    static const char *const names[] = {"text", "csv", "json", "xlsx"};
+    for (int i = 0; i < 4; i++)
+        if (s && !strcmp(s, names[i])) {
+            *out = (ReportFormat)i;
+            return true;
+        }
+    return false;
+}
+
+const Decl *report_find_form(const Rules *r, const char *form)
+{
+    for (size_t i = 0; form && i < r->tables.count; i++)
+        if (!strcmp(r->tables.items[i]->name.text, form)) return r->tables.items[i];
+    return NULL;
+}
+
+/* ---- loading -------------------------------------------------------------------------------- */
+
+typedef VEC(char *) Names;
+
+static void names_add(Names *n, const char *s)
+{
+    for (size_t i = 0; i < n->count; i++)
+        if (!strcmp(n->items[i], s)) return;
+    VEC_PUSH(n, xstrdup(s));
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static const char *text_or_empty(const char *s) { return s ? s : ""; }
+
+static bool same_per(const Decl *a, const Decl *b)
+{
+    return a->per.text && b->per.text && !strcmp(a->per.text, b->per.text);
+}
+
+static bool is_capacity_cell(const TableColumn *c) { return c->cell == CELL_EXISTING || c->cell == CELL_BUILD; }
+
+static bool table_reads_capacity(const Decl *d)
+{
+    for (size_t i = 0; i < d->columns.count; i++)
+        if (is_capacity_cell(&d->columns.items[i])) return true;
+    return false;
+}
+
+static bool listed(const NameList *nl, const char *name)
+{
+    for (size_t i = 0; i < nl->count; i++)
+        if (!strcmp(nl->items[i].text, name)) return true;
+    return false;
+}
+
+static bool capacity_type(const Rules *r, const char *type)
+{
+    for (size_t i = 0; r->capacity && i < r->capacity->cap_items.count; i++)
+        if (!strcmp(r->capacity->cap_items.items[i].type.text, type)) return true;
+    return false;
+}
+
+static int index_of_row(const Decl *d, const char *name)
+{
+    for (size_t i = 0; i < d->rows.count; i++)
+        if (!strcmp(d->rows.items[i].name.text, name)) return (int)i;
+    return -1;
+}
+
+static int index_of_column(const Decl *d, const char *name)
+{
+    for (size_t i = 0; i < d->columns.count; i++)
+        if (!strcmp(d->columns.items[i].name.text, name)) return (int)i;
+    return -1;
+}
+
+static int index_of_partition(const Report *rep, const char *name)
+{
+    for (size_t i = 0; i < rep->npartitions; i++)
+        if (!strcmp(rep->partitions[i], name)) return (int)i;
+    return -1;
+}
+
+/* The run to report: `run`, or the latest when it is 0. */
+static bool pick_run(Ledger *l, int64_t run, int64_t *out, char **error)
+{
+    sqlite3_stmt *st = ledger_prepare(l, "SELECT max(id), count(*), sum(id = ?1) FROM runs", error);
+    if (!st) return false;
+    sqlite3_bind_int64(st, 1, run);
+    bool ok = sqlite3_step(st) == SQLITE_ROW;
+    int64_t latest = ok ? sqlite3_column_int64(st, 0) : 0, count = ok ? sqlite3_column_int64(st, 1) : 0;
+    bool found = ok && sqlite3_column_int64(st, 2) > 0;
+    sqlite3_finalize(st);
+    if (!ok) return failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
+    if (count == 0) return failf(error, "%s holds no run yet: run `doudi run` first", l->path);
+    if (run == 0) *out = latest;
+    else if (found) *out = run;
+    else return failf(error, "%s has no run %lld (the latest is %lld)", l->path, (long long)run, (long long)latest);
+    return true;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" as seconds since 1970; 0 when it is not that. */
+static int64_t parse_utc(const char *s)
+{
+    int64_t days;
+    unsigned h, m, sec;
+    char z;
+    if (!s || strlen(s) != 20 || !date_parse(s, 10, &days) || s[10] != 'T' ||
+        sscanf(s + 11, "%2u:%2u:%2u%c", &h, &m, &sec, &z) != 4 || z != 'Z' || h > 23 || m > 59 || sec > 60)
+        return 0;
+    return days * 86400 + h * 3600 + m * 60 + sec;
+}
+
+/* When run `run` finished (or started), to date the workbook by the run rather than the clock. */
+static int64_t run_time(Ledger *l, int64_t run)
+{
+    sqlite3_stmt *st = ledger_prepare(l, "SELECT coalesce(finished_at, started_at) FROM runs WHERE id = ?1", NULL);
+    if (!st) return 0;
+    sqlite3_bind_int64(st, 1, run);
+    int64_t t = sqlite3_step(st) == SQLITE_ROW ? parse_utc((const char *)sqlite3_column_text(st, 0)) : 0;
+    sqlite3_finalize(st);
+    return t;
+}
+
+/* Every partition of the run for tables partitioned like `d`: the partitions of those forms'
+ * counts and, when the capacity plan is partitioned the same way, of the plan. */
+static bool load_partitions(Ledger *l, const Rules *r, const Decl *d, Report *rep, char **error)
+{
+    if (!d->per.text) return true;
+    Names names = {0};
+    bool ok = true;
+    sqlite3_stmt *st = ledger_prepare(l, "SELECT DISTINCT partition FROM form_counts WHERE run = ?1 AND form = ?2",
+                                      error);
+    for (size_t t = 0; st && t < r->tables.count; t++) {
+        if (!same_per(d, r->tables.items[t])) continue;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, rep->run);
+        sqlite3_bind_text(st, 2, r->tables.items[t]->name.text, -1, SQLITE_STATIC);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) names_add(&names, (const char *)sqlite3_column_text(st, 0));
+        if (rc != SQLITE_DONE) ok = false;
+    }
+    if (!st) ok = false;
+    sqlite3_finalize(st);
+    if (ok && r->capacity && same_per(d, r->capacity)) {
+        st = ledger_prepare(l, "SELECT DISTINCT partition FROM capacity_plan WHERE run = ?1", error);
+        if (!st) ok = false;
+        else {
+            sqlite3_bind_int64(st, 1, rep->run);
+            int rc;
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW) names_add(&names, (const char *)sqlite3_column_text(st, 0));
+            if (rc != SQLITE_DONE) ok = false;
+            sqlite3_finalize(st);
+        }
+    }
+    if (!ok) failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
+    qsort(names.items, names.count, sizeof *names.items, compare_names);
+    rep->partitions = names.items;
+    rep->npartitions = names.count;
+    return ok;
+}
+
+/* Stored numbers, per partition: raw[p][row * ncols + col]. Without `per`, one partition. */
+typedef struct Raw {
+    int64_t **cells;
+    size_t nparts;
+} Raw;
+
+static int64_t *raw_cells(Raw *raw, const Report *rep, const char *partition)
+{
+    if (!rep->table->per.text) return raw->cells[0];
+    int pi = index_of_partition(rep, partition);
+    return pi >= 0 ? raw->cells[pi] : NULL;
+}
+
+static bool load_counts(Ledger *l, Report *rep, Raw *raw, char **error)
+{
+    const Decl *d = rep->table;
+    sqlite3_stmt *st = ledger_prepare(l,
+        "SELECT partition, row, col, n FROM form_counts WHERE run = ?1 AND form = ?2", error);
+    if (!st) return false;
+    sqlite3_bind_int64(st, 1, rep->run);
+    sqlite3_bind_text(st, 2, d->name.text, -1, SQLITE_STATIC);
+    bool ok = true;
+    int rc = SQLITE_DONE;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *row = (const char *)sqlite3_column_text(st, 1), *col = (const char *)sqlite3_column_text(st, 2);
+        int ri = index_of_row(d, row), ci = index_of_column(d, col);
+        if (ri < 0 || ci < 0 || d->rows.items[ri].total || d->columns.items[ci].cell != CELL_COUNT) {
+            ok = failf(error, "run %lld counted form '%s' with %s '%s', which this rule file's table lacks "
+                       "(the run used other rules: report it with the rule file it was run with)",
+                       (long long)rep->run, d->name.text, ri < 0 ? "row" : "column", ri < 0 ? row : col);
+            break;
+        }
+        int64_t *cells = raw_cells(raw, rep, (const char *)sqlite3_column_text(st, 0));
+        if (cells) cells[(size_t)ri * rep->ncols + (size_t)ci] += sqlite3_column_int64(st, 3);
+    }
+    if (ok && rc != SQLITE_DONE) ok = failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* Put `v` into every capacity column of the row named `type` that `want` selects. */
+static void put_capacity(Report *rep, int64_t *cells, const char *type, CellKind kind, int64_t year, int64_t v)
+{
+    const Decl *d = rep->table;
+    int ri = index_of_row(d, type);
+    if (!cells || ri < 0 || d->rows.items[ri].total) return;
+    for (size_t c = 0; c < rep->ncols; c++) {
+        const TableColumn *col = &d->columns.items[c];
+        if (col->cell == kind && col->year == year) cells[(size_t)ri * rep->ncols + c] += v;
+    }
+}
+
+static bool load_capacity(Ledger *l, const Rules *r, Report *rep, Raw *raw, char **error)
+{
+    if (!table_reads_capacity(rep->table) || !r->capacity) return true;
+    bool per = rep->table->per.text != NULL;
+    sqlite3_stmt *st = ledger_prepare(l, "SELECT partition, type, existing, tasks FROM capacity_plan WHERE run = ?1",
+                                      error);
+    if (!st) return false;
+    sqlite3_bind_int64(st, 1, rep->run);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *part = (const char *)sqlite3_column_text(st, 0), *type = (const char *)sqlite3_column_text(st, 1);
+        int64_t *cells = per ? raw_cells(raw, rep, part) : raw->cells[0];
+        put_capacity(rep, cells, type, CELL_EXISTING, 0, sqlite3_column_int64(st, 2));
+        put_capacity(rep, cells, type, CELL_BUILD, 0, sqlite3_column_int64(st, 3));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
+    st = ledger_prepare(l, "SELECT partition, type, year, n FROM capacity_years WHERE run = ?1", error);
+    if (!st) return false;
+    sqlite3_bind_int64(st, 1, rep->run);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *part = (const char *)sqlite3_column_text(st, 0), *type = (const char *)sqlite3_column_text(st, 1);
+        int64_t year = sqlite3_column_int64(st, 2);
+        if (year == 0) continue;   /* never stored; 0 means `build total` here */
+        int64_t *cells = per ? raw_cells(raw, rep, part) : raw->cells[0];
+        put_capacity(rep, cells, type, CELL_BUILD, year, sqlite3_column_int64(st, 3));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
+    return true;
+}
+
+/* Which cells the form leaves empty, before totals: `blank` columns, `blank in` rows, and
+ * capacity columns in a row that is no institution type of the plan. */
+static bool layout_blank(const Rules *r, const Decl *d, size_t row, size_t col)
+{
+    const TableRow *rw = &d->rows.items[row];
+    const TableColumn *c = &d->columns.items[col];
+    if (c->cell == CELL_BLANK || listed(&c->blank_rows, rw->name.text)) return true;
+    return !rw->total && is_capacity_cell(c) && !capacity_type(r, rw->name.text);
+}
+
+static void fill_sheet(const Rules *r, Report *rep, ReportSheet *s, Raw *raw, int only)
+{
+    const Decl *d = rep->table;
+    size_t nr = rep->nrows, nc = rep->ncols;
+    s->cells = xcalloc(nr * nc + 1, sizeof *s->cells);
+    s->blank = xcalloc(nr * nc + 1, sizeof *s->blank);
+    for (size_t p = 0; p < raw->nparts; p++) {
+        if (only >= 0 && (size_t)only != p) continue;
+        for (size_t i = 0; i < nr * nc; i++) s->cells[i] += raw->cells[p][i];
+    }
+    for (size_t i = 0; i < nr; i++)
+        for (size_t c = 0; c < nc; c++) {
+            s->blank[i * nc + c] = layout_blank(r, d, i, c);
+            if (s->blank[i * nc + c]) s->cells[i * nc + c] = 0;
+        }
+    /* a total row: the sum of the other rows' non-blank cells; blank when they all are */
+    for (size_t t = 0; t < nr; t++) {
+        if (!d->rows.items[t].total) continue;
+        for (size_t c = 0; c < nc; c++) {
+            if (s->blank[t * nc + c]) continue;
+            int64_t sum = 0;
+            bool any = false;
+            for (size_t i = 0; i < nr; i++) {
+                if (d->rows.items[i].total || s->blank[i * nc + c]) continue;
+                sum += s->cells[i * nc + c];
+                any = true;
+            }
+            s->cells[t * nc + c] = sum;
+            s->blank[t * nc + c] = !any;
+        }
+    }
+}
+
+static void list_names(StrBuf *sb, char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i) sb_puts(sb, ", ");
+        sb_puts(sb, names[i]);
+    }
+}
+
+bool report_load(Ledger *l, const Rules *r, const char *form, const char *county, int64_t run,
+                 bool every_county, Report *out, char **error)
+{
+    memset(out, 0, sizeof *out);
+    const Decl *d = report_find_form(r, form);
+    if (!d) {
+        if (r->tables.count == 0) return failf(error, "the rule file declares no form (no `table`)");
+        StrBuf sb = {0};
+        for (size_t i = 0; i < r->tables.count; i++) {
+            if (i) sb_puts(&sb, ", ");
+            sb_puts(&sb, r->tables.items[i]->name.text);
+        }
+        failf(error, "no form named '%s'; the rule file declares: %s", text_or_empty(form), sb_str(&sb));
+        sb_free(&sb);
+        return false;
+    }
+    out->table = d;
+    out->nrows = d->rows.count;
+    out->ncols = d->columns.count;
+    if (!pick_run(l, run, &out->run, error) || !load_partitions(l, r, d, out, error)) {
+        report_free(out);
+        return false;
+    }
+    out->run_time = run_time(l, out->run);
+    int only = -1;
+    if (county) {
+        if (!d->per.text) {
+            failf(error, "form '%s' is one table for the whole city (it has no `per`): --county does not apply",
+                  d->name.text);
+            report_free(out);
+            return false;
+        }
+        only = index_of_partition(out, county);
+        if (only < 0) {
+            StrBuf sb = {0};
+            list_names(&sb, out->partitions, out->npartitions);
+            failf(error, "run %lld knows no county '%s'; the counties are: %s", (long long)out->run, county,
+                  out->npartitions ? sb_str(&sb) : "(none: the run found nobody)");
+            sb_free(&sb);
+            report_free(out);
+            return false;
+        }
+    }
+    Raw raw = {0};
+    raw.nparts = d->per.text ? out->npartitions : 1;
+    raw.cells = xcalloc(raw.nparts + 1, sizeof *raw.cells);
+    for (size_t p = 0; p < raw.nparts; p++) raw.cells[p] = xcalloc(out->nrows * out->ncols + 1, sizeof **raw.cells);
+    bool ok = load_counts(l, out, &raw, error) && load_capacity(l, r, out, &raw, error);
+    if (ok) {
+        size_t n = county ? 1 : every_county && d->per.text ? 1 + out->npartitions : 1;
+        out->sheets = xcalloc(n + 1, sizeof *out->sheets);
+        out->nsheets = n;
+        for (size_t k = 0; k < n; k++) {
+            ReportSheet *s = &out->sheets[k];
+            int part = county ? only : (int)k - 1;   /* -1: the city */
+            StrBuf unit = {0};
+            if (part >= 0) {
+                s->partition = xstrdup(out->partitions[part]);
+                sb_puts(&unit, out->partitions[part]);
+            } else if (d->per.text) {
+                sb_printf(&unit, "全市（%zu个区县合计）", out->npartitions);
+            } else {
+                sb_puts(&unit, "全市");
+            }
+            s->unit = sb_take(&unit);
+            fill_sheet(r, out, s, &raw, part);
+        }
+    }
+    for (size_t p = 0; p < raw.nparts; p++) free(raw.cells[p]);
+    free(raw.cells);
+    if (!ok) report_free(out);
+    return ok;
+}
+
+void report_free(Report *rep)
+{
+    if (!rep) return;
+    for (size_t i = 0; i < rep->npartitions; i++) free(rep->partitions[i]);
+    free(rep->partitions);
+    for (size_t i = 0; i < rep->nsheets; i++) {
+        free(rep->sheets[i].partition);
+        free(rep->sheets[i].unit);
+        free(rep->sheets[i].cells);
+        free(rep->sheets[i].blank);
+    }
+    free(rep->sheets);
+    memset(rep, 0, sizeof *rep);
+}
+
+/* ---- text ----------------------------------------------------------------------------------- */
+
+static int width_of(const char *s) { return s ? utf8_width(s, strlen(s)) : 0; }
+
+static bool has_groups(const Decl *d)
+{
+    for (size_t i = 0; i < d->columns.count; i++)
+        if (d->columns.items[i].group) return true;
+    return false;
+}
+
+/* Columns c and c+1 sit under the same group header. */
+static bool same_group(const Decl *d, size_t c)
+{
+    const char *a = d->columns.items[c].group, *b = c + 1 < d->columns.count ? d->columns.items[c + 1].group : NULL;
+    return a && b && !strcmp(a, b);
+}
+
+static void put_centered(StrBuf *sb, const char *s, int width)
+{
+    int w = width_of(s), left = (width - w) / 2;
+    sb_pad(sb, left);
+    sb_puts(sb, text_or_empty(s));
+    sb_pad(sb, width - w - left);
+}
+
+static void put_dashes(StrBuf *sb, int n)
+{
+    for (int i = 0; i < n; i++) sb_putc(sb, '-');
+}
+
+/* A rule line: `+` at every column boundary, except inside a group when `groups_open`. */
+static void text_rule(StrBuf *sb, const Decl *d, const int *w, bool groups_open)
+{
+    sb_putc(sb, '+');
+    put_dashes(sb, w[0] + 2);
+    for (size_t c = 0; c < d->columns.count; c++) {
+        sb_putc(sb, '+');
+        put_dashes(sb, w[c + 1] + 2);
+        while (groups_open && same_group(d, c)) {
+            c++;
+            put_dashes(sb, w[c + 1] + 3);
+        }
+    }
+    sb_puts(sb, "+\n");
+}
+
+void report_text(const Report *rep, const ReportSheet *s, StrBuf *out)
+{
+    const Decl *d = rep->table;
+    size_t nc = rep->ncols;
+    /* w[0]: the row labels; w[c + 1]: column c — its label and its numbers */
+    int *w = xcalloc(nc + 2, sizeof *w);
+    for (size_t i = 0; i < rep->nrows; i++) {
+        int lw = width_of(d->rows.items[i].label);
+        if (lw > w[0]) w[0] = lw;
+    }
+    for (size_t c = 0; c < nc; c++) {
+        w[c + 1] = width_of(d->columns.items[c].label);
+        for (size_t i = 0; i < rep->nrows; i++) {
+            if (s->blank[i * nc + c]) continue;
+            char num[32];
+            int nw = snprintf(num, sizeof num, "%lld", (long long)s->cells[i * nc + c]);
+            if (nw > w[c + 1]) w[c + 1] = nw;
+        }
+    }
+    /* a group header wider than its columns widens them, the extra spread from the left */
+    for (size_t c = 0; c < nc; c++) {
+        if (!d->columns.items[c].group) continue;
+        size_t last = c;
+        while (same_group(d, last)) last++;
+        int span = -3;
+        for (size_t k = c; k <= last; k++) span += w[k + 1] + 3;
+        int extra = width_of(d->columns.items[c].group) - span;
+        for (size_t k = c; extra > 0; k = k == last ? c : k + 1, extra--) w[k + 1]++;
+        c = last;
+    }
+
+    sb_printf(out, "%s\n填表单位：%s\n", text_or_empty(d->label), s->unit);
+    bool grouped = has_groups(d);
+    text_rule(out, d, w, true);
+    if (grouped) {
+        /* line 1: the group headers over their columns */
+        sb_putc(out, '|');
+        sb_pad(out, w[0] + 2);
+        for (size_t c = 0; c < nc; c++) {
+            sb_putc(out, '|');
+            const char *g = d->columns.items[c].group;
+            int span = w[c + 1] + 2;
+            while (same_group(d, c)) span += w[++c + 1] + 3;
+            if (g) put_centered(out, g, span);
+            else sb_pad(out, span);
+        }
+        sb_puts(out, "|\n");
+        /* line 2: a rule under each group; the other headers, spanning both lines, sit here */
+        sb_putc(out, '|');
+        sb_pad(out, w[0] + 2);
+        for (size_t c = 0; c < nc; c++) {
+            bool g = d->columns.items[c].group, prev = c > 0 && d->columns.items[c - 1].group;
+            sb_putc(out, g || prev ? '+' : '|');
+            if (g) put_dashes(out, w[c + 1] + 2);
+            else {
+                sb_putc(out, ' ');
+                put_centered(out, d->columns.items[c].label, w[c + 1]);
+                sb_putc(out, ' ');
+            }
+        }
+        sb_puts(out, nc && d->columns.items[nc - 1].group ? "+\n" : "|\n");
+        /* line 3: the labels of grouped columns */
+        sb_putc(out, '|');
+        sb_pad(out, w[0] + 2);
+        for (size_t c = 0; c < nc; c++) {
+            sb_puts(out, "| ");
+            if (d->columns.items[c].group) put_centered(out, d->columns.items[c].label, w[c + 1]);
+            else sb_pad(out, w[c + 1]);
+            sb_putc(out, ' ');
+        }
+        sb_puts(out, "|\n");
+    } else {
+        sb_putc(out, '|');
+        sb_pad(out, w[0] + 2);
+        for (size_t c = 0; c < nc; c++) {
+            sb_puts(out, "| ");
+            put_centered(out, d->columns.items[c].label, w[c + 1]);
+            sb_putc(out, ' ');
+        }
+        sb_puts(out, "|\n");
+    }
+    text_rule(out, d, w, false);
+    for (size_t i = 0; i < rep->nrows; i++) {
+        const TableRow *row = &d->rows.items[i];
+        if (row->total && i > 0) text_rule(out, d, w, false);
+        sb_puts(out, "| ");
+        sb_puts(out, text_or_empty(row->label));
+        sb_pad(out, w[0] - width_of(row->label));
+        sb_putc(out, ' ');
+        for (size_t c = 0; c < nc; c++) {
+            sb_puts(out, "| ");
+            if (s->blank[i * nc + c]) sb_pad(out, w[c + 1]);
+            else sb_printf(out, "%*lld", w[c + 1], (long long)s->cells[i * nc + c]);
+            sb_putc(out, ' ');
+        }
+        sb_puts(out, "|\n");
+        if (row->total && i + 1 < rep->nrows) text_rule(out, d, w, false);
+    }
+    text_rule(out, d, w, false);
+    free(w);
+}
+
+/* ---- CSV ------------------------------------------------------------------------------------ */
+
+static void csv_field(StrBuf *sb, const char *s)
+{
+    s = text_or_empty(s);
+    if (!strpbrk(s, ",\"\r\n")) {
+        sb_puts(sb, s);
+        return;
+    }
+    sb_putc(sb, '"');
+    for (; *s; s++) {
+        if (*s == '"') sb_putc(sb, '"');
+        sb_putc(sb, *s);
+    }
+    sb_putc(sb, '"');
+}
+
+/* UTF-8 with a byte-order mark: Excel reads a CSV without one in the machine's ANSI code page
+ * (GBK on a Chinese Windows) and garbles the labels; with it, Excel (and LibreOffice, and
+ * `doudi import`) take UTF-8. Lines end in LF alone: Excel, LibreOffice and every CSV reader
+ * accept it, and the file diffs cleanly. The first field of the header is empty — the form
+ * gives no name to its row-label column. */
+void report_csv(const Report *rep, const ReportSheet *s, StrBuf *out)
+{
+    const Decl *d = rep->table;
+    size_t nc = rep->ncols;
+    sb_puts(out, "\xEF\xBB\xBF");
+    for (size_t c = 0; c < nc; c++) {
+        const TableColumn *col = &d->columns.items[c];
+        StrBuf h = {0};
+        if (col->group) sb_printf(&h, "%s/", col->group);
+        sb_puts(&h, text_or_empty(col->label));
+        sb_putc(out, ',');
+        csv_field(out, sb_str(&h));
+        sb_free(&h);
+    }
+    sb_putc(out, '\n');
+    for (size_t i = 0; i < rep->nrows; i++) {
+        csv_field(out, d->rows.items[i].label);
+        for (size_t c = 0; c < nc; c++) {
+            sb_putc(out, ',');
+            if (!s->blank[i * nc + c]) sb_printf(out, "%lld", (long long)s->cells[i * nc + c]);
+        }
+        sb_putc(out, '\n');
+    }
+}
+
+/* ---- JSON ----------------------------------------------------------------------------------- */
+
+static void json_string_or_null(StrBuf *sb, const char *s)
+{
+    if (s) sb_json_string(sb, s);
+    else sb_puts(sb, "null");
+}
+
+void report_json(const Report *rep, const ReportSheet *s, StrBuf *out)
+{
+    const Decl *d = rep->table;
+    size_t nc = rep->ncols;
+    sb_puts(out, "{\n  \"form\": ");
+    sb_json_string(out, d->name.text);
+    sb_puts(out, ",\n  \"title\": ");
+    json_string_or_null(out, d->label);
+    sb_puts(out, ",\n  \"unit\": ");
+    sb_json_string(out, s->unit);
+    sb_printf(out, ",\n  \"run\": %lld,\n  \"columns\": [", (long long)rep->run);
+    for (size_t c = 0; c < nc; c++) {
+        const TableColumn *col = &d->columns.items[c];
+        sb_puts(out, c ? ",\n    {\"name\": " : "\n    {\"name\": ");
+        sb_json_string(out, col->name.text);
+        sb_puts(out, ", \"label\": ");
+        json_string_or_null(out, col->label);
+        sb_puts(out, ", \"group\": ");
+        json_string_or_null(out, col->group);
+        sb_putc(out, '}');
+    }
+    sb_puts(out, nc ? "\n  ],\n  \"rows\": [" : "],\n  \"rows\": [");
+    for (size_t i = 0; i < rep->nrows; i++) {
+        const TableRow *row = &d->rows.items[i];
+        sb_puts(out, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+        sb_json_string(out, row->name.text);
+        sb_puts(out, ", \"label\": ");
+        json_string_or_null(out, row->label);
+        sb_puts(out, ", \"cells\": [");
+        for (size_t c = 0; c < nc; c++) {
+            if (c) sb_puts(out, ", ");
+            if (s->blank[i * nc + c]) sb_puts(out, "null");
+            else sb_printf(out, "%lld", (long long)s->cells[i * nc + c]);
+        }
+        sb_puts(out, "]}");
+    }
+    sb_puts(out, rep->nrows ? "\n  ]\n}\n" : "]\n}\n");
+}
+
+/* ---- writing -------------------------------------------------------------------------------- */
+
+static bool write_out(const char *path, const StrBuf *sb, char **error)
+{
+    if (!path) {
+        fwrite(sb->items ? sb->items : "", 1, sb->count, stdout);
+        if (fflush(stdout) != 0 || ferror(stdout)) return failf(error, "cannot write the report: %s", strerror(errno));
+        return true;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f) return failf(error, "cannot write %s: %s", path, strerror(errno));
+    size_t n = fwrite(sb->items ? sb->items : "", 1, sb->count, f);
+    bool ok = n == sb->count && !ferror(f);
+    int saved = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok) {
+        remove(path);
+        return failf(error, "cannot write %s: %s", path, strerror(saved));
+    }
+    return true;
+}
+
+bool report_write(Ledger *l, const Rules *r, const char *form, const char *county, int64_t run,
+                  ReportFormat format, const char *out_path, char **error)
+{
+    if (format == REPORT_XLSX && !out_path)
+        return failf(error, "an xlsx workbook needs a file to go to (-o FILE.xlsx)");
+    Report rep;
+    if (!report_load(l, r, form, county, run, format == REPORT_XLSX, &rep, error)) return false;
+    bool ok;
+    if (format == REPORT_XLSX) {
+        ok = report_xlsx(&rep, out_path, error);
+    } else {
+        StrBuf sb = {0};
+        const ReportSheet *s = &rep.sheets[0];
+        if (format == REPORT_TEXT) report_text(&rep, s, &sb);
+        else if (format == REPORT_CSV) report_csv(&rep, s, &sb);
+        else report_json(&rep, s, &sb);
+        ok = write_out(out_path, &sb, error);
+        sb_free(&sb);
+    }
+    report_free(&rep);
+    return ok;
+}

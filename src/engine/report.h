@@ -1,0 +1,75 @@
+/* report.h — the official forms of a stored run, rendered (`doudi report`).
+ *
+ * A form is a `table` declaration of the rule file: its rows and columns give the layout, the
+ * run gives the numbers (form_counts for `count` columns, capacity_plan and capacity_years for
+ * `existing` and `build` columns — see forms.h). Nothing is evaluated again: a report reads
+ * only what the run stored. Per partition (county) or for the whole city, which is the sum of
+ * every partition — the capacity numbers too, each county's plan having been rounded in its
+ * county.
+ *
+ * Cells: `count` → the stored count (0 when absent); `existing` → the row's institution type's
+ * existing institutions; `build YEAR` → that year's tasks; `build total` → all tasks; `blank`
+ * and `blank in ROW` → empty. A capacity column in a row whose type has no capacity item is
+ * empty too. A `total` row sums the other rows' non-blank cells column by column; it is blank
+ * only where every other row is blank (or the column says `blank in` it).
+ *
+ * Formats:
+ *   text  the title, `填表单位：…`, then the grid drawn with ASCII rules (+ - |), CJK taking two
+ *         cells, numbers right-aligned, group headers centred over their columns;
+ *   csv   UTF-8 with a BOM, LF line ends, one header line (`group/label`), then a line per row;
+ *   json  {"form","title","unit","run","columns":[…],"rows":[{"name","label","cells":[n|null]}]};
+ *   xlsx  a workbook laid out like the printed attachment: one sheet per county (named by its
+ *         code) after one for the city (全市), or only the county asked for. */
+#ifndef DOUDI_REPORT_H
+#define DOUDI_REPORT_H
+
+#include "lang/check.h"
+#include "ledger.h"
+
+typedef enum ReportFormat { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_XLSX } ReportFormat;
+
+/* One filled-in form: a county's, or the city's. */
+typedef struct ReportSheet {
+    char *partition;           /* the county code; NULL for the city */
+    char *unit;                /* what follows 填表单位： — "410122", "全市（12个区县合计）" */
+    int64_t *cells;            /* nrows × ncols, row-major */
+    bool *blank;               /* nrows × ncols: the cell is left empty */
+} ReportSheet;
+
+typedef struct Report {
+    const Decl *table;
+    int64_t run;
+    int64_t run_time;          /* when the run finished, seconds since 1970 UTC (0: unknown) */
+    size_t nrows, ncols;
+    char **partitions;         /* every partition the run knows, in byte order */
+    size_t npartitions;
+    ReportSheet *sheets;       /* what to render: the city then each county, or one county */
+    size_t nsheets;
+} Report;
+
+/* Parse "text", "csv", "json", "xlsx"; false for anything else. */
+bool report_parse_format(const char *s, ReportFormat *out);
+
+/* The `table` declaration named `form`, or NULL. */
+const Decl *report_find_form(const Rules *r, const char *form);
+
+/* Read run `run` (0: the latest) of form `form` from the ledger. county NULL: the city only,
+ * or (every_county) the city then each county; else that county only. Errors: no such form
+ * (the message lists the forms), no run yet, no such run, an unknown county (the message lists
+ * the known ones), a run whose stored counts name rows or columns the form lacks. */
+bool report_load(Ledger *l, const Rules *r, const char *form, const char *county, int64_t run,
+                 bool every_county, Report *out, char **error);
+void report_free(Report *rep);
+
+/* Render one sheet. */
+void report_text(const Report *rep, const ReportSheet *s, StrBuf *out);
+void report_csv(const Report *rep, const ReportSheet *s, StrBuf *out);
+void report_json(const Report *rep, const ReportSheet *s, StrBuf *out);
+/* Write every sheet of the report to an .xlsx workbook at `path` (report_xlsx.c). */
+bool report_xlsx(const Report *rep, const char *path, char **error);
+
+/* Load and render: to `out_path`, or stdout when it is NULL (not for xlsx). */
+bool report_write(Ledger *l, const Rules *r, const char *form, const char *county, int64_t run,
+                  ReportFormat format, const char *out_path, char **error);
+
+#endif

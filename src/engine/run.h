@@ -1,0 +1,34 @@
+/* run.h — evaluate every person of the ledger and store the run (one transaction).
+ *
+ * Persons are read in key order by one streaming query, each evaluated by the VM (no
+ * allocation per record beyond its text fields), its result row written at once; the scheduled ones are
+ * kept (their order keys only) for the schedule phase, whose years are written at the end.
+ * A person who cannot be evaluated (a value the rules no longer accept, a failed `require`,
+ * an overflow) goes to the review table with the reason. The results file is written from
+ * the stored results, sorted by key. */
+#ifndef DOUDI_RUN_H
+#define DOUDI_RUN_H
+
+#include "lang/check.h"
+#include "ledger.h"
+#include "vm/vm.h"
+
+typedef struct RunStats {
+    int64_t run_id;
+    uint64_t persons;          /* rows read */
+    uint64_t targets;          /* in at least one category */
+    uint64_t scheduled;        /* given a year */
+    uint64_t review;           /* could not be evaluated */
+    char as_of[16];
+} RunStats;
+
+typedef void (*RunProgress)(uint64_t done, uint64_t total, void *ctx);
+
+bool run_rules(Ledger *l, const Program *p, Vm *vm, const Rules *rules, const char *rules_text,
+               size_t rules_len, const char *results_path, RunProgress progress, void *ctx,
+               RunStats *stats, char **error);
+
+/* Write the results file of run `run_id`: DESIGN "Results file". */
+bool run_write_results(Ledger *l, int64_t run_id, const char *path, char **error);
+
+#endif

@@ -1,0 +1,184 @@
+/* schedule.c — the yearly schedule (see schedule.h). */
+#include "schedule.h"
+#include "base/fixed.h"
+#include "lang/compile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void add_group(Schedule *s, const ShareList *shares, const Program *p, const Vm *vm)
+{
+    s->groups = xrealloc(s->groups, (s->ngroups + 1) * sizeof *s->groups);
+    ScheduleGroup *g = &s->groups[s->ngroups++];
+    g->nshares = (uint32_t)shares->count;
+    g->years = xcalloc(shares->count + 1, sizeof *g->years);
+    g->cumulative = xcalloc(shares->count + 1, sizeof *g->cumulative);
+    for (size_t i = 0; i < shares->count; i++) {
+        g->years[i] = shares->items[i].year;
+        g->cumulative[i] = compile_value_now(p, vm->regs, shares->items[i].percent);
+    }
+}
+
+Schedule *schedule_new(const Rules *r, const Program *p, const Vm *vm)
+{
+    const Decl *d = r->schedule;
+    if (!d) return NULL;
+    Schedule *s = xcalloc(1, sizeof *s);
+    s->group_of = xmalloc((r->categories.count + 1) * sizeof *s->group_of);
+    for (size_t i = 0; i < r->categories.count; i++) s->group_of[i] = -1;
+    for (size_t gi = 0; gi < d->groups.count; gi++) {
+        const SchedGroup *grp = &d->groups.items[gi];
+        for (size_t k = 0; k < grp->categories.count; k++) {
+            Symbol *cat = check_lookup(r, grp->categories.items[k].text);
+            if (!cat || cat->kind != SYM_CATEGORY) continue;
+            if (!grp->pool || k == 0) add_group(s, &grp->shares, p, vm);
+            s->group_of[cat->index] = (int32_t)s->ngroups - 1;
+        }
+    }
+    uint32_t n, first = program_rules(p, RULE_KEY, &n);
+    s->nkeys = n;
+    s->key_kind = xcalloc(n + 1, 1);
+    s->key_desc = xcalloc(n + 1, sizeof *s->key_desc);
+    for (uint32_t i = 0; i < n; i++) {
+        s->key_kind[i] = p->rules[first + i].value_kind;
+        s->key_desc[i] = p->rules[first + i].desc;
+    }
+    return s;
+}
+
+void schedule_free(Schedule *s)
+{
+    if (!s) return;
+    for (uint32_t i = 0; i < s->ngroups; i++) {
+        free(s->groups[i].years);
+        free(s->groups[i].cumulative);
+    }
+    free(s->groups);
+    free(s->group_of);
+    free(s->key_kind);
+    free(s->key_desc);
+    free(s->partition);
+    free(s->group);
+    free(s->keys);
+    free(s->person);
+    for (size_t i = 0; i < s->count; i++) free(s->person_key[i]);
+    free(s->person_key);
+    for (size_t i = 0; i < s->nstrings; i++) free(s->strings[i]);
+    free(s->strings);
+    free(s->string_hash);
+    free(s);
+}
+
+static uint64_t hash_text(const char *t)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *t; t++) h = (h ^ (unsigned char)*t) * 1099511628211ull;
+    return h;
+}
+
+static void rehash(Schedule *s)
+{
+    size_t cap = s->hash_cap ? s->hash_cap * 2 : 256;
+    uint32_t *table = xcalloc(cap, sizeof *table);
+    for (size_t i = 0; i < s->nstrings; i++) {
+        size_t j = hash_text(s->strings[i]) & (cap - 1);
+        while (table[j]) j = (j + 1) & (cap - 1);
+        table[j] = (uint32_t)i + 1;
+    }
+    free(s->string_hash);
+    s->string_hash = table;
+    s->hash_cap = cap;
+}
+
+uint32_t schedule_intern(Schedule *s, const char *text)
+{
+    if ((s->nstrings + 1) * 2 > s->hash_cap) rehash(s);
+    size_t j = hash_text(text) & (s->hash_cap - 1);
+    while (s->string_hash[j]) {
+        uint32_t id = s->string_hash[j] - 1;
+        if (!strcmp(s->strings[id], text)) return id;
+        j = (j + 1) & (s->hash_cap - 1);
+    }
+    if (s->nstrings == s->strings_cap) {
+        s->strings_cap = s->strings_cap ? s->strings_cap * 2 : 64;
+        s->strings = xrealloc(s->strings, s->strings_cap * sizeof *s->strings);
+    }
+    s->strings[s->nstrings] = xstrdup(text);
+    s->string_hash[j] = (uint32_t)s->nstrings + 1;
+    return (uint32_t)s->nstrings++;
+}
+
+bool schedule_add(Schedule *s, const char *partition, int category, const int64_t *key_values,
+                  const char *record_key, uint32_t person)
+{
+    if (category < 0 || s->group_of[category] < 0) return false;
+    if (s->count == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        s->partition = xrealloc(s->partition, s->cap * sizeof *s->partition);
+        s->group = xrealloc(s->group, s->cap * sizeof *s->group);
+        s->keys = xrealloc(s->keys, s->cap * (s->nkeys ? s->nkeys : 1) * sizeof *s->keys);
+        s->person = xrealloc(s->person, s->cap * sizeof *s->person);
+        s->person_key = xrealloc(s->person_key, s->cap * sizeof *s->person_key);
+    }
+    size_t i = s->count++;
+    s->partition[i] = schedule_intern(s, partition ? partition : "");
+    s->group[i] = (uint32_t)s->group_of[category];
+    for (uint32_t k = 0; k < s->nkeys; k++)
+        s->keys[i * s->nkeys + k] = s->key_kind[k] == VK_TEXT
+            ? (int64_t)schedule_intern(s, (const char *)(intptr_t)key_values[k]) : key_values[k];
+    s->person[i] = person;
+    s->person_key[i] = xstrdup(record_key);
+    return true;
+}
+
+/* ---- ranking ---------------------------------------------------------------------------------- */
+
+static const Schedule *sort_ctx;   /* qsort has no context argument in C11 */
+
+static int compare_key(const Schedule *s, uint32_t k, int64_t a, int64_t b)
+{
+    int c;
+    if (s->key_kind[k] == VK_TEXT) c = strcmp(s->strings[a], s->strings[b]);
+    else c = a < b ? -1 : a > b;
+    return s->key_desc[k] ? -c : c;
+}
+
+static int compare_entries(const void *pa, const void *pb)
+{
+    const Schedule *s = sort_ctx;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    if (s->partition[a] != s->partition[b]) return s->partition[a] < s->partition[b] ? -1 : 1;
+    if (s->group[a] != s->group[b]) return s->group[a] < s->group[b] ? -1 : 1;
+    for (uint32_t k = 0; k < s->nkeys; k++) {
+        int c = compare_key(s, k, s->keys[a * s->nkeys + k], s->keys[b * s->nkeys + k]);
+        if (c) return c;
+    }
+    return strcmp(s->person_key[a], s->person_key[b]);
+}
+
+static int64_t year_for_rank(const ScheduleGroup *g, int64_t rank, int64_t n)
+{
+    for (uint32_t i = 0; i < g->nshares; i++)
+        if (rank < fixed_quota(g->cumulative[i], n)) return g->years[i];
+    return g->nshares ? g->years[g->nshares - 1] : 0;
+}
+
+void schedule_assign(Schedule *s, int64_t *years)
+{
+    size_t *order = xmalloc((s->count + 1) * sizeof *order);
+    for (size_t i = 0; i < s->count; i++) order[i] = i;
+    sort_ctx = s;
+    qsort(order, s->count, sizeof *order, compare_entries);
+    sort_ctx = NULL;
+    size_t start = 0;
+    while (start < s->count) {
+        size_t end = start;
+        size_t a = order[start];
+        while (end < s->count && s->partition[order[end]] == s->partition[a] && s->group[order[end]] == s->group[a]) end++;
+        const ScheduleGroup *g = &s->groups[s->group[a]];
+        int64_t n = (int64_t)(end - start);
+        for (size_t r = start; r < end; r++) years[order[r]] = year_for_rank(g, (int64_t)(r - start), n);
+        start = end;
+    }
+    free(order);
+}

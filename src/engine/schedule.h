@@ -1,0 +1,55 @@
+/* schedule.h — the yearly schedule (INTERPRETATION §5), driven by the rule file's `schedule`.
+ *
+ * People to schedule are added one by one as the run evaluates them (their partition, their
+ * primary category and the values of the declared order keys); schedule_assign then groups
+ * them by partition and quota group, ranks each group by the keys (the record key last), and
+ * gives the person at 0-based rank r the first year Y with r < ⌈share(Y) × N⌉, computed in
+ * integers. Memory: one entry per scheduled person (its keys), nothing else per record. */
+#ifndef DOUDI_SCHEDULE_H
+#define DOUDI_SCHEDULE_H
+
+#include "lang/check.h"
+#include "vm/program.h"
+#include "vm/vm.h"
+
+typedef struct ScheduleGroup {
+    uint32_t nshares;
+    int64_t *years;            /* increasing */
+    int64_t *cumulative;       /* fixed point (1.0 = 10000), the last 10000 */
+} ScheduleGroup;
+
+typedef struct Schedule {
+    uint32_t ngroups;
+    ScheduleGroup *groups;
+    int32_t *group_of;         /* by category index: its group, or -1 */
+    uint32_t nkeys;
+    uint8_t *key_kind;         /* ValueKind of each order key */
+    bool *key_desc;
+    /* entries */
+    size_t count, cap;
+    uint32_t *partition;       /* interned partition value */
+    uint32_t *group;
+    int64_t *keys;             /* nkeys per entry; text keys as interned string ids */
+    uint32_t *person;          /* the caller's handle (e.g. a row number) */
+    char **person_key;         /* the record key, the last tie-break */
+    /* interned strings (partition values, text keys) */
+    char **strings;
+    size_t nstrings, strings_cap;
+    uint32_t *string_hash;     /* open addressing table of string ids + 1 */
+    size_t hash_cap;
+} Schedule;
+
+/* From the checked rules; NULL when the rule file has no schedule. A share given by a param
+ * takes the param's value in vm (it may have been overridden). */
+Schedule *schedule_new(const Rules *r, const Program *p, const Vm *vm);
+void schedule_free(Schedule *s);
+/* Intern a string; the id is stable and orders like the string (see schedule_assign). */
+uint32_t schedule_intern(Schedule *s, const char *text);
+/* Add a person whose primary category is `category`. False (not added) when that category is
+ * in no group. key_values: one per order key, text keys as pointers to their text. */
+bool schedule_add(Schedule *s, const char *partition, int category, const int64_t *key_values,
+                  const char *record_key, uint32_t person);
+/* Rank and assign; years[i] receives the year of the i-th added entry (in add order). */
+void schedule_assign(Schedule *s, int64_t *years);
+
+#endif

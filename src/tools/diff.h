@@ -1,0 +1,79 @@
+/* diff.h — what a rule amendment changes (`doudi diff OLD NEW --population P`).
+ *
+ * The old and the new rule file are run over the same population as two runs of one ledger;
+ * the runs' stored results are compared person by person (both read in key order and merged),
+ * and their stored forms and capacity plans cell by cell. Nothing is evaluated a third time:
+ * only the explanations of the changed people listed are computed again (by the caller's
+ * `explain`, see DiffRules).
+ *
+ * Everything the comparison reports is a *figure*: a number before and after (or a count),
+ * named exactly as a line of an approved-changes file names it (docs/rule-changes.md):
+ *
+ *   changed                                  persons whose outcome differs (a count)
+ *   category C | member C | placement P | year Y      people per primary category, per
+ *                                            category they are in, per placement, per year
+ *   C Y                                      people of primary category C placed in year Y
+ *   placement A -> B                         people moved from A to B (a count)
+ *   form F city|COUNTY ROW COLUMN            a cell of a form of the new rule file
+ *   form F counties                          how many county cells of form F changed (a count)
+ *   capacity city|COUNTY TYPE COLUMN         a number of the capacity plan
+ *   capacity counties                        how many county numbers of the plan changed
+ *
+ * Values `none` (not a target, no placement, no year) and `review` (not evaluated: the person
+ * was rejected on import or sent to review by the run) stand beside the rule file's own.
+ * A person's outcome is the results file's row (DESIGN "Results file"): the set of
+ * categories, the primary category, the placement and the year; it "changed" when any of
+ * them differs, or when the person was evaluated by one run and not by the other. */
+#ifndef DOUDI_DIFF_H
+#define DOUDI_DIFF_H
+
+#include "lang/check.h"
+#include "engine/ledger.h"
+#include "engine/run.h"
+#include "vm/vm.h"
+
+#include <stdio.h>
+
+/* One side of the comparison: compiled rules with their source (the schedule, the forms and
+ * the capacity plan are read from it). */
+typedef struct DiffRules {
+    const Program *p;
+    Vm *vm;
+    const Rules *rules;
+    const char *text;
+    size_t len;
+    /* The explanation of the person `key` as the ledger holds it now, text or JSON; NULL with
+     * *error (the reason it cannot be evaluated) when there is none. ctx is passed back. */
+    char *(*explain)(void *ctx, Ledger *l, const char *key, bool json, char **error);
+    void *ctx;
+} DiffRules;
+
+typedef struct doudi_diff Diff;
+
+/* population: a directory holding persons.csv (and institutions.csv), imported into a
+ * temporary ledger in a mkdtemp() directory — with the old rules before their run, then with
+ * the new rules (which may declare fields the old ones lack) before theirs — or a ledger
+ * file, copied (with its -wal file, if any) into such a directory and run there: the file
+ * itself is only read. The directory is removed afterwards. limit: how many changed people
+ * (the first by key) to keep with both explanations. */
+Diff *diff_population(const DiffRules *old_rules, const DiffRules *new_rules, const char *population, int limit,
+                      char **error);
+/* The same on an open ledger: both runs are stored in it. */
+Diff *diff_ledger(Ledger *l, const DiffRules *old_rules, const DiffRules *new_rules, int limit, char **error);
+void diff_free(Diff *d);
+
+/* Check the figures against an approved-changes file (docs/rule-changes.md): 0 when every
+ * figure is as approved, 1 when not (each mismatch a line in *mismatches, also kept for the
+ * rendering), -1 when the file cannot be read or a line cannot be understood (*error). */
+int diff_expect(Diff *d, const char *path, StrBuf *mismatches, char **error);
+
+/* The report, with the approved-changes verdict when diff_expect ran. Ids are not masked. */
+void diff_render_text(const Diff *d, StrBuf *out);
+void diff_render_json(const Diff *d, StrBuf *out);
+
+/* Every figure, in report order: its name, before and after, and its change (after − before;
+ * for a count, the count). NULL when i is out of range. */
+size_t diff_figure_count(const Diff *d);
+const char *diff_figure(const Diff *d, size_t i, int64_t *before, int64_t *after, int64_t *change);
+
+#endif

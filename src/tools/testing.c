@@ -1,0 +1,747 @@
+/* testing.c — a rule file's tests and their coverage (see testing.h).
+ *
+ * Each case is evaluated once, by a traced run of the same bytecode `doudi run` executes: the
+ * comparisons read the registers after the run, the coverage reads the trace (trace.ran[pc],
+ * trace.value[pc] of each atom's last instruction), and the explanation of a failing case is
+ * rendered from that same run. Only `year` waits until every case of the test has run, since
+ * it is the schedule of the test's population. */
+#include "testing.h"
+#include "lang/compile.h"
+#include "vm/explain.h"
+#include "engine/schedule.h"
+#include "vm/values.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { SEEN_TRUE = 1, SEEN_FALSE = 2 };
+enum { VK_CATSET = 100 };      /* a set of categories (a bit mask), for `categories` */
+
+/* ---- what an expect key names ------------------------------------------------------------ */
+
+typedef enum KeyKind {
+    KEY_UNKNOWN, KEY_FIELD, KEY_PARAM, KEY_LET, KEY_CATEGORY, KEY_PLACEMENT, KEY_COUNT,
+    KEY_PRIMARY, KEY_CATEGORIES, KEY_YEAR, KEY_CITE, KEY_REJECTED,
+} KeyKind;
+
+typedef struct Key {
+    KeyKind kind;
+    uint32_t index;            /* field, param, let rule (absolute), category */
+    uint8_t vkind;             /* ValueKind of the value, or VK_CATSET */
+    int32_t en;                /* enum index for VK_ENUM */
+} Key;
+
+typedef struct Tester {
+    const Rules *r;
+    const Program *p;
+    Vm *vm;
+    VmTrace trace;
+    const RecordInfo *rec;
+    int64_t *saved_params;     /* each param's value before the tests */
+    uint32_t let_first, nlets, cat_first, ncats, br_first, nbr, key_first, nkeys;
+    bool has_filter;
+    uint32_t filter_reg;
+    int32_t partition_field;   /* the schedule's `per` field, or -1 */
+    /* coverage */
+    uint8_t *rule_seen;        /* per program rule: SEEN_TRUE | SEEN_FALSE */
+    uint8_t *rule_exempt;      /* per program rule: outcomes not demanded */
+    uint32_t *atom_base;       /* per program rule: its first slot in atom_seen */
+    uint8_t *atom_seen, *atom_exempt;
+    uint32_t natoms;
+    uint32_t ngroups;
+    bool *group_used;
+} Tester;
+
+/* One person of a test. */
+typedef struct Case {
+    const TestCase *tc;
+    int64_t *values;
+    bool *set;
+    char *key;                 /* the record key as text (schedule tie-break, duplicates) */
+    char *partition;           /* the schedule's partition value as text */
+    char *error;               /* it could not be evaluated: a defect of the test itself */
+    char *rejected;            /* the reason it was refused, when it was */
+    bool ran;
+    int64_t entry;             /* its entry in the schedule, or -1 */
+    int64_t year;              /* valid when entry >= 0 */
+    char **diff;               /* per expect entry: what differed, or NULL */
+    char *why;                 /* the explanation of the run */
+} Case;
+
+static char *printf_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *printf_dup(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s_ = xvasprintf(fmt, ap);
+    va_end(ap);
+    return s_;
+}
+
+static Key resolve_key(const Tester *t, const char *name)
+{
+    Key k = {.kind = KEY_UNKNOWN, .en = -1};
+    if (!strcmp(name, "cite")) {
+        k.kind = KEY_CITE;
+        k.vkind = VK_TEXT;
+        return k;
+    }
+    const Program *p = t->p;
+    Symbol *s = check_lookup(t->r, name);
+    if (!s) {
+        if (!strcmp(name, "rejected")) {
+            k.kind = KEY_REJECTED;
+            k.vkind = VK_TEXT;
+        }
+        return k;
+    }
+    switch (s->kind) {
+    case SYM_FIELD:
+        for (uint32_t i = 0; i < t->rec->nfields; i++)
+            if (!strcmp(t->rec->fields[i].name, name)) {
+                k = (Key){KEY_FIELD, i, t->rec->fields[i].kind, t->rec->fields[i].enum_index};
+                break;
+            }
+        break;
+    case SYM_PARAM:
+        for (uint32_t i = 0; i < p->nparams; i++)
+            if (!strcmp(p->params[i].name, name)) {
+                k = (Key){KEY_PARAM, i, p->params[i].kind, p->params[i].enum_index};
+                break;
+            }
+        break;
+    case SYM_LET:
+        for (uint32_t i = t->let_first; i < t->let_first + t->nlets; i++)
+            if (!strcmp(p->rules[i].name, name)) {
+                k = (Key){KEY_LET, i, p->rules[i].value_kind, p->rules[i].enum_index};
+                break;
+            }
+        break;
+    case SYM_CATEGORY:
+        k = (Key){KEY_CATEGORY, (uint32_t)s->index, VK_BOOL, -1};
+        break;
+    case SYM_PLACEMENT:
+        if (p->placement_enum >= 0) k = (Key){KEY_PLACEMENT, 0, VK_ENUM, p->placement_enum};
+        break;
+    case SYM_BUILTIN:
+        switch ((Builtin)s->index) {
+        case BI_CATEGORY_COUNT: k = (Key){KEY_COUNT, 0, VK_INT, -1}; break;
+        case BI_PRIMARY: k = (Key){KEY_PRIMARY, 0, VK_ENUM, p->category_enum}; break;
+        case BI_CATEGORIES: k = (Key){KEY_CATEGORIES, 0, VK_CATSET, p->category_enum}; break;
+        case BI_YEAR: k = (Key){KEY_YEAR, 0, VK_INT, -1}; break;
+        }
+        break;
+    default:
+        break;
+    }
+    return k;
+}
+
+/* A constant of the checked AST in the VM's representation (text: a pointer to it). */
+static bool const_value(const Expr *e, uint8_t kind, int64_t *v)
+{
+    if (kind == VK_TEXT) {
+        if (e->kind != EX_TEXT) return false;
+        *v = (int64_t)(intptr_t)e->v.s;
+        return true;
+    }
+    if (!compile_fold(e, v)) return false;
+    if ((kind == VK_NUMBER || kind == VK_PERCENT) && e->type && e->type->kind == TY_INT)
+        return fixed_from_int(*v, v);
+    return true;
+}
+
+/* A value as the test report shows it: enums by identifier, text quoted, sets in braces. */
+static void put_value(const Tester *t, uint8_t kind, int32_t en, int64_t v, StrBuf *sb)
+{
+    if (kind == VK_CATSET) {
+        const EnumInfo *ce = &t->p->enums[t->p->category_enum];
+        sb_putc(sb, '{');
+        bool first = true;
+        for (uint32_t i = 0; i < ce->count && i < 64; i++)
+            if ((uint64_t)v >> i & 1) {
+                sb_puts(sb, first ? "" : ", ");
+                sb_puts(sb, ce->values[i]);
+                first = false;
+            }
+        sb_putc(sb, '}');
+        return;
+    }
+    if (kind == VK_TEXT) {
+        const char *s = (const char *)(intptr_t)v;
+        sb_printf(sb, "\"%s\"", s ? s : "");
+        return;
+    }
+    value_format(t->p, kind, en, v, false, sb);
+}
+
+static bool same_value(uint8_t kind, int64_t a, int64_t b)
+{
+    if (kind == VK_TEXT) {
+        const char *x = (const char *)(intptr_t)a, *y = (const char *)(intptr_t)b;
+        return !strcmp(x ? x : "", y ? y : "");
+    }
+    return a == b;
+}
+
+/* ---- params ------------------------------------------------------------------------------ */
+
+static void restore_params(Tester *t)
+{
+    for (uint32_t i = 0; i < t->p->nparams; i++) t->vm->regs[t->p->params[i].reg] = t->saved_params[i];
+}
+
+/* ---- building a case's record ------------------------------------------------------------- */
+
+static void give(Tester *t, Case *c, const FieldValueList *l)
+{
+    for (size_t i = 0; i < l->count && !c->error; i++) {
+        const FieldValue *fv = &l->items[i];
+        Key k = resolve_key(t, fv->name.text);
+        int64_t v;
+        if (k.kind == KEY_FIELD) {
+            if (!const_value(fv->value, k.vkind, &v)) {
+                c->error = printf_dup("the value given for '%s' is not a constant the tests can use", fv->name.text);
+                return;
+            }
+            c->values[k.index] = v;
+            c->set[k.index] = true;
+        } else if (k.kind == KEY_PARAM) {
+            if (!const_value(fv->value, k.vkind, &v)) {
+                c->error = printf_dup("the param '%s' cannot be given this value in a test", fv->name.text);
+                return;
+            }
+            t->vm->regs[t->p->params[k.index].reg] = v;
+        } else {
+            c->error = printf_dup("'%s' is not a field or a param", fv->name.text);
+        }
+    }
+}
+
+static void build(Tester *t, Case *c)
+{
+    const RecordInfo *ri = t->rec;
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        const FieldInfo *f = &ri->fields[i];
+        if (!f->has_default) continue;
+        c->values[i] = f->kind == VK_TEXT ? (int64_t)(intptr_t)t->p->strings[f->default_value] : f->default_value;
+        c->set[i] = true;
+    }
+    if (c->tc->base.text) {
+        Symbol *s = check_lookup(t->r, c->tc->base.text);
+        if (!s || s->kind != SYM_EXAMPLE || !s->decl) {
+            c->error = printf_dup("no example named '%s'", c->tc->base.text);
+            return;
+        }
+        give(t, c, &s->decl->given);
+    }
+    give(t, c, &c->tc->given);
+    for (uint32_t i = 0; i < ri->nfields && !c->error; i++)
+        if (!c->set[i]) c->error = printf_dup("no value for the field '%s', which has no default", ri->fields[i].name);
+}
+
+/* The checks of an import: ranges, then the record's `require`s. NULL when it is accepted. */
+static char *validate(Tester *t, Case *c)
+{
+    const RecordInfo *ri = t->rec;
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        char err[256];
+        if (!value_in_range(t->p, &ri->fields[i], c->values[i], err, sizeof err))
+            return printf_dup("%s: %s", ri->fields[i].name, err);
+    }
+    if (!vm_run(t->vm, ri->check_entry, c->values, ri->nfields))
+        return printf_dup("%s at %s:%u:%u", vm_error_text(t->vm->error), t->p->source_path,
+                          t->p->pc_line[t->vm->error_pc], t->p->pc_col[t->vm->error_pc]);
+    for (uint32_t i = 0; i < ri->nrequires; i++)
+        if (!t->vm->regs[ri->requires[i].reg]) return xstrdup(ri->requires[i].message);
+    return NULL;
+}
+
+/* ---- coverage ----------------------------------------------------------------------------- */
+
+static void mark(uint8_t *seen, bool v) { *seen |= v ? SEEN_TRUE : SEEN_FALSE; }
+
+static void cover_atoms(Tester *t, uint32_t rule)
+{
+    const RuleInfo *ri = &t->p->rules[rule];
+    for (uint32_t k = 0; k < ri->natoms; k++) {
+        uint32_t pc = ri->atoms[k].pc;
+        if (t->trace.ran[pc]) mark(&t->atom_seen[t->atom_base[rule] + k], t->trace.value[pc] != 0);
+    }
+}
+
+static void cover(Tester *t)
+{
+    const int64_t *R = t->vm->regs;
+    for (uint32_t i = t->cat_first; i < t->cat_first + t->ncats; i++) {
+        mark(&t->rule_seen[i], R[t->p->rules[i].reg] != 0);
+        cover_atoms(t, i);
+    }
+    if (R[t->p->reg_primary] < 0) return;
+    int64_t fired = R[t->p->reg_branch];
+    for (uint32_t i = 0; i < t->nbr && (fired < 0 || i <= (uint32_t)fired); i++) {
+        mark(&t->rule_seen[t->br_first + i], (int64_t)i == fired);
+        cover_atoms(t, t->br_first + i);
+    }
+}
+
+/* The last branch's conjuncts: an atom among them, false, leaves the target unplaced. */
+static void collect_conjuncts(const Expr *e, const Expr ***list, size_t *n, size_t *cap)
+{
+    if (e->kind == EX_BINARY && e->op == BIN_AND) {
+        collect_conjuncts(e->lhs, list, n, cap);
+        collect_conjuncts(e->rhs, list, n, cap);
+        return;
+    }
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *list = xrealloc(*list, *cap * sizeof **list);
+    }
+    (*list)[(*n)++] = e;
+}
+
+static void exempt_last_branch(Tester *t)
+{
+    const Decl *pd = t->r->placement;
+    if (!pd || t->nbr == 0 || t->nbr > pd->branches.count) return;
+    uint32_t rule = t->br_first + t->nbr - 1;
+    const Branch *b = &pd->branches.items[t->nbr - 1];
+    t->rule_exempt[rule] = SEEN_FALSE;
+    if (!b->when) return;
+    const Expr **list = NULL;
+    size_t n = 0, cap = 0;
+    collect_conjuncts(b->when, &list, &n, &cap);
+    const RuleInfo *ri = &t->p->rules[rule];
+    for (size_t i = 0; i < n; i++) {
+        if (!list[i]->span.file) continue;
+        int line, col;
+        source_position(list[i]->span.file, list[i]->span.start, &line, &col);
+        for (uint32_t k = 0; k < ri->natoms; k++)
+            if (ri->atoms[k].line == (uint32_t)line && ri->atoms[k].col == (uint32_t)col)
+                t->atom_exempt[t->atom_base[rule] + k] = SEEN_FALSE;
+    }
+    free(list);
+}
+
+/* ---- one case ------------------------------------------------------------------------------- */
+
+static void key_text(Tester *t, Case *c)
+{
+    StrBuf sb = {0};
+    if (t->rec->key >= 0) {
+        const FieldInfo *f = &t->rec->fields[t->rec->key];
+        value_format(t->p, f->kind, f->enum_index, c->values[t->rec->key], false, &sb);
+    }
+    c->key = xstrdup(sb_str(&sb));
+    sb_free(&sb);
+    sb = (StrBuf){0};
+    if (t->partition_field >= 0) {
+        const FieldInfo *f = &t->rec->fields[t->partition_field];
+        value_format(t->p, f->kind, f->enum_index, c->values[t->partition_field], false, &sb);
+    }
+    c->partition = xstrdup(sb_str(&sb));
+    sb_free(&sb);
+}
+
+/* The actual value of key k after the run, or none (not a target, no branch, no year). */
+static bool actual(const Tester *t, const Case *c, Key k, int64_t *v)
+{
+    const Program *p = t->p;
+    const int64_t *R = t->vm->regs;
+    switch (k.kind) {
+    case KEY_FIELD: *v = c->values[k.index]; return true;
+    case KEY_PARAM: *v = R[p->params[k.index].reg]; return true;
+    case KEY_LET: *v = R[p->rules[k.index].reg]; return true;
+    case KEY_CATEGORY: *v = (int64_t)((uint64_t)R[p->reg_catmask] >> k.index & 1); return true;
+    case KEY_CATEGORIES: *v = R[p->reg_catmask]; return true;
+    case KEY_COUNT: *v = R[p->reg_catcount]; return true;
+    case KEY_PRIMARY: *v = R[p->reg_primary]; return *v >= 0;
+    case KEY_PLACEMENT: *v = R[p->reg_placement]; return *v >= 0;
+    case KEY_CITE: {
+        int64_t b = R[p->reg_branch];
+        if (b < 0 || (uint32_t)b >= t->nbr || !p->rules[t->br_first + (uint32_t)b].cite) return false;
+        *v = (int64_t)(intptr_t)p->rules[t->br_first + (uint32_t)b].cite;
+        return true;
+    }
+    case KEY_YEAR: *v = c->year; return c->entry >= 0;
+    default: return false;
+    }
+}
+
+static char *difference(const Tester *t, const char *name, Key k, int64_t want, bool has, int64_t got)
+{
+    StrBuf sb = {0};
+    sb_printf(&sb, "%s: expected ", name);
+    put_value(t, k.vkind, k.en, want, &sb);
+    sb_puts(&sb, ", got ");
+    if (has) put_value(t, k.vkind, k.en, got, &sb);
+    else sb_puts(&sb, "none");
+    return sb_take(&sb);
+}
+
+/* Compare every expect entry but `year` (and `rejected`, done by the caller). */
+static void compare(Tester *t, Case *c)
+{
+    const FieldValueList *l = &c->tc->expect;
+    for (size_t i = 0; i < l->count; i++) {
+        const FieldValue *fv = &l->items[i];
+        Key k = resolve_key(t, fv->name.text);
+        if (k.kind == KEY_YEAR || k.kind == KEY_REJECTED) continue;
+        int64_t want, got = 0;
+        if (k.kind == KEY_UNKNOWN || !const_value(fv->value, k.vkind == VK_CATSET ? VK_INT : k.vkind, &want)) {
+            c->diff[i] = printf_dup("%s: cannot be compared by the tests", fv->name.text);
+            continue;
+        }
+        bool has = actual(t, c, k, &got);
+        if (!has || !same_value(k.vkind, want, got)) c->diff[i] = difference(t, fv->name.text, k, want, has, got);
+    }
+}
+
+static void compare_years(Tester *t, Case *c)
+{
+    const FieldValueList *l = &c->tc->expect;
+    for (size_t i = 0; i < l->count; i++) {
+        const FieldValue *fv = &l->items[i];
+        Key k = resolve_key(t, fv->name.text);
+        if (k.kind != KEY_YEAR) continue;
+        int64_t want, got = 0;
+        if (!const_value(fv->value, VK_INT, &want)) {
+            c->diff[i] = printf_dup("%s: cannot be compared by the tests", fv->name.text);
+            continue;
+        }
+        bool has = actual(t, c, k, &got);
+        if (!has || want != got) c->diff[i] = difference(t, fv->name.text, k, want, has, got);
+    }
+}
+
+static void check_rejection(Tester *t, Case *c)
+{
+    const FieldValueList *l = &c->tc->expect;
+    for (size_t i = 0; i < l->count; i++) {
+        const FieldValue *fv = &l->items[i];
+        if (resolve_key(t, fv->name.text).kind != KEY_REJECTED) continue;
+        const char *want = fv->value->kind == EX_TEXT ? fv->value->v.s : "";
+        if (!c->rejected) c->diff[i] = printf_dup("rejected: expected \"%s\", got accepted", want);
+        else if (!strstr(c->rejected, want))
+            c->diff[i] = printf_dup("rejected: expected \"%s\", got \"%s\"", want, c->rejected);
+        return;
+    }
+    if (c->rejected) c->error = printf_dup("the record is rejected: %s", c->rejected);
+}
+
+static void evaluate(Tester *t, Case *c, Case *all, size_t index, Schedule *s)
+{
+    const Program *p = t->p;
+    uint32_t n = t->rec->nfields;
+    c->values = xcalloc(n + 1, sizeof *c->values);
+    c->set = xcalloc(n + 1, sizeof *c->set);
+    c->diff = xcalloc(c->tc->expect.count + 1, sizeof *c->diff);
+    c->entry = -1;
+    restore_params(t);
+    build(t, c);
+    if (c->error) goto done;
+    key_text(t, c);
+    for (size_t j = 0; j < index; j++)
+        if (all[j].key && !strcmp(all[j].key, c->key) && t->rec->key >= 0) {
+            c->error = printf_dup("%s %s is also case %zu's: a population has one record per %s",
+                                  t->rec->fields[t->rec->key].name, c->key, j + 1, t->rec->fields[t->rec->key].name);
+            goto done;
+        }
+    c->rejected = validate(t, c);
+    check_rejection(t, c);
+    if (c->rejected || c->error) goto done;
+    if (!vm_run_traced(t->vm, p->person_entry, c->values, n, &t->trace) ||
+        (t->vm->regs[p->reg_catmask] && !vm_continue_traced(t->vm, p->targets_entry, &t->trace))) {
+        c->error = printf_dup("evaluation stopped: %s at %s:%u:%u", vm_error_text(t->vm->error), p->source_path,
+                              p->pc_line[t->vm->error_pc], p->pc_col[t->vm->error_pc]);
+        goto done;
+    }
+    c->ran = true;
+    cover(t);
+    compare(t, c);
+    StrBuf why = {0};
+    explain_render(p, t->vm, &t->trace, false, &why);
+    c->why = sb_take(&why);
+    const int64_t *R = t->vm->regs;
+    if (s && R[p->reg_primary] >= 0 && (!t->has_filter || R[t->filter_reg])) {
+        int64_t *keys = xcalloc(t->nkeys + 1, sizeof *keys);
+        for (uint32_t k = 0; k < t->nkeys; k++) keys[k] = R[p->rules[t->key_first + k].reg];
+        size_t entry = s->count;
+        if (schedule_add(s, c->partition, (int)R[p->reg_primary], keys, c->key, (uint32_t)index)) {
+            c->entry = (int64_t)entry;
+            t->group_used[s->group_of[R[p->reg_primary]]] = true;
+        }
+        free(keys);
+    }
+done:
+    restore_params(t);
+}
+
+static void free_case(Case *c)
+{
+    free(c->values);
+    free(c->set);
+    free(c->key);
+    free(c->partition);
+    free(c->error);
+    free(c->rejected);
+    for (size_t i = 0; c->diff && i < c->tc->expect.count; i++) free(c->diff[i]);
+    free(c->diff);
+    free(c->why);
+}
+
+static bool case_failed(const Case *c)
+{
+    if (c->error) return true;
+    for (size_t i = 0; i < c->tc->expect.count; i++)
+        if (c->diff[i]) return true;
+    return false;
+}
+
+static void put_indented(StrBuf *out, const char *text, int indent)
+{
+    const char *s = text;
+    while (*s) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        sb_pad(out, indent);
+        sb_putn(out, s, len);
+        sb_putc(out, '\n');
+        s += len + (nl ? 1 : 0);
+    }
+}
+
+static void report_case(const Case *c, size_t number, size_t ncases, StrBuf *out)
+{
+    int ind = 2;
+    if (ncases > 1) {
+        int line = 0, col = 0;
+        if (c->tc->span.file) source_position(c->tc->span.file, c->tc->span.start, &line, &col);
+        sb_printf(out, "  case %zu of %zu (line %d", number, ncases, line);
+        if (c->tc->base.text) sb_printf(out, ", given %s", c->tc->base.text);
+        sb_puts(out, "):\n");
+        ind = 4;
+    }
+    if (c->error) {
+        sb_pad(out, ind);
+        sb_printf(out, "error: %s\n", c->error);
+        return;
+    }
+    for (size_t i = 0; i < c->tc->expect.count; i++)
+        if (c->diff[i]) {
+            sb_pad(out, ind);
+            sb_printf(out, "%s\n", c->diff[i]);
+        }
+    if (c->why) {
+        sb_pad(out, ind);
+        sb_puts(out, "explanation:\n");
+        put_indented(out, c->why, ind + 2);
+    }
+}
+
+static void run_test(Tester *t, const Decl *d, StrBuf *out, TestSummary *sum)
+{
+    size_t n = d->cases.count;
+    Case *cs = xcalloc(n + 1, sizeof *cs);
+    Schedule *s = schedule_new(t->r, t->p, t->vm);
+    for (size_t i = 0; i < n; i++) {
+        cs[i].tc = &d->cases.items[i];
+        evaluate(t, &cs[i], cs, i, s);
+    }
+    if (s && s->count) {
+        int64_t *years = xcalloc(s->count + 1, sizeof *years);
+        schedule_assign(s, years);
+        for (size_t i = 0; i < n; i++)
+            if (cs[i].entry >= 0) cs[i].year = years[cs[i].entry];
+        free(years);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (cs[i].ran) compare_years(t, &cs[i]);
+    bool failed = false;
+    for (size_t i = 0; i < n; i++) failed |= case_failed(&cs[i]);
+    sb_printf(out, "%s %s\n", failed ? "FAIL" : "ok  ", d->label);
+    if (failed) {
+        sum->failed++;
+        for (size_t i = 0; i < n; i++)
+            if (case_failed(&cs[i])) report_case(&cs[i], i + 1, n, out);
+    } else {
+        sum->passed++;
+    }
+    for (size_t i = 0; i < n; i++) free_case(&cs[i]);
+    free(cs);
+    schedule_free(s);
+}
+
+/* ---- the coverage report ---------------------------------------------------------------------- */
+
+typedef struct Item {
+    uint32_t line, col;
+    char *text;
+} Item;
+
+typedef VEC(Item) ItemVec;
+
+static void add_item(ItemVec *v, uint32_t line, uint32_t col, char *text)
+{
+    Item it = {line, col, text};
+    VEC_PUSH(v, it);
+}
+
+static int item_order(const void *a, const void *b)
+{
+    const Item *x = a, *y = b;
+    if (x->line != y->line) return x->line < y->line ? -1 : 1;
+    if (x->col != y->col) return x->col < y->col ? -1 : 1;
+    return strcmp(x->text, y->text);
+}
+
+/* What is missing of `seen`, given what is exempt, or NULL: "never reached", "never true"... */
+static const char *missing(uint8_t seen, uint8_t exempt)
+{
+    uint8_t want = (uint8_t)((SEEN_TRUE | SEEN_FALSE) & ~exempt);
+    if ((seen & want) == want) return NULL;
+    if (!seen) return "never reached";
+    return (want & SEEN_TRUE) && !(seen & SEEN_TRUE) ? "never true" : "never false";
+}
+
+/* A category or a branch: made true and made false (or fired and passed over). */
+static void rule_item(Tester *t, ItemVec *items, uint32_t rule, const char *what, int *covered, int *total)
+{
+    const RuleInfo *ri = &t->p->rules[rule];
+    const char *m = missing(t->rule_seen[rule], t->rule_exempt[rule]);
+    (*total)++;
+    if (!m) (*covered)++;
+    else add_item(items, ri->line, ri->col, printf_dup("%s %s", what, m));
+}
+
+/* The conditions of a category or a branch: each true and false. */
+static void atom_items(Tester *t, ItemVec *items, uint32_t rule, const char *owner, TestSummary *sum)
+{
+    const RuleInfo *ri = &t->p->rules[rule];
+    for (uint32_t k = 0; k < ri->natoms; k++) {
+        uint32_t slot = t->atom_base[rule] + k;
+        uint8_t seen = t->atom_seen[slot], exempt = t->atom_exempt[slot];
+        sum->outcomes += (exempt & SEEN_FALSE) ? 1 : 2;
+        sum->outcomes_covered += ((seen & SEEN_TRUE) ? 1 : 0) + ((seen & ~exempt & SEEN_FALSE) ? 1 : 0);
+        const char *m = missing(seen, exempt);
+        if (m) add_item(items, ri->atoms[k].line, ri->atoms[k].col,
+                        printf_dup("condition '%s' of %s %s", ri->atoms[k].text, owner, m));
+    }
+}
+
+static void group_items(Tester *t, ItemVec *items, TestSummary *sum)
+{
+    const Decl *d = t->r->schedule;
+    if (!d) return;
+    uint32_t q = 0;   /* quota groups in the order schedule_new makes them */
+    for (size_t gi = 0; gi < d->groups.count; gi++) {
+        const SchedGroup *grp = &d->groups.items[gi];
+        for (size_t k = 0; k < grp->categories.count; k++) {
+            Symbol *cat = check_lookup(t->r, grp->categories.items[k].text);
+            if (!cat || cat->kind != SYM_CATEGORY || (grp->pool && k > 0)) continue;
+            if (q >= t->ngroups) return;
+            sum->groups++;
+            if (t->group_used[q++]) {
+                sum->groups_covered++;
+                continue;
+            }
+            Span sp = grp->pool ? grp->span : grp->categories.items[k].span;
+            int line = 0, col = 0;
+            if (sp.file) source_position(sp.file, sp.start, &line, &col);
+            StrBuf what = {0};
+            if (grp->pool) {
+                sb_puts(&what, "schedule group 'pool ");
+                for (size_t j = 0; j < grp->categories.count; j++)
+                    sb_printf(&what, "%s%s", j ? ", " : "", grp->categories.items[j].text);
+                sb_puts(&what, "' never used");
+            } else {
+                sb_printf(&what, "schedule group of %s never used", grp->categories.items[k].text);
+            }
+            add_item(items, (uint32_t)line, (uint32_t)col, sb_take(&what));
+        }
+    }
+}
+
+static void coverage_report(Tester *t, StrBuf *out, TestSummary *sum)
+{
+    const Program *p = t->p;
+    ItemVec items = {0};
+    for (uint32_t i = 0; i < t->ncats; i++) {
+        uint32_t rule = t->cat_first + i;
+        char *what = printf_dup("category %s", p->rules[rule].name);
+        rule_item(t, &items, rule, what, &sum->categories_covered, &sum->categories);
+        atom_items(t, &items, rule, what, sum);
+        free(what);
+    }
+    for (uint32_t i = 0; i < t->nbr; i++) {
+        uint32_t rule = t->br_first + i;
+        char *what = printf_dup("branch %u %s", i + 1, p->rules[rule].name);
+        rule_item(t, &items, rule, what, &sum->branches_covered, &sum->branches);
+        atom_items(t, &items, rule, what, sum);
+        free(what);
+    }
+    group_items(t, &items, sum);
+    sb_printf(out, "coverage: %d of %d condition outcomes, %d/%d categories, %d/%d branches, %d/%d schedule groups\n",
+              sum->outcomes_covered, sum->outcomes, sum->categories_covered, sum->categories,
+              sum->branches_covered, sum->branches, sum->groups_covered, sum->groups);
+    if (items.count) qsort(items.items, items.count, sizeof *items.items, item_order);
+    for (size_t i = 0; i < items.count; i++) {
+        sb_printf(out, "%s:%u:%u: %s\n", p->source_path ? p->source_path : "", items.items[i].line,
+                  items.items[i].col, items.items[i].text);
+        free(items.items[i].text);
+    }
+    sum->uncovered = (int)items.count;
+    VEC_FREE(&items);
+}
+
+/* ---- the run ------------------------------------------------------------------------------------ */
+
+void testing_run(const Rules *rules, const Program *p, Vm *vm, int flags, StrBuf *out, TestSummary *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    Tester t = {.r = rules, .p = p, .vm = vm, .partition_field = -1};
+    if (p->nrecords == 0) return;
+    t.rec = &p->records[0];
+    t.trace.ran = xcalloc(p->ncode + 1, 1);
+    t.trace.value = xcalloc(p->ncode + 1, sizeof *t.trace.value);
+    t.saved_params = xcalloc(p->nparams + 1, sizeof *t.saved_params);
+    for (uint32_t i = 0; i < p->nparams; i++) t.saved_params[i] = vm->regs[p->params[i].reg];
+    t.let_first = program_rules(p, RULE_LET, &t.nlets);
+    t.cat_first = program_rules(p, RULE_CATEGORY, &t.ncats);
+    t.br_first = program_rules(p, RULE_BRANCH, &t.nbr);
+    t.key_first = program_rules(p, RULE_KEY, &t.nkeys);
+    uint32_t nfilter, f = program_rules(p, RULE_FILTER, &nfilter);
+    t.has_filter = nfilter > 0;
+    if (nfilter) t.filter_reg = p->rules[f].reg;
+    if (rules->schedule && rules->schedule->per.text)
+        for (uint32_t i = 0; i < t.rec->nfields; i++)
+            if (!strcmp(t.rec->fields[i].name, rules->schedule->per.text)) t.partition_field = (int32_t)i;
+    t.rule_seen = xcalloc(p->nrules + 1, 1);
+    t.rule_exempt = xcalloc(p->nrules + 1, 1);
+    t.atom_base = xcalloc(p->nrules + 1, sizeof *t.atom_base);
+    for (uint32_t i = 0; i < p->nrules; i++) {
+        t.atom_base[i] = t.natoms;
+        t.natoms += p->rules[i].natoms;
+    }
+    t.atom_seen = xcalloc(t.natoms + 1, 1);
+    t.atom_exempt = xcalloc(t.natoms + 1, 1);
+    exempt_last_branch(&t);
+    Schedule *s = schedule_new(rules, p, t.vm);
+    t.ngroups = s ? s->ngroups : 0;
+    schedule_free(s);
+    t.group_used = xcalloc(t.ngroups + 1, sizeof *t.group_used);
+
+    for (size_t i = 0; i < rules->tests.count; i++) run_test(&t, rules->tests.items[i], out, sum);
+    restore_params(&t);
+    if (flags & (TEST_COVERAGE | TEST_REQUIRE_FULL)) coverage_report(&t, out, sum);
+
+    free(t.trace.ran);
+    free(t.trace.value);
+    free(t.saved_params);
+    free(t.rule_seen);
+    free(t.rule_exempt);
+    free(t.atom_base);
+    free(t.atom_seen);
+    free(t.atom_exempt);
+    free(t.group_used);
+}

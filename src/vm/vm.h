@@ -1,0 +1,49 @@
+/* vm.h — the bytecode interpreter.
+ *
+ * A Vm holds the register file for one Program; making it loads the constants once. Running
+ * a record copies its field values into the field registers and executes from an entry pc to
+ * HALT: no allocation per record. A record is an array of int64 in the record schema's field
+ * order (text fields hold `const char *` cast to int64; enums their value index; dates day
+ * numbers; numbers/percents fixed point with 4 decimals; bools 0/1).
+ *
+ * Runtime failures (overflow, division by zero, a malformed id) stop that record: vm_run
+ * returns false and sets err (the code, and the pc so the caller can name the source
+ * position). The trace mode runs the same code through a second copy of the dispatch loop
+ * that also records, for each executed instruction, the value it wrote — explanations are
+ * built from that, not from a second evaluator. */
+#ifndef DOUDI_VM_H
+#define DOUDI_VM_H
+
+#include "program.h"
+
+typedef enum VmError {
+    VM_OK, VM_OVERFLOW, VM_DIV_ZERO, VM_BAD_INDEX, VM_BAD_ID,
+} VmError;
+
+typedef struct VmTrace {
+    uint8_t *ran;              /* ran[pc]: the instruction at pc executed */
+    int64_t *value;            /* value[pc]: what it wrote to R[a] */
+} VmTrace;
+
+typedef struct Vm {
+    const Program *prog;
+    int64_t *regs;
+    VmError error;
+    uint32_t error_pc;
+} Vm;
+
+Vm *vm_new(const Program *p);
+void vm_free(Vm *vm);
+/* Set a param's constant register (e.g. as_of from --as-of). False if no such param. */
+bool vm_set_param(Vm *vm, const char *name, int64_t value);
+/* Run from `entry` on one record of `nfields` values. */
+bool vm_run(Vm *vm, uint32_t entry, const int64_t *fields, uint32_t nfields);
+/* The same, recording a trace (arrays of prog->ncode entries, cleared by the call). */
+bool vm_run_traced(Vm *vm, uint32_t entry, const int64_t *fields, uint32_t nfields, VmTrace *trace);
+/* Run from `entry` on the registers as the last run left them (no fields are loaded): the
+ * targets entry after the person entry. The traced form adds to the trace, not clearing it. */
+bool vm_continue(Vm *vm, uint32_t entry);
+bool vm_continue_traced(Vm *vm, uint32_t entry, VmTrace *trace);
+const char *vm_error_text(VmError e);
+
+#endif

@@ -1,0 +1,151 @@
+/* vm_loop.h — the VM's dispatch loop, included twice by vm.c (no include guard on purpose):
+ *   VM_LOOP   the name of the function to define (vm_loop_plain, vm_loop_traced)
+ *   VM_TRACE  1 to record, after each instruction, ran[pc] = 1 and value[pc] = R[a] (for
+ *             JMPF/JMPT the tested register; JMP and HALT record 0). An instruction that
+ *             fails is not marked: it wrote nothing; vm->error_pc names it.
+ * VM_COMPUTED_GOTO picks threaded dispatch (a label table built from opcodes.def) or a switch.
+ * pc is `ip` (a pointer into the code) and the registers `R`, both locals; `in` is the
+ * instruction being executed, so an error exit knows its pc. Each case is a line or two; the
+ * work is in vm.c's helpers. Operand macros: A, B, C are the registers R[a], R[b], R[c]. */
+
+static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace)
+{
+    const Ins *const code = vm->prog->code;
+    const uint32_t nregs = vm->prog->nregs;
+    int64_t *const R = vm->regs;
+    const Ins *ip = code + entry;
+    const Ins *in = ip;
+    VmError err = VM_OK;
+    int64_t v = 0;
+
+#if VM_TRACE
+    uint8_t *const t_ran = trace->ran;
+    int64_t *const t_value = trace->value;
+#define TRACE(x) (t_ran[in - code] = 1, t_value[in - code] = (x))
+#else
+    (void)trace;
+#define TRACE(x) ((void)0)
+#endif
+
+#if VM_COMPUTED_GOTO
+    static void *const dispatch[OP__COUNT] = {
+#define OP(name, shape, comment) &&L_##name,
+#include "opcodes.def"
+#undef OP
+    };
+#define DISPATCH() { in = ip++; goto *dispatch[in->op]; }
+#define CASE(name) L_##name
+#define LOOP_BEGIN DISPATCH();
+#define LOOP_END
+#else
+#define DISPATCH() continue
+#define CASE(name) case OP_##name
+#define LOOP_BEGIN for (;;) { in = ip++; switch (in->op) {
+#define LOOP_END default: FAIL(VM_BAD_INDEX); /* an unknown opcode: never in a verified program */ } }
+#endif
+
+#define A R[in->a]
+#define B R[in->b]
+#define C R[in->c]
+#define NEXT() { TRACE(A); DISPATCH(); }
+#define FAIL(e) { err = (e); goto fail; }
+#define SET(expr) { A = (expr); NEXT(); }
+#define CHECKED(ok) { if (!(ok)) FAIL(VM_OVERFLOW); A = v; NEXT(); }
+
+    LOOP_BEGIN
+    CASE(HALT):     TRACE(0); return true;
+    CASE(MOV):      SET(B);
+    CASE(LOADI):    SET((int64_t)in->b);
+    CASE(ADD):      CHECKED(!__builtin_add_overflow(B, C, &v));
+    CASE(SUB):      CHECKED(!__builtin_sub_overflow(B, C, &v));
+    CASE(MUL):      CHECKED(!__builtin_mul_overflow(B, C, &v));
+    CASE(NEG):      CHECKED(!__builtin_sub_overflow((int64_t)0, B, &v));
+    CASE(MULF):     CHECKED(fixed_mul(B, C, &v));
+    CASE(DIVF):     if (C == 0) FAIL(VM_DIV_ZERO);
+                    CHECKED(fixed_div(B, C, &v));
+    CASE(I2F):      CHECKED(fixed_from_int(B, &v));
+    CASE(ABS):      CHECKED(abs_of(B, &v));
+    CASE(MIN):      SET(B < C ? B : C);
+    CASE(MAX):      SET(B > C ? B : C);
+    CASE(CEILF):    SET(fixed_ceil(B));
+    CASE(FLOORF):   SET(fixed_floor(B));
+    CASE(ROUNDF):   SET(fixed_round(B));
+    CASE(EQ):       SET(B == C);
+    CASE(NE):       SET(B != C);
+    CASE(LT):       SET(B < C);
+    CASE(LE):       SET(B <= C);
+    CASE(EQ_T):     SET(strcmp(text_of(B), text_of(C)) == 0);
+    CASE(NE_T):     SET(strcmp(text_of(B), text_of(C)) != 0);
+    CASE(LT_T):     SET(strcmp(text_of(B), text_of(C)) < 0);
+    CASE(LE_T):     SET(strcmp(text_of(B), text_of(C)) <= 0);
+    CASE(NOT):      SET(!B);
+    CASE(IN_MASK):  SET(in_mask(B, C));
+    CASE(IN_RANGE): SET(C <= B && B <= R[in->c + 1]);
+    CASE(JMP):      TRACE(0); ip = code + in->a; DISPATCH();
+    CASE(JMPF):     if (!A) ip = code + in->b;
+                    NEXT();
+    CASE(JMPT):     if (A) ip = code + in->b;
+                    NEXT();
+    /* compare-and-branch: ip already points at the paired jump; take its target or step over it */
+#define BRANCH_IF_FALSE(x) { A = (x); TRACE(A); if (!A) ip = code + ip->b; else ip++; DISPATCH(); }
+#define BRANCH_IF_TRUE(x)  { A = (x); TRACE(A); if (A) ip = code + ip->b; else ip++; DISPATCH(); }
+    CASE(EQJF):     BRANCH_IF_FALSE(B == C);
+    CASE(NEJF):     BRANCH_IF_FALSE(B != C);
+    CASE(LTJF):     BRANCH_IF_FALSE(B < C);
+    CASE(LEJF):     BRANCH_IF_FALSE(B <= C);
+    CASE(INJF):     BRANCH_IF_FALSE(in_mask(B, C));
+    CASE(RANGEJF):  BRANCH_IF_FALSE(C <= B && B <= R[in->c + 1]);
+    CASE(NOTJF):    BRANCH_IF_FALSE(!B);
+    CASE(EQJT):     BRANCH_IF_TRUE(B == C);
+    CASE(NEJT):     BRANCH_IF_TRUE(B != C);
+    CASE(LTJT):     BRANCH_IF_TRUE(B < C);
+    CASE(LEJT):     BRANCH_IF_TRUE(B <= C);
+    CASE(INJT):     BRANCH_IF_TRUE(in_mask(B, C));
+    CASE(MOVJF):    if (!(A = B)) ip = code + in->c;
+                    NEXT();
+    CASE(MOVJT):    if ((A = B)) ip = code + in->c;
+                    NEXT();
+    CASE(INDEX):    v = B;
+                    if (v < 0 || v >= C || (uint64_t)v >= nregs - in->c - 1u) FAIL(VM_BAD_INDEX);
+                    SET(R[in->c + 1 + v]);
+    CASE(YEARS):    if (!date_ok(B) || !date_ok(C)) FAIL(VM_OVERFLOW);
+                    SET(years_between(B, C));
+    CASE(VALID_ID): SET(resident_id_valid(text_of(B)));
+    CASE(ID_BIRTH): if (!resident_id_birth(text_of(B), &v)) FAIL(VM_BAD_ID);
+                    SET(v);
+    CASE(ID_MALE):  if ((v = resident_id_male(text_of(B))) < 0) FAIL(VM_BAD_ID);
+                    SET(v);
+    CASE(LEN_T):    SET(utf8_chars(text_of(B), strlen(text_of(B))));
+    CASE(YEAR_OF):  if (!date_ok(B)) FAIL(VM_OVERFLOW);
+                    SET(date_part(B, 0));
+    CASE(MONTH_OF): if (!date_ok(B)) FAIL(VM_OVERFLOW);
+                    SET(date_part(B, 1));
+    CASE(DAY_OF):   if (!date_ok(B)) FAIL(VM_OVERFLOW);
+                    SET(date_part(B, 2));
+    CASE(CATS):     SET(cat_mask(&B, in->c));
+    CASE(ALL):      SET(range_count(&B, in->c) == in->c);
+    CASE(ANY):      SET(range_count(&B, in->c) != 0);
+    CASE(COUNT):    SET(range_count(&B, in->c));
+    CASE(NCOUNT):   SET((int64_t)in->c - range_count(&B, in->c));
+    CASE(POPCNT):   SET(__builtin_popcountll((uint64_t)B));
+    CASE(LOWBIT):   SET(B ? __builtin_ctzll((uint64_t)B) : -1);
+    LOOP_END
+
+fail:
+    vm->error = err;
+    vm->error_pc = (uint32_t)(in - code);
+    return false;
+}
+
+#undef TRACE
+#undef DISPATCH
+#undef CASE
+#undef LOOP_BEGIN
+#undef LOOP_END
+#undef A
+#undef B
+#undef C
+#undef NEXT
+#undef FAIL
+#undef SET
+#undef CHECKED
