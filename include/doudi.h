@@ -56,8 +56,12 @@ doudi_rules *doudi_compile_string(const char *name, const char *text, size_t len
  * operand are checked: a damaged file is refused with a message, never run). */
 int doudi_save(const doudi_rules *r, const char *path, char **error);
 doudi_rules *doudi_load(const char *path, char **error);
-/* Load `path` as .ddc when it starts with the .ddc magic, else compile it as a rule file. */
+/* Load `path` as .ddc when it starts with the .ddc magic, else compile it as a rule file.
+ * Everything that runs rules — eval, run, report, explain, diff, the REPL — works the same on
+ * either: a .ddc carries the whole plan (schedule, capacity, forms) and the rule file's text. */
 doudi_rules *doudi_open(const char *path, char **error);
+/* 1 when `path` is a compiled program (.ddc magic), 0 when it is not, -1 when it cannot be read. */
+int doudi_is_compiled(const char *path);
 
 /* The bytecode listing: each rule with its opcodes and source lines. Caller frees. */
 char *doudi_disasm(const doudi_rules *r);

@@ -6,6 +6,7 @@
  * type-checking expressions (check_expr_in); its compiled rules are what records are
  * evaluated with. */
 #include "repl_session.h"
+#include "api_int.h"
 
 #include "lang/check.h"
 #include "lang/compile.h"
@@ -198,7 +199,7 @@ static bool commit(ReplSession *s, SourceFile *file, const TypedList *typed, Dia
         arena_free(&a);
         return false;
     }
-    doudi_rules *rules = repl_rules_wrap(p);
+    doudi_rules *rules = api_wrap(p);
     doudi_record *rec = carry_record(rules, s->record);
     doudi_record_free(s->record);
     doudi_free(s->rules);
@@ -491,7 +492,7 @@ static bool compile_expression(ReplSession *s, SourceFile *src, size_t skip, boo
     diag_free(&cdl);
     arena_free(&a);
     if (!p) return false;
-    out->rules = repl_rules_wrap(p);
+    out->rules = api_wrap(p);
     out->own_rules = true;
     out->name = xstrdup(INPUT_NAME);
     return true;

@@ -104,7 +104,5 @@ void repl_field_names(ReplSession *s, repl_name_fn fn, void *ctx);
 /* the values a field may be given by name: its enum's values, or true/false for a bool. */
 void repl_field_values(ReplSession *s, const char *field, repl_name_fn fn, void *ctx);
 
-/* Rules around a compiled program (api.c): how the session gets a doudi_rules without text. */
-doudi_rules *repl_rules_wrap(Program *prog);
 
 #endif

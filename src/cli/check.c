@@ -34,6 +34,11 @@ int cli_check(int argc, char **argv)
         free(files);
         return cli_usage_error("check", "no rule file given (usage: doudi check FILE...)");
     }
+    for (int i = 0; i < nfiles; i++)
+        if (!cli_is_source("check", files[i])) {
+            free(files);
+            return 2;
+        }
     char *diags = NULL;
     int errors = doudi_check_files(files, nfiles, format, &diags, NULL);
     if (diags) fputs(diags, format == DOUDI_JSON ? stdout : stderr);

@@ -23,15 +23,6 @@ static const char *const USAGE =
     "usage: doudi diff OLD.doudi NEW.doudi --population DIR|DB [--as-of D] [--limit N] [--expect FILE]\n"
     "                  [--format text|json] [--show-ids]";
 
-static doudi_rules *open_rules(const char *path)
-{
-    char *err = NULL;
-    doudi_rules *r = doudi_compile_file(path, &err);
-    if (err) fputs(err, stderr);
-    doudi_string_free(err);
-    if (!r) fprintf(stderr, "doudi diff: %s has errors\n", path);
-    return r;
-}
 
 static bool parse_limit(const char *s, int *out)
 {
@@ -79,8 +70,8 @@ int cli_diff(int argc, char **argv)
         return 2;
     }
     if (f) fclose(f);
-    doudi_rules *old_rules = open_rules(files[0]);
-    doudi_rules *new_rules = old_rules ? open_rules(files[1]) : NULL;
+    doudi_rules *old_rules = cli_open_rules("diff", files[0]);
+    doudi_rules *new_rules = old_rules ? cli_open_rules("diff", files[1]) : NULL;
     if (!new_rules) {
         doudi_free(old_rules);
         return 2;

@@ -11,15 +11,6 @@
 
 static const char *DEFAULT_DB = "doudi.db";
 
-static doudi_rules *open_rules(const char *verb, const char *path)
-{
-    char *err = NULL;
-    doudi_rules *r = doudi_compile_file(path, &err);
-    if (err) fputs(err, stderr);
-    doudi_string_free(err);
-    if (!r) fprintf(stderr, "doudi %s: %s has errors\n", verb, path);
-    return r;
-}
 
 /* ---- import ------------------------------------------------------------------------------- */
 
@@ -50,7 +41,7 @@ int cli_import(int argc, char **argv)
     }
     if (!rules) return cli_usage_error("import", "which rules? give --rules FILE (the rule file declares the columns)");
     if (nfiles == 0) return cli_usage_error("import", "no CSV file given");
-    doudi_rules *r = open_rules("import", rules);
+    doudi_rules *r = cli_open_rules("import", rules);
     if (!r) return 2;
     char *err = NULL;
     doudi_ledger *l = doudi_ledger_open(db, &err);
@@ -105,7 +96,7 @@ int cli_run(int argc, char **argv)
         else return cli_usage_error("run", "one rule file at a time");
     }
     if (!file) return cli_usage_error("run", "usage: doudi run FILE --db DB [--as-of DATE] [--out results.csv]");
-    doudi_rules *r = open_rules("run", file);
+    doudi_rules *r = cli_open_rules("run", file);
     if (!r) return 2;
     char *err = NULL;
     int status = 0;
@@ -169,7 +160,7 @@ int cli_explain(int argc, char **argv)
     if (!file || !id) return cli_usage_error("explain", "usage: doudi explain FILE --db DB --id ID");
     char idbuf[19];
     id = stored_id(id, idbuf);
-    doudi_rules *r = open_rules("explain", file);
+    doudi_rules *r = cli_open_rules("explain", file);
     if (!r) return 2;
     char *err = NULL, *text = NULL;
     doudi_ledger *l = NULL;

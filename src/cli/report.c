@@ -77,14 +77,8 @@ int cli_report(int argc, char **argv)
     if (access(db, F_OK) != 0)
         return cli_usage_error("report", "no ledger %s (doudi import, then doudi run, make one)", db);
     char *err = NULL;
-    doudi_rules *r = doudi_compile_file(file, &err);
-    if (err) fputs(err, stderr);
-    doudi_string_free(err);
-    err = NULL;
-    if (!r) {
-        fprintf(stderr, "doudi report: %s has errors\n", file);
-        return 2;
-    }
+    doudi_rules *r = cli_open_rules("report", file);
+    if (!r) return 2;
     if (!form && doudi_form_count(r) == 1) form = doudi_form_name(r, 0);
     if (!form) {
         if (doudi_form_count(r) == 0) fprintf(stderr, "doudi report: %s declares no form (no `table`)\n", file);

@@ -43,6 +43,10 @@ int cli_test(int argc, char **argv)
         if (nfiles > 1) printf("== %s\n", files[i]);
         fflush(stdout);
         char *diags = NULL;
+        if (!cli_is_source("test", files[i])) {
+            status = 2;
+            continue;
+        }
         doudi_rules *r = doudi_compile_file(files[i], &diags);
         if (diags) fputs(diags, stderr);
         doudi_string_free(diags);

@@ -1,7 +1,6 @@
 /* forms.c — counting the forms and planning capacity during a run (see forms.h). */
 #include "forms.h"
 #include "base/fixed.h"
-#include "lang/compile.h"
 #include "vm/values.h"
 
 #include <stdio.h>
@@ -37,16 +36,11 @@ typedef struct PartList {
 } PartList;
 
 typedef struct TableCount {
-    const Decl *d;
-    uint32_t nrows, ncols;
-    int32_t *row_reg;          /* -1: a total row */
-    int32_t *col_reg;          /* -1: count everyone in the row; -2: not a count column */
-    int32_t part_field;
+    const FormInfo *form;
     PartList parts;
 } TableCount;
 
 struct Forms {
-    const Rules *r;
     const Program *p;
     TableCount *tables;
     size_t ntables;
@@ -77,51 +71,18 @@ static void free_parts(PartList *pl)
     free(pl->items);
 }
 
-static int32_t field_index(const RecordInfo *ri, const char *name)
-{
-    if (!name) return -1;
-    for (uint32_t i = 0; i < ri->nfields; i++)
-        if (!strcmp(ri->fields[i].name, name)) return (int32_t)i;
-    return -1;
-}
-
-static int32_t cell_reg(const Program *p, const char *table, const char *what, const char *name)
-{
-    char key[512];
-    snprintf(key, sizeof key, "%s/%s/%s", table, what, name);
-    uint32_t n, first = program_rules(p, RULE_CELL, &n);
-    for (uint32_t i = 0; i < n; i++)
-        if (!strcmp(p->rules[first + i].name, key)) return (int32_t)p->rules[first + i].reg;
-    return -1;
-}
-
-Forms *forms_new(const Rules *r, const Program *p)
+Forms *forms_new(const Program *p)
 {
     Forms *f = xcalloc(1, sizeof *f);
-    f->r = r;
     f->p = p;
-    const RecordInfo *person = &p->records[0];
-    f->ntables = r->tables.count;
+    f->ntables = p->nforms;
     f->tables = xcalloc(f->ntables + 1, sizeof *f->tables);
     for (size_t t = 0; t < f->ntables; t++) {
         TableCount *tc = &f->tables[t];
-        const Decl *d = r->tables.items[t];
-        tc->d = d;
-        tc->nrows = (uint32_t)d->rows.count;
-        tc->ncols = (uint32_t)d->columns.count;
-        tc->row_reg = xcalloc(tc->nrows + 1, sizeof *tc->row_reg);
-        tc->col_reg = xcalloc(tc->ncols + 1, sizeof *tc->col_reg);
-        for (uint32_t i = 0; i < tc->nrows; i++)
-            tc->row_reg[i] = d->rows.items[i].when ? cell_reg(p, d->name.text, "row", d->rows.items[i].name.text) : -1;
-        for (uint32_t i = 0; i < tc->ncols; i++) {
-            const TableColumn *col = &d->columns.items[i];
-            tc->col_reg[i] = col->cell != CELL_COUNT ? -2
-                             : col->expr ? cell_reg(p, d->name.text, "column", col->name.text) : -1;
-        }
-        tc->part_field = field_index(person, d->per.text);
-        tc->parts.ncells = (size_t)tc->nrows * tc->ncols;
+        tc->form = &p->forms[t];
+        tc->parts.ncells = (size_t)tc->form->nrows * tc->form->ncols;
     }
-    f->cap_part_field = r->capacity ? field_index(person, r->capacity->per.text) : -1;
+    f->cap_part_field = p->capacity ? p->capacity->partition_field : -1;
     f->demand.ncells = p->placement_enum >= 0 ? p->enums[p->placement_enum].count : 0;
     return f;
 }
@@ -129,11 +90,7 @@ Forms *forms_new(const Rules *r, const Program *p)
 void forms_free(Forms *f)
 {
     if (!f) return;
-    for (size_t t = 0; t < f->ntables; t++) {
-        free(f->tables[t].row_reg);
-        free(f->tables[t].col_reg);
-        free_parts(&f->tables[t].parts);
-    }
+    for (size_t t = 0; t < f->ntables; t++) free_parts(&f->tables[t].parts);
     free(f->tables);
     free_parts(&f->demand);
     free(f);
@@ -151,17 +108,19 @@ void forms_add(Forms *f, const Vm *vm, const int64_t *fields)
     if (R[f->p->reg_primary] < 0) return;
     for (size_t t = 0; t < f->ntables; t++) {
         TableCount *tc = &f->tables[t];
+        const FormInfo *fi = tc->form;
         Part *part = NULL;
-        for (uint32_t row = 0; row < tc->nrows; row++) {
-            if (tc->row_reg[row] < 0 || !R[tc->row_reg[row]]) continue;
-            if (!part) part = find_part(&tc->parts, partition_of(fields, tc->part_field));
-            for (uint32_t col = 0; col < tc->ncols; col++)
-                if (tc->col_reg[col] == -1 || (tc->col_reg[col] >= 0 && R[tc->col_reg[col]]))
-                    part->cells[(size_t)row * tc->ncols + col]++;
+        for (uint32_t row = 0; row < fi->nrows; row++) {
+            if (fi->rows[row].reg < 0 || !R[fi->rows[row].reg]) continue;
+            if (!part) part = find_part(&tc->parts, partition_of(fields, fi->partition_field));
+            for (uint32_t col = 0; col < fi->ncols; col++) {
+                const FormColumn *c = &fi->cols[col];
+                if (c->cell == FORM_COUNT && (c->reg < 0 || R[c->reg])) part->cells[(size_t)row * fi->ncols + col]++;
+            }
         }
     }
     const Program *p = f->p;
-    if (f->r->capacity && p->placement_enum >= 0 &&
+    if (p->capacity && p->placement_enum >= 0 &&
         program_index(R[p->reg_placement], p->enums[p->placement_enum].count) >= 0) {
         Part *part = find_part(&f->demand, partition_of(fields, f->cap_part_field));
         part->cells[R[p->reg_placement]]++;
@@ -178,18 +137,19 @@ static bool store_counts(Forms *f, Ledger *l, int64_t run_id, char **error)
     bool ok = true;
     for (size_t t = 0; t < f->ntables && ok; t++) {
         TableCount *tc = &f->tables[t];
+        const FormInfo *fi = tc->form;
         for (size_t pi = 0; pi < tc->parts.count && ok; pi++) {
             const Part *part = &tc->parts.items[pi];
-            for (uint32_t row = 0; row < tc->nrows && ok; row++)
-                for (uint32_t col = 0; col < tc->ncols && ok; col++) {
-                    if (tc->row_reg[row] < 0 || tc->col_reg[col] == -2) continue;
+            for (uint32_t row = 0; row < fi->nrows && ok; row++)
+                for (uint32_t col = 0; col < fi->ncols && ok; col++) {
+                    if (fi->rows[row].reg < 0 || fi->cols[col].cell != FORM_COUNT) continue;
                     sqlite3_reset(st);
                     sqlite3_bind_int64(st, 1, run_id);
-                    sqlite3_bind_text(st, 2, tc->d->name.text, -1, SQLITE_STATIC);
+                    sqlite3_bind_text(st, 2, fi->name, -1, SQLITE_STATIC);
                     sqlite3_bind_text(st, 3, part->name, -1, SQLITE_STATIC);
-                    sqlite3_bind_text(st, 4, tc->d->rows.items[row].name.text, -1, SQLITE_STATIC);
-                    sqlite3_bind_text(st, 5, tc->d->columns.items[col].name.text, -1, SQLITE_STATIC);
-                    sqlite3_bind_int64(st, 6, part->cells[(size_t)row * tc->ncols + col]);
+                    sqlite3_bind_text(st, 4, fi->rows[row].name, -1, SQLITE_STATIC);
+                    sqlite3_bind_text(st, 5, fi->cols[col].name, -1, SQLITE_STATIC);
+                    sqlite3_bind_int64(st, 6, part->cells[(size_t)row * fi->ncols + col]);
                     ok = sqlite3_step(st) == SQLITE_DONE;
                 }
         }
@@ -207,7 +167,7 @@ typedef struct CapType {
 } CapType;
 
 typedef struct Plan {
-    const Decl *d;
+    const CapacityInfo *ci;
     CapType *types;
     size_t ntypes;
     int64_t headroom;          /* fixed point: 10% = 1000 */
@@ -216,31 +176,31 @@ typedef struct Plan {
     PartList existing;         /* per partition: [type] count, [n + type] beds, [2n + type] upgrades */
 } Plan;
 
+/* The plan's numbers, read from their registers (a param may have been overridden). */
 static void plan_setup(Plan *pl, const Forms *f, const Vm *vm)
 {
-    const Decl *d = f->r->capacity;
-    const Program *p = f->p;
-    const EnumInfo *pe = &p->enums[p->placement_enum];
-    pl->d = d;
-    pl->ntypes = d->cap_items.count;
+    const CapacityInfo *ci = f->p->capacity;
+    const int64_t *R = vm->regs;
+    pl->ci = ci;
+    pl->ntypes = ci->nitems;
     pl->types = xcalloc(pl->ntypes + 1, sizeof *pl->types);
     for (size_t i = 0; i < pl->ntypes; i++) {
-        const CapItem *it = &d->cap_items.items[i];
-        pl->types[i].type = value_enum_lookup(pe, it->type.text, strlen(it->type.text));
-        pl->types[i].std_beds = compile_value_now(p, vm->regs, it->beds);
-        pl->types[i].minimum = it->minimum ? compile_value_now(p, vm->regs, it->minimum) : 0;
+        const CapacityItemInfo *it = &ci->items[i];
+        pl->types[i].type = it->type;
+        pl->types[i].std_beds = R[it->beds_reg];
+        pl->types[i].minimum = it->has_minimum ? R[it->minimum_reg] : 0;
     }
-    pl->headroom = compile_value_now(p, vm->regs, d->headroom);
-    pl->nyears = d->build.count;
+    pl->headroom = R[ci->headroom_reg];
+    pl->nyears = ci->nbuild;
     pl->years = xcalloc(pl->nyears + 1, sizeof *pl->years);
     pl->cumulative = xcalloc(pl->nyears + 1, sizeof *pl->cumulative);
     int64_t sum = 0;
     for (size_t i = 0; i < pl->nyears; i++) {
-        pl->years[i] = d->build.items[i].year;
-        sum += compile_value_now(p, vm->regs, d->build.items[i].percent);
+        pl->years[i] = ci->build_years[i];
+        sum += R[ci->build_reg[i]];
         pl->cumulative[i] = sum;
     }
-    pl->existing.ncells = 3 * (size_t)pe->count;
+    pl->existing.ncells = 3 * (size_t)f->p->enums[f->p->placement_enum].count;
 }
 
 static int64_t ceil_div(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : 0; }
@@ -250,12 +210,11 @@ static int64_t ceil_div(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b :
 static bool read_institutions(Plan *pl, const Forms *f, Ledger *l, Vm *vm, char **error)
 {
     const Program *p = f->p;
-    const RecordInfo *ri = NULL;
-    for (uint32_t i = 0; i < p->nrecords; i++)
-        if (!strcmp(p->records[i].name, pl->d->from.text)) ri = &p->records[i];
+    const CapacityInfo *ci = pl->ci;
+    const RecordInfo *ri = ci->record >= 0 && (uint32_t)ci->record < p->nrecords ? &p->records[ci->record] : NULL;
     if (!ri || !ledger_ensure_record_table(l, ri, error)) return ri != NULL;
-    int32_t ftype = field_index(ri, "type"), fbeds = field_index(ri, "beds"), fpart = field_index(ri, pl->d->per.text);
-    int32_t upgrade = cell_reg(p, "capacity", "upgrade", "when");
+    int32_t ftype = ci->inst_type_field, fbeds = ci->inst_beds_field, fpart = ci->inst_partition_field;
+    int32_t upgrade = ci->upgrade_reg;
     StrBuf sql = {0};
     ledger_select_fields(&sql, ri, "");
     sqlite3_stmt *st = ledger_prepare(l, sb_str(&sql), error);
@@ -377,7 +336,7 @@ static bool store_plan(Forms *f, Plan *pl, Ledger *l, int64_t run_id, char **err
 bool forms_store(Forms *f, Ledger *l, Vm *vm, int64_t run_id, char **error)
 {
     if (!store_counts(f, l, run_id, error)) return false;
-    if (!f->r->capacity || f->p->placement_enum < 0) return true;
+    if (!f->p->capacity || f->p->placement_enum < 0) return true;
     Plan pl = {0};
     plan_setup(&pl, f, vm);
     bool ok = read_institutions(&pl, f, l, vm, error) && store_plan(f, &pl, l, run_id, error);

@@ -10,13 +10,12 @@
 #ifndef DOUDI_FORMS_H
 #define DOUDI_FORMS_H
 
-#include "lang/check.h"
 #include "ledger.h"
 #include "vm/vm.h"
 
 typedef struct Forms Forms;
 
-Forms *forms_new(const Rules *r, const Program *p);
+Forms *forms_new(const Program *p);
 void forms_free(Forms *f);
 /* Count the person just evaluated (vm holds its registers; fields its values). */
 void forms_add(Forms *f, const Vm *vm, const int64_t *fields);

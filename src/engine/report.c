@@ -31,10 +31,10 @@ bool report_parse_format(const char *s, ReportFormat *out)
     return false;
 }
 
-const Decl *report_find_form(const Rules *r, const char *form)
+const FormInfo *report_find_form(const Program *p, const char *form)
 {
-    for (size_t i = 0; form && i < r->tables.count; i++)
-        if (!strcmp(r->tables.items[i]->name.text, form)) return r->tables.items[i];
+    for (uint32_t i = 0; form && i < p->nforms; i++)
+        if (!strcmp(p->forms[i].name, form)) return &p->forms[i];
     return NULL;
 }
 
@@ -56,45 +56,28 @@ static int compare_names(const void *a, const void *b)
 
 static const char *text_or_empty(const char *s) { return s ? s : ""; }
 
-static bool same_per(const Decl *a, const Decl *b)
-{
-    return a->per.text && b->per.text && !strcmp(a->per.text, b->per.text);
-}
+static bool same_partition(int32_t a, int32_t b) { return a >= 0 && a == b; }
 
-static bool is_capacity_cell(const TableColumn *c) { return c->cell == CELL_EXISTING || c->cell == CELL_BUILD; }
+static bool is_capacity_cell(const FormColumn *c) { return c->cell == FORM_EXISTING || c->cell == FORM_BUILD; }
 
-static bool table_reads_capacity(const Decl *d)
+static bool table_reads_capacity(const FormInfo *d)
 {
-    for (size_t i = 0; i < d->columns.count; i++)
-        if (is_capacity_cell(&d->columns.items[i])) return true;
+    for (size_t i = 0; i < d->ncols; i++)
+        if (is_capacity_cell(&d->cols[i])) return true;
     return false;
 }
 
-static bool listed(const NameList *nl, const char *name)
+static int index_of_row(const FormInfo *d, const char *name)
 {
-    for (size_t i = 0; i < nl->count; i++)
-        if (!strcmp(nl->items[i].text, name)) return true;
-    return false;
-}
-
-static bool capacity_type(const Rules *r, const char *type)
-{
-    for (size_t i = 0; r->capacity && i < r->capacity->cap_items.count; i++)
-        if (!strcmp(r->capacity->cap_items.items[i].type.text, type)) return true;
-    return false;
-}
-
-static int index_of_row(const Decl *d, const char *name)
-{
-    for (size_t i = 0; i < d->rows.count; i++)
-        if (!strcmp(d->rows.items[i].name.text, name)) return (int)i;
+    for (size_t i = 0; i < d->nrows; i++)
+        if (!strcmp(d->rows[i].name, name)) return (int)i;
     return -1;
 }
 
-static int index_of_column(const Decl *d, const char *name)
+static int index_of_column(const FormInfo *d, const char *name)
 {
-    for (size_t i = 0; i < d->columns.count; i++)
-        if (!strcmp(d->columns.items[i].name.text, name)) return (int)i;
+    for (size_t i = 0; i < d->ncols; i++)
+        if (!strcmp(d->cols[i].name, name)) return (int)i;
     return -1;
 }
 
@@ -148,25 +131,25 @@ static int64_t run_time(Ledger *l, int64_t run)
 
 /* Every partition of the run for tables partitioned like `d`: the partitions of those forms'
  * counts and, when the capacity plan is partitioned the same way, of the plan. */
-static bool load_partitions(Ledger *l, const Rules *r, const Decl *d, Report *rep, char **error)
+static bool load_partitions(Ledger *l, const Program *p, const FormInfo *d, Report *rep, char **error)
 {
-    if (!d->per.text) return true;
+    if (d->partition_field < 0) return true;
     Names names = {0};
     bool ok = true;
     sqlite3_stmt *st = ledger_prepare(l, "SELECT DISTINCT partition FROM form_counts WHERE run = ?1 AND form = ?2",
                                       error);
-    for (size_t t = 0; st && t < r->tables.count; t++) {
-        if (!same_per(d, r->tables.items[t])) continue;
+    for (size_t t = 0; st && t < p->nforms; t++) {
+        if (!same_partition(d->partition_field, p->forms[t].partition_field)) continue;
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, rep->run);
-        sqlite3_bind_text(st, 2, r->tables.items[t]->name.text, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, p->forms[t].name, -1, SQLITE_STATIC);
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) names_add(&names, (const char *)sqlite3_column_text(st, 0));
         if (rc != SQLITE_DONE) ok = false;
     }
     if (!st) ok = false;
     sqlite3_finalize(st);
-    if (ok && r->capacity && same_per(d, r->capacity)) {
+    if (ok && p->capacity && same_partition(d->partition_field, p->capacity->partition_field)) {
         st = ledger_prepare(l, "SELECT DISTINCT partition FROM capacity_plan WHERE run = ?1", error);
         if (!st) ok = false;
         else {
@@ -192,28 +175,28 @@ typedef struct Raw {
 
 static int64_t *raw_cells(Raw *raw, const Report *rep, const char *partition)
 {
-    if (!rep->table->per.text) return raw->cells[0];
+    if (rep->table->partition_field < 0) return raw->cells[0];
     int pi = index_of_partition(rep, partition);
     return pi >= 0 ? raw->cells[pi] : NULL;
 }
 
 static bool load_counts(Ledger *l, Report *rep, Raw *raw, char **error)
 {
-    const Decl *d = rep->table;
+    const FormInfo *d = rep->table;
     sqlite3_stmt *st = ledger_prepare(l,
         "SELECT partition, row, col, n FROM form_counts WHERE run = ?1 AND form = ?2", error);
     if (!st) return false;
     sqlite3_bind_int64(st, 1, rep->run);
-    sqlite3_bind_text(st, 2, d->name.text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
     bool ok = true;
     int rc = SQLITE_DONE;
     while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *row = (const char *)sqlite3_column_text(st, 1), *col = (const char *)sqlite3_column_text(st, 2);
         int ri = index_of_row(d, row), ci = index_of_column(d, col);
-        if (ri < 0 || ci < 0 || d->rows.items[ri].total || d->columns.items[ci].cell != CELL_COUNT) {
+        if (ri < 0 || ci < 0 || d->rows[ri].total || d->cols[ci].cell != FORM_COUNT) {
             ok = failf(error, "run %lld counted form '%s' with %s '%s', which this rule file's table lacks "
                        "(the run used other rules: report it with the rule file it was run with)",
-                       (long long)rep->run, d->name.text, ri < 0 ? "row" : "column", ri < 0 ? row : col);
+                       (long long)rep->run, d->name, ri < 0 ? "row" : "column", ri < 0 ? row : col);
             break;
         }
         int64_t *cells = raw_cells(raw, rep, (const char *)sqlite3_column_text(st, 0));
@@ -225,21 +208,21 @@ static bool load_counts(Ledger *l, Report *rep, Raw *raw, char **error)
 }
 
 /* Put `v` into every capacity column of the row named `type` that `want` selects. */
-static void put_capacity(Report *rep, int64_t *cells, const char *type, CellKind kind, int64_t year, int64_t v)
+static void put_capacity(Report *rep, int64_t *cells, const char *type, FormCell kind, int64_t year, int64_t v)
 {
-    const Decl *d = rep->table;
+    const FormInfo *d = rep->table;
     int ri = index_of_row(d, type);
-    if (!cells || ri < 0 || d->rows.items[ri].total) return;
+    if (!cells || ri < 0 || d->rows[ri].total) return;
     for (size_t c = 0; c < rep->ncols; c++) {
-        const TableColumn *col = &d->columns.items[c];
+        const FormColumn *col = &d->cols[c];
         if (col->cell == kind && col->year == year) cells[(size_t)ri * rep->ncols + c] += v;
     }
 }
 
-static bool load_capacity(Ledger *l, const Rules *r, Report *rep, Raw *raw, char **error)
+static bool load_capacity(Ledger *l, const Program *p, Report *rep, Raw *raw, char **error)
 {
-    if (!table_reads_capacity(rep->table) || !r->capacity) return true;
-    bool per = rep->table->per.text != NULL;
+    if (!table_reads_capacity(rep->table) || !p->capacity) return true;
+    bool per = rep->table->partition_field >= 0;
     sqlite3_stmt *st = ledger_prepare(l, "SELECT partition, type, existing, tasks FROM capacity_plan WHERE run = ?1",
                                       error);
     if (!st) return false;
@@ -248,8 +231,8 @@ static bool load_capacity(Ledger *l, const Rules *r, Report *rep, Raw *raw, char
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *part = (const char *)sqlite3_column_text(st, 0), *type = (const char *)sqlite3_column_text(st, 1);
         int64_t *cells = per ? raw_cells(raw, rep, part) : raw->cells[0];
-        put_capacity(rep, cells, type, CELL_EXISTING, 0, sqlite3_column_int64(st, 2));
-        put_capacity(rep, cells, type, CELL_BUILD, 0, sqlite3_column_int64(st, 3));
+        put_capacity(rep, cells, type, FORM_EXISTING, 0, sqlite3_column_int64(st, 2));
+        put_capacity(rep, cells, type, FORM_BUILD, 0, sqlite3_column_int64(st, 3));
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
@@ -261,26 +244,16 @@ static bool load_capacity(Ledger *l, const Rules *r, Report *rep, Raw *raw, char
         int64_t year = sqlite3_column_int64(st, 2);
         if (year == 0) continue;   /* never stored; 0 means `build total` here */
         int64_t *cells = per ? raw_cells(raw, rep, part) : raw->cells[0];
-        put_capacity(rep, cells, type, CELL_BUILD, year, sqlite3_column_int64(st, 3));
+        put_capacity(rep, cells, type, FORM_BUILD, year, sqlite3_column_int64(st, 3));
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
     return true;
 }
 
-/* Which cells the form leaves empty, before totals: `blank` columns, `blank in` rows, and
- * capacity columns in a row that is no institution type of the plan. */
-static bool layout_blank(const Rules *r, const Decl *d, size_t row, size_t col)
+static void fill_sheet(Report *rep, ReportSheet *s, Raw *raw, int only)
 {
-    const TableRow *rw = &d->rows.items[row];
-    const TableColumn *c = &d->columns.items[col];
-    if (c->cell == CELL_BLANK || listed(&c->blank_rows, rw->name.text)) return true;
-    return !rw->total && is_capacity_cell(c) && !capacity_type(r, rw->name.text);
-}
-
-static void fill_sheet(const Rules *r, Report *rep, ReportSheet *s, Raw *raw, int only)
-{
-    const Decl *d = rep->table;
+    const FormInfo *d = rep->table;
     size_t nr = rep->nrows, nc = rep->ncols;
     s->cells = xcalloc(nr * nc + 1, sizeof *s->cells);
     s->blank = xcalloc(nr * nc + 1, sizeof *s->blank);
@@ -290,18 +263,18 @@ static void fill_sheet(const Rules *r, Report *rep, ReportSheet *s, Raw *raw, in
     }
     for (size_t i = 0; i < nr; i++)
         for (size_t c = 0; c < nc; c++) {
-            s->blank[i * nc + c] = layout_blank(r, d, i, c);
+            s->blank[i * nc + c] = d->blank[i * nc + c];
             if (s->blank[i * nc + c]) s->cells[i * nc + c] = 0;
         }
     /* a total row: the sum of the other rows' non-blank cells; blank when they all are */
     for (size_t t = 0; t < nr; t++) {
-        if (!d->rows.items[t].total) continue;
+        if (!d->rows[t].total) continue;
         for (size_t c = 0; c < nc; c++) {
             if (s->blank[t * nc + c]) continue;
             int64_t sum = 0;
             bool any = false;
             for (size_t i = 0; i < nr; i++) {
-                if (d->rows.items[i].total || s->blank[i * nc + c]) continue;
+                if (d->rows[i].total || s->blank[i * nc + c]) continue;
                 sum += s->cells[i * nc + c];
                 any = true;
             }
@@ -319,35 +292,35 @@ static void list_names(StrBuf *sb, char *const *names, size_t n)
     }
 }
 
-bool report_load(Ledger *l, const Rules *r, const char *form, const char *county, int64_t run,
+bool report_load(Ledger *l, const Program *p, const char *form, const char *county, int64_t run,
                  bool every_county, Report *out, char **error)
 {
     memset(out, 0, sizeof *out);
-    const Decl *d = report_find_form(r, form);
+    const FormInfo *d = report_find_form(p, form);
     if (!d) {
-        if (r->tables.count == 0) return failf(error, "the rule file declares no form (no `table`)");
+        if (p->nforms == 0) return failf(error, "the rule file declares no form (no `table`)");
         StrBuf sb = {0};
-        for (size_t i = 0; i < r->tables.count; i++) {
+        for (size_t i = 0; i < p->nforms; i++) {
             if (i) sb_puts(&sb, ", ");
-            sb_puts(&sb, r->tables.items[i]->name.text);
+            sb_puts(&sb, p->forms[i].name);
         }
         failf(error, "no form named '%s'; the rule file declares: %s", text_or_empty(form), sb_str(&sb));
         sb_free(&sb);
         return false;
     }
     out->table = d;
-    out->nrows = d->rows.count;
-    out->ncols = d->columns.count;
-    if (!pick_run(l, run, &out->run, error) || !load_partitions(l, r, d, out, error)) {
+    out->nrows = d->nrows;
+    out->ncols = d->ncols;
+    if (!pick_run(l, run, &out->run, error) || !load_partitions(l, p, d, out, error)) {
         report_free(out);
         return false;
     }
     out->run_time = run_time(l, out->run);
     int only = -1;
     if (county) {
-        if (!d->per.text) {
+        if (d->partition_field < 0) {
             failf(error, "form '%s' is one table for the whole city (it has no `per`): --county does not apply",
-                  d->name.text);
+                  d->name);
             report_free(out);
             return false;
         }
@@ -363,12 +336,12 @@ bool report_load(Ledger *l, const Rules *r, const char *form, const char *county
         }
     }
     Raw raw = {0};
-    raw.nparts = d->per.text ? out->npartitions : 1;
+    raw.nparts = d->partition_field >= 0 ? out->npartitions : 1;
     raw.cells = xcalloc(raw.nparts + 1, sizeof *raw.cells);
-    for (size_t p = 0; p < raw.nparts; p++) raw.cells[p] = xcalloc(out->nrows * out->ncols + 1, sizeof **raw.cells);
-    bool ok = load_counts(l, out, &raw, error) && load_capacity(l, r, out, &raw, error);
+    for (size_t k = 0; k < raw.nparts; k++) raw.cells[k] = xcalloc(out->nrows * out->ncols + 1, sizeof **raw.cells);
+    bool ok = load_counts(l, out, &raw, error) && load_capacity(l, p, out, &raw, error);
     if (ok) {
-        size_t n = county ? 1 : every_county && d->per.text ? 1 + out->npartitions : 1;
+        size_t n = county ? 1 : every_county && d->partition_field >= 0 ? 1 + out->npartitions : 1;
         out->sheets = xcalloc(n + 1, sizeof *out->sheets);
         out->nsheets = n;
         for (size_t k = 0; k < n; k++) {
@@ -378,16 +351,16 @@ bool report_load(Ledger *l, const Rules *r, const char *form, const char *county
             if (part >= 0) {
                 s->partition = xstrdup(out->partitions[part]);
                 sb_puts(&unit, out->partitions[part]);
-            } else if (d->per.text) {
+            } else if (d->partition_field >= 0) {
                 sb_printf(&unit, "全市（%zu个区县合计）", out->npartitions);
             } else {
                 sb_puts(&unit, "全市");
             }
             s->unit = sb_take(&unit);
-            fill_sheet(r, out, s, &raw, part);
+            fill_sheet(out, s, &raw, part);
         }
     }
-    for (size_t p = 0; p < raw.nparts; p++) free(raw.cells[p]);
+    for (size_t k = 0; k < raw.nparts; k++) free(raw.cells[k]);
     free(raw.cells);
     if (!ok) report_free(out);
     return ok;
@@ -412,17 +385,17 @@ void report_free(Report *rep)
 
 static int width_of(const char *s) { return s ? utf8_width(s, strlen(s)) : 0; }
 
-static bool has_groups(const Decl *d)
+static bool has_groups(const FormInfo *d)
 {
-    for (size_t i = 0; i < d->columns.count; i++)
-        if (d->columns.items[i].group) return true;
+    for (size_t i = 0; i < d->ncols; i++)
+        if (d->cols[i].group) return true;
     return false;
 }
 
 /* Columns c and c+1 sit under the same group header. */
-static bool same_group(const Decl *d, size_t c)
+static bool same_group(const FormInfo *d, size_t c)
 {
-    const char *a = d->columns.items[c].group, *b = c + 1 < d->columns.count ? d->columns.items[c + 1].group : NULL;
+    const char *a = d->cols[c].group, *b = c + 1 < d->ncols ? d->cols[c + 1].group : NULL;
     return a && b && !strcmp(a, b);
 }
 
@@ -440,11 +413,11 @@ static void put_dashes(StrBuf *sb, int n)
 }
 
 /* A rule line: `+` at every column boundary, except inside a group when `groups_open`. */
-static void text_rule(StrBuf *sb, const Decl *d, const int *w, bool groups_open)
+static void text_rule(StrBuf *sb, const FormInfo *d, const int *w, bool groups_open)
 {
     sb_putc(sb, '+');
     put_dashes(sb, w[0] + 2);
-    for (size_t c = 0; c < d->columns.count; c++) {
+    for (size_t c = 0; c < d->ncols; c++) {
         sb_putc(sb, '+');
         put_dashes(sb, w[c + 1] + 2);
         while (groups_open && same_group(d, c)) {
@@ -457,16 +430,16 @@ static void text_rule(StrBuf *sb, const Decl *d, const int *w, bool groups_open)
 
 void report_text(const Report *rep, const ReportSheet *s, StrBuf *out)
 {
-    const Decl *d = rep->table;
+    const FormInfo *d = rep->table;
     size_t nc = rep->ncols;
     /* w[0]: the row labels; w[c + 1]: column c — its label and its numbers */
     int *w = xcalloc(nc + 2, sizeof *w);
     for (size_t i = 0; i < rep->nrows; i++) {
-        int lw = width_of(d->rows.items[i].label);
+        int lw = width_of(d->rows[i].label);
         if (lw > w[0]) w[0] = lw;
     }
     for (size_t c = 0; c < nc; c++) {
-        w[c + 1] = width_of(d->columns.items[c].label);
+        w[c + 1] = width_of(d->cols[c].label);
         for (size_t i = 0; i < rep->nrows; i++) {
             if (s->blank[i * nc + c]) continue;
             char num[32];
@@ -476,12 +449,12 @@ void report_text(const Report *rep, const ReportSheet *s, StrBuf *out)
     }
     /* a group header wider than its columns widens them, the extra spread from the left */
     for (size_t c = 0; c < nc; c++) {
-        if (!d->columns.items[c].group) continue;
+        if (!d->cols[c].group) continue;
         size_t last = c;
         while (same_group(d, last)) last++;
         int span = -3;
         for (size_t k = c; k <= last; k++) span += w[k + 1] + 3;
-        int extra = width_of(d->columns.items[c].group) - span;
+        int extra = width_of(d->cols[c].group) - span;
         for (size_t k = c; extra > 0; k = k == last ? c : k + 1, extra--) w[k + 1]++;
         c = last;
     }
@@ -495,7 +468,7 @@ void report_text(const Report *rep, const ReportSheet *s, StrBuf *out)
         sb_pad(out, w[0] + 2);
         for (size_t c = 0; c < nc; c++) {
             sb_putc(out, '|');
-            const char *g = d->columns.items[c].group;
+            const char *g = d->cols[c].group;
             int span = w[c + 1] + 2;
             while (same_group(d, c)) span += w[++c + 1] + 3;
             if (g) put_centered(out, g, span);
@@ -506,22 +479,22 @@ void report_text(const Report *rep, const ReportSheet *s, StrBuf *out)
         sb_putc(out, '|');
         sb_pad(out, w[0] + 2);
         for (size_t c = 0; c < nc; c++) {
-            bool g = d->columns.items[c].group, prev = c > 0 && d->columns.items[c - 1].group;
+            bool g = d->cols[c].group, prev = c > 0 && d->cols[c - 1].group;
             sb_putc(out, g || prev ? '+' : '|');
             if (g) put_dashes(out, w[c + 1] + 2);
             else {
                 sb_putc(out, ' ');
-                put_centered(out, d->columns.items[c].label, w[c + 1]);
+                put_centered(out, d->cols[c].label, w[c + 1]);
                 sb_putc(out, ' ');
             }
         }
-        sb_puts(out, nc && d->columns.items[nc - 1].group ? "+\n" : "|\n");
+        sb_puts(out, nc && d->cols[nc - 1].group ? "+\n" : "|\n");
         /* line 3: the labels of grouped columns */
         sb_putc(out, '|');
         sb_pad(out, w[0] + 2);
         for (size_t c = 0; c < nc; c++) {
             sb_puts(out, "| ");
-            if (d->columns.items[c].group) put_centered(out, d->columns.items[c].label, w[c + 1]);
+            if (d->cols[c].group) put_centered(out, d->cols[c].label, w[c + 1]);
             else sb_pad(out, w[c + 1]);
             sb_putc(out, ' ');
         }
@@ -531,14 +504,14 @@ void report_text(const Report *rep, const ReportSheet *s, StrBuf *out)
         sb_pad(out, w[0] + 2);
         for (size_t c = 0; c < nc; c++) {
             sb_puts(out, "| ");
-            put_centered(out, d->columns.items[c].label, w[c + 1]);
+            put_centered(out, d->cols[c].label, w[c + 1]);
             sb_putc(out, ' ');
         }
         sb_puts(out, "|\n");
     }
     text_rule(out, d, w, false);
     for (size_t i = 0; i < rep->nrows; i++) {
-        const TableRow *row = &d->rows.items[i];
+        const FormRow *row = &d->rows[i];
         if (row->total && i > 0) text_rule(out, d, w, false);
         sb_puts(out, "| ");
         sb_puts(out, text_or_empty(row->label));
@@ -581,11 +554,11 @@ static void csv_field(StrBuf *sb, const char *s)
  * gives no name to its row-label column. */
 void report_csv(const Report *rep, const ReportSheet *s, StrBuf *out)
 {
-    const Decl *d = rep->table;
+    const FormInfo *d = rep->table;
     size_t nc = rep->ncols;
     sb_puts(out, "\xEF\xBB\xBF");
     for (size_t c = 0; c < nc; c++) {
-        const TableColumn *col = &d->columns.items[c];
+        const FormColumn *col = &d->cols[c];
         StrBuf h = {0};
         if (col->group) sb_printf(&h, "%s/", col->group);
         sb_puts(&h, text_or_empty(col->label));
@@ -595,7 +568,7 @@ void report_csv(const Report *rep, const ReportSheet *s, StrBuf *out)
     }
     sb_putc(out, '\n');
     for (size_t i = 0; i < rep->nrows; i++) {
-        csv_field(out, d->rows.items[i].label);
+        csv_field(out, d->rows[i].label);
         for (size_t c = 0; c < nc; c++) {
             sb_putc(out, ',');
             if (!s->blank[i * nc + c]) sb_printf(out, "%lld", (long long)s->cells[i * nc + c]);
@@ -614,19 +587,19 @@ static void json_string_or_null(StrBuf *sb, const char *s)
 
 void report_json(const Report *rep, const ReportSheet *s, StrBuf *out)
 {
-    const Decl *d = rep->table;
+    const FormInfo *d = rep->table;
     size_t nc = rep->ncols;
     sb_puts(out, "{\n  \"form\": ");
-    sb_json_string(out, d->name.text);
+    sb_json_string(out, d->name);
     sb_puts(out, ",\n  \"title\": ");
     json_string_or_null(out, d->label);
     sb_puts(out, ",\n  \"unit\": ");
     sb_json_string(out, s->unit);
     sb_printf(out, ",\n  \"run\": %lld,\n  \"columns\": [", (long long)rep->run);
     for (size_t c = 0; c < nc; c++) {
-        const TableColumn *col = &d->columns.items[c];
+        const FormColumn *col = &d->cols[c];
         sb_puts(out, c ? ",\n    {\"name\": " : "\n    {\"name\": ");
-        sb_json_string(out, col->name.text);
+        sb_json_string(out, col->name);
         sb_puts(out, ", \"label\": ");
         json_string_or_null(out, col->label);
         sb_puts(out, ", \"group\": ");
@@ -635,9 +608,9 @@ void report_json(const Report *rep, const ReportSheet *s, StrBuf *out)
     }
     sb_puts(out, nc ? "\n  ],\n  \"rows\": [" : "],\n  \"rows\": [");
     for (size_t i = 0; i < rep->nrows; i++) {
-        const TableRow *row = &d->rows.items[i];
+        const FormRow *row = &d->rows[i];
         sb_puts(out, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-        sb_json_string(out, row->name.text);
+        sb_json_string(out, row->name);
         sb_puts(out, ", \"label\": ");
         json_string_or_null(out, row->label);
         sb_puts(out, ", \"cells\": [");
@@ -676,13 +649,13 @@ static bool write_out(const char *path, const StrBuf *sb, char **error)
     return true;
 }
 
-bool report_write(Ledger *l, const Rules *r, const char *form, const char *county, int64_t run,
+bool report_write(Ledger *l, const Program *p, const char *form, const char *county, int64_t run,
                   ReportFormat format, const char *out_path, char **error)
 {
     if (format == REPORT_XLSX && !out_path)
         return failf(error, "an xlsx workbook needs a file to go to (-o FILE.xlsx)");
     Report rep;
-    if (!report_load(l, r, form, county, run, format == REPORT_XLSX, &rep, error)) return false;
+    if (!report_load(l, p, form, county, run, format == REPORT_XLSX, &rep, error)) return false;
     bool ok;
     if (format == REPORT_XLSX) {
         ok = report_xlsx(&rep, out_path, error);

@@ -23,7 +23,7 @@
 #ifndef DOUDI_REPORT_H
 #define DOUDI_REPORT_H
 
-#include "lang/check.h"
+#include "vm/program.h"
 #include "ledger.h"
 
 typedef enum ReportFormat { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_XLSX } ReportFormat;
@@ -37,7 +37,7 @@ typedef struct ReportSheet {
 } ReportSheet;
 
 typedef struct Report {
-    const Decl *table;
+    const FormInfo *table;
     int64_t run;
     int64_t run_time;          /* when the run finished, seconds since 1970 UTC (0: unknown) */
     size_t nrows, ncols;
@@ -51,13 +51,13 @@ typedef struct Report {
 bool report_parse_format(const char *s, ReportFormat *out);
 
 /* The `table` declaration named `form`, or NULL. */
-const Decl *report_find_form(const Rules *r, const char *form);
+const FormInfo *report_find_form(const Program *p, const char *form);
 
 /* Read run `run` (0: the latest) of form `form` from the ledger. county NULL: the city only,
  * or (every_county) the city then each county; else that county only. Errors: no such form
  * (the message lists the forms), no run yet, no such run, an unknown county (the message lists
  * the known ones), a run whose stored counts name rows or columns the form lacks. */
-bool report_load(Ledger *l, const Rules *r, const char *form, const char *county, int64_t run,
+bool report_load(Ledger *l, const Program *p, const char *form, const char *county, int64_t run,
                  bool every_county, Report *out, char **error);
 void report_free(Report *rep);
 
@@ -69,7 +69,7 @@ void report_json(const Report *rep, const ReportSheet *s, StrBuf *out);
 bool report_xlsx(const Report *rep, const char *path, char **error);
 
 /* Load and render: to `out_path`, or stdout when it is NULL (not for xlsx). */
-bool report_write(Ledger *l, const Rules *r, const char *form, const char *county, int64_t run,
+bool report_write(Ledger *l, const Program *p, const char *form, const char *county, int64_t run,
                   ReportFormat format, const char *out_path, char **error);
 
 #endif

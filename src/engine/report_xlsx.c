@@ -82,7 +82,7 @@ static char *sheet_name(lxw_workbook *wb, const char *want)
 static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, const ReportSheet *s,
                         char **error)
 {
-    const Decl *d = rep->table;
+    const FormInfo *d = rep->table;
     size_t nc = rep->ncols, nr = rep->nrows;
     char *name = sheet_name(wb, s->partition ? s->partition : "全市");
     lxw_worksheet *ws = workbook_add_worksheet(wb, name);
@@ -92,7 +92,7 @@ static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, c
         return false;
     }
     bool grouped = false;
-    for (size_t c = 0; c < nc; c++) grouped |= d->columns.items[c].group != NULL;
+    for (size_t c = 0; c < nc; c++) grouped |= d->cols[c].group != NULL;
     lxw_row_t head = 2, first_row = grouped ? 4 : 3;   /* first_row: the first data row */
     lxw_col_t last_col = (lxw_col_t)nc;
 
@@ -111,7 +111,7 @@ static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, c
     if (grouped) worksheet_merge_range(ws, head, 0, head + 1, 0, "", f->head);
     else worksheet_write_blank(ws, head, 0, f->head);
     for (size_t c = 0; c < nc; c++) {
-        const TableColumn *col = &d->columns.items[c];
+        const FormColumn *col = &d->cols[c];
         lxw_col_t x = (lxw_col_t)(c + 1);
         width[c + 1] = width_of(col->label);
         if (!grouped) {
@@ -123,10 +123,10 @@ static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, c
             continue;
         }
         worksheet_write_string(ws, head + 1, x, col->label ? col->label : "", f->head);
-        if (c > 0 && d->columns.items[c - 1].group && !strcmp(d->columns.items[c - 1].group, col->group))
+        if (c > 0 && d->cols[c - 1].group && !strcmp(d->cols[c - 1].group, col->group))
             continue;   /* the group's header was written with its first column */
         size_t last = c;
-        while (last + 1 < nc && d->columns.items[last + 1].group && !strcmp(d->columns.items[last + 1].group, col->group))
+        while (last + 1 < nc && d->cols[last + 1].group && !strcmp(d->cols[last + 1].group, col->group))
             last++;
         if (last > c) worksheet_merge_range(ws, head, x, head, (lxw_col_t)(last + 1), col->group, f->head);
         else worksheet_write_string(ws, head, x, col->group, f->head);
@@ -135,7 +135,7 @@ static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, c
     /* the rows */
     for (size_t i = 0; i < nr; i++) {
         lxw_row_t y = first_row + (lxw_row_t)i;
-        const char *label = d->rows.items[i].label;
+        const char *label = d->rows[i].label;
         worksheet_write_string(ws, y, 0, label ? label : "", f->label);
         if (width_of(label) > width[0]) width[0] = width_of(label);
         for (size_t c = 0; c < nc; c++) {
@@ -154,10 +154,10 @@ static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, c
 
     /* widths: a group's label fits over its columns */
     for (size_t c = 0; c < nc; c++) {
-        const char *g = d->columns.items[c].group;
+        const char *g = d->cols[c].group;
         if (!g) continue;
         size_t last = c;
-        while (last + 1 < nc && d->columns.items[last + 1].group && !strcmp(d->columns.items[last + 1].group, g))
+        while (last + 1 < nc && d->cols[last + 1].group && !strcmp(d->cols[last + 1].group, g))
             last++;
         double span = 0;
         for (size_t k = c; k <= last; k++) span += width[k + 1] + 2;
@@ -188,7 +188,7 @@ bool report_xlsx(const Report *rep, const char *path, char **error)
         return false;
     }
     lxw_doc_properties props = {0};
-    props.title = (char *)(rep->table->label ? rep->table->label : rep->table->name.text);
+    props.title = (char *)(rep->table->label ? rep->table->label : rep->table->name);
     props.comments = "doudi report";
     /* the run's time, so the same run makes the same file; 2021-03-02 (the plan's date) when unknown */
     props.created = rep->run_time ? (time_t)rep->run_time : (time_t)1614643200;

@@ -355,21 +355,16 @@ static bool finish_run(Runner *rn, char **error)
     return ok || fail_sql(rn, error);
 }
 
-static void setup(Runner *rn, const Rules *rules)
+static void setup(Runner *rn)
 {
     const Program *p = rn->p;
-    rn->partition_field = -1;
-    if (rules && rules->schedule) {
-        rn->sched = schedule_new(rules, p, rn->vm);
-        if (rules->schedule->per.text)
-            for (uint32_t i = 0; i < rn->ri->nfields; i++)
-                if (!strcmp(rn->ri->fields[i].name, rules->schedule->per.text)) rn->partition_field = (int32_t)i;
-    }
+    rn->sched = schedule_new(p, rn->vm);
+    rn->partition_field = p->schedule ? p->schedule->partition_field : -1;
     rn->key_first = program_rules(p, RULE_KEY, &rn->nkeys);
     uint32_t nfilter, f = program_rules(p, RULE_FILTER, &nfilter);
     rn->has_filter = nfilter > 0;
     if (nfilter) rn->filter_reg = p->rules[f].reg;
-    if (rules) rn->forms = forms_new(rules, p);
+    rn->forms = forms_new(p);
     program_rules(p, RULE_BRANCH, &rn->nbranches);
     rn->fired = fired_texts(p);
     rn->values = xcalloc(rn->ri->nfields + 1, sizeof *rn->values);
@@ -397,8 +392,7 @@ static void teardown(Runner *rn)
 static bool write_results_file(Ledger *l, int64_t run_id, const char *path, const char *tmp, char **error);
 static bool rename_results(const char *tmp, const char *path, char **error);
 
-bool run_rules(Ledger *l, const Program *p, Vm *vm, const Rules *rules, const char *rules_text,
-               size_t rules_len, const char *results_path, RunProgress progress, void *ctx,
+bool run_rules(Ledger *l, const Program *p, Vm *vm, const char *results_path, RunProgress progress, void *ctx,
                RunStats *stats, char **error)
 {
     memset(stats, 0, sizeof *stats);
@@ -409,12 +403,12 @@ bool run_rules(Ledger *l, const Program *p, Vm *vm, const Rules *rules, const ch
     Runner rn = {.l = l, .p = p, .vm = vm, .ri = &p->records[0], .stats = stats};
     as_of_text(p, vm, stats->as_of);
     if (!ledger_ensure_record_table(l, rn.ri, error)) return false;
-    setup(&rn, rules);
+    setup(&rn);
     StrBuf tmp = {0};
     if (results_path) sb_printf(&tmp, "%s.tmp", results_path);
     bool ok = ledger_begin(l, error);
     if (ok) {
-        ok = insert_run(&rn, rules_text, rules_len, error) && prepare(&rn, error) && scan(&rn, progress, ctx, error) &&
+        ok = insert_run(&rn, p->source_text, p->source_len, error) && prepare(&rn, error) && scan(&rn, progress, ctx, error) &&
              write_years(&rn, error) && (!rn.forms || forms_store(rn.forms, l, vm, stats->run_id, error)) &&
              finish_run(&rn, error);
         sqlite3_finalize(rn.select);

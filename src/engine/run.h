@@ -9,7 +9,6 @@
 #ifndef DOUDI_RUN_H
 #define DOUDI_RUN_H
 
-#include "lang/check.h"
 #include "ledger.h"
 #include "vm/vm.h"
 
@@ -24,8 +23,7 @@ typedef struct RunStats {
 
 typedef void (*RunProgress)(uint64_t done, uint64_t total, void *ctx);
 
-bool run_rules(Ledger *l, const Program *p, Vm *vm, const Rules *rules, const char *rules_text,
-               size_t rules_len, const char *results_path, RunProgress progress, void *ctx,
+bool run_rules(Ledger *l, const Program *p, Vm *vm, const char *results_path, RunProgress progress, void *ctx,
                RunStats *stats, char **error);
 
 /* Write the results file of run `run_id`: DESIGN "Results file". */

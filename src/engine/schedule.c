@@ -1,39 +1,34 @@
 /* schedule.c — the yearly schedule (see schedule.h). */
 #include "schedule.h"
 #include "base/fixed.h"
-#include "lang/compile.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static void add_group(Schedule *s, const ShareList *shares, const Program *p, const Vm *vm)
+static void add_group(Schedule *s, const ScheduleGroupInfo *gi, const Vm *vm)
 {
-    s->groups = xrealloc(s->groups, (s->ngroups + 1) * sizeof *s->groups);
     ScheduleGroup *g = &s->groups[s->ngroups++];
-    g->nshares = (uint32_t)shares->count;
-    g->years = xcalloc(shares->count + 1, sizeof *g->years);
-    g->cumulative = xcalloc(shares->count + 1, sizeof *g->cumulative);
-    for (size_t i = 0; i < shares->count; i++) {
-        g->years[i] = shares->items[i].year;
-        g->cumulative[i] = compile_value_now(p, vm->regs, shares->items[i].percent);
+    g->nshares = gi->nyears;
+    g->years = xcalloc(gi->nyears + 1, sizeof *g->years);
+    g->cumulative = xcalloc(gi->nyears + 1, sizeof *g->cumulative);
+    for (uint32_t i = 0; i < gi->nyears; i++) {
+        g->years[i] = gi->years[i];
+        g->cumulative[i] = vm->regs[gi->share_reg[i]];
     }
 }
 
-Schedule *schedule_new(const Rules *r, const Program *p, const Vm *vm)
+Schedule *schedule_new(const Program *p, const Vm *vm)
 {
-    const Decl *d = r->schedule;
-    if (!d) return NULL;
+    const ScheduleInfo *si = p->schedule;
+    if (!si) return NULL;
     Schedule *s = xcalloc(1, sizeof *s);
-    s->group_of = xmalloc((r->categories.count + 1) * sizeof *s->group_of);
-    for (size_t i = 0; i < r->categories.count; i++) s->group_of[i] = -1;
-    for (size_t gi = 0; gi < d->groups.count; gi++) {
-        const SchedGroup *grp = &d->groups.items[gi];
-        for (size_t k = 0; k < grp->categories.count; k++) {
-            Symbol *cat = check_lookup(r, grp->categories.items[k].text);
-            if (!cat || cat->kind != SYM_CATEGORY) continue;
-            if (!grp->pool || k == 0) add_group(s, &grp->shares, p, vm);
-            s->group_of[cat->index] = (int32_t)s->ngroups - 1;
-        }
+    s->groups = xcalloc(si->ngroups + 1, sizeof *s->groups);
+    s->group_of = xmalloc((p->ncategories + 1) * sizeof *s->group_of);
+    for (uint32_t c = 0; c < p->ncategories; c++) s->group_of[c] = -1;
+    for (uint32_t gi = 0; gi < si->ngroups; gi++) {
+        add_group(s, &si->groups[gi], vm);
+        for (uint32_t c = 0; c < p->ncategories && c < 64; c++)
+            if (si->groups[gi].categories >> c & 1) s->group_of[c] = (int32_t)gi;
     }
     uint32_t n, first = program_rules(p, RULE_KEY, &n);
     s->nkeys = n;

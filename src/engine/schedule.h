@@ -8,7 +8,6 @@
 #ifndef DOUDI_SCHEDULE_H
 #define DOUDI_SCHEDULE_H
 
-#include "lang/check.h"
 #include "vm/program.h"
 #include "vm/vm.h"
 
@@ -39,9 +38,9 @@ typedef struct Schedule {
     size_t hash_cap;
 } Schedule;
 
-/* From the checked rules; NULL when the rule file has no schedule. A share given by a param
- * takes the param's value in vm (it may have been overridden). */
-Schedule *schedule_new(const Rules *r, const Program *p, const Vm *vm);
+/* From the program's schedule (program.h); NULL when it has none. Each share is read from its
+ * register in vm, so a param that was overridden gives its new value. */
+Schedule *schedule_new(const Program *p, const Vm *vm);
 void schedule_free(Schedule *s);
 /* Intern a string; the id is stable and orders like the string (see schedule_assign). */
 uint32_t schedule_intern(Schedule *s, const char *text);

@@ -12,7 +12,7 @@
 /* ---- rules --------------------------------------------------------------------------------- */
 
 
-static RuleInfo begin_rule(Cg *g, RuleKind kind, const char *name, const char *label, const char *cite, Span at)
+RuleInfo cg_begin_rule(Cg *g, RuleKind kind, const char *name, const char *label, const char *cite, Span at)
 {
     RuleInfo ri = {.kind = (uint8_t)kind, .name = xstrdup(name ? name : ""),
                    .label = label ? xstrdup(label) : NULL, .cite = cite ? xstrdup(cite) : NULL,
@@ -27,7 +27,7 @@ static RuleInfo begin_rule(Cg *g, RuleKind kind, const char *name, const char *l
     return ri;
 }
 
-static void end_rule(Cg *g, RuleVec *rules, RuleInfo ri)
+void cg_end_rule(Cg *g, RuleVec *rules, RuleInfo ri)
 {
     ri.pc_end = cg_here(g);
     ri.natoms = (uint32_t)g->atoms.count;
@@ -43,7 +43,7 @@ static void end_rule(Cg *g, RuleVec *rules, RuleInfo ri)
 static void compile_let(Cg *g, RuleVec *rules, Symbol *s)
 {
     Decl *d = s->decl;
-    RuleInfo ri = begin_rule(g, RULE_LET, s->name, s->label, NULL, d->name.span);
+    RuleInfo ri = cg_begin_rule(g, RULE_LET, s->name, s->label, NULL, d->name.span);
     ri.reg = g->let_reg[s->index];
     ri.value_kind = cg_value_kind(s->type);
     ri.enum_index = cg_enum_index_of(s->type);
@@ -52,17 +52,17 @@ static void compile_let(Cg *g, RuleVec *rules, Symbol *s)
         cg_emit(g, OP_I2F, ri.reg, cg_expr_reg(g, d->value), 0);
     else
         cg_expr_into(g, d->value, ri.reg);
-    end_rule(g, rules, ri);
+    cg_end_rule(g, rules, ri);
 }
 
 static void compile_category(Cg *g, RuleVec *rules, Symbol *s)
 {
     Decl *d = s->decl;
-    RuleInfo ri = begin_rule(g, RULE_CATEGORY, s->name, s->label, d->cite, d->name.span);
+    RuleInfo ri = cg_begin_rule(g, RULE_CATEGORY, s->name, s->label, d->cite, d->name.span);
     ri.reg = g->cat_reg[s->index];
     ri.value_kind = VK_BOOL;
     cg_cond_into(g, d->when, ri.reg);
-    end_rule(g, rules, ri);
+    cg_end_rule(g, rules, ri);
 }
 
 /* The category set, count and primary, then first-match placement (targets only). */
@@ -90,7 +90,7 @@ static void compile_outcome(Cg *g, RuleVec *rules)
         Branch *b = &pd->branches.items[i];
         int value = enum_find(r->placement_enum, b->value.text);
         const char *label = b->label ? b->label : r->placement_enum->values.items[value].label;
-        RuleInfo ri = begin_rule(g, RULE_BRANCH, b->value.text, label, b->cite, b->span);
+        RuleInfo ri = cg_begin_rule(g, RULE_BRANCH, b->value.text, label, b->cite, b->span);
         ri.enum_index = value;
         ri.reg = cg_new_reg(g);
         g->span = b->span;
@@ -104,7 +104,7 @@ static void compile_outcome(Cg *g, RuleVec *rules)
         cg_emit(g, OP_LOADI, g->reg_placement, (uint32_t)value, 0);
         cg_emit(g, OP_LOADI, g->reg_branch, (uint32_t)i, 0);
         ends[nends++] = cg_emit(g, OP_JMP, 0, 0, 0);
-        end_rule(g, rules, ri);
+        cg_end_rule(g, rules, ri);
         if (skip != NO_REG) cg_patch_jump(g, skip);
         if (!b->when) break;
     }
@@ -120,53 +120,23 @@ static void compile_keys(Cg *g, RuleVec *rules)
     for (size_t i = 0; i < sd->order.count; i++) {
         OrderKey *k = &sd->order.items[i];
         char *text = cg_span_text(k->expr->span);
-        RuleInfo ri = begin_rule(g, RULE_KEY, text, NULL, NULL, k->span);
+        RuleInfo ri = cg_begin_rule(g, RULE_KEY, text, NULL, NULL, k->span);
         free(text);
         ri.desc = k->desc;
         ri.value_kind = cg_value_kind(k->expr->type);
         ri.enum_index = cg_enum_index_of(k->expr->type);
         g->span = k->expr->span;
         ri.reg = cg_expr_reg(g, k->expr);
-        end_rule(g, rules, ri);
+        cg_end_rule(g, rules, ri);
     }
     if (sd->when) {
         char *text = cg_span_text(sd->when->span);
-        RuleInfo ri = begin_rule(g, RULE_FILTER, text, sd->label, NULL, sd->when->span);
+        RuleInfo ri = cg_begin_rule(g, RULE_FILTER, text, sd->label, NULL, sd->when->span);
         free(text);
         ri.reg = cg_new_reg(g);
         ri.value_kind = VK_BOOL;
         cg_cond_into(g, sd->when, ri.reg);
-        end_rule(g, rules, ri);
-    }
-}
-
-static void compile_cell(Cg *g, RuleVec *rules, const char *table, const char *what, const char *name,
-                         const char *label, Expr *cond)
-{
-    StrBuf sb = {0};
-    sb_printf(&sb, "%s/%s/%s", table, what, name);
-    RuleInfo ri = begin_rule(g, RULE_CELL, sb_str(&sb), label, NULL, cond->span);
-    sb_free(&sb);
-    ri.reg = cg_new_reg(g);
-    ri.value_kind = VK_BOOL;
-    g->span = cond->span;
-    cg_cond_into(g, cond, ri.reg);
-    end_rule(g, rules, ri);
-}
-
-/* Each table's row and column conditions, so the run can count the forms' cells. */
-static void compile_cells(Cg *g, RuleVec *rules)
-{
-    for (size_t t = 0; t < g->r->tables.count; t++) {
-        const Decl *d = g->r->tables.items[t];
-        for (size_t i = 0; i < d->rows.count; i++)
-            if (d->rows.items[i].when)
-                compile_cell(g, rules, d->name.text, "row", d->rows.items[i].name.text, d->rows.items[i].label,
-                             d->rows.items[i].when);
-        for (size_t i = 0; i < d->columns.count; i++)
-            if (d->columns.items[i].cell == CELL_COUNT && d->columns.items[i].expr)
-                compile_cell(g, rules, d->name.text, "column", d->columns.items[i].name.text,
-                             d->columns.items[i].label, d->columns.items[i].expr);
+        cg_end_rule(g, rules, ri);
     }
 }
 
@@ -197,7 +167,7 @@ static void compile_person(Cg *g, RuleVec *rules)
     /* the schedule and the forms are about targets: their code is an entry of its own */
     g->p->targets_entry = cg_here(g);
     compile_keys(g, rules);
-    compile_cells(g, rules);
+    cg_forms(g, rules);
     g->span = (Span){0};
     cg_emit(g, OP_HALT, 0, 0, 0);
 }
@@ -269,9 +239,7 @@ static void compile_record(Cg *g, RecordInfo *ri, const Decl *d, RuleVec *upgrad
         if (d->fields.items[i].is_key) ri->key = (int32_t)i;
     }
     ri->check_entry = cg_here(g);
-    const Decl *cap = g->r->capacity;
-    if (cap && cap->upgrade_when && cap->from.text && !strcmp(cap->from.text, d->name.text))
-        compile_cell(g, upgrade_rules, "capacity", "upgrade", "when", NULL, cap->upgrade_when);
+    cg_capacity_upgrade(g, upgrade_rules, d);
     ri->nrequires = (uint32_t)d->requires.count;
     ri->requires = xcalloc(d->requires.count + 1, sizeof *ri->requires);
     uint32_t yes = cg_konst(g, VK_BOOL, 1);
@@ -342,7 +310,7 @@ static void compile_params(Cg *g)
 
 /* ---- layout ------------------------------------------------------------------------------ */
 
-static uint32_t relocate(const Cg *g, uint32_t v)
+uint32_t cg_relocate(const Cg *g, uint32_t v)
 {
     if (v & K_TAG) return v & ~K_TAG;
     return (uint32_t)g->consts.count + v;
@@ -372,7 +340,7 @@ static bool layout(Cg *g)
         const char *shape = opcode_shapes[ir->op];
         uint32_t ops[3] = {ir->a, ir->b, ir->c};
         for (int k = 0; k < 3; k++)
-            if (shape[k] == 'R' || shape[k] == 'T') ops[k] = relocate(g, ops[k]);
+            if (shape[k] == 'R' || shape[k] == 'T') ops[k] = cg_relocate(g, ops[k]);
         p->code[i] = (Ins){.op = ir->op, .a = (uint16_t)ops[0], .b = (uint16_t)ops[1], .c = (uint16_t)ops[2]};
         p->pc_line[i] = ir->line;
         p->pc_col[i] = ir->col;
@@ -388,19 +356,19 @@ static void relocate_rules(Cg *g)
     Program *p = g->p;
     for (uint32_t i = 0; i < p->nrules; i++) {
         RuleInfo *ri = &p->rules[i];
-        ri->reg = relocate(g, ri->reg);
-        for (uint32_t k = 0; k < ri->natoms; k++) ri->atoms[k].reg = relocate(g, ri->atoms[k].reg);
-        for (uint32_t k = 0; k < ri->nreads; k++) ri->reads[k].reg = relocate(g, ri->reads[k].reg);
+        ri->reg = cg_relocate(g, ri->reg);
+        for (uint32_t k = 0; k < ri->natoms; k++) ri->atoms[k].reg = cg_relocate(g, ri->atoms[k].reg);
+        for (uint32_t k = 0; k < ri->nreads; k++) ri->reads[k].reg = cg_relocate(g, ri->reads[k].reg);
     }
     for (uint32_t i = 0; i < p->nrecords; i++)
         for (uint32_t k = 0; k < p->records[i].nrequires; k++)
-            p->records[i].requires[k].reg = relocate(g, p->records[i].requires[k].reg);
-    for (uint32_t i = 0; i < p->nparams; i++) p->params[i].reg = relocate(g, p->params[i].reg);
-    p->reg_catmask = relocate(g, g->reg_catmask);
-    p->reg_catcount = relocate(g, g->reg_catcount);
-    p->reg_primary = relocate(g, g->reg_primary);
-    p->reg_placement = relocate(g, g->reg_placement);
-    p->reg_branch = relocate(g, g->reg_branch);
+            p->records[i].requires[k].reg = cg_relocate(g, p->records[i].requires[k].reg);
+    for (uint32_t i = 0; i < p->nparams; i++) p->params[i].reg = cg_relocate(g, p->params[i].reg);
+    p->reg_catmask = cg_relocate(g, g->reg_catmask);
+    p->reg_catcount = cg_relocate(g, g->reg_catcount);
+    p->reg_primary = cg_relocate(g, g->reg_primary);
+    p->reg_placement = cg_relocate(g, g->reg_placement);
+    p->reg_branch = cg_relocate(g, g->reg_branch);
 }
 
 static void alloc_person_registers(Cg *g)
@@ -425,7 +393,11 @@ static void fill_header(Cg *g)
 {
     const Rules *r = g->r;
     Program *p = g->p;
-    p->source_path = xstrdup(r->module->source->path);
+    const SourceFile *src = r->module->source;
+    p->source_path = xstrdup(src->path);
+    p->source_len = (uint32_t)src->len;
+    p->source_text = xcalloc(src->len + 1, 1);
+    memcpy(p->source_text, src->text, src->len);
     if (r->policy) {
         p->policy = dup_or_null(r->policy->label);
         p->policy_source = dup_or_null(r->policy->source);
@@ -442,7 +414,7 @@ static void fill_header(Cg *g)
 Program *compile_rules(const Rules *r, DiagList *diags)
 {
     Program *p = xcalloc(1, sizeof *p);
-    Cg g = {.r = r, .dl = diags, .p = p};
+    Cg g = {.r = r, .dl = diags, .p = p, .upgrade_reg = -1};
     fill_header(&g);
     fill_enums(&g);
     alloc_person_registers(&g);
@@ -452,10 +424,15 @@ Program *compile_rules(const Rules *r, DiagList *diags)
     p->nrecords = (uint32_t)r->records.count;
     p->records = xcalloc(r->records.count + 1, sizeof *p->records);
     for (size_t i = 0; i < r->records.count; i++) compile_record(&g, &p->records[i], r->records.items[i], &rules);
+    cg_schedule_info(&g);
+    cg_capacity_info(&g);
     p->nrules = (uint32_t)rules.count;
     p->rules = rules.items;
     bool ok = !g.failed && layout(&g);
-    if (ok) relocate_rules(&g);
+    if (ok) {
+        relocate_rules(&g);
+        cg_relocate_plan(&g);
+    }
     for (size_t i = 0; i < g.reads.count; i++) free(g.reads.items[i].name);
     for (size_t i = 0; i < g.atoms.count; i++) free(g.atoms.items[i].text);
     free(g.reads.items);

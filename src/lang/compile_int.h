@@ -40,6 +40,7 @@ typedef struct Cg {
     bool failed;
     uint32_t reg_catmask, reg_catcount, reg_primary, reg_placement, reg_branch;
     uint32_t last_target;      /* the latest pc a jump was patched to land on */
+    int32_t upgrade_reg;       /* the capacity plan's upgrade condition, once compiled; -1 */
 } Cg;
 
 typedef VEC(RuleInfo) RuleVec;
@@ -71,6 +72,18 @@ uint32_t cg_expr_reg(Cg *g, Expr *e);
 void cg_cond_into(Cg *g, Expr *e, uint32_t dest);
 void cg_add_atom(Cg *g, Expr *e, uint32_t dest);
 char *cg_span_text(Span sp);                               /* the source text, spaces folded */
+
+/* ---- rules and layout (compile.c) ---- */
+RuleInfo cg_begin_rule(Cg *g, RuleKind kind, const char *name, const char *label, const char *cite, Span at);
+void cg_end_rule(Cg *g, RuleVec *rules, RuleInfo ri);
+uint32_t cg_relocate(const Cg *g, uint32_t v);             /* a virtual operand's final register */
+
+/* ---- the engine phases (compile_plan.c) ---- */
+void cg_schedule_info(Cg *g);                              /* after the params */
+void cg_forms(Cg *g, RuleVec *rules);                      /* in the targets entry */
+void cg_capacity_upgrade(Cg *g, RuleVec *rules, const Decl *record);   /* in its check entry */
+void cg_capacity_info(Cg *g);                              /* after the records */
+void cg_relocate_plan(Cg *g);                              /* after the layout */
 
 /* ---- after code generation (peephole.c) ---- */
 void cg_peephole(Cg *g);

@@ -93,9 +93,9 @@ typedef struct Person {
     char *why[2];
 } Person;
 
-typedef struct FormInfo {
+typedef struct DiffForm {
     char *name, *label;
-} FormInfo;
+} DiffForm;
 
 typedef struct Side {
     char *rules_path;
@@ -117,7 +117,7 @@ struct doudi_diff {
     VEC(Person) people;
     Names cats, places;        /* the new file's, then the old file's own, in declaration order */
     Names vocab;               /* what an approved-changes file may name: see known() */
-    VEC(FormInfo) forms;
+    VEC(DiffForm) forms;
     size_t nvalues;            /* the transition matrix: places, none[, review] */
     int64_t *matrix;
     bool has_review;
@@ -491,17 +491,17 @@ static void people_figures(Diff *d, Tally *t)
 
 /* ---- the forms ------------------------------------------------------------------------------ */
 
-static int row_index(const Decl *t, const char *name)
+static int row_index(const FormInfo *t, const char *name)
 {
-    for (size_t i = 0; t && i < t->rows.count; i++)
-        if (!strcmp(t->rows.items[i].name.text, name)) return (int)i;
+    for (size_t i = 0; t && i < t->nrows; i++)
+        if (!strcmp(t->rows[i].name, name)) return (int)i;
     return -1;
 }
 
-static int column_index(const Decl *t, const char *name)
+static int column_index(const FormInfo *t, const char *name)
 {
-    for (size_t i = 0; t && i < t->columns.count; i++)
-        if (!strcmp(t->columns.items[i].name.text, name)) return (int)i;
+    for (size_t i = 0; t && i < t->ncols; i++)
+        if (!strcmp(t->cols[i].name, name)) return (int)i;
     return -1;
 }
 
@@ -517,13 +517,13 @@ static const ReportSheet *sheet_of(const Report *rep, const char *partition)
 static size_t compare_sheet(Diff *d, int form, const Report *rn, const ReportSheet *sn, const Report *ro,
                             const ReportSheet *so, const char *part, Section section, int32_t bulk)
 {
-    const Decl *nt = rn->table, *ot = ro ? ro->table : NULL;
+    const FormInfo *nt = rn->table, *ot = ro ? ro->table : NULL;
     size_t changed = 0;
     StrBuf name = {0};
-    for (size_t r = 0; r < nt->rows.count; r++) {
-        int orow = row_index(ot, nt->rows.items[r].name.text);
-        for (size_t c = 0; c < nt->columns.count; c++) {
-            int ocol = column_index(ot, nt->columns.items[c].name.text);
+    for (size_t r = 0; r < nt->nrows; r++) {
+        int orow = row_index(ot, nt->rows[r].name);
+        for (size_t c = 0; c < nt->ncols; c++) {
+            int ocol = column_index(ot, nt->cols[c].name);
             size_t ni = r * rn->ncols + c;
             bool nblank = !sn || sn->blank[ni];
             size_t oi = orow >= 0 && ocol >= 0 ? (size_t)orow * ro->ncols + (size_t)ocol : 0;
@@ -533,8 +533,8 @@ static size_t compare_sheet(Diff *d, int form, const Report *rn, const ReportShe
             if (before != after) changed++;
             if (bulk >= 0 && before == after) continue;
             name.count = 0;
-            sb_printf(&name, "form %s %s %s %s", nt->name.text, part, nt->rows.items[r].name.text,
-                      nt->columns.items[c].name.text);
+            sb_printf(&name, "form %s %s %s %s", nt->name, part, nt->rows[r].name,
+                      nt->cols[c].name);
             size_t f = add_figure(d, sb_str(&name), FIG_DELTA, section, before, after);
             d->figs.items[f].form = form;
             d->figs.items[f].bulk = bulk;
@@ -544,22 +544,22 @@ static size_t compare_sheet(Diff *d, int form, const Report *rn, const ReportShe
     return changed;
 }
 
-static bool compare_form(Diff *d, Ledger *l, const DiffRules *o, const DiffRules *n, const Decl *nt, char **error)
+static bool compare_form(Diff *d, Ledger *l, const DiffRules *o, const DiffRules *n, const FormInfo *nt, char **error)
 {
-    const char *fname = nt->name.text;
+    const char *fname = nt->name;
     Report rn = {0}, ro = {0};
-    bool have_old = report_find_form(o->rules, fname) != NULL;
-    if (!report_load(l, n->rules, fname, NULL, d->side[1].run.run_id, true, &rn, error)) return false;
-    if (have_old && !report_load(l, o->rules, fname, NULL, d->side[0].run.run_id, true, &ro, error)) {
+    bool have_old = report_find_form(o->p, fname) != NULL;
+    if (!report_load(l, n->p, fname, NULL, d->side[1].run.run_id, true, &rn, error)) return false;
+    if (have_old && !report_load(l, o->p, fname, NULL, d->side[0].run.run_id, true, &ro, error)) {
         report_free(&rn);
         return false;
     }
     int form = (int)d->forms.count;
-    FormInfo fi = {xstrdup(fname), xstrdup(nt->label ? nt->label : "")};
+    DiffForm fi = {xstrdup(fname), xstrdup(nt->label ? nt->label : "")};
     VEC_PUSH(&d->forms, fi);
     vocab_add(d, "form", fname, NULL);
-    for (size_t i = 0; i < nt->rows.count; i++) vocab_add(d, "row", fname, nt->rows.items[i].name.text);
-    for (size_t i = 0; i < nt->columns.count; i++) vocab_add(d, "column", fname, nt->columns.items[i].name.text);
+    for (size_t i = 0; i < nt->nrows; i++) vocab_add(d, "row", fname, nt->rows[i].name);
+    for (size_t i = 0; i < nt->ncols; i++) vocab_add(d, "column", fname, nt->cols[i].name);
     const Report *old = have_old ? &ro : NULL;
     compare_sheet(d, form, &rn, &rn.sheets[0], old, old ? &ro.sheets[0] : NULL, "city", S_FORM, -1);
     StrBuf name = {0};
@@ -624,18 +624,21 @@ static bool read_plan(Plan *pl, Ledger *l, int side, int64_t run, char **error)
     return true;
 }
 
-static void add_cap_items(Plan *pl, const Rules *r)
+static void add_cap_items(Plan *pl, const Program *p)
 {
-    for (size_t i = 0; r->capacity && i < r->capacity->cap_items.count; i++)
-        names_add(&pl->types, r->capacity->cap_items.items[i].type.text);
+    for (size_t i = 0; p->capacity && i < p->capacity->nitems; i++) {
+        int32_t type = p->capacity->items[i].type;
+        if (p->placement_enum >= 0 && type >= 0 && (uint32_t)type < p->enums[p->placement_enum].count)
+            names_add(&pl->types, p->enums[p->placement_enum].values[type]);
+    }
 }
 
 static bool compare_capacity(Diff *d, Ledger *l, const DiffRules *o, const DiffRules *n, char **error)
 {
-    if (!o->rules->capacity && !n->rules->capacity) return true;
+    if (!o->p->capacity && !n->p->capacity) return true;
     Plan pl = {0};
-    add_cap_items(&pl, n->rules);
-    add_cap_items(&pl, o->rules);
+    add_cap_items(&pl, n->p);
+    add_cap_items(&pl, o->p);
     for (int c = 0; c < NPLAN; c++) names_add(&pl.cols, PLAN_COLUMNS[c]);
     bool ok = read_plan(&pl, l, 0, d->side[0].run.run_id, error) && read_plan(&pl, l, 1, d->side[1].run.run_id, error);
     /* the build years after the plan's own columns, in year order */
@@ -778,7 +781,7 @@ static bool reserved_names(const DiffRules *r, char **error)
 static bool run_side(Diff *d, Ledger *l, const DiffRules *r, int side, char **error)
 {
     char *inner = NULL;
-    if (!run_rules(l, r->p, r->vm, r->rules, r->text, r->len, NULL, NULL, NULL, &d->side[side].run, &inner)) {
+    if (!run_rules(l, r->p, r->vm, NULL, NULL, NULL, &d->side[side].run, &inner)) {
         failf(error, "running %s: %s", d->side[side].rules_path, inner ? inner : "failed");
         free(inner);
         return false;
@@ -821,7 +824,7 @@ static bool compare_runs(Diff *d, Ledger *l, const DiffRules *o, const DiffRules
         for (size_t i = 0; i < d->places.count; i++) vocab_add(d, "placement", d->places.items[i], NULL);
     }
     tally_free(&t);
-    for (size_t i = 0; ok && i < n->rules->tables.count; i++) ok = compare_form(d, l, o, n, n->rules->tables.items[i], error);
+    for (size_t i = 0; ok && i < n->p->nforms; i++) ok = compare_form(d, l, o, n, &n->p->forms[i], error);
     if (ok) ok = compare_capacity(d, l, o, n, error);
     if (ok) explain_people(d, l, o, n);
     if (ok) index_figures(d);

@@ -27,21 +27,17 @@
 #ifndef DOUDI_DIFF_H
 #define DOUDI_DIFF_H
 
-#include "lang/check.h"
 #include "engine/ledger.h"
 #include "engine/run.h"
 #include "vm/vm.h"
 
 #include <stdio.h>
 
-/* One side of the comparison: compiled rules with their source (the schedule, the forms and
- * the capacity plan are read from it). */
+/* One side of the comparison: a compiled program (it carries the schedule, the forms and the
+ * capacity plan) and a VM of it. */
 typedef struct DiffRules {
     const Program *p;
     Vm *vm;
-    const Rules *rules;
-    const char *text;
-    size_t len;
     /* The explanation of the person `key` as the ledger holds it now, text or JSON; NULL with
      * *error (the reason it cannot be evaluated) when there is none. ctx is passed back. */
     char *(*explain)(void *ctx, Ledger *l, const char *key, bool json, char **error);

@@ -543,7 +543,7 @@ static void run_test(Tester *t, const Decl *d, StrBuf *out, TestSummary *sum)
 {
     size_t n = d->cases.count;
     Case *cs = xcalloc(n + 1, sizeof *cs);
-    Schedule *s = schedule_new(t->r, t->p, t->vm);
+    Schedule *s = schedule_new(t->p, t->vm);
     for (size_t i = 0; i < n; i++) {
         cs[i].tc = &d->cases.items[i];
         evaluate(t, &cs[i], cs, i, s);
@@ -631,34 +631,23 @@ static void atom_items(Tester *t, ItemVec *items, uint32_t rule, const char *own
 
 static void group_items(Tester *t, ItemVec *items, TestSummary *sum)
 {
-    const Decl *d = t->r->schedule;
-    if (!d) return;
-    uint32_t q = 0;   /* quota groups in the order schedule_new makes them */
-    for (size_t gi = 0; gi < d->groups.count; gi++) {
-        const SchedGroup *grp = &d->groups.items[gi];
-        for (size_t k = 0; k < grp->categories.count; k++) {
-            Symbol *cat = check_lookup(t->r, grp->categories.items[k].text);
-            if (!cat || cat->kind != SYM_CATEGORY || (grp->pool && k > 0)) continue;
-            if (q >= t->ngroups) return;
-            sum->groups++;
-            if (t->group_used[q++]) {
-                sum->groups_covered++;
-                continue;
-            }
-            Span sp = grp->pool ? grp->span : grp->categories.items[k].span;
-            int line = 0, col = 0;
-            if (sp.file) source_position(sp.file, sp.start, &line, &col);
-            StrBuf what = {0};
-            if (grp->pool) {
-                sb_puts(&what, "schedule group 'pool ");
-                for (size_t j = 0; j < grp->categories.count; j++)
-                    sb_printf(&what, "%s%s", j ? ", " : "", grp->categories.items[j].text);
-                sb_puts(&what, "' never used");
-            } else {
-                sb_printf(&what, "schedule group of %s never used", grp->categories.items[k].text);
-            }
-            add_item(items, (uint32_t)line, (uint32_t)col, sb_take(&what));
+    const Program *p = t->p;
+    const ScheduleInfo *si = p->schedule;
+    const EnumInfo *ce = &p->enums[p->category_enum];
+    for (uint32_t q = 0; si && q < si->ngroups && q < t->ngroups; q++) {
+        const ScheduleGroupInfo *g = &si->groups[q];
+        sum->groups++;
+        if (t->group_used[q]) {
+            sum->groups_covered++;
+            continue;
         }
+        StrBuf what = {0}, names = {0};
+        for (uint32_t c = 0; c < p->ncategories && c < 64; c++)
+            if (g->categories >> c & 1) sb_printf(&names, "%s%s", names.count ? ", " : "", ce->values[c]);
+        if (g->pool) sb_printf(&what, "schedule group 'pool %s' never used", sb_str(&names));
+        else sb_printf(&what, "schedule group of %s never used", sb_str(&names));
+        sb_free(&names);
+        add_item(items, g->line, g->col, sb_take(&what));
     }
 }
 
@@ -713,9 +702,7 @@ void testing_run(const Rules *rules, const Program *p, Vm *vm, int flags, StrBuf
     uint32_t nfilter, f = program_rules(p, RULE_FILTER, &nfilter);
     t.has_filter = nfilter > 0;
     if (nfilter) t.filter_reg = p->rules[f].reg;
-    if (rules->schedule && rules->schedule->per.text)
-        for (uint32_t i = 0; i < t.rec->nfields; i++)
-            if (!strcmp(t.rec->fields[i].name, rules->schedule->per.text)) t.partition_field = (int32_t)i;
+    if (p->schedule) t.partition_field = p->schedule->partition_field;
     t.rule_seen = xcalloc(p->nrules + 1, 1);
     t.rule_exempt = xcalloc(p->nrules + 1, 1);
     t.atom_base = xcalloc(p->nrules + 1, sizeof *t.atom_base);
@@ -726,7 +713,7 @@ void testing_run(const Rules *rules, const Program *p, Vm *vm, int flags, StrBuf
     t.atom_seen = xcalloc(t.natoms + 1, 1);
     t.atom_exempt = xcalloc(t.natoms + 1, 1);
     exempt_last_branch(&t);
-    Schedule *s = schedule_new(rules, p, t.vm);
+    Schedule *s = schedule_new(p, t.vm);
     t.ngroups = s ? s->ngroups : 0;
     schedule_free(s);
     t.group_used = xcalloc(t.ngroups + 1, sizeof *t.group_used);

@@ -184,6 +184,109 @@ static void put_rule(StrBuf *w, const RuleInfo *r)
     put_u8(w, r->desc);
 }
 
+/* Bytes of any value (the rule file's text): u32 length then the bytes. */
+static void put_blob(StrBuf *w, const char *s, uint32_t n)
+{
+    put_u32(w, n);
+    sb_putn(w, s ? s : "", n);
+}
+
+static void put_regs(StrBuf *w, const uint32_t *regs, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) put_u32(w, regs[i]);
+}
+
+static void put_years(StrBuf *w, const int64_t *years, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) put_i64(w, years[i]);
+}
+
+static void put_schedule(StrBuf *w, const ScheduleInfo *si)
+{
+    put_u8(w, si != NULL);
+    if (!si) return;
+    put_str(w, si->label);
+    put_i32(w, si->partition_field);
+    put_u32(w, si->line);
+    put_u32(w, si->col);
+    put_u32(w, si->ngroups);
+    for (uint32_t i = 0; i < si->ngroups; i++) {
+        const ScheduleGroupInfo *g = &si->groups[i];
+        put_i64(w, (int64_t)g->categories);
+        put_u8(w, g->pool);
+        put_u32(w, g->nyears);
+        put_years(w, g->years, g->nyears);
+        put_regs(w, g->share_reg, g->nyears);
+        put_str(w, g->cite);
+        put_u32(w, g->line);
+        put_u32(w, g->col);
+    }
+}
+
+static void put_capacity(StrBuf *w, const CapacityInfo *ci)
+{
+    put_u8(w, ci != NULL);
+    if (!ci) return;
+    put_str(w, ci->label);
+    put_str(w, ci->cite);
+    put_i32(w, ci->partition_field);
+    put_i32(w, ci->record);
+    put_i32(w, ci->inst_partition_field);
+    put_i32(w, ci->inst_type_field);
+    put_i32(w, ci->inst_beds_field);
+    put_i32(w, ci->upgrade_reg);
+    put_u32(w, ci->headroom_reg);
+    put_u32(w, ci->line);
+    put_u32(w, ci->col);
+    put_u32(w, ci->nbuild);
+    put_years(w, ci->build_years, ci->nbuild);
+    put_regs(w, ci->build_reg, ci->nbuild);
+    put_u32(w, ci->nitems);
+    for (uint32_t i = 0; i < ci->nitems; i++) {
+        const CapacityItemInfo *it = &ci->items[i];
+        put_i32(w, it->type);
+        put_u32(w, it->beds_reg);
+        put_u8(w, it->has_minimum);
+        put_u32(w, it->minimum_reg);
+        put_str(w, it->cite);
+        put_u32(w, it->line);
+        put_u32(w, it->col);
+    }
+}
+
+static void put_form(StrBuf *w, const FormInfo *f)
+{
+    put_str(w, f->name);
+    put_str(w, f->label);
+    put_i32(w, f->partition_field);
+    put_u32(w, f->line);
+    put_u32(w, f->col);
+    put_u32(w, f->nrows);
+    for (uint32_t i = 0; i < f->nrows; i++) {
+        const FormRow *r = &f->rows[i];
+        put_str(w, r->name);
+        put_str(w, r->label);
+        put_u8(w, r->total);
+        put_i32(w, r->reg);
+        put_i32(w, r->capacity_item);
+        put_u32(w, r->line);
+        put_u32(w, r->col);
+    }
+    put_u32(w, f->ncols);
+    for (uint32_t i = 0; i < f->ncols; i++) {
+        const FormColumn *c = &f->cols[i];
+        put_str(w, c->name);
+        put_str(w, c->label);
+        put_str(w, c->group);
+        put_u8(w, c->cell);
+        put_i32(w, c->reg);
+        put_i64(w, c->year);
+        put_u32(w, c->line);
+        put_u32(w, c->col);
+    }
+    for (size_t i = 0; i < (size_t)f->nrows * f->ncols; i++) put_u8(w, f->blank[i]);
+}
+
 static uint64_t fnv1a(const unsigned char *s, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325u;
@@ -210,6 +313,7 @@ char *program_serialize(const Program *p, size_t *len)
     put_str(&w, p->source_path);
     put_str(&w, p->policy);
     put_str(&w, p->policy_source);
+    put_blob(&w, p->source_text, p->source_len);
     put_code(&w, p);
     put_consts(&w, p);
     put_enums(&w, p);
@@ -219,6 +323,10 @@ char *program_serialize(const Program *p, size_t *len)
     put_outcome(&w, p);
     put_u32(&w, p->nrules);
     for (uint32_t i = 0; i < p->nrules; i++) put_rule(&w, &p->rules[i]);
+    put_schedule(&w, p->schedule);
+    put_capacity(&w, p->capacity);
+    put_u32(&w, p->nforms);
+    for (uint32_t i = 0; i < p->nforms; i++) put_form(&w, &p->forms[i]);
     unsigned char *b = (unsigned char *)w.items;
     *len = w.count;
     poke_u64(b + 8, w.count);
@@ -331,6 +439,7 @@ static uint32_t get_count(Reader *r, size_t min)
 enum {
     MIN_INS = 16, MIN_CONST = 9, MIN_STR = 4, MIN_ENUM = 12, MIN_ENUM_VALUE = 8, MIN_RECORD = 24,
     MIN_FIELD = 40, MIN_REQUIRE = 20, MIN_PARAM = 13, MIN_RULE = 47, MIN_ATOM = 20, MIN_READ = 13,
+    MIN_YEAR = 12, MIN_GROUP = 29, MIN_ITEM = 25, MIN_FORM = 28, MIN_ROW = 25, MIN_COLUMN = 33,
 };
 
 static void get_code(Reader *r, Program *p)
@@ -514,6 +623,135 @@ static void get_rules(Reader *r, Program *p)
     for (uint32_t i = 0; i < n; i++) get_rule(r, &p->rules[i]);
 }
 
+static char *get_blob(Reader *r, uint32_t *len)
+{
+    uint32_t n = get_u32(r);
+    *len = 0;
+    if (!need(r, n)) return NULL;
+    char *s = xcalloc((size_t)n + 1, 1);
+    memcpy(s, r->data + r->pos, n);
+    r->pos += n;
+    *len = n;
+    return s;
+}
+
+/* n years and then n registers, as put_years and put_regs wrote them. */
+static void get_years_regs(Reader *r, uint32_t n, int64_t **years, uint32_t **regs)
+{
+    *years = xcalloc((size_t)n + 1, sizeof **years);
+    *regs = xcalloc((size_t)n + 1, sizeof **regs);
+    for (uint32_t i = 0; i < n; i++) (*years)[i] = get_i64(r);
+    for (uint32_t i = 0; i < n; i++) (*regs)[i] = get_u32(r);
+}
+
+static void get_schedule(Reader *r, Program *p)
+{
+    enter(r, "schedule");
+    if (!get_bool(r) || r->problem) return;
+    ScheduleInfo *si = p->schedule = xcalloc(1, sizeof *si);
+    si->label = get_str(r);
+    si->partition_field = get_i32(r);
+    si->line = get_u32(r);
+    si->col = get_u32(r);
+    uint32_t n = get_count(r, MIN_GROUP);
+    si->groups = xcalloc((size_t)n + 1, sizeof *si->groups);
+    si->ngroups = n;
+    for (uint32_t i = 0; i < n && !r->problem; i++) {
+        ScheduleGroupInfo *g = &si->groups[i];
+        g->categories = (uint64_t)get_i64(r);
+        g->pool = get_bool(r);
+        g->nyears = get_count(r, MIN_YEAR);
+        get_years_regs(r, g->nyears, &g->years, &g->share_reg);
+        g->cite = get_str(r);
+        g->line = get_u32(r);
+        g->col = get_u32(r);
+    }
+}
+
+static void get_capacity(Reader *r, Program *p)
+{
+    enter(r, "capacity");
+    if (!get_bool(r) || r->problem) return;
+    CapacityInfo *ci = p->capacity = xcalloc(1, sizeof *ci);
+    ci->label = get_str(r);
+    ci->cite = get_str(r);
+    ci->partition_field = get_i32(r);
+    ci->record = get_i32(r);
+    ci->inst_partition_field = get_i32(r);
+    ci->inst_type_field = get_i32(r);
+    ci->inst_beds_field = get_i32(r);
+    ci->upgrade_reg = get_i32(r);
+    ci->headroom_reg = get_u32(r);
+    ci->line = get_u32(r);
+    ci->col = get_u32(r);
+    ci->nbuild = get_count(r, MIN_YEAR);
+    get_years_regs(r, ci->nbuild, &ci->build_years, &ci->build_reg);
+    uint32_t n = get_count(r, MIN_ITEM);
+    ci->items = xcalloc((size_t)n + 1, sizeof *ci->items);
+    ci->nitems = n;
+    for (uint32_t i = 0; i < n && !r->problem; i++) {
+        CapacityItemInfo *it = &ci->items[i];
+        it->type = get_i32(r);
+        it->beds_reg = get_u32(r);
+        it->has_minimum = get_bool(r);
+        it->minimum_reg = get_u32(r);
+        it->cite = get_str(r);
+        it->line = get_u32(r);
+        it->col = get_u32(r);
+    }
+}
+
+static void get_form(Reader *r, FormInfo *f)
+{
+    f->name = get_str(r);
+    f->label = get_str(r);
+    f->partition_field = get_i32(r);
+    f->line = get_u32(r);
+    f->col = get_u32(r);
+    f->nrows = get_count(r, MIN_ROW);
+    f->rows = xcalloc((size_t)f->nrows + 1, sizeof *f->rows);
+    for (uint32_t i = 0; i < f->nrows && !r->problem; i++) {
+        FormRow *row = &f->rows[i];
+        row->name = get_str(r);
+        row->label = get_str(r);
+        row->total = get_bool(r);
+        row->reg = get_i32(r);
+        row->capacity_item = get_i32(r);
+        row->line = get_u32(r);
+        row->col = get_u32(r);
+    }
+    f->ncols = get_count(r, MIN_COLUMN);
+    f->cols = xcalloc((size_t)f->ncols + 1, sizeof *f->cols);
+    for (uint32_t i = 0; i < f->ncols && !r->problem; i++) {
+        FormColumn *c = &f->cols[i];
+        c->name = get_str(r);
+        c->label = get_str(r);
+        c->group = get_str(r);
+        c->cell = get_u8(r);
+        c->reg = get_i32(r);
+        c->year = get_i64(r);
+        c->line = get_u32(r);
+        c->col = get_u32(r);
+    }
+    size_t cells = (size_t)f->nrows * f->ncols;
+    if (r->problem || !need(r, cells)) {
+        f->nrows = f->ncols = 0;   /* nothing to lay out: the file is refused anyway */
+        f->blank = xcalloc(1, 1);
+        return;
+    }
+    f->blank = xcalloc(cells + 1, 1);
+    for (size_t i = 0; i < cells; i++) f->blank[i] = get_u8(r);
+}
+
+static void get_forms(Reader *r, Program *p)
+{
+    enter(r, "forms");
+    uint32_t n = get_count(r, MIN_FORM);
+    p->forms = xcalloc((size_t)n + 1, sizeof *p->forms);
+    p->nforms = n;
+    for (uint32_t i = 0; i < n && !r->problem; i++) get_form(r, &p->forms[i]);
+}
+
 /* The header: magic, version, length, checksum. NULL when they hold, else the message. */
 static char *check_header(const unsigned char *d, size_t len)
 {
@@ -536,6 +774,8 @@ static void get_program(Reader *r, Program *p)
     p->source_path = get_str(r);
     p->policy = get_str(r);
     p->policy_source = get_str(r);
+    enter(r, "source");
+    p->source_text = get_blob(r, &p->source_len);
     get_code(r, p);
     get_consts(r, p);
     get_enums(r, p);
@@ -543,6 +783,9 @@ static void get_program(Reader *r, Program *p)
     get_params(r, p);
     get_outcome(r, p);
     get_rules(r, p);
+    get_schedule(r, p);
+    get_capacity(r, p);
+    get_forms(r, p);
 }
 
 Program *program_deserialize(const unsigned char *data, size_t len, char **error)

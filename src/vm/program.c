@@ -72,10 +72,54 @@ static void free_rule(RuleInfo *r)
     free(r->reads);
 }
 
+static void free_schedule(ScheduleInfo *si)
+{
+    if (!si) return;
+    free(si->label);
+    for (uint32_t i = 0; si->groups && i < si->ngroups; i++) {
+        free(si->groups[i].years);
+        free(si->groups[i].share_reg);
+        free(si->groups[i].cite);
+    }
+    free(si->groups);
+    free(si);
+}
+
+static void free_capacity(CapacityInfo *ci)
+{
+    if (!ci) return;
+    free(ci->label);
+    free(ci->cite);
+    free(ci->build_years);
+    free(ci->build_reg);
+    for (uint32_t i = 0; ci->items && i < ci->nitems; i++) free(ci->items[i].cite);
+    free(ci->items);
+    free(ci);
+}
+
+static void free_form(FormInfo *f)
+{
+    free(f->name);
+    free(f->label);
+    for (uint32_t i = 0; f->rows && i < f->nrows; i++) {
+        free(f->rows[i].name);
+        free(f->rows[i].label);
+    }
+    free(f->rows);
+    for (uint32_t i = 0; f->cols && i < f->ncols; i++) {
+        free(f->cols[i].name);
+        free(f->cols[i].label);
+        free(f->cols[i].group);
+    }
+    free(f->cols);
+    free(f->blank);
+}
+
 void program_free(Program *p)
 {
     if (!p) return;
     free(p->source_path);
+    free(p->source_text);
     free(p->policy);
     free(p->policy_source);
     free(p->code);
@@ -98,6 +142,10 @@ void program_free(Program *p)
     free(p->placement_label);
     for (uint32_t i = 0; p->rules && i < p->nrules; i++) free_rule(&p->rules[i]);
     free(p->rules);
+    free_schedule(p->schedule);
+    free_capacity(p->capacity);
+    for (uint32_t i = 0; p->forms && i < p->nforms; i++) free_form(&p->forms[i]);
+    free(p->forms);
     free(p);
 }
 

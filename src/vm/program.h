@@ -99,9 +99,10 @@ typedef struct ReadInfo {
 typedef enum RuleKind {
     RULE_LET, RULE_CATEGORY, RULE_BRANCH, RULE_KEY,
     RULE_FILTER,               /* the schedule's `when`: who among the targets is scheduled */
-    RULE_CELL,                 /* a table's row or column condition ("table/row/NAME",
-                                  "table/column/NAME"), or the capacity plan's upgrade
-                                  condition ("capacity/upgrade", in its record's check entry) */
+    RULE_CELL,                 /* a table's row or column condition, or the capacity plan's
+                                  upgrade condition (in its record's check entry); named for
+                                  people ("attachment1 row tekun"); the engine finds them
+                                  through FormInfo and CapacityInfo, never by name */
 } RuleKind;
 
 typedef struct RuleInfo {
@@ -128,8 +129,103 @@ typedef struct ParamInfo {
     uint32_t reg;              /* constant register holding it; overriding a param sets it */
 } ParamInfo;
 
+/* ---- the engine phases after the per-person code -------------------------------------------
+ * Everything the schedule, the capacity plan and the forms need is here, so nothing after
+ * the compiler reads the syntax tree and a .ddc file carries a whole plan. Numbers the rule
+ * file writes there (a share, standard beds, the headroom) are constant registers, like
+ * params — a param named there is its own register, so `--as-of`-style overrides reach the
+ * engine too; the engine reads them from the VM's registers when a run starts. */
+
+/* One quota group of the schedule: the categories ranked together (one for `each a, b:` per
+ * name, all of them for `pool a, b:`) and the cumulative share placed by each year. */
+typedef struct ScheduleGroupInfo {
+    uint64_t categories;       /* bit i: category i is in this group */
+    bool pool;                 /* a `pool` line (else one category of an `each` line) */
+    uint32_t nyears;
+    int64_t *years;            /* increasing */
+    uint32_t *share_reg;       /* by year: constant register holding the cumulative share (percent) */
+    char *cite;                /* may be NULL */
+    uint32_t line, col;        /* the pool line, or the category's name on its `each` line */
+} ScheduleGroupInfo;
+
+/* The yearly schedule (INTERPRETATION §5): targets ranked per partition and group by the
+ * RULE_KEY rules (the record key last); RULE_FILTER, when present, says who is scheduled. */
+typedef struct ScheduleInfo {
+    char *label;               /* may be NULL */
+    int32_t partition_field;   /* field of records[0] it is `per`, or -1 */
+    uint32_t ngroups;
+    ScheduleGroupInfo *groups;
+    uint32_t line, col;
+} ScheduleInfo;
+
+/* One institution type of the capacity plan. */
+typedef struct CapacityItemInfo {
+    int32_t type;              /* the placement value */
+    uint32_t beds_reg;         /* constant register: standard beds of one institution (int) */
+    bool has_minimum;
+    uint32_t minimum_reg;      /* has_minimum: constant register, at least this many institutions (int) */
+    char *cite;
+    uint32_t line, col;
+} CapacityItemInfo;
+
+/* The capacity plan (INTERPRETATION §6): demand per partition and placement, beds required with
+ * the headroom, institutions to build and upgrade, spread over the build years. */
+typedef struct CapacityInfo {
+    char *label, *cite;
+    int32_t partition_field;   /* field of records[0] it is `per`, or -1 */
+    int32_t record;            /* the institutions' record (index into records) */
+    int32_t inst_partition_field, inst_type_field, inst_beds_field;   /* fields of that record */
+    int32_t upgrade_reg;       /* after that record's check entry: the institution is upgraded; -1 */
+    uint32_t headroom_reg;     /* constant register (percent) */
+    uint32_t nbuild;
+    int64_t *build_years;      /* increasing */
+    uint32_t *build_reg;       /* by year: constant register, that year's share of the tasks (percent) */
+    uint32_t nitems;
+    CapacityItemInfo *items;
+    uint32_t line, col;
+} CapacityInfo;
+
+typedef enum FormCell {
+    FORM_COUNT,                /* targets in the row for whom the column's condition holds */
+    FORM_EXISTING,             /* existing institutions of the row's type */
+    FORM_BUILD,                /* institutions to build or upgrade in `year` (0: every year) */
+    FORM_BLANK,                /* always empty */
+} FormCell;
+
+typedef struct FormRow {
+    char *name, *label;
+    bool total;                /* the sum of the other rows */
+    int32_t reg;               /* targets entry: the row's condition; -1 for a total row */
+    int32_t capacity_item;     /* the capacity item whose type the row is named by, or -1 */
+    uint32_t line, col;
+} FormRow;
+
+typedef struct FormColumn {
+    char *name, *label;
+    char *group;               /* the header of the group it sits under, or NULL */
+    uint8_t cell;              /* FormCell */
+    int32_t reg;               /* FORM_COUNT: targets entry register of its condition, -1: everyone */
+    int64_t year;              /* FORM_BUILD: the year, 0 for the total of every year */
+    uint32_t line, col;
+} FormColumn;
+
+/* A form (`table`): its layout and where its cells' numbers come from. */
+typedef struct FormInfo {
+    char *name, *label;
+    int32_t partition_field;   /* field of records[0] it is `per`, or -1 */
+    uint32_t nrows, ncols;
+    FormRow *rows;
+    FormColumn *cols;
+    uint8_t *blank;            /* nrows × ncols, row-major: the layout leaves the cell empty
+                                  (`blank` columns, `blank in ROW`, a capacity column in a row
+                                  that is no institution type); totals are computed around it */
+    uint32_t line, col;
+} FormInfo;
+
 typedef struct Program {
     char *source_path;         /* the rule file it came from */
+    char *source_text;         /* its text, byte for byte (a run stores it with its results) */
+    uint32_t source_len;
     char *policy;              /* title, may be NULL */
     char *policy_source;       /* e.g. 郑民文〔2021〕16号, may be NULL */
 
@@ -165,6 +261,11 @@ typedef struct Program {
     uint32_t nrules;
     RuleInfo *rules;           /* lets (eval order), categories, branches, keys, the schedule
                                   filter, table cells, in that order */
+
+    ScheduleInfo *schedule;    /* NULL when the rule file has none */
+    CapacityInfo *capacity;    /* NULL when the rule file has none (or no placement) */
+    uint32_t nforms;
+    FormInfo *forms;           /* in declaration order */
 } Program;
 
 void program_free(Program *p);
@@ -197,6 +298,8 @@ Program *program_load(const char *path, char **error);
 Program *program_deserialize(const unsigned char *data, size_t len, char **error);
 /* The same operand checks, on a program in memory; NULL when it is sound, else a message. */
 char *program_verify(const Program *p);
+/* The part of them about the schedule, the capacity plan and the forms (verify_plan.c). */
+char *program_verify_plan(const Program *p);
 
 /* Disassembly: each rule's name, line and opcodes with operands and source lines. */
 struct StrBuf;

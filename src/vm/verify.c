@@ -343,6 +343,7 @@ char *program_verify(const Program *p)
     TRY(verify_schema(p));
     TRY(verify_rules(p));
     TRY(verify_text(p));
+    TRY(program_verify_plan(p));
     return NULL;
 }
 

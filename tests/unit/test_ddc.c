@@ -602,10 +602,11 @@ static void test_no_line_table(void **state)
     program_free(p);
 }
 
-/* Offsets in the sample's file: the header, then source_path, policy, policy_source, ncode. */
+/* Offsets in the sample's file: the header, then source_path, policy, policy_source, the
+ * rule file's text, ncode. */
 static size_t ncode_offset(const Program *p)
 {
-    return 24 + 4 + strlen(p->source_path) + 4 + strlen(p->policy) + 4 + strlen(p->policy_source);
+    return 24 + 4 + strlen(p->source_path) + 4 + strlen(p->policy) + 4 + strlen(p->policy_source) + 4 + p->source_len;
 }
 
 /* Lengths and counts that point past the end, with a correct checksum. */
@@ -638,10 +639,17 @@ static void test_bad_lengths(void **state)
     reseal(d, b.len);
     assert_rejected(d, b.len, "malformed header section: a string holds a NUL byte");
 
+    /* the file ends: the last rule's desc flag, no schedule (a 0 flag), no capacity plan (a 0
+     * flag), no forms (a u32 count 0) */
     memcpy(d, b.data, b.len);
-    d[b.len - 1] = 2;                          /* the last rule's desc flag */
+    d[b.len - 7] = 2;                          /* the last rule's desc flag */
     reseal(d, b.len);
     assert_rejected(d, b.len, "malformed rules section: a flag is neither 0 nor 1");
+
+    memcpy(d, b.data, b.len);
+    d[b.len - 5] = 2;                          /* the capacity plan's presence flag */
+    reseal(d, b.len);
+    assert_rejected(d, b.len, "malformed capacity section: a flag is neither 0 nor 1");
 
     memcpy(d, b.data, b.len);
     d[b.len] = 0;                              /* a byte after the last section */

@@ -1,0 +1,49 @@
+/* api_int.h — what the files of the embedding API share (include/doudi.h is the interface).
+ *
+ * rules.c compiles, loads and describes rules; record.c makes, validates, evaluates and
+ * explains records (and the one-value-at-a-time support the REPL uses); ledger.c opens
+ * ledgers, imports, runs, reports and scans; tools.c runs rule-file tests and diffs. */
+#ifndef DOUDI_API_INT_H
+#define DOUDI_API_INT_H
+
+#include "doudi.h"
+
+#include "engine/ledger.h"
+#include "lang/check.h"
+#include "vm/program.h"
+#include "vm/vm.h"
+
+#include <stdbool.h>
+
+struct doudi_rules {
+    Program *prog;
+    Vm *vm;
+    VmTrace trace;
+    /* the source level, kept when compiled from source (NULL when loaded from .ddc) */
+    SourceFile *src;
+    Arena arena;
+    Rules *rules;
+};
+
+struct doudi_record {
+    const doudi_rules *r;
+    uint32_t n;
+    int64_t *values;
+    bool *set;
+    char **owned;              /* text values this record owns */
+};
+
+struct doudi_ledger {
+    Ledger *l;
+};
+
+/* Set *error (when not NULL) to the formatted message; returns -1. */
+int api_fail(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Rules around a compiled program (taking it over): how a .ddc and the REPL get a doudi_rules. */
+doudi_rules *api_wrap(Program *prog);
+/* The subject record's schema, or NULL. */
+const RecordInfo *api_subject(const doudi_rules *r);
+/* The key of a record as text (for messages). */
+const char *api_record_key(const doudi_record *rec, StrBuf *sb);
+
+#endif

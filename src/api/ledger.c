@@ -1,0 +1,140 @@
+/* ledger.c — ledgers: opened, imported into, run, reported and scanned (doudi.h, "the
+ * ledger" and "reports"). */
+#include "api_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/resid.h"
+#include "engine/import.h"
+#include "engine/report.h"
+#include "engine/run.h"
+#include "vm/values.h"
+
+/* ---- the ledger ------------------------------------------------------------------------------ */
+
+
+doudi_ledger *doudi_ledger_open(const char *path, char **error)
+{
+    Ledger *l = ledger_open(path, error);
+    if (!l) return NULL;
+    doudi_ledger *dl = xcalloc(1, sizeof *dl);
+    dl->l = l;
+    return dl;
+}
+
+void doudi_ledger_close(doudi_ledger *l)
+{
+    if (!l) return;
+    ledger_close(l->l);
+    free(l);
+}
+
+int doudi_import(doudi_ledger *l, doudi_rules *r, int record, const char *csv_path, const char *encoding,
+                 FILE *report, doudi_import_stats *stats, char **error)
+{
+    ImportStats st;
+    if (record < 0 || (uint32_t)record >= r->prog->nrecords)
+        return api_fail(error, "the rules declare no record number %d", record);
+    bool ok = import_csv(l->l, r->prog, r->vm, (uint32_t)record, csv_path, encoding, report, &st, error);
+    if (stats) {
+        stats->rows = st.rows;
+        stats->added = st.added;
+        stats->updated = st.updated;
+        stats->unchanged = st.unchanged;
+        stats->review = st.review;
+        memcpy(stats->encoding, st.encoding, sizeof stats->encoding);
+    }
+    return ok ? 0 : -1;
+}
+
+int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_progress_fn progress,
+              void *ctx, doudi_run_stats *stats, char **error)
+{
+    RunStats st;
+    bool ok = run_rules(l->l, r->prog, r->vm, results_path, progress, ctx, &st, error);
+    if (stats) {
+        stats->run_id = st.run_id;
+        stats->persons = st.persons;
+        stats->targets = st.targets;
+        stats->scheduled = st.scheduled;
+        stats->review = st.review;
+        memcpy(stats->as_of, st.as_of, sizeof stats->as_of);
+    }
+    return ok ? 0 : -1;
+}
+
+doudi_record *doudi_ledger_record(doudi_ledger *l, doudi_rules *r, const char *key, char **error)
+{
+    const RecordInfo *ri = api_subject(r);
+    if (!ri || ri->key < 0) {
+        api_fail(error, "the rules declare no record with a key");
+        return NULL;
+    }
+    StrBuf sql = {0};
+    ledger_select_fields(&sql, ri, " WHERE ");
+    ledger_quote_ident(&sql, ri->fields[ri->key].name);
+    sb_puts(&sql, " = ?1");
+    sqlite3_stmt *st = ledger_prepare(l->l, sb_str(&sql), error);
+    sb_free(&sql);
+    if (!st) return NULL;
+    /* the key as the importer would have stored it (trimmed; an id's lowercase x as X) */
+    int64_t kv = 0;
+    char *normal = NULL, why[200];
+    if (value_parse(r->prog, &ri->fields[ri->key], key, strlen(key), &kv, &normal, why, sizeof why) && normal)
+        sqlite3_bind_text(st, 1, normal, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    free(normal);
+    doudi_record *rec = NULL;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        api_fail(error, "no %s with %s %s in %s", ri->name, ri->fields[ri->key].name, key, l->l->path);
+    } else {
+        rec = doudi_record_new(r);
+        for (uint32_t i = 0; i < ri->nfields; i++) {
+            char err[300];
+            char *owned = NULL;
+            if (!ledger_column_value(st, (int)i, r->prog, &ri->fields[i], &rec->values[i], &owned, err, sizeof err)) {
+                api_fail(error, "%s", err);
+                doudi_record_free(rec);
+                rec = NULL;
+                break;
+            }
+            free(rec->owned[i]);
+            rec->owned[i] = owned;
+            rec->set[i] = true;
+        }
+    }
+    sqlite3_finalize(st);
+    return rec;
+}
+
+void doudi_mask_ids(char *text) { resident_id_mask(text); }
+
+/* ---- reports ------------------------------------------------------------------------------- */
+
+int doudi_form_count(const doudi_rules *r) { return (int)r->prog->nforms; }
+
+const char *doudi_form_name(const doudi_rules *r, int i)
+{
+    return i >= 0 && i < doudi_form_count(r) ? r->prog->forms[i].name : NULL;
+}
+
+const char *doudi_form_label(const doudi_rules *r, int i)
+{
+    return i >= 0 && i < doudi_form_count(r) ? r->prog->forms[i].label : NULL;
+}
+
+int doudi_report(doudi_ledger *l, doudi_rules *r, const char *form, const char *county, int64_t run,
+                 const char *format, const char *out_path, char **error)
+{
+    if (error) *error = NULL;
+    ReportFormat f;
+    if (!report_parse_format(format, &f))
+        return api_fail(error, "unknown format '%s' (text, csv, json or xlsx)", format ? format : "");
+    if (run < 0) return api_fail(error, "no run %lld: runs are numbered from 1", (long long)run);
+    return report_write(l->l, r->prog, form, county, run, f, out_path, error) ? 0 : -1;
+}

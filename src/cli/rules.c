@@ -1,0 +1,32 @@
+/* cli/rules.c — opening the rules a verb is given: a rule file (.doudi) or a compiled program
+ * (.ddc). Verbs that run rules take either; verbs that read the rule file's text (check, fmt,
+ * test) say plainly when they are given a compiled program instead. */
+#include "cli.h"
+#include "doudi.h"
+
+#include <stdio.h>
+
+doudi_rules *cli_open_rules(const char *verb, const char *path)
+{
+    char *err = NULL;
+    int compiled = doudi_is_compiled(path);
+    doudi_rules *r = doudi_open(path, &err);
+    if (compiled > 0 || (compiled < 0 && err)) {
+        if (!r) fprintf(stderr, "doudi %s: %s\n", verb, err ? err : path);
+    } else {
+        if (err) fputs(err, stderr);   /* the rule file's diagnostics: errors, or warnings */
+        if (!r) fprintf(stderr, "doudi %s: %s has errors\n", verb, path);
+    }
+    doudi_string_free(err);
+    return r;
+}
+
+bool cli_is_source(const char *verb, const char *path)
+{
+    if (doudi_is_compiled(path) <= 0) return true;
+    fprintf(stderr,
+            "doudi %s: %s is a compiled program (.ddc), not a rule file: %s reads the rule file's text "
+            "(give the .doudi it was compiled from)\n",
+            verb, path, verb);
+    return false;
+}
