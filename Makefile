@@ -116,7 +116,7 @@ doudi: build/doudi
 	@ln -sf build/doudi doudi
 
 # ---- tests ---------------------------------------------------------------------------------
-$(BUILD)/obj/tests/%.o: tests/unit/%.c | $(DEPS_STAMP)
+$(BUILD)/obj/tests/%.o: tests/unit/%.c $(GEN)/doudi.tab.h $(GEN)/doudi.lex.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
 

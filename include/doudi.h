@@ -135,9 +135,22 @@ char *doudi_explain(const doudi_rules *r, const doudi_record *rec, doudi_format 
 
 typedef struct doudi_ledger doudi_ledger;
 
-/* Open or create a ledger file (WAL mode). */
+typedef enum doudi_ledger_mode {
+    DOUDI_LEDGER_READ,        /* an existing ledger, read-only (reports, explanations) */
+    DOUDI_LEDGER_WRITE,       /* an existing ledger (runs) */
+    DOUDI_LEDGER_CREATE,      /* created when missing (imports) */
+} doudi_ledger_mode;
+
+/* Open a ledger file. A missing file is refused except with DOUDI_LEDGER_CREATE; a file that
+ * is not a doudi ledger, or of a newer doudi, is refused; an older one is upgraded (a read-only
+ * open upgrades it when the file is writable, else says how). */
+doudi_ledger *doudi_ledger_open_mode(const char *path, doudi_ledger_mode mode, char **error);
+/* Open or create a ledger file (DOUDI_LEDGER_CREATE). */
 doudi_ledger *doudi_ledger_open(const char *path, char **error);
 void doudi_ledger_close(doudi_ledger *l);
+/* Close a ledger, removing it when this open created it: after a failed first import, so
+ * that it leaves no empty ledger behind. */
+void doudi_ledger_discard(doudi_ledger *l);
 
 typedef struct doudi_import_stats {
     uint64_t rows;            /* data rows read */

@@ -17,19 +17,33 @@
 /* ---- the ledger ------------------------------------------------------------------------------ */
 
 
-doudi_ledger *doudi_ledger_open(const char *path, char **error)
+doudi_ledger *doudi_ledger_open_mode(const char *path, doudi_ledger_mode mode, char **error)
 {
-    Ledger *l = ledger_open(path, error);
+    if (error) *error = NULL;
+    LedgerMode m = mode == DOUDI_LEDGER_READ ? LEDGER_READ : mode == DOUDI_LEDGER_WRITE ? LEDGER_WRITE : LEDGER_CREATE;
+    Ledger *l = ledger_open(path, m, error);
     if (!l) return NULL;
     doudi_ledger *dl = xcalloc(1, sizeof *dl);
     dl->l = l;
     return dl;
 }
 
+doudi_ledger *doudi_ledger_open(const char *path, char **error)
+{
+    return doudi_ledger_open_mode(path, DOUDI_LEDGER_CREATE, error);
+}
+
 void doudi_ledger_close(doudi_ledger *l)
 {
     if (!l) return;
     ledger_close(l->l);
+    free(l);
+}
+
+void doudi_ledger_discard(doudi_ledger *l)
+{
+    if (!l) return;
+    ledger_discard(l->l);
     free(l);
 }
 
@@ -69,46 +83,33 @@ int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_p
 
 doudi_record *doudi_ledger_record(doudi_ledger *l, doudi_rules *r, const char *key, char **error)
 {
+    if (error) *error = NULL;
     const RecordInfo *ri = api_subject(r);
     if (!ri || ri->key < 0) {
         api_fail(error, "the rules declare no record with a key");
         return NULL;
     }
-    StrBuf sql = {0};
-    ledger_select_fields(&sql, ri, " WHERE ");
-    ledger_quote_ident(&sql, ri->fields[ri->key].name);
-    sb_puts(&sql, " = ?1");
-    sqlite3_stmt *st = ledger_prepare(l->l, sb_str(&sql), error);
-    sb_free(&sql);
-    if (!st) return NULL;
+    char *mismatch = ledger_check_record(l->l, r->prog, ri, true);
+    if (mismatch) {
+        api_fail(error, "%s", mismatch);
+        free(mismatch);
+        return NULL;
+    }
     /* the key as the importer would have stored it (trimmed; an id's lowercase x as X) */
     int64_t kv = 0;
     char *normal = NULL, why[200];
-    if (value_parse(r->prog, &ri->fields[ri->key], key, strlen(key), &kv, &normal, why, sizeof why) && normal)
-        sqlite3_bind_text(st, 1, normal, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    if (!value_parse(r->prog, &ri->fields[ri->key], key, strlen(key), &kv, &normal, why, sizeof why)) normal = NULL;
+    doudi_record *rec = doudi_record_new(r);
+    bool found = false;
+    bool ok = ledger_record_by_key(l->l, r->prog, ri, normal ? normal : key, rec->values, rec->owned, &found, error);
     free(normal);
-    doudi_record *rec = NULL;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        api_fail(error, "no %s with %s %s in %s", ri->name, ri->fields[ri->key].name, key, l->l->path);
-    } else {
-        rec = doudi_record_new(r);
-        for (uint32_t i = 0; i < ri->nfields; i++) {
-            char err[300];
-            char *owned = NULL;
-            if (!ledger_column_value(st, (int)i, r->prog, &ri->fields[i], &rec->values[i], &owned, err, sizeof err)) {
-                api_fail(error, "%s", err);
-                doudi_record_free(rec);
-                rec = NULL;
-                break;
-            }
-            free(rec->owned[i]);
-            rec->owned[i] = owned;
-            rec->set[i] = true;
-        }
+    if (ok && !found) ok = api_fail(error, "no %s with %s %s in %s", ri->name, ri->fields[ri->key].name, key,
+                                    ledger_path(l->l)) == 0;
+    if (!ok) {
+        doudi_record_free(rec);
+        return NULL;
     }
-    sqlite3_finalize(st);
+    for (uint32_t i = 0; i < ri->nfields; i++) rec->set[i] = true;
     return rec;
 }
 

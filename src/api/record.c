@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "vm/explain.h"
+#include "vm/record.h"
 #include "vm/values.h"
 
 /* ---- records ------------------------------------------------------------------------------- */
@@ -168,22 +169,15 @@ int doudi_record_validate(const doudi_rules *r, const doudi_record *rec, char **
 {
     const RecordInfo *ri = api_subject(r);
     if (!ri) return api_fail(error, "the rules declare no record");
-    for (uint32_t i = 0; i < rec->n; i++) {
-        char err[256];
+    for (uint32_t i = 0; i < rec->n; i++)
         if (!rec->set[i]) return api_fail(error, "%s: missing (it has no default)", ri->fields[i].name);
-        if (!value_in_range(r->prog, &ri->fields[i], rec->values[i], err, sizeof err))
-            return api_fail(error, "%s: %s", ri->fields[i].name, err);
-    }
-    if (!vm_run(r->vm, ri->check_entry, rec->values, rec->n)) {
-        StrBuf key = {0};
-        int rc = api_fail(error, "record %s: %s at %s:%u:%u", api_record_key(rec, &key), vm_error_text(r->vm->error),
-                      r->prog->source_path, r->prog->pc_line[r->vm->error_pc], r->prog->pc_col[r->vm->error_pc]);
-        sb_free(&key);
-        return rc;
-    }
-    for (uint32_t i = 0; i < ri->nrequires; i++)
-        if (!r->vm->regs[ri->requires[i].reg]) return api_fail(error, "%s", ri->requires[i].message);
-    return 0;
+    RecordCheck rc;
+    if (record_check(r->vm, ri, rec->values, &rc)) return 0;
+    if (rc.verdict != RECORD_STOPPED) return api_fail(error, "%s", rc.reason);
+    StrBuf key = {0};
+    api_fail(error, "record %s: %s", api_record_key(rec, &key), rc.reason);
+    sb_free(&key);
+    return -1;
 }
 
 /* ---- evaluation -------------------------------------------------------------------------------- */
@@ -196,8 +190,9 @@ static int run(const doudi_rules *r, const doudi_record *rec, bool traced, char 
                      : vm_run(r->vm, p->person_entry, rec->values, rec->n);
     if (ok) return 0;
     StrBuf key = {0};
-    int rc = api_fail(error, "record %s: %s at %s:%u:%u", api_record_key(rec, &key), vm_error_text(r->vm->error),
-                  p->source_path, p->pc_line[r->vm->error_pc], p->pc_col[r->vm->error_pc]);
+    char where[400];
+    record_stop_reason(r->vm, where, sizeof where);
+    int rc = api_fail(error, "record %s: %s", api_record_key(rec, &key), where);
     sb_free(&key);
     return rc;
 }
@@ -384,9 +379,11 @@ static int value_of(const doudi_rules *r, const doudi_record *rec, const char *n
         values[i] = rec->set[i] ? rec->values[i] : ri->fields[i].kind == VK_TEXT ? (int64_t)(intptr_t)"" : 0;
     bool ok = vm_run(r->vm, p->person_entry, values, rec->n) && finish_value(r, v, values, rec->n);
     free(values);
-    if (!ok)
-        return api_fail(error, "%s: %s at %s:%u:%u", name, vm_error_text(r->vm->error), p->source_path,
-                    p->pc_line[r->vm->error_pc], p->pc_col[r->vm->error_pc]);
+    if (!ok) {
+        char where[400];
+        record_stop_reason(r->vm, where, sizeof where);
+        return api_fail(error, "%s: %s", name, where);
+    }
     *out = r->vm->regs[v->index];
     return 0;
 }
@@ -494,15 +491,8 @@ int64_t doudi_ledger_persons(doudi_ledger *l, const doudi_rules *r, char **error
 {
     const RecordInfo *ri = api_subject(r);
     if (!ri) return api_fail(error, "the rules declare no record");
-    StrBuf sql = {0};
-    sb_puts(&sql, "SELECT count(*) FROM ");
-    ledger_quote_ident(&sql, ri->name);
-    sqlite3_stmt *st = ledger_prepare(l->l, sb_str(&sql), error);
-    sb_free(&sql);
-    if (!st) return -1;
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    return n;
+    if (error) *error = NULL;
+    return ledger_count(l->l, ri, error);
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -524,10 +514,13 @@ int doudi_ledger_scan(doudi_ledger *l, const doudi_rules *r, const char *name, d
     ValueRef v;
     if (!ri || ri->key < 0) return api_fail(error, "the rules declare no record with a key");
     if (!find_value(r, name, &v)) return api_fail(error, "nothing is named '%s'", name);
-    StrBuf sql = {0};
-    ledger_select_fields(&sql, ri, "");
-    sqlite3_stmt *sel = ledger_prepare(l->l, sb_str(&sql), error);
-    sb_free(&sql);
+    char *mismatch = ledger_check_record(l->l, p, ri, true);
+    if (mismatch) {
+        api_fail(error, "%s", mismatch);
+        free(mismatch);
+        return -1;
+    }
+    LedgerCursor *sel = ledger_records(l->l, p, ri, false, error);
     if (!sel) return -1;
     uint32_t n = ri->nfields;
     int64_t *values = xcalloc((size_t)SCAN_BATCH * n + 1, sizeof *values);
@@ -539,33 +532,34 @@ int doudi_ledger_scan(doudi_ledger *l, const doudi_rules *r, const char *name, d
         clock_gettime(CLOCK_MONOTONIC, &t0);
         size_t count = 0;
         while (count < SCAN_BATCH) {
-            int step = sqlite3_step(sel);
-            if (step == SQLITE_DONE) { more = false; break; }
-            if (step != SQLITE_ROW) {
-                rc = api_fail(error, "%s: %s", l->l->path, sqlite3_errmsg(l->l->db));
+            int64_t *row = values + count * n;
+            char **row_owned = owned + count * n;
+            char why[300];
+            int step = ledger_next(sel, row, NULL, why, sizeof why, error);
+            if (step == 0) { more = false; break; }
+            if (step == -2) {
+                rc = -1;
                 break;
             }
             st.persons++;
-            int64_t *row = values + count * n;
-            char **row_owned = owned + count * n;
-            bool ok = true;
-            for (uint32_t i = 0; i < n && ok; i++) {
-                char err[300];
-                ok = ledger_column_value(sel, (int)i, p, &ri->fields[i], &row[i], &row_owned[i], err, sizeof err) &&
-                     value_in_range(p, &ri->fields[i], row[i], err, sizeof err);
-            }
-            if (ok) count++;
-            else {
+            if (step < 0) {
                 st.review++;
-                for (uint32_t i = 0; i < n; i++) { free(row_owned[i]); row_owned[i] = NULL; }
+                continue;
             }
+            /* text points into the cursor's row: the batch keeps copies */
+            for (uint32_t i = 0; i < n; i++)
+                if (ri->fields[i].kind == VK_TEXT) {
+                    row_owned[i] = xstrdup((const char *)(intptr_t)row[i]);
+                    row[i] = (int64_t)(intptr_t)row_owned[i];
+                }
+            count++;
         }
         st.load_seconds += seconds_since(&t0);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (size_t k = 0; k < count; k++) {
             const int64_t *row = values + k * n;
-            bool ok = vm_run(r->vm, ri->check_entry, row, n);
-            for (uint32_t i = 0; ok && i < ri->nrequires; i++) ok = r->vm->regs[ri->requires[i].reg] != 0;
+            RecordCheck check;
+            bool ok = record_check(r->vm, ri, row, &check);
             if (ok && !v.field) ok = vm_run(r->vm, p->person_entry, row, n) && finish_value(r, &v, row, n);
             if (!ok) { st.review++; continue; }
             st.evaluated++;
@@ -575,7 +569,7 @@ int doudi_ledger_scan(doudi_ledger *l, const doudi_rules *r, const char *name, d
         st.eval_seconds += seconds_since(&t0);
         for (size_t k = 0; k < count * n; k++) { free(owned[k]); owned[k] = NULL; }
     }
-    sqlite3_finalize(sel);
+    ledger_cursor_close(sel);
     free(values);
     free(owned);
     if (stats) *stats = st;

@@ -44,8 +44,8 @@ int cli_import(int argc, char **argv)
     doudi_rules *r = cli_open_rules("import", rules);
     if (!r) return 2;
     char *err = NULL;
-    doudi_ledger *l = doudi_ledger_open(db, &err);
-    int status = 0;
+    doudi_ledger *l = doudi_ledger_open_mode(db, DOUDI_LEDGER_CREATE, &err);
+    int status = 0, imported = 0;
     for (int i = 0; l && i < nfiles; i++) {
         doudi_import_stats st;
         if (doudi_import(l, r, i, files[i], encoding, stderr, &st, &err)) {
@@ -56,6 +56,7 @@ int cli_import(int argc, char **argv)
             continue;
         }
         print_import(files[i], &st);
+        imported++;
         if (st.review && status == 0) status = 1;
     }
     if (!l) {
@@ -63,7 +64,9 @@ int cli_import(int argc, char **argv)
         status = 2;
     }
     doudi_string_free(err);
-    doudi_ledger_close(l);
+    /* a ledger this import made and filled with nothing is not left behind */
+    if (imported == 0) doudi_ledger_discard(l);
+    else doudi_ledger_close(l);
     doudi_free(r);
     return status;
 }
@@ -102,7 +105,7 @@ int cli_run(int argc, char **argv)
     int status = 0;
     doudi_ledger *l = NULL;
     if (as_of && doudi_set_param(r, "as_of", as_of, &err)) status = 2;
-    else if (!(l = doudi_ledger_open(db, &err))) status = 2;
+    else if (!(l = doudi_ledger_open_mode(db, DOUDI_LEDGER_WRITE, &err))) status = 2;
     else {
         doudi_run_stats st;
         if (doudi_run(l, r, out, isatty(2) ? progress_bar : NULL, NULL, &st, &err)) status = 2;
@@ -167,7 +170,7 @@ int cli_explain(int argc, char **argv)
     doudi_record *rec = NULL;
     int status = 0;
     if (as_of && doudi_set_param(r, "as_of", as_of, &err)) status = 2;
-    else if (!(l = doudi_ledger_open(db, &err))) status = 2;
+    else if (!(l = doudi_ledger_open_mode(db, DOUDI_LEDGER_READ, &err))) status = 2;
     else if (!(rec = doudi_ledger_record(l, r, id, &err))) status = 1;
     else if (!(text = doudi_explain(r, rec, format, &err))) status = 1;
     if (text) {

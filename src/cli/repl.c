@@ -108,7 +108,7 @@ static void open_db(Repl *r, const char *path)
         return;
     }
     char *err = NULL;
-    doudi_ledger *l = doudi_ledger_open(path, &err);
+    doudi_ledger *l = doudi_ledger_open_mode(path, DOUDI_LEDGER_READ, &err);
     if (!l) {
         complain_err(r, err, "cannot open the ledger");
         return;

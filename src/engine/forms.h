@@ -1,12 +1,11 @@
-/* forms.h — the official forms and the capacity plan, computed during a run.
+/* forms.h — the official forms, counted during a run.
  *
- * Forms are the rule file's `table` declarations: as each person is evaluated, the run hands
- * the VM's registers to forms_add, which counts the person into every (row, column) whose
- * conditions hold, per partition (county). After the scan, capacity_plan computes, per
- * partition and institution type, the demand (people placed there), the beds required with
- * the headroom, the institutions to build and upgrade, and their yearly split
- * (INTERPRETATION §6). Both are stored with the run, so a report reads them back and never
- * re-evaluates anyone. */
+ * Forms are the rule file's `table` declarations (FormInfo in the Program): as each person is
+ * evaluated, the run hands the VM's registers to forms_add, which counts the person into every
+ * (row, column) whose conditions hold, per partition (county), and counts the capacity plan's
+ * demand — people per placement value and partition. After the scan forms_store stores the
+ * counts and has the capacity plan made from the demand (capacity.h). Both are stored with
+ * the run, so a report reads them back and never re-evaluates anyone. */
 #ifndef DOUDI_FORMS_H
 #define DOUDI_FORMS_H
 
@@ -22,7 +21,10 @@ void forms_add(Forms *f, const Vm *vm, const int64_t *fields);
 /* Store the counts and the capacity plan of run `run_id` (inside the run's transaction). */
 bool forms_store(Forms *f, Ledger *l, Vm *vm, int64_t run_id, char **error);
 
-/* The schema of the stored forms; created by ledger_open. */
-extern const char *const FORMS_SCHEMA;
+/* The demand counted: partitions in the order first seen, each with its people per placement
+ * value (an array of the placement enum's size). */
+size_t forms_demand_count(const Forms *f);
+const char *forms_demand_partition(const Forms *f, size_t i);
+const int64_t *forms_demand(const Forms *f, size_t i);
 
 #endif

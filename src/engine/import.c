@@ -2,6 +2,7 @@
 #include "import.h"
 #include "base/crash.h"
 #include "csv.h"
+#include "vm/record.h"
 #include "vm/values.h"
 
 #include <stdlib.h>
@@ -78,7 +79,8 @@ typedef struct Importer {
     int64_t *values;
     char **owned;
     KeySet keys;
-    sqlite3_stmt *exists, *upsert, *review;
+    LedgerUpsert *upsert;
+    char *error;               /* the first failure to store a review entry */
 } Importer;
 
 /* s (n bytes) into buf with the full-width parentheses （ ） read as ( ): staff type a label
@@ -151,15 +153,9 @@ static bool map_header(Importer *im, const CsvRecord *h, char **error)
 static void to_review(Importer *im, const CsvRecord *rec, uint32_t col, const char *reason)
 {
     if (im->report) fprintf(im->report, "%s:%u:%u: %s\n", im->path, rec->line, col, reason);
-    sqlite3_stmt *st = im->review;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, im->path, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, rec->line);
-    sqlite3_bind_int64(st, 3, col);
-    sqlite3_bind_text(st, 4, reason, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, rec->raw ? rec->raw : "", rec->raw ? (int)rec->raw_len : 0, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 6, im->ri->name, -1, SQLITE_STATIC);
-    sqlite3_step(st);
+    ReviewEntry e = {.source = im->path, .line = rec->line, .col = col, .reason = reason,
+                     .raw = rec->raw, .raw_len = rec->raw ? rec->raw_len : 0, .record = im->ri->name};
+    if (!im->error) ledger_review_add(im->l, &e, &im->error);
     im->stats->review++;
 }
 
@@ -230,41 +226,23 @@ static uint32_t require_column(const Importer *im, const RequireInfo *rq)
 
 static bool check_requires(Importer *im, const CsvRecord *rec)
 {
-    const RecordInfo *ri = im->ri;
-    char reason[512];
-    if (!vm_run(im->vm, ri->check_entry, im->values, ri->nfields)) {
-        snprintf(reason, sizeof reason, "%s (at %s:%u:%u)", vm_error_text(im->vm->error), im->p->source_path,
-                 im->p->pc_line[im->vm->error_pc], im->p->pc_col[im->vm->error_pc]);
-        to_review(im, rec, 0, reason);
-        return false;
-    }
-    for (uint32_t i = 0; i < ri->nrequires; i++) {
-        if (im->vm->regs[ri->requires[i].reg]) continue;
-        to_review(im, rec, require_column(im, &ri->requires[i]), ri->requires[i].message);
-        return false;
-    }
-    return true;
+    RecordCheck rc;
+    if (record_check(im->vm, im->ri, im->values, &rc)) return true;
+    uint32_t col = rc.verdict == RECORD_REQUIRE ? require_column(im, &im->ri->requires[rc.require])
+                 : rc.verdict == RECORD_RANGE && im->column_of[rc.field] >= 0 ? (uint32_t)im->column_of[rc.field] + 1
+                 : 0;
+    to_review(im, rec, col, rc.reason);
+    return false;
 }
 
 static bool store(Importer *im, char **error)
 {
-    const RecordInfo *ri = im->ri;
-    const FieldInfo *kf = &ri->fields[ri->key];
-    sqlite3_reset(im->exists);
-    ledger_bind_value(im->exists, 1, im->p, kf, im->values[ri->key]);
-    bool existed = sqlite3_step(im->exists) == SQLITE_ROW;
-    sqlite3_reset(im->upsert);
-    for (uint32_t i = 0; i < ri->nfields; i++) ledger_bind_value(im->upsert, (int)i + 1, im->p, &ri->fields[i], im->values[i]);
-    if (sqlite3_step(im->upsert) != SQLITE_DONE) {
-        StrBuf sb = {0};
-        sb_printf(&sb, "%s: %s", im->l->path, sqlite3_errmsg(im->l->db));
-        *error = sb_take(&sb);
-        return false;
+    switch (ledger_upsert(im->upsert, im->values, error)) {
+    case 1: im->stats->added++; return true;
+    case 2: im->stats->updated++; return true;
+    case 0: im->stats->unchanged++; return true;
+    default: return false;
     }
-    if (!existed) im->stats->added++;
-    else if (sqlite3_changes(im->l->db)) im->stats->updated++;
-    else im->stats->unchanged++;
-    return true;
 }
 
 static bool import_row(Importer *im, const CsvRecord *rec, char **error)
@@ -304,65 +282,6 @@ static bool import_row(Importer *im, const CsvRecord *rec, char **error)
     return stored;
 }
 
-static bool prepare_statements(Importer *im, char **error)
-{
-    const RecordInfo *ri = im->ri;
-    StrBuf sql = {0};
-    sb_puts(&sql, "SELECT 1 FROM ");
-    ledger_quote_ident(&sql, ri->name);
-    sb_puts(&sql, " WHERE ");
-    ledger_quote_ident(&sql, ri->fields[ri->key].name);
-    sb_puts(&sql, " = ?1");
-    im->exists = ledger_prepare(im->l, sb_str(&sql), error);
-    sql.count = 0;
-    sb_puts(&sql, "INSERT INTO ");
-    ledger_quote_ident(&sql, ri->name);
-    sb_puts(&sql, " (");
-    for (uint32_t i = 0; i < ri->nfields; i++) {
-        if (i) sb_puts(&sql, ", ");
-        ledger_quote_ident(&sql, ri->fields[i].name);
-    }
-    sb_puts(&sql, ") VALUES (");
-    for (uint32_t i = 0; i < ri->nfields; i++) sb_printf(&sql, "%s?%u", i ? ", " : "", i + 1);
-    sb_puts(&sql, ") ON CONFLICT(");
-    ledger_quote_ident(&sql, ri->fields[ri->key].name);
-    sb_puts(&sql, ") DO UPDATE SET ");
-    bool first = true;
-    for (uint32_t i = 0; i < ri->nfields; i++) {
-        if ((int32_t)i == ri->key) continue;
-        if (!first) sb_puts(&sql, ", ");
-        first = false;
-        ledger_quote_ident(&sql, ri->fields[i].name);
-        sb_printf(&sql, " = ?%u", i + 1);
-    }
-    sb_puts(&sql, " WHERE ");
-    first = true;
-    for (uint32_t i = 0; i < ri->nfields; i++) {
-        if ((int32_t)i == ri->key) continue;
-        if (!first) sb_puts(&sql, " OR ");
-        first = false;
-        ledger_quote_ident(&sql, ri->fields[i].name);
-        sb_printf(&sql, " IS NOT ?%u", i + 1);
-    }
-    if (first) sb_puts(&sql, "0");
-    if (im->exists) im->upsert = ledger_prepare(im->l, sb_str(&sql), error);
-    sb_free(&sql);
-    if (im->upsert)
-        im->review = ledger_prepare(im->l,
-            "INSERT INTO review (source, line, col, reason, raw, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
-    return im->exists && im->upsert && im->review;
-}
-
-static bool clear_old_review(Importer *im, char **error)
-{
-    sqlite3_stmt *st = ledger_prepare(im->l, "DELETE FROM review WHERE source = ?1 AND run IS NULL", error);
-    if (!st) return false;
-    sqlite3_bind_text(st, 1, im->path, -1, SQLITE_STATIC);
-    bool ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    return ok;
-}
-
 static bool import_rows(Importer *im, CsvReader *csv, char **error)
 {
     CsvRecord rec;
@@ -373,8 +292,9 @@ static bool import_rows(Importer *im, CsvReader *csv, char **error)
         *error = sb_take(&sb);
         return false;
     }
-    if (!map_header(im, &rec, error) || !ledger_ensure_record_table(im->l, im->ri, error) ||
-        !prepare_statements(im, error) || !clear_old_review(im, error))
+    if (!map_header(im, &rec, error) || !ledger_declare_record(im->l, im->p, im->ri, error) ||
+        !(im->upsert = ledger_upsert_open(im->l, im->p, im->ri, error)) ||
+        !ledger_review_clear(im->l, im->path, im->ri->name, error))
         return false;
     while ((rc = csv_next(csv, &rec)) != 0) {
         if (rc == -2) {   /* the file became unreadable: fail the whole import */
@@ -384,6 +304,11 @@ static bool import_rows(Importer *im, CsvReader *csv, char **error)
             return false;
         }
         if (!import_row(im, &rec, error)) return false;
+        if (im->error) {
+            *error = im->error;
+            im->error = NULL;
+            return false;
+        }
         CRASH_POINT("import.row");
     }
     return true;
@@ -411,9 +336,8 @@ bool import_csv(Ledger *l, const Program *p, Vm *vm, uint32_t record, const char
     bool ok = ledger_begin(l, error);
     if (ok) {
         ok = import_rows(&im, csv, error);
-        sqlite3_finalize(im.exists);
-        sqlite3_finalize(im.upsert);
-        sqlite3_finalize(im.review);
+        ledger_upsert_close(im.upsert);
+        free(im.error);
         if (ok) CRASH_POINT("import.before-commit");
         if (ok) ok = ledger_commit(l, error);
         if (ok) CRASH_POINT("import.after-commit");

@@ -1,110 +1,108 @@
-/* ledger.c — the SQLite store (see ledger.h). */
-#include "ledger.h"
-#include "forms.h"
-#include "vm/values.h"
+/* ledger.c — opening the store: modes, the schema and its migrations, transactions, and the
+ * recovery of a results file a crashed run left pending (see ledger.h). */
+#include "ledger_int.h"
+#include "base/crash.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-static const char *const BASE_SCHEMA =
-    "CREATE TABLE IF NOT EXISTS runs ("
+/* The ledger's own tables, all named doudi_*. The record tables are made from the rule
+ * file's declarations (ledger_records.c). */
+static const char *const SCHEMA =
+    "CREATE TABLE IF NOT EXISTS doudi_runs ("
     "  id INTEGER PRIMARY KEY,"
-    "  rules_path TEXT NOT NULL,"
-    "  rules_text TEXT NOT NULL,"
-    "  rules_sha256 TEXT NOT NULL,"
-    "  as_of TEXT NOT NULL,"
-    "  started_at TEXT NOT NULL,"
-    "  finished_at TEXT,"
-    "  persons INTEGER, targets INTEGER, centralized INTEGER, in_review INTEGER);"
-    "CREATE TABLE IF NOT EXISTS results ("
-    "  run INTEGER NOT NULL REFERENCES runs(id),"
-    "  key TEXT NOT NULL,"
-    "  categories TEXT NOT NULL,"
-    "  primary_category TEXT NOT NULL,"
-    "  placement TEXT NOT NULL,"
-    "  year INTEGER,"
-    "  fired TEXT NOT NULL,"
+    "  rules_path TEXT NOT NULL, rules_text TEXT NOT NULL, rules_sha256 TEXT NOT NULL,"
+    "  as_of TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,"
+    "  persons INTEGER, targets INTEGER, centralized INTEGER, in_review INTEGER,"
+    "  results_file TEXT, results_pending INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS doudi_results ("
+    "  run INTEGER NOT NULL REFERENCES doudi_runs(id), key TEXT NOT NULL,"
+    "  categories TEXT NOT NULL, primary_category TEXT NOT NULL, placement TEXT NOT NULL,"
+    "  year INTEGER, fired TEXT NOT NULL,"
     "  PRIMARY KEY (run, key)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS review ("
-    "  id INTEGER PRIMARY KEY,"
-    "  source TEXT NOT NULL,"
-    "  line INTEGER NOT NULL,"
-    "  col INTEGER NOT NULL,"
-    "  reason TEXT NOT NULL,"
-    "  raw TEXT NOT NULL,"
-    "  record TEXT NOT NULL,"
-    "  run INTEGER);"
-    "CREATE INDEX IF NOT EXISTS review_source ON review(source);";
+    "CREATE TABLE IF NOT EXISTS doudi_review ("
+    "  id INTEGER PRIMARY KEY, source TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL, raw TEXT NOT NULL, record TEXT NOT NULL, run INTEGER);"
+    "CREATE INDEX IF NOT EXISTS doudi_review_source ON doudi_review(source);"
+    "CREATE TABLE IF NOT EXISTS doudi_form_counts ("
+    "  run INTEGER NOT NULL, form TEXT NOT NULL, partition TEXT NOT NULL,"
+    "  row TEXT NOT NULL, col TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY (run, form, partition, row, col)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS doudi_capacity_plan ("
+    "  run INTEGER NOT NULL, partition TEXT NOT NULL, type TEXT NOT NULL,"
+    "  demand INTEGER NOT NULL, required_beds INTEGER NOT NULL, existing INTEGER NOT NULL,"
+    "  existing_beds INTEGER NOT NULL, new INTEGER NOT NULL, upgrades INTEGER NOT NULL,"
+    "  tasks INTEGER NOT NULL,"
+    "  PRIMARY KEY (run, partition, type)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS doudi_capacity_years ("
+    "  run INTEGER NOT NULL, partition TEXT NOT NULL, type TEXT NOT NULL, year INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY (run, partition, type, year)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS doudi_records ("
+    "  record TEXT NOT NULL, position INTEGER NOT NULL, field TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  enum_values TEXT, is_key INTEGER NOT NULL, has_default INTEGER NOT NULL,"
+    "  PRIMARY KEY (record, field)) WITHOUT ROWID;";
 
-static bool fail_db(Ledger *l, char **error, const char *what)
+/* Format 0 (before versions): the same tables without the prefix and the results file's
+ * columns, and no record declarations (they are recorded at the next import). */
+static const char *const MIGRATE_0_TO_1 =
+    "ALTER TABLE runs RENAME TO doudi_runs;"
+    "ALTER TABLE doudi_runs ADD COLUMN results_file TEXT;"
+    "ALTER TABLE doudi_runs ADD COLUMN results_pending INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE results RENAME TO doudi_results;"
+    "DROP INDEX IF EXISTS review_source;"
+    "ALTER TABLE review RENAME TO doudi_review;"
+    "ALTER TABLE form_counts RENAME TO doudi_form_counts;"
+    "ALTER TABLE capacity_plan RENAME TO doudi_capacity_plan;"
+    "ALTER TABLE capacity_years RENAME TO doudi_capacity_years;";
+
+/* ---- helpers ------------------------------------------------------------------------------------ */
+
+bool ledger_failf(char **error, const char *fmt, ...)
 {
-    if (error) {
-        StrBuf sb = {0};
-        sb_printf(&sb, "%s: %s", what, sqlite3_errmsg(l->db));
-        *error = sb_take(&sb);
+    if (error && !*error) {
+        va_list ap;
+        va_start(ap, fmt);
+        *error = xvasprintf(fmt, ap);
+        va_end(ap);
     }
     return false;
+}
+
+bool ledger_fail(Ledger *l, char **error, const char *what)
+{
+    return ledger_failf(error, "%s: %s", what ? what : l->path, sqlite3_errmsg(l->db));
 }
 
 bool ledger_exec(Ledger *l, const char *sql, char **error)
 {
     char *msg = NULL;
     if (sqlite3_exec(l->db, sql, NULL, NULL, &msg) == SQLITE_OK) return true;
-    if (error) {
-        StrBuf sb = {0};
-        sb_printf(&sb, "%s: %s", l->path, msg ? msg : "SQL error");
-        *error = sb_take(&sb);
-    }
+    ledger_failf(error, "%s: %s", l->path, msg ? msg : "SQL error");
     sqlite3_free(msg);
     return false;
 }
-
-Ledger *ledger_open(const char *path, char **error)
-{
-    Ledger *l = xcalloc(1, sizeof *l);
-    l->path = xstrdup(path);
-    /* one connection, one thread: no per-call mutex (SQLite's default would take one) */
-    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        fail_db(l, error, path);
-        ledger_close(l);
-        return NULL;
-    }
-    sqlite3_busy_timeout(l->db, 5000);
-    /* An import or a run is one transaction over the whole table, inserting by key in file
-     * order (random for the B-tree): SQLite's default 2 MB page cache then spills and re-reads
-     * the same pages over and over (300,000 persons: ~1M pread/pwrite, half the wall time).
-     * 64 MB holds a few hundred thousand persons' pages. */
-    if (!ledger_exec(l, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                        "PRAGMA cache_size=-65536;", error) ||
-        !ledger_exec(l, BASE_SCHEMA, error) || !ledger_exec(l, FORMS_SCHEMA, error)) {
-        ledger_close(l);
-        return NULL;
-    }
-    return l;
-}
-
-void ledger_close(Ledger *l)
-{
-    if (!l) return;
-    if (l->db) sqlite3_close(l->db);
-    free(l->path);
-    free(l);
-}
-
-bool ledger_begin(Ledger *l, char **error) { return ledger_exec(l, "BEGIN IMMEDIATE", error); }
-bool ledger_commit(Ledger *l, char **error) { return ledger_exec(l, "COMMIT", error); }
-void ledger_rollback(Ledger *l) { sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL); }
 
 sqlite3_stmt *ledger_prepare(Ledger *l, const char *sql, char **error)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fail_db(l, error, "SQL");
+        ledger_fail(l, error, NULL);
         return NULL;
     }
     return st;
+}
+
+sqlite3_stmt *ledger_cached(Ledger *l, sqlite3_stmt **slot, const char *sql, char **error)
+{
+    if (!*slot) *slot = ledger_prepare(l, sql, error);
+    else sqlite3_reset(*slot);
+    return *slot;
 }
 
 void ledger_quote_ident(StrBuf *sb, const char *name)
@@ -117,132 +115,220 @@ void ledger_quote_ident(StrBuf *sb, const char *name)
     sb_putc(sb, '"');
 }
 
-static const char *column_type(const FieldInfo *f)
+bool ledger_table_exists(Ledger *l, const char *name)
 {
-    return f->kind == VK_INT || f->kind == VK_BOOL ? "INTEGER" : "TEXT";
-}
-
-static bool table_columns(Ledger *l, const char *table, StrBuf *have, char **error)
-{
-    StrBuf sql = {0};
-    sb_puts(&sql, "PRAGMA table_info(");
-    ledger_quote_ident(&sql, table);
-    sb_puts(&sql, ")");
-    sqlite3_stmt *st = ledger_prepare(l, sb_str(&sql), error);
-    sb_free(&sql);
+    sqlite3_stmt *st = ledger_prepare(l, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", NULL);
     if (!st) return false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        sb_putc(have, '\x1f');
-        sb_puts(have, (const char *)sqlite3_column_text(st, 1));
-        sb_putc(have, '\x1f');
-    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
-    return true;
+    return found;
 }
 
-bool ledger_ensure_record_table(Ledger *l, const RecordInfo *ri, char **error)
+const char *ledger_path(const Ledger *l) { return l->path; }
+
+bool ledger_begin(Ledger *l, char **error) { return ledger_exec(l, "BEGIN IMMEDIATE", error); }
+bool ledger_commit(Ledger *l, char **error) { return ledger_exec(l, "COMMIT", error); }
+static void drop_pending(PendingFile *pf);
+
+void ledger_rollback(Ledger *l)
 {
-    StrBuf have = {0};
-    if (!table_columns(l, ri->name, &have, error)) return false;
-    StrBuf sql = {0};
-    if (have.count == 0) {
-        sb_puts(&sql, "CREATE TABLE ");
-        ledger_quote_ident(&sql, ri->name);
-        sb_puts(&sql, " (");
-        for (uint32_t i = 0; i < ri->nfields; i++) {
-            const FieldInfo *f = &ri->fields[i];
-            if (i) sb_puts(&sql, ", ");
-            ledger_quote_ident(&sql, f->name);
-            sb_printf(&sql, " %s%s", column_type(f), f->key ? " PRIMARY KEY NOT NULL" : "");
-        }
-        sb_puts(&sql, ri->key >= 0 ? ") WITHOUT ROWID" : ")");
-    } else {
-        for (uint32_t i = 0; i < ri->nfields; i++) {
-            char probe[256];
-            snprintf(probe, sizeof probe, "\x1f%s\x1f", ri->fields[i].name);
-            if (strstr(sb_str(&have), probe)) continue;
-            sb_puts(&sql, "ALTER TABLE ");
-            ledger_quote_ident(&sql, ri->name);
-            sb_puts(&sql, " ADD COLUMN ");
-            ledger_quote_ident(&sql, ri->fields[i].name);
-            sb_printf(&sql, " %s;", column_type(&ri->fields[i]));
-        }
-    }
-    bool ok = sql.count == 0 || ledger_exec(l, sb_str(&sql), error);
-    sb_free(&sql);
-    sb_free(&have);
+    sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    drop_pending(&l->pending);
+}
+
+/* ---- the schema's version ------------------------------------------------------------------------- */
+
+static int64_t user_version(Ledger *l)
+{
+    sqlite3_stmt *st = ledger_prepare(l, "PRAGMA user_version", NULL);
+    int64_t v = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+}
+
+static bool has_any_table(Ledger *l)
+{
+    sqlite3_stmt *st = ledger_prepare(l, "SELECT 1 FROM sqlite_master LIMIT 1", NULL);
+    bool any = st && sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return any;
+}
+
+typedef enum Format { FORMAT_EMPTY, FORMAT_LEGACY, FORMAT_CURRENT, FORMAT_NEWER, FORMAT_FOREIGN } Format;
+
+static Format format_of(Ledger *l)
+{
+    int64_t v = user_version(l);
+    if (v > LEDGER_VERSION) return FORMAT_NEWER;
+    if (v == LEDGER_VERSION && ledger_table_exists(l, "doudi_runs")) return FORMAT_CURRENT;
+    if (v == 0 && ledger_table_exists(l, "runs") && ledger_table_exists(l, "results")) return FORMAT_LEGACY;
+    if (v == 0 && !has_any_table(l)) return FORMAT_EMPTY;
+    return FORMAT_FOREIGN;
+}
+
+static bool set_version(Ledger *l, char **error)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", LEDGER_VERSION);
+    return ledger_exec(l, sql, error);
+}
+
+/* Create (an empty file) or upgrade (format 0) the schema, in one transaction. */
+static bool make_schema(Ledger *l, Format f, char **error)
+{
+    if (!ledger_exec(l, "PRAGMA journal_mode=WAL", error) || !ledger_begin(l, error)) return false;
+    bool ok = (f != FORMAT_LEGACY || ledger_exec(l, MIGRATE_0_TO_1, error)) && ledger_exec(l, SCHEMA, error) &&
+              set_version(l, error);
+    if (ok) ok = ledger_commit(l, error);
+    if (!ok) ledger_rollback(l);
     return ok;
 }
 
-bool ledger_bind_value(sqlite3_stmt *st, int i, const Program *p, const FieldInfo *f, int64_t v)
+static bool file_writable(const char *path) { return access(path, W_OK) == 0; }
+
+/* ---- opening ------------------------------------------------------------------------------------ */
+
+static Ledger *connect(const char *path, int flags, LedgerMode mode, char **error)
 {
-    if (f->kind == VK_INT || f->kind == VK_BOOL) return sqlite3_bind_int64(st, i, v) == SQLITE_OK;
-    if (f->kind == VK_TEXT) return sqlite3_bind_text(st, i, (const char *)(intptr_t)v, -1, SQLITE_TRANSIENT) == SQLITE_OK;
-    StrBuf sb = {0};
-    value_format(p, f->kind, f->enum_index, v, false, &sb);
-    bool ok = sqlite3_bind_text(st, i, sb_str(&sb), (int)sb.count, SQLITE_TRANSIENT) == SQLITE_OK;
-    sb_free(&sb);
+    Ledger *l = xcalloc(1, sizeof *l);
+    l->path = xstrdup(path);
+    l->mode = mode;
+    l->pending.fd = -1;
+    /* one connection, one thread: no per-call mutex (SQLite's default would take one) */
+    if (sqlite3_open_v2(path, &l->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        ledger_fail(l, error, path);
+        ledger_close(l);
+        return NULL;
+    }
+    sqlite3_busy_timeout(l->db, 5000);
+    return l;
+}
+
+/* An import or a run is one transaction over the whole table, inserting by key in file order
+ * (random for the B-tree): SQLite's default 2 MB page cache then spills and re-reads the same
+ * pages over and over (300,000 persons: ~1M pread/pwrite, half the wall time). 64 MB holds a
+ * few hundred thousand persons' pages. */
+static bool configure(Ledger *l, char **error)
+{
+    if (l->mode == LEDGER_READ) return ledger_exec(l, "PRAGMA cache_size=-65536; PRAGMA query_only=ON;", error);
+    return ledger_exec(l, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;", error);
+}
+
+/* Bring the schema to this version: create it in an empty file, upgrade an older one. A
+ * read-only open upgrades through a writable connection of its own, when the file allows. */
+static bool settle_format(Ledger *l, char **error)
+{
+    Format f = format_of(l);
+    switch (f) {
+    case FORMAT_CURRENT: return true;
+    case FORMAT_NEWER:
+        return ledger_failf(error, "%s is a ledger of a newer doudi (format %lld; this one reads %d): use that doudi",
+                            l->path, (long long)user_version(l), LEDGER_VERSION);
+    case FORMAT_FOREIGN: return ledger_failf(error, "%s is not a doudi ledger (an SQLite file of something else)", l->path);
+    case FORMAT_EMPTY:
+        if (l->mode != LEDGER_CREATE)
+            return ledger_failf(error, "%s is not a doudi ledger (it is empty): `doudi import` makes one", l->path);
+        return make_schema(l, f, error);
+    case FORMAT_LEGACY: break;
+    }
+    if (l->mode != LEDGER_READ) return make_schema(l, f, error);
+    if (!file_writable(l->path))
+        return ledger_failf(error, "%s is a ledger of an older doudi (format 0) and cannot be upgraded here (it is "
+                            "read-only): open it once with write access (e.g. `doudi run`) to upgrade it", l->path);
+    Ledger *w = connect(l->path, SQLITE_OPEN_READWRITE, LEDGER_WRITE, error);
+    bool ok = w && make_schema(w, f, error);
+    ledger_close(w);
     return ok;
 }
 
-bool ledger_column_value(sqlite3_stmt *st, int col, const Program *p, const FieldInfo *f, int64_t *out,
-                         char **owned, char *err, size_t errlen)
+static bool has_pending_results(Ledger *l)
 {
-    *owned = NULL;
-    int type = sqlite3_column_type(st, col);
-    if (type == SQLITE_NULL) {
-        if (!f->has_default) {
-            snprintf(err, errlen, "%s: missing (it has no default)", f->name);
-            return false;
-        }
-        if (f->kind == VK_TEXT) {
-            *owned = xstrdup(p->strings[f->default_value]);
-            *out = (int64_t)(intptr_t)*owned;
-        } else {
-            *out = f->default_value;
-        }
-        return true;
-    }
-    if ((f->kind == VK_INT || f->kind == VK_BOOL) && type == SQLITE_INTEGER) {
-        *out = sqlite3_column_int64(st, col);
-        return true;
-    }
-    const char *text = (const char *)sqlite3_column_text(st, col);
-    int n = sqlite3_column_bytes(st, col);
-    if (f->kind == VK_TEXT) {
-        *owned = xstrndup(text ? text : "", (size_t)n);
-        *out = (int64_t)(intptr_t)*owned;
-        return true;
-    }
-    char reason[200];
-    if (!value_parse(p, f, text ? text : "", (size_t)n, out, owned, reason, sizeof reason)) {
-        snprintf(err, errlen, "%s: %s", f->name, reason);
-        return false;
-    }
-    return true;
-}
-
-void ledger_select_fields(StrBuf *sql, const RecordInfo *ri, const char *tail)
-{
-    sb_puts(sql, "SELECT ");
-    for (uint32_t i = 0; i < ri->nfields; i++) {
-        if (i) sb_puts(sql, ", ");
-        ledger_quote_ident(sql, ri->fields[i].name);
-    }
-    sb_puts(sql, " FROM ");
-    ledger_quote_ident(sql, ri->name);
-    sb_puts(sql, tail);
-}
-
-int64_t ledger_count(Ledger *l, const RecordInfo *ri)
-{
-    StrBuf sql = {0};
-    sb_puts(&sql, "SELECT count(*) FROM ");
-    ledger_quote_ident(&sql, ri->name);
-    sqlite3_stmt *st = ledger_prepare(l, sb_str(&sql), NULL);
-    sb_free(&sql);
-    if (!st) return 0;
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_stmt *st = ledger_prepare(l, "SELECT 1 FROM doudi_runs WHERE results_pending = 1 LIMIT 1", NULL);
+    bool pending = st && sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
-    return n;
+    return pending;
+}
+
+/* A results file a crashed run left pending is put in place by the next open — by a reader
+ * too, through a writable connection of its own, when the file allows (else it waits). */
+static bool recover(Ledger *l, char **error)
+{
+    if (!has_pending_results(l)) return true;
+    if (l->mode != LEDGER_READ) return ledger_recover_results(l, error);
+    if (!file_writable(l->path)) return true;
+    Ledger *w = connect(l->path, SQLITE_OPEN_READWRITE, LEDGER_WRITE, error);
+    bool ok = w && ledger_recover_results(w, error);
+    ledger_close(w);
+    return ok;
+}
+
+Ledger *ledger_open(const char *path, LedgerMode mode, char **error)
+{
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    if (!exists && mode != LEDGER_CREATE) {
+        ledger_failf(error, "no ledger at %s: `doudi import --db %s …` makes one", path, path);
+        return NULL;
+    }
+    if (exists && S_ISDIR(st.st_mode)) {
+        ledger_failf(error, "%s is a directory, not a ledger", path);
+        return NULL;
+    }
+    int flags = mode == LEDGER_READ ? SQLITE_OPEN_READONLY
+              : mode == LEDGER_WRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    Ledger *l = connect(path, flags, mode, error);
+    if (!l) return NULL;
+    l->created = !exists;
+    if (!settle_format(l, error) || !configure(l, error) || !recover(l, error)) {
+        if (l->created) ledger_discard(l);
+        else ledger_close(l);
+        return NULL;
+    }
+    return l;
+}
+
+static void finalize_all(Ledger *l)
+{
+    sqlite3_finalize(l->result_insert);
+    sqlite3_finalize(l->review_insert);
+    sqlite3_finalize(l->count_insert);
+    sqlite3_finalize(l->plan_insert);
+    sqlite3_finalize(l->year_insert);
+}
+
+static void drop_pending(PendingFile *pf)
+{
+    if (pf->fd >= 0) close(pf->fd);
+    if (pf->tmp) unlink(pf->tmp);
+    free(pf->tmp);
+    free(pf->path);
+    *pf = (PendingFile){.fd = -1};
+}
+
+void ledger_close(Ledger *l)
+{
+    if (!l) return;
+    drop_pending(&l->pending);
+    finalize_all(l);
+    if (l->db) sqlite3_close(l->db);
+    free(l->path);
+    free(l);
+}
+
+void ledger_discard(Ledger *l)
+{
+    if (!l) return;
+    bool created = l->created;
+    char *path = xstrdup(l->path);
+    ledger_close(l);
+    if (created) {
+        static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+        for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+            char *p = xasprintf("%s%s", path, suffixes[i]);
+            unlink(p);
+            free(p);
+        }
+    }
+    free(path);
 }

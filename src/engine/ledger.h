@@ -1,53 +1,214 @@
-/* ledger.h — the SQLite store: one file holds the survey ledger (a table per record type of
- * the rule file, columns from its fields), the runs, their results and the review table.
+/* ledger.h — the store: one SQLite file holds the survey ledger (a table per record type of the
+ * rule file, columns from its fields), the record declarations it was imported with, the
+ * runs, their results, the forms' counts, the capacity plans and the review entries. This is
+ * the only code that touches SQLite (sqlite3.h is included by ledger*.c alone); everything
+ * else asks for typed operations.
  *
  * Values are stored as people read them — enums by identifier, dates as YYYY-MM-DD, numbers
  * and percents as decimals — so the file stays legible in any SQLite browser and survives a
- * rule file that reorders an enum; ints and bools are INTEGER. Every change (an import, a run)
- * is one transaction: it lands whole or not at all. */
+ * rule file that reorders an enum; ints and bools are INTEGER. The ledger's own tables are
+ * named doudi_* (a record may not be: the checker reserves the prefix), so no record type can
+ * collide with them. The schema has a version (PRAGMA user_version, LEDGER_VERSION): an older
+ * ledger is upgraded when opened for writing, or when a reader may write the file; otherwise
+ * it is refused with what to do.
+ *
+ * Every change (an import, a run) is one transaction: it lands whole or not at all. A run's
+ * results file is part of the run: it is written before the commit to an unnamed file, named
+ * after it, and the run's row says so until it is in place — if the process dies between the
+ * commit and the rename, the next open puts the file in place from the stored results
+ * (ledger_open), so the ledger and the results file are always both the old ones or both the
+ * new ones, and no temporary file of full ids is left behind.
+ *
+ * Errors: functions returning bool or a pointer give false/NULL with a malloc'd message in
+ * *error (the caller frees). */
 #ifndef DOUDI_LEDGER_H
 #define DOUDI_LEDGER_H
 
-#include "vm/program.h"
 #include "base/util.h"
+#include "vm/program.h"
 
-#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
 
-typedef struct Ledger {
-    sqlite3 *db;
-    char *path;
-} Ledger;
+enum { LEDGER_VERSION = 1 };
 
-/* Open (creating if needed) with WAL journaling; creates the runs/results/review tables. */
-Ledger *ledger_open(const char *path, char **error);
+typedef struct Ledger Ledger;
+
+typedef enum LedgerMode {
+    LEDGER_READ,               /* an existing ledger, opened read-only (report, explain, repl) */
+    LEDGER_WRITE,              /* an existing ledger (run) */
+    LEDGER_CREATE,             /* created when missing (import); ledger_discard removes it again */
+} LedgerMode;
+
+/* Open the ledger at `path`. Refused: a missing file (but with LEDGER_CREATE), a file that is
+ * not a doudi ledger, a newer format; an older one is upgraded (or, read-only and the file
+ * not writable, refused with what to do). A results file a crashed run left pending is put
+ * in place (see the header comment). */
+Ledger *ledger_open(const char *path, LedgerMode mode, char **error);
 void ledger_close(Ledger *l);
+/* Close a ledger this process created (LEDGER_CREATE on a missing file) and remove it with
+ * its -wal and -shm files: a failed first import leaves nothing. Otherwise as ledger_close. */
+void ledger_discard(Ledger *l);
+const char *ledger_path(const Ledger *l);
 
-/* Create the table of record type `ri` if missing, and add columns for fields it lacks. */
-bool ledger_ensure_record_table(Ledger *l, const RecordInfo *ri, char **error);
-
-bool ledger_exec(Ledger *l, const char *sql, char **error);
 bool ledger_begin(Ledger *l, char **error);
 bool ledger_commit(Ledger *l, char **error);
+/* Undo the transaction, and drop a results file written in it. */
 void ledger_rollback(Ledger *l);
 
-/* Prepare, with the SQLite message in *error on failure. */
-sqlite3_stmt *ledger_prepare(Ledger *l, const char *sql, char **error);
+/* ---- what was imported: the record declarations (ledger_records.c) -------------------------- */
 
-/* "table" / "column" quoted as an SQL identifier. */
-void ledger_quote_ident(StrBuf *sb, const char *name);
+/* Record the declaration of record type `ri` (its fields, kinds, enum values, key), creating
+ * its table or adding the columns of new fields. Inside the import's transaction. A field
+ * whose kind differs from the stored declaration's is refused (the values would be misread). */
+bool ledger_declare_record(Ledger *l, const Program *p, const RecordInfo *ri, char **error);
+/* Can program p read this ledger's records of type `ri`? NULL when it can; else a message
+ * saying what differs: no such record imported (when `required`; which there are), a field
+ * whose kind changed, a field the ledger has no values for that has no default (with the fix). */
+char *ledger_check_record(Ledger *l, const Program *p, const RecordInfo *ri, bool required);
+/* How many records of type ri the ledger holds (0 when none was imported). */
+int64_t ledger_count(Ledger *l, const RecordInfo *ri, char **error);
 
-/* Bind value v of a field to parameter i in its stored form; read it back from column i. */
-bool ledger_bind_value(sqlite3_stmt *st, int i, const Program *p, const FieldInfo *f, int64_t v);
-/* Read column `col` into *out (text: a copy in *owned, caller frees). False with a reason in
- * err (a NULL where the field has no default, or a stored value the rules no longer accept). */
-bool ledger_column_value(sqlite3_stmt *st, int col, const Program *p, const FieldInfo *f, int64_t *out,
-                         char **owned, char *err, size_t errlen);
+/* ---- reading records: a cursor ------------------------------------------------------------ */
 
-/* "SELECT <every field> FROM <record>" then `tail` (e.g. " ORDER BY ...", " WHERE ..."):
- * the columns in field order, as ledger_column_value reads them. */
-void ledger_select_fields(StrBuf *sql, const RecordInfo *ri, const char *tail);
+typedef struct LedgerCursor LedgerCursor;
 
-/* Count the rows of a record type's table. */
-int64_t ledger_count(Ledger *l, const RecordInfo *ri);
+/* Every record of type ri, in key order when `ordered`. A field the ledger has no column for
+ * reads as missing (its default, or a reason). */
+LedgerCursor *ledger_records(Ledger *l, const Program *p, const RecordInfo *ri, bool ordered, char **error);
+/* The next record's values in field order, as vm.h's records are (text values point into the
+ * cursor and stay valid until the next call; a missing value takes its default).
+ *   1  a record;  0  no more;
+ *  -1  this record cannot be read as the rules declare it: `why` says which field and why
+ *      (a NULL where there is no default, a stored value the rules no longer accept), *key its
+ *      stored key; the caller sends it to review and goes on;
+ *  -2  the ledger failed: *error. */
+int ledger_next(LedgerCursor *c, int64_t *values, const char **key, char *why, size_t whylen, char **error);
+void ledger_cursor_close(LedgerCursor *c);
+
+/* The record of type ri whose key is `key` into values (text values are copies in owned[i],
+ * the caller frees). *found false when there is none. A stored value the rules cannot read is
+ * an error naming the field. */
+bool ledger_record_by_key(Ledger *l, const Program *p, const RecordInfo *ri, const char *key, int64_t *values,
+                          char **owned, bool *found, char **error);
+
+/* ---- writing records (import) ---------------------------------------------------------------- */
+
+typedef struct LedgerUpsert LedgerUpsert;
+
+LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *ri, char **error);
+/* Store one record by key. Returns 1 added, 2 updated, 0 unchanged (every value the same),
+ * -1 on failure (*error). */
+int ledger_upsert(LedgerUpsert *u, const int64_t *values, char **error);
+void ledger_upsert_close(LedgerUpsert *u);
+
+/* ---- review ------------------------------------------------------------------------------------ */
+
+typedef struct ReviewEntry {
+    const char *source;        /* the imported file's path as written, or "run N" */
+    uint32_t line, col;        /* 0 when not from a file */
+    const char *reason;
+    const char *raw;           /* the row as read (import), or the record's key (run) */
+    size_t raw_len;
+    const char *record;        /* the record type */
+    int64_t run;               /* 0: an import's */
+} ReviewEntry;
+
+bool ledger_review_add(Ledger *l, const ReviewEntry *e, char **error);
+/* Drop the review entries an earlier import of `source` left for record type `record`. */
+bool ledger_review_clear(Ledger *l, const char *source, const char *record, char **error);
+
+/* ---- runs (ledger_runs.c) ----------------------------------------------------------------------- */
+
+typedef struct RunHeader {
+    const char *rules_path;
+    const char *rules_text;
+    size_t rules_len;
+    const char *as_of;         /* YYYY-MM-DD */
+} RunHeader;
+
+typedef struct RunCounts {
+    uint64_t persons, targets, scheduled, review;
+} RunCounts;
+
+/* Start a run (inside the run's transaction): its row, with the rules' text and SHA-256 and
+ * the time. *run_id receives its number. */
+bool ledger_run_start(Ledger *l, const RunHeader *h, int64_t *run_id, char **error);
+bool ledger_run_finish(Ledger *l, int64_t run, const RunCounts *c, char **error);
+
+typedef struct RunInfo {
+    int64_t id, latest, count;     /* this run, the latest run, how many runs */
+    char as_of[16];
+    char rules_sha256[65];
+    char *rules_path;              /* the caller frees (ledger_run_info_free) */
+    int64_t finished;              /* seconds since 1970 UTC when it finished (or started); 0 unknown */
+    RunCounts counts;
+} RunInfo;
+
+/* Run `run`, or the latest when 0. Errors: no run yet, no such run. */
+bool ledger_run_info(Ledger *l, int64_t run, RunInfo *out, char **error);
+void ledger_run_info_free(RunInfo *r);
+/* The rule file's text stored with run `run` (the caller frees); NULL on error. */
+char *ledger_run_rules_text(Ledger *l, int64_t run, size_t *len, char **error);
+
+/* ---- results ---------------------------------------------------------------------------------- */
+
+typedef struct ResultRow {
+    const char *key;
+    size_t key_len;
+    const char *categories;    /* "a|b" in declaration order; "" for a person in none */
+    const char *primary;       /* "" for a non-target */
+    const char *placement;     /* "" for none */
+    bool has_year;
+    int64_t year;
+    const char *fired;         /* the placement branch that fired, as people read it */
+} ResultRow;
+
+bool ledger_result_add(Ledger *l, int64_t run, const ResultRow *r, char **error);
+
+typedef struct LedgerResults LedgerResults;
+
+/* Run `run`'s results in key order (byte order). */
+LedgerResults *ledger_results(Ledger *l, int64_t run, char **error);
+/* 1 a row (its strings valid until the next call), 0 no more, -1 the ledger failed (*error). */
+int ledger_results_next(LedgerResults *c, ResultRow *out, char **error);
+void ledger_results_close(LedgerResults *c);
+
+/* The results file of run `run` (DESIGN "Results file") written to `path`. A regular file (or
+ * a new one) is replaced atomically, created 0600 (it holds full ids); anything else (a pipe,
+ * a device, /dev/stdout) is written directly. Called inside the run's transaction it marks the
+ * file pending, so that ledger_results_file_done after the commit puts it in place — and an
+ * open after a crash in between does too. Outside a run's transaction (re-writing the file of
+ * an old run) it is put in place at once. */
+bool ledger_results_file(Ledger *l, int64_t run, const char *path, char **error);
+/* After the run's commit: rename the pending results file into place and clear the mark. */
+bool ledger_results_file_done(Ledger *l, char **error);
+
+/* ---- the forms and the capacity plan ---------------------------------------------------------- */
+
+bool ledger_form_count_add(Ledger *l, int64_t run, const char *form, const char *partition, const char *row,
+                           const char *col, int64_t n, char **error);
+
+typedef struct CapacityRow {
+    const char *partition, *type;
+    int64_t demand, required_beds, existing, existing_beds, build, upgrades, tasks;
+} CapacityRow;
+
+bool ledger_capacity_add(Ledger *l, int64_t run, const CapacityRow *row, char **error);
+bool ledger_capacity_year_add(Ledger *l, int64_t run, const char *partition, const char *type, int64_t year,
+                              int64_t n, char **error);
+
+/* Reading them back, one callback per stored row (strings valid during the call); a callback
+ * returning false stops with that result. */
+typedef bool (*ledger_count_fn)(void *ctx, const char *partition, const char *row, const char *col, int64_t n);
+typedef bool (*ledger_capacity_fn)(void *ctx, const CapacityRow *row);
+typedef bool (*ledger_year_fn)(void *ctx, const char *partition, const char *type, int64_t year, int64_t n);
+typedef bool (*ledger_name_fn)(void *ctx, const char *name);
+
+bool ledger_each_form_count(Ledger *l, int64_t run, const char *form, ledger_count_fn fn, void *ctx, char **error);
+bool ledger_each_capacity(Ledger *l, int64_t run, ledger_capacity_fn fn, void *ctx, char **error);
+bool ledger_each_capacity_year(Ledger *l, int64_t run, ledger_year_fn fn, void *ctx, char **error);
+/* The distinct partitions of run `run`'s counts of form `form` (form NULL: of its capacity plan). */
+bool ledger_each_partition(Ledger *l, int64_t run, const char *form, ledger_name_fn fn, void *ctx, char **error);
 
 #endif

@@ -88,45 +88,10 @@ static int index_of_partition(const Report *rep, const char *name)
     return -1;
 }
 
-/* The run to report: `run`, or the latest when it is 0. */
-static bool pick_run(Ledger *l, int64_t run, int64_t *out, char **error)
+static bool add_name(void *ctx, const char *name)
 {
-    sqlite3_stmt *st = ledger_prepare(l, "SELECT max(id), count(*), sum(id = ?1) FROM runs", error);
-    if (!st) return false;
-    sqlite3_bind_int64(st, 1, run);
-    bool ok = sqlite3_step(st) == SQLITE_ROW;
-    int64_t latest = ok ? sqlite3_column_int64(st, 0) : 0, count = ok ? sqlite3_column_int64(st, 1) : 0;
-    bool found = ok && sqlite3_column_int64(st, 2) > 0;
-    sqlite3_finalize(st);
-    if (!ok) return failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
-    if (count == 0) return failf(error, "%s holds no run yet: run `doudi run` first", l->path);
-    if (run == 0) *out = latest;
-    else if (found) *out = run;
-    else return failf(error, "%s has no run %lld (the latest is %lld)", l->path, (long long)run, (long long)latest);
+    names_add(ctx, name);
     return true;
-}
-
-/* "YYYY-MM-DDTHH:MM:SSZ" as seconds since 1970; 0 when it is not that. */
-static int64_t parse_utc(const char *s)
-{
-    int64_t days;
-    unsigned h, m, sec;
-    char z;
-    if (!s || strlen(s) != 20 || !date_parse(s, 10, &days) || s[10] != 'T' ||
-        sscanf(s + 11, "%2u:%2u:%2u%c", &h, &m, &sec, &z) != 4 || z != 'Z' || h > 23 || m > 59 || sec > 60)
-        return 0;
-    return days * 86400 + h * 3600 + m * 60 + sec;
-}
-
-/* When run `run` finished (or started), to date the workbook by the run rather than the clock. */
-static int64_t run_time(Ledger *l, int64_t run)
-{
-    sqlite3_stmt *st = ledger_prepare(l, "SELECT coalesce(finished_at, started_at) FROM runs WHERE id = ?1", NULL);
-    if (!st) return 0;
-    sqlite3_bind_int64(st, 1, run);
-    int64_t t = sqlite3_step(st) == SQLITE_ROW ? parse_utc((const char *)sqlite3_column_text(st, 0)) : 0;
-    sqlite3_finalize(st);
-    return t;
 }
 
 /* Every partition of the run for tables partitioned like `d`: the partitions of those forms'
@@ -136,31 +101,11 @@ static bool load_partitions(Ledger *l, const Program *p, const FormInfo *d, Repo
     if (d->partition_field < 0) return true;
     Names names = {0};
     bool ok = true;
-    sqlite3_stmt *st = ledger_prepare(l, "SELECT DISTINCT partition FROM form_counts WHERE run = ?1 AND form = ?2",
-                                      error);
-    for (size_t t = 0; st && t < p->nforms; t++) {
-        if (!same_partition(d->partition_field, p->forms[t].partition_field)) continue;
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, rep->run);
-        sqlite3_bind_text(st, 2, p->forms[t].name, -1, SQLITE_STATIC);
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) names_add(&names, (const char *)sqlite3_column_text(st, 0));
-        if (rc != SQLITE_DONE) ok = false;
-    }
-    if (!st) ok = false;
-    sqlite3_finalize(st);
-    if (ok && p->capacity && same_partition(d->partition_field, p->capacity->partition_field)) {
-        st = ledger_prepare(l, "SELECT DISTINCT partition FROM capacity_plan WHERE run = ?1", error);
-        if (!st) ok = false;
-        else {
-            sqlite3_bind_int64(st, 1, rep->run);
-            int rc;
-            while ((rc = sqlite3_step(st)) == SQLITE_ROW) names_add(&names, (const char *)sqlite3_column_text(st, 0));
-            if (rc != SQLITE_DONE) ok = false;
-            sqlite3_finalize(st);
-        }
-    }
-    if (!ok) failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
+    for (size_t t = 0; ok && t < p->nforms; t++)
+        if (same_partition(d->partition_field, p->forms[t].partition_field))
+            ok = ledger_each_partition(l, rep->run, p->forms[t].name, add_name, &names, error);
+    if (ok && p->capacity && same_partition(d->partition_field, p->capacity->partition_field))
+        ok = ledger_each_partition(l, rep->run, NULL, add_name, &names, error);
     qsort(names.items, names.count, sizeof *names.items, compare_names);
     rep->partitions = names.items;
     rep->npartitions = names.count;
@@ -180,31 +125,30 @@ static int64_t *raw_cells(Raw *raw, const Report *rep, const char *partition)
     return pi >= 0 ? raw->cells[pi] : NULL;
 }
 
+typedef struct Loading {
+    Report *rep;
+    Raw *raw;
+    char **error;
+} Loading;
+
+static bool add_count(void *ctx, const char *partition, const char *row, const char *col, int64_t n)
+{
+    Loading *ld = ctx;
+    const FormInfo *d = ld->rep->table;
+    int ri = index_of_row(d, row), ci = index_of_column(d, col);
+    if (ri < 0 || ci < 0 || d->rows[ri].total || d->cols[ci].cell != FORM_COUNT)
+        return failf(ld->error, "run %lld counted form '%s' with %s '%s', which this rule file's table lacks "
+                     "(the run used other rules: report it with the rule file it was run with)",
+                     (long long)ld->rep->run, d->name, ri < 0 ? "row" : "column", ri < 0 ? row : col);
+    int64_t *cells = raw_cells(ld->raw, ld->rep, partition);
+    if (cells) cells[(size_t)ri * ld->rep->ncols + (size_t)ci] += n;
+    return true;
+}
+
 static bool load_counts(Ledger *l, Report *rep, Raw *raw, char **error)
 {
-    const FormInfo *d = rep->table;
-    sqlite3_stmt *st = ledger_prepare(l,
-        "SELECT partition, row, col, n FROM form_counts WHERE run = ?1 AND form = ?2", error);
-    if (!st) return false;
-    sqlite3_bind_int64(st, 1, rep->run);
-    sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
-    bool ok = true;
-    int rc = SQLITE_DONE;
-    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *row = (const char *)sqlite3_column_text(st, 1), *col = (const char *)sqlite3_column_text(st, 2);
-        int ri = index_of_row(d, row), ci = index_of_column(d, col);
-        if (ri < 0 || ci < 0 || d->rows[ri].total || d->cols[ci].cell != FORM_COUNT) {
-            ok = failf(error, "run %lld counted form '%s' with %s '%s', which this rule file's table lacks "
-                       "(the run used other rules: report it with the rule file it was run with)",
-                       (long long)rep->run, d->name, ri < 0 ? "row" : "column", ri < 0 ? row : col);
-            break;
-        }
-        int64_t *cells = raw_cells(raw, rep, (const char *)sqlite3_column_text(st, 0));
-        if (cells) cells[(size_t)ri * rep->ncols + (size_t)ci] += sqlite3_column_int64(st, 3);
-    }
-    if (ok && rc != SQLITE_DONE) ok = failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
-    sqlite3_finalize(st);
-    return ok;
+    Loading ld = {rep, raw, error};
+    return ledger_each_form_count(l, rep->run, rep->table->name, add_count, &ld, error) || (error && *error);
 }
 
 /* Put `v` into every capacity column of the row named `type` that `want` selects. */
@@ -219,36 +163,33 @@ static void put_capacity(Report *rep, int64_t *cells, const char *type, FormCell
     }
 }
 
+static int64_t *capacity_cells(Loading *ld, const char *partition)
+{
+    return ld->rep->table->partition_field >= 0 ? raw_cells(ld->raw, ld->rep, partition) : ld->raw->cells[0];
+}
+
+static bool add_capacity(void *ctx, const CapacityRow *row)
+{
+    Loading *ld = ctx;
+    int64_t *cells = capacity_cells(ld, row->partition);
+    put_capacity(ld->rep, cells, row->type, FORM_EXISTING, 0, row->existing);
+    put_capacity(ld->rep, cells, row->type, FORM_BUILD, 0, row->tasks);
+    return true;
+}
+
+static bool add_year(void *ctx, const char *partition, const char *type, int64_t year, int64_t n)
+{
+    Loading *ld = ctx;
+    if (year != 0) put_capacity(ld->rep, capacity_cells(ld, partition), type, FORM_BUILD, year, n);   /* 0: `build total` */
+    return true;
+}
+
 static bool load_capacity(Ledger *l, const Program *p, Report *rep, Raw *raw, char **error)
 {
     if (!table_reads_capacity(rep->table) || !p->capacity) return true;
-    bool per = rep->table->partition_field >= 0;
-    sqlite3_stmt *st = ledger_prepare(l, "SELECT partition, type, existing, tasks FROM capacity_plan WHERE run = ?1",
-                                      error);
-    if (!st) return false;
-    sqlite3_bind_int64(st, 1, rep->run);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *part = (const char *)sqlite3_column_text(st, 0), *type = (const char *)sqlite3_column_text(st, 1);
-        int64_t *cells = per ? raw_cells(raw, rep, part) : raw->cells[0];
-        put_capacity(rep, cells, type, FORM_EXISTING, 0, sqlite3_column_int64(st, 2));
-        put_capacity(rep, cells, type, FORM_BUILD, 0, sqlite3_column_int64(st, 3));
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
-    st = ledger_prepare(l, "SELECT partition, type, year, n FROM capacity_years WHERE run = ?1", error);
-    if (!st) return false;
-    sqlite3_bind_int64(st, 1, rep->run);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *part = (const char *)sqlite3_column_text(st, 0), *type = (const char *)sqlite3_column_text(st, 1);
-        int64_t year = sqlite3_column_int64(st, 2);
-        if (year == 0) continue;   /* never stored; 0 means `build total` here */
-        int64_t *cells = per ? raw_cells(raw, rep, part) : raw->cells[0];
-        put_capacity(rep, cells, type, FORM_BUILD, year, sqlite3_column_int64(st, 3));
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
-    return true;
+    Loading ld = {rep, raw, error};
+    return ledger_each_capacity(l, rep->run, add_capacity, &ld, error) &&
+           ledger_each_capacity_year(l, rep->run, add_year, &ld, error);
 }
 
 static void fill_sheet(Report *rep, ReportSheet *s, Raw *raw, int only)
@@ -311,11 +252,18 @@ bool report_load(Ledger *l, const Program *p, const char *form, const char *coun
     out->table = d;
     out->nrows = d->nrows;
     out->ncols = d->ncols;
-    if (!pick_run(l, run, &out->run, error) || !load_partitions(l, p, d, out, error)) {
+    RunInfo info;
+    if (!ledger_run_info(l, run, &info, error)) {
         report_free(out);
         return false;
     }
-    out->run_time = run_time(l, out->run);
+    out->run = info.id;
+    out->run_time = info.finished;
+    ledger_run_info_free(&info);
+    if (!load_partitions(l, p, d, out, error)) {
+        report_free(out);
+        return false;
+    }
     int only = -1;
     if (county) {
         if (d->partition_field < 0) {

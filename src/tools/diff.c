@@ -230,26 +230,8 @@ void diff_year_text(int64_t y, char out[24])
 
 /* ---- reading the two runs' results ------------------------------------------------------- */
 
-typedef struct Row {
-    const char *key, *categories, *primary, *placement;
-    bool has_year;
-    int64_t year;
-} Row;
+typedef ResultRow Row;
 
-static void read_row(sqlite3_stmt *st, Row *r)
-{
-    r->key = (const char *)sqlite3_column_text(st, 0);
-    r->categories = (const char *)sqlite3_column_text(st, 1);
-    r->primary = (const char *)sqlite3_column_text(st, 2);
-    r->placement = (const char *)sqlite3_column_text(st, 3);
-    r->has_year = sqlite3_column_type(st, 4) != SQLITE_NULL;
-    r->year = r->has_year ? sqlite3_column_int64(st, 4) : 0;
-    if (!r->categories) r->categories = "";
-    if (!r->primary) r->primary = "";
-    if (!r->placement) r->placement = "";
-}
-
-/* `tok` (len bytes) is one of the |-separated names of `list`. */
 static bool has_token(const char *list, const char *tok, size_t len)
 {
     for (const char *s = list; *s;) {
@@ -326,27 +308,17 @@ static void free_outcome(Outcome *o)
     free(o->placement);
 }
 
-static sqlite3_stmt *results_of(Ledger *l, int64_t run, char **error)
-{
-    sqlite3_stmt *st = ledger_prepare(l,
-        "SELECT key, categories, primary_category, placement, year FROM results WHERE run = ?1 ORDER BY key", error);
-    if (st) sqlite3_bind_int64(st, 1, run);
-    return st;
-}
-
 /* Merge the two runs' results by key: count every person on both sides, the transitions,
  * and keep the first `limit` people who changed. */
 static bool merge_results(Diff *d, Ledger *l, Tally *t, int limit, char **error)
 {
-    sqlite3_stmt *a = results_of(l, d->side[0].run.run_id, error);
-    sqlite3_stmt *b = a ? results_of(l, d->side[1].run.run_id, error) : NULL;
+    LedgerResults *a = ledger_results(l, d->side[0].run.run_id, error);
+    LedgerResults *b = a ? ledger_results(l, d->side[1].run.run_id, error) : NULL;
     bool ok = a && b;
-    int ra = ok ? sqlite3_step(a) : SQLITE_DONE, rb = ok ? sqlite3_step(b) : SQLITE_DONE;
-    while (ok && (ra == SQLITE_ROW || rb == SQLITE_ROW)) {
-        Row x = {0}, y = {0};
-        if (ra == SQLITE_ROW) read_row(a, &x);
-        if (rb == SQLITE_ROW) read_row(b, &y);
-        int c = ra != SQLITE_ROW ? 1 : rb != SQLITE_ROW ? -1 : strcmp(x.key, y.key);
+    Row x = {0}, y = {0};
+    int ra = ok ? ledger_results_next(a, &x, error) : 0, rb = ok && ra >= 0 ? ledger_results_next(b, &y, error) : 0;
+    while (ok && ra >= 0 && rb >= 0 && (ra == 1 || rb == 1)) {
+        int c = ra != 1 ? 1 : rb != 1 ? -1 : strcmp(x.key, y.key);
         const Row *was = c <= 0 ? &x : NULL, *now = c >= 0 ? &y : NULL;
         count_outcome(d, t, 0, was);
         count_outcome(d, t, 1, now);
@@ -360,12 +332,12 @@ static bool merge_results(Diff *d, Ledger *l, Tally *t, int limit, char **error)
                 VEC_PUSH(&d->people, p);
             }
         }
-        if (c <= 0) ra = sqlite3_step(a);
-        if (c >= 0) rb = sqlite3_step(b);
+        if (c <= 0) ra = ledger_results_next(a, &x, error);
+        if (c >= 0) rb = ledger_results_next(b, &y, error);
     }
-    if (ok && (ra != SQLITE_DONE || rb != SQLITE_DONE)) ok = diff_failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
-    sqlite3_finalize(a);
-    sqlite3_finalize(b);
+    if (ra < 0 || rb < 0) ok = false;
+    ledger_results_close(a);
+    ledger_results_close(b);
     return ok;
 }
 
@@ -518,35 +490,37 @@ typedef struct Plan {
     Tally cells;               /* (0, part, type << 16 | col) → before, after */
 } Plan;
 
+typedef struct PlanSide {
+    Plan *pl;
+    int side;
+} PlanSide;
+
+static bool plan_row(void *ctx, const CapacityRow *r)
+{
+    PlanSide *ps = ctx;
+    Plan *pl = ps->pl;
+    int64_t p = diff_names_add(&pl->parts, r->partition), t = diff_names_add(&pl->types, r->type);
+    const int64_t v[NPLAN] = {r->demand, r->required_beds, r->existing, r->existing_beds, r->build, r->upgrades, r->tasks};
+    for (int c = 0; c < NPLAN; c++) tally(&pl->cells, 0, p, t << 16 | c)[ps->side] += v[c];
+    return true;
+}
+
+static bool plan_year(void *ctx, const char *partition, const char *type, int64_t year, int64_t n)
+{
+    PlanSide *ps = ctx;
+    Plan *pl = ps->pl;
+    char col[40];
+    snprintf(col, sizeof col, "build_%lld", (long long)year);
+    int64_t p = diff_names_add(&pl->parts, partition), t = diff_names_add(&pl->types, type);
+    int64_t c = diff_names_add(&pl->cols, col);
+    tally(&pl->cells, 0, p, t << 16 | c)[ps->side] += n;
+    return true;
+}
+
 static bool read_plan(Plan *pl, Ledger *l, int side, int64_t run, char **error)
 {
-    sqlite3_stmt *st = ledger_prepare(l,
-        "SELECT partition, type, demand, required_beds, existing, existing_beds, new, upgrades, tasks "
-        "FROM capacity_plan WHERE run = ?1", error);
-    if (!st) return false;
-    sqlite3_bind_int64(st, 1, run);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t p = diff_names_add(&pl->parts, (const char *)sqlite3_column_text(st, 0));
-        int64_t t = diff_names_add(&pl->types, (const char *)sqlite3_column_text(st, 1));
-        for (int c = 0; c < NPLAN; c++) tally(&pl->cells, 0, p, t << 16 | c)[side] += sqlite3_column_int64(st, 2 + c);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return diff_failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
-    st = ledger_prepare(l, "SELECT partition, type, year, n FROM capacity_years WHERE run = ?1 ORDER BY year", error);
-    if (!st) return false;
-    sqlite3_bind_int64(st, 1, run);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char col[40];
-        snprintf(col, sizeof col, "build_%lld", (long long)sqlite3_column_int64(st, 2));
-        int64_t p = diff_names_add(&pl->parts, (const char *)sqlite3_column_text(st, 0));
-        int64_t t = diff_names_add(&pl->types, (const char *)sqlite3_column_text(st, 1));
-        int64_t c = diff_names_add(&pl->cols, col);
-        tally(&pl->cells, 0, p, t << 16 | c)[side] += sqlite3_column_int64(st, 3);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return diff_failf(error, "%s: %s", l->path, sqlite3_errmsg(l->db));
-    return true;
+    PlanSide ps = {pl, side};
+    return ledger_each_capacity(l, run, plan_row, &ps, error) && ledger_each_capacity_year(l, run, plan_year, &ps, error);
 }
 
 static void add_cap_items(Plan *pl, const Program *p)

@@ -141,7 +141,7 @@ Diff *diff_population(const DiffRules *o, const DiffRules *n, const char *popula
         }
         free(wal);
     }
-    if (ok) ok = (l = ledger_open(db, error)) != NULL;
+    if (ok) ok = (l = ledger_open(db, LEDGER_CREATE, error)) != NULL;
     if (ok && dir) ok = import_side(d, l, o, 0, persons, institutions, error);
     if (ok) ok = diff_run_side(d, l, o, 0, error);
     if (ok && dir) ok = import_side(d, l, n, 1, persons, institutions, error);

@@ -6,6 +6,7 @@
  * rendered from that same run. Only `year` waits until every case of the test has run, since
  * it is the schedule of the test's population. */
 #include "testing.h"
+#include "vm/record.h"
 #include "lang/compile.h"
 #include "vm/explain.h"
 #include "engine/schedule.h"
@@ -243,18 +244,8 @@ static void build(Tester *t, Case *c)
 /* The checks of an import: ranges, then the record's `require`s. NULL when it is accepted. */
 static char *validate(Tester *t, Case *c)
 {
-    const RecordInfo *ri = t->rec;
-    for (uint32_t i = 0; i < ri->nfields; i++) {
-        char err[256];
-        if (!value_in_range(t->p, &ri->fields[i], c->values[i], err, sizeof err))
-            return printf_dup("%s: %s", ri->fields[i].name, err);
-    }
-    if (!vm_run(t->vm, ri->check_entry, c->values, ri->nfields))
-        return printf_dup("%s at %s:%u:%u", vm_error_text(t->vm->error), t->p->source_path,
-                          t->p->pc_line[t->vm->error_pc], t->p->pc_col[t->vm->error_pc]);
-    for (uint32_t i = 0; i < ri->nrequires; i++)
-        if (!t->vm->regs[ri->requires[i].reg]) return xstrdup(ri->requires[i].message);
-    return NULL;
+    RecordCheck rc;
+    return record_check(t->vm, t->rec, c->values, &rc) ? NULL : xstrdup(rc.reason);
 }
 
 /* ---- coverage ----------------------------------------------------------------------------- */
@@ -452,8 +443,9 @@ static void evaluate(Tester *t, Case *c, Case *all, size_t index, Schedule *s)
     if (c->rejected || c->error) goto done;
     if (!vm_run_traced(t->vm, p->person_entry, c->values, n, &t->trace) ||
         (t->vm->regs[p->reg_catmask] && !vm_continue_traced(t->vm, p->targets_entry, &t->trace))) {
-        c->error = printf_dup("evaluation stopped: %s at %s:%u:%u", vm_error_text(t->vm->error), p->source_path,
-                              p->pc_line[t->vm->error_pc], p->pc_col[t->vm->error_pc]);
+        char where[400];
+        record_stop_reason(t->vm, where, sizeof where);
+        c->error = printf_dup("evaluation stopped: %s", where);
         goto done;
     }
     c->ran = true;

@@ -24,7 +24,7 @@ cmp -s "$d/src.csv" "$d/ddc.csv" || die "the results files differ"
 
 # the run stores the rule file's text and hash either way
 hash_of() {
-  python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT rules_sha256, length(rules_text) FROM runs").fetchone())' "$1"
+  python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT rules_sha256, length(rules_text) FROM doudi_runs").fetchone())' "$1"
 }
 [ "$(hash_of "$d/src.db")" = "$(hash_of "$d/ddc.db")" ] || die "stored rules differ: $(hash_of "$d/src.db") vs $(hash_of "$d/ddc.db")"
 want=$(sha256sum $R | cut -d' ' -f1)

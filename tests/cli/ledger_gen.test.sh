@@ -58,9 +58,9 @@ count() {
   python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$DB" "$1"
 }
 [ "$(count 'SELECT count(*) FROM person')" -eq $good ] || die "the person table does not hold $good rows"
-[ "$(count "SELECT count(*) FROM review WHERE run IS NULL AND record = 'person'")" -eq $nbad ] ||
+[ "$(count "SELECT count(*) FROM doudi_review WHERE run IS NULL AND record = 'person'")" -eq $nbad ] ||
   die "the review table does not hold $nbad rows"
-[ "$(count "SELECT count(*) FROM review WHERE raw = ''")" -eq 0 ] || die "review rows without their raw text"
+[ "$(count "SELECT count(*) FROM doudi_review WHERE raw = ''")" -eq 0 ] || die "review rows without their raw text"
 
 # the run
 out=$("$DOUDI" run $R --db "$DB" --out "$T/results.csv") || die "run: $out"

@@ -38,7 +38,7 @@ out=$("$DOUDI" import --db "$T/a.db" --rules $R "$T/persons.csv" 2>"$T/err")
 # the same again: the review entry is replaced, not added
 "$DOUDI" import --db "$T/a.db" --rules $R "$T/persons.csv" >/dev/null 2>&1
 [ $? -eq 1 ] || die "second import with a bad row: want exit 1"
-n=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM review").fetchone()[0])' "$T/a.db")
+n=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM doudi_review").fetchone()[0])' "$T/a.db")
 [ "$n" -eq 1 ] || die "review holds $n rows after importing the same file twice, want 1"
 
 # ---- a header without a required column: exit 2, nothing imported ----------------------------

@@ -21,8 +21,8 @@ digest() {
 import hashlib, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-for t in ["person", "institution", "runs", "results", "review", "form_counts", "capacity_plan",
-          "capacity_years"]:
+for t in ["person", "institution", "doudi_runs", "doudi_results", "doudi_review", "doudi_form_counts", "doudi_capacity_plan",
+          "doudi_capacity_years"]:
     if t not in names:
         print(t, "absent")
         continue
@@ -74,14 +74,14 @@ crash_at run.person:15000 "$DOUDI" run $R --db "$DB" --out "$T/killed.csv"
 digest "$T/before-run.db" >"$T/want"
 digest "$DB" >"$T/got"
 cmp -s "$T/want" "$T/got" || { echo "the killed run changed the ledger:"; diff "$T/want" "$T/got"; exit 1; }
-grep -q '^runs 1 ' "$T/got" || die "expected the one earlier run: $(cat "$T/got")"
+grep -q '^doudi_runs 1 ' "$T/got" || die "expected the one earlier run: $(cat "$T/got")"
 
 out=$("$DOUDI" run $R --db "$DB" --out "$T/results.csv") || die "run after the kill: $out"
 case $out in
   "run 2 (as of 2021-04-01): "*) ;;
   *) die "the run after the kill: $out" ;;
 esac
-n=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM results WHERE run = 2").fetchone()[0])' "$DB")
+n=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM doudi_results WHERE run = 2").fetchone()[0])' "$DB")
 persons=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM person").fetchone()[0])' "$DB")
 [ "$n" = "$persons" ] || die "run 2 stored $n results for $persons persons"
 [ "$(wc -l <"$T/results.csv")" -eq $((persons + 1)) ] || die "results.csv does not hold every person"

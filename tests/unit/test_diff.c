@@ -596,7 +596,7 @@ static void test_ledger_population(void **state)
     assert_int_equal(len, len2);
     assert_memory_equal(bytes, after, len);   /* only read: byte for byte the same */
     assert_int_equal(entries(s.dir), files);  /* no -wal or -shm left beside it */
-    assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM doudi_runs"), 1);
     free(after);
 
     /* diffing a ledger of one's own stores both runs in it */
@@ -608,7 +608,7 @@ static void test_ledger_population(void **state)
     free(got);
     doudi_diff_free(d);
     doudi_ledger_close(l);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM doudi_runs"), 3);
 
     free(bytes);
     unlink(db);

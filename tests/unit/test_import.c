@@ -196,7 +196,7 @@ static void bad_case(const BadCase *c)
     snprintf(want, sizeof want, "%s:3:%u: %s\n", csv, c->col, reason);
     assert_text_equal(im.report, want);
     /* the review table: source, line, col, reason, raw, record, run */
-    char *got = query(s.db, "SELECT source, line, col, reason, raw, record, quote(run) FROM review");
+    char *got = query(s.db, "SELECT source, line, col, reason, raw, record, quote(run) FROM doudi_review");
     snprintf(want, sizeof want, "%s|3|%u|%s|%s|person|NULL\n", csv, c->col, reason, raw);
     assert_text_equal(got, want);
     free(got);
@@ -258,7 +258,7 @@ static void test_many_bad_rows(void **state)
     char *w = buf_take(&want);
     assert_text_equal(im.report, w);
     assert_int_equal(query_int(s.db, "SELECT count(*) FROM person"), good);
-    assert_int_equal(query_int(s.db, "SELECT count(*) FROM review"), bad);
+    assert_int_equal(query_int(s.db, "SELECT count(*) FROM doudi_review"), bad);
     import_free(&im);
     free(w);
     free(text);
@@ -309,7 +309,7 @@ static void test_missing_column(void **state)
     assert_text_equal(im.error, want);
     assert_text_equal(im.report, "");
     assert_int_equal(query_int(s.db, "SELECT count(*) FROM person"), 1);
-    assert_int_equal(query_int(s.db, "SELECT count(*) FROM review"), 0);
+    assert_int_equal(query_int(s.db, "SELECT count(*) FROM doudi_review"), 0);
     import_free(&im);
     free(text);
     free(csv);
@@ -611,7 +611,7 @@ static void test_quoted_lines(void **state)
              "%s:7:26: guardian (监护人): 'maybe' is not one of: capable 有监护能力, incapable 监护能力不足, none 无\n",
              csv, csv);
     assert_text_equal(im.report, want);
-    char *got = query(s.db, "SELECT line, raw FROM review ORDER BY line LIMIT 1");
+    char *got = query(s.db, "SELECT line, raw FROM doudi_review ORDER BY line LIMIT 1");
     snprintf(want, sizeof want, "5|%s\n", raw1);
     assert_text_equal(got, want);
     free(got);
@@ -699,7 +699,7 @@ static void test_institutions(void **state)
     char *got = query(s.db, "SELECT id, county, type, name, beds, condition FROM institution ORDER BY id");
     assert_text_equal(got, "J1|410122|township_home|城关敬老院|60|ok\nJ2|410122|township_home|韩寺敬老院|40|needs_upgrade\n");
     free(got);
-    got = query(s.db, "SELECT DISTINCT record FROM review");
+    got = query(s.db, "SELECT DISTINCT record FROM doudi_review");
     assert_text_equal(got, "institution\n");
     free(got);
     import_free(&im);
@@ -837,17 +837,17 @@ static void test_reimport(void **state)
     assert_counts(&im, N, N - 1, 0, 0, 1);
     import_free(&im);
     char *persons1 = dump_persons(s.db);
-    char *review1 = query(s.db, "SELECT source, line, col, reason, raw FROM review ORDER BY id");
+    char *review1 = query(s.db, "SELECT source, line, col, reason, raw FROM doudi_review ORDER BY id");
 
     /* the same file again: nothing new, nothing updated, the review entry replaced */
     im = import_file(s.db, csv, 0, NULL);
     assert_counts(&im, N, 0, 0, N - 1, 1);
     import_free(&im);
     char *persons2 = dump_persons(s.db);
-    char *review2 = query(s.db, "SELECT source, line, col, reason, raw FROM review ORDER BY id");
+    char *review2 = query(s.db, "SELECT source, line, col, reason, raw FROM doudi_review ORDER BY id");
     assert_text_equal(persons2, persons1);
     assert_text_equal(review2, review1);
-    assert_int_equal(query_int(s.db, "SELECT count(*) FROM review"), 1);
+    assert_int_equal(query_int(s.db, "SELECT count(*) FROM doudi_review"), 1);
 
     /* one cell changed: exactly one update */
     text = population_text(N, 20, "adl_bathe", "0", 7);
@@ -866,7 +866,7 @@ static void test_reimport(void **state)
     im = import_file(s.db, csv, 0, NULL);
     assert_counts(&im, N, 1, 1, N - 3, 1);      /* row 7 new; row 20 back to adl_bathe 1 */
     import_free(&im);
-    char *got = query(s.db, "SELECT line FROM review");
+    char *got = query(s.db, "SELECT line FROM doudi_review");
     assert_text_equal(got, "32\n");
     free(got);
     /* row 30 went to review but its earlier version stays in the ledger */
@@ -876,7 +876,7 @@ static void test_reimport(void **state)
     im = import_file(s.db, other, 0, NULL);
     assert_int_equal(im.rc, -1);
     import_free(&im);
-    assert_int_equal(query_int(s.db, "SELECT count(*) FROM review"), 1);
+    assert_int_equal(query_int(s.db, "SELECT count(*) FROM doudi_review"), 1);
 
     free(persons1);
     free(persons2);
@@ -902,7 +902,7 @@ static void test_import_is_one_transaction(void **state)
     assert_counts(&im, 20, 19, 0, 0, 1);
     import_free(&im);
     char *before = dump_persons(s.db);
-    char *review_before = query(s.db, "SELECT * FROM review");
+    char *review_before = query(s.db, "SELECT * FROM doudi_review");
 
     Person victim = person_n(300 + 15);
     exec_sql(s.db, sf(
@@ -928,7 +928,7 @@ static void test_import_is_one_transaction(void **state)
     assert_non_null(strstr(im.error, "refused by the test"));
     import_free(&im);
     char *after = dump_persons(s.db);
-    char *review_after = query(s.db, "SELECT * FROM review");
+    char *review_after = query(s.db, "SELECT * FROM doudi_review");
     assert_text_equal(after, before);
     assert_text_equal(review_after, review_before);
     free(after);
@@ -951,7 +951,7 @@ static void test_import_is_one_transaction(void **state)
     assert_int_equal(im.rc, -1);
     import_free(&im);
     after = dump_persons(s.db);
-    review_after = query(s.db, "SELECT * FROM review");
+    review_after = query(s.db, "SELECT * FROM doudi_review");
     assert_text_equal(after, before);
     assert_text_equal(review_after, review_before);
     free(after);

@@ -101,12 +101,12 @@ static void assert_run(const Run *r, int64_t id, uint64_t persons, uint64_t targ
 static char *dump_run_tables(const char *db)
 {
     static const char *const sql[] = {
-        "SELECT id, rules_sha256, as_of, started_at, finished_at, persons, targets, centralized, in_review FROM runs ORDER BY id",
-        "SELECT * FROM results ORDER BY run, key",
-        "SELECT * FROM review ORDER BY id",
-        "SELECT * FROM form_counts ORDER BY run, form, partition, row, col",
-        "SELECT * FROM capacity_plan ORDER BY run, partition, type",
-        "SELECT * FROM capacity_years ORDER BY run, partition, type, year",
+        "SELECT id, rules_sha256, as_of, started_at, finished_at, persons, targets, centralized, in_review FROM doudi_runs ORDER BY id",
+        "SELECT * FROM doudi_results ORDER BY run, key",
+        "SELECT * FROM doudi_review ORDER BY id",
+        "SELECT * FROM doudi_form_counts ORDER BY run, form, partition, row, col",
+        "SELECT * FROM doudi_capacity_plan ORDER BY run, partition, type",
+        "SELECT * FROM doudi_capacity_years ORDER BY run, partition, type, year",
     };
     Buf b = {0};
     for (size_t i = 0; i < ARRAY_LEN(sql); i++) {
@@ -142,14 +142,14 @@ static void test_fixture_results(void **state)
     assert_int_equal(got_len, want_len);
     assert_memory_equal(got2, want, want_len);
     /* and the stored results of the two runs agree, fired rule included */
-    char *a = query(lg.db, "SELECT key, categories, primary_category, placement, quote(year), fired FROM results WHERE run = 1");
-    char *b = query(lg.db, "SELECT key, categories, primary_category, placement, quote(year), fired FROM results WHERE run = 2");
+    char *a = query(lg.db, "SELECT key, categories, primary_category, placement, quote(year), fired FROM doudi_results WHERE run = 1");
+    char *b = query(lg.db, "SELECT key, categories, primary_category, placement, quote(year), fired FROM doudi_results WHERE run = 2");
     assert_text_equal(b, a);
     char *runs = query(lg.db, "SELECT id, rules_path, as_of, persons, targets, centralized, in_review, "
-                              "finished_at IS NOT NULL, length(rules_sha256) FROM runs");
+                              "finished_at IS NOT NULL, length(rules_sha256) FROM doudi_runs");
     assert_text_equal(runs, "1|" RULES "|2021-04-01|17|15|14|0|1|64\n2|" RULES "|2021-04-01|17|15|14|0|1|64\n");
     /* the fired branch names the placement rule and its citation */
-    char *fired = query(lg.db, "SELECT fired FROM results WHERE run = 1 AND key = '410122196511301030'");
+    char *fired = query(lg.db, "SELECT fired FROM doudi_results WHERE run = 1 AND key = '410122196511301030'");
     assert_non_null(strstr(fired, "branch 1: home"));
     assert_non_null(strstr(fired, "四、¶1"));
     free(fired);
@@ -183,7 +183,7 @@ static void test_review_at_run(void **state)
     char *out = path_in(lg.dir, "results.csv");
     Run r = run_ledger(lg.db, out, NULL, NULL);
     assert_run(&r, 1, 17, 13, 12, 4);
-    char *got = query(lg.db, "SELECT source, line, col, reason, raw, record, run FROM review ORDER BY raw");
+    char *got = query(lg.db, "SELECT source, line, col, reason, raw, record, run FROM doudi_review ORDER BY raw");
     assert_text_equal(got,
                       "run 1|0|0|disability_grade: 9 is outside 0..4|410122197508080710|person|1\n"
                       "run 1|0|0|sex: 'unknown' is not one of: male 男, female 女|410122198001011147|person|1\n"
@@ -210,8 +210,8 @@ static void test_review_at_run(void **state)
     /* a second run: the first run's review entries stay (they belong to run 1) */
     Run r2 = run_ledger(lg.db, NULL, NULL, NULL);
     assert_run(&r2, 2, 17, 13, 12, 4);
-    assert_int_equal(query_int(lg.db, "SELECT count(*) FROM review WHERE run = 1"), 4);
-    assert_int_equal(query_int(lg.db, "SELECT count(*) FROM review WHERE run = 2"), 4);
+    assert_int_equal(query_int(lg.db, "SELECT count(*) FROM doudi_review WHERE run = 1"), 4);
+    assert_int_equal(query_int(lg.db, "SELECT count(*) FROM doudi_review WHERE run = 2"), 4);
     free(r.error);
     free(r2.error);
     free(out);
@@ -240,7 +240,7 @@ static void test_run_is_one_transaction(void **state)
     assert_text_equal(after, before);
     free(after);
     /* refuse the result of a person late in key order, after others were written */
-    exec_sql(lg.db, "CREATE TRIGGER refuse BEFORE INSERT ON results WHEN NEW.key = '410181198104020150' "
+    exec_sql(lg.db, "CREATE TRIGGER refuse BEFORE INSERT ON doudi_results WHEN NEW.key = '410181198104020150' "
                     "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;");
     char *out = path_in(lg.dir, "results.csv");
     r = run_ledger(lg.db, out, NULL, NULL);
@@ -254,7 +254,7 @@ static void test_run_is_one_transaction(void **state)
     free(after);
     /* refused while the scheduled people's rows are written with their year, at the end */
     exec_sql(lg.db, "DROP TRIGGER refuse");
-    exec_sql(lg.db, "CREATE TRIGGER refuse BEFORE INSERT ON results WHEN NEW.year = 2023 "
+    exec_sql(lg.db, "CREATE TRIGGER refuse BEFORE INSERT ON doudi_results WHEN NEW.year = 2023 "
                     "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;");
     r = run_ledger(lg.db, out, NULL, NULL);
     assert_int_equal(r.rc, -1);
@@ -345,7 +345,7 @@ static void test_run_killed(void **state)
     r = run_ledger(lg.db, NULL, NULL, NULL);
     assert_run(&r, 2, N, N / 3, N / 3, 0);
     free(r.error);
-    assert_int_equal(query_int(lg.db, "SELECT count(*) FROM results WHERE run = 2"), N);
+    assert_int_equal(query_int(lg.db, "SELECT count(*) FROM doudi_results WHERE run = 2"), N);
     free(before);
     free(csv);
     ledger_free(&lg);

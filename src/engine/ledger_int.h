@@ -1,0 +1,46 @@
+/* ledger_int.h — what the ledger's files share (ledger.h is the interface): the connection,
+ * its statements prepared once, and small helpers. ledger.c opens, migrates and recovers;
+ * ledger_records.c holds the record tables and their declarations; ledger_runs.c the runs,
+ * results, review, forms and capacity plans. Nothing outside src/engine/ledger*.c includes
+ * this header or sqlite3.h. */
+#ifndef DOUDI_LEDGER_INT_H
+#define DOUDI_LEDGER_INT_H
+
+#include "ledger.h"
+
+#include <sqlite3.h>
+
+/* A results file written before a run's commit, waiting to be put in place after it. */
+typedef struct PendingFile {
+    int fd;                    /* the unnamed file (O_TMPFILE), or -1 */
+    char *tmp;                 /* without O_TMPFILE: the named temporary file */
+    char *path;                /* where it goes */
+    int64_t run;
+} PendingFile;
+
+struct Ledger {
+    sqlite3 *db;
+    char *path;
+    LedgerMode mode;
+    bool created;              /* this process made the file (LEDGER_CREATE on a missing file) */
+    sqlite3_stmt *result_insert, *review_insert, *count_insert, *plan_insert, *year_insert;
+    PendingFile pending;
+};
+
+/* Set *error to "PATH: SQLite's message" (or `what` instead of the path); returns false. */
+bool ledger_fail(Ledger *l, char **error, const char *what);
+bool ledger_failf(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool ledger_exec(Ledger *l, const char *sql, char **error);
+sqlite3_stmt *ledger_prepare(Ledger *l, const char *sql, char **error);
+/* A statement prepared once per connection and kept in *slot, reset for reuse. */
+sqlite3_stmt *ledger_cached(Ledger *l, sqlite3_stmt **slot, const char *sql, char **error);
+/* "name" quoted as an SQL identifier. */
+void ledger_quote_ident(StrBuf *sb, const char *name);
+bool ledger_table_exists(Ledger *l, const char *name);
+
+/* ledger_runs.c: the results file of a run written to a file descriptor (a CSV, sorted). */
+bool ledger_write_results(Ledger *l, int64_t run, int fd, char **error);
+/* ledger_runs.c: put in place the results files crashed runs left pending. */
+bool ledger_recover_results(Ledger *l, char **error);
+
+#endif

@@ -1,0 +1,568 @@
+/* ledger_records.c — the record tables: their declarations (what the ledger was imported
+ * with), reading records as a rule file declares them, and storing them (see ledger.h). */
+#include "ledger_int.h"
+#include "base/date.h"
+#include "vm/values.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the stored declarations ------------------------------------------------------------------- */
+
+typedef struct StoredField {
+    char *name, *kind, *enum_values;
+    bool is_key, has_default;
+} StoredField;
+
+typedef VEC(StoredField) StoredFields;
+
+static void stored_free(StoredFields *s)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        free(s->items[i].name);
+        free(s->items[i].kind);
+        free(s->items[i].enum_values);
+    }
+    VEC_FREE(s);
+}
+
+static char *column_dup(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return t ? xstrdup(t) : NULL;
+}
+
+static bool read_declaration(Ledger *l, const char *record, StoredFields *out, char **error)
+{
+    sqlite3_stmt *st = ledger_prepare(l,
+        "SELECT field, kind, enum_values, is_key, has_default FROM doudi_records WHERE record = ?1 ORDER BY position",
+        error);
+    if (!st) return false;
+    sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        StoredField f = {column_dup(st, 0), column_dup(st, 1), column_dup(st, 2), sqlite3_column_int(st, 3) != 0,
+                         sqlite3_column_int(st, 4) != 0};
+        VEC_PUSH(out, f);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || ledger_fail(l, error, NULL);
+}
+
+static const StoredField *stored_field(const StoredFields *s, const char *name)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (!strcmp(s->items[i].name, name)) return &s->items[i];
+    return NULL;
+}
+
+/* "a|b|c": the values of the field's enum, for the declaration. */
+static char *enum_values_of(const Program *p, const FieldInfo *f)
+{
+    if (f->kind != VK_ENUM || f->enum_index < 0 || (uint32_t)f->enum_index >= p->nenums) return NULL;
+    const EnumInfo *e = &p->enums[f->enum_index];
+    StrBuf sb = {0};
+    sb_putc(&sb, '\0');
+    sb.count = 0;
+    for (uint32_t i = 0; i < e->count; i++) sb_printf(&sb, "%s%s", i ? "|" : "", e->values[i]);
+    return sb_take(&sb);
+}
+
+/* ---- the tables ---------------------------------------------------------------------------------- */
+
+/* The name under which the ledger knows record `name`'s table, ASCII case aside (SQLite folds
+ * it), or NULL when it has none. The caller frees. */
+static char *table_named(Ledger *l, const char *name)
+{
+    sqlite3_stmt *st = ledger_prepare(l,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE", NULL);
+    if (!st) return NULL;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    char *found = sqlite3_step(st) == SQLITE_ROW ? column_dup(st, 0) : NULL;
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* The columns of table `table`, as "\x1fname\x1f..." for a quick lookup. */
+static bool table_columns(Ledger *l, const char *table, StrBuf *have, char **error)
+{
+    StrBuf sql = {0};
+    sb_puts(&sql, "PRAGMA table_info(");
+    ledger_quote_ident(&sql, table);
+    sb_puts(&sql, ")");
+    sqlite3_stmt *st = ledger_prepare(l, sb_str(&sql), error);
+    sb_free(&sql);
+    if (!st) return false;
+    sb_putc(have, '\x1f');
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        sb_puts(have, (const char *)sqlite3_column_text(st, 1));
+        sb_putc(have, '\x1f');
+    }
+    sqlite3_finalize(st);
+    return true;
+}
+
+static bool has_column(StrBuf *have, const char *name)
+{
+    char probe[512];
+    snprintf(probe, sizeof probe, "\x1f%s\x1f", name);
+    return strstr(sb_str(have), probe) != NULL;
+}
+
+static const char *column_type(const FieldInfo *f)
+{
+    return f->kind == VK_INT || f->kind == VK_BOOL ? "INTEGER" : "TEXT";
+}
+
+/* The other record types the ledger holds, for a message: "person, institution". */
+static void list_records(Ledger *l, StrBuf *out)
+{
+    sqlite3_stmt *st = ledger_prepare(l,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'doudi\\_%' ESCAPE '\\' "
+        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name", NULL);
+    while (st && sqlite3_step(st) == SQLITE_ROW)
+        sb_printf(out, "%s%s", out->count ? ", " : "", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+static bool create_or_extend(Ledger *l, const RecordInfo *ri, const char *table, char **error)
+{
+    StrBuf sql = {0};
+    if (!table) {
+        sb_puts(&sql, "CREATE TABLE ");
+        ledger_quote_ident(&sql, ri->name);
+        sb_puts(&sql, " (");
+        for (uint32_t i = 0; i < ri->nfields; i++) {
+            const FieldInfo *f = &ri->fields[i];
+            if (i) sb_puts(&sql, ", ");
+            ledger_quote_ident(&sql, f->name);
+            sb_printf(&sql, " %s%s", column_type(f), f->key ? " PRIMARY KEY NOT NULL" : "");
+        }
+        sb_puts(&sql, ri->key >= 0 ? ") WITHOUT ROWID" : ")");
+    } else {
+        StrBuf have = {0};
+        if (!table_columns(l, table, &have, error)) return false;
+        for (uint32_t i = 0; i < ri->nfields; i++) {
+            if (has_column(&have, ri->fields[i].name)) continue;
+            sb_puts(&sql, "ALTER TABLE ");
+            ledger_quote_ident(&sql, table);
+            sb_puts(&sql, " ADD COLUMN ");
+            ledger_quote_ident(&sql, ri->fields[i].name);
+            sb_printf(&sql, " %s;", column_type(&ri->fields[i]));
+        }
+        sb_free(&have);
+    }
+    bool ok = sql.count == 0 || ledger_exec(l, sb_str(&sql), error);
+    sb_free(&sql);
+    return ok;
+}
+
+static bool store_declaration(Ledger *l, const Program *p, const RecordInfo *ri, char **error)
+{
+    sqlite3_stmt *st = ledger_prepare(l,
+        "INSERT OR REPLACE INTO doudi_records (record, position, field, kind, enum_values, is_key, has_default) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", error);
+    bool ok = st != NULL;
+    for (uint32_t i = 0; ok && i < ri->nfields; i++) {
+        const FieldInfo *f = &ri->fields[i];
+        char *values = enum_values_of(p, f);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, ri->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, i);
+        sqlite3_bind_text(st, 3, f->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, value_kind_name(f->kind), -1, SQLITE_STATIC);
+        if (values) sqlite3_bind_text(st, 5, values, -1, SQLITE_TRANSIENT);
+        else sqlite3_bind_null(st, 5);
+        sqlite3_bind_int(st, 6, f->key);
+        sqlite3_bind_int(st, 7, f->has_default);
+        ok = sqlite3_step(st) == SQLITE_DONE || ledger_fail(l, error, NULL);
+        free(values);
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* A field whose stored kind differs from the declared one: the values would be misread. */
+static char *kind_conflict(const StoredFields *s, const RecordInfo *ri)
+{
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        const FieldInfo *f = &ri->fields[i];
+        const StoredField *sf = stored_field(s, f->name);
+        if (sf && strcmp(sf->kind, value_kind_name(f->kind)))
+            return xasprintf("field %s of the ledger's %s records was imported as %s; these rules declare it %s "
+                             "(its stored values would be misread): keep its type, or give the new field a new name",
+                             f->name, ri->name, sf->kind, value_kind_name(f->kind));
+    }
+    return NULL;
+}
+
+bool ledger_declare_record(Ledger *l, const Program *p, const RecordInfo *ri, char **error)
+{
+    char *table = table_named(l, ri->name);
+    if (table && strcmp(table, ri->name)) {
+        ledger_failf(error, "the ledger holds %s records; these rules declare %s (names that differ only in case "
+                     "are one table to SQLite): write the record's name as the ledger has it",
+                     table, ri->name);
+        free(table);
+        return false;
+    }
+    StoredFields stored = {0};
+    bool ok = read_declaration(l, ri->name, &stored, error);
+    char *conflict = ok ? kind_conflict(&stored, ri) : NULL;
+    if (conflict) {
+        ok = ledger_failf(error, "%s", conflict);
+        free(conflict);
+    }
+    ok = ok && create_or_extend(l, ri, table, error) && store_declaration(l, p, ri, error);
+    stored_free(&stored);
+    free(table);
+    return ok;
+}
+
+char *ledger_check_record(Ledger *l, const Program *p, const RecordInfo *ri, bool required)
+{
+    (void)p;
+    char *table = table_named(l, ri->name);
+    if (!table && !required) return NULL;
+    if (!table || strcmp(table, ri->name)) {
+        StrBuf others = {0};
+        list_records(l, &others);
+        char *msg = others.count
+            ? xasprintf("the ledger %s holds no %s records: it was imported with rules whose records are %s "
+                        "(run it with those rules, or import into a new ledger)", l->path, ri->name, sb_str(&others))
+            : xasprintf("the ledger %s holds no records yet: `doudi import` first", l->path);
+        sb_free(&others);
+        free(table);
+        return msg;
+    }
+    StoredFields stored = {0};
+    StrBuf have = {0};
+    char *msg = NULL;
+    if (!read_declaration(l, ri->name, &stored, &msg) || !table_columns(l, table, &have, &msg)) goto done;
+    msg = kind_conflict(&stored, ri);
+    for (uint32_t i = 0; !msg && i < ri->nfields; i++) {
+        const FieldInfo *f = &ri->fields[i];
+        if (f->has_default || has_column(&have, f->name)) continue;
+        msg = xasprintf("field %s is declared without a default, and the ledger's %s records have no value for it "
+                        "(they were imported before it existed): give it a default in the rule file "
+                        "(e.g. `%s: %s \"…\" default …`), or import the records again with a column for it",
+                        f->name, ri->name, f->name, value_kind_name(f->kind));
+    }
+done:
+    stored_free(&stored);
+    sb_free(&have);
+    free(table);
+    return msg;
+}
+
+int64_t ledger_count(Ledger *l, const RecordInfo *ri, char **error)
+{
+    char *table = table_named(l, ri->name);
+    if (!table) return 0;
+    StrBuf sql = {0};
+    sb_puts(&sql, "SELECT count(*) FROM ");
+    ledger_quote_ident(&sql, table);
+    free(table);
+    sqlite3_stmt *st = ledger_prepare(l, sb_str(&sql), error);
+    sb_free(&sql);
+    if (!st) return -1;
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    if (n < 0) ledger_fail(l, error, NULL);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* ---- reading records ------------------------------------------------------------------------------ */
+
+/* "SELECT <each field, or NULL where the table lacks its column> FROM <record>" + tail. */
+static bool select_fields(Ledger *l, const RecordInfo *ri, const char *tail, StrBuf *sql, char **error)
+{
+    StrBuf have = {0};
+    if (!table_columns(l, ri->name, &have, error)) return false;
+    sb_puts(sql, "SELECT ");
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if (i) sb_puts(sql, ", ");
+        if (has_column(&have, ri->fields[i].name)) ledger_quote_ident(sql, ri->fields[i].name);
+        else sb_puts(sql, "NULL");
+    }
+    sb_puts(sql, " FROM ");
+    ledger_quote_ident(sql, ri->name);
+    sb_puts(sql, tail);
+    sb_free(&have);
+    return true;
+}
+
+/* The common stored forms read directly: an int or bool as INTEGER, a date as YYYY-MM-DD, an
+ * enum by its exact identifier, text in place. Anything else goes through value_parse. */
+static bool decode_fast(sqlite3_stmt *st, int i, const Program *p, const FieldInfo *f, int64_t *out)
+{
+    int type = sqlite3_column_type(st, i);
+    if ((f->kind == VK_INT || f->kind == VK_BOOL) && type == SQLITE_INTEGER) {
+        *out = sqlite3_column_int64(st, i);
+        return true;
+    }
+    if (type != SQLITE_TEXT) return false;
+    const char *text = (const char *)sqlite3_column_text(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    if (f->kind == VK_TEXT) {
+        *out = (int64_t)(intptr_t)text;
+        return true;
+    }
+    if (f->kind == VK_DATE) return date_parse(text, n, out);
+    if (f->kind != VK_ENUM) return false;
+    const EnumInfo *en = &p->enums[f->enum_index];
+    for (uint32_t k = 0; k < en->count; k++)
+        if (strlen(en->values[k]) == n && memcmp(en->values[k], text, n) == 0) {
+            *out = k;
+            return true;
+        }
+    return false;
+}
+
+/* Column i into *out for field f. Text values point into the statement's row. */
+static bool decode(sqlite3_stmt *st, int i, const Program *p, const FieldInfo *f, int64_t *out, char *why,
+                   size_t whylen)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+        if (!f->has_default) {
+            snprintf(why, whylen, "%s: missing (it has no default)", f->name);
+            return false;
+        }
+        *out = f->kind == VK_TEXT ? (int64_t)(intptr_t)p->strings[f->default_value] : f->default_value;
+        return true;
+    }
+    if (decode_fast(st, i, p, f, out)) return true;
+    const char *text = (const char *)sqlite3_column_text(st, i);
+    int n = sqlite3_column_bytes(st, i);
+    char reason[200];
+    if (!value_parse(p, f, text ? text : "", (size_t)n, out, NULL, reason, sizeof reason)) {
+        snprintf(why, whylen, "%s: %s", f->name, reason);
+        return false;
+    }
+    return true;
+}
+
+struct LedgerCursor {
+    Ledger *l;
+    const Program *p;
+    const RecordInfo *ri;
+    sqlite3_stmt *st;
+};
+
+LedgerCursor *ledger_records(Ledger *l, const Program *p, const RecordInfo *ri, bool ordered, char **error)
+{
+    StrBuf sql = {0};
+    StrBuf tail = {0};
+    if (ordered && ri->key >= 0) {
+        sb_puts(&tail, " ORDER BY ");
+        ledger_quote_ident(&tail, ri->fields[ri->key].name);
+    }
+    sqlite3_stmt *st = NULL;
+    if (select_fields(l, ri, sb_str(&tail), &sql, error)) st = ledger_prepare(l, sb_str(&sql), error);
+    sb_free(&sql);
+    sb_free(&tail);
+    if (!st) return NULL;
+    LedgerCursor *c = xcalloc(1, sizeof *c);
+    *c = (LedgerCursor){l, p, ri, st};
+    return c;
+}
+
+int ledger_next(LedgerCursor *c, int64_t *values, const char **key, char *why, size_t whylen, char **error)
+{
+    int rc = sqlite3_step(c->st);
+    if (rc == SQLITE_DONE) return 0;
+    if (rc != SQLITE_ROW) {
+        ledger_fail(c->l, error, NULL);
+        return -2;
+    }
+    const RecordInfo *ri = c->ri;
+    if (key) {
+        const char *k = ri->key >= 0 ? (const char *)sqlite3_column_text(c->st, ri->key) : NULL;
+        *key = k ? k : "";
+    }
+    for (uint32_t i = 0; i < ri->nfields; i++)
+        if (!decode(c->st, (int)i, c->p, &ri->fields[i], &values[i], why, whylen)) return -1;
+    return 1;
+}
+
+void ledger_cursor_close(LedgerCursor *c)
+{
+    if (!c) return;
+    sqlite3_finalize(c->st);
+    free(c);
+}
+
+bool ledger_record_by_key(Ledger *l, const Program *p, const RecordInfo *ri, const char *key, int64_t *values,
+                          char **owned, bool *found, char **error)
+{
+    *found = false;
+    if (ri->key < 0) return ledger_failf(error, "record %s has no key", ri->name);
+    StrBuf sql = {0}, tail = {0};
+    sb_puts(&tail, " WHERE ");
+    ledger_quote_ident(&tail, ri->fields[ri->key].name);
+    sb_puts(&tail, " = ?1");
+    sqlite3_stmt *st = NULL;
+    if (select_fields(l, ri, sb_str(&tail), &sql, error)) st = ledger_prepare(l, sb_str(&sql), error);
+    sb_free(&sql);
+    sb_free(&tail);
+    if (!st) return false;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    bool ok = true;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = true;
+        char why[300];
+        for (uint32_t i = 0; ok && i < ri->nfields; i++) {
+            owned[i] = NULL;
+            ok = decode(st, (int)i, p, &ri->fields[i], &values[i], why, sizeof why);
+            if (!ok) ledger_failf(error, "%s", why);
+            else if (ri->fields[i].kind == VK_TEXT) {
+                owned[i] = xstrdup((const char *)(intptr_t)values[i]);
+                values[i] = (int64_t)(intptr_t)owned[i];
+            }
+        }
+    } else if (rc != SQLITE_DONE) {
+        ok = ledger_fail(l, error, NULL);
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* ---- storing records ----------------------------------------------------------------------------- */
+
+struct LedgerUpsert {
+    Ledger *l;
+    const Program *p;
+    const RecordInfo *ri;
+    sqlite3_stmt *exists, *upsert;
+    StrBuf text;               /* an enum or a date written for binding, reused */
+};
+
+/* Bind value v of field f to parameter i in its stored form. */
+static bool bind_value(LedgerUpsert *u, sqlite3_stmt *st, int i, const FieldInfo *f, int64_t v)
+{
+    if (f->kind == VK_INT || f->kind == VK_BOOL) return sqlite3_bind_int64(st, i, v) == SQLITE_OK;
+    if (f->kind == VK_TEXT) return sqlite3_bind_text(st, i, (const char *)(intptr_t)v, -1, SQLITE_TRANSIENT) == SQLITE_OK;
+    u->text.count = 0;
+    value_format(u->p, f->kind, f->enum_index, v, false, &u->text);
+    return sqlite3_bind_text(st, i, sb_str(&u->text), (int)u->text.count, SQLITE_TRANSIENT) == SQLITE_OK;
+}
+
+/* INSERT … ON CONFLICT(key) DO UPDATE SET every other column WHERE one of them differs: a row
+ * stored again unchanged changes nothing. */
+static void upsert_sql(const RecordInfo *ri, StrBuf *sql)
+{
+    sb_puts(sql, "INSERT INTO ");
+    ledger_quote_ident(sql, ri->name);
+    sb_puts(sql, " (");
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if (i) sb_puts(sql, ", ");
+        ledger_quote_ident(sql, ri->fields[i].name);
+    }
+    sb_puts(sql, ") VALUES (");
+    for (uint32_t i = 0; i < ri->nfields; i++) sb_printf(sql, "%s?%u", i ? ", " : "", i + 1);
+    sb_puts(sql, ") ON CONFLICT(");
+    ledger_quote_ident(sql, ri->fields[ri->key].name);
+    sb_puts(sql, ") DO UPDATE SET ");
+    bool first = true;
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if ((int32_t)i == ri->key) continue;
+        if (!first) sb_puts(sql, ", ");
+        first = false;
+        ledger_quote_ident(sql, ri->fields[i].name);
+        sb_printf(sql, " = ?%u", i + 1);
+    }
+    sb_puts(sql, " WHERE ");
+    first = true;
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if ((int32_t)i == ri->key) continue;
+        if (!first) sb_puts(sql, " OR ");
+        first = false;
+        ledger_quote_ident(sql, ri->fields[i].name);
+        sb_printf(sql, " IS NOT ?%u", i + 1);
+    }
+    if (first) sb_puts(sql, "0");
+}
+
+LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *ri, char **error)
+{
+    if (ri->key < 0) {
+        ledger_failf(error, "record %s has no key", ri->name);
+        return NULL;
+    }
+    LedgerUpsert *u = xcalloc(1, sizeof *u);
+    *u = (LedgerUpsert){.l = l, .p = p, .ri = ri};
+    StrBuf sql = {0};
+    sb_puts(&sql, "SELECT 1 FROM ");
+    ledger_quote_ident(&sql, ri->name);
+    sb_puts(&sql, " WHERE ");
+    ledger_quote_ident(&sql, ri->fields[ri->key].name);
+    sb_puts(&sql, " = ?1");
+    u->exists = ledger_prepare(l, sb_str(&sql), error);
+    sql.count = 0;
+    upsert_sql(ri, &sql);
+    if (u->exists) u->upsert = ledger_prepare(l, sb_str(&sql), error);
+    sb_free(&sql);
+    if (!u->upsert) {
+        ledger_upsert_close(u);
+        return NULL;
+    }
+    return u;
+}
+
+int ledger_upsert(LedgerUpsert *u, const int64_t *values, char **error)
+{
+    const RecordInfo *ri = u->ri;
+    sqlite3_reset(u->exists);
+    bind_value(u, u->exists, 1, &ri->fields[ri->key], values[ri->key]);
+    bool existed = sqlite3_step(u->exists) == SQLITE_ROW;
+    sqlite3_reset(u->upsert);
+    for (uint32_t i = 0; i < ri->nfields; i++) bind_value(u, u->upsert, (int)i + 1, &ri->fields[i], values[i]);
+    if (sqlite3_step(u->upsert) != SQLITE_DONE) {
+        ledger_fail(u->l, error, NULL);
+        return -1;
+    }
+    if (!existed) return 1;
+    return sqlite3_changes(u->l->db) ? 2 : 0;
+}
+
+void ledger_upsert_close(LedgerUpsert *u)
+{
+    if (!u) return;
+    sqlite3_finalize(u->exists);
+    sqlite3_finalize(u->upsert);
+    sb_free(&u->text);
+    free(u);
+}
+
+/* ---- review ------------------------------------------------------------------------------------- */
+
+bool ledger_review_add(Ledger *l, const ReviewEntry *e, char **error)
+{
+    sqlite3_stmt *st = ledger_cached(l, &l->review_insert,
+        "INSERT INTO doudi_review (source, line, col, reason, raw, record, run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        error);
+    if (!st) return false;
+    sqlite3_bind_text(st, 1, e->source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, e->line);
+    sqlite3_bind_int64(st, 3, e->col);
+    sqlite3_bind_text(st, 4, e->reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, e->raw ? e->raw : "", e->raw ? (int)e->raw_len : 0, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, e->record, -1, SQLITE_TRANSIENT);
+    if (e->run) sqlite3_bind_int64(st, 7, e->run);
+    else sqlite3_bind_null(st, 7);
+    return sqlite3_step(st) == SQLITE_DONE || ledger_fail(l, error, NULL);
+}
+
+bool ledger_review_clear(Ledger *l, const char *source, const char *record, char **error)
+{
+    sqlite3_stmt *st = ledger_prepare(l, "DELETE FROM doudi_review WHERE source = ?1 AND record = ?2 AND run IS NULL",
+                                      error);
+    if (!st) return false;
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, record, -1, SQLITE_STATIC);
+    bool ok = sqlite3_step(st) == SQLITE_DONE || ledger_fail(l, error, NULL);
+    sqlite3_finalize(st);
+    return ok;
+}
