@@ -8,8 +8,9 @@
 #     cli_usage_error(verb, ...), say(r, ...), ... — that reads as a message must be inside
 #     tr(...). Literals passed to another function inside the call (strcmp, cli_synopsis) are
 #     not printed and not looked at. A literal is not a message when nothing but conversions,
-#     escapes, punctuation and the program's name ("doudi run: %s\n") is left of it, or when it
-#     is JSON, CSV or SQL text. A call whose lines carry the comment /* not a message */ is
+#     escapes, punctuation, file extensions and the program's name ("doudi run: %s\n",
+#     "%s.tmp") is left of it, when it is JSON, CSV or SQL text, or when its words are all
+#     capitals (" WHERE ", "FAIL"). A call whose lines carry the comment /* not a message */ is
 #     skipped.
 #  2. The English of every tr("...") with a literal — and the format of every diag_add and
 #     diag_note, which translate their own — has its pair in src/base/messages.def.
@@ -75,15 +76,17 @@ function tokenize(line, lno,    i, len, c, c2, j, s) {
 
 # ---- what a literal is --------------------------------------------------------------------
 function is_message(s,    t) {
-  if (s ~ /^[\[{,]/ || s ~ /\\":/) return 0                                 # JSON
+  if (s ~ /^[\[{,]/ || s ~ /\\":/ || s ~ /^(null|true|false)$/) return 0     # JSON
   if (s ~ /^(SELECT|INSERT|CREATE|UPDATE|DELETE|PRAGMA|BEGIN|COMMIT|ROLLBACK|WITH|DROP|ALTER) /) return 0
   t = s
   gsub(/\\./, " ", t)                                                         # escapes
   gsub(/%[-+ #0-9.*]*(hh|h|ll|l|L|j|z|t)?[diouxXeEfFgGaAcspn%]/, " ", t)      # conversions
   if (t ~ /^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)+ *$/) return 0                      # a CSV header
+  gsub(/\.[A-Za-z0-9_]+/, " ", t)                                            # .csv, .tmp
   gsub(/doudi/, " ", t)                                                       # the program
   gsub(/ [a-z]+: /, " ", t)                                                   # "doudi run: "
   gsub(/^[a-z]+: /, " ", t)
+  if (t !~ /[a-z]/) return 0                                                  # SQL words, tokens
   return t ~ /[A-Za-z][A-Za-z]/
 }
 
