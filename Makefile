@@ -53,7 +53,7 @@ ifeq ($(IS_CLANG),0)
 VM_FLAGS := -fno-gcse -fno-crossjumping
 endif
 
-.PHONY: all test asan clean deps check-rules demo bench layers
+.PHONY: all test asan clean deps check-rules demo bench layers messages
 ifeq ($(SAN),1)
 all: $(BUILD)/doudi $(BUILD)/libdoudi.a
 else
@@ -127,6 +127,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libdoudi-gen.a $(BUILD)/libdou
 test: $(BUILD)/doudi $(TEST_BINS)
 	@set -e; status=0; \
 	$(MAKE) --no-print-directory layers || status=1; \
+	$(MAKE) --no-print-directory messages || status=1; \
 	for t in $(TEST_BINS); do \
 	  echo "== $$t"; \
 	  DOUDI=$(BUILD)/doudi $$t || status=1; \
@@ -177,6 +178,10 @@ build/bench: tests/bench/bench.c build/libdoudi-gen.a build/libdoudi.a
 # No include points up a layer (see LAYERS above and tests/layers.sh).
 layers:
 	@sh tests/layers.sh
+
+# Every message goes through tr() and the catalogue (tests/messages.sh, docs/architecture.md).
+messages:
+	@sh tests/messages.sh
 
 clean:
 	rm -rf build doudi

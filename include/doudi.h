@@ -35,6 +35,25 @@ typedef struct doudi_record doudi_record;
 
 typedef enum doudi_format { DOUDI_TEXT = 0, DOUDI_JSON = 1 } doudi_format;
 
+/* ---- version and language ---------------------------------------------------------------- */
+
+#define DOUDI_VERSION "0.1.0"
+
+typedef struct doudi_version {
+    const char *version;      /* the library's DOUDI_VERSION */
+    int ddc_format;           /* the .ddc format version it writes and reads */
+    int ledger_format;        /* the format version of the ledgers it makes and reads */
+} doudi_version;
+
+doudi_version doudi_version_info(void);
+
+/* The language of every message from then on — diagnostics, errors, explanations — for the
+ * whole process: "zh" or "en" (a locale name such as zh_CN.UTF-8 or en_US.UTF-8 does too), or
+ * NULL for the environment's choice: DOUDI_LANG, else the locale variables LC_ALL, LC_MESSAGES,
+ * LANG (zh_* is Chinese), else English. English until this is called. Returns 0, or -1 (the
+ * language unchanged) for a name that is neither. Call it before starting threads. */
+int doudi_set_language(const char *lang);
+
 /* ---- checking and compiling ------------------------------------------------------------ */
 
 /* Parse and check a rule file without compiling it. Returns the number of errors (0: the

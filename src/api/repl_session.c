@@ -482,13 +482,7 @@ static bool compile_expression(ReplSession *s, SourceFile *src, size_t skip, boo
     }
     /* errors here would be the checker's disagreeing with check_expr_in: show them as they are */
     for (size_t i = 0; !p && i < cdl.count; i++)
-        if (cdl.items[i].severity == DIAG_ERROR) {
-            Diag copy = cdl.items[i];
-            copy.message = xstrdup(copy.message);
-            copy.note = copy.note ? xstrdup(copy.note) : NULL;
-            VEC_PUSH(dl, copy);
-            dl->errors++;
-        }
+        if (cdl.items[i].severity == DIAG_ERROR) diag_push_copy(dl, &cdl.items[i]);
     diag_free(&cdl);
     arena_free(&a);
     if (!p) return false;

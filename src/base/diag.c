@@ -1,5 +1,6 @@
 /* diag.c — see diag.h. */
 #include "diag.h"
+#include "msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,26 +94,56 @@ static char *vformat(const char *fmt, va_list ap)
     return sb_take(&sb);
 }
 
+/* The message in the current language into *text and in English into *en. */
+static void format_both(const char *fmt, va_list ap, char **text, char **en)
+{
+    const char *local = tr(fmt);
+    va_list again;
+    va_copy(again, ap);
+    *text = vformat(local, ap);
+    *en = local == fmt ? xstrdup(*text) : vformat(fmt, again);
+    va_end(again);
+}
+
+static void push(DiagList *dl, Diag d)
+{
+    VEC_PUSH(dl, d);
+    if (d.severity == DIAG_ERROR) dl->errors++;
+    else if (d.severity == DIAG_WARNING) dl->warnings++;
+}
+
 void diag_add(DiagList *dl, DiagSeverity sev, const char *code, Span span, const char *fmt, ...)
 {
+    Diag d = {.severity = sev, .code = code, .span = span};
     va_list ap;
     va_start(ap, fmt);
-    Diag d = {.severity = sev, .code = code, .span = span, .message = vformat(fmt, ap)};
+    format_both(fmt, ap, &d.message, &d.message_en);
     va_end(ap);
-    VEC_PUSH(dl, d);
-    if (sev == DIAG_ERROR) dl->errors++;
-    else if (sev == DIAG_WARNING) dl->warnings++;
+    push(dl, d);
 }
 
 void diag_note(DiagList *dl, const char *fmt, ...)
 {
     if (dl->count == 0) return;
     Diag *d = &dl->items[dl->count - 1];
+    free(d->note);
+    free(d->note_en);
     va_list ap;
     va_start(ap, fmt);
-    free(d->note);
-    d->note = vformat(fmt, ap);
+    format_both(fmt, ap, &d->note, &d->note_en);
     va_end(ap);
+}
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+void diag_push_copy(DiagList *dl, const Diag *d)
+{
+    Diag c = *d;
+    c.message = xstrdup(d->message);
+    c.message_en = xstrdup(d->message_en);
+    c.note = dup_or_null(d->note);
+    c.note_en = dup_or_null(d->note_en);
+    push(dl, c);
 }
 
 void diag_free(DiagList *dl)
@@ -120,6 +151,8 @@ void diag_free(DiagList *dl)
     for (size_t i = 0; i < dl->count; i++) {
         free(dl->items[i].message);
         free(dl->items[i].note);
+        free(dl->items[i].message_en);
+        free(dl->items[i].note_en);
     }
     free(dl->items);
     memset(dl, 0, sizeof *dl);
@@ -149,9 +182,16 @@ void diag_sort(DiagList *dl)
     }
 }
 
+/* The severity as JSON names it: never translated. */
 static const char *severity_name(DiagSeverity s)
 {
     return s == DIAG_ERROR ? "error" : s == DIAG_WARNING ? "warning" : "note";
+}
+
+/* "error: %s" in the current language (错误：%s). */
+static const char *severity_format(DiagSeverity s)
+{
+    return s == DIAG_ERROR ? tr("error: %s") : s == DIAG_WARNING ? tr("warning: %s") : tr("note: %s");
 }
 
 /* Source line, then a caret under the span's first character and ~ under the rest of the
@@ -189,9 +229,14 @@ void diag_render(StrBuf *out, const Diag *d)
         source_position(d->span.file, d->span.start, &line, &col);
         sb_printf(out, "%s:%d:%d: ", d->span.file->path, line, col);
     }
-    sb_printf(out, "%s: %s\n", severity_name(d->severity), d->message);
+    sb_printf(out, severity_format(d->severity), d->message);
+    sb_putc(out, '\n');
     if (d->span.file) render_excerpt(out, &d->span);
-    if (d->note) sb_printf(out, "  note: %s\n", d->note);
+    if (d->note) {
+        sb_puts(out, "  ");
+        sb_printf(out, tr("note: %s"), d->note);
+        sb_putc(out, '\n');
+    }
 }
 
 void diag_render_all(StrBuf *out, const DiagList *dl)
@@ -220,9 +265,13 @@ void diag_render_json(StrBuf *out, const DiagList *dl)
         sb_json_string(out, d->code ? d->code : "");
         sb_puts(out, ",\"message\":");
         sb_json_string(out, d->message);
+        sb_puts(out, ",\"message_en\":");
+        sb_json_string(out, d->message_en);
         if (d->note) {
             sb_puts(out, ",\"note\":");
             sb_json_string(out, d->note);
+            sb_puts(out, ",\"note_en\":");
+            sb_json_string(out, d->note_en);
         }
         sb_puts(out, "}");
     }

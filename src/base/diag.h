@@ -5,7 +5,12 @@
  * (code points), and the caret line is indented by display cells so it sits right under
  * Chinese text too. Deep code never prints: it appends a Diag to a DiagList owned by the
  * caller, which renders the list as text (`file:line:col: error: msg` + source + caret) or
- * as JSON. */
+ * as JSON.
+ *
+ * Messages: diag_add and diag_note translate the format they are given with tr() (msg.h), so a
+ * diagnostic's text is catalogued in messages.def like every other message, without tr() at
+ * the call sites; the English text is kept beside it for tools (JSON's message_en). The code
+ * and the position are never translated. */
 #ifndef DOUDI_DIAG_H
 #define DOUDI_DIAG_H
 
@@ -30,8 +35,10 @@ typedef struct Diag {
     DiagSeverity severity;
     const char *code;        /* stable short name, e.g. "unknown-name"; for JSON and tests */
     Span span;
-    char *message;
+    char *message;           /* in the language current when it was added; owned */
     char *note;              /* optional second line ("did you mean 'x'?"); owned */
+    char *message_en;        /* the same in English, whatever the language; owned */
+    char *note_en;           /* likewise, NULL when there is no note */
 } Diag;
 
 typedef struct DiagList {
@@ -52,18 +59,25 @@ const char *source_line(const SourceFile *sf, int line, size_t *len);
 
 Span span_join(Span a, Span b);
 
+/* Append a diagnostic; fmt is an English format from messages.def (translated here). */
 void diag_add(DiagList *dl, DiagSeverity sev, const char *code, Span span, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-/* Attach a note to the last diagnostic added. */
+/* Attach a note to the last diagnostic added (translated as diag_add's message). */
 void diag_note(DiagList *dl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append a copy of d (its strings duplicated) to dl, counted as diag_add counts. */
+void diag_push_copy(DiagList *dl, const Diag *d);
 void diag_free(DiagList *dl);
 /* Sort by file, then position (stable), so output follows the source. */
 void diag_sort(DiagList *dl);
 
-/* Render one diagnostic:  path:line:col: error: message\n  source line\n  caret\n  note */
+/* Render one diagnostic:  path:line:col: error: message\n  source line\n  caret\n  note
+ * The severity words are the current language's (错误：, 警告：, 注：). */
 void diag_render(StrBuf *out, const Diag *d);
 void diag_render_all(StrBuf *out, const DiagList *dl);
-/* JSON array of objects {file,line,column,end_line,end_column,severity,code,message,note}. */
+/* JSON array of objects {file,line,column,end_line,end_column,severity,code,message,
+ * message_en,note,note_en}: severity and code are never translated, message and note are in
+ * the language of diag_add, message_en and note_en in English (note and note_en only when
+ * there is a note). */
 void diag_render_json(StrBuf *out, const DiagList *dl);
 
 #endif

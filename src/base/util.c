@@ -1,5 +1,6 @@
 /* util.c — see util.h. */
 #include "util.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,7 +9,7 @@
 
 static void out_of_memory(void)
 {
-    fputs("doudi: out of memory\n", stderr);
+    fprintf(stderr, "doudi: %s\n", tr("out of memory"));
     abort();
 }
 

@@ -4,6 +4,7 @@
  * has, 2 on usage or an unreadable file. */
 #include "cli.h"
 #include "doudi.h"
+#include "base/msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,21 +19,17 @@ int cli_check(int argc, char **argv)
         if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
             if (!strcmp(f, "json")) format = DOUDI_JSON;
-            else if (strcmp(f, "text")) { free(files); return cli_usage_error("check", "unknown format '%s' (text or json)", f); }
-        } else if (!strcmp(argv[i], "--help")) {
-            puts("usage: doudi check FILE... [--format text|json]");
-            free(files);
-            return 0;
+            else if (strcmp(f, "text")) { free(files); return cli_usage_error("check", tr("unknown format '%s' (text or json)"), f); }
         } else if (argv[i][0] == '-' && argv[i][1]) {
             free(files);
-            return cli_usage_error("check", "unknown option '%s'", argv[i]);
+            return cli_usage_error("check", tr("unknown option '%s'"), argv[i]);
         } else {
             files[nfiles++] = argv[i];
         }
     }
     if (nfiles == 0) {
         free(files);
-        return cli_usage_error("check", "no rule file given (usage: doudi check FILE...)");
+        return cli_usage("check");
     }
     for (int i = 0; i < nfiles; i++)
         if (!cli_is_source("check", files[i])) {

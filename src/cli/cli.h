@@ -1,6 +1,11 @@
-/* cli.h — the verbs of the doudi command line, one file each (src/cli/<verb>.c).
+/* cli.h — the verbs of the doudi command line, one file each (or a group of verbs a file).
  * Each returns the process exit code: 0 ok, 1 findings (rule errors, failed tests, rows in
- * review), 2 usage or input error. Errors go to stderr, data to stdout. */
+ * review), 2 usage or input error. Errors go to stderr, data to stdout.
+ *
+ * Every message is written in English inside tr() (base/msg.h) and paired with its Chinese in
+ * src/base/messages.def; main.c has chosen the language before a verb runs, and handles --help
+ * and --lang for every verb (a verb never sees them). tests/messages.sh checks that no
+ * message is printed without tr(). */
 #ifndef DOUDI_CLI_H
 #define DOUDI_CLI_H
 
@@ -26,7 +31,11 @@ struct doudi_rules *cli_open_rules(const char *verb, const char *path);
 /* False, after saying so, when `path` is a compiled program: for verbs that read rule text. */
 bool cli_is_source(const char *verb, const char *path);
 
-/* Print "doudi VERB: message" to stderr and return 2. */
+/* Print "doudi VERB: message" to stderr and return 2. fmt is a translated format: tr("..."). */
 int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "doudi VERB: usage: doudi SYNOPSIS" and where to read more, on stderr; returns 2. */
+int cli_usage(const char *verb);
+/* The verb's usage line after "doudi " (main.c's table): "run FILE [--db DB] ...". */
+const char *cli_synopsis(const char *verb);
 
 #endif

@@ -1,6 +1,7 @@
 /* cli_compile.c — `doudi compile FILE -o OUT.ddc` and `doudi disasm FILE` (.doudi or .ddc). */
 #include "cli.h"
 #include "doudi.h"
+#include "base/msg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,12 +11,11 @@ int cli_compile(int argc, char **argv)
     const char *in = NULL, *out = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--help")) { puts("usage: doudi compile FILE -o OUT.ddc"); return 0; }
-        else if (argv[i][0] == '-') return cli_usage_error("compile", "unknown option '%s'", argv[i]);
+        else if (argv[i][0] == '-') return cli_usage_error("compile", tr("unknown option '%s'"), argv[i]);
         else if (!in) in = argv[i];
-        else return cli_usage_error("compile", "one rule file at a time");
+        else return cli_usage_error("compile", tr("one rule file at a time"));
     }
-    if (!in || !out) return cli_usage_error("compile", "usage: doudi compile FILE -o OUT.ddc");
+    if (!in || !out) return cli_usage("compile");
     char *diags = NULL;
     doudi_rules *r = doudi_compile_file(in, &diags);
     if (diags) fputs(diags, stderr);
@@ -31,10 +31,7 @@ int cli_compile(int argc, char **argv)
 
 int cli_disasm(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        if (argc == 2 && !strcmp(argv[1], "--help")) { puts("usage: doudi disasm FILE.doudi|FILE.ddc"); return 0; }
-        return cli_usage_error("disasm", "usage: doudi disasm FILE.doudi|FILE.ddc");
-    }
+    if (argc != 2 || argv[1][0] == '-') return cli_usage("disasm");
     char *err = NULL;
     doudi_rules *r = doudi_open(argv[1], &err);
     if (!r) {

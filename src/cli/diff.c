@@ -12,16 +12,13 @@
  * figure (each named FILE:LINE on stderr). */
 #include "cli.h"
 #include "doudi.h"
+#include "base/msg.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const USAGE =
-    "usage: doudi diff OLD.doudi NEW.doudi --population DIR|DB [--as-of D] [--limit N] [--expect FILE]\n"
-    "                  [--format text|json] [--show-ids]";
 
 
 static bool parse_limit(const char *s, int *out)
@@ -46,27 +43,30 @@ int cli_diff(int argc, char **argv)
         else if (!strcmp(argv[i], "--show-ids")) show_ids = true;
         else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
             if (!parse_limit(argv[++i], &limit))
-                return cli_usage_error("diff", "--limit wants a number of people, 0 or more (not '%s')", argv[i]);
+                return cli_usage_error("diff", tr("--limit wants a number of people, 0 or more (not '%s')"), argv[i]);
         } else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
             if (!strcmp(f, "json")) format = DOUDI_JSON;
-            else if (strcmp(f, "text")) return cli_usage_error("diff", "unknown format '%s' (text or json)", f);
-        } else if (!strcmp(argv[i], "--help")) {
-            puts(USAGE);
-            return 0;
+            else if (strcmp(f, "text")) return cli_usage_error("diff", tr("unknown format '%s' (text or json)"), f);
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage_error("diff", "unknown option '%s'\n%s", argv[i], USAGE);
+            return cli_usage_error("diff", tr("unknown option '%s'\nusage: doudi %s"), argv[i], cli_synopsis("diff"));
         } else if (nfiles < 2) {
             files[nfiles++] = argv[i];
         } else {
-            return cli_usage_error("diff", "two rule files: the old one and the new one\n%s", USAGE);
+            return cli_usage_error("diff", tr("two rule files: the old one and the new one\nusage: doudi %s"),
+                                   cli_synopsis("diff"));
         }
     }
-    if (nfiles < 2) return cli_usage_error("diff", "two rule files are needed: the old one and the new one\n%s", USAGE);
-    if (!population) return cli_usage_error("diff", "which people? give --population DIR (with persons.csv) or a ledger\n%s", USAGE);
+    if (nfiles < 2)
+        return cli_usage_error("diff", tr("two rule files are needed: the old one and the new one\nusage: doudi %s"),
+                               cli_synopsis("diff"));
+    if (!population)
+        return cli_usage_error("diff", tr("which people? give --population DIR (with persons.csv) or a ledger\nusage: doudi %s"),
+                               cli_synopsis("diff"));
     FILE *f = expect ? fopen(expect, "r") : NULL;
     if (expect && !f) {
-        fprintf(stderr, "doudi diff: cannot read %s: %s\n", expect, strerror(errno));
+        fputs("doudi diff: ", stderr);
+        fprintf(stderr, tr("cannot read %s: %s\n"), expect, msg_strerror(errno));
         return 2;
     }
     if (f) fclose(f);
@@ -94,13 +94,18 @@ int cli_diff(int argc, char **argv)
         if (verdict == 1) {
             int n = 0;
             for (const char *s = mismatches; s && *s; s++) n += *s == '\n';
-            fprintf(stderr, "doudi diff: %d %s from %s\n", n, n == 1 ? "figure differs" : "figures differ", expect);
+            fputs("doudi diff: ", stderr);
+            if (n == 1) fprintf(stderr, tr("1 figure differs from %s\n"), expect);
+            else fprintf(stderr, tr("%d figures differ from %s\n"), n, expect);
             status = 1;
         }
     }
     if (err) {
         if (!show_ids) doudi_mask_ids(err);
-        if (verdict < 0) fprintf(stderr, "%s\ndoudi diff: %s: lines that are no figure\n", err, expect);
+        if (verdict < 0) {
+            fprintf(stderr, "%s\ndoudi diff: ", err);
+            fprintf(stderr, tr("%s: lines that are no figure\n"), expect);
+        }
         else fprintf(stderr, "doudi diff: %s\n", err);
     }
     doudi_string_free(err);

@@ -2,21 +2,25 @@
  * outcome and its explanation, the first end-to-end use of the engine. */
 #include "cli.h"
 #include "doudi.h"
+#include "base/msg.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <string.h>
 
+/* One line: the categories (joined by |), the primary one and the placement, as identifiers. */
 static void print_outcome(const doudi_rules *r, const doudi_outcome *o)
 {
-    fputs("outcome: categories=", stdout);
-    int first = 1;
+    StrBuf cats = {0};
     for (int i = 0; i < doudi_category_count(r); i++)
         if (o->categories >> i & 1) {
-            printf("%s%s", first ? "" : "|", doudi_category_name(r, i));
-            first = 0;
+            if (cats.count) sb_putc(&cats, '|');
+            sb_puts(&cats, doudi_category_name(r, i));
         }
-    printf(" primary=%s placement=%s\n", o->primary >= 0 ? doudi_category_name(r, o->primary) : "",
+    printf(tr("outcome: categories=%s primary=%s placement=%s\n"), sb_str(&cats),
+           o->primary >= 0 ? doudi_category_name(r, o->primary) : "",
            o->placement >= 0 ? doudi_placement_name(r, o->placement) : "");
+    sb_free(&cats);
 }
 
 int cli_eval(int argc, char **argv)
@@ -30,16 +34,12 @@ int cli_eval(int argc, char **argv)
         else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
             if (!strcmp(f, "json")) want_json = 1;
-            else if (strcmp(f, "text")) return cli_usage_error("eval", "unknown format '%s'", f);
-        } else if (!strcmp(argv[i], "--help")) {
-            puts("usage: doudi eval FILE (--record 'field=value,...' | --json '{...}') [--as-of DATE] [--format text|json]");
-            return 0;
-        } else if (argv[i][0] == '-') return cli_usage_error("eval", "unknown option '%s'", argv[i]);
+            else if (strcmp(f, "text")) return cli_usage_error("eval", tr("unknown format '%s' (text or json)"), f);
+        } else if (argv[i][0] == '-') return cli_usage_error("eval", tr("unknown option '%s'"), argv[i]);
         else if (!file) file = argv[i];
-        else return cli_usage_error("eval", "one rule file at a time");
+        else return cli_usage_error("eval", tr("one rule file at a time"));
     }
-    if (!file || (!record && !json))
-        return cli_usage_error("eval", "usage: doudi eval FILE --record 'field=value,...' (or --json '{...}')");
+    if (!file || (!record && !json)) return cli_usage("eval");
     char *err = NULL;
     doudi_rules *r = doudi_open(file, &err);
     if (!r) {
@@ -63,7 +63,7 @@ int cli_eval(int argc, char **argv)
         else rc = 1;
         doudi_string_free(why);
     }
-    if (rc) fprintf(stderr, "doudi eval: %s\n", err ? err : "failed");
+    if (rc) fprintf(stderr, "doudi eval: %s\n", err ? err : tr("failed"));
     doudi_string_free(err);
     doudi_record_free(rec);
     doudi_free(r);

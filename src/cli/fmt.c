@@ -9,6 +9,7 @@
  * and bad usage exit 2. */
 #include "cli.h"
 #include "doudi.h"
+#include "base/msg.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,8 +17,6 @@
 #include <string.h>
 
 enum { FMT_OK = 0, FMT_FINDINGS = 1, FMT_INPUT_ERROR = 2 };
-
-static const char usage_text[] = "usage: doudi fmt FILE | doudi fmt --check FILE...";
 
 /* Format one file: its canonical text (caller frees) and whether the file already was
  * exactly that, or NULL with *status raised to the file's exit code. Diagnostics are shown
@@ -54,7 +53,7 @@ static int check_files(char **files, int nfiles)
         bool canonical = false;
         char *text = format_file(files[i], false, &status, &canonical);
         if (text && !canonical) {
-            fprintf(stderr, "%s: not in canonical form\n", files[i]);
+            fprintf(stderr, tr("%s: not in canonical form\n"), files[i]);
             if (status < FMT_FINDINGS) status = FMT_FINDINGS;
         }
         free(text);
@@ -69,18 +68,15 @@ static int parse_args(int argc, char **argv, bool *check, char **files, int *nfi
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--check")) {
             *check = true;
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            puts(usage_text);
-            return FMT_OK;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage_error("fmt", "unknown option '%s' (%s)", argv[i], usage_text);
+            return cli_usage_error("fmt", tr("unknown option '%s'\nusage: doudi %s"), argv[i], cli_synopsis("fmt"));
         } else {
             files[(*nfiles)++] = argv[i];
         }
     }
-    if (*nfiles == 0) return cli_usage_error("fmt", "%s", usage_text);
+    if (*nfiles == 0) return cli_usage("fmt");
     if (!*check && *nfiles > 1)
-        return cli_usage_error("fmt", "give one FILE, or use --check for several");
+        return cli_usage_error("fmt", tr("give one FILE, or use --check for several"));
     return -1;
 }
 

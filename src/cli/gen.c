@@ -5,6 +5,7 @@
  * Exit 0 ok, 2 usage or output error. */
 #include "cli.h"
 #include "base/date.h"
+#include "base/msg.h"
 #include "gen/gen.h"
 
 #include <errno.h>
@@ -12,22 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char usage_text[] =
-    "usage: doudi gen --count N --seed S [--out DIR] [--bad-rate R] [--as-of YYYY-MM-DD]\n"
-    "                 [--encoding utf-8|gbk] [--bom]\n"
-    "\n"
-    "Writes a synthetic Zhengzhou survey ledger to DIR (default .): persons.csv (N rows),\n"
-    "institutions.csv and, when R > 0, expected_review.csv (line,column,kind of each\n"
-    "malformed row). The same options give byte-identical files.\n"
-    "\n"
-    "  --count N          person rows (0 to 100000000)\n"
-    "  --seed S           any unsigned 64-bit integer\n"
-    "  --out DIR          output directory, created when missing\n"
-    "  --bad-rate R       fraction of malformed person rows, 0..1 (or a percentage: 5%)\n"
-    "  --as-of DATE       survey date ages are reckoned at (default 2021-04-01)\n"
-    "  --encoding gbk     persons.csv in GBK, as Excel on Chinese Windows saves it\n"
-    "  --bom              persons.csv starts with a UTF-8 byte-order mark\n";
 
 static bool parse_u64(const char *s, uint64_t *out)
 {
@@ -83,53 +68,50 @@ int cli_gen(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage_text, stdout);
-            return 0;
-        } else if (!strcmp(a, "--count")) {
+        if (!strcmp(a, "--count")) {
             if (!parse_u64(v, &o.count) || o.count > GEN_MAX_COUNT)
-                return cli_usage_error("gen", "--count wants a whole number from 0 to %llu",
+                return cli_usage_error("gen", tr("--count wants a whole number from 0 to %llu"),
                                        (unsigned long long)GEN_MAX_COUNT);
             have_count = true;
             i++;
         } else if (!strcmp(a, "--seed")) {
             if (!parse_u64(v, &o.seed))
-                return cli_usage_error("gen", "--seed wants an unsigned 64-bit integer");
+                return cli_usage_error("gen", tr("--seed wants an unsigned 64-bit integer"));
             have_seed = true;
             i++;
         } else if (!strcmp(a, "--out")) {
-            if (!v || !*v) return cli_usage_error("gen", "--out wants a directory");
+            if (!v || !*v) return cli_usage_error("gen", tr("--out wants a directory"));
             out = v;
             i++;
         } else if (!strcmp(a, "--bad-rate")) {
             if (!parse_rate(v, &o.bad_rate))
-                return cli_usage_error("gen", "--bad-rate wants a fraction from 0 to 1 (or 0%%–100%%)");
+                return cli_usage_error("gen", tr("--bad-rate wants a fraction from 0 to 1 (or 0%%–100%%)"));
             i++;
         } else if (!strcmp(a, "--as-of")) {
             int64_t day, y;
             unsigned m, d;
             if (!v || !date_parse(v, strlen(v), &day))
-                return cli_usage_error("gen", "--as-of wants a date YYYY-MM-DD");
+                return cli_usage_error("gen", tr("--as-of wants a date YYYY-MM-DD"));
             civil_from_days(day, &y, &m, &d);
             if (y < 1900 || y > 9000)
-                return cli_usage_error("gen", "--as-of must lie in the years 1900 to 9000");
+                return cli_usage_error("gen", tr("--as-of must lie in the years 1900 to 9000"));
             o.as_of = day;
             i++;
         } else if (!strcmp(a, "--encoding")) {
             if (v && (!strcmp(v, "gbk") || !strcmp(v, "GBK"))) o.gbk = true;
             else if (v && (!strcmp(v, "utf-8") || !strcmp(v, "UTF-8") || !strcmp(v, "utf8"))) o.gbk = false;
-            else return cli_usage_error("gen", "--encoding wants utf-8 or gbk");
+            else return cli_usage_error("gen", tr("--encoding wants utf-8 or gbk"));
             i++;
         } else if (!strcmp(a, "--bom")) {
             o.bom = true;
         } else {
-            return cli_usage_error("gen", "unknown argument '%s' (see doudi gen --help)", a);
+            return cli_usage_error("gen", tr("unknown argument '%s' (see doudi gen --help)"), a);
         }
     }
     if (!have_count || !have_seed)
-        return cli_usage_error("gen", "--count and --seed are required (usage: doudi gen --count N --seed S)");
+        return cli_usage_error("gen", tr("--count and --seed are required\nusage: doudi %s"), cli_synopsis("gen"));
     if (o.bom && o.gbk)
-        return cli_usage_error("gen", "--bom is for UTF-8; it cannot be combined with --encoding gbk");
+        return cli_usage_error("gen", tr("--bom is for UTF-8; it cannot be combined with --encoding gbk"));
 
     bool tty = isatty(STDERR_FILENO);
     Progress prog = {-1};
@@ -140,13 +122,15 @@ int cli_gen(int argc, char **argv)
     GenStats st;
     char *err = NULL;
     if (gen_write_dir(&o, out, &st, &err) != 0) {
-        fprintf(stderr, "doudi gen: %s\n", err ? err : "failed");
+        fprintf(stderr, "doudi gen: %s\n", err ? err : tr("failed"));
         free(err);
         return 2;
     }
-    if (tty)
-        fprintf(stderr, "doudi gen: %s: %llu persons (%llu malformed), %llu institutions\n", out,
+    if (tty) {
+        fputs("doudi gen: ", stderr);
+        fprintf(stderr, tr("%s: %llu persons (%llu malformed), %llu institutions\n"), out,
                 (unsigned long long)st.persons, (unsigned long long)st.bad,
                 (unsigned long long)st.institutions);
+    }
     return 0;
 }

@@ -2,6 +2,7 @@
  * `doudi explain`. */
 #include "cli.h"
 #include "doudi.h"
+#include "base/msg.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,16 +12,15 @@
 
 static const char *DEFAULT_DB = "doudi.db";
 
-
 /* ---- import ------------------------------------------------------------------------------- */
 
 static void print_import(const char *path, const doudi_import_stats *s)
 {
-    printf("%s (%s): %llu rows: %llu new, %llu updated, %llu unchanged, %llu to review\n", path, s->encoding,
+    printf(tr("%s (%s): %llu rows: %llu new, %llu updated, %llu unchanged, %llu to review\n"), path, s->encoding,
            (unsigned long long)s->rows, (unsigned long long)s->added, (unsigned long long)s->updated,
            (unsigned long long)s->unchanged, (unsigned long long)s->review);
     if (s->added == 0 && s->updated == 0 && s->review == 0 && s->rows > 0)
-        printf("%s: nothing changed (every row is already in the ledger as it is)\n", path);
+        printf(tr("%s: nothing changed (every row is already in the ledger as it is)\n"), path);
 }
 
 int cli_import(int argc, char **argv)
@@ -32,15 +32,12 @@ int cli_import(int argc, char **argv)
         if (!strcmp(argv[i], "--db") && i + 1 < argc) db = argv[++i];
         else if (!strcmp(argv[i], "--rules") && i + 1 < argc) rules = argv[++i];
         else if (!strcmp(argv[i], "--encoding") && i + 1 < argc) encoding = argv[++i];
-        else if (!strcmp(argv[i], "--help")) {
-            puts("usage: doudi import --db DB --rules FILE [--encoding utf-8|gbk|gb18030] persons.csv [institutions.csv]");
-            return 0;
-        } else if (argv[i][0] == '-') return cli_usage_error("import", "unknown option '%s'", argv[i]);
+        else if (argv[i][0] == '-') return cli_usage_error("import", tr("unknown option '%s'"), argv[i]);
         else if (nfiles < 2) files[nfiles++] = argv[i];
-        else return cli_usage_error("import", "at most two files: persons.csv [institutions.csv]");
+        else return cli_usage_error("import", tr("at most two files: persons.csv [institutions.csv]"));
     }
-    if (!rules) return cli_usage_error("import", "which rules? give --rules FILE (the rule file declares the columns)");
-    if (nfiles == 0) return cli_usage_error("import", "no CSV file given");
+    if (!rules) return cli_usage_error("import", tr("which rules? give --rules FILE (the rule file declares the columns)"));
+    if (nfiles == 0) return cli_usage_error("import", tr("no CSV file given"));
     doudi_rules *r = cli_open_rules("import", rules);
     if (!r) return 2;
     char *err = NULL;
@@ -91,14 +88,11 @@ int cli_run(int argc, char **argv)
         if (!strcmp(argv[i], "--db") && i + 1 < argc) db = argv[++i];
         else if (!strcmp(argv[i], "--as-of") && i + 1 < argc) as_of = argv[++i];
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--help")) {
-            puts("usage: doudi run FILE --db DB [--as-of DATE] [--out results.csv]");
-            return 0;
-        } else if (argv[i][0] == '-') return cli_usage_error("run", "unknown option '%s'", argv[i]);
+        else if (argv[i][0] == '-') return cli_usage_error("run", tr("unknown option '%s'"), argv[i]);
         else if (!file) file = argv[i];
-        else return cli_usage_error("run", "one rule file at a time");
+        else return cli_usage_error("run", tr("one rule file at a time"));
     }
-    if (!file) return cli_usage_error("run", "usage: doudi run FILE --db DB [--as-of DATE] [--out results.csv]");
+    if (!file) return cli_usage("run");
     doudi_rules *r = cli_open_rules("run", file);
     if (!r) return 2;
     char *err = NULL;
@@ -110,10 +104,10 @@ int cli_run(int argc, char **argv)
         doudi_run_stats st;
         if (doudi_run(l, r, out, isatty(2) ? progress_bar : NULL, NULL, &st, &err)) status = 2;
         else {
-            printf("run %lld (as of %s): %llu persons, %llu targets, %llu scheduled, %llu to review\n",
+            printf(tr("run %lld (as of %s): %llu persons, %llu targets, %llu scheduled, %llu to review\n"),
                    (long long)st.run_id, st.as_of, (unsigned long long)st.persons, (unsigned long long)st.targets,
                    (unsigned long long)st.scheduled, (unsigned long long)st.review);
-            if (out) printf("results: %s\n", out);
+            if (out) printf(tr("results: %s\n"), out);
             if (st.review) status = 1;
         }
     }
@@ -152,15 +146,12 @@ int cli_explain(int argc, char **argv)
         else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
             if (!strcmp(f, "json")) format = DOUDI_JSON;
-            else if (strcmp(f, "text")) return cli_usage_error("explain", "unknown format '%s'", f);
-        } else if (!strcmp(argv[i], "--help")) {
-            puts("usage: doudi explain FILE --db DB --id ID [--as-of DATE] [--show-ids] [--format text|json]");
-            return 0;
-        } else if (argv[i][0] == '-') return cli_usage_error("explain", "unknown option '%s'", argv[i]);
+            else if (strcmp(f, "text")) return cli_usage_error("explain", tr("unknown format '%s' (text or json)"), f);
+        } else if (argv[i][0] == '-') return cli_usage_error("explain", tr("unknown option '%s'"), argv[i]);
         else if (!file) file = argv[i];
-        else return cli_usage_error("explain", "one rule file at a time");
+        else return cli_usage_error("explain", tr("one rule file at a time"));
     }
-    if (!file || !id) return cli_usage_error("explain", "usage: doudi explain FILE --db DB --id ID");
+    if (!file || !id) return cli_usage("explain");
     char idbuf[19];
     id = stored_id(id, idbuf);
     doudi_rules *r = cli_open_rules("explain", file);

@@ -1,39 +1,248 @@
-/* main.c — the doudi command: dispatch to one verb. */
+/* main.c — the doudi command: the language, the help, and dispatch to one verb.
+ *
+ *   doudi [--lang zh|en] VERB [ARGS]     (--lang may come after the verb too)
+ *   doudi help [VERB]   doudi VERB --help   doudi --version
+ *
+ * The language of every message is, first of: --lang, DOUDI_LANG, the locale (LC_ALL, then
+ * LC_MESSAGES, then LANG: zh_* is Chinese), English (msg.h). It is chosen before anything is
+ * said, and never through setlocale, so Chinese works where no zh_CN locale is generated.
+ *
+ * The table below is the one home of each verb's usage line, summary and options: `doudi
+ * help VERB`, `VERB --help` and the usage errors all read it. Its texts are English and go
+ * through tr() where they are printed (the CLI tests print every page in Chinese under
+ * DOUDI_MSG_STRICT=1, so an entry missing from messages.def fails them). Option names and
+ * placeholders (--db DB, FILE) are what is typed, and are never translated. */
 #include "cli.h"
+#include "doudi.h"
+#include "base/msg.h"
+#include "base/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+typedef struct Option {
+    const char *flags;       /* as typed: "--db DB", or an operand: "FILE" */
+    const char *help;        /* English, shown through tr(); '\n' continues on the next line */
+} Option;
+
+enum { MAX_OPTIONS = 10 };
 
 typedef struct Verb {
     const char *name;
     int (*run)(int argc, char **argv);
-    const char *usage;
+    const char *synopsis;    /* after "doudi ": the usage line, never translated */
+    const char *summary;     /* one line for the list of verbs; English, through tr() */
+    const char *about;       /* what the verb does, a few lines, or NULL; English, through tr() */
+    Option options[MAX_OPTIONS];   /* operands and options; --lang and --help are added */
 } Verb;
 
 static const Verb verbs[] = {
-    {"check", cli_check, "check FILE... [--format text|json]   names and types of rule files"},
-    {"fmt", cli_fmt, "fmt [--check] FILE...                 print the canonical form"},
-    {"compile", cli_compile, "compile FILE -o OUT.ddc              write the compiled program"},
-    {"disasm", cli_disasm, "disasm FILE                          list the bytecode (.doudi or .ddc)"},
-    {"eval", cli_eval, "eval FILE --record 'f=v,...'         one record's outcome and why"},
-    {"import", cli_import, "import --db DB --rules FILE persons.csv [institutions.csv]"},
-    {"run", cli_run, "run FILE --db DB [--as-of D] [--out results.csv]"},
-    {"explain", cli_explain, "explain FILE --db DB --id ID [--show-ids]"},
-    {"repl", cli_repl, "repl [FILE] [--db DB] [--show-ids] [--echo]   try expressions against records"},
-    {"test", cli_test, "test FILE... [--coverage] [--require-full-coverage]   run the rule file's tests"},
-    {"diff", cli_diff, "diff OLD NEW --population DIR|DB [--expect FILE] [--limit N] [--format text|json]   what a rule change changes"},
-    {"report", cli_report, "report FILE --db DB --form NAME [--county C] [--run ID] [--format text|csv|json|xlsx] [-o FILE]"},
-    {"gen", cli_gen, "gen --count N --seed S [--out DIR] [--bad-rate R] [--as-of D] [--encoding gbk] [--bom]"},
+    {"check", cli_check, "check FILE... [--format text|json]",
+     "check rule files: names, types and every declaration's rules",
+     "Diagnostics go to stderr: FILE:LINE:COL, the source line and a caret under the mistake.\n"
+     "Exit 0 when no file has errors (warnings allowed), 1 when one has, 2 when one cannot be read.",
+     {{"FILE...", "rule files (.doudi)"},
+      {"--format text|json", "text on stderr (default), or one JSON array for all files on stdout"}}},
+    {"fmt", cli_fmt, "fmt FILE | doudi fmt --check FILE...",
+     "print a rule file in canonical form",
+     "The canonical form goes to stdout; the file itself is never rewritten (doudi fmt a.doudi > b.doudi).\n"
+     "Full-width punctuation outside strings becomes ASCII. A file with syntax errors is not formatted.",
+     {{"FILE", "the rule file"},
+      {"--check", "print nothing; name each file that is not in canonical form (exit 1)"}}},
+    {"compile", cli_compile, "compile FILE -o OUT.ddc",
+     "write the compiled program to a .ddc file",
+     "A .ddc file holds the checked program with its format version and a checksum;\n"
+     "eval and disasm accept it in place of the rule file.",
+     {{"FILE", "the rule file"}, {"-o OUT.ddc", "the file to write"}}},
+    {"disasm", cli_disasm, "disasm FILE",
+     "list the bytecode of a rule file or a .ddc file", NULL,
+     {{"FILE", "a rule file (.doudi) or a compiled program (.ddc)"}}},
+    {"eval", cli_eval, "eval FILE (--record 'field=value,...' | --json '{...}') [--as-of DATE] [--format text|json]",
+     "one record's outcome, and why", NULL,
+     {{"FILE", "a rule file or a .ddc file"},
+      {"--record 'f=v,...'", "the record's fields, written as in the CSV (a value may be \"quoted\")"},
+      {"--json '{...}'", "the record as a flat JSON object"},
+      {"--as-of DATE", "the date ages are reckoned at (default: the rule file's as_of)"},
+      {"--format text|json", "the explanation as text (default) or JSON"}}},
+    {"import", cli_import, "import --db DB --rules FILE [--encoding E] persons.csv [institutions.csv]",
+     "read survey CSV files into the ledger",
+     "Every row is checked against the rule file's record declarations. A bad row is reported\n"
+     "(FILE:LINE:COL and the reason) and kept for review, never dropped; a row whose id is already\n"
+     "in the ledger replaces it. Each file is one transaction. Exit 1 when rows went to review.",
+     {{"persons.csv", "the persons: a column per field (a field's label is accepted as its name)"},
+      {"institutions.csv", "the institutions, when the rule file declares them"},
+      {"--db DB", "the ledger file, created when missing (default doudi.db)"},
+      {"--rules FILE", "the rule file that declares the columns"},
+      {"--encoding E", "utf-8, gbk or gb18030 (default: detected from the file)"}}},
+    {"run", cli_run, "run FILE [--db DB] [--as-of DATE] [--out results.csv]",
+     "run the rules over every person in the ledger",
+     "Every person is evaluated, the years are scheduled and the forms counted, and all of it is\n"
+     "stored as one run (one transaction). Persons that cannot be evaluated go to review (exit 1).\n"
+     "A progress bar is shown when stderr is a terminal.",
+     {{"FILE", "the rule file"},
+      {"--db DB", "the ledger (default doudi.db)"},
+      {"--as-of DATE", "the date of the run (default: the rule file's as_of)"},
+      {"--out FILE", "also write the results file (CSV, sorted by id)"}}},
+    {"explain", cli_explain, "explain FILE --id ID [--db DB] [--as-of DATE] [--format text|json] [--show-ids]",
+     "why a person in the ledger is placed as they are", NULL,
+     {{"FILE", "the rule file"},
+      {"--id ID", "the person's resident id (a final x may be lower case)"},
+      {"--db DB", "the ledger (default doudi.db)"},
+      {"--as-of DATE", "the date to evaluate at (default: the rule file's as_of)"},
+      {"--format text|json", "text (default) or JSON"},
+      {"--show-ids", "show resident ids in full (otherwise masked: 410122********1234)"}}},
+    {"repl", cli_repl, "repl [FILE] [--db DB] [--show-ids] [--echo]",
+     "try expressions and declarations against records",
+     "Inside, :help lists the commands. With stdin not a terminal, lines are read as they come,\n"
+     "without prompts, so a session can be scripted.",
+     {{"FILE", "a rule file to load"},
+      {"--db DB", "a ledger to take records from"},
+      {"--show-ids", "show resident ids in full (otherwise masked: 410122********1234)"},
+      {"--echo", "without a terminal: show each line after its prompt, as typed"}}},
+    {"test", cli_test, "test FILE... [--coverage] [--require-full-coverage]",
+     "run the tests a rule file declares",
+     "One line per test: ok, or FAIL with each expected value that differed and the explanation;\n"
+     "then how many passed and failed. Exit 1 when a test failed.",
+     {{"FILE...", "rule files"},
+      {"--coverage", "also show what the tests cover: conditions, categories, branches, schedule groups"},
+      {"--require-full-coverage", "the same, and anything not covered fails the run"}}},
+    {"diff", cli_diff,
+     "diff OLD NEW --population DIR|DB [--as-of DATE] [--limit N] [--expect FILE] [--format text|json] [--show-ids]",
+     "what a rule change changes, over a population",
+     "Both rule files run over the same people; the report gives the counts per category, placement\n"
+     "and year before and after, the moves, the changed people and the forms' changed cells\n"
+     "(docs/rule-changes.md). A ledger given as the population is only read.",
+     {{"OLD NEW", "the rule file before and after the change"},
+      {"--population DIR|DB", "a directory with persons.csv (and institutions.csv), or a ledger"},
+      {"--as-of DATE", "the date of both runs (default: each rule file's as_of)"},
+      {"--limit N", "how many changed people to show, with their explanations (default 10)"},
+      {"--expect FILE", "the approved changes: exit 1 when a figure differs from them"},
+      {"--format text|json", "text (default) or JSON"},
+      {"--show-ids", "show resident ids in full (otherwise masked: 410122********1234)"}}},
+    {"report", cli_report, "report FILE [--db DB] [--form NAME] [--county CODE] [--run N] [--format F] [-o FILE]",
+     "the official forms of a stored run",
+     "The numbers come from the run, the layout from the rule file's table declarations.",
+     {{"FILE", "the rule file (it declares the forms)"},
+      {"--db DB", "the ledger (default doudi.db)"},
+      {"--form NAME", "the form; needed when the rule file declares several"},
+      {"--county CODE", "one county (default: the city, every county summed)"},
+      {"--run N", "the run (default: the latest)"},
+      {"--format F", "text, csv, json or xlsx (default: from -o's extension, else text)"},
+      {"-o, --out FILE", "write to FILE instead of stdout; xlsx needs it\n"
+                  "(a sheet for the city, then one per county; with --county, that county's)"}}},
+    {"gen", cli_gen, "gen --count N --seed S [--out DIR] [--bad-rate R] [--as-of DATE] [--encoding gbk] [--bom]",
+     "write a synthetic Zhengzhou population, for tests and demonstrations",
+     "Writes persons.csv, institutions.csv and, when R > 0, expected_review.csv (line, column and kind\n"
+     "of each malformed row). The same options give byte-identical files.",
+     {{"--count N", "person rows (0 to 100000000)"},
+      {"--seed S", "any unsigned 64-bit integer"},
+      {"--out DIR", "output directory, created when missing (default .)"},
+      {"--bad-rate R", "fraction of malformed person rows, 0 to 1 (or a percentage: 5%)"},
+      {"--as-of DATE", "the survey date ages are reckoned at (default 2021-04-01)"},
+      {"--encoding gbk", "persons.csv in GBK, as Excel on Chinese Windows saves it"},
+      {"--bom", "persons.csv starts with a UTF-8 byte-order mark"}}},
 };
+
+enum { NVERBS = sizeof verbs / sizeof *verbs };
+
+/* Every verb takes these two (main handles them). */
+static const Option common_options[] = {
+    {"--lang zh|en", "the language of messages (default: DOUDI_LANG, else the locale)"},
+    {"--help", "this help"},
+};
+
+static const Verb *find_verb(const char *name)
+{
+    for (size_t i = 0; i < NVERBS; i++)
+        if (!strcmp(verbs[i].name, name)) return &verbs[i];
+    return NULL;
+}
+
+const char *cli_synopsis(const char *verb)
+{
+    const Verb *v = find_verb(verb);
+    return v ? v->synopsis : verb;
+}
+
+/* ---- help ---------------------------------------------------------------------------------- */
 
 static void usage(FILE *to)
 {
-    fputs("doudi — a rules engine for social-assistance policy\n\nusage: doudi VERB [ARGS]\n\n",
-          to);
-    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) fprintf(to, "  doudi %s\n", verbs[i].usage);
-    fputs("\nExit codes: 0 ok, 1 findings, 2 usage or input error.\n", to);
+    fprintf(to, "doudi — %s\n\n", tr("a rules engine for social-assistance policy"));
+    fprintf(to, tr("usage: %s"), "doudi [--lang zh|en] VERB [ARGS]"); /* not a message: the syntax */
+    fputs("\n\n", to);
+    for (size_t i = 0; i < NVERBS; i++) fprintf(to, "  %-9s %s\n", verbs[i].name, tr(verbs[i].summary));
+    fputc('\n', to);
+    fprintf(to, "%s\n", tr("doudi help VERB (or doudi VERB --help) describes a verb and its options;\n"
+                           "doudi --version gives the versions."));
+    fprintf(to, "%s\n", tr("Language: --lang zh|en, else DOUDI_LANG=zh|en, else the locale\n"
+                           "(LC_ALL, LC_MESSAGES, LANG: zh_CN and other zh_* mean Chinese), else English."));
+    fprintf(to, "%s\n", tr("Exit status: 0 ok, 1 findings, 2 usage or input error."));
 }
+
+/* One option: the flags in a column, the help beside them (continuation lines indented). */
+static void print_option(FILE *to, const Option *o, int width)
+{
+    const char *help = tr(o->help);
+    fprintf(to, "  %-*s  ", width, o->flags);
+    for (const char *p = help; *p; p++) {
+        fputc(*p, to);
+        if (*p == '\n') fprintf(to, "  %-*s  ", width, "");
+    }
+    fputc('\n', to);
+}
+
+static void verb_help(FILE *to, const Verb *v)
+{
+    char *line = xasprintf("doudi %s", v->synopsis);
+    fprintf(to, tr("usage: %s"), line);
+    fprintf(to, "\n\n%s\n", tr(v->summary));
+    free(line);
+    if (v->about) fprintf(to, "%s\n", tr(v->about));
+    fputc('\n', to);
+    int width = 0;
+    for (size_t i = 0; i < MAX_OPTIONS && v->options[i].flags; i++)
+        if ((int)strlen(v->options[i].flags) > width) width = (int)strlen(v->options[i].flags);
+    for (size_t i = 0; i < sizeof common_options / sizeof *common_options; i++)
+        if ((int)strlen(common_options[i].flags) > width) width = (int)strlen(common_options[i].flags);
+    for (size_t i = 0; i < MAX_OPTIONS && v->options[i].flags; i++) print_option(to, &v->options[i], width);
+    for (size_t i = 0; i < sizeof common_options / sizeof *common_options; i++)
+        print_option(to, &common_options[i], width);
+}
+
+static int unknown_verb(const char *name)
+{
+    fprintf(stderr, "doudi: ");
+    fprintf(stderr, tr("unknown verb '%s'"), name);
+    fputs("\n\n", stderr);
+    usage(stderr);
+    return 2;
+}
+
+/* `doudi help [VERB]` */
+static int help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return 0;
+    }
+    const Verb *v = find_verb(argv[1]);
+    if (!v) return unknown_verb(argv[1]);
+    verb_help(stdout, v);
+    return 0;
+}
+
+static int version(void)
+{
+    doudi_version v = doudi_version_info();
+    printf("doudi %s\n", v.version);
+    printf(tr(".ddc format %d, ledger format %d\n"), v.ddc_format, v.ledger_format);
+    return 0;
+}
+
+/* ---- errors -------------------------------------------------------------------------------- */
 
 int cli_usage_error(const char *verb, const char *fmt, ...)
 {
@@ -46,19 +255,70 @@ int cli_usage_error(const char *verb, const char *fmt, ...)
     return 2;
 }
 
+int cli_usage(const char *verb)
+{
+    return cli_usage_error(verb, tr("usage: doudi %s\n(doudi help %s describes every option)"),
+                           cli_synopsis(verb), verb);
+}
+
+/* ---- the language -------------------------------------------------------------------------- */
+
+/* Take --lang X (or --lang=X) out of argv, wherever it is; set the language from it, or from
+ * the environment. Returns -1 to go on, or the exit code of a bad --lang. */
+static int take_lang(int *argc, char **argv)
+{
+    const char *lang = NULL;
+    int n = 1;
+    bool missing = false;
+    for (int i = 1; i < *argc; i++) {
+        if (!strcmp(argv[i], "--lang")) {
+            if (i + 1 < *argc) lang = argv[++i];
+            else missing = true;
+        } else if (!strncmp(argv[i], "--lang=", 7)) {
+            lang = argv[i] + 7;
+        } else {
+            argv[n++] = argv[i];
+        }
+    }
+    argv[n] = NULL;
+    *argc = n;
+    doudi_set_language(NULL);
+    if (missing || (lang && doudi_set_language(lang) != 0)) {
+        fputs("doudi: ", stderr);
+        fprintf(stderr, tr("--lang wants zh or en, not '%s'"), lang ? lang : "");
+        fputc('\n', stderr);
+        return 2;
+    }
+    return -1;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return true;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
+    int rc = take_lang(&argc, argv);
+    if (rc >= 0) return rc;
     if (argc < 2) {
         usage(stderr);
         return 2;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    const char *first = argv[1];
+    if (!strcmp(first, "--help") || !strcmp(first, "-h")) {
         usage(stdout);
         return 0;
     }
-    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
-        if (!strcmp(argv[1], verbs[i].name)) return verbs[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "doudi: unknown verb '%s'\n\n", argv[1]);
-    usage(stderr);
-    return 2;
+    if (!strcmp(first, "--version")) return version();
+    if (!strcmp(first, "help")) return help(argc - 1, argv + 1);
+    const Verb *v = find_verb(first);
+    if (!v) return unknown_verb(first);
+    if (wants_help(argc - 1, argv + 1)) {
+        verb_help(stdout, v);
+        return 0;
+    }
+    return v->run(argc - 1, argv + 1);
 }

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "doudi.h"
 #include "api/repl_session.h"
+#include "base/msg.h"
 #include "base/util.h"
 
 #include <dirent.h>
@@ -79,19 +80,20 @@ static void say(Repl *r, const char *fmt, ...)
 static void complain(Repl *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void complain(Repl *r, const char *fmt, ...)
 {
-    StrBuf sb = {0};
-    sb_puts(&sb, "error: ");
+    StrBuf msg = {0}, sb = {0};
     va_list ap;
     va_start(ap, fmt);
-    sb_vprintf(&sb, fmt, ap);
+    sb_vprintf(&msg, fmt, ap);
     va_end(ap);
+    sb_printf(&sb, tr("error: %s"), sb_str(&msg));
     sb_putc(&sb, '\n');
     put(r, stderr, sb_str(&sb));
+    sb_free(&msg);
     sb_free(&sb);
     r->failed = true;
 }
 
-/* An API error message (freed here). */
+/* An API error message (freed here), or the fallback (translated by the caller). */
 static void complain_err(Repl *r, char *err, const char *fallback)
 {
     complain(r, "%s", err ? err : fallback);
@@ -104,13 +106,13 @@ static void open_db(Repl *r, const char *path)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
-        complain(r, "no ledger at %s (make one with doudi import)", path);
+        complain(r, tr("no ledger at %s (make one with doudi import)"), path);
         return;
     }
     char *err = NULL;
     doudi_ledger *l = doudi_ledger_open_mode(path, DOUDI_LEDGER_READ, &err);
     if (!l) {
-        complain_err(r, err, "cannot open the ledger");
+        complain_err(r, err, tr("cannot open the ledger"));
         return;
     }
     doudi_ledger_close(r->ledger);
@@ -119,17 +121,17 @@ static void open_db(Repl *r, const char *path)
     r->db = xstrdup(path);
     int64_t n = doudi_ledger_persons(l, repl_rules(r->s), &err);
     if (n < 0) {
-        say(r, "ledger %s\n", path);
-        complain_err(r, err, "cannot count its records");
+        say(r, tr("ledger %s\n"), path);
+        complain_err(r, err, tr("cannot count its records"));
     } else {
-        say(r, "ledger %s: %lld records\n", path, (long long)n);
+        say(r, tr("ledger %s: %lld records\n"), path, (long long)n);
     }
 }
 
 static bool need_ledger(Repl *r)
 {
     if (r->ledger) return true;
-    complain(r, "no ledger: open one with :db DB (or start with --db DB)");
+    complain(r, tr("no ledger: open one with :db DB (or start with --db DB)"));
     return false;
 }
 
@@ -149,7 +151,7 @@ static void show_value(Repl *r, const ReplResult *res)
     char *err = NULL;
     char *v = doudi_value(res->rules, repl_record(r->s), res->name, NULL, &err);
     if (!v) {
-        complain_err(r, err, "no value");
+        complain_err(r, err, tr("no value"));
         return;
     }
     say(r, "%s : %s\n", v, res->type);
@@ -199,12 +201,15 @@ static bool cmd_quit(Repl *r, const char *text, size_t arg, bool final)
     return false;
 }
 
-static void print_loaded(Repl *r, const char *verb)
+/* "loaded FILE: what it declares" (or reloaded), and the declarations typed, if any. */
+static void print_loaded(Repl *r, bool reloaded)
 {
     char *sum = repl_summary(r->s);
     int typed = repl_typed_count(r->s);
-    say(r, "%s %s: %s", verb, repl_file(r->s), sum);
-    if (typed) say(r, " (and %d typed declaration%s)", typed, typed == 1 ? "" : "s");
+    if (reloaded) say(r, tr("reloaded %s: %s"), repl_file(r->s), sum);
+    else say(r, tr("loaded %s: %s"), repl_file(r->s), sum);
+    if (typed == 1) say(r, "%s", tr(" (and 1 typed declaration)"));
+    else if (typed) say(r, tr(" (and %d typed declarations)"), typed);
     say(r, "\n");
     free(sum);
 }
@@ -213,13 +218,13 @@ static bool cmd_load(Repl *r, const char *text, size_t arg, bool final)
 {
     char *path = trimmed_arg(text, arg);
     if (!*path) {
-        complain(r, "which file? :load FILE");
+        complain(r, tr("which file? :load FILE"));
     } else {
         StrBuf diags = {0};
         bool ok = repl_load(r->s, path, &diags);
         put(r, stderr, sb_str(&diags));
         sb_free(&diags);
-        if (ok) print_loaded(r, "loaded");
+        if (ok) print_loaded(r, false);
         else r->failed = true;
     }
     free(path);
@@ -232,7 +237,7 @@ static bool cmd_reload(Repl *r, const char *text, size_t arg, bool final)
     bool ok = repl_reload(r->s, &diags);
     put(r, stderr, sb_str(&diags));
     sb_free(&diags);
-    if (ok) print_loaded(r, "reloaded");
+    if (ok) print_loaded(r, true);
     else r->failed = true;
     return false;
 }
@@ -241,8 +246,8 @@ static bool cmd_db(Repl *r, const char *text, size_t arg, bool final)
 {
     char *path = trimmed_arg(text, arg);
     if (!*path) {
-        if (r->db) say(r, "ledger %s\n", r->db);
-        else complain(r, "which ledger? :db DB");
+        if (r->db) say(r, tr("ledger %s\n"), r->db);
+        else complain(r, tr("which ledger? :db DB"));
     } else {
         open_db(r, path);
     }
@@ -254,15 +259,15 @@ static bool cmd_person(Repl *r, const char *text, size_t arg, bool final)
 {
     char *id = trimmed_arg(text, arg);
     if (!*id) {
-        complain(r, "which person? :person ID");
+        complain(r, tr("which person? :person ID"));
     } else if (need_ledger(r)) {
         char *err = NULL;
         doudi_record *rec = doudi_ledger_record(r->ledger, repl_rules(r->s), id, &err);
         if (rec) {
             repl_set_record(r->s, rec);
-            say(r, "current record: %s from %s\n", id, r->db);
+            say(r, tr("current record: %s from %s\n"), id, r->db);
         } else {
-            complain_err(r, err, "not found");
+            complain_err(r, err, tr("not found"));
         }
     }
     free(id);
@@ -286,7 +291,7 @@ static void list_record(Repl *r)
         StrBuf sb = {0};
         sb_puts(&sb, name);
         sb_pad(&sb, width - utf8_width(name, strlen(name)));
-        sb_printf(&sb, " = %s\n", !v ? "(not set)" : *v ? v : "\"\"");
+        sb_printf(&sb, " = %s\n", !v ? tr("(not set)") : *v ? v : "\"\"");
         put(r, stdout, sb_str(&sb));
         sb_free(&sb);
         doudi_string_free(v);
@@ -304,7 +309,7 @@ static bool next_assignment(const char **p, StrBuf *field, StrBuf *value, const 
     while (*s && *s != '=' && *s != ' ' && *s != '\t' && *s != ',') sb_putc(field, *s++);
     while (*s == ' ' || *s == '\t') s++;
     if (*s != '=' || !field->count) {
-        *err = "expected field=value, as in :set wants_central=yes";
+        *err = tr("expected field=value, as in :set wants_central=yes");
         return false;
     }
     s++;
@@ -315,7 +320,7 @@ static bool next_assignment(const char **p, StrBuf *field, StrBuf *value, const 
             sb_putc(value, *s);
         }
         if (*s != '"') {
-            *err = "a quoted value has no closing '\"'";
+            *err = tr("a quoted value has no closing '\"'");
             return false;
         }
         s++;
@@ -349,7 +354,7 @@ static bool cmd_set(Repl *r, const char *text, size_t arg, bool final)
     if (err || bad) {
         if (err) complain_err(r, err, "");
         else complain(r, "%s", bad);
-        say(r, "the record is unchanged\n");
+        say(r, "%s", tr("the record is unchanged\n"));
         doudi_record_free(rec);
     } else if (count == 0) {
         doudi_record_free(rec);
@@ -369,7 +374,7 @@ static bool cmd_explain(Repl *r, const char *text, size_t arg, bool final)
     char *err = NULL;
     char *why = doudi_explain(repl_rules(r->s), repl_record(r->s), DOUDI_TEXT, &err);
     if (why) put(r, stdout, why);
-    else complain_err(r, err, "cannot explain");
+    else complain_err(r, err, tr("cannot explain"));
     doudi_string_free(why);
     return false;
 }
@@ -386,8 +391,9 @@ static bool expr_arg(Repl *r, const char *text, size_t arg, ReplMode mode, bool 
         return false;
     }
     if (st == REPL_BLANK) {
-        complain(r, "which expression? :%s", mode == REPL_TYPE ? "type EXPR" : mode == REPL_COUNT ? "count EXPR" :
-                                             mode == REPL_CODE ? "bytecode NAME|EXPR" : "time EXPR");
+        const char *syntax = mode == REPL_TYPE ? "type EXPR" : mode == REPL_COUNT ? "count EXPR" :
+                             mode == REPL_CODE ? "bytecode NAME|EXPR" : "time EXPR";
+        complain(r, tr("which expression? :%s"), syntax);
         repl_result_free(res);
         return false;
     }
@@ -434,7 +440,7 @@ static bool cmd_bytecode(Repl *r, const char *text, size_t arg, bool final)
     if (expr_arg(r, text, arg, REPL_CODE, final, &res, &more)) {
         code = doudi_disasm_rule(res.rules, res.name);
         if (code) put(r, stdout, code);
-        else complain(r, "no code for %s", res.name);
+        else complain(r, tr("no code for %s"), res.name);
         doudi_string_free(code);
         repl_result_free(&res);
     }
@@ -450,11 +456,11 @@ static bool cmd_count(Repl *r, const char *text, size_t arg, bool final)
     char *err = NULL;
     if (need_ledger(r)) {
         if (doudi_ledger_scan(r->ledger, res.rules, res.name, &st, &err)) {
-            complain_err(r, err, "the ledger could not be read");
+            complain_err(r, err, tr("the ledger could not be read"));
         } else {
-            say(r, "%llu of %llu records\n", (unsigned long long)st.holds, (unsigned long long)st.evaluated);
+            say(r, tr("%llu of %llu records\n"), (unsigned long long)st.holds, (unsigned long long)st.evaluated);
             if (st.review)
-                say(r, "%llu more could not be evaluated (doudi run sends them to review)\n",
+                say(r, tr("%llu more could not be evaluated (doudi run sends them to review)\n"),
                     (unsigned long long)st.review);
         }
     }
@@ -482,16 +488,16 @@ static bool cmd_time(Repl *r, const char *text, size_t arg, bool final)
     char *err = NULL;
     if (need_ledger(r)) {
         if (doudi_ledger_scan(r->ledger, res.rules, res.name, &st, &err)) {
-            complain_err(r, err, "the ledger could not be read");
+            complain_err(r, err, tr("the ledger could not be read"));
         } else {
-            StrBuf sb = {0};
-            sb_printf(&sb, "%llu records evaluated in %.3f ms: ", (unsigned long long)st.evaluated,
-                      st.eval_seconds * 1e3);
-            put_thousands(&sb, st.eval_seconds > 0 ? (unsigned long long)((double)st.evaluated / st.eval_seconds) : 0);
-            sb_printf(&sb, " records/s (reading them from the ledger: %.3f ms)\n", st.load_seconds * 1e3);
-            if (res.is_bool) sb_printf(&sb, "true for %llu\n", (unsigned long long)st.holds);
-            if (st.review) sb_printf(&sb, "%llu more could not be evaluated\n", (unsigned long long)st.review);
+            StrBuf rate = {0}, sb = {0};
+            put_thousands(&rate, st.eval_seconds > 0 ? (unsigned long long)((double)st.evaluated / st.eval_seconds) : 0);
+            sb_printf(&sb, tr("%llu records evaluated in %.3f ms: %s records/s (reading them from the ledger: %.3f ms)\n"),
+                      (unsigned long long)st.evaluated, st.eval_seconds * 1e3, sb_str(&rate), st.load_seconds * 1e3);
+            if (res.is_bool) sb_printf(&sb, tr("true for %llu\n"), (unsigned long long)st.holds);
+            if (st.review) sb_printf(&sb, tr("%llu more could not be evaluated\n"), (unsigned long long)st.review);
             put(r, stdout, sb_str(&sb));
+            sb_free(&rate);
             sb_free(&sb);
         }
     }
@@ -514,20 +520,21 @@ static const Cmd commands[] = {
     {"quit", cmd_quit, "", "leave (Ctrl-D too)"},
 };
 
+/* The commands' help texts (the table's, English) go through tr() here. */
 static bool cmd_help(Repl *r, const char *text, size_t arg, bool final)
 {
     StrBuf sb = {0};
-    sb_puts(&sb, "Type an expression to see its value for the current record (`age`, `care`,\n"
-                 "`tekun and age > 80`), or a declaration to add it to the session (`let x = age + 1`;\n"
-                 "declaring a name again replaces it). Commands:\n");
+    sb_puts(&sb, tr("Type an expression to see its value for the current record (`age`, `care`,\n"
+                    "`tekun and age > 80`), or a declaration to add it to the session (`let x = age + 1`;\n"
+                    "declaring a name again replaces it). Commands:\n"));
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         StrBuf head = {0};
         sb_printf(&head, ":%s %s", commands[i].name, commands[i].args);
-        sb_printf(&sb, "  %-22s %s\n", sb_str(&head), commands[i].help);
+        sb_printf(&sb, "  %-22s %s\n", sb_str(&head), tr(commands[i].help));
         sb_free(&head);
     }
-    sb_puts(&sb, "An input goes on over several lines while a bracket or a declaration is open.\n"
-                 "Tab completes names; Ctrl-C drops the input; Ctrl-D quits.\n");
+    sb_puts(&sb, tr("An input goes on over several lines while a bracket or a declaration is open.\n"
+                    "Tab completes names; Ctrl-C drops the input; Ctrl-D quits.\n"));
     put(r, stdout, sb_str(&sb));
     sb_free(&sb);
     return false;
@@ -551,8 +558,8 @@ static bool command(Repl *r, const char *text, size_t colon, bool final)
             free(typed);
             if (close) break;
         }
-        if (close) complain(r, "unknown command ':%.*s' (did you mean :%s? :help lists them)", (int)n, name, close);
-        else complain(r, "unknown command ':%.*s' (:help lists them)", (int)n, name);
+        if (close) complain(r, tr("unknown command ':%.*s' (did you mean :%s? :help lists them)"), (int)n, name, close);
+        else complain(r, tr("unknown command ':%.*s' (:help lists them)"), (int)n, name);
         return false;
     }
     return found->run(r, text, colon + 1 + n, final);
@@ -754,7 +761,7 @@ static void editing_start(Repl *r)
     const char *home = getenv("HOME");
     if (home && *home) {
         StrBuf sb = {0};
-        sb_printf(&sb, "%s/.doudi_history", home);
+        sb_printf(&sb, "%s/.doudi_history", home); /* not a message: a file name */
         r->hist_path = sb_take(&sb);
         history(r->hist, &r->ev, H_LOAD, r->hist_path);
     }
@@ -826,15 +833,9 @@ int cli_repl(int argc, char **argv)
         if (!strcmp(argv[i], "--db") && i + 1 < argc) db = argv[++i];
         else if (!strcmp(argv[i], "--show-ids")) r.show_ids = true;
         else if (!strcmp(argv[i], "--echo")) r.echo = true;
-        else if (!strcmp(argv[i], "--help")) {
-            puts("usage: doudi repl [FILE] [--db DB] [--show-ids] [--echo]\n"
-                 "  try expressions and declarations against records; :help inside lists the commands.\n"
-                 "  Resident ids are masked unless --show-ids. With stdin not a terminal, lines are read\n"
-                 "  as they come, without prompts; --echo shows each after its prompt, as on a terminal.");
-            return 0;
-        } else if (argv[i][0] == '-') return cli_usage_error("repl", "unknown option '%s'", argv[i]);
+        else if (argv[i][0] == '-') return cli_usage_error("repl", tr("unknown option '%s'"), argv[i]);
         else if (!file) file = argv[i];
-        else return cli_usage_error("repl", "one rule file at a time");
+        else return cli_usage_error("repl", tr("one rule file at a time"));
     }
     utf8_locale();
     r.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
@@ -844,8 +845,8 @@ int cli_repl(int argc, char **argv)
         bool ok = repl_load(r.s, file, &diags);
         put(&r, stderr, sb_str(&diags));
         sb_free(&diags);
-        if (ok) print_loaded(&r, "loaded");
-        else complain(&r, "%s was not loaded; fix it and :reload", file);
+        if (ok) print_loaded(&r, false);
+        else complain(&r, tr("%s was not loaded; fix it and :reload"), file);
     }
     if (db) open_db(&r, db);
     if (r.tty) {
@@ -854,7 +855,7 @@ int cli_repl(int argc, char **argv)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);   /* Ctrl-C while evaluating does not end the session */
         editing_start(&r);
-        say(&r, "doudi repl: :help lists the commands, Tab completes, Ctrl-D quits\n");
+        say(&r, "%s", tr("doudi repl: :help lists the commands, Tab completes, Ctrl-D quits\n"));
     }
     StrBuf text = {0};
     bool more = false;

@@ -9,15 +9,13 @@
  * an xlsx workbook needs -o. Without --form and with a single form in FILE, that form. */
 #include "cli.h"
 #include "doudi.h"
+#include "base/msg.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char *USAGE =
-    "usage: doudi report FILE --db DB --form NAME [--county CODE] [--run ID] [--format text|csv|json|xlsx] [-o FILE]";
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -56,34 +54,29 @@ int cli_report(int argc, char **argv)
             const char *s = argv[++i];
             char *end = NULL;
             run = strtoll(s, &end, 10);
-            if (!*s || *end || run <= 0) return cli_usage_error("report", "--run takes a run number (1, 2, ...), not '%s'", s);
-        } else if (!strcmp(argv[i], "--help")) {
-            puts(USAGE);
-            puts("  the city (every county summed) unless --county; the latest run unless --run;\n"
-                 "  --format defaults to -o's extension (.csv .json .xlsx), else text; xlsx needs -o\n"
-                 "  (a sheet for the city, 全市, then one per county; with --county, that county's)");
-            return 0;
-        } else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error("report", "unknown option '%s'", argv[i]);
+            if (!*s || *end || run <= 0) return cli_usage_error("report", tr("--run takes a run number (1, 2, ...), not '%s'"), s);
+        } else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error("report", tr("unknown option '%s'"), argv[i]);
         else if (!file) file = argv[i];
-        else return cli_usage_error("report", "one rule file at a time");
+        else return cli_usage_error("report", tr("one rule file at a time"));
     }
-    if (!file) return cli_usage_error("report", "%s", USAGE);
+    if (!file) return cli_usage("report");
     if (out && !strcmp(out, "-")) out = NULL;
     if (!format) format = format_of_path(out) ? format_of_path(out) : "text";
     if (strcmp(format, "text") && strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "xlsx"))
-        return cli_usage_error("report", "unknown format '%s' (text, csv, json or xlsx)", format);
-    if (!strcmp(format, "xlsx") && !out) return cli_usage_error("report", "an xlsx workbook needs -o FILE.xlsx");
+        return cli_usage_error("report", tr("unknown format '%s' (text, csv, json or xlsx)"), format);
+    if (!strcmp(format, "xlsx") && !out) return cli_usage_error("report", tr("an xlsx workbook needs -o FILE.xlsx"));
 
     if (access(db, F_OK) != 0)
-        return cli_usage_error("report", "no ledger %s (doudi import, then doudi run, make one)", db);
+        return cli_usage_error("report", tr("no ledger %s (doudi import, then doudi run, make one)"), db);
     char *err = NULL;
     doudi_rules *r = cli_open_rules("report", file);
     if (!r) return 2;
     if (!form && doudi_form_count(r) == 1) form = doudi_form_name(r, 0);
     if (!form) {
-        if (doudi_form_count(r) == 0) fprintf(stderr, "doudi report: %s declares no form (no `table`)\n", file);
+        fputs("doudi report: ", stderr);
+        if (doudi_form_count(r) == 0) fprintf(stderr, tr("%s declares no form (no `table`)\n"), file);
         else {
-            fprintf(stderr, "doudi report: which form? give --form NAME, one of:\n");
+            fputs(tr("which form? give --form NAME, one of:\n"), stderr);
             list_forms(stderr, r);
         }
         doudi_free(r);

@@ -3,6 +3,7 @@
  * test) say plainly when they are given a compiled program instead. */
 #include "cli.h"
 #include "doudi.h"
+#include "base/msg.h"
 
 #include <stdio.h>
 
@@ -15,7 +16,10 @@ doudi_rules *cli_open_rules(const char *verb, const char *path)
         if (!r) fprintf(stderr, "doudi %s: %s\n", verb, err ? err : path);
     } else {
         if (err) fputs(err, stderr);   /* the rule file's diagnostics: errors, or warnings */
-        if (!r) fprintf(stderr, "doudi %s: %s has errors\n", verb, path);
+        if (!r) {
+            fprintf(stderr, "doudi %s: ", verb);
+            fprintf(stderr, tr("%s has errors\n"), path);
+        }
     }
     doudi_string_free(err);
     return r;
@@ -24,9 +28,10 @@ doudi_rules *cli_open_rules(const char *verb, const char *path)
 bool cli_is_source(const char *verb, const char *path)
 {
     if (doudi_is_compiled(path) <= 0) return true;
+    fprintf(stderr, "doudi %s: ", verb);
     fprintf(stderr,
-            "doudi %s: %s is a compiled program (.ddc), not a rule file: %s reads the rule file's text "
-            "(give the .doudi it was compiled from)\n",
-            verb, path, verb);
+            tr("%s is a compiled program (.ddc), not a rule file: this command reads the rule file's text "
+               "(give the .doudi it was compiled from)\n"),
+            path);
     return false;
 }

@@ -822,3 +822,5 @@ Program *program_load(const char *path, char **error)
     free(e);
     return p;
 }
+
+int program_ddc_version(void) { return DDC_VERSION; }

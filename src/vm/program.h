@@ -296,6 +296,8 @@ bool program_save(const Program *p, const char *path, char **error);
 char *program_serialize(const Program *p, size_t *len);
 Program *program_load(const char *path, char **error);
 Program *program_deserialize(const unsigned char *data, size_t len, char **error);
+/* The .ddc format version program_save writes and program_load reads. */
+int program_ddc_version(void);
 /* The same operand checks, on a program in memory; NULL when it is sound, else a message. */
 char *program_verify(const Program *p);
 /* The part of them about the schedule, the capacity plan and the forms (verify_plan.c). */

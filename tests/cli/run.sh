@@ -32,6 +32,10 @@ if ! command -v "$DOUDI" >/dev/null 2>&1; then
   exit 2
 fi
 export DOUDI
+# The cases expect English whatever the machine's locale; a case that wants Chinese says so
+# (DOUDI_LANG= LANG=zh_CN.UTF-8, or --lang zh).
+DOUDI_LANG=en
+export DOUDI_LANG
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/doudi-cli.XXXXXX") || exit 2
 trap 'rm -rf "$scratch"' EXIT

@@ -5,6 +5,7 @@
  * text each character takes two cells, and tabs are copied so the caret lines up whatever the
  * terminal's tab width. Every expected text below is written out by hand. */
 #include "helpers.h"
+#include "base/msg.h"
 
 #include <errno.h>
 
@@ -178,15 +179,79 @@ static void test_json(void **state)
         "[\n"
         " {\"file\":\"dir/a\\\"b.doudi\",\"line\":1,\"column\":9,\"end_line\":1,\"end_column\":11,"
         "\"severity\":\"error\",\"code\":\"unknown-name\",\"message\":\"line1\\nline2\\t\\\"q\\\" \\\\ 年\","
-        "\"note\":\"did you mean 'x'?\"},\n"
+        "\"message_en\":\"line1\\nline2\\t\\\"q\\\" \\\\ 年\","
+        "\"note\":\"did you mean 'x'?\",\"note_en\":\"did you mean 'x'?\"},\n"
         " {\"file\":\"dir/a\\\"b.doudi\",\"line\":2,\"column\":1,\"end_line\":2,\"end_column\":3,"
-        "\"severity\":\"warning\",\"code\":\"\",\"message\":\"w\\u0001\"},\n"
+        "\"severity\":\"warning\",\"code\":\"\",\"message\":\"w\\u0001\",\"message_en\":\"w\\u0001\"},\n"
         " {\"file\":\"\",\"line\":0,\"column\":0,\"end_line\":0,\"end_column\":0,"
-        "\"severity\":\"error\",\"code\":\"io\",\"message\":\"no file\"}\n"
+        "\"severity\":\"error\",\"code\":\"io\",\"message\":\"no file\",\"message_en\":\"no file\"}\n"
         "]\n");
     free(got);
     diag_free(&dl);
     source_free(sf);
+}
+
+/* ---- in Chinese ----------------------------------------------------------------------------- */
+
+/* With Chinese on, diag_add translates its format through the catalogue (any catalogued text
+ * will do: here base's "No such file or directory" → "文件或目录不存在"), the severity words and
+ * the note's are Chinese with a full-width colon, the position and the code stay as they are,
+ * and the English is kept for JSON's message_en. A format with no English words ("%s") is its
+ * own translation. */
+static void test_chinese(void **state)
+{
+    (void)state;
+    SourceFile *sf = source_new("t.doudi", "let x = y\n", 10);
+    DiagList dl = {0};
+    msg_set_lang(MSG_ZH);
+    diag_add(&dl, DIAG_ERROR, "io", (Span){sf, 8, 9}, "No such file or directory");
+    diag_note(&dl, "%s", "年龄");
+    diag_add(&dl, DIAG_WARNING, "w", (Span){0}, "%s", "只有中文");
+    StrBuf sb = {0};
+    diag_render_all(&sb, &dl);
+    assert_string_equal(sb_str(&sb),
+        "t.doudi:1:9: 错误：文件或目录不存在\n"
+        "  let x = y\n"
+        "          ^\n"
+        "  注：年龄\n"
+        "警告：只有中文\n");
+    sb_free(&sb);
+    diag_render_json(&sb, &dl);
+    assert_string_equal(sb_str(&sb),
+        "[\n"
+        " {\"file\":\"t.doudi\",\"line\":1,\"column\":9,\"end_line\":1,\"end_column\":10,"
+        "\"severity\":\"error\",\"code\":\"io\",\"message\":\"文件或目录不存在\","
+        "\"message_en\":\"No such file or directory\",\"note\":\"年龄\",\"note_en\":\"年龄\"},\n"
+        " {\"file\":\"\",\"line\":0,\"column\":0,\"end_line\":0,\"end_column\":0,"
+        "\"severity\":\"warning\",\"code\":\"w\",\"message\":\"只有中文\",\"message_en\":\"只有中文\"}\n"
+        "]\n");
+    sb_free(&sb);
+    msg_set_lang(MSG_EN);
+    diag_free(&dl);
+    source_free(sf);
+}
+
+/* A copy owns its strings: the list it came from can go first. */
+static void test_push_copy(void **state)
+{
+    (void)state;
+    DiagList from = {0}, to = {0};
+    diag_add(&from, DIAG_ERROR, "c", (Span){0}, "first %d", 1);
+    diag_note(&from, "a note");
+    diag_add(&from, DIAG_WARNING, "c", (Span){0}, "second");
+    diag_push_copy(&to, &from.items[0]);
+    diag_push_copy(&to, &from.items[1]);
+    diag_free(&from);
+    assert_int_equal(to.count, 2);
+    assert_int_equal(to.errors, 1);
+    assert_int_equal(to.warnings, 1);
+    assert_string_equal(to.items[0].message, "first 1");
+    assert_string_equal(to.items[0].message_en, "first 1");
+    assert_string_equal(to.items[0].note, "a note");
+    assert_string_equal(to.items[0].note_en, "a note");
+    assert_null(to.items[1].note);
+    assert_null(to.items[1].note_en);
+    diag_free(&to);
 }
 
 /* ---- source files and positions ----------------------------------------------------------- */
@@ -330,6 +395,8 @@ int main(void)
         cmocka_unit_test(test_render_severity_and_note),
         cmocka_unit_test(test_render_all),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_chinese),
+        cmocka_unit_test(test_push_copy),
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_source_read),
         cmocka_unit_test(test_span_join),

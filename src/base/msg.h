@@ -1,0 +1,56 @@
+/* msg.h — the message catalogue: what doudi says to people, in English or in Chinese.
+ *
+ * Every sentence a person reads is written in English in the code, wrapped in tr(), and paired
+ * with its Chinese in one file, messages.def (an X-macro list: MSG("english", "中文")). tr()
+ * returns the text of the current language: the English argument itself, or the Chinese the
+ * catalogue pairs with it. The English is the key and a printf format; the Chinese has the
+ * same conversions in the same order (a unit test checks every entry), so
+ * printf(tr("%d persons"), n) is safe in either language, and format_arg lets the compiler
+ * check the arguments against the English.
+ *
+ * Diagnostics need no tr() at their call sites: diag_add and diag_note translate the format
+ * they are given (diag.c). Identifiers from rule files are never translated; their labels are
+ * shown beside them. A sentence is one entry: never build one from translated fragments.
+ *
+ * The language is English until msg_set_lang is called; the command line chooses it from
+ * --lang, else msg_lang_from_env(). Nothing here depends on setlocale: a machine with no
+ * Chinese locale generated still speaks Chinese when asked.
+ *
+ * Strict mode, for tests: with DOUDI_MSG_STRICT=1 in the environment, tr() of an English text
+ * that has no entry while Chinese is on prints `untranslated message: "…"` to stderr and
+ * exits with status 70, so a test run in Chinese catches every wrapped string nobody
+ * catalogued. A text without English words (only conversions and punctuation, such as "%s")
+ * is its own translation and never a miss.
+ *
+ * Threads: the lookup table is built on the first tr() with Chinese on, without a lock. doudi
+ * is single-threaded; an embedder with threads sets the language (msg_set_lang builds the
+ * table) before starting them. */
+#ifndef DOUDI_MSG_H
+#define DOUDI_MSG_H
+
+#include <stdbool.h>
+
+typedef enum MsgLang { MSG_EN, MSG_ZH } MsgLang;
+
+/* The current language's text for `english`, a string in messages.def (or one without English
+ * words). Valid for the life of the process. */
+const char *tr(const char *english) __attribute__((format_arg(1)));
+
+/* strerror(err) in the current language, for the common errors of opening and writing files
+ * (ENOENT, EACCES, ...); others as the C library words them. */
+const char *msg_strerror(int err);
+
+void msg_set_lang(MsgLang lang);
+MsgLang msg_lang(void);
+
+/* "zh", "zh_CN.UTF-8", "zh-TW", ... → MSG_ZH; "en", "en_US.UTF-8", "C", "C.UTF-8", "POSIX" →
+ * MSG_EN; false for anything else (`lang` untouched). */
+bool msg_parse_lang(const char *name, MsgLang *lang);
+
+/* The language the environment asks for, first of: DOUDI_LANG (when msg_parse_lang reads it),
+ * then the locale variables in POSIX order — LC_ALL, then LC_MESSAGES, then LANG, the first
+ * that is set and not empty: a value starting "zh" is Chinese, anything else (C, POSIX,
+ * en_US.UTF-8, ...) English. English when none is set. */
+MsgLang msg_lang_from_env(void);
+
+#endif

@@ -1,0 +1,197 @@
+# The command line in Chinese and in English: the language chosen by --lang, DOUDI_LANG and the
+# locale (on a machine where no zh_CN locale is generated: nothing here calls setlocale), the
+# command line's own messages in Chinese, `doudi --version`, and `doudi help VERB` / `VERB
+# --help` describing every option of every verb in both languages.
+#
+# Chinese runs have DOUDI_MSG_STRICT=1: a message wrapped in tr() but missing from
+# src/base/messages.def ends the program with status 70, so every page printed here in Chinese
+# is also a check that the catalogue has all of it. The expected texts are written by hand.
+set -u
+d=$TMPDIR
+fail=0
+die() { echo "$*"; exit 1; }
+bad() { echo "$*"; fail=1; }
+
+# zh ARGS...: doudi with a Chinese locale and nothing else asking for a language, strict.
+zh() { env -u LC_ALL -u LC_MESSAGES -u DOUDI_LANG LANG=zh_CN.UTF-8 DOUDI_MSG_STRICT=1 "$DOUDI" "$@"; }
+# en ARGS...: the same machine, no language asked for at all.
+plain() { env -u LC_ALL -u LC_MESSAGES -u DOUDI_LANG -u LANG "$DOUDI" "$@"; }
+
+# expect NAME FILE: FILE must equal the text on stdin.
+expect() {
+  cat >"$d/want"
+  cmp -s "$d/want" "$2" || { bad "$1: differs (want, got):"; diff "$d/want" "$2"; }
+}
+
+rules=tests/cli/repl/tiny.doudi    # lonely_elderly when dibao and age >= 60 and not has_caretaker
+# Ages at 2021-04-01: 85 (target, 敬老院 at 80 and over), 71 (target, home), 31 (not a target),
+# and a birth date that is no date (review). So: 4 rows, 3 new, 1 to review; the run: 3 persons,
+# 2 targets, none scheduled (the file has no schedule), none to review.
+cat >"$d/persons.csv" <<'EOF'
+id,birth_date,dibao,has_caretaker
+1,1935-05-01,yes,no
+2,1950-01-01,是,否
+3,1990-01-01,yes,no
+4,1950-13-01,yes,no
+EOF
+
+# ---- import and run: the summaries ----------------------------------------------------------
+zh import --db "$d/l.db" --rules $rules "$d/persons.csv" >"$d/out" 2>"$d/err"
+[ $? -eq 1 ] || bad "import: expected exit 1 (a row to review)"
+expect "import in Chinese" "$d/out" <<EOF
+$d/persons.csv（utf-8）：共 4 行，新增 3，更新 0，未变 0，待核查 1
+EOF
+zh run $rules --db "$d/l.db" --out "$d/results.csv" >"$d/out" 2>"$d/err"
+[ $? -eq 0 ] || { cat "$d/err"; bad "run: expected exit 0"; }
+expect "run in Chinese" "$d/out" <<EOF
+第 1 次运行（基准日期 2021-04-01）：共 3 人，保障对象 2 人，已安排年度 0 人，待核查 0 人
+结果文件：$d/results.csv
+EOF
+# --lang en wins over the Chinese locale, before or after the verb
+env LANG=zh_CN.UTF-8 DOUDI_MSG_STRICT=1 "$DOUDI" --lang en run $rules --db "$d/l.db" >"$d/out" 2>&1
+expect "run --lang en" "$d/out" <<EOF
+run 2 (as of 2021-04-01): 3 persons, 2 targets, 0 scheduled, 0 to review
+EOF
+env LANG=zh_CN.UTF-8 "$DOUDI" run $rules --db "$d/l.db" --lang=en >"$d/out" 2>&1
+expect "run --lang=en after the verb" "$d/out" <<EOF
+run 3 (as of 2021-04-01): 3 persons, 2 targets, 0 scheduled, 0 to review
+EOF
+
+# ---- eval: the outcome line (identifiers stay as the rule file writes them) ------------------
+zh eval $rules --record 'id=1,birth_date=1935-05-01,dibao=yes,has_caretaker=no' >"$d/out" 2>"$d/err" ||
+  bad "eval: expected exit 0"
+head -n 1 "$d/out" >"$d/first"
+expect "eval in Chinese" "$d/first" <<'EOF'
+结果：类别=lonely_elderly 主类别=lonely_elderly 供养形式=township_home
+EOF
+
+# ---- usage errors, and which setting wins -------------------------------------------------------
+zh run --bogus >/dev/null 2>"$d/err"
+[ $? -eq 2 ] || bad "run --bogus: expected exit 2"
+expect "usage error in Chinese" "$d/err" <<'EOF'
+doudi run: 未知选项“--bogus”
+EOF
+zh run >/dev/null 2>"$d/err"
+expect "usage in Chinese" "$d/err" <<'EOF'
+doudi run: 用法：doudi run FILE [--db DB] [--as-of DATE] [--out results.csv]
+（各选项的说明见 doudi help run）
+EOF
+zh frobnicate >/dev/null 2>"$d/err"
+[ $? -eq 2 ] || bad "unknown verb: expected exit 2"
+head -n 1 "$d/err" >"$d/first"
+expect "unknown verb in Chinese" "$d/first" <<'EOF'
+doudi: 没有“frobnicate”这个命令
+EOF
+zh --lang fr run >/dev/null 2>"$d/err"
+[ $? -eq 2 ] || bad "--lang fr: expected exit 2"
+expect "--lang fr" "$d/err" <<'EOF'
+doudi: --lang 只能是 zh 或 en，不能是“fr”
+EOF
+
+# lang VALUE-OF-ENV...: which language `run --bogus` speaks with these variables set
+lang_of() {
+  env -u LC_ALL -u LC_MESSAGES -u DOUDI_LANG -u LANG "$@" "$DOUDI" run --bogus 2>&1 >/dev/null |
+    grep -q '未知选项' && echo zh || echo en
+}
+check_lang() {
+  want=$1; shift
+  got=$(lang_of "$@")
+  [ "$got" = "$want" ] || bad "with $*: $got, want $want"
+}
+check_lang en
+check_lang zh LANG=zh_CN.UTF-8
+check_lang zh LANG=zh_TW
+check_lang en LANG=en_US.UTF-8
+check_lang zh LANG=C LC_MESSAGES=zh_CN.UTF-8
+check_lang en LANG=zh_CN.UTF-8 LC_MESSAGES=C
+check_lang en LANG=zh_CN.UTF-8 LC_ALL=C
+check_lang zh LANG=C LC_ALL=zh_CN.UTF-8
+check_lang en LANG=zh_CN.UTF-8 DOUDI_LANG=en
+check_lang zh LC_ALL=C DOUDI_LANG=zh
+env -u LC_ALL -u LC_MESSAGES DOUDI_LANG=en LANG=C "$DOUDI" --lang zh run --bogus 2>"$d/err" >/dev/null
+grep -q '未知选项' "$d/err" || bad "--lang zh should win over DOUDI_LANG=en"
+
+# ---- --version: the version and the format versions, read from their constants ---------------
+version=$(sed -n 's/^#define DOUDI_VERSION "\(.*\)"$/\1/p' include/doudi.h)
+ddc=$(sed -n 's/.*DDC_VERSION = \([0-9]*\).*/\1/p' src/vm/ddc.c | head -n 1)
+[ -n "$version" ] && [ -n "$ddc" ] || die "cannot read the versions from the sources"
+plain --version >"$d/out" 2>&1 || bad "--version: expected exit 0"
+expect "--version" "$d/out" <<EOF
+doudi $version
+.ddc format $ddc, ledger format 1
+EOF
+zh --version >"$d/out" 2>&1
+expect "--version in Chinese" "$d/out" <<EOF
+doudi $version
+.ddc 文件格式版本 $ddc，台账格式版本 1
+EOF
+
+# ---- help -------------------------------------------------------------------------------------
+plain help run >"$d/out" 2>&1 || bad "help run: expected exit 0"
+expect "help run" "$d/out" <<'EOF'
+usage: doudi run FILE [--db DB] [--as-of DATE] [--out results.csv]
+
+run the rules over every person in the ledger
+Every person is evaluated, the years are scheduled and the forms counted, and all of it is
+stored as one run (one transaction). Persons that cannot be evaluated go to review (exit 1).
+A progress bar is shown when stderr is a terminal.
+
+  FILE          the rule file
+  --db DB       the ledger (default doudi.db)
+  --as-of DATE  the date of the run (default: the rule file's as_of)
+  --out FILE    also write the results file (CSV, sorted by id)
+  --lang zh|en  the language of messages (default: DOUDI_LANG, else the locale)
+  --help        this help
+EOF
+plain run --help >"$d/again" 2>&1 || bad "run --help: expected exit 0"
+cmp -s "$d/out" "$d/again" || bad "run --help differs from help run"
+zh help run >"$d/out" 2>&1 || bad "help run in Chinese: expected exit 0"
+expect "help run in Chinese" "$d/out" <<'EOF'
+用法：doudi run FILE [--db DB] [--as-of DATE] [--out results.csv]
+
+对台账中的全部人员运行规则
+逐人认定类别和供养形式，安排年度，统计报表，全部作为一次运行存入台账（一个事务）。
+无法认定的人员列入待核查（退出码 1）。标准错误为终端时显示进度条。
+
+  FILE          规则文件
+  --db DB       台账文件（默认 doudi.db）
+  --as-of DATE  本次运行的基准日期（默认取规则文件的 as_of）
+  --out FILE    同时写出结果文件（CSV，按身份证号排序）
+  --lang zh|en  提示信息的语言（默认取 DOUDI_LANG，其次取区域设置）
+  --help        显示本帮助
+EOF
+
+# Every option a verb's source reads appears in its help, in both languages; every page prints
+# in Chinese under strict mode (so every help text is catalogued). The verbs of a file are its
+# `int cli_VERB(` functions; its options the "--name" and "-x" literals it compares argv with.
+verbs_all=
+for src in src/cli/*.c; do
+  verbs=$(sed -n 's/^int cli_\([a-z]*\)(int argc.*/\1/p' "$src")
+  [ -n "$verbs" ] || continue
+  verbs_all="$verbs_all $verbs"
+  opts=$(grep -o 'strcmp([a-z]*\(\[i\]\)\{0,1\}, "-[-a-z]*[a-z]")' "$src" | sed 's/.*"\(-[-a-z]*\)")/\1/' | sort -u)
+  for lang in en zh; do
+    : >"$d/help"
+    for v in $verbs; do
+      if [ $lang = zh ]; then zh help "$v" >>"$d/help" 2>&1; else plain help "$v" >>"$d/help" 2>&1; fi ||
+        bad "help $v ($lang): exit status $?"
+    done
+    for o in $opts; do
+      grep -Eq -- "^  (-[a-z], )?$o( |,|$)" "$d/help" || bad "$src: option $o is not in the $lang help of:$verbs"
+    done
+  done
+done
+for v in $verbs_all; do
+  zh "$v" --help >"$d/out" 2>&1 || { bad "$v --help in Chinese: exit status $?"; cat "$d/out"; }
+  grep -q '^用法：doudi ' "$d/out" || bad "$v --help in Chinese: no usage line"
+done
+zh help >"$d/out" 2>&1 || bad "help in Chinese: exit status $?"
+for v in $verbs_all; do grep -q "^  $v " "$d/out" || bad "help: verb $v not listed"; done
+
+# ---- the REPL's commands, in Chinese -------------------------------------------------------------
+printf ':help\n:person\n' | zh repl >"$d/out" 2>&1
+[ $? -eq 1 ] || bad "repl: expected exit 1 (a failed command)"
+grep -q '^  :quit                  退出（也可按 Ctrl-D）$' "$d/out" || { bad "repl :help in Chinese"; cat "$d/out"; }
+grep -q '^错误：哪一个人？请用 :person ID 指定$' "$d/out" || { bad "repl error in Chinese"; cat "$d/out"; }
+
+exit $fail
