@@ -2,16 +2,12 @@
  * (doudi.h, "version and language"). */
 #include "doudi.h"
 #include "base/msg.h"
+#include "engine/ledger.h"
 #include "vm/program.h"
-
-/* The ledger's format version. The ledger does not record one yet; this is the format of
- * today's tables (persons, institutions, runs, results, review, form_counts, capacity). It
- * belongs with the ledger's schema, and moves there when the ledger stores it. */
-enum { LEDGER_FORMAT_VERSION = 1 };
 
 doudi_version doudi_version_info(void)
 {
-    return (doudi_version){DOUDI_VERSION, program_ddc_version(), LEDGER_FORMAT_VERSION};
+    return (doudi_version){DOUDI_VERSION, program_ddc_version(), LEDGER_VERSION};
 }
 
 int doudi_set_language(const char *lang)
