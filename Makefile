@@ -14,12 +14,21 @@ CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT     ?= -O2 -g
 
+# Each compiler builds in a folder of its own (build/, build/clang/), so `make CC=clang test`
+# never runs what gcc built; sanitizer builds go in san/ beneath it.
+IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -c clang)
+ifeq ($(IS_CLANG),0)
+COMPILER_DIR := build
+else
+COMPILER_DIR := build/clang
+endif
+
 ifeq ($(SAN),1)
-BUILD   := build/san
+BUILD   := $(COMPILER_DIR)/san
 OPT     := -O1 -g -fno-omit-frame-pointer
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
 else
-BUILD   ?= build
+BUILD   ?= $(COMPILER_DIR)
 SANFLAGS :=
 endif
 
@@ -48,16 +57,15 @@ TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 # GCC merges the VM's computed gotos into one indirect jump unless told not to; clang keeps
 # them apart by itself and knows neither flag.
-IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -c clang)
 ifeq ($(IS_CLANG),0)
 VM_FLAGS := -fno-gcse -fno-crossjumping
 endif
 
 .PHONY: all test asan clean deps check-rules demo bench layers messages
-ifeq ($(SAN),1)
-all: $(BUILD)/doudi $(BUILD)/libdoudi.a
-else
+ifeq ($(BUILD),build)
 all: $(BUILD)/doudi $(BUILD)/libdoudi.a doudi
+else
+all: $(BUILD)/doudi $(BUILD)/libdoudi.a
 endif
 
 # ---- packages -----------------------------------------------------------------------------
