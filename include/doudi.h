@@ -102,6 +102,7 @@ const char *doudi_policy(const doudi_rules *r);            /* title, or "" */
 int doudi_field_count(const doudi_rules *r);                /* of the subject record */
 const char *doudi_field_name(const doudi_rules *r, int i);
 const char *doudi_field_label(const doudi_rules *r, int i); /* or NULL */
+int doudi_key_field(const doudi_rules *r);                  /* the key field's index, or -1 */
 int doudi_category_count(const doudi_rules *r);
 const char *doudi_category_name(const doudi_rules *r, int i);
 const char *doudi_category_label(const doudi_rules *r, int i);
@@ -181,8 +182,8 @@ typedef struct doudi_import_stats {
 /* Import a CSV file as records of the rules' record number `record` (0 = the subject, e.g.
  * person; 1 = the next, e.g. institution), validated by the rules. encoding: NULL to detect,
  * or utf-8 / gbk / gb18030. Each bad row is written to `report` (may be NULL) as
- * `path:LINE:COL: reason` and stored in the review table. One transaction: -1 (nothing
- * imported) on a file-level error. */
+ * `path:LINE:COL: reason`, resident ids in the reason masked, and stored whole in the review
+ * table. One transaction: -1 (nothing imported) on a file-level error. */
 int doudi_import(doudi_ledger *l, doudi_rules *r, int record, const char *csv_path, const char *encoding,
                  FILE *report, doudi_import_stats *stats, char **error);
 

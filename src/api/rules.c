@@ -223,6 +223,8 @@ const char *doudi_field_name(const doudi_rules *r, int i)
     return i >= 0 && i < doudi_field_count(r) ? api_subject(r)->fields[i].name : NULL;
 }
 
+int doudi_key_field(const doudi_rules *r) { return api_subject(r) ? api_subject(r)->key : -1; }
+
 const char *doudi_field_label(const doudi_rules *r, int i)
 {
     return i >= 0 && i < doudi_field_count(r) ? api_subject(r)->fields[i].label : NULL;

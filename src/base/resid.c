@@ -2,6 +2,7 @@
 #include "resid.h"
 #include "date.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -77,9 +78,40 @@ static size_t id_at(const char *text, size_t i, size_t n)
     return 0;
 }
 
+/* "YYYY-MM-DD" of the birth date in the id at `id` (len 18 or 15: the older form writes the
+ * year's last two digits, of the 1900s); false when the digits are no date. */
+static bool birth_text(const char *id, size_t len, char out[11])
+{
+    const char *d = id + 6;
+    if (len == 18) snprintf(out, 11, "%.4s-%.2s-%.2s", d, d + 4, d + 6);
+    else snprintf(out, 11, "19%.2s-%.2s-%.2s", d, d + 2, d + 4);
+    int64_t days;
+    return date_parse(out, 10, &days);
+}
+
+/* Every occurrence of the date `date` (YYYY-MM-DD) in text becomes ****-**-**. */
+static void mask_date(char *text, const char *date)
+{
+    for (char *at = strstr(text, date); at; at = strstr(at + 10, date)) memcpy(at, "****-**-**", 10);
+}
+
+void resident_id_mask_date(char *text, const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    char date[11];
+    if ((n == 18 || n == 15) && id_at(id, 0, n) == n && birth_text(id, n, date)) mask_date(text, date);
+}
+
 void resident_id_mask(char *text)
 {
     size_t n = strlen(text);
+    /* the birth dates the ids encode first, while the ids can still be read */
+    for (size_t i = 0; i < n; i++) {
+        size_t len = id_at(text, i, n);
+        char date[11];
+        if (len && birth_text(text + i, len, date)) mask_date(text, date);
+        if (len) i += len - 1;
+    }
     for (size_t i = 0; i < n; i++) {
         size_t len = id_at(text, i, n);
         if (len == 18) memset(text + i + 6, '*', 8);

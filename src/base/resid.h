@@ -24,7 +24,11 @@ int resident_id_male(const char *id);
 /* Mask every resident id in `text`, in place: the 8 birth-date digits of an 18-character id
  * (410122195003071234 → 410122********1234) and the 6 of a 15-character one (digits 7–12, the
  * older format: 410122500307123 → 410122******123). A run of digits of another length is not
- * an id and stays. For every human-facing output of personal data. */
+ * an id and stays. The birth date an id in the text encodes is masked too wherever the text
+ * writes it as a date (1950-03-07 → ****-**-**): it is the very digits the mask hides. For
+ * every human-facing output of personal data. */
 void resident_id_mask(char *text);
+/* Mask, in text that may not show the id itself, the birth date the id `id` encodes. */
+void resident_id_mask_date(char *text, const char *id);
 
 #endif

@@ -30,6 +30,9 @@ int cli_diff(int argc, char **argv);
 struct doudi_rules *cli_open_rules(const char *verb, const char *path);
 /* False, after saying so, when `path` is a compiled program: for verbs that read rule text. */
 bool cli_is_source(const char *verb, const char *path);
+/* False, after saying so, when the output file `out` is one of the n input files (the same
+ * file, by device and inode): a verb never overwrites what it reads. */
+bool cli_not_an_input(const char *verb, const char *out, const char *const *inputs, int n);
 
 /* Print "doudi VERB: message" to stderr and return 2. fmt is a translated format: tr("..."). */
 int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

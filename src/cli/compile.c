@@ -16,6 +16,7 @@ int cli_compile(int argc, char **argv)
         else return cli_usage_error("compile", tr("one rule file at a time"));
     }
     if (!in || !out) return cli_usage("compile");
+    if (!cli_not_an_input("compile", out, &in, 1)) return 2;
     char *diags = NULL;
     doudi_rules *r = doudi_compile_file(in, &diags);
     if (diags) fputs(diags, stderr);

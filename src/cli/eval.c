@@ -26,11 +26,12 @@ static void print_outcome(const doudi_rules *r, const doudi_outcome *o)
 int cli_eval(int argc, char **argv)
 {
     const char *file = NULL, *record = NULL, *json = NULL, *as_of = NULL;
-    int want_json = 0;
+    int want_json = 0, show_ids = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--record") && i + 1 < argc) record = argv[++i];
         else if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
         else if (!strcmp(argv[i], "--as-of") && i + 1 < argc) as_of = argv[++i];
+        else if (!strcmp(argv[i], "--show-ids")) show_ids = 1;
         else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
             if (!strcmp(f, "json")) want_json = 1;
@@ -59,10 +60,12 @@ int cli_eval(int argc, char **argv)
     if (!rc) {
         if (!want_json) print_outcome(r, &out);
         char *why = doudi_explain(r, rec, want_json ? DOUDI_JSON : DOUDI_TEXT, &err);
+        if (why && !show_ids) doudi_mask_ids(why);
         if (why) fputs(why, stdout);
         else rc = 1;
         doudi_string_free(why);
     }
+    if (err && !show_ids) doudi_mask_ids(err);
     if (rc) fprintf(stderr, "doudi eval: %s\n", err ? err : tr("failed"));
     doudi_string_free(err);
     doudi_record_free(rec);

@@ -93,6 +93,8 @@ int cli_run(int argc, char **argv)
         else return cli_usage_error("run", tr("one rule file at a time"));
     }
     if (!file) return cli_usage("run");
+    const char *inputs[] = {file, db};
+    if (!cli_not_an_input("run", out, inputs, 2)) return 2;
     doudi_rules *r = cli_open_rules("run", file);
     if (!r) return 2;
     char *err = NULL;

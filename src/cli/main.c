@@ -18,6 +18,7 @@
 #include "base/util.h"
 
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +60,15 @@ static const Verb verbs[] = {
     {"disasm", cli_disasm, "disasm FILE",
      "list the bytecode of a rule file or a .ddc file", NULL,
      {{"FILE", "a rule file (.doudi) or a compiled program (.ddc)"}}},
-    {"eval", cli_eval, "eval FILE (--record 'field=value,...' | --json '{...}') [--as-of DATE] [--format text|json]",
+    {"eval", cli_eval,
+     "eval FILE (--record 'field=value,...' | --json '{...}') [--as-of DATE] [--format text|json] [--show-ids]",
      "one record's outcome, and why", NULL,
      {{"FILE", "a rule file or a .ddc file"},
       {"--record 'f=v,...'", "the record's fields, written as in the CSV (a value may be \"quoted\")"},
       {"--json '{...}'", "the record as a flat JSON object"},
       {"--as-of DATE", "the date ages are reckoned at (default: the rule file's as_of)"},
-      {"--format text|json", "the explanation as text (default) or JSON"}}},
+      {"--format text|json", "the explanation as text (default) or JSON"},
+      {"--show-ids", "show resident ids in full (otherwise masked: 410122********1234)"}}},
     {"import", cli_import, "import --db DB --rules FILE [--encoding E] persons.csv [institutions.csv]",
      "read survey CSV files into the ledger",
      "Every row is checked against the rule file's record declarations. A bad row is reported\n"
@@ -299,6 +302,22 @@ static bool wants_help(int argc, char **argv)
     return false;
 }
 
+/* Data goes to stdout; a write that failed there (a full disk, a closed pipe) must not pass
+ * for success: the verb's status, or 2 when stdout could not be written. */
+static int finish_output(const char *verb, int status)
+{
+    int failed = fflush(stdout) != 0 || ferror(stdout);
+    int err = errno;
+    if (fclose(stdout) != 0 && !failed) {
+        failed = 1;
+        err = errno;
+    }
+    if (!failed) return status;
+    fprintf(stderr, "doudi %s: ", verb);
+    fprintf(stderr, tr("cannot write the output: %s\n"), strerror(err ? err : EIO));
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     int rc = take_lang(&argc, argv);
@@ -320,5 +339,5 @@ int main(int argc, char **argv)
         verb_help(stdout, v);
         return 0;
     }
-    return v->run(argc - 1, argv + 1);
+    return finish_output(first, v->run(argc - 1, argv + 1));
 }

@@ -14,6 +14,7 @@
 #include "doudi.h"
 #include "api/repl_session.h"
 #include "base/msg.h"
+#include "base/resid.h"
 #include "base/util.h"
 
 #include <dirent.h>
@@ -54,11 +55,23 @@ typedef struct Repl {
 
 /* ---- output ---------------------------------------------------------------------------------- */
 
+/* Resident ids masked, and the current record's birth date with them: it is the very digits
+ * the mask hides, and a line such as `birth_date = 1950-03-07` shows no id to go by. */
+static void mask(Repl *r, char *text)
+{
+    doudi_mask_ids(text);
+    doudi_rules *rules = repl_rules(r->s);
+    int key = doudi_key_field(rules);
+    char *id = key >= 0 ? doudi_record_get(repl_record(r->s), doudi_field_name(rules, key), 0) : NULL;
+    if (id) resident_id_mask_date(text, id);
+    doudi_string_free(id);
+}
+
 static void put(Repl *r, FILE *f, const char *text)
 {
     if (!text || !*text) return;
     char *copy = xstrdup(text);
-    if (!r->show_ids) doudi_mask_ids(copy);
+    if (!r->show_ids) mask(r, copy);
     if (f == stderr) fflush(stdout);
     fputs(copy, f);
     fflush(f);
@@ -802,7 +815,11 @@ static const char *read_line(Repl *r, bool more, bool *dropped)
     const char *p = r->buf;
     while (*p == ' ' || *p == '\t') p++;
     if (*p && r->hist) {
-        history(r->hist, &r->ev, H_ENTER, r->buf);
+        /* the history file keeps no full id (`:person 410122…` is kept masked) */
+        char *kept = xstrdup(r->buf);
+        doudi_mask_ids(kept);
+        history(r->hist, &r->ev, H_ENTER, kept);
+        free(kept);
         if (r->hist_path) history(r->hist, &r->ev, H_SAVE, r->hist_path);
     }
     return r->buf;

@@ -68,6 +68,8 @@ int cli_report(int argc, char **argv)
 
     if (access(db, F_OK) != 0)
         return cli_usage_error("report", tr("no ledger %s (doudi import, then doudi run, make one)"), db);
+    const char *inputs[] = {file, db};
+    if (!cli_not_an_input("report", out, inputs, 2)) return 2;
     char *err = NULL;
     doudi_rules *r = cli_open_rules("report", file);
     if (!r) return 2;

@@ -6,6 +6,7 @@
 #include "base/msg.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 
 doudi_rules *cli_open_rules(const char *verb, const char *path)
 {
@@ -34,4 +35,19 @@ bool cli_is_source(const char *verb, const char *path)
                "(give the .doudi it was compiled from)\n"),
             path);
     return false;
+}
+
+bool cli_not_an_input(const char *verb, const char *out, const char *const *inputs, int n)
+{
+    struct stat o;
+    if (!out || stat(out, &o) != 0) return true;   /* a new file is no input */
+    for (int i = 0; i < n; i++) {
+        struct stat in;
+        if (!inputs[i] || stat(inputs[i], &in) != 0) continue;
+        if (in.st_dev != o.st_dev || in.st_ino != o.st_ino) continue;
+        fprintf(stderr, "doudi %s: ", verb);
+        fprintf(stderr, tr("%s is this command's input %s: give another file for the output\n"), out, inputs[i]);
+        return false;
+    }
+    return true;
 }

@@ -481,6 +481,19 @@ static bool source_seek(Source *s, uint64_t off)
     return true;
 }
 
+/* Text files have no byte 0 (git's test, over the same length): the offset of the first in the
+ * source's first TEXT_PROBE bytes, or UINT64_MAX. A file that has one there — a device such as
+ * /dev/zero, a workbook, an image — is not read as CSV at all. */
+enum { TEXT_PROBE = 8000 };
+
+static uint64_t first_nul(Source *s)
+{
+    unsigned char buf[TEXT_PROBE];
+    size_t n = source_read(s, buf, sizeof buf);
+    const unsigned char *z = memchr(buf, 0, n);
+    return z ? (uint64_t)(z - buf) : UINT64_MAX;
+}
+
 /* Where an input stops being valid: the byte offset in the file, its line, and the byte
  * (-1: a character cut short by the end of the file). */
 typedef struct BadByte {
@@ -708,6 +721,15 @@ static CsvReader *open_source(Source *s, char *owned_mem, const char *name, cons
         goto fail;
     }
 
+    if (!source_seek(s, 0)) goto read_fail;
+    uint64_t nul = first_nul(s);
+    if (s->err) goto read_fail;
+    if (nul != UINT64_MAX) {
+        set_error(error, "%s: not a text file (a byte 0 at byte offset %llu): a CSV ledger is text — a workbook must be "
+                  "given as the .xlsx itself, or saved as CSV", name, (unsigned long long)nul);
+        goto fail;
+    }
+
     char why[160];
     BadByte bad8 = {0, 0, 0}, badgb = {0, 0, 0};
     uint64_t start = bom ? 3 : 0;
@@ -794,6 +816,48 @@ CsvReader *csv_open_memory(const void *data, size_t len, const char *encoding, c
     return open_source(&s, copy, "<memory>", encoding, error);
 }
 
+/* Copy a stream into an anonymous temporary file; NULL with the reason when it cannot be read,
+ * cannot be stored, or is not text (a byte 0 in its first TEXT_PROBE bytes: /dev/zero). */
+static FILE *spool_stream(FILE *in, const char *path, char **error)
+{
+    FILE *out = tmpfile();
+    if (!out) {
+        set_error(error, "%s: cannot keep a copy of the stream to read it: %s", path, strerror(errno));
+        return NULL;
+    }
+    char buf[DEFAULT_CHUNK];
+    size_t n;
+    uint64_t total = 0;
+    int err = 0;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
+        if (total < TEXT_PROBE) {
+            size_t probe = TEXT_PROBE - total < n ? (size_t)(TEXT_PROBE - total) : n;
+            const char *z = memchr(buf, 0, probe);
+            if (z) {
+                set_error(error, "%s: not a text file (a byte 0 at byte offset %llu): a CSV ledger is text", path,
+                          (unsigned long long)(total + (uint64_t)(z - buf)));
+                fclose(out);
+                return NULL;
+            }
+        }
+        if (fwrite(buf, 1, n, out) != n) {
+            err = errno ? errno : EIO;
+            set_error(error, "%s: cannot keep a copy of the stream to read it: %s", path, strerror(err));
+            fclose(out);
+            return NULL;
+        }
+        total += n;
+    }
+    if (ferror(in)) err = errno ? errno : EIO;
+    if (!err && (fflush(out) != 0 || fseeko(out, 0, SEEK_SET) != 0)) err = errno ? errno : EIO;
+    if (err) {
+        set_error(error, "%s: cannot read: %s", path, strerror(err));
+        fclose(out);
+        return NULL;
+    }
+    return out;
+}
+
 CsvReader *csv_open(const char *path, const char *encoding, char **error)
 {
     Encoding enc;
@@ -818,21 +882,13 @@ CsvReader *csv_open(const char *path, const char *encoding, char **error)
         return NULL;
     }
     if (!S_ISREG(st.st_mode)) {
-        /* A pipe or device cannot be read twice: take it all into memory. */
-        Bytes b = {0};
-        char buf[DEFAULT_CHUNK];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0) bytes_putn(&b, buf, n);
-        int err = ferror(f) ? (errno ? errno : EIO) : 0;
+        /* A pipe or device cannot be read twice: it is copied to an anonymous temporary file
+         * and read from there, memory flat however long it runs. */
+        FILE *spool = spool_stream(f, path, error);
         fclose(f);
-        if (err) {
-            free(b.p);
-            set_error(error, "%s: cannot read: %s", path, strerror(err));
-            return NULL;
-        }
-        if (!b.p) b.p = xmalloc(1);
-        Source s = {.mem = (const unsigned char *)b.p, .len = b.n};
-        return open_source(&s, b.p, path, encoding, error);
+        if (!spool) return NULL;
+        Source s = {.f = spool};
+        return open_source(&s, NULL, path, encoding, error);
     }
     Source s = {.f = f};
     return open_source(&s, NULL, path, encoding, error);

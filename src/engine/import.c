@@ -2,6 +2,7 @@
 #include "import.h"
 #include "base/crash.h"
 #include "csv.h"
+#include "base/resid.h"
 #include "vm/record.h"
 #include "vm/values.h"
 
@@ -152,7 +153,13 @@ static bool map_header(Importer *im, const CsvRecord *h, char **error)
 
 static void to_review(Importer *im, const CsvRecord *rec, uint32_t col, const char *reason)
 {
-    if (im->report) fprintf(im->report, "%s:%u:%u: %s\n", im->path, rec->line, col, reason);
+    if (im->report) {
+        /* a message for people: resident ids in it masked (the review table keeps the row whole) */
+        char *shown = xstrdup(reason);
+        resident_id_mask(shown);
+        fprintf(im->report, "%s:%u:%u: %s\n", im->path, rec->line, col, shown);
+        free(shown);
+    }
     ReviewEntry e = {.source = im->path, .line = rec->line, .col = col, .reason = reason,
                      .raw = rec->raw, .raw_len = rec->raw ? rec->raw_len : 0, .record = im->ri->name};
     if (!im->error) ledger_review_add(im->l, &e, &im->error);

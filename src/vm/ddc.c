@@ -334,17 +334,26 @@ char *program_serialize(const Program *p, size_t *len)
     return sb_take(&w);
 }
 
+/* Written to a temporary file beside `path` and renamed over it: a failed or interrupted save
+ * never leaves half a program where a whole one was. */
 bool program_save(const Program *p, const char *path, char **error)
 {
     size_t len;
     char *data = program_serialize(p, &len);
-    FILE *f = fopen(path, "wb");
+    char *tmp = xasprintf("%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
     bool ok = f && fwrite(data, 1, len, f) == len;
     int err = errno;
     if (f && fclose(f) != 0 && ok) {
         ok = false;
         err = errno;
     }
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        err = errno;
+    }
+    if (!ok) remove(tmp);
+    free(tmp);
     free(data);
     if (!ok && error) *error = xasprintf("cannot write %s: %s", path, strerror(err));
     return ok;

@@ -1,0 +1,75 @@
+/* test_resid.c — resident ids (src/base/resid.c): the check character, validity, the birth
+ * date and sex digits, and masking for human-facing output. Expected values are worked out by
+ * hand from GB 11643-1999 (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, "10X98765432"). */
+#include "helpers.h"
+
+#include "base/date.h"
+#include "base/resid.h"
+
+static void test_check_char(void **state)
+{
+    (void)state;
+    /* 4 1 0 1 2 2 1 9 5 0 0 3 0 7 1 2 3: Σ = 28+9+0+5+16+8+2+9+30+0+0+27+0+35+8+8+6 = 191,
+     * 191 mod 11 = 4 → "10X98765432"[4] = '8' */
+    assert_int_equal(resident_id_check_char("41012219500307123"), '8');
+    /* 1 1 0 1 0 5 1 9 4 9 1 2 3 1 0 0 2: Σ = 7+9+0+5+0+20+2+9+24+27+7+18+30+5+0+0+4 = 167,
+     * 167 mod 11 = 2 → 'X' */
+    assert_int_equal(resident_id_check_char("11010519491231002"), 'X');
+    assert_true(resident_id_valid("410122195003071238"));
+    assert_true(resident_id_valid("11010519491231002X"));
+    assert_false(resident_id_valid("11010519491231002x"));     /* import reads x as X first */
+    assert_false(resident_id_valid("410122195003071234"));     /* wrong check character */
+    assert_false(resident_id_valid("41012219500307123"));      /* 17 characters */
+    assert_false(resident_id_valid("4101221950030712388"));    /* 19 */
+    assert_false(resident_id_valid("990122195003071236"));     /* province 99 */
+    assert_false(resident_id_valid("410122195002301239"));     /* 30 February */
+}
+
+static void test_birth_and_sex(void **state)
+{
+    (void)state;
+    int64_t days;
+    assert_true(resident_id_birth("410122195003071238", &days));
+    assert_int_equal(days, days_from_civil(1950, 3, 7));
+    assert_false(resident_id_birth("4101221950030712", &days));
+    assert_int_equal(resident_id_male("410122195003071238"), 1);   /* digit 17: 3, odd */
+    assert_int_equal(resident_id_male("11010519491231002X"), 0);   /* 2, even */
+    assert_int_equal(resident_id_male("1101051949123100"), -1);
+}
+
+static void masked(const char *in, const char *want)
+{
+    char *s = xstrdup(in);
+    resident_id_mask(s);
+    assert_string_equal(s, want);
+    free(s);
+}
+
+static void test_mask(void **state)
+{
+    (void)state;
+    masked("id 410122195003071238.", "id 410122********1238.");
+    masked("11010519491231002X,11010519491231002x", "110105********002X,110105********002x");
+    /* the older 15-digit form hides digits 7–12 (YYMMDD) */
+    masked("老证 410122500307123 号", "老证 410122******123 号");
+    /* the birth date the id encodes is the same secret, wherever the text writes it */
+    masked("410122195003071238 born 1950-03-07; 1950-03-08 stays",
+           "410122********1238 born ****-**-**; 1950-03-08 stays");
+    masked("410122500307123 1950-03-07", "410122******123 ****-**-**");
+    /* other runs of digits are no ids */
+    masked("12345678901234567 1234567890123456789 13812345678", "12345678901234567 1234567890123456789 13812345678");
+    masked("", "");
+    char s[] = "birth_date = 1950-03-07";
+    resident_id_mask_date(s, "410122195003071238");
+    assert_string_equal(s, "birth_date = ****-**-**");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_char),
+        cmocka_unit_test(test_birth_and_sex),
+        cmocka_unit_test(test_mask),
+    };
+    return cmocka_run_group_tests_name("resid", tests, NULL, NULL);
+}
