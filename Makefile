@@ -33,7 +33,13 @@ SANFLAGS :=
 endif
 
 # python3-openpyxl: tests/unit/test_report.c reads the xlsx reports back with /usr/bin/python3.
-PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev libxlsxwriter-dev python3-openpyxl tmux
+# XLSX output (report --format xlsx) is optional: `make XLSX=0` builds without libxlsxwriter,
+# and such a doudi says so when asked for a workbook.
+XLSX    ?= 1
+PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev python3-openpyxl tmux
+ifeq ($(XLSX),1)
+PACKAGES += libxlsxwriter-dev
+endif
 PKG_LIBS := sqlite3
 DEPS_STAMP := build/.deps-$(shell echo $(PACKAGES) | cksum | cut -d' ' -f1)
 
@@ -41,7 +47,12 @@ GEN     := $(BUILD)/gen
 CPPFLAGS += -Isrc -Iinclude -I$(GEN)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LDLIBS  += -lxlsxwriter -lsqlite3 -lm -ledit
+LDLIBS  += -lsqlite3 -lm -ledit
+ifeq ($(XLSX),1)
+LDLIBS  += -lxlsxwriter
+else
+CPPFLAGS += -DDOUDI_NO_XLSX
+endif
 
 # The library's layers, lowest first: a file includes headers of its own layer and of the
 # layers before it, never of one after it (`make layers`, docs/architecture.md).

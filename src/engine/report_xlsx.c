@@ -9,8 +9,23 @@
  * default font), the panes frozen below the header, the page landscape A4, one page wide.
  *
  * The workbook's creation time is the run's (runs.finished_at), not the clock: libxlsxwriter
- * dates its zip entries 1980-01-01, so the same run gives the same bytes every time. */
+ * dates its zip entries 1980-01-01, so the same run gives the same bytes every time.
+ *
+ * Optional: built with DOUDI_NO_XLSX (`make XLSX=0`), there is no libxlsxwriter and
+ * report_xlsx says so instead. */
 #include "report.h"
+
+#ifdef DOUDI_NO_XLSX
+
+bool report_xlsx(const Report *rep, const char *path, char **error)
+{
+    (void)rep;
+    (void)path;
+    if (error) *error = xstrdup("this doudi was built without XLSX output (make XLSX=0): use --format csv");
+    return false;
+}
+
+#else
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,3 +223,5 @@ bool report_xlsx(const Report *rep, const char *path, char **error)
     if (!ok) remove(path);
     return ok;
 }
+
+#endif
