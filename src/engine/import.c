@@ -1,4 +1,5 @@
 /* import.c — CSV ledgers into the store (see import.h). */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include "import.h"
 #include "base/crash.h"
 #include "csv.h"
@@ -6,6 +7,7 @@
 #include "vm/record.h"
 #include "vm/values.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -72,7 +74,8 @@ typedef struct Importer {
     const Program *p;
     Vm *vm;
     const RecordInfo *ri;
-    const char *path;
+    const char *path;          /* as given, for messages */
+    const char *source;        /* the file's absolute path: what its review entries are keyed by */
     FILE *report;
     ImportStats *stats;
     int *column_of;            /* field index -> 0-based CSV column, or -1 */
@@ -160,7 +163,7 @@ static void to_review(Importer *im, const CsvRecord *rec, uint32_t col, const ch
         fprintf(im->report, "%s:%u:%u: %s\n", im->path, rec->line, col, shown);
         free(shown);
     }
-    ReviewEntry e = {.source = im->path, .line = rec->line, .col = col, .reason = reason,
+    ReviewEntry e = {.source = im->source, .line = rec->line, .col = col, .reason = reason,
                      .raw = rec->raw, .raw_len = rec->raw ? rec->raw_len : 0, .record = im->ri->name};
     if (!im->error) ledger_review_add(im->l, &e, &im->error);
     im->stats->review++;
@@ -301,7 +304,7 @@ static bool import_rows(Importer *im, CsvReader *csv, char **error)
     }
     if (!map_header(im, &rec, error) || !ledger_declare_record(im->l, im->p, im->ri, error) ||
         !(im->upsert = ledger_upsert_open(im->l, im->p, im->ri, error)) ||
-        !ledger_review_clear(im->l, im->path, im->ri->name, error))
+        !ledger_review_clear(im->l, im->source, im->ri->name, error))
         return false;
     while ((rc = csv_next(csv, &rec)) != 0) {
         if (rc == -2) {   /* the file became unreadable: fail the whole import */
@@ -337,7 +340,11 @@ bool import_csv(Ledger *l, const Program *p, Vm *vm, uint32_t record, const char
     CsvReader *csv = csv_open(path, encoding, error);
     if (!csv) return false;
     snprintf(stats->encoding, sizeof stats->encoding, "%s", csv_encoding(csv));
-    Importer im = {.l = l, .p = p, .vm = vm, .ri = ri, .path = path, .report = report, .stats = stats};
+    /* review entries are keyed by the file itself, not by how its path was typed (./p.csv and
+     * p.csv are one file, and so are their review entries) */
+    char real[PATH_MAX];
+    const char *source = realpath(path, real) ? real : path;
+    Importer im = {.l = l, .p = p, .vm = vm, .ri = ri, .path = path, .source = source, .report = report, .stats = stats};
     im.values = xcalloc(ri->nfields + 1, sizeof *im.values);
     im.owned = xcalloc(ri->nfields + 1, sizeof *im.owned);
     bool ok = ledger_begin(l, error);
