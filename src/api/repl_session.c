@@ -268,6 +268,28 @@ void repl_set_record(ReplSession *s, doudi_record *rec)
     s->record = rec;
 }
 
+/* The rule file's text: the file itself, or the text a compiled program (.ddc) carries — so a
+ * session can start from a .ddc, and its typed declarations join the very rules compiled. */
+static SourceFile *read_rules(const char *path, DiagList *dl)
+{
+    if (doudi_is_compiled(path) <= 0) {
+        SourceFile *f = source_read(path);
+        if (!f) diag_add(dl, DIAG_ERROR, "unreadable", (Span){0}, "cannot read %s: %s", path, strerror(errno));
+        return f;
+    }
+    char *err = NULL;
+    Program *p = program_load(path, &err);
+    if (!p) {
+        diag_add(dl, DIAG_ERROR, "unreadable", (Span){0}, "%s", err ? err : path);
+        free(err);
+        return NULL;
+    }
+    SourceFile *f = source_new(p->source_path ? p->source_path : path, p->source_text ? p->source_text : "",
+                               p->source_len);
+    program_free(p);
+    return f;
+}
+
 static bool load(ReplSession *s, const char *path, bool keep_typed, StrBuf *diags)
 {
     if (path != s->path) {
@@ -275,9 +297,8 @@ static bool load(ReplSession *s, const char *path, bool keep_typed, StrBuf *diag
         s->path = xstrdup(path);
     }
     DiagList dl = {0};
-    SourceFile *f = source_read(path);
+    SourceFile *f = read_rules(path, &dl);
     if (!f) {
-        diag_add(&dl, DIAG_ERROR, "unreadable", (Span){0}, "cannot read %s: %s", path, strerror(errno));
         diag_render_all(diags, &dl);
         diag_free(&dl);
         return false;

@@ -1,7 +1,8 @@
 # A compiled program (.ddc) carries the whole plan — the per-person code, the schedule, the
 # capacity plan, the forms' layout and the rule file's text — so every verb that runs rules
 # gives the same answer from it as from the rule file: run (results file and stored hash),
-# report (every form, every format compared byte for byte), explain, eval, disasm, diff. The
+# report (every form, every format compared byte for byte), explain, eval, disasm, diff, the
+# REPL. The
 # verbs that read rule text (check, fmt, test) refuse a .ddc with a message that says what it
 # is, exit 2.
 set -u
@@ -57,6 +58,12 @@ cmp -s "$d/a" "$d/b" || die "disasm differs from the .ddc's"
 # diff of a program against itself: no change
 "$DOUDI" diff "$d/zz.ddc" $R --population "$d/pop" >"$d/diff.txt" 2>&1 || die "diff .ddc vs rule file: $(cat "$d/diff.txt")"
 grep -q 'changed: 0' "$d/diff.txt" || die "diff of identical rules shows changes: $(head -20 "$d/diff.txt")"
+
+# the REPL starts from the rule text a .ddc carries: the same rules, typed declarations on top
+printf ':set birth_date=1950-03-07\nage\nlet twice = age * 2\ntwice\n:quit\n' |
+  "$DOUDI" repl "$d/zz.ddc" >"$d/repl.out" 2>&1 || die "repl of a .ddc: $(cat "$d/repl.out")"
+grep -qx '71 : int' "$d/repl.out" || die "repl of a .ddc: no age: $(cat "$d/repl.out")"
+grep -qx '142 : int' "$d/repl.out" || die "repl of a .ddc: a typed let: $(cat "$d/repl.out")"
 
 # the verbs that read rule text say what a .ddc is
 for verb in check fmt test; do
