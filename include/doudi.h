@@ -204,6 +204,28 @@ int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_p
 /* Load the stored person with key `key` into a new record (caller frees). */
 doudi_record *doudi_ledger_record(doudi_ledger *l, doudi_rules *r, const char *key, char **error);
 
+/* ---- explaining a stored person ------------------------------------------------------------- */
+
+/* The keys of the ledger's persons a clerk means by `query`: a full id (any case of x), the
+ * masked id doudi prints (410122********1234: each * one hidden character), or, with by_name, a
+ * name (the text field `name`, or the one labelled 姓名). *keys (free with doudi_keys_free)
+ * receives them in key order, *count how many. */
+int doudi_find(doudi_ledger *l, const doudi_rules *r, const char *query, int by_name, char ***keys, int *count,
+               char **error);
+void doudi_keys_free(char **keys, int count);
+/* "410122195003071238  张三  410122  城关镇  东村" — to list several matches. Caller frees. */
+char *doudi_person_summary(doudi_ledger *l, doudi_rules *r, const char *key);
+
+/* The person `key` explained as run `run` (0: the latest) decided: at the run's as_of (or
+ * `as_of` when not NULL: a what-if, said so), with the run's rules — when `r` is not the rule
+ * file the run used (its SHA-256 differs), the rule text stored with the run is used, and the
+ * text says so — and with what the run stored (the year, or why the person went to review).
+ * A ledger with no run yet: explained at the rules' as_of. Text or JSON ({"run", "as_of",
+ * "rules_differ", "in_run", "review", "stored", "explanation"}); ids unmasked (doudi_mask_ids).
+ * Sets r's as_of. Caller frees. */
+char *doudi_explain_stored(doudi_ledger *l, doudi_rules *r, const char *key, int64_t run, const char *as_of,
+                           doudi_format format, char **error);
+
 /* Mask resident ids (18 characters: 17 digits and a digit, X or x) in text, in place:
  * 410122195003071234 -> 410122********1234. For human-facing output of personal data. */
 void doudi_mask_ids(char *text);

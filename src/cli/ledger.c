@@ -122,29 +122,57 @@ int cli_run(int argc, char **argv)
 
 /* ---- explain ----------------------------------------------------------------------------- */
 
-/* A resident id typed with a lowercase x is stored with X (the importer reads it so,
- * INTERPRETATION §1): look it up the same way. Otherwise "no person", and an error message
- * that doudi_mask_ids (digits and X only) would not mask. */
-static const char *stored_id(const char *id, char buf[19])
+/* The one person `query` (an id, a masked id, or with by_name a name) means; NULL after saying
+ * why not: nobody, or several (listed, masked unless show_ids, with their county and village). */
+static char *one_person(doudi_ledger *l, doudi_rules *r, const char *query, bool by_name, bool show_ids)
 {
-    size_t n = strlen(id);
-    if (n != 18 || id[17] != 'x' || strspn(id, "0123456789") != 17) return id;
-    memcpy(buf, id, 17);
-    buf[17] = 'X';
-    buf[18] = '\0';
-    return buf;
+    char **keys = NULL, *err = NULL;
+    int n = 0;
+    if (doudi_find(l, r, query, by_name, &keys, &n, &err)) {
+        fprintf(stderr, "doudi explain: %s\n", err);
+        doudi_string_free(err);
+        return NULL;
+    }
+    char *key = n == 1 ? strdup(keys[0]) : NULL;
+    if (n == 0) {
+        char *shown = strdup(query);
+        size_t len = shown ? strlen(shown) : 0;
+        if (!by_name && len == 18 && shown[17] == 'x') shown[17] = 'X';   /* as the ledger stores ids */
+        if (shown && !show_ids) doudi_mask_ids(shown);
+        fputs("doudi explain: ", stderr);
+        fprintf(stderr, by_name ? tr("nobody named %s in the ledger\n") : tr("no person %s in the ledger\n"),
+                shown ? shown : query);
+        free(shown);
+    } else if (n > 1) {
+        fputs("doudi explain: ", stderr);
+        fprintf(stderr, tr("%d persons match %s; give one of their ids with --id:\n"), n, query);
+        for (int i = 0; i < n; i++) {
+            char *line = doudi_person_summary(l, r, keys[i]);
+            if (!show_ids) doudi_mask_ids(line);
+            fprintf(stderr, "  %s\n", line);
+            doudi_string_free(line);
+        }
+    }
+    doudi_keys_free(keys, n);
+    return key;
 }
 
 int cli_explain(int argc, char **argv)
 {
-    const char *file = NULL, *db = DEFAULT_DB, *id = NULL, *as_of = NULL;
+    const char *file = NULL, *db = DEFAULT_DB, *id = NULL, *name = NULL, *as_of = NULL;
+    long long run = 0;
     bool show_ids = false;
     doudi_format format = DOUDI_TEXT;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc) db = argv[++i];
         else if (!strcmp(argv[i], "--id") && i + 1 < argc) id = argv[++i];
+        else if (!strcmp(argv[i], "--name") && i + 1 < argc) name = argv[++i];
         else if (!strcmp(argv[i], "--as-of") && i + 1 < argc) as_of = argv[++i];
-        else if (!strcmp(argv[i], "--show-ids")) show_ids = true;
+        else if (!strcmp(argv[i], "--run") && i + 1 < argc) {
+            char *end;
+            run = strtoll(argv[++i], &end, 10);
+            if (*end || run < 1) return cli_usage_error("explain", tr("--run wants a run number (1, 2, ...)"));
+        } else if (!strcmp(argv[i], "--show-ids")) show_ids = true;
         else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
             if (!strcmp(f, "json")) format = DOUDI_JSON;
@@ -153,19 +181,15 @@ int cli_explain(int argc, char **argv)
         else if (!file) file = argv[i];
         else return cli_usage_error("explain", tr("one rule file at a time"));
     }
-    if (!file || !id) return cli_usage("explain");
-    char idbuf[19];
-    id = stored_id(id, idbuf);
+    if (!file || (!id && !name) || (id && name)) return cli_usage("explain");
     doudi_rules *r = cli_open_rules("explain", file);
     if (!r) return 2;
-    char *err = NULL, *text = NULL;
-    doudi_ledger *l = NULL;
-    doudi_record *rec = NULL;
+    char *err = NULL, *text = NULL, *key = NULL;
     int status = 0;
-    if (as_of && doudi_set_param(r, "as_of", as_of, &err)) status = 2;
-    else if (!(l = doudi_ledger_open_mode(db, DOUDI_LEDGER_READ, &err))) status = 2;
-    else if (!(rec = doudi_ledger_record(l, r, id, &err))) status = 1;
-    else if (!(text = doudi_explain(r, rec, format, &err))) status = 1;
+    doudi_ledger *l = doudi_ledger_open_mode(db, DOUDI_LEDGER_READ, &err);
+    if (!l) status = 2;
+    else if (!(key = one_person(l, r, name ? name : id, name != NULL, show_ids))) status = 1;
+    else if (!(text = doudi_explain_stored(l, r, key, run, as_of, format, &err))) status = 1;
     if (text) {
         if (!show_ids) doudi_mask_ids(text);
         fputs(text, stdout);
@@ -176,7 +200,7 @@ int cli_explain(int argc, char **argv)
     }
     doudi_string_free(err);
     doudi_string_free(text);
-    doudi_record_free(rec);
+    free(key);
     doudi_ledger_close(l);
     doudi_free(r);
     return status;

@@ -34,6 +34,9 @@ enum { LEDGER_VERSION = 1 };
 
 typedef struct Ledger Ledger;
 
+/* A callback handed one name (a key, a partition) at a time; returning false stops. */
+typedef bool (*ledger_name_fn)(void *ctx, const char *name);
+
 typedef enum LedgerMode {
     LEDGER_READ,               /* an existing ledger, opened read-only (report, explain, repl) */
     LEDGER_WRITE,              /* an existing ledger (run) */
@@ -91,6 +94,13 @@ void ledger_cursor_close(LedgerCursor *c);
  * an error naming the field. */
 bool ledger_record_by_key(Ledger *l, const Program *p, const RecordInfo *ri, const char *key, int64_t *values,
                           char **owned, bool *found, char **error);
+
+/* The keys of the records of type ri that match, in key order: by key (exactly, or by the
+ * pattern `key_like` in SQL LIKE form: '410122%1234'), or by the text field `field` equal to
+ * `value`. Each match is handed to fn with the record's key (a callback returning false
+ * stops). */
+bool ledger_each_match(Ledger *l, const RecordInfo *ri, const char *key_like, const char *field, const char *value,
+                       ledger_name_fn fn, void *ctx, char **error);
 
 /* ---- writing records (import) ---------------------------------------------------------------- */
 
@@ -166,6 +176,13 @@ typedef struct ResultRow {
 
 bool ledger_result_add(Ledger *l, int64_t run, const ResultRow *r, char **error);
 
+/* Run `run`'s result for the record with key `key`, copied into *out (free with
+ * ledger_result_free); *found false when the run has none. */
+bool ledger_result_of(Ledger *l, int64_t run, const char *key, ResultRow *out, bool *found, char **error);
+void ledger_result_free(ResultRow *r);
+/* Why run `run` (0: the latest import) sent the record `key` to review, or NULL (caller frees). */
+char *ledger_review_reason(Ledger *l, int64_t run, const char *key);
+
 typedef struct LedgerResults LedgerResults;
 
 /* Run `run`'s results in key order (byte order). */
@@ -203,7 +220,6 @@ bool ledger_capacity_year_add(Ledger *l, int64_t run, const char *partition, con
 typedef bool (*ledger_count_fn)(void *ctx, const char *partition, const char *row, const char *col, int64_t n);
 typedef bool (*ledger_capacity_fn)(void *ctx, const CapacityRow *row);
 typedef bool (*ledger_year_fn)(void *ctx, const char *partition, const char *type, int64_t year, int64_t n);
-typedef bool (*ledger_name_fn)(void *ctx, const char *name);
 
 bool ledger_each_form_count(Ledger *l, int64_t run, const char *form, ledger_count_fn fn, void *ctx, char **error);
 bool ledger_each_capacity(Ledger *l, int64_t run, ledger_capacity_fn fn, void *ctx, char **error);

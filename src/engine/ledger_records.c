@@ -429,6 +429,33 @@ bool ledger_record_by_key(Ledger *l, const Program *p, const RecordInfo *ri, con
     return ok;
 }
 
+bool ledger_each_match(Ledger *l, const RecordInfo *ri, const char *key_like, const char *field, const char *value,
+                       ledger_name_fn fn, void *ctx, char **error)
+{
+    if (ri->key < 0) return ledger_failf(error, "record %s has no key", ri->name);
+    StrBuf sql = {0};
+    sb_puts(&sql, "SELECT ");
+    ledger_quote_ident(&sql, ri->fields[ri->key].name);
+    sb_puts(&sql, " FROM ");
+    ledger_quote_ident(&sql, ri->name);
+    sb_puts(&sql, " WHERE ");
+    if (field) ledger_quote_ident(&sql, field);
+    else ledger_quote_ident(&sql, ri->fields[ri->key].name);
+    sb_puts(&sql, field ? " = ?1" : " LIKE ?1");
+    sb_puts(&sql, " ORDER BY ");
+    ledger_quote_ident(&sql, ri->fields[ri->key].name);
+    sqlite3_stmt *st = ledger_prepare(l, sb_str(&sql), error);
+    sb_free(&sql);
+    if (!st) return false;
+    sqlite3_bind_text(st, 1, field ? value : key_like, -1, SQLITE_STATIC);
+    int rc;
+    bool ok = true;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) ok = fn(ctx, (const char *)sqlite3_column_text(st, 0));
+    if (ok && rc != SQLITE_DONE) ok = ledger_fail(l, error, NULL);
+    sqlite3_finalize(st);
+    return ok;
+}
+
 /* ---- storing records ----------------------------------------------------------------------------- */
 
 struct LedgerUpsert {

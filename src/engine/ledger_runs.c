@@ -158,6 +158,56 @@ bool ledger_result_add(Ledger *l, int64_t run, const ResultRow *r, char **error)
     return sqlite3_step(st) == SQLITE_DONE || ledger_fail(l, error, NULL);
 }
 
+bool ledger_result_of(Ledger *l, int64_t run, const char *key, ResultRow *out, bool *found, char **error)
+{
+    memset(out, 0, sizeof *out);
+    *found = false;
+    sqlite3_stmt *st = ledger_prepare(l,
+        "SELECT key, categories, primary_category, placement, year, fired FROM doudi_results WHERE run = ?1 AND key = ?2",
+        error);
+    if (!st) return false;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = true;
+        out->key = xstrdup(text_at(st, 0));
+        out->key_len = strlen(out->key);
+        out->categories = xstrdup(text_at(st, 1));
+        out->primary = xstrdup(text_at(st, 2));
+        out->placement = xstrdup(text_at(st, 3));
+        out->has_year = sqlite3_column_type(st, 4) != SQLITE_NULL;
+        out->year = out->has_year ? sqlite3_column_int64(st, 4) : 0;
+        out->fired = xstrdup(text_at(st, 5));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE || ledger_fail(l, error, NULL);
+}
+
+void ledger_result_free(ResultRow *r)
+{
+    free((char *)r->key);
+    free((char *)r->categories);
+    free((char *)r->primary);
+    free((char *)r->placement);
+    free((char *)r->fired);
+    memset(r, 0, sizeof *r);
+}
+
+char *ledger_review_reason(Ledger *l, int64_t run, const char *key)
+{
+    sqlite3_stmt *st = ledger_prepare(l,
+        run ? "SELECT reason FROM doudi_review WHERE run = ?1 AND raw = ?2 ORDER BY id DESC LIMIT 1"
+            : "SELECT reason FROM doudi_review WHERE run IS NULL AND ?1 = ?1 AND instr(raw, ?2) > 0 ORDER BY id DESC LIMIT 1",
+        NULL);
+    if (!st) return NULL;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    char *reason = sqlite3_step(st) == SQLITE_ROW ? xstrdup(text_at(st, 0)) : NULL;
+    sqlite3_finalize(st);
+    return reason;
+}
+
 struct LedgerResults {
     Ledger *l;
     sqlite3_stmt *st;

@@ -744,8 +744,7 @@ static void get_form(Reader *r, FormInfo *f)
     }
     size_t cells = (size_t)f->nrows * f->ncols;
     if (r->problem || !need(r, cells)) {
-        f->nrows = f->ncols = 0;   /* nothing to lay out: the file is refused anyway */
-        f->blank = xcalloc(1, 1);
+        f->blank = xcalloc(1, 1);   /* the file is refused anyway; the rows and columns are freed with it */
         return;
     }
     f->blank = xcalloc(cells + 1, 1);
