@@ -56,7 +56,7 @@ static void put_code(StrBuf *w, const Program *p)
     for (uint32_t i = 0; i < p->ncode; i++) {
         const Ins *in = &p->code[i];
         put_u8(w, in->op);
-        put_u8(w, in->pad);
+        put_u8(w, in->k);
         put_u16(w, in->a);
         put_u16(w, in->b);
         put_u16(w, in->c);
@@ -344,7 +344,7 @@ static void get_code(Reader *r, Program *p)
     for (uint32_t i = 0; i < n; i++) {
         Ins *in = &p->code[i];
         in->op = get_u8(r);
-        in->pad = get_u8(r);
+        in->k = get_u8(r);
         in->a = get_u16(r);
         in->b = get_u16(r);
         in->c = get_u16(r);

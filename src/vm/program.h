@@ -17,17 +17,34 @@
 #include <stdint.h>
 
 typedef enum Opcode {
-#define OP(name, shape, comment) OP_##name,
+#define OP(name, shape, flags, fused, comment) OP_##name,
 #include "opcodes.def"
 #undef OP
-    OP__COUNT
+    OP__COUNT,
+    OP_NONE = OP__COUNT        /* "no such opcode": an opcode without a fused form */
 } Opcode;
 
 _Static_assert(OP__COUNT <= 256, "opcodes must fit in one byte");
 
+/* What opcodes.def says of each opcode, as bits (see its header for each one's meaning). */
+typedef enum OpFlag {
+    OPF_W = 1 << 0,            /* writes R[a] */
+    OPF_COPY = 1 << 1,         /* R[a] := R[b] as it is */
+    OPF_TB = 1 << 2,           /* reads R[b] as text */
+    OPF_TC = 1 << 3,           /* reads R[c] as text */
+    OPF_SPAN = 1 << 4,         /* reads R[b] .. R[b+c-1] */
+    OPF_MASK = 1 << 5,         /* ... into a 64-bit mask: c <= 63 */
+    OPF_BOUNDS = 1 << 6,       /* reads R[c] and R[c+1] */
+    OPF_END = 1 << 7,          /* never falls through */
+    OPF_K = 1 << 8,            /* the k bit picks the jump's sense */
+    OPF_PAIRED = 1 << 9,       /* borrows the target of the JMPF/JMPT after it */
+} OpFlag;
+
+/* One instruction, 8 bytes. k is 0 except for the opcodes flagged K, where 1 means "jump on
+ * true" (Lua's comparisons carry the same bit instead of a jump-if-true twin). */
 typedef struct Ins {
     uint8_t op;
-    uint8_t pad;
+    uint8_t k;
     uint16_t a, b, c;
 } Ins;
 
@@ -174,17 +191,18 @@ void program_free(Program *p);
  * bounds. */
 static inline int64_t program_index(int64_t v, uint32_t n) { return v >= 0 && v < (int64_t)n ? v : -1; }
 
-/* Compare-and-branch opcodes (EQJF, ..., INJT): each borrows the target of the JMPF/JMPT that
- * follows it. */
-static inline bool program_is_branch_pair(uint8_t op) { return op >= OP_EQJF && op <= OP_INJT; }
-static inline Opcode program_branch_pair_jump(uint8_t op) { return op <= OP_NOTJF ? OP_JMPF : OP_JMPT; }
+/* The jump a PAIRED opcode with bit k must be followed by: JMPF for k = 0, JMPT for k = 1. */
+static inline Opcode program_paired_jump(unsigned k) { return k ? OP_JMPT : OP_JMPF; }
 
 /* Rules of one kind, in order: returns the index of the first and the count. */
 uint32_t program_rules(const Program *p, RuleKind kind, uint32_t *count);
 
-/* Operand shapes and names, from opcodes.def. */
+/* The opcode table, from opcodes.def: names, operand shapes, flags (OpFlag bits), fused
+ * forms (OP_NONE for none) and comments. */
 extern const char *const opcode_names[OP__COUNT];
 extern const char *const opcode_shapes[OP__COUNT];
+extern const uint16_t opcode_flags[OP__COUNT];
+extern const uint8_t opcode_fused[OP__COUNT];
 extern const char *const opcode_comments[OP__COUNT];
 
 /* Write to / read from the .ddc format: magic "DDC\x1A", format version, total length,

@@ -31,11 +31,6 @@ static bool enum_ok(const Program *p, int32_t e) { return e >= -1 && (int64_t)e 
 /* A register named by a table (not an operand): in the file, or 0 in a program without any. */
 static bool reg_ok(const Program *p, uint32_t r) { return r < p->nregs || (r == 0 && p->nregs == 0); }
 
-static bool writes_a(uint8_t op)
-{
-    return op != OP_HALT && op != OP_JMP && op != OP_JMPF && op != OP_JMPT;   /* MOVJF/MOVJT write a */
-}
-
 static char *verify_reg(const Program *p, uint32_t pc, const char *name, uint32_t r)
 {
     CHECK(r < p->nregs, "instruction %u (%s): register R%u is outside the register file (%u registers)",
@@ -63,6 +58,28 @@ static char *verify_table(const Program *p, uint32_t pc, const char *name, uint3
     return NULL;
 }
 
+/* What the flags add to the shape: the k bit, the paired jump, spans and bounds. */
+static char *verify_flags(const Program *p, uint32_t pc, const Ins *in)
+{
+    const char *name = opcode_names[in->op];
+    unsigned f = opcode_flags[in->op];
+    if (f & OPF_K) CHECK(in->k <= 1, "instruction %u (%s): k is %u, not 0 or 1", pc, name, in->k);
+    else CHECK(in->k == 0, "instruction %u (%s): k is %u, but %s has no k bit (it must be 0)", pc, name, in->k, name);
+    if (f & OPF_PAIRED) {
+        Opcode want = program_paired_jump(in->k);
+        CHECK(pc + 1 < p->ncode && p->code[pc + 1].op == want && p->code[pc + 1].a == in->a,
+              "instruction %u (%s): must be followed by the %s that tests R%u", pc, name, opcode_names[want], in->a);
+    }
+    if (f & OPF_BOUNDS)
+        CHECK(in->c + 1u < p->nregs, "instruction %u (%s): bounds R%u..R%u run past the register file (%u registers)",
+              pc, name, in->c, in->c + 1u, p->nregs);
+    if (f & OPF_MASK) CHECK(in->c <= 63, "instruction %u (%s): %u bools, at most 63", pc, name, in->c);
+    if (f & OPF_SPAN)
+        CHECK(in->b + in->c <= p->nregs, "instruction %u (%s): registers R%u..R%u run past the register file (%u registers)",
+              pc, name, in->b, in->b + in->c - 1u, p->nregs);
+    return NULL;
+}
+
 static char *verify_operands(const Program *p, uint32_t pc, const Ins *in)
 {
     const char *name = opcode_names[in->op], *shape = opcode_shapes[in->op];
@@ -72,23 +89,8 @@ static char *verify_operands(const Program *p, uint32_t pc, const Ins *in)
         if (shape[k] == 'J') TRY(verify_jump(p, pc, name, ops[k]));
         if (shape[k] == 'T') TRY(verify_table(p, pc, name, ops[k]));
     }
-    if (program_is_branch_pair(in->op)) {
-        Opcode want = program_branch_pair_jump(in->op);
-        CHECK(pc + 1 < p->ncode && p->code[pc + 1].op == want && p->code[pc + 1].a == in->a,
-              "instruction %u (%s): must be followed by the %s that tests R%u", pc, name, opcode_names[want], in->a);
-    }
-    if (in->op == OP_IN_RANGE || in->op == OP_RANGEJF)
-        CHECK(in->c + 1u < p->nregs, "instruction %u (%s): bounds R%u..R%u run past the register file (%u registers)",
-              pc, name, in->c, in->c + 1u, p->nregs);
-    if (in->op == OP_ALL || in->op == OP_ANY || in->op == OP_COUNT || in->op == OP_NCOUNT)
-        CHECK(in->b + in->c <= p->nregs, "instruction %u (%s): registers R%u..R%u run past the register file (%u registers)",
-              pc, name, in->b, in->b + in->c - 1u, p->nregs);
-    if (in->op == OP_CATS) {
-        CHECK(in->c <= 63, "instruction %u (%s): %u bools, at most 63", pc, name, in->c);
-        CHECK(in->b + in->c <= p->nregs, "instruction %u (%s): bools R%u..R%u run past the register file (%u registers)",
-              pc, name, in->b, in->b + in->c - 1u, p->nregs);
-    }
-    if (writes_a(in->op))
+    TRY(verify_flags(p, pc, in));
+    if (opcode_flags[in->op] & OPF_W)
         CHECK(in->a >= p->nconsts, "instruction %u (%s): writes constant register K%u", pc, name, in->a);
     return NULL;
 }
@@ -243,23 +245,14 @@ static char *verify_rules(const Program *p)
 }
 
 /* ---- text registers ----------------------------------------------------------------------
- * Text values are pointers, so an opcode that reads text (EQ_T.., LEN_T, VALID_ID, ID_BIRTH,
- * ID_MALE) must only ever see a register that holds text on every path: a text constant, a
+ * Text values are pointers, so an opcode that reads text (flagged TB or TC in opcodes.def)
+ * must only ever see a register that holds text on every path: a text constant, a
  * text field of the entry's record, or a register every write of which copies one of those.
  * Checked per entry over the code it reaches (forward-only, so one pass in pc order sees
  * each write before its reads), so a hand-made file cannot make the VM read an integer as a
  * pointer. */
 
 enum { RK_UNSET = 0, RK_TEXT = 1, RK_OTHER = 2 };   /* bit set: what a register may hold */
-
-static bool reads_text(uint8_t op, int k)
-{
-    switch (op) {
-    case OP_EQ_T: case OP_NE_T: case OP_LT_T: case OP_LE_T: return k == 1 || k == 2;
-    case OP_LEN_T: case OP_VALID_ID: case OP_ID_BIRTH: case OP_ID_MALE: return k == 1;
-    default: return false;
-    }
-}
 
 /* Mark what an entry reaches; jumps go forward only, so one ascending pass suffices. */
 static void reach(const Program *p, uint32_t entry, uint8_t *seen)
@@ -273,7 +266,7 @@ static void reach(const Program *p, uint32_t entry, uint8_t *seen)
         uint16_t ops[3] = {in->a, in->b, in->c};
         for (int k = 0; k < 3; k++)
             if (shape[k] == 'J' && ops[k] < p->ncode) seen[ops[k]] = 1;
-        if (in->op != OP_HALT && in->op != OP_JMP && pc + 1 < p->ncode) seen[pc + 1] = 1;
+        if (!(opcode_flags[in->op] & OPF_END) && pc + 1 < p->ncode) seen[pc + 1] = 1;
     }
 }
 
@@ -289,12 +282,13 @@ static char *verify_entry_text(const Program *p, uint32_t entry, const RecordInf
     for (uint32_t pc = 0; pc < p->ncode; pc++) {
         if (!seen[pc]) continue;
         const Ins *in = &p->code[pc];
+        unsigned flags = opcode_flags[in->op];
         uint16_t ops[3] = {in->a, in->b, in->c};
         for (int k = 1; k < 3; k++)
-            CHECK(!reads_text(in->op, k) || kind[ops[k]] == RK_TEXT,
+            CHECK(!(flags & (k == 1 ? OPF_TB : OPF_TC)) || kind[ops[k]] == RK_TEXT,
                   "instruction %u (%s): R%u does not hold text on every path", pc, opcode_names[in->op], ops[k]);
-        if (!writes_a(in->op)) continue;
-        kind[in->a] |= (in->op == OP_MOV || in->op == OP_MOVJF || in->op == OP_MOVJT) ? kind[in->b] : RK_OTHER;
+        if (!(flags & OPF_W)) continue;
+        kind[in->a] |= (flags & OPF_COPY) ? kind[in->b] : RK_OTHER;
     }
     return NULL;
 }

@@ -29,7 +29,7 @@ static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace)
 
 #if VM_COMPUTED_GOTO
     static void *const dispatch[OP__COUNT] = {
-#define OP(name, shape, comment) &&L_##name,
+#define OP(name, shape, flags, fused, comment) &&L_##name,
 #include "opcodes.def"
 #undef OP
     };
@@ -86,24 +86,17 @@ static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace)
                     NEXT();
     CASE(JMPT):     if (A) ip = code + in->b;
                     NEXT();
-    /* compare-and-branch: ip already points at the paired jump; take its target or step over it */
-#define BRANCH_IF_FALSE(x) { A = (x); TRACE(A); if (!A) ip = code + ip->b; else ip++; DISPATCH(); }
-#define BRANCH_IF_TRUE(x)  { A = (x); TRACE(A); if (A) ip = code + ip->b; else ip++; DISPATCH(); }
-    CASE(EQJF):     BRANCH_IF_FALSE(B == C);
-    CASE(NEJF):     BRANCH_IF_FALSE(B != C);
-    CASE(LTJF):     BRANCH_IF_FALSE(B < C);
-    CASE(LEJF):     BRANCH_IF_FALSE(B <= C);
-    CASE(INJF):     BRANCH_IF_FALSE(in_mask(B, C));
-    CASE(RANGEJF):  BRANCH_IF_FALSE(C <= B && B <= R[in->c + 1]);
-    CASE(NOTJF):    BRANCH_IF_FALSE(!B);
-    CASE(EQJT):     BRANCH_IF_TRUE(B == C);
-    CASE(NEJT):     BRANCH_IF_TRUE(B != C);
-    CASE(LTJT):     BRANCH_IF_TRUE(B < C);
-    CASE(LEJT):     BRANCH_IF_TRUE(B <= C);
-    CASE(INJT):     BRANCH_IF_TRUE(in_mask(B, C));
-    CASE(MOVJF):    if (!(A = B)) ip = code + in->c;
-                    NEXT();
-    CASE(MOVJT):    if ((A = B)) ip = code + in->c;
+    /* compare-and-branch: ip already points at the paired jump; take its target when the
+     * result (0 or 1) equals k, else step over it */
+#define BRANCH(x) { A = (x); TRACE(A); ip = A == in->k ? code + ip->b : ip + 1; DISPATCH(); }
+    CASE(EQJ):      BRANCH(B == C);
+    CASE(NEJ):      BRANCH(B != C);
+    CASE(LTJ):      BRANCH(B < C);
+    CASE(LEJ):      BRANCH(B <= C);
+    CASE(INJ):      BRANCH(in_mask(B, C));
+    CASE(RANGEJ):   BRANCH(C <= B && B <= R[in->c + 1]);
+    CASE(NOTJ):     BRANCH(!B);
+    CASE(MOVJ):     if (((A = B) != 0) == in->k) ip = code + in->c;
                     NEXT();
     CASE(INDEX):    v = B;
                     if (v < 0 || v >= C || (uint64_t)v >= nregs - in->c - 1u) FAIL(VM_BAD_INDEX);
@@ -149,3 +142,4 @@ fail:
 #undef FAIL
 #undef SET
 #undef CHECKED
+#undef BRANCH

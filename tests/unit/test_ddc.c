@@ -534,6 +534,9 @@ DEFECT(enum_value, free(p->enums[0].values[1]); p->enums[0].values[1] = NULL)
 DEFECT(placement_enum, p->placement_enum = 2)
 DEFECT(outcome_reg, p->reg_branch = S_NREGS)
 DEFECT(require_reg, p->records[0].requires[0].reg = 99)
+/* the k bit: 0 or 1 where opcodes.def gives one, 0 elsewhere */
+DEFECT(k_without_bit, p->code[7].k = 1)
+DEFECT(jump_with_k, p->code[9].k = 1)
 
 static const Defect defects[] = {
     {jump_past_end, "instruction 2 (JMPF): jump target 40 is outside the code (19 instructions)"},
@@ -548,7 +551,7 @@ static const Defect defects[] = {
     {bad_opcode, "instruction 7: unknown opcode 200"},
     {in_range_end, "instruction 5 (IN_RANGE): bounds R22..R23 run past the register file (23 registers)"},
     {cats_many, "instruction 6 (CATS): 64 bools, at most 63"},
-    {cats_end, "instruction 6 (CATS): bools R12..R23 run past the register file (23 registers)"},
+    {cats_end, "instruction 6 (CATS): registers R12..R23 run past the register file (23 registers)"},
     {table_end, "instruction 4 (INDEX): table K1 of 60 entries runs past the register file (23 registers)"},
     {person_entry, "the person entry 19 is outside the code (19 instructions)"},
     {targets_entry, "the targets entry 19 is outside the code (19 instructions)"},
@@ -567,6 +570,8 @@ static const Defect defects[] = {
     {placement_enum, "the placement enum 2 is not an enum (2 enums)"},
     {outcome_reg, "an outcome register R23 is outside the register file (23 registers)"},
     {require_reg, "record person: require 0 reads R99, outside the register file (23 registers)"},
+    {k_without_bit, "instruction 7 (POPCNT): k is 1, but POPCNT has no k bit (it must be 0)"},
+    {jump_with_k, "instruction 9 (JMPF): k is 1, but JMPF has no k bit (it must be 0)"},
 };
 
 /* Each defect is named by program_verify, and by program_deserialize for a file carrying it
@@ -662,10 +667,33 @@ static void test_opcode_tables(void **state)
     assert_string_equal(opcode_shapes[OP_JMPF], "RJ-");
     assert_string_equal(opcode_shapes[OP_INDEX], "RRT");
     assert_string_equal(opcode_comments[OP_MOV], "R[a] := R[b]");
+    assert_int_equal(opcode_flags[OP_EQ_T], OPF_W | OPF_TB | OPF_TC);
+    assert_int_equal(opcode_flags[OP_RANGEJ], OPF_W | OPF_K | OPF_PAIRED | OPF_BOUNDS);
+    assert_int_equal(opcode_fused[OP_EQ], OP_EQJ);
+    assert_int_equal(opcode_fused[OP_MOV], OP_MOVJ);
+    assert_int_equal(opcode_fused[OP_EQ_T], OP_NONE);
     for (int i = 0; i < OP__COUNT; i++) {
-        assert_int_equal(strlen(opcode_shapes[i]), 3);
-        assert_int_equal(strspn(opcode_shapes[i], "RJIT-"), 3);
+        const char *shape = opcode_shapes[i];
+        unsigned f = opcode_flags[i];
+        assert_int_equal(strlen(shape), 3);
+        assert_int_equal(strspn(shape, "RJIT-"), 3);
         assert_true(strlen(opcode_names[i]) > 0 && strlen(opcode_names[i]) <= 9);
+        /* the facts agree with each other and with the shape */
+        bool jumps = strchr(shape, 'J') != NULL;
+        if (f & OPF_K) assert_true((f & OPF_PAIRED) ? !jumps : shape[2] == 'J');
+        if (f & OPF_PAIRED) assert_true((f & OPF_K) && (f & OPF_W));
+        if (f & OPF_END) assert_false(f & OPF_W);
+        if (f & (OPF_TB | OPF_COPY)) assert_true(shape[1] == 'R');
+        if (f & OPF_TC) assert_true(shape[2] == 'R');
+        if (f & OPF_SPAN) assert_true(shape[1] == 'R' && shape[2] == 'I');
+        if (f & OPF_BOUNDS) assert_true(shape[2] == 'R');
+        if (f & OPF_W) assert_true(shape[0] == 'R');
+        uint8_t to = opcode_fused[i];
+        if (to == OP_NONE) continue;
+        /* a fused form writes the same R[a] from the same operands, and carries k */
+        assert_true(to < OP__COUNT && (opcode_flags[to] & OPF_K) && (f & OPF_W));
+        assert_int_equal(opcode_flags[to] & (OPF_COPY | OPF_TB | OPF_TC | OPF_BOUNDS), f & (OPF_COPY | OPF_TB | OPF_TC | OPF_BOUNDS));
+        assert_memory_equal(opcode_shapes[to], shape, (opcode_flags[to] & OPF_PAIRED) ? 3 : 2);
     }
 }
 
@@ -737,7 +765,7 @@ static void test_disasm(void **state)
     assert_has_line(t, "key age desc  (line 44) -> R11");
     assert_has_line(t, "filter age >= 60  (line 45) -> R22");
     assert_has_line(t, "code 0006..0009");
-    assert_has_line(t, "  0006  CATS      R14 R12 2");
+    assert_has_line(t, "  0006  CATS      R14 R12..R13");   /* a span: the two category bools */
     assert_has_line(t, "  0015  HALT");
     assert_has_line(t, "code 0015..0015");
     assert_has_line(t, "code 0016..0017 (record person checks)");
