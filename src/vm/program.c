@@ -69,6 +69,25 @@ const char *const opcode_comments[OP__COUNT] = {
 #undef OP
 };
 
+static uint64_t fnv_bytes(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *s = data;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3u;
+    return h;
+}
+
+uint64_t program_opcode_hash(void)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (int op = 0; op < OP__COUNT; op++) {
+        h = fnv_bytes(h, opcode_names[op], strlen(opcode_names[op]) + 1);
+        h = fnv_bytes(h, opcode_shapes[op], 4);
+        const unsigned char f[2] = {(unsigned char)(opcode_flags[op] & 0xFF), (unsigned char)(opcode_flags[op] >> 8)};
+        h = fnv_bytes(h, f, 2);
+    }
+    return h;
+}
+
 /* ---- freeing and lookup --------------------------------------------------------------- */
 
 static void free_strings(char **s, uint32_t n)

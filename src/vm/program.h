@@ -205,8 +205,13 @@ extern const uint16_t opcode_flags[OP__COUNT];
 extern const uint8_t opcode_fused[OP__COUNT];
 extern const char *const opcode_comments[OP__COUNT];
 
-/* Write to / read from the .ddc format: magic "DDC\x1A", format version, total length,
- * a checksum over the rest, then the sections. program_load checks every one of them and
+/* A hash (FNV-1a 64) of the instruction set: every opcode's name, shape and flags, in order.
+ * Every .ddc file carries it, so a program built for another instruction set is refused as
+ * such; tests pin its value, so renumbering or changing an opcode cannot pass silently. */
+uint64_t program_opcode_hash(void);
+
+/* Write to / read from the .ddc format: magic "DDC\x1A", format version, the opcode hash,
+ * total length, a checksum over the rest, then the sections. program_load checks every one of them and
  * every operand (register, jump and table indices in range, forward jumps only, code ending
  * in HALT) and returns NULL with a message in *error (malloc'd) for a bad file. */
 bool program_save(const Program *p, const char *path, char **error);

@@ -209,14 +209,17 @@ static void poke(unsigned char *at, uint64_t v, int n)
     for (int i = 0; i < n; i++) at[i] = (unsigned char)(v >> (8 * i));
 }
 
+/* The .ddc header: "DDC\x1A", u32 version, u64 opcode hash, u64 length, u64 checksum. */
+enum { HDR = 32, HDR_HASH = 8, HDR_LENGTH = 16, HDR_SUM = 24 };
+
 /* Set the header's length and checksum to match the bytes (a file that is wrong inside but
  * passes the integrity checks). FNV-1a 64, written out again here on purpose. */
 static void reseal(unsigned char *d, size_t len)
 {
     uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 24; i < len; i++) h = (h ^ d[i]) * 0x100000001b3u;
-    poke(d + 8, len, 8);
-    poke(d + 16, h, 8);
+    for (size_t i = HDR; i < len; i++) h = (h ^ d[i]) * 0x100000001b3u;
+    poke(d + HDR_LENGTH, len, 8);
+    poke(d + HDR_SUM, h, 8);
 }
 
 /* Deserialize, expecting rejection with exactly `want`. */
@@ -401,15 +404,27 @@ static void test_header_rejections(void **state)
     d[0] = 'X';
     assert_rejected(d, b.len, "not a doudi program");
     assert_rejected((const unsigned char *)"PK\3\4", 4, "not a doudi program");
-    assert_rejected((const unsigned char *)"D", 1, "truncated: 1 bytes, shorter than the 24-byte header");
+    assert_rejected((const unsigned char *)"D", 1, "truncated: 1 bytes, shorter than the 32-byte header");
 
-    memcpy(d, b.data, b.len);
-    poke(d + 4, 2, 4);
-    assert_rejected(d, b.len, "version 2, this doudi reads 1");
+    memcpy(d, b.data, b.len);                  /* an older format: named, not called damage */
+    poke(d + 4, 1, 4);
+    assert_rejected(d, b.len, "format version 1, this doudi reads 2: recompile the rule file");
+    assert_rejected(d, 8, "format version 1, this doudi reads 2: recompile the rule file");
+    poke(d + 4, 3, 4);
+    assert_rejected(d, b.len, "format version 3, this doudi reads 2: it was made by a newer doudi");
+
+    memcpy(d, b.data, b.len);                  /* another instruction set */
+    d[HDR_HASH] ^= 0x01;
+    char want[200];
+    snprintf(want, sizeof want, "built for another instruction set (opcode table %016llx, this doudi's %016llx): "
+             "recompile the rule file", (unsigned long long)(program_opcode_hash() ^ 1),
+             (unsigned long long)program_opcode_hash());
+    assert_rejected(d, b.len, want);
+    reseal(d, b.len);                          /* even with the rest intact */
+    assert_rejected(d, b.len, want);
 
     memcpy(d, b.data, b.len);
     d[b.len] = 0;                              /* one byte too many */
-    char want[128];
     snprintf(want, sizeof want, "corrupt: %zu bytes where the header says %zu", b.len + 1, b.len);
     assert_rejected(d, b.len + 1, want);
 
@@ -417,7 +432,7 @@ static void test_header_rejections(void **state)
     d[b.len - 1] ^= 0x01;                      /* the last byte */
     assert_rejected(d, b.len, "checksum mismatch: the file is corrupt");
     memcpy(d, b.data, b.len);
-    d[17] ^= 0x80;                             /* the checksum itself */
+    d[HDR_SUM + 1] ^= 0x80;                    /* the checksum itself */
     assert_rejected(d, b.len, "checksum mismatch: the file is corrupt");
     free(d);
     free(b.data);
@@ -428,7 +443,7 @@ static void check_truncations(const Bytes *b)
 {
     char want[128];
     for (size_t n = 0; n < b->len; n++) {
-        if (n < 24) snprintf(want, sizeof want, "truncated: %zu bytes, shorter than the 24-byte header", n);
+        if (n < HDR) snprintf(want, sizeof want, "truncated: %zu bytes, shorter than the 32-byte header", n);
         else snprintf(want, sizeof want, "truncated: %zu bytes of %zu", n, b->len);
         /* a copy of exactly n bytes, so ASan sees any read past the end */
         unsigned char *d = xmalloc(n ? n : 1);
@@ -468,7 +483,7 @@ static void test_bit_flips(void **state)
             assert_null(q);
             assert_non_null(e);
             free(e);
-            if (i < 24) continue;
+            if (i < HDR) continue;
             reseal(d, b.len);
             e = NULL;
             q = program_deserialize(d, b.len, &e);
@@ -488,7 +503,7 @@ static void test_bit_flips(void **state)
             sb_free(&sb);
             program_free(q);
         }
-    print_message("[          ] %zu of %zu resealed flips load as sound programs\n", accepted, (b.len - 24) * 8);
+    print_message("[          ] %zu of %zu resealed flips load as sound programs\n", accepted, (b.len - HDR) * 8);
     assert_true(accepted > 0);
     free(d);
     free(b.data);
@@ -610,7 +625,7 @@ static void test_no_line_table(void **state)
 /* Offsets in the sample's file: the header, then source_path, policy, policy_source, ncode. */
 static size_t ncode_offset(const Program *p)
 {
-    return 24 + 4 + strlen(p->source_path) + 4 + strlen(p->policy) + 4 + strlen(p->policy_source);
+    return HDR + 4 + strlen(p->source_path) + 4 + strlen(p->policy) + 4 + strlen(p->policy_source);
 }
 
 /* Lengths and counts that point past the end, with a correct checksum. */
@@ -622,12 +637,12 @@ static void test_bad_lengths(void **state)
     unsigned char *d = xmalloc(b.len + 1);
 
     memcpy(d, b.data, b.len);
-    poke(d + 24, 0x7FFFFFFF, 4);               /* source_path: 2 GB of string */
+    poke(d + HDR, 0x7FFFFFFF, 4);               /* source_path: 2 GB of string */
     reseal(d, b.len);
     assert_rejected(d, b.len, "malformed header section: the data ends early");
 
     memcpy(d, b.data, b.len);
-    poke(d + 24, 0xFFFFFFFE, 4);
+    poke(d + HDR, 0xFFFFFFFE, 4);
     reseal(d, b.len);
     assert_rejected(d, b.len, "malformed header section: the data ends early");
 
@@ -639,7 +654,7 @@ static void test_bad_lengths(void **state)
     assert_rejected(d, b.len, "malformed code section: a count exceeds what the rest of the file can hold");
 
     memcpy(d, b.data, b.len);
-    d[24 + 4 + 1] = 0;                         /* "t\0doudi" */
+    d[HDR + 4 + 1] = 0;                         /* "t\0doudi" */
     reseal(d, b.len);
     assert_rejected(d, b.len, "malformed header section: a string holds a NUL byte");
 
@@ -658,6 +673,17 @@ static void test_bad_lengths(void **state)
 }
 
 /* ---- tables, rules, disassembly ------------------------------------------------------------ */
+
+/* The hash of the instruction set, pinned: renumbering, renaming, reshaping or reflagging an
+ * opcode changes it, and every .ddc file made before is then refused as built for another
+ * instruction set. Change this value only together with such a change, on purpose. */
+#define OPCODE_HASH 0x0a9596f419400d93ull
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+    for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)data)[i]) * 0x100000001b3u;
+    return h;
+}
 
 static void test_opcode_tables(void **state)
 {
@@ -695,6 +721,19 @@ static void test_opcode_tables(void **state)
         assert_int_equal(opcode_flags[to] & (OPF_COPY | OPF_TB | OPF_TC | OPF_BOUNDS), f & (OPF_COPY | OPF_TB | OPF_TC | OPF_BOUNDS));
         assert_memory_equal(opcode_shapes[to], shape, (opcode_flags[to] & OPF_PAIRED) ? 3 : 2);
     }
+    /* the hash is FNV-1a 64 over each opcode's name (with its NUL), shape (with its NUL) and
+     * flags (2 bytes, little-endian), in order */
+    uint64_t h = 0xcbf29ce484222325u;
+    for (int i = 0; i < OP__COUNT; i++) {
+        h = fnv(h, opcode_names[i], strlen(opcode_names[i]) + 1);
+        h = fnv(h, opcode_shapes[i], 4);
+        const unsigned char f[2] = {(unsigned char)opcode_flags[i], (unsigned char)(opcode_flags[i] >> 8)};
+        h = fnv(h, f, 2);
+    }
+    assert_true(h == program_opcode_hash());
+    if (program_opcode_hash() != OPCODE_HASH)
+        print_error("the opcode table changed: its hash is now 0x%016llxull\n", (unsigned long long)program_opcode_hash());
+    assert_true(program_opcode_hash() == OPCODE_HASH);
 }
 
 static void test_program_rules(void **state)

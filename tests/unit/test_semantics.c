@@ -794,6 +794,10 @@ static void test_compile_errors(void **state)
 
 /* ---- .ddc: round trip, damage, disassembly --------------------------------------------------- */
 
+/* The .ddc header (src/vm/ddc.c): "DDC\x1A", u32 version, u64 opcode-table hash, u64 total
+ * length, u64 FNV-1a 64 of every byte after the 32-byte header, all little-endian. */
+enum { DDC_HEADER = 32, DDC_SUM_AT = 24 };
+
 /* Zhengzhou people (see test_eval.c for the hand-worked outcomes), to compare compiled and
  * loaded rules on. */
 static const struct { const char *birth; bool male; const char *overrides; } zz_people[] = {
@@ -1044,7 +1048,7 @@ static void test_ddc_damaged(void **state)
     {
         unsigned char *copy = malloc(len);
         assert_non_null(copy);
-        for (size_t i = 0; i < len; i += (i < 24 || i + 32 >= len) ? 1 : 7) {
+        for (size_t i = 0; i < len; i += (i < DDC_HEADER || i + 32 >= len) ? 1 : 7) {
             memcpy(copy, good, len);
             copy[i] ^= 0x01;
             snprintf(what, sizeof what, "byte %zu flipped", i);
@@ -1059,8 +1063,7 @@ static void test_ddc_damaged(void **state)
     free(path);
 }
 
-/* FNV-1a 64, the .ddc checksum (src/program.c: "DDC\x1A", u32 version, u64 total length, u64
- * FNV-1a 64 of every byte after the 24-byte header, all little-endian). */
+/* FNV-1a 64, the .ddc checksum. */
 static uint64_t fnv1a64(const unsigned char *s, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325u;
@@ -1087,22 +1090,22 @@ static void test_ddc_damaged_body(void **state)
     doudi_free(src);
     size_t len;
     unsigned char *good = read_all(path, &len);
-    assert_true(len > 24);
+    assert_true(len > DDC_HEADER);
     /* the checksum is what we think it is */
     uint64_t sum = 0;
-    for (int i = 7; i >= 0; i--) sum = sum << 8 | good[16 + i];
-    assert_true(sum == fnv1a64(good + 24, len - 24));
+    for (int i = 7; i >= 0; i--) sum = sum << 8 | good[DDC_SUM_AT + i];
+    assert_true(sum == fnv1a64(good + DDC_HEADER, len - DDC_HEADER));
 
     unsigned char *copy = malloc(len);
     assert_non_null(copy);
     static const unsigned char flips[] = {0x01, 0x80, 0xFF};
     size_t accepted = 0, refused = 0;
     for (size_t f = 0; f < EH_LEN(flips); f++)
-        for (size_t i = 24; i < len; i += f == 0 ? 1 : 3) {
+        for (size_t i = DDC_HEADER; i < len; i += f == 0 ? 1 : 3) {
             memcpy(copy, good, len);
             copy[i] ^= flips[f];
-            uint64_t h = fnv1a64(copy + 24, len - 24);
-            for (int b = 0; b < 8; b++) copy[16 + b] = (unsigned char)(h >> (8 * b));
+            uint64_t h = fnv1a64(copy + DDC_HEADER, len - DDC_HEADER);
+            for (int b = 0; b < 8; b++) copy[DDC_SUM_AT + b] = (unsigned char)(h >> (8 * b));
             write_all(path, copy, len);
             char *err = NULL;
             doudi_rules *r = doudi_load(path, &err);
