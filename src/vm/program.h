@@ -210,15 +210,23 @@ extern const char *const opcode_comments[OP__COUNT];
  * such; tests pin its value, so renumbering or changing an opcode cannot pass silently. */
 uint64_t program_opcode_hash(void);
 
-/* Write to / read from the .ddc format: magic "DDC\x1A", format version, the opcode hash,
- * total length, a checksum over the rest, then the sections. program_load checks every one of them and
+/* Write to / read from the .ddc format: magic "DDC\x1A", format version, total length,
+ * a checksum over the rest, then the sections. program_load checks every one of them and
  * every operand (register, jump and table indices in range, forward jumps only, code ending
  * in HALT) and returns NULL with a message in *error (malloc'd) for a bad file. */
 bool program_save(const Program *p, const char *path, char **error);
 char *program_serialize(const Program *p, size_t *len);
 Program *program_load(const char *path, char **error);
 Program *program_deserialize(const unsigned char *data, size_t len, char **error);
-/* The same operand checks, on a program in memory; NULL when it is sound, else a message. */
+/* The same checks, on a program in memory; NULL when it is sound, else a message. Sound
+ * means: every table and operand in range (as opcodes.def shapes and flags it), constants and
+ * fields never written, and for every way a host runs it — the person entry; the targets
+ * entry on the registers the person entry left; each record's check entry; each key, filter
+ * and cell alone (vm_run_region) after the person entry — every register read as text, by an
+ * opcode or by the host (lets, keys, reads, params), holds text on every path, and every
+ * register the host reads as an int, bool, enum index or date (lets, categories, keys, the
+ * filter, cells, requires, the outcome) is written with such a value on every path. A per-enum
+ * table param's size register is never overridden (vm_set_param refuses). */
 char *program_verify(const Program *p);
 
 /* Disassembly: each rule's name, line and opcodes with operands and source lines. */

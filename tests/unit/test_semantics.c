@@ -36,6 +36,10 @@
 #define PRELUDE_LINES 17
 
 /* Compile `text` as the file `name`; fail showing the diagnostics if it does not compile. */
+static void assert_loads_at(const doudi_rules *r, const char *file, int line);
+
+/* Compile text (must succeed). Every program compiled here is also saved and loaded again, so
+ * the verifier sees every construct these tests use and must accept what the compiler makes. */
 static doudi_rules *compile_ok_at(const char *name, const char *text, const char *file, int line)
 {
     char *diags = NULL;
@@ -46,6 +50,7 @@ static doudi_rules *compile_ok_at(const char *name, const char *text, const char
         _fail(file, line);
     }
     doudi_string_free(diags);   /* warnings (unused lets, ...) */
+    assert_loads_at(r, file, line);
     return r;
 }
 #define compile_ok(name, text) compile_ok_at((name), (text), __FILE__, __LINE__)
@@ -840,6 +845,20 @@ static char *temp_path(void)
     assert_true(fd >= 0);
     close(fd);
     return path;
+}
+
+/* r, saved as a .ddc and loaded again, passes the verifier. */
+static void assert_loads_at(const doudi_rules *r, const char *file, int line)
+{
+    char *path = temp_path(), *err = NULL;
+    assert_int_equal(doudi_save(r, path, NULL), 0);
+    doudi_rules *loaded = doudi_load(path, &err);
+    if (!loaded) print_error("%s:%d: the compiled program does not load: %s\n", file, line, err ? err : "");
+    doudi_string_free(err);
+    unlink(path);
+    free(path);
+    if (!loaded) _fail(file, line);
+    doudi_free(loaded);
 }
 
 static unsigned char *read_all(const char *path, size_t *len)

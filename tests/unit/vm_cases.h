@@ -52,6 +52,28 @@ static Program *prog_new(const Const *k, uint32_t nk, const char *const *strs, u
     return p;
 }
 
+/* Give p a record schema: fields f0, f1, ... of the given kinds, from field_base. The verifier
+ * knows a field holds text only from the schema. With a schema a host may evaluate the program,
+ * so the verifier also wants the outcome registers written: they are all the last register,
+ * which the test's code must write. */
+static void prog_record(Program *p, const uint8_t *kinds, uint32_t n)
+{
+    p->nrecords = 1;
+    p->records = xcalloc(1, sizeof *p->records);
+    RecordInfo *r = &p->records[0];
+    r->name = xstrdup("person");
+    r->key = -1;
+    r->nfields = n;
+    r->fields = xcalloc(n, sizeof *r->fields);
+    for (uint32_t i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "f%u", i);
+        r->fields[i] = (FieldInfo){.name = xstrdup(name), .kind = kinds[i], .enum_index = -1};
+    }
+    r->check_entry = p->ncode - 1;
+    p->reg_catmask = p->reg_catcount = p->reg_primary = p->reg_placement = p->reg_branch = p->nregs - 1;
+}
+
 static void assert_sound(const Program *p)
 {
     char *e = program_verify(p);
@@ -845,6 +867,9 @@ static void test_text_const_and_field(void **state)
     const char *strs[2] = {"unused", "410122"};
     const Ins code[] = {I(EQ_T, 3, 0, 2), I(HALT, 0, 0, 0)};
     Program *p = prog_new(k, 2, strs, 2, code, 2, 4);
+    assert_unsound(p, "instruction 0 (EQ_T): R2 is read as text but does not hold text on every path from "
+                      "the person entry");     /* without a schema nothing says R2 is text */
+    prog_record(p, (const uint8_t[]){VK_TEXT}, 1);
     char county[] = "410122";                  /* a different pointer, the same text */
     const int64_t fields[1] = {(int64_t)(intptr_t)county};
     Run r = run_both(p, 0, fields, 1);
@@ -873,6 +898,61 @@ static void test_set_param(void **state)
     assert_false(vm_set_param(vm, "as_at", 0));
     assert_true(vm_run(vm, 0, &born, 1));
     assert_int_equal(vm->regs[3], 60);
+    vm_free(vm);
+    program_free(p);
+}
+
+/* A per-enum table param holds its size in its register: one value cannot override it, and
+ * vm_set_param refuses rather than let INDEX read past the table. */
+static void test_set_param_table(void **state)
+{
+    (void)state;
+    const Const k[3] = {K_INT(2), K_INT(10), K_INT(20)};
+    const Ins code[] = {I(INDEX, 4, 3, 0), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(k, 3, NULL, 0, code, 2, 5);
+    p->nparams = 1;
+    p->params = xcalloc(1, sizeof *p->params);
+    p->params[0] = (ParamInfo){xstrdup("beds"), VK_INT, -1, 0};
+    assert_sound(p);
+    Vm *vm = vm_new(p);
+    assert_false(vm_set_param(vm, "beds", 5));
+    assert_int_equal(vm->regs[0], 2);
+    const int64_t at = 1;
+    assert_true(vm_run(vm, 0, &at, 1));
+    assert_int_equal(vm->regs[4], 20);
+    vm_free(vm);
+    program_free(p);
+}
+
+/* vm_run_region runs [start, end) and stops when the next instruction lies outside, whether
+ * by falling through or by a jump past the end:
+ *   0 LOADI R1 1 ; 1 LOADI R2 2 ; 2 JMP ->4 ; 3 ADD R3 K0 K0 ; 4 LOADI R4 4 ; 5 HALT
+ * with K0 = INT64_MAX (3 overflows). */
+static void test_region(void **state)
+{
+    (void)state;
+    const Const k[1] = {K_INT(INT64_MAX)};
+    const Ins code[] = {I(LOADI, 1, 1, 0), I(LOADI, 2, 2, 0), I(JMP, 4, 0, 0), I(ADD, 3, 0, 0),
+                        I(LOADI, 4, 4, 0), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(k, 1, NULL, 0, code, 6, 5);
+    assert_sound(p);
+    Vm *vm = vm_new(p);
+    assert_true(vm_run_region(vm, 1, 3, NULL, 0));     /* 1, then 2 jumps to 4: past the end */
+    const int64_t after_1_3[5] = {INT64_MAX, 0, 2, 0, 0};
+    assert_memory_equal(vm->regs, after_1_3, sizeof after_1_3);
+    assert_true(vm_run_region(vm, 4, 5, NULL, 0));     /* 4, then 5 is the end */
+    assert_int_equal(vm->regs[4], 4);
+    vm->regs[4] = 0;
+    assert_true(vm_run_region(vm, 4, 4, NULL, 0));     /* an empty region runs nothing */
+    assert_int_equal(vm->regs[4], 0);
+    assert_false(vm_run_region(vm, 3, 5, NULL, 0));    /* an error inside: as vm_run */
+    assert_int_equal(vm->error, VM_OVERFLOW);
+    assert_int_equal(vm->error_pc, 3);
+    assert_int_equal(vm->regs[4], 0);
+    assert_true(vm_run_region(vm, 0, 6, NULL, 0));     /* the whole code: up to its HALT */
+    const int64_t all[5] = {INT64_MAX, 1, 2, 0, 4};
+    assert_memory_equal(vm->regs, all, sizeof all);
+    assert_int_equal(vm->error, VM_OK);
     vm_free(vm);
     program_free(p);
 }
@@ -908,6 +988,8 @@ static const struct CMUnitTest vm_cases[] = {
     cmocka_unit_test(test_error_text),
     cmocka_unit_test(test_text_const_and_field),
     cmocka_unit_test(test_set_param),
+    cmocka_unit_test(test_set_param_table),
+    cmocka_unit_test(test_region),
 };
 
 #endif
