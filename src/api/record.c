@@ -285,12 +285,12 @@ static bool find_value(const doudi_rules *r, const char *name, ValueRef *v)
 }
 
 /* After a run of the person entry: schedule keys, filters and table cells live in the targets
- * entry, so run such a rule's own code now (it reads registers the run has set, and code only
- * jumps forward). An error after the rule's code does not matter here. */
+ * entry, so run such a rule's own code now, and only it (it reads registers the run has set;
+ * program_verify proves this region run sound on its own). */
 static bool finish_value(const doudi_rules *r, const ValueRef *v, const int64_t *values, uint32_t n)
 {
     if (!v->rule) return true;
-    return vm_run(r->vm, v->rule->pc_start, values, n) || r->vm->error_pc >= v->rule->pc_end;
+    return vm_run_region(r->vm, v->rule->pc_start, v->rule->pc_end, values, n);
 }
 
 /* Mark the fields that the value named `name` reads, directly or through lets, categories and

@@ -341,7 +341,7 @@ static bool layout(Cg *g)
         uint32_t ops[3] = {ir->a, ir->b, ir->c};
         for (int k = 0; k < 3; k++)
             if (shape[k] == 'R' || shape[k] == 'T') ops[k] = cg_relocate(g, ops[k]);
-        p->code[i] = (Ins){.op = ir->op, .a = (uint16_t)ops[0], .b = (uint16_t)ops[1], .c = (uint16_t)ops[2]};
+        p->code[i] = (Ins){.op = ir->op, .k = ir->k, .a = (uint16_t)ops[0], .b = (uint16_t)ops[1], .c = (uint16_t)ops[2]};
         p->pc_line[i] = ir->line;
         p->pc_col[i] = ir->col;
     }

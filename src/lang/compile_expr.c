@@ -36,24 +36,29 @@ uint32_t cg_emit(Cg *g, Opcode op, uint32_t a, uint32_t b, uint32_t c)
 
 uint32_t cg_here(Cg *g) { return (uint32_t)g->code.count; }
 
+/* The jump target of the instruction at `at` (its J operand, as opcodes.def shapes it) is
+ * here. */
 void cg_patch_jump(Cg *g, uint32_t at)
 {
     IrIns *ins = &g->code.items[at];
-    if (ins->op == OP_JMP) ins->a = cg_here(g);
-    else if (ins->op == OP_MOVJF || ins->op == OP_MOVJT) ins->c = cg_here(g);
+    const char *shape = opcode_shapes[ins->op];
+    if (shape[0] == 'J') ins->a = cg_here(g);
+    else if (shape[2] == 'J') ins->c = cg_here(g);
     else ins->b = cg_here(g);
     g->last_target = cg_here(g);
 }
 
-/* A conditional jump on dest. When the instruction just emitted moved a value into dest
- * (a condition's leaf that is a name) and no jump lands between the two, the move and the
- * jump become one instruction. */
+/* A conditional jump on dest. When the instruction just emitted wrote dest, fuses with a jump
+ * into one that takes the target itself (MOV → MOVJ: a condition's leaf that is a name), and
+ * no jump lands between the two, they become that one instruction, k saying which way. */
 uint32_t cg_emit_cond_jump(Cg *g, bool on_true, uint32_t dest)
 {
     if (g->code.count && g->last_target != cg_here(g)) {
         IrIns *last = &g->code.items[g->code.count - 1];
-        if (last->op == OP_MOV && last->a == dest) {
-            last->op = on_true ? OP_MOVJT : OP_MOVJF;
+        uint8_t fused = opcode_fused[last->op];
+        if (last->a == dest && fused != OP_NONE && opcode_shapes[fused][2] == 'J') {
+            last->op = fused;
+            last->k = on_true;
             return cg_here(g) - 1;
         }
     }

@@ -18,6 +18,7 @@
 
 typedef struct IrIns {
     uint8_t op;
+    uint8_t k;                 /* Ins.k: the jump's sense, for the opcodes flagged K */
     uint32_t a, b, c;          /* virtual operands (registers tagged, immediates raw) */
     uint32_t line, col;
 } IrIns;

@@ -1,6 +1,19 @@
 /* peephole.c — the finished instruction list made faster without changing what it computes:
- * jumps threaded to their final target, and a condition's leaf fused with the jump on it. */
+ * jumps threaded to their final target, and a condition's leaf fused with the jump on it.
+ * Which opcodes jump, and which fuse into what, is opcodes.def's to say (opcode_shapes,
+ * opcode_flags, opcode_fused); only the two plain conditional jumps are named here. */
 #include "compile_int.h"
+
+/* The index of the jump-target operand of op (0, 1, 2 for a, b, c), or -1. */
+static int jump_operand(uint8_t op)
+{
+    const char *shape = opcode_shapes[op];
+    for (int k = 0; k < 3; k++)
+        if (shape[k] == 'J') return k;
+    return -1;
+}
+
+static uint32_t *operand(IrIns *ins, int k) { return k == 0 ? &ins->a : k == 1 ? &ins->b : &ins->c; }
 
 /* Where a jump taken on `reg` being `truth` really goes: through unconditional jumps and
  * through conditional ones that test the same register (their outcome is already known). */
@@ -16,40 +29,34 @@ static uint32_t final_target(const Cg *g, uint32_t target, uint32_t reg, bool tr
     return target;
 }
 
-/* Jump threading: a false `and` leaf jumps straight past the whole chain. */
+/* Jump threading: a false `and` leaf jumps straight past the whole chain. A jump that falls
+ * through (END not set) tests R[a]: on true for JMPT, on k for the fused ones. */
 static void thread_jumps(Cg *g)
 {
     for (size_t i = 0; i < g->code.count; i++) {
         IrIns *ins = &g->code.items[i];
-        switch (ins->op) {
-        case OP_JMPF: ins->b = final_target(g, ins->b, ins->a, false); break;
-        case OP_JMPT: ins->b = final_target(g, ins->b, ins->a, true); break;
-        case OP_MOVJF: ins->c = final_target(g, ins->c, ins->a, false); break;
-        case OP_MOVJT: ins->c = final_target(g, ins->c, ins->a, true); break;
-        case OP_JMP: ins->a = final_target(g, ins->a, NO_REG, false); break;
-        default: break;
+        int j = jump_operand(ins->op);
+        if (j < 0) continue;
+        uint32_t *target = operand(ins, j);
+        if (opcode_flags[ins->op] & OPF_END) *target = final_target(g, *target, NO_REG, false);
+        else {
+            bool truth = opcode_flags[ins->op] & OPF_K ? ins->k != 0 : ins->op == OP_JMPT;
+            *target = final_target(g, *target, ins->a, truth);
         }
     }
 }
 
-/* A condition's leaf followed by the jump on it becomes one compare-and-branch instruction;
- * the jump stays where it is (it supplies the target, and jumps may land on it). */
+/* A condition's leaf followed by the jump on it becomes its PAIRED fused form, k saying which
+ * jump; the jump stays where it is (it supplies the target, and jumps may land on it). */
 static void fuse_branches(Cg *g)
 {
-    static const struct { Opcode op, if_false, if_true; } pairs[] = {
-        {OP_EQ, OP_EQJF, OP_EQJT}, {OP_NE, OP_NEJF, OP_NEJT}, {OP_LT, OP_LTJF, OP_LTJT},
-        {OP_LE, OP_LEJF, OP_LEJT}, {OP_IN_MASK, OP_INJF, OP_INJT}, {OP_IN_RANGE, OP_RANGEJF, OP__COUNT},
-        {OP_NOT, OP_NOTJF, OP__COUNT},
-    };
     for (size_t i = 0; i + 1 < g->code.count; i++) {
         IrIns *in = &g->code.items[i], *next = &g->code.items[i + 1];
         if ((next->op != OP_JMPF && next->op != OP_JMPT) || next->a != in->a) continue;
-        for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++) {
-            if (pairs[k].op != in->op) continue;
-            Opcode fused = next->op == OP_JMPF ? pairs[k].if_false : pairs[k].if_true;
-            if (fused != OP__COUNT) in->op = (uint8_t)fused;
-            break;
-        }
+        uint8_t fused = opcode_fused[in->op];
+        if (fused == OP_NONE || !(opcode_flags[fused] & OPF_PAIRED)) continue;
+        in->op = fused;
+        in->k = next->op == OP_JMPT;
     }
 }
 

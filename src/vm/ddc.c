@@ -2,7 +2,8 @@
  *
  * .ddc layout, little-endian, written and read field by field with explicit byte helpers (never
  * a struct image, so the file does not depend on the compiler's padding or the host):
- *   "DDC\x1A"  u32 format version  u64 total length  u64 FNV-1a 64 of every byte after it
+ *   "DDC\x1A"  u32 format version  u64 opcode-table hash (program_opcode_hash)
+ *   u64 total length  u64 FNV-1a 64 of every byte after the header
  *   then every Program field in declaration order, nested structs likewise: integers at their
  *   width (int32 as u32 two's complement, bool as u8 0/1), strings as u32 length + bytes
  *   (0xFFFFFFFF for NULL; no NUL inside), arrays as a u32 count then the elements — except that
@@ -22,7 +23,9 @@
 
 /* ---- writing .ddc --------------------------------------------------------------------- */
 
-enum { DDC_VERSION = 1, DDC_HEADER = 24, DDC_SUM_AT = 16 };
+/* Version 2 added the opcode hash; a file of another version, or made for another instruction
+ * set, is refused as such (not as damage) before anything else is read. */
+enum { DDC_VERSION = 2, DDC_HEADER = 32, DDC_LENGTH_AT = 16, DDC_SUM_AT = 24 };
 static const char ddc_magic[4] = {'D', 'D', 'C', 0x1A};
 #define NULL_STR 0xFFFFFFFFu
 
@@ -56,7 +59,7 @@ static void put_code(StrBuf *w, const Program *p)
     for (uint32_t i = 0; i < p->ncode; i++) {
         const Ins *in = &p->code[i];
         put_u8(w, in->op);
-        put_u8(w, in->pad);
+        put_u8(w, in->k);
         put_u16(w, in->a);
         put_u16(w, in->b);
         put_u16(w, in->c);
@@ -308,6 +311,7 @@ char *program_serialize(const Program *p, size_t *len)
     StrBuf w = {0};
     sb_putn(&w, ddc_magic, 4);
     put_u32(&w, DDC_VERSION);
+    put_i64(&w, (int64_t)program_opcode_hash());
     put_i64(&w, 0);                         /* length and checksum, filled in below */
     put_i64(&w, 0);
     put_str(&w, p->source_path);
@@ -329,7 +333,7 @@ char *program_serialize(const Program *p, size_t *len)
     for (uint32_t i = 0; i < p->nforms; i++) put_form(&w, &p->forms[i]);
     unsigned char *b = (unsigned char *)w.items;
     *len = w.count;
-    poke_u64(b + 8, w.count);
+    poke_u64(b + DDC_LENGTH_AT, w.count);
     poke_u64(b + DDC_SUM_AT, fnv1a(b + DDC_HEADER, w.count - DDC_HEADER));
     return sb_take(&w);
 }
@@ -462,7 +466,7 @@ static void get_code(Reader *r, Program *p)
     for (uint32_t i = 0; i < n; i++) {
         Ins *in = &p->code[i];
         in->op = get_u8(r);
-        in->pad = get_u8(r);
+        in->k = get_u8(r);
         in->a = get_u16(r);
         in->b = get_u16(r);
         in->c = get_u16(r);
@@ -760,16 +764,23 @@ static void get_forms(Reader *r, Program *p)
     for (uint32_t i = 0; i < n && !r->problem; i++) get_form(r, &p->forms[i]);
 }
 
-/* The header: magic, version, length, checksum. NULL when they hold, else the message. */
+/* The header: magic, version, opcode hash, length, checksum. NULL when they hold, else the
+ * message. The version is read first, so a file of an older format is named as such. */
 static char *check_header(const unsigned char *d, size_t len)
 {
     size_t m = len < 4 ? len : 4;
     if (m && memcmp(d, ddc_magic, m) != 0) return xasprintf("not a doudi program");
-    if (len < DDC_HEADER) return xasprintf("truncated: %zu bytes, shorter than the %d-byte header", len, DDC_HEADER);
+    if (len < 8) return xasprintf("truncated: %zu bytes, shorter than the %d-byte header", len, DDC_HEADER);
     Reader r = {.data = d, .len = len, .pos = 4};
     uint32_t version = get_u32(&r);
-    if (version != DDC_VERSION) return xasprintf("version %u, this doudi reads %d", version, DDC_VERSION);
-    uint64_t total = get_uint(&r, 8), sum = get_uint(&r, 8);
+    if (version != DDC_VERSION)
+        return xasprintf("format version %u, this doudi reads %d: %s", version, DDC_VERSION,
+                         version < DDC_VERSION ? "recompile the rule file" : "it was made by a newer doudi");
+    if (len < DDC_HEADER) return xasprintf("truncated: %zu bytes, shorter than the %d-byte header", len, DDC_HEADER);
+    uint64_t opcodes = get_uint(&r, 8), total = get_uint(&r, 8), sum = get_uint(&r, 8);
+    if (opcodes != program_opcode_hash())
+        return xasprintf("built for another instruction set (opcode table %016llx, this doudi's %016llx): "
+                         "recompile the rule file", (unsigned long long)opcodes, (unsigned long long)program_opcode_hash());
     if (total > len) return xasprintf("truncated: %zu bytes of %llu", len, (unsigned long long)total);
     if (total < len) return xasprintf("corrupt: %zu bytes where the header says %llu", len, (unsigned long long)total);
     if (sum != fnv1a(d + DDC_HEADER, len - DDC_HEADER)) return xasprintf("checksum mismatch: the file is corrupt");

@@ -132,16 +132,27 @@ static void put_reg(StrBuf *sb, const Program *p, unsigned r)
     sb_printf(sb, "%c%u", r < p->nconsts ? 'K' : 'R', r);
 }
 
+/* The operands as opcodes.def shapes them: registers, "->0012" targets, immediates; a span
+ * (SPAN) as its registers "R47..R53", a pair of bounds (BOUNDS) as "K3..K4", and a k bit that
+ * is set (K: jump on true) as a trailing "k", as Lua's listings show it. */
 static void put_operands(StrBuf *sb, const Program *p, const Ins *in)
 {
     const char *shape = in->op < OP__COUNT ? opcode_shapes[in->op] : "---";
+    unsigned flags = in->op < OP__COUNT ? opcode_flags[in->op] : 0;
     const unsigned ops[3] = {in->a, in->b, in->c};
+    bool span = (flags & OPF_SPAN) && in->c > 0;
     for (int k = 0; k < 3 && shape[k] != '-'; k++) {
+        if (k == 2 && span) break;
         if (k) sb_putc(sb, ' ');
         if (shape[k] == 'J') sb_printf(sb, "->%04u", ops[k]);
         else if (shape[k] == 'I') sb_printf(sb, "%u", ops[k]);
         else put_reg(sb, p, ops[k]);
+        if ((k == 1 && span) || (k == 2 && (flags & OPF_BOUNDS))) {
+            sb_puts(sb, "..");
+            put_reg(sb, p, k == 1 ? ops[1] + ops[2] - 1 : ops[2] + 1);
+        }
     }
+    if ((flags & OPF_K) && in->k) sb_puts(sb, " k");
 }
 
 static const AtomInfo *atom_at(const RuleInfo *r, uint32_t pc)

@@ -13,28 +13,80 @@
 
 /* ---- opcode tables -------------------------------------------------------------------- */
 
-#define OP(name, shape, comment) \
+#define OP(name, shape, flags, fused, comment) \
     _Static_assert(sizeof(shape) == 4, "opcode " #name ": the shape is three letters");
 #include "opcodes.def"
 #undef OP
 
 const char *const opcode_names[OP__COUNT] = {
-#define OP(name, shape, comment) #name,
+#define OP(name, shape, flags, fused, comment) #name,
 #include "opcodes.def"
 #undef OP
 };
 
 const char *const opcode_shapes[OP__COUNT] = {
-#define OP(name, shape, comment) shape,
+#define OP(name, shape, flags, fused, comment) shape,
+#include "opcodes.def"
+#undef OP
+};
+
+/* opcodes.def writes flags by their short names */
+#define W OPF_W
+#define COPY OPF_COPY
+#define TB OPF_TB
+#define TC OPF_TC
+#define SPAN OPF_SPAN
+#define MASK OPF_MASK
+#define BOUNDS OPF_BOUNDS
+#define END OPF_END
+#define K OPF_K
+#define PAIRED OPF_PAIRED
+const uint16_t opcode_flags[OP__COUNT] = {
+#define OP(name, shape, flags, fused, comment) (flags),
+#include "opcodes.def"
+#undef OP
+};
+#undef W
+#undef COPY
+#undef TB
+#undef TC
+#undef SPAN
+#undef MASK
+#undef BOUNDS
+#undef END
+#undef K
+#undef PAIRED
+
+const uint8_t opcode_fused[OP__COUNT] = {
+#define OP(name, shape, flags, fused, comment) OP_##fused,
 #include "opcodes.def"
 #undef OP
 };
 
 const char *const opcode_comments[OP__COUNT] = {
-#define OP(name, shape, comment) comment,
+#define OP(name, shape, flags, fused, comment) comment,
 #include "opcodes.def"
 #undef OP
 };
+
+static uint64_t fnv_bytes(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *s = data;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3u;
+    return h;
+}
+
+uint64_t program_opcode_hash(void)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (int op = 0; op < OP__COUNT; op++) {
+        h = fnv_bytes(h, opcode_names[op], strlen(opcode_names[op]) + 1);
+        h = fnv_bytes(h, opcode_shapes[op], 4);
+        const unsigned char f[2] = {(unsigned char)(opcode_flags[op] & 0xFF), (unsigned char)(opcode_flags[op] >> 8)};
+        h = fnv_bytes(h, f, 2);
+    }
+    return h;
+}
 
 /* ---- freeing and lookup --------------------------------------------------------------- */
 

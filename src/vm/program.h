@@ -17,17 +17,34 @@
 #include <stdint.h>
 
 typedef enum Opcode {
-#define OP(name, shape, comment) OP_##name,
+#define OP(name, shape, flags, fused, comment) OP_##name,
 #include "opcodes.def"
 #undef OP
-    OP__COUNT
+    OP__COUNT,
+    OP_NONE = OP__COUNT        /* "no such opcode": an opcode without a fused form */
 } Opcode;
 
 _Static_assert(OP__COUNT <= 256, "opcodes must fit in one byte");
 
+/* What opcodes.def says of each opcode, as bits (see its header for each one's meaning). */
+typedef enum OpFlag {
+    OPF_W = 1 << 0,            /* writes R[a] */
+    OPF_COPY = 1 << 1,         /* R[a] := R[b] as it is */
+    OPF_TB = 1 << 2,           /* reads R[b] as text */
+    OPF_TC = 1 << 3,           /* reads R[c] as text */
+    OPF_SPAN = 1 << 4,         /* reads R[b] .. R[b+c-1] */
+    OPF_MASK = 1 << 5,         /* ... into a 64-bit mask: c <= 63 */
+    OPF_BOUNDS = 1 << 6,       /* reads R[c] and R[c+1] */
+    OPF_END = 1 << 7,          /* never falls through */
+    OPF_K = 1 << 8,            /* the k bit picks the jump's sense */
+    OPF_PAIRED = 1 << 9,       /* borrows the target of the JMPF/JMPT after it */
+} OpFlag;
+
+/* One instruction, 8 bytes. k is 0 except for the opcodes flagged K, where 1 means "jump on
+ * true" (Lua's comparisons carry the same bit instead of a jump-if-true twin). */
 typedef struct Ins {
     uint8_t op;
-    uint8_t pad;
+    uint8_t k;
     uint16_t a, b, c;
 } Ins;
 
@@ -275,18 +292,24 @@ void program_free(Program *p);
  * bounds. */
 static inline int64_t program_index(int64_t v, uint32_t n) { return v >= 0 && v < (int64_t)n ? v : -1; }
 
-/* Compare-and-branch opcodes (EQJF, ..., INJT): each borrows the target of the JMPF/JMPT that
- * follows it. */
-static inline bool program_is_branch_pair(uint8_t op) { return op >= OP_EQJF && op <= OP_INJT; }
-static inline Opcode program_branch_pair_jump(uint8_t op) { return op <= OP_NOTJF ? OP_JMPF : OP_JMPT; }
+/* The jump a PAIRED opcode with bit k must be followed by: JMPF for k = 0, JMPT for k = 1. */
+static inline Opcode program_paired_jump(unsigned k) { return k ? OP_JMPT : OP_JMPF; }
 
 /* Rules of one kind, in order: returns the index of the first and the count. */
 uint32_t program_rules(const Program *p, RuleKind kind, uint32_t *count);
 
-/* Operand shapes and names, from opcodes.def. */
+/* The opcode table, from opcodes.def: names, operand shapes, flags (OpFlag bits), fused
+ * forms (OP_NONE for none) and comments. */
 extern const char *const opcode_names[OP__COUNT];
 extern const char *const opcode_shapes[OP__COUNT];
+extern const uint16_t opcode_flags[OP__COUNT];
+extern const uint8_t opcode_fused[OP__COUNT];
 extern const char *const opcode_comments[OP__COUNT];
+
+/* A hash (FNV-1a 64) of the instruction set: every opcode's name, shape and flags, in order.
+ * Every .ddc file carries it, so a program built for another instruction set is refused as
+ * such; tests pin its value, so renumbering or changing an opcode cannot pass silently. */
+uint64_t program_opcode_hash(void);
 
 /* Write to / read from the .ddc format: magic "DDC\x1A", format version, total length,
  * a checksum over the rest, then the sections. program_load checks every one of them and
@@ -298,7 +321,15 @@ Program *program_load(const char *path, char **error);
 Program *program_deserialize(const unsigned char *data, size_t len, char **error);
 /* The .ddc format version program_save writes and program_load reads. */
 int program_ddc_version(void);
-/* The same operand checks, on a program in memory; NULL when it is sound, else a message. */
+/* The same checks, on a program in memory; NULL when it is sound, else a message. Sound
+ * means: every table and operand in range (as opcodes.def shapes and flags it), constants and
+ * fields never written, and for every way a host runs it — the person entry; the targets
+ * entry on the registers the person entry left; each record's check entry; each key, filter
+ * and cell alone (vm_run_region) after the person entry — every register read as text, by an
+ * opcode or by the host (lets, keys, reads, params), holds text on every path, and every
+ * register the host reads as an int, bool, enum index or date (lets, categories, keys, the
+ * filter, cells, requires, the outcome) is written with such a value on every path. A per-enum
+ * table param's size register is never overridden (vm_set_param refuses). */
 char *program_verify(const Program *p);
 /* The part of them about the schedule, the capacity plan and the forms (verify_plan.c). */
 char *program_verify_plan(const Program *p);

@@ -1,12 +1,14 @@
 /* vm.c — the bytecode interpreter (see vm.h).
  *
- * The dispatch loop lives in vm_loop.h and is included twice: once plain (vm_run, the hot path
- * over millions of records) and once recording a trace (vm_run_traced, for explanations), so
- * the two can never disagree about what an opcode does. It dispatches by computed goto under
+ * The dispatch loop lives in vm_loop.h and is included three times: plain (vm_run, the hot
+ * path over millions of records), recording a trace (vm_run_traced, for explanations) and
+ * stopping at the end of a rule's code (vm_run_region), so they can never disagree about what
+ * an opcode does. It dispatches by computed goto under
  * GCC/Clang and by a switch otherwise or when DOUDI_VM_SWITCH is defined; the tests run both.
  *
  * The VM trusts its Program: program_verify (which program_load always runs) guarantees every
- * operand is in range, jumps go forward, constants are never written and the code ends in HALT.
+ * operand is in range, jumps go forward, constants and fields are never written, the code ends
+ * in HALT and every register read as text holds text on every path.
  * What only the data can decide — overflow, division by zero, a table index, a malformed id —
  * is checked here and stops the record with vm->error and vm->error_pc. Fixed-point arithmetic
  * and resident ids are base/fixed.h and base/resid.h, shared with the compiler and the importer. */
@@ -77,19 +79,31 @@ static inline bool abs_of(int64_t v, int64_t *out)
     return true;
 }
 
-/* ---- the loop, twice ------------------------------------------------------------------- */
+/* ---- the loop, three times ------------------------------------------------------------ */
 
 #define VM_LOOP vm_loop_plain
 #define VM_TRACE 0
+#define VM_STOP 0
 #include "vm_loop.h"
 #undef VM_LOOP
 #undef VM_TRACE
+#undef VM_STOP
 
 #define VM_LOOP vm_loop_traced
 #define VM_TRACE 1
+#define VM_STOP 0
 #include "vm_loop.h"
 #undef VM_LOOP
 #undef VM_TRACE
+#undef VM_STOP
+
+#define VM_LOOP vm_loop_region
+#define VM_TRACE 0
+#define VM_STOP 1
+#include "vm_loop.h"
+#undef VM_LOOP
+#undef VM_TRACE
+#undef VM_STOP
 
 /* ---- the API --------------------------------------------------------------------------- */
 
@@ -112,11 +126,21 @@ void vm_free(Vm *vm)
     free(vm);
 }
 
+/* Whether register r is the size of a table some INDEX reads: program_verify's view of what
+ * INDEX can return rests on that size staying as compiled. */
+static bool table_size_reg(const Program *p, uint32_t r)
+{
+    for (uint32_t pc = 0; pc < p->ncode; pc++)
+        if (opcode_shapes[p->code[pc].op][2] == 'T' && p->code[pc].c == r) return true;
+    return false;
+}
+
 bool vm_set_param(Vm *vm, const char *name, int64_t value)
 {
     const Program *p = vm->prog;
     for (uint32_t i = 0; i < p->nparams; i++)
         if (p->params[i].name && strcmp(p->params[i].name, name) == 0) {
+            if (table_size_reg(p, p->params[i].reg)) return false;
             vm->regs[p->params[i].reg] = value;
             return true;
         }
@@ -137,7 +161,7 @@ bool vm_run(Vm *vm, uint32_t entry, const int64_t *fields, uint32_t nfields)
     vm->error = VM_OK;
     vm->error_pc = 0;
     load_fields(vm, fields, nfields);
-    return vm_loop_plain(vm, entry, NULL);
+    return vm_loop_plain(vm, entry, NULL, 0);
 }
 
 bool vm_run_traced(Vm *vm, uint32_t entry, const int64_t *fields, uint32_t nfields,
@@ -149,21 +173,29 @@ bool vm_run_traced(Vm *vm, uint32_t entry, const int64_t *fields, uint32_t nfiel
     vm->error = VM_OK;
     vm->error_pc = 0;
     load_fields(vm, fields, nfields);
-    return vm_loop_traced(vm, entry, trace);
+    return vm_loop_traced(vm, entry, trace, 0);
+}
+
+bool vm_run_region(Vm *vm, uint32_t start, uint32_t end, const int64_t *fields, uint32_t nfields)
+{
+    vm->error = VM_OK;
+    vm->error_pc = 0;
+    load_fields(vm, fields, nfields);
+    return vm_loop_region(vm, start, NULL, end);
 }
 
 bool vm_continue(Vm *vm, uint32_t entry)
 {
     vm->error = VM_OK;
     vm->error_pc = 0;
-    return vm_loop_plain(vm, entry, NULL);
+    return vm_loop_plain(vm, entry, NULL, 0);
 }
 
 bool vm_continue_traced(Vm *vm, uint32_t entry, VmTrace *trace)
 {
     vm->error = VM_OK;
     vm->error_pc = 0;
-    return vm_loop_traced(vm, entry, trace);
+    return vm_loop_traced(vm, entry, trace, 0);
 }
 
 const char *vm_error_text(VmError e)

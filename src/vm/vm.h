@@ -34,12 +34,17 @@ typedef struct Vm {
 
 Vm *vm_new(const Program *p);
 void vm_free(Vm *vm);
-/* Set a param's constant register (e.g. as_of from --as-of). False if no such param. */
+/* Set a param's constant register (e.g. as_of from --as-of). False if no such param, or if it
+ * is a per-enum table (one value cannot override a table; its register holds the size). */
 bool vm_set_param(Vm *vm, const char *name, int64_t value);
 /* Run from `entry` on one record of `nfields` values. */
 bool vm_run(Vm *vm, uint32_t entry, const int64_t *fields, uint32_t nfields);
 /* The same, recording a trace (arrays of prog->ncode entries, cleared by the call). */
 bool vm_run_traced(Vm *vm, uint32_t entry, const int64_t *fields, uint32_t nfields, VmTrace *trace);
+/* Run a rule's own code [start, end) on one record: from start until the next instruction
+ * would lie at or past end (or a HALT). For one person's schedule key, filter or table cell
+ * after the person entry ran: the registers are as that run left them, the fields reloaded. */
+bool vm_run_region(Vm *vm, uint32_t start, uint32_t end, const int64_t *fields, uint32_t nfields);
 /* Run from `entry` on the registers as the last run left them (no fields are loaded): the
  * targets entry after the person entry. The traced form adds to the trace, not clearing it. */
 bool vm_continue(Vm *vm, uint32_t entry);

@@ -1,14 +1,17 @@
-/* vm_loop.h — the VM's dispatch loop, included twice by vm.c (no include guard on purpose):
- *   VM_LOOP   the name of the function to define (vm_loop_plain, vm_loop_traced)
+/* vm_loop.h — the VM's dispatch loop, included three times by vm.c (no include guard on purpose):
+ *   VM_LOOP   the name of the function to define (vm_loop_plain, vm_loop_traced, vm_loop_region)
  *   VM_TRACE  1 to record, after each instruction, ran[pc] = 1 and value[pc] = R[a] (for
  *             JMPF/JMPT the tested register; JMP and HALT record 0). An instruction that
  *             fails is not marked: it wrote nothing; vm->error_pc names it.
+ *   VM_STOP   1 to stop, as at a HALT, when the next instruction lies at or past `stop` (a
+ *             rule's code run alone); the other two never look at `stop`, so the hot loop
+ *             pays nothing for it.
  * VM_COMPUTED_GOTO picks threaded dispatch (a label table built from opcodes.def) or a switch.
  * pc is `ip` (a pointer into the code) and the registers `R`, both locals; `in` is the
  * instruction being executed, so an error exit knows its pc. Each case is a line or two; the
  * work is in vm.c's helpers. Operand macros: A, B, C are the registers R[a], R[b], R[c]. */
 
-static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace)
+static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace, uint32_t stop)
 {
     const Ins *const code = vm->prog->code;
     const uint32_t nregs = vm->prog->nregs;
@@ -17,6 +20,13 @@ static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace)
     const Ins *in = ip;
     VmError err = VM_OK;
     int64_t v = 0;
+#if VM_STOP
+    const Ins *const stop_at = code + stop;
+#define STOPPED() (ip >= stop_at)
+#else
+    (void)stop;
+#define STOPPED() 0
+#endif
 
 #if VM_TRACE
     uint8_t *const t_ran = trace->ran;
@@ -29,18 +39,18 @@ static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace)
 
 #if VM_COMPUTED_GOTO
     static void *const dispatch[OP__COUNT] = {
-#define OP(name, shape, comment) &&L_##name,
+#define OP(name, shape, flags, fused, comment) &&L_##name,
 #include "opcodes.def"
 #undef OP
     };
-#define DISPATCH() { in = ip++; goto *dispatch[in->op]; }
+#define DISPATCH() { if (STOPPED()) return true; in = ip++; goto *dispatch[in->op]; }
 #define CASE(name) L_##name
 #define LOOP_BEGIN DISPATCH();
 #define LOOP_END
 #else
 #define DISPATCH() continue
 #define CASE(name) case OP_##name
-#define LOOP_BEGIN for (;;) { in = ip++; switch (in->op) {
+#define LOOP_BEGIN for (;;) { if (STOPPED()) return true; in = ip++; switch (in->op) {
 #define LOOP_END default: FAIL(VM_BAD_INDEX); /* an unknown opcode: never in a verified program */ } }
 #endif
 
@@ -86,24 +96,17 @@ static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace)
                     NEXT();
     CASE(JMPT):     if (A) ip = code + in->b;
                     NEXT();
-    /* compare-and-branch: ip already points at the paired jump; take its target or step over it */
-#define BRANCH_IF_FALSE(x) { A = (x); TRACE(A); if (!A) ip = code + ip->b; else ip++; DISPATCH(); }
-#define BRANCH_IF_TRUE(x)  { A = (x); TRACE(A); if (A) ip = code + ip->b; else ip++; DISPATCH(); }
-    CASE(EQJF):     BRANCH_IF_FALSE(B == C);
-    CASE(NEJF):     BRANCH_IF_FALSE(B != C);
-    CASE(LTJF):     BRANCH_IF_FALSE(B < C);
-    CASE(LEJF):     BRANCH_IF_FALSE(B <= C);
-    CASE(INJF):     BRANCH_IF_FALSE(in_mask(B, C));
-    CASE(RANGEJF):  BRANCH_IF_FALSE(C <= B && B <= R[in->c + 1]);
-    CASE(NOTJF):    BRANCH_IF_FALSE(!B);
-    CASE(EQJT):     BRANCH_IF_TRUE(B == C);
-    CASE(NEJT):     BRANCH_IF_TRUE(B != C);
-    CASE(LTJT):     BRANCH_IF_TRUE(B < C);
-    CASE(LEJT):     BRANCH_IF_TRUE(B <= C);
-    CASE(INJT):     BRANCH_IF_TRUE(in_mask(B, C));
-    CASE(MOVJF):    if (!(A = B)) ip = code + in->c;
-                    NEXT();
-    CASE(MOVJT):    if ((A = B)) ip = code + in->c;
+    /* compare-and-branch: ip already points at the paired jump; take its target when the
+     * result (0 or 1) equals k, else step over it */
+#define BRANCH(x) { A = (x); TRACE(A); ip = A == in->k ? code + ip->b : ip + 1; DISPATCH(); }
+    CASE(EQJ):      BRANCH(B == C);
+    CASE(NEJ):      BRANCH(B != C);
+    CASE(LTJ):      BRANCH(B < C);
+    CASE(LEJ):      BRANCH(B <= C);
+    CASE(INJ):      BRANCH(in_mask(B, C));
+    CASE(RANGEJ):   BRANCH(C <= B && B <= R[in->c + 1]);
+    CASE(NOTJ):     BRANCH(!B);
+    CASE(MOVJ):     if (((A = B) != 0) == in->k) ip = code + in->c;
                     NEXT();
     CASE(INDEX):    v = B;
                     if (v < 0 || v >= C || (uint64_t)v >= nregs - in->c - 1u) FAIL(VM_BAD_INDEX);
@@ -138,6 +141,7 @@ fail:
 }
 
 #undef TRACE
+#undef STOPPED
 #undef DISPATCH
 #undef CASE
 #undef LOOP_BEGIN
@@ -149,3 +153,4 @@ fail:
 #undef FAIL
 #undef SET
 #undef CHECKED
+#undef BRANCH

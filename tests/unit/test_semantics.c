@@ -36,6 +36,10 @@
 #define PRELUDE_LINES 17
 
 /* Compile `text` as the file `name`; fail showing the diagnostics if it does not compile. */
+static void assert_loads_at(const doudi_rules *r, const char *file, int line);
+
+/* Compile text (must succeed). Every program compiled here is also saved and loaded again, so
+ * the verifier sees every construct these tests use and must accept what the compiler makes. */
 static doudi_rules *compile_ok_at(const char *name, const char *text, const char *file, int line)
 {
     char *diags = NULL;
@@ -46,6 +50,7 @@ static doudi_rules *compile_ok_at(const char *name, const char *text, const char
         _fail(file, line);
     }
     doudi_string_free(diags);   /* warnings (unused lets, ...) */
+    assert_loads_at(r, file, line);
     return r;
 }
 #define compile_ok(name, text) compile_ok_at((name), (text), __FILE__, __LINE__)
@@ -794,6 +799,10 @@ static void test_compile_errors(void **state)
 
 /* ---- .ddc: round trip, damage, disassembly --------------------------------------------------- */
 
+/* The .ddc header (src/vm/ddc.c): "DDC\x1A", u32 version, u64 opcode-table hash, u64 total
+ * length, u64 FNV-1a 64 of every byte after the 32-byte header, all little-endian. */
+enum { DDC_HEADER = 32, DDC_SUM_AT = 24 };
+
 /* Zhengzhou people (see test_eval.c for the hand-worked outcomes), to compare compiled and
  * loaded rules on. */
 static const struct { const char *birth; bool male; const char *overrides; } zz_people[] = {
@@ -836,6 +845,20 @@ static char *temp_path(void)
     assert_true(fd >= 0);
     close(fd);
     return path;
+}
+
+/* r, saved as a .ddc and loaded again, passes the verifier. */
+static void assert_loads_at(const doudi_rules *r, const char *file, int line)
+{
+    char *path = temp_path(), *err = NULL;
+    assert_int_equal(doudi_save(r, path, NULL), 0);
+    doudi_rules *loaded = doudi_load(path, &err);
+    if (!loaded) print_error("%s:%d: the compiled program does not load: %s\n", file, line, err ? err : "");
+    doudi_string_free(err);
+    unlink(path);
+    free(path);
+    if (!loaded) _fail(file, line);
+    doudi_free(loaded);
 }
 
 static unsigned char *read_all(const char *path, size_t *len)
@@ -1044,7 +1067,7 @@ static void test_ddc_damaged(void **state)
     {
         unsigned char *copy = malloc(len);
         assert_non_null(copy);
-        for (size_t i = 0; i < len; i += (i < 24 || i + 32 >= len) ? 1 : 7) {
+        for (size_t i = 0; i < len; i += (i < DDC_HEADER || i + 32 >= len) ? 1 : 7) {
             memcpy(copy, good, len);
             copy[i] ^= 0x01;
             snprintf(what, sizeof what, "byte %zu flipped", i);
@@ -1059,8 +1082,7 @@ static void test_ddc_damaged(void **state)
     free(path);
 }
 
-/* FNV-1a 64, the .ddc checksum (src/program.c: "DDC\x1A", u32 version, u64 total length, u64
- * FNV-1a 64 of every byte after the 24-byte header, all little-endian). */
+/* FNV-1a 64, the .ddc checksum. */
 static uint64_t fnv1a64(const unsigned char *s, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325u;
@@ -1087,16 +1109,16 @@ static void test_ddc_damaged_body(void **state)
     doudi_free(src);
     size_t len;
     unsigned char *good = read_all(path, &len);
-    assert_true(len > 24);
+    assert_true(len > DDC_HEADER);
     /* the checksum is what we think it is */
     uint64_t sum = 0;
-    for (int i = 7; i >= 0; i--) sum = sum << 8 | good[16 + i];
-    assert_true(sum == fnv1a64(good + 24, len - 24));
+    for (int i = 7; i >= 0; i--) sum = sum << 8 | good[DDC_SUM_AT + i];
+    assert_true(sum == fnv1a64(good + DDC_HEADER, len - DDC_HEADER));
 
     /* the rule file's text (after the header's three strings: a u32 length, then the bytes)
      * is carried, never interpreted: damage there is no test of the checks, so it is skipped
      * (its length field is not) */
-    size_t text_at = 24;
+    size_t text_at = DDC_HEADER;
     for (int k = 0; k < 3; k++) {
         uint32_t n = (uint32_t)good[text_at] | (uint32_t)good[text_at + 1] << 8 | (uint32_t)good[text_at + 2] << 16 |
                      (uint32_t)good[text_at + 3] << 24;
@@ -1110,12 +1132,12 @@ static void test_ddc_damaged_body(void **state)
     static const unsigned char flips[] = {0x01, 0x80, 0xFF};
     size_t accepted = 0, refused = 0;
     for (size_t f = 0; f < EH_LEN(flips); f++)
-        for (size_t i = 24; i < len; i += f == 0 ? 1 : 3) {
+        for (size_t i = DDC_HEADER; i < len; i += f == 0 ? 1 : 3) {
             if (i >= text_at + 4 && i < text_at + 4 + text_len) continue;
             memcpy(copy, good, len);
             copy[i] ^= flips[f];
-            uint64_t h = fnv1a64(copy + 24, len - 24);
-            for (int b = 0; b < 8; b++) copy[16 + b] = (unsigned char)(h >> (8 * b));
+            uint64_t h = fnv1a64(copy + DDC_HEADER, len - DDC_HEADER);
+            for (int b = 0; b < 8; b++) copy[DDC_SUM_AT + b] = (unsigned char)(h >> (8 * b));
             write_all(path, copy, len);
             char *err = NULL;
             doudi_rules *r = doudi_load(path, &err);

@@ -11,6 +11,9 @@
 #define vm_set_param vm_switch_set_param
 #define vm_run vm_switch_run
 #define vm_run_traced vm_switch_run_traced
+#define vm_run_region vm_switch_run_region
+#define vm_continue vm_switch_continue
+#define vm_continue_traced vm_switch_continue_traced
 #define vm_error_text vm_switch_error_text
 
 #include "../../src/vm/vm.c"

@@ -19,6 +19,7 @@
 #include "vm/vm.h"
 
 #define I(op, a, b, c) {OP_##op, 0, (a), (b), (c)}
+#define IK(op, k, a, b, c) {OP_##op, (k), (a), (b), (c)}
 #define K_INT(v) {VK_INT, (v)}
 #define K_FIX(v) {VK_NUMBER, (v)}
 #define K_TEXT(i) {VK_TEXT, (i)}
@@ -49,6 +50,28 @@ static Program *prog_new(const Const *k, uint32_t nk, const char *const *strs, u
     p->field_base = nk;
     p->category_enum = p->placement_enum = -1;
     return p;
+}
+
+/* Give p a record schema: fields f0, f1, ... of the given kinds, from field_base. The verifier
+ * knows a field holds text only from the schema. With a schema a host may evaluate the program,
+ * so the verifier also wants the outcome registers written: they are all the last register,
+ * which the test's code must write. */
+static void prog_record(Program *p, const uint8_t *kinds, uint32_t n)
+{
+    p->nrecords = 1;
+    p->records = xcalloc(1, sizeof *p->records);
+    RecordInfo *r = &p->records[0];
+    r->name = xstrdup("person");
+    r->key = -1;
+    r->nfields = n;
+    r->fields = xcalloc(n, sizeof *r->fields);
+    for (uint32_t i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "f%u", i);
+        r->fields[i] = (FieldInfo){.name = xstrdup(name), .kind = kinds[i], .enum_index = -1};
+    }
+    r->check_entry = p->ncode - 1;
+    p->reg_catmask = p->reg_catcount = p->reg_primary = p->reg_placement = p->reg_branch = p->nregs - 1;
 }
 
 static void assert_sound(const Program *p)
@@ -598,24 +621,25 @@ static void test_ranges(void **state)
     program_free(p);
 }
 
-/* A compare-and-branch and the jump after it, over fields R2 (x) and R3 (y), K0 = 5, K1 = 1:
- *   0 op    R4 R2 K0   (EQJF/NEJF/LTJF/LEJF, ...)
- *   1 JMPF  R4 ->3     its target; stepped over when the comparison holds
- *   2 LOADI R5 1       runs only when it holds
+/* A compare-and-branch with bit k and the jump after it (JMPF for k = 0, JMPT for k = 1), over
+ * fields R2 (x) and R3 (y), K0 = 5, K1 = 1:
+ *   0 op    R4 R2 K0   (EQJ, NEJ, LTJ, LEJ, INJ, RANGEJ, NOTJ)
+ *   1 JMPF  R4 ->3     its target, taken when the comparison equals k; else stepped over
+ *   2 LOADI R5 1       runs only when the jump is not taken
  *   3 HALT
- * The trace shows the comparison's value at 0 and never the JMPF at 1. */
-static void check_branch(Opcode op, Opcode jump, int64_t x, bool holds)
+ * The trace shows the comparison's value at 0 and never the jump at 1. */
+static void check_branch(Opcode op, unsigned k, int64_t x, bool holds)
 {
-    const Const k[2] = {K_INT(5), K_INT(1)};
-    const Ins code[] = {(Ins){(uint8_t)op, 0, 4, 2, 0}, I(JMPF, 4, 3, 0), I(LOADI, 5, 1, 0), I(HALT, 0, 0, 0)};
-    Program *p = prog_new(k, 2, NULL, 0, code, 4, 6);
-    p->code[1].op = (uint8_t)jump;
+    const Const kk[2] = {K_INT(5), K_INT(1)};
+    const Ins code[] = {(Ins){(uint8_t)op, (uint8_t)k, 4, 2, 0}, I(JMPF, 4, 3, 0), I(LOADI, 5, 1, 0), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(kk, 2, NULL, 0, code, 4, 6);
+    p->code[1].op = (uint8_t)program_paired_jump(k);
     if (opcode_shapes[op][2] == '-') p->code[0].c = 0;
-    assert_null(program_verify(p));
+    assert_sound(p);
     const int64_t fields[2] = {x, 0};
     Run r = run_both(p, 0, fields, 2);
     assert_int_equal(r.error, VM_OK);
-    bool taken = jump == OP_JMPF ? !holds : holds;     /* the jump goes to 3, skipping 2 */
+    bool taken = holds == (k == 1);                /* the jump goes to 3, skipping 2 */
     assert_int_equal(r.regs[4], holds);
     assert_int_equal(r.ran[0], 1);
     assert_int_equal(r.value[0], holds);
@@ -629,52 +653,66 @@ static void check_branch(Opcode op, Opcode jump, int64_t x, bool holds)
 static void test_compare_and_branch(void **state)
 {
     (void)state;
-    check_branch(OP_EQJF, OP_JMPF, 5, true);
-    check_branch(OP_EQJF, OP_JMPF, 4, false);
-    check_branch(OP_NEJF, OP_JMPF, 4, true);
-    check_branch(OP_LTJF, OP_JMPF, 4, true);       /* 4 < 5 */
-    check_branch(OP_LTJF, OP_JMPF, 5, false);
-    check_branch(OP_LEJF, OP_JMPF, 5, true);
-    check_branch(OP_LEJF, OP_JMPF, 6, false);
-    check_branch(OP_INJF, OP_JMPF, 0, true);       /* bit 0 of 5 (0b101) */
-    check_branch(OP_INJF, OP_JMPF, 1, false);
-    check_branch(OP_INJF, OP_JMPF, 64, false);     /* outside 0..63 */
-    check_branch(OP_RANGEJF, OP_JMPF, 3, false);   /* bounds K0..K1 = 5..1: never holds */
-    check_branch(OP_NOTJF, OP_JMPF, 0, true);
-    check_branch(OP_NOTJF, OP_JMPF, 7, false);
-    check_branch(OP_EQJT, OP_JMPT, 5, true);
-    check_branch(OP_NEJT, OP_JMPT, 5, false);
-    check_branch(OP_LTJT, OP_JMPT, 9, false);
-    check_branch(OP_LEJT, OP_JMPT, 5, true);
-    check_branch(OP_INJT, OP_JMPT, 2, true);       /* bit 2 of 5 */
+    for (unsigned k = 0; k <= 1; k++) {            /* each sense: the same comparisons */
+        check_branch(OP_EQJ, k, 5, true);
+        check_branch(OP_EQJ, k, 4, false);
+        check_branch(OP_NEJ, k, 4, true);
+        check_branch(OP_NEJ, k, 5, false);
+        check_branch(OP_LTJ, k, 4, true);          /* 4 < 5 */
+        check_branch(OP_LTJ, k, 5, false);
+        check_branch(OP_LEJ, k, 5, true);
+        check_branch(OP_LEJ, k, 6, false);
+        check_branch(OP_INJ, k, 0, true);          /* bit 0 of 5 (0b101) */
+        check_branch(OP_INJ, k, 1, false);
+        check_branch(OP_INJ, k, 2, true);          /* bit 2 of 5 */
+        check_branch(OP_INJ, k, 64, false);        /* outside 0..63 */
+        check_branch(OP_RANGEJ, k, 3, false);      /* bounds K0..K1 = 5..1: never holds */
+        check_branch(OP_NOTJ, k, 0, true);
+        check_branch(OP_NOTJ, k, 7, false);
+    }
 }
 
-/* A compare-and-branch must be followed by the jump that tests its register. */
+static void assert_unsound(const Program *p, const char *want)
+{
+    char *err = program_verify(p);
+    if (!err || strcmp(err, want)) print_error("want \"%s\", got \"%s\"\n", want, err ? err : "(sound)");
+    assert_non_null(err);
+    assert_string_equal(err, want);
+    free(err);
+}
+
+/* A compare-and-branch must be followed by the jump its k names, testing its register; k is
+ * 0 or 1, and 0 on every opcode without a k bit. */
 static void test_branch_pair_verified(void **state)
 {
     (void)state;
     const Const k[2] = {K_INT(5), K_INT(1)};
-    const Ins code[] = {I(EQJF, 4, 2, 0), I(JMPF, 5, 3, 0), I(LOADI, 5, 1, 0), I(HALT, 0, 0, 0)};
+    const Ins code[] = {I(EQJ, 4, 2, 0), I(JMPF, 5, 3, 0), I(LOADI, 5, 1, 0), I(HALT, 0, 0, 0)};
     Program *p = prog_new(k, 2, NULL, 0, code, 4, 6);
-    char *err = program_verify(p);
-    assert_non_null(err);
-    assert_string_equal(err, "instruction 0 (EQJF): must be followed by the JMPF that tests R4");
-    free(err);
+    assert_unsound(p, "instruction 0 (EQJ): must be followed by the JMPF that tests R4");
     p->code[1].a = 4;
     p->code[1].op = OP_JMPT;
-    err = program_verify(p);
-    assert_string_equal(err, "instruction 0 (EQJF): must be followed by the JMPF that tests R4");
-    free(err);
+    assert_unsound(p, "instruction 0 (EQJ): must be followed by the JMPF that tests R4");
+    p->code[0].k = 1;
+    assert_sound(p);
+    p->code[0].k = 2;
+    assert_unsound(p, "instruction 0 (EQJ): k is 2, not 0 or 1");
+    p->code[0].k = 1;
+    p->code[2].k = 1;                              /* the pad byte of an opcode without k */
+    assert_unsound(p, "instruction 2 (LOADI): k is 1, but LOADI has no k bit (it must be 0)");
+    p->code[2].k = 0;
+    p->code[3].k = 128;
+    assert_unsound(p, "instruction 3 (HALT): k is 128, but HALT has no k bit (it must be 0)");
     program_free(p);
 }
 
-/* MOVJF/MOVJT: the move, then the jump on what was moved. */
+/* MOVJ: the move, then the jump on what was moved, when its truth equals k. */
 static void test_move_and_branch(void **state)
 {
     (void)state;
     /* no constants: the fields are R0 and R1
-     * 0 MOVJF R4 R0 ->2 ; 1 LOADI R5 1 ; 2 MOVJT R6 R1 ->4 ; 3 LOADI R7 1 ; 4 HALT */
-    const Ins code[] = {I(MOVJF, 4, 0, 2), I(LOADI, 5, 1, 0), I(MOVJT, 6, 1, 4), I(LOADI, 7, 1, 0),
+     * 0 MOVJ R4 R0 ->2 (k 0) ; 1 LOADI R5 1 ; 2 MOVJ R6 R1 ->4 (k 1) ; 3 LOADI R7 1 ; 4 HALT */
+    const Ins code[] = {I(MOVJ, 4, 0, 2), I(LOADI, 5, 1, 0), IK(MOVJ, 1, 6, 1, 4), I(LOADI, 7, 1, 0),
                         I(HALT, 0, 0, 0)};
     Program *p = prog_new(NULL, 0, NULL, 0, code, 5, 8);
     const int64_t fields[2] = {0, 9};              /* R0 false: jump; R1 true: jump */
@@ -829,6 +867,9 @@ static void test_text_const_and_field(void **state)
     const char *strs[2] = {"unused", "410122"};
     const Ins code[] = {I(EQ_T, 3, 0, 2), I(HALT, 0, 0, 0)};
     Program *p = prog_new(k, 2, strs, 2, code, 2, 4);
+    assert_unsound(p, "instruction 0 (EQ_T): R2 is read as text but does not hold text on every path from "
+                      "the person entry");     /* without a schema nothing says R2 is text */
+    prog_record(p, (const uint8_t[]){VK_TEXT}, 1);
     char county[] = "410122";                  /* a different pointer, the same text */
     const int64_t fields[1] = {(int64_t)(intptr_t)county};
     Run r = run_both(p, 0, fields, 1);
@@ -857,6 +898,61 @@ static void test_set_param(void **state)
     assert_false(vm_set_param(vm, "as_at", 0));
     assert_true(vm_run(vm, 0, &born, 1));
     assert_int_equal(vm->regs[3], 60);
+    vm_free(vm);
+    program_free(p);
+}
+
+/* A per-enum table param holds its size in its register: one value cannot override it, and
+ * vm_set_param refuses rather than let INDEX read past the table. */
+static void test_set_param_table(void **state)
+{
+    (void)state;
+    const Const k[3] = {K_INT(2), K_INT(10), K_INT(20)};
+    const Ins code[] = {I(INDEX, 4, 3, 0), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(k, 3, NULL, 0, code, 2, 5);
+    p->nparams = 1;
+    p->params = xcalloc(1, sizeof *p->params);
+    p->params[0] = (ParamInfo){xstrdup("beds"), VK_INT, -1, 0};
+    assert_sound(p);
+    Vm *vm = vm_new(p);
+    assert_false(vm_set_param(vm, "beds", 5));
+    assert_int_equal(vm->regs[0], 2);
+    const int64_t at = 1;
+    assert_true(vm_run(vm, 0, &at, 1));
+    assert_int_equal(vm->regs[4], 20);
+    vm_free(vm);
+    program_free(p);
+}
+
+/* vm_run_region runs [start, end) and stops when the next instruction lies outside, whether
+ * by falling through or by a jump past the end:
+ *   0 LOADI R1 1 ; 1 LOADI R2 2 ; 2 JMP ->4 ; 3 ADD R3 K0 K0 ; 4 LOADI R4 4 ; 5 HALT
+ * with K0 = INT64_MAX (3 overflows). */
+static void test_region(void **state)
+{
+    (void)state;
+    const Const k[1] = {K_INT(INT64_MAX)};
+    const Ins code[] = {I(LOADI, 1, 1, 0), I(LOADI, 2, 2, 0), I(JMP, 4, 0, 0), I(ADD, 3, 0, 0),
+                        I(LOADI, 4, 4, 0), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(k, 1, NULL, 0, code, 6, 5);
+    assert_sound(p);
+    Vm *vm = vm_new(p);
+    assert_true(vm_run_region(vm, 1, 3, NULL, 0));     /* 1, then 2 jumps to 4: past the end */
+    const int64_t after_1_3[5] = {INT64_MAX, 0, 2, 0, 0};
+    assert_memory_equal(vm->regs, after_1_3, sizeof after_1_3);
+    assert_true(vm_run_region(vm, 4, 5, NULL, 0));     /* 4, then 5 is the end */
+    assert_int_equal(vm->regs[4], 4);
+    vm->regs[4] = 0;
+    assert_true(vm_run_region(vm, 4, 4, NULL, 0));     /* an empty region runs nothing */
+    assert_int_equal(vm->regs[4], 0);
+    assert_false(vm_run_region(vm, 3, 5, NULL, 0));    /* an error inside: as vm_run */
+    assert_int_equal(vm->error, VM_OVERFLOW);
+    assert_int_equal(vm->error_pc, 3);
+    assert_int_equal(vm->regs[4], 0);
+    assert_true(vm_run_region(vm, 0, 6, NULL, 0));     /* the whole code: up to its HALT */
+    const int64_t all[5] = {INT64_MAX, 1, 2, 0, 4};
+    assert_memory_equal(vm->regs, all, sizeof all);
+    assert_int_equal(vm->error, VM_OK);
     vm_free(vm);
     program_free(p);
 }
@@ -892,6 +988,8 @@ static const struct CMUnitTest vm_cases[] = {
     cmocka_unit_test(test_error_text),
     cmocka_unit_test(test_text_const_and_field),
     cmocka_unit_test(test_set_param),
+    cmocka_unit_test(test_set_param_table),
+    cmocka_unit_test(test_region),
 };
 
 #endif
