@@ -24,7 +24,10 @@ SANFLAGS :=
 endif
 
 # python3-openpyxl: tests/unit/test_report.c reads the xlsx reports back with /usr/bin/python3.
-PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev libxlsxwriter-dev python3-openpyxl tmux
+# libxml2-utils (xmllint), python3-jsonschema: tests/cli/ci_formats.test.sh validates the JUnit
+# XML and SARIF reports against their schemas (tests/fixtures/junit.xsd, sarif-2.1.0-subset.json).
+PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev libxlsxwriter-dev python3-openpyxl tmux \
+            libxml2-utils python3-jsonschema
 PKG_LIBS := sqlite3
 DEPS_STAMP := build/.deps-$(shell echo $(PACKAGES) | cksum | cut -d' ' -f1)
 

@@ -33,14 +33,17 @@ extern "C" {
 typedef struct doudi_rules doudi_rules;
 typedef struct doudi_record doudi_record;
 
-typedef enum doudi_format { DOUDI_TEXT = 0, DOUDI_JSON = 1 } doudi_format;
+/* DOUDI_SARIF (SARIF 2.1.0, for code-review tools) is read by doudi_check_file(s) only; the
+ * other functions taking a doudi_format write text for it. */
+typedef enum doudi_format { DOUDI_TEXT = 0, DOUDI_JSON = 1, DOUDI_SARIF = 2 } doudi_format;
 
 /* ---- checking and compiling ------------------------------------------------------------ */
 
 /* Parse and check a rule file without compiling it. Returns the number of errors (0: the
  * file is sound), or -1 when it cannot be read. *diagnostics receives every diagnostic
  * rendered in `format` (text: `file:line:col: error: ...` with the source line and a caret;
- * JSON: an array), or NULL when there were none. *warnings, when not NULL, the warnings. */
+ * JSON: an array; SARIF: a log with a result per diagnostic, written even when there are
+ * none), or NULL when there were none. *warnings, when not NULL, the warnings. */
 int doudi_check_file(const char *path, doudi_format format, char **diagnostics, int *warnings);
 /* The same over several files: one list (one JSON array) for all; -1 if any is unreadable
  * (the others are still checked; the unreadable ones are named in *diagnostics). */
@@ -211,6 +214,48 @@ enum {
  * Returns 0 when every test passed (and, with DOUDI_TEST_REQUIRE_FULL_COVERAGE, nothing is
  * uncovered), 1 when not, -1 on error. Params are as they were after the call. */
 int doudi_test(doudi_rules *r, FILE *out, int flags, int *passed, int *failed, char **error);
+
+/* The tests of several rule files, kept to be written in one format at the end: for CI. */
+typedef struct doudi_test_results doudi_test_results;
+
+doudi_test_results *doudi_test_results_new(void);
+/* Run the tests of `r` as doudi_test does and keep their results under the name `path` (the
+ * rule file as the user gave it). Returns as doudi_test; a .ddc (-1) is kept as a file that
+ * could not be tested. */
+int doudi_test_collect(doudi_test_results *res, doudi_rules *r, const char *path, int flags, char **error);
+/* Keep `path` as a file that could not be tested, and why ("the rule file has errors"). */
+void doudi_test_results_error(doudi_test_results *res, const char *path, const char *message);
+/* Every file's results as one document (caller frees); NULL with *error for another format:
+ *   "text"      as doudi_test writes each file (after `== FILE` when there are several; a file
+ *               that could not be tested as `FILE: not tested: WHY`), then `N passed, N failed`;
+ *   "json"      {"files": [{"file", "error", "passed", "failed", "ok", "tests": [{"name", "line",
+ *               "cases", "ok", "failures": [{"case", "line", "given", "error", "differences":
+ *               [{"key", "expected", "actual"} | {"key", "note"}], "explanation"}]}],
+ *               "coverage": null | {"required", "condition_outcomes": {"covered", "total"},
+ *               "categories", "branches", "schedule_groups", "uncovered": [{"line", "column",
+ *               "what"}]}}], "passed", "failed", "errors", "uncovered", "ok"};
+ *   "junit"     JUnit XML as Jenkins, GitLab and GitHub read it: a <testsuite> per file, a
+ *               <testcase> per test with a <failure> (what differed, and the explanation) or an
+ *               <error> (a case that cannot be evaluated); the coverage as the suite's
+ *               properties (coverage.condition_outcomes "131/131", ...); with full coverage
+ *               required, a testcase "full coverage" that fails listing each uncovered item;
+ *   "tap"       TAP version 13: the plan, a test point per test (and "full coverage" when
+ *               required), YAML diagnostics (file, line, failures) under each that failed;
+ *   "markdown"  a short summary for a merge-request comment: the counts, the coverage, the
+ *               first failing tests with their first difference and the first uncovered items.
+ * Ids are as the tests give them. */
+char *doudi_test_results_render(const doudi_test_results *res, const char *format, char **error);
+
+typedef struct doudi_test_counts {
+    int files, failing_files;  /* files, and those failing the run (doudi_test's 1 or -1) */
+    int passed, failed;        /* tests */
+    int errors;                /* files that could not be tested */
+    int uncovered;             /* uncovered items, over the files with coverage */
+    int outcomes_covered, outcomes;       /* condition outcomes, over the same files */
+} doudi_test_counts;
+
+void doudi_test_results_counts(const doudi_test_results *res, doudi_test_counts *counts);
+void doudi_test_results_free(doudi_test_results *res);
 
 /* ---- one value at a time (the REPL, `doudi repl`) ---------------------------------------------- */
 

@@ -65,5 +65,11 @@ void diag_render(StrBuf *out, const Diag *d);
 void diag_render_all(StrBuf *out, const DiagList *dl);
 /* JSON array of objects {file,line,column,end_line,end_column,severity,code,message,note}. */
 void diag_render_json(StrBuf *out, const DiagList *dl);
+/* A SARIF 2.1.0 log (the format code-review tools annotate lines from): one run of the tool
+ * "doudi", a rule per diagnostic code, a result per diagnostic — level error, warning or
+ * note; the message, with its note on a second line ("note: ..."); the file as a relative
+ * URI (percent-encoded) and the span as a region of lines and columns counted in code points
+ * (columnKind unicodeCodePoints), endColumn being the column just after the span. */
+void diag_render_sarif(StrBuf *out, const DiagList *dl);
 
 #endif

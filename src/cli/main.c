@@ -12,7 +12,7 @@ typedef struct Verb {
 } Verb;
 
 static const Verb verbs[] = {
-    {"check", cli_check, "check FILE... [--format text|json]   names and types of rule files"},
+    {"check", cli_check, "check FILE... [--format text|json|sarif]   names and types of rule files"},
     {"fmt", cli_fmt, "fmt [--check] FILE...                 print the canonical form"},
     {"compile", cli_compile, "compile FILE -o OUT.ddc              write the compiled program"},
     {"disasm", cli_disasm, "disasm FILE                          list the bytecode (.doudi or .ddc)"},
@@ -21,7 +21,7 @@ static const Verb verbs[] = {
     {"run", cli_run, "run FILE --db DB [--as-of D] [--out results.csv]"},
     {"explain", cli_explain, "explain FILE --db DB --id ID [--show-ids]"},
     {"repl", cli_repl, "repl [FILE] [--db DB] [--show-ids] [--echo]   try expressions against records"},
-    {"test", cli_test, "test FILE... [--coverage] [--require-full-coverage]   run the rule file's tests"},
+    {"test", cli_test, "test FILE... [--coverage] [--require-full-coverage] [--format text|json|junit|tap|markdown]   run the rule file's tests"},
     {"diff", cli_diff, "diff OLD NEW --population DIR|DB [--expect FILE] [--limit N] [--format text|json]   what a rule change changes"},
     {"report", cli_report, "report FILE --db DB --form NAME [--county C] [--run ID] [--format text|csv|json|xlsx] [-o FILE]"},
     {"gen", cli_gen, "gen --count N --seed S [--out DIR] [--bad-rate R] [--as-of D] [--encoding gbk] [--bom]"},
