@@ -327,6 +327,31 @@ int doudi_diff_expect(doudi_diff *d, const char *path, char **mismatches, char *
 /* The report, text or JSON; resident ids are not masked (doudi_mask_ids). Caller frees. */
 char *doudi_diff_render(const doudi_diff *d, doudi_format format);
 
+/* A merge-request comment stays under DOUDI_MARKDOWN_LIMIT bytes unless told otherwise: GitHub
+ * takes 65,536 characters a comment (GitLab more), so 60,000 bytes fit both. */
+#define DOUDI_MARKDOWN_LIMIT 60000
+
+typedef struct doudi_markdown_options {
+    size_t limit;              /* bytes the comment may take (0: DOUDI_MARKDOWN_LIMIT) */
+    int people;                /* changed people to list, each with a one-line reason (at most
+                                  the diff's `limit`) */
+    int show_ids;              /* 0: resident ids masked, 410122********1234 */
+    const char *title;         /* the heading (NULL: "Rule change: OLD → NEW") */
+    const char *approval_note; /* a sentence said after the count of changed people, or NULL */
+    const char *full_text;     /* where the full text and JSON reports are (named at the end), */
+    const char *full_json;     /* or NULL when they are not written */
+} doudi_markdown_options;
+
+/* The report as Markdown for a merge-request comment, at most opt->limit bytes (the limit
+ * must leave room for the heading, the verdict and the closing lines: 2,000 bytes do). In
+ * order: the count of changed people and the approved-changes verdict (each difference
+ * listed); people per category — primary and member — placement and year, before, after and
+ * Δ; the changes per category and year; the moves between placements; the cells of each form
+ * and the numbers of the capacity plan that change, the city's then each county's; the first
+ * changed people, each with a one-line reason ("care: home → township_home"). What does not
+ * fit is left out from that section on, and the comment says so. Caller frees. */
+char *doudi_diff_render_markdown(const doudi_diff *d, const doudi_markdown_options *opt);
+
 /* Every figure of the report, in order, as an approved-changes line names it ("category
  * tekun", "placement home -> township_home", "form attachment2 city total plan2022"): before,
  * after and the change (after − before; for a count — `changed`, a move, `... counties` — the

@@ -172,6 +172,24 @@ char *doudi_diff_render(const doudi_diff *d, doudi_format format)
     return sb_take(&sb);
 }
 
+char *doudi_diff_render_markdown(const doudi_diff *d, const doudi_markdown_options *opt)
+{
+    doudi_markdown_options none = {0};
+    if (!opt) opt = &none;
+    DiffMarkdown md = {
+        .limit = opt->limit ? opt->limit : DOUDI_MARKDOWN_LIMIT,
+        .people = opt->people < 0 ? 0 : opt->people,
+        .show_ids = opt->show_ids != 0,
+        .title = opt->title,
+        .approval_note = opt->approval_note,
+        .full_text = opt->full_text,
+        .full_json = opt->full_json,
+    };
+    StrBuf sb = {0};
+    diff_render_markdown(d, &md, &sb);
+    return sb_take(&sb);
+}
+
 int doudi_diff_figure_count(const doudi_diff *d) { return (int)diff_figure_count(d); }
 
 const char *doudi_diff_figure(const doudi_diff *d, int i, int64_t *before, int64_t *after, int64_t *change)

@@ -48,7 +48,34 @@ bool md_fits(const MdDoc *d, size_t more) { return d->out.count + more + d->rese
 
 bool md_add(MdDoc *d, const StrBuf *piece)
 {
-    if (!md_fits(d, piece->count)) return false;
+    if (d->full || !md_fits(d, piece->count)) {
+        d->full = true;
+        return false;
+    }
     sb_putn(&d->out, piece->items ? piece->items : "", piece->count);
     return true;
+}
+
+void md_close(MdDoc *d, const StrBuf *piece) { sb_putn(&d->out, piece->items ? piece->items : "", piece->count); }
+
+void md_table_row(MdTable *t, const StrBuf *row)
+{
+    StrBuf both = {0};
+    if (!t->rows) sb_putn(&both, t->head.items ? t->head.items : "", t->head.count);
+    sb_putn(&both, row->items ? row->items : "", row->count);
+    if (md_add(t->doc, &both)) t->rows++;
+    else t->left++;
+    sb_free(&both);
+}
+
+size_t md_table_end(MdTable *t)
+{
+    if (t->left && t->rows) {
+        StrBuf note = {0};
+        sb_printf(&note, "\n*%zu more %s in the full report.*\n", t->left, t->left == 1 ? "row is" : "rows are");
+        md_close(t->doc, &note);
+        sb_free(&note);
+    }
+    sb_free(&t->head);
+    return t->left;
 }
