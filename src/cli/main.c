@@ -22,7 +22,8 @@ static const Verb verbs[] = {
     {"explain", cli_explain, "explain FILE --db DB --id ID [--show-ids]"},
     {"repl", cli_repl, "repl [FILE] [--db DB] [--show-ids] [--echo]   try expressions against records"},
     {"test", cli_test, "test FILE... [--coverage] [--require-full-coverage] [--format text|json|junit|tap|markdown]   run the rule file's tests"},
-    {"diff", cli_diff, "diff OLD NEW --population DIR|DB [--expect FILE] [--limit N] [--format text|json]   what a rule change changes"},
+    {"diff", cli_diff, "diff OLD NEW --population DIR|DB [--expect FILE] [--limit N] [--format text|json|markdown] [-o FILE]   what a rule change changes"},
+    {"ci", cli_ci, "ci [--base REV] [--out DIR]   check, test and diff a rule repository's change, reports for CI"},
     {"report", cli_report, "report FILE --db DB --form NAME [--county C] [--run ID] [--format text|csv|json|xlsx] [-o FILE]"},
     {"gen", cli_gen, "gen --count N --seed S [--out DIR] [--bad-rate R] [--as-of D] [--encoding gbk] [--bom]"},
 };
