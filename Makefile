@@ -142,9 +142,9 @@ test: $(BUILD)/doudi $(TEST_BINS)
 # with full coverage.
 check-rules: $(BUILD)/doudi
 	@echo "== rule files"
-	$(BUILD)/doudi check rules/*.doudi examples/rule-change/*.doudi
-	$(BUILD)/doudi fmt --check rules/*.doudi examples/rule-change/*.doudi
-	$(BUILD)/doudi test --coverage --require-full-coverage rules/*.doudi examples/rule-change/*.doudi
+	$(BUILD)/doudi check rules/*.doudi examples/rule-change/*.doudi examples/ci/rules/*.doudi
+	$(BUILD)/doudi fmt --check rules/*.doudi examples/rule-change/*.doudi examples/ci/rules/*.doudi
+	$(BUILD)/doudi test --coverage --require-full-coverage rules/*.doudi examples/rule-change/*.doudi examples/ci/rules/*.doudi
 
 # The main job: a 50,000-person Zhengzhou population through the whole plan — generated,
 # imported into an SQLite ledger, run, and the city's 附件1 and 附件2 printed and written as XLSX.
