@@ -233,7 +233,7 @@ static bool same_file(const char *a, const char *b)
 
 /* ---- 1. check ------------------------------------------------------------------------------- */
 
-static bool write_both(Ci *ci, const char *name, const char *text)
+static bool write_out(Ci *ci, const char *name, const char *text)
 {
     char *path = xasprintf("%s/%s", ci->a.out, name);
     bool ok = write_file(path, text ? text : "");
@@ -248,7 +248,7 @@ static void step_check(Ci *ci)
     char *text = NULL, *sarif = NULL;
     ci->errors = doudi_check_files(files, n, DOUDI_TEXT, &text, &ci->warnings);
     doudi_check_files(files, n, DOUDI_SARIF, &sarif, NULL);
-    if (!write_both(ci, "check.txt", text) || !write_both(ci, "check.sarif", sarif)) raise_status(ci, 2);
+    if (!write_out(ci, "check.txt", text) || !write_out(ci, "check.sarif", sarif)) raise_status(ci, 2);
     raise_status(ci, ci->errors < 0 ? 2 : ci->errors > 0 ? 1 : 0);
     ci->check_text = text;
     doudi_string_free(sarif);
@@ -275,7 +275,7 @@ static void test_one(Ci *ci, const char *path)
 static void write_tests(Ci *ci, const char *format, const char *name)
 {
     char *err = NULL, *text = doudi_test_results_render(ci->tests, format, &err);
-    if (!text || !write_both(ci, name, text)) raise_status(ci, 2);
+    if (!text || !write_out(ci, name, text)) raise_status(ci, 2);
     doudi_string_free(text);
     doudi_string_free(err);
 }
@@ -291,8 +291,9 @@ static void step_tests(Ci *ci)
     raise_status(ci, c.failing_files ? 1 : 0);
     printf("tests: %d passed, %d failed", c.passed, c.failed);
     if (c.errors) printf("; %d %s not tested", c.errors, c.errors == 1 ? "rule file" : "rule files");
-    if (c.uncovered) printf("; %d %s not covered\n", c.uncovered, c.uncovered == 1 ? "item" : "items");
-    else printf("; full coverage\n");
+    if (c.uncovered) printf("; %d %s not covered", c.uncovered, c.uncovered == 1 ? "item" : "items");
+    else if (c.files > c.errors) printf("; full coverage");
+    putchar('\n');
 }
 
 /* ---- 3. diffs --------------------------------------------------------------------------------- */
@@ -325,13 +326,15 @@ static char *approval(Ci *ci, const char *name, const char *pop, char **note)
     return NULL;
 }
 
-static doudi_rules *open_rules(Ci *ci, const char *path, char **why)
+/* The rules at `path` (the base revision's when `base`), with --as-of; NULL with *why. */
+static doudi_rules *open_rules(Ci *ci, const char *path, bool base, char **why)
 {
     char *diags = NULL;
     doudi_rules *r = doudi_compile_file(path, &diags);
     doudi_string_free(diags);
     if (!r) {
-        *why = xasprintf("%s has errors: see check.txt.", path);
+        *why = base ? xasprintf("The base revision's rule file %s has errors.", path)
+                    : xasprintf("%s has errors: see check.txt.", path);
         return NULL;
     }
     char *err = NULL;
@@ -431,8 +434,8 @@ static void diff_rule_file(Ci *ci, const char *path)
                              path, ci->a.base);
         cd->note = xstrdup(cd->line + 5);
     } else {
-        doudi_rules *old = open_rules(ci, old_path, &why);
-        doudi_rules *now = old ? open_rules(ci, path, &why) : NULL;
+        doudi_rules *old = open_rules(ci, old_path, true, &why);
+        doudi_rules *now = old ? open_rules(ci, path, false, &why) : NULL;
         for (size_t i = 0; i < ci->populations.count; i++) {
             CiDiff *cd = add_diff(ci, path, ci->populations.items[i]);
             if (now) {
@@ -535,7 +538,7 @@ static void write_summary(Ci *ci)
     section_diffs(ci, &s, budget);
     sb_puts(&s, sb_str(&end));
     doudi_mask_ids(s.items);
-    if (!write_both(ci, "summary.md", sb_str(&s))) raise_status(ci, 2);
+    if (!write_out(ci, "summary.md", sb_str(&s))) raise_status(ci, 2);
     sb_free(&s);
     sb_free(&end);
     sb_free(&check);
