@@ -625,9 +625,10 @@ static void md_uncovered(StrBuf *out, const TestReports *rs, int nuncovered)
 static void render_markdown(const TestReports *rs, StrBuf *out)
 {
     Totals t = totals(rs);
-    sb_printf(out, "**%d passed, %d failed**", t.passed, t.failed);
-    if (t.errors) sb_printf(out, "; %d rule %s could not be tested", t.errors, t.errors == 1 ? "file" : "files");
-    sb_puts(out, ".\n\n| rule file | passed | failed | condition outcomes covered | uncovered | verdict |\n"
+    sb_printf(out, "**%d passed, %d failed.**", t.passed, t.failed);
+    if (t.errors == 1) sb_puts(out, " 1 rule file could not be tested.");
+    else if (t.errors) sb_printf(out, " %d rule files could not be tested.", t.errors);
+    sb_puts(out, "\n\n| rule file | passed | failed | condition outcomes covered | uncovered | verdict |\n"
                  "|---|---:|---:|---:|---:|---|\n");
     for (size_t i = 0; i < rs->count; i++) md_file_row(out, rs->items[i]);
     if (t.failed) md_failing(out, rs, t.failed);
