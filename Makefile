@@ -36,10 +36,13 @@ endif
 # XLSX output (report --format xlsx) is optional: `make XLSX=0` builds without libxlsxwriter,
 # and such a doudi says so when asked for a workbook.
 XLSX    ?= 1
-PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev python3-openpyxl tmux
+PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev python3-openpyxl tmux \
+            libxml2-utils python3-jsonschema
 ifeq ($(XLSX),1)
 PACKAGES += libxlsxwriter-dev
 endif
+# libxml2-utils (xmllint), python3-jsonschema: tests/cli/ci_formats.test.sh validates the JUnit
+# XML and SARIF reports against their schemas (tests/fixtures/junit.xsd, sarif-2.1.0-subset.json).
 PKG_LIBS := sqlite3
 DEPS_STAMP := build/.deps-$(shell echo $(PACKAGES) | cksum | cut -d' ' -f1)
 
@@ -159,9 +162,9 @@ test: $(BUILD)/doudi $(TEST_BINS)
 # with full coverage.
 check-rules: $(BUILD)/doudi
 	@echo "== rule files"
-	$(BUILD)/doudi check rules/*.doudi examples/rule-change/*.doudi
-	$(BUILD)/doudi fmt --check rules/*.doudi examples/rule-change/*.doudi
-	$(BUILD)/doudi test --coverage --require-full-coverage rules/*.doudi examples/rule-change/*.doudi
+	$(BUILD)/doudi check rules/*.doudi examples/rule-change/*.doudi examples/ci/rules/*.doudi
+	$(BUILD)/doudi fmt --check rules/*.doudi examples/rule-change/*.doudi examples/ci/rules/*.doudi
+	$(BUILD)/doudi test --coverage --require-full-coverage rules/*.doudi examples/rule-change/*.doudi examples/ci/rules/*.doudi
 
 # The main job: a 50,000-person Zhengzhou population through the whole plan — generated,
 # imported into an SQLite ledger, run, and the city's 附件1 and 附件2 printed and written as XLSX.

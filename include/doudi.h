@@ -33,7 +33,9 @@ extern "C" {
 typedef struct doudi_rules doudi_rules;
 typedef struct doudi_record doudi_record;
 
-typedef enum doudi_format { DOUDI_TEXT = 0, DOUDI_JSON = 1 } doudi_format;
+/* DOUDI_SARIF (SARIF 2.1.0, for code-review tools) is read by doudi_check_file(s) only; the
+ * other functions taking a doudi_format write text for it. */
+typedef enum doudi_format { DOUDI_TEXT = 0, DOUDI_JSON = 1, DOUDI_SARIF = 2 } doudi_format;
 
 /* ---- version and language ---------------------------------------------------------------- */
 
@@ -59,7 +61,8 @@ int doudi_set_language(const char *lang);
 /* Parse and check a rule file without compiling it. Returns the number of errors (0: the
  * file is sound), or -1 when it cannot be read. *diagnostics receives every diagnostic
  * rendered in `format` (text: `file:line:col: error: ...` with the source line and a caret;
- * JSON: an array), or NULL when there were none. *warnings, when not NULL, the warnings. */
+ * JSON: an array; SARIF: a log with a result per diagnostic, written even when there are
+ * none), or NULL when there were none. *warnings, when not NULL, the warnings. */
 int doudi_check_file(const char *path, doudi_format format, char **diagnostics, int *warnings);
 /* The same over several files: one list (one JSON array) for all; -1 if any is unreadable
  * (the others are still checked; the unreadable ones are named in *diagnostics). */
@@ -267,6 +270,48 @@ enum {
  * uncovered), 1 when not, -1 on error. Params are as they were after the call. */
 int doudi_test(doudi_rules *r, FILE *out, int flags, int *passed, int *failed, char **error);
 
+/* The tests of several rule files, kept to be written in one format at the end: for CI. */
+typedef struct doudi_test_results doudi_test_results;
+
+doudi_test_results *doudi_test_results_new(void);
+/* Run the tests of `r` as doudi_test does and keep their results under the name `path` (the
+ * rule file as the user gave it). Returns as doudi_test; a .ddc (-1) is kept as a file that
+ * could not be tested. */
+int doudi_test_collect(doudi_test_results *res, doudi_rules *r, const char *path, int flags, char **error);
+/* Keep `path` as a file that could not be tested, and why ("the rule file has errors"). */
+void doudi_test_results_error(doudi_test_results *res, const char *path, const char *message);
+/* Every file's results as one document (caller frees); NULL with *error for another format:
+ *   "text"      as doudi_test writes each file (after `== FILE` when there are several; a file
+ *               that could not be tested as `FILE: not tested: WHY`), then `N passed, N failed`;
+ *   "json"      {"files": [{"file", "error", "passed", "failed", "ok", "tests": [{"name", "line",
+ *               "cases", "ok", "failures": [{"case", "line", "given", "error", "differences":
+ *               [{"key", "expected", "actual"} | {"key", "note"}], "explanation"}]}],
+ *               "coverage": null | {"required", "condition_outcomes": {"covered", "total"},
+ *               "categories", "branches", "schedule_groups", "uncovered": [{"line", "column",
+ *               "what"}]}}], "passed", "failed", "errors", "uncovered", "ok"};
+ *   "junit"     JUnit XML as Jenkins, GitLab and GitHub read it: a <testsuite> per file, a
+ *               <testcase> per test with a <failure> (what differed, and the explanation) or an
+ *               <error> (a case that cannot be evaluated); the coverage as the suite's
+ *               properties (coverage.condition_outcomes "131/131", ...); with full coverage
+ *               required, a testcase "full coverage" that fails listing each uncovered item;
+ *   "tap"       TAP version 13: the plan, a test point per test (and "full coverage" when
+ *               required), YAML diagnostics (file, line, failures) under each that failed;
+ *   "markdown"  a short summary for a merge-request comment: the counts, the coverage, the
+ *               first failing tests with their first difference and the first uncovered items.
+ * Ids are as the tests give them. */
+char *doudi_test_results_render(const doudi_test_results *res, const char *format, char **error);
+
+typedef struct doudi_test_counts {
+    int files, failing_files;  /* files, and those failing the run (doudi_test's 1 or -1) */
+    int passed, failed;        /* tests */
+    int errors;                /* files that could not be tested */
+    int uncovered;             /* uncovered items, over the files with coverage */
+    int outcomes_covered, outcomes;       /* condition outcomes, over the same files */
+} doudi_test_counts;
+
+void doudi_test_results_counts(const doudi_test_results *res, doudi_test_counts *counts);
+void doudi_test_results_free(doudi_test_results *res);
+
 /* ---- one value at a time (the REPL, `doudi repl`) ---------------------------------------------- */
 
 /* A field of a record as text, as doudi_record_set reads it back ("yes", "1950-03-07", "30%");
@@ -336,6 +381,31 @@ int doudi_diff_expect(doudi_diff *d, const char *path, char **mismatches, char *
 
 /* The report, text or JSON; resident ids are not masked (doudi_mask_ids). Caller frees. */
 char *doudi_diff_render(const doudi_diff *d, doudi_format format);
+
+/* A merge-request comment stays under DOUDI_MARKDOWN_LIMIT bytes unless told otherwise: GitHub
+ * takes 65,536 characters a comment (GitLab more), so 60,000 bytes fit both. */
+#define DOUDI_MARKDOWN_LIMIT 60000
+
+typedef struct doudi_markdown_options {
+    size_t limit;              /* bytes the comment may take (0: DOUDI_MARKDOWN_LIMIT) */
+    int people;                /* changed people to list, each with a one-line reason (at most
+                                  the diff's `limit`) */
+    int show_ids;              /* 0: resident ids masked, 410122********1234 */
+    const char *title;         /* the heading (NULL: "Rule change: OLD → NEW") */
+    const char *approval_note; /* a sentence said after the count of changed people, or NULL */
+    const char *full_text;     /* where the full text and JSON reports are (named at the end), */
+    const char *full_json;     /* or NULL when they are not written */
+} doudi_markdown_options;
+
+/* The report as Markdown for a merge-request comment, at most opt->limit bytes (the limit
+ * must leave room for the heading, the verdict and the closing lines: 2,000 bytes do). In
+ * order: the count of changed people and the approved-changes verdict (each difference
+ * listed); people per category — primary and member — placement and year, before, after and
+ * Δ; the changes per category and year; the moves between placements; the cells of each form
+ * and the numbers of the capacity plan that change, the city's then each county's; the first
+ * changed people, each with a one-line reason ("care: home → township_home"). What does not
+ * fit is left out from that section on, and the comment says so. Caller frees. */
+char *doudi_diff_render_markdown(const doudi_diff *d, const doudi_markdown_options *opt);
 
 /* Every figure of the report, in order, as an approved-changes line names it ("category
  * tekun", "placement home -> township_home", "form attachment2 city total plan2022"): before,

@@ -28,9 +28,10 @@ void doudi_string_free(char *s) { free(s); }
 
 static char *render(const DiagList *dl, doudi_format format)
 {
-    if (dl->count == 0) return format == DOUDI_JSON ? xstrdup("[]\n") : NULL;
+    if (dl->count == 0 && format != DOUDI_SARIF) return format == DOUDI_JSON ? xstrdup("[]\n") : NULL;
     StrBuf sb = {0};
     if (format == DOUDI_JSON) diag_render_json(&sb, dl);
+    else if (format == DOUDI_SARIF) diag_render_sarif(&sb, dl);
     else diag_render_all(&sb, dl);
     return sb_take(&sb);
 }

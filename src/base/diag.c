@@ -277,3 +277,91 @@ void diag_render_json(StrBuf *out, const DiagList *dl)
     }
     sb_puts(out, dl->count ? "\n]\n" : "]\n");
 }
+
+/* ---- SARIF 2.1.0 ------------------------------------------------------------------------------ */
+
+/* A path as a URI reference: every byte but the unreserved characters and '/' percent-encoded
+ * (a Chinese file name is UTF-8 bytes, each written %XX). */
+static void sarif_uri(StrBuf *out, const char *path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    sb_putc(out, '"');
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
+            sb_putc(out, (char)*p);
+        } else {
+            sb_putc(out, '%');
+            sb_putc(out, hex[*p >> 4]);
+            sb_putc(out, hex[*p & 15]);
+        }
+    }
+    sb_putc(out, '"');
+}
+
+static const char *diag_code(const Diag *d) { return d->code && *d->code ? d->code : "doudi"; }
+
+/* The distinct codes, in order of first appearance: the run's rules. */
+static size_t sarif_rules(const DiagList *dl, const char **codes)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < dl->count; i++) {
+        const char *c = diag_code(&dl->items[i]);
+        size_t k = 0;
+        while (k < n && strcmp(codes[k], c)) k++;
+        if (k == n) codes[n++] = c;
+    }
+    return n;
+}
+
+static void sarif_region(StrBuf *out, const Span *sp)
+{
+    int line, col, eline, ecol;
+    source_position(sp->file, sp->start, &line, &col);
+    source_position(sp->file, sp->end > sp->start ? sp->end : sp->start, &eline, &ecol);
+    if (sp->end <= sp->start) ecol = col + 1;
+    sb_printf(out, "\"region\": {\"startLine\": %d, \"startColumn\": %d, \"endLine\": %d, \"endColumn\": %d}", line,
+              col, eline, ecol);
+}
+
+static void sarif_result(StrBuf *out, const Diag *d, const char **codes, size_t ncodes)
+{
+    size_t rule = 0;
+    while (rule < ncodes && strcmp(codes[rule], diag_code(d))) rule++;
+    sb_puts(out, "{\"ruleId\": ");
+    sb_json_string(out, diag_code(d));
+    sb_printf(out, ", \"ruleIndex\": %zu, \"level\": \"%s\", \"message\": {\"text\": ", rule, severity_name(d->severity));
+    StrBuf text = {0};
+    sb_puts(&text, d->message);
+    if (d->note) sb_printf(&text, "\nnote: %s", d->note);
+    sb_json_string(out, sb_str(&text));
+    sb_free(&text);
+    sb_puts(out, "}");
+    if (d->span.file) {
+        sb_puts(out, ",\n        \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
+        sarif_uri(out, d->span.file->path);
+        sb_puts(out, "}, ");
+        sarif_region(out, &d->span);
+        sb_puts(out, "}}]");
+    }
+    sb_putc(out, '}');
+}
+
+void diag_render_sarif(StrBuf *out, const DiagList *dl)
+{
+    const char **codes = xcalloc(dl->count + 1, sizeof *codes);
+    size_t ncodes = sarif_rules(dl, codes);
+    sb_puts(out, "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n"
+                 "  \"runs\": [{\n    \"tool\": {\"driver\": {\"name\": \"doudi\", \"rules\": [");
+    for (size_t i = 0; i < ncodes; i++) {
+        sb_puts(out, i ? ", {\"id\": " : "{\"id\": ");
+        sb_json_string(out, codes[i]);
+        sb_putc(out, '}');
+    }
+    sb_puts(out, "]}},\n    \"columnKind\": \"unicodeCodePoints\",\n    \"results\": [");
+    for (size_t i = 0; i < dl->count; i++) {
+        sb_puts(out, i ? ",\n      " : "\n      ");
+        sarif_result(out, &dl->items[i], codes, ncodes);
+    }
+    sb_puts(out, dl->count ? "\n    ]\n  }]\n}\n" : "]\n  }]\n}\n");
+    free(codes);
+}

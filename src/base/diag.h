@@ -79,5 +79,11 @@ void diag_render_all(StrBuf *out, const DiagList *dl);
  * the language of diag_add, message_en and note_en in English (note and note_en only when
  * there is a note). */
 void diag_render_json(StrBuf *out, const DiagList *dl);
+/* A SARIF 2.1.0 log (the format code-review tools annotate lines from): one run of the tool
+ * "doudi", a rule per diagnostic code, a result per diagnostic — level error, warning or
+ * note; the message, with its note on a second line ("note: ..."); the file as a relative
+ * URI (percent-encoded) and the span as a region of lines and columns counted in code points
+ * (columnKind unicodeCodePoints), endColumn being the column just after the span. */
+void diag_render_sarif(StrBuf *out, const DiagList *dl);
 
 #endif

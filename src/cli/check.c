@@ -1,7 +1,9 @@
-/* cli_check.c — `doudi check FILE... [--format text|json]`: parse and check rule files.
- * Text diagnostics go to stderr; with --format json one JSON array (all files) goes to
- * stdout for editors and CI. Exit 0 when no file has errors (warnings allowed), 1 when any
- * has, 2 on usage or an unreadable file. */
+/* cli_check.c — `doudi check FILE... [--format text|json|sarif]`: parse and check rule files.
+ * Text diagnostics go to stderr; with --format json one JSON array (all files) goes to stdout
+ * for editors and CI, and with --format sarif one SARIF 2.1.0 log (all files; written even
+ * when there is nothing to say) for code-review tools that annotate the lines of a change.
+ * Exit 0 when no file has errors (warnings allowed), 1 when any has, 2 on usage or an
+ * unreadable file. */
 #include "cli.h"
 #include "doudi.h"
 #include "base/msg.h"
@@ -19,7 +21,11 @@ int cli_check(int argc, char **argv)
         if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
             if (!strcmp(f, "json")) format = DOUDI_JSON;
-            else if (strcmp(f, "text")) { free(files); return cli_usage_error("check", tr("unknown format '%s' (text or json)"), f); }
+            else if (!strcmp(f, "sarif")) format = DOUDI_SARIF;
+            else if (strcmp(f, "text")) {
+                free(files);
+                return cli_usage_error("check", tr("unknown format '%s' (text, json or sarif)"), f);
+            }
         } else if (argv[i][0] == '-' && argv[i][1]) {
             free(files);
             return cli_usage_error("check", tr("unknown option '%s'"), argv[i]);
@@ -38,7 +44,7 @@ int cli_check(int argc, char **argv)
         }
     char *diags = NULL;
     int errors = doudi_check_files(files, nfiles, format, &diags, NULL);
-    if (diags) fputs(diags, format == DOUDI_JSON ? stdout : stderr);
+    if (diags) fputs(diags, format == DOUDI_TEXT ? stderr : stdout);
     doudi_string_free(diags);
     free(files);
     return errors < 0 ? 2 : errors > 0 ? 1 : 0;

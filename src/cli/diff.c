@@ -1,5 +1,6 @@
 /* cli_diff.c — `doudi diff OLD NEW --population DIR|DB [--as-of D] [--limit N] [--expect FILE]
- * [--format text|json] [--show-ids]`: what a rule amendment changes (docs/rule-changes.md).
+ * [--format text|json|markdown] [-o FILE] [--comment-limit BYTES] [--show-ids]`: what a rule
+ * amendment changes (docs/rule-changes.md).
  *
  * Both rule files run over the population (a directory with persons.csv [institutions.csv],
  * imported into a temporary ledger, or a ledger file, run in a temporary copy); stdout gets
@@ -9,7 +10,12 @@
  * report ends with the verdict against the approved-changes file, and a mismatch makes the
  * exit status 1 (a line on stderr says how many figures differ). Exit 2 on usage errors, a
  * rule file with errors, an unreadable population, or an approved-changes line that is no
- * figure (each named FILE:LINE on stderr). */
+ * figure (each named FILE:LINE on stderr).
+ *
+ * --format markdown writes the summary a merge request shows as a comment, under
+ * --comment-limit bytes (60,000 by default: GitHub takes 65,536 characters a comment); with
+ * -o FILE.md the full text and JSON reports are written beside it (FILE.txt, FILE.json) and
+ * the comment names them. -o FILE writes any format to FILE instead of stdout. */
 #include "cli.h"
 #include "doudi.h"
 #include "base/msg.h"
@@ -30,24 +36,106 @@ static bool parse_limit(const char *s, int *out)
     return true;
 }
 
+enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_MARKDOWN };
+
+/* The smallest comment limit: the heading, the verdict and the closing lines fit in it. */
+enum { MIN_COMMENT = 2000 };
+
+static bool parse_bytes(const char *s, size_t *out)
+{
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v < MIN_COMMENT || v > 100000000) return false;
+    *out = (size_t)v;
+    return true;
+}
+
+static bool write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        fputs("doudi diff: ", stderr);
+        fprintf(stderr, tr("cannot write %s: %s\n"), path, strerror(errno));
+        if (f) fclose(f);
+        return false;
+    }
+    return true;
+}
+
+/* FILE.md → FILE.EXT (FILE.EXT beside any other name). */
+static char *beside(const char *path, const char *ext)
+{
+    size_t n = strlen(path);
+    if (n > 3 && !strcmp(path + n - 3, ".md")) n -= 3;
+    char *s = malloc(n + strlen(ext) + 2);
+    if (!s) return NULL;
+    memcpy(s, path, n);
+    s[n] = '.';
+    strcpy(s + n + 1, ext);
+    return s;
+}
+
+static char *rendered(const doudi_diff *d, doudi_format f, bool show_ids)
+{
+    char *text = doudi_diff_render(d, f);
+    if (!show_ids) doudi_mask_ids(text);
+    return text;
+}
+
+/* The Markdown comment, and with -o the full text and JSON beside it. */
+static bool write_markdown(const doudi_diff *d, const char *out, int limit, size_t bytes, bool show_ids)
+{
+    char *txt = out ? beside(out, "txt") : NULL, *json = out ? beside(out, "json") : NULL;
+    bool ok = true;
+    if (out) {
+        char *t = rendered(d, DOUDI_TEXT, show_ids), *j = rendered(d, DOUDI_JSON, show_ids);
+        ok = txt && json && write_text(txt, t) && write_text(json, j);
+        doudi_string_free(t);
+        doudi_string_free(j);
+    }
+    doudi_markdown_options opt = {.limit = bytes, .people = limit, .show_ids = show_ids, .full_text = txt,
+                                  .full_json = json};
+    char *md = doudi_diff_render_markdown(d, &opt);
+    if (ok) ok = out ? write_text(out, md) : fputs(md, stdout) >= 0;
+    doudi_string_free(md);
+    free(txt);
+    free(json);
+    return ok;
+}
+
+static bool write_report(const doudi_diff *d, int format, const char *out, int limit, size_t bytes, bool show_ids)
+{
+    if (format == FORMAT_MARKDOWN) return write_markdown(d, out, limit, bytes, show_ids);
+    char *text = rendered(d, format == FORMAT_JSON ? DOUDI_JSON : DOUDI_TEXT, show_ids);
+    bool ok = out ? write_text(out, text) : fputs(text, stdout) >= 0;
+    doudi_string_free(text);
+    return ok;
+}
+
 int cli_diff(int argc, char **argv)
 {
-    const char *files[2] = {NULL, NULL}, *population = NULL, *as_of = NULL, *expect = NULL;
-    int nfiles = 0, limit = 10;
+    const char *files[2] = {NULL, NULL}, *population = NULL, *as_of = NULL, *expect = NULL, *out = NULL;
+    int nfiles = 0, limit = 10, format = FORMAT_TEXT;
+    size_t bytes = 0;
     bool show_ids = false;
-    doudi_format format = DOUDI_TEXT;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--population") && i + 1 < argc) population = argv[++i];
         else if (!strcmp(argv[i], "--as-of") && i + 1 < argc) as_of = argv[++i];
         else if (!strcmp(argv[i], "--expect") && i + 1 < argc) expect = argv[++i];
         else if (!strcmp(argv[i], "--show-ids")) show_ids = true;
-        else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
+        else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--comment-limit") && i + 1 < argc) {
+            if (!parse_bytes(argv[++i], &bytes))
+                return cli_usage_error("diff", tr("--comment-limit wants a number of bytes, at least %d (not '%s')"),
+                                       MIN_COMMENT, argv[i]);
+        } else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
             if (!parse_limit(argv[++i], &limit))
                 return cli_usage_error("diff", tr("--limit wants a number of people, 0 or more (not '%s')"), argv[i]);
         } else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
-            if (!strcmp(f, "json")) format = DOUDI_JSON;
-            else if (strcmp(f, "text")) return cli_usage_error("diff", tr("unknown format '%s' (text or json)"), f);
+            if (!strcmp(f, "json")) format = FORMAT_JSON;
+            else if (!strcmp(f, "markdown")) format = FORMAT_MARKDOWN;
+            else if (strcmp(f, "text")) return cli_usage_error("diff", tr("unknown format '%s' (text, json or markdown)"), f);
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error("diff", tr("unknown option '%s'\nusage: doudi %s"), argv[i], cli_synopsis("diff"));
         } else if (nfiles < 2) {
@@ -86,18 +174,15 @@ int cli_diff(int argc, char **argv)
     else if (expect && (verdict = doudi_diff_expect(d, expect, &mismatches, &err)) < 0)
         status = 2;
     if (status == 0) {
-        char *text = doudi_diff_render(d, format);
-        if (!show_ids) doudi_mask_ids(text);
-        fputs(text, stdout);
+        if (!write_report(d, format, out, limit, bytes, show_ids)) status = 2;
         fflush(stdout);
-        doudi_string_free(text);
         if (verdict == 1) {
             int n = 0;
             for (const char *s = mismatches; s && *s; s++) n += *s == '\n';
             fputs("doudi diff: ", stderr);
             if (n == 1) fprintf(stderr, tr("1 figure differs from %s\n"), expect);
             else fprintf(stderr, tr("%d figures differ from %s\n"), n, expect);
-            status = 1;
+            if (status == 0) status = 1;
         }
     }
     if (err) {

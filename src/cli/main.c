@@ -40,12 +40,12 @@ typedef struct Verb {
 } Verb;
 
 static const Verb verbs[] = {
-    {"check", cli_check, "check FILE... [--format text|json]",
+    {"check", cli_check, "check FILE... [--format text|json|sarif]",
      "check rule files: names, types and every declaration's rules",
      "Diagnostics go to stderr: FILE:LINE:COL, the source line and a caret under the mistake.\n"
      "Exit 0 when no file has errors (warnings allowed), 1 when one has, 2 when one cannot be read.",
      {{"FILE...", "rule files (.doudi)"},
-      {"--format text|json", "text on stderr (default), or one JSON array for all files on stdout"}}},
+      {"--format text|json|sarif", "text on stderr (default), or one JSON array, or one SARIF 2.1.0 log, for all files on stdout"}}},
     {"fmt", cli_fmt, "fmt FILE | doudi fmt --check FILE...",
      "print a rule file in canonical form",
      "The canonical form goes to stdout; the file itself is never rewritten (doudi fmt a.doudi > b.doudi).\n"
@@ -110,15 +110,19 @@ static const Verb verbs[] = {
       {"--db DB", "a ledger to take records from"},
       {"--show-ids", "show resident ids in full (otherwise masked: 410122********1234)"},
       {"--echo", "without a terminal: show each line after its prompt, as typed"}}},
-    {"test", cli_test, "test FILE... [--coverage] [--require-full-coverage]",
+    {"test", cli_test,
+     "test FILE... [--coverage] [--require-full-coverage] [--format text|json|junit|tap|markdown] [-o FILE]",
      "run the tests a rule file declares",
      "One line per test: ok, or FAIL with each expected value that differed and the explanation;\n"
      "then how many passed and failed. Exit 1 when a test failed.",
      {{"FILE...", "rule files"},
       {"--coverage", "also show what the tests cover: conditions, categories, branches, schedule groups"},
-      {"--require-full-coverage", "the same, and anything not covered fails the run"}}},
+      {"--require-full-coverage", "the same, and anything not covered fails the run"},
+      {"--format F", "text (default), json, junit (JUnit XML for CI), tap (TAP 13) or markdown"},
+      {"-o FILE", "write the report to FILE instead of stdout"}}},
     {"diff", cli_diff,
-     "diff OLD NEW --population DIR|DB [--as-of DATE] [--limit N] [--expect FILE] [--format text|json] [--show-ids]",
+     "diff OLD NEW --population DIR|DB [--as-of DATE] [--limit N] [--expect FILE] [--format text|json|markdown]\n"
+     "     [-o FILE] [--comment-limit BYTES] [--show-ids]",
      "what a rule change changes, over a population",
      "Both rule files run over the same people; the report gives the counts per category, placement\n"
      "and year before and after, the moves, the changed people and the forms' changed cells\n"
@@ -128,8 +132,26 @@ static const Verb verbs[] = {
       {"--as-of DATE", "the date of both runs (default: each rule file's as_of)"},
       {"--limit N", "how many changed people to show, with their explanations (default 10)"},
       {"--expect FILE", "the approved changes: exit 1 when a figure differs from them"},
-      {"--format text|json", "text (default) or JSON"},
+      {"--format text|json|markdown", "text (default), JSON, or a merge-request comment in Markdown"},
+      {"-o FILE", "write the report to FILE; with markdown, the full text and JSON beside it (FILE.txt, FILE.json)"},
+      {"--comment-limit BYTES", "the Markdown comment's size limit (default 60000, at least 2000)"},
       {"--show-ids", "show resident ids in full (otherwise masked: 410122********1234)"}}},
+    {"ci", cli_ci,
+     "ci [--base REV] [--out DIR] [--rules DIR] [--populations DIR] [--approved DIR] [--as-of DATE] [--limit N]\n"
+     "   [--comment-limit BYTES]",
+     "check, test and diff a rule repository's change, with reports for CI",
+     "Checks every rule file, runs their tests with full coverage required and, with --base, diffs\n"
+     "each changed rule file against the base revision's over every fixture population, checking the\n"
+     "approved-changes files. One exit code; every report in one folder (summary.md is the\n"
+     "merge-request comment). docs/rule-changes.md describes the workflow.",
+     {{"--base REV", "the git revision the change is compared with"},
+      {"--out DIR", "where the reports go (default doudi-ci)"},
+      {"--rules DIR", "the rule files (default rules)"},
+      {"--populations DIR", "the fixture populations, a folder each with persons.csv (default populations)"},
+      {"--approved DIR", "the approved-changes files (default approved)"},
+      {"--as-of DATE", "the date of every run (default: each rule file's as_of)"},
+      {"--limit N", "how many changed people each diff lists (default 10)"},
+      {"--comment-limit BYTES", "summary.md's size limit (default 60000, at least 4000)"}}},
     {"report", cli_report, "report FILE [--db DB] [--form NAME] [--county CODE] [--run N] [--format F] [-o FILE]",
      "the official forms of a stored run",
      "The numbers come from the run, the layout from the rule file's table declarations.",

@@ -67,6 +67,29 @@ int diff_expect(Diff *d, const char *path, StrBuf *mismatches, char **error);
 void diff_render_text(const Diff *d, StrBuf *out);
 void diff_render_json(const Diff *d, StrBuf *out);
 
+/* A comment for a merge request: GitHub's limit is 65,536 characters a comment, GitLab's
+ * larger; 60,000 bytes stay under both. */
+enum { DIFF_MARKDOWN_LIMIT = 60000 };
+
+typedef struct DiffMarkdown {
+    size_t limit;              /* bytes the comment may take; 0: DIFF_MARKDOWN_LIMIT */
+    int people;                /* changed people to list (at most those the diff kept) */
+    bool show_ids;             /* false: resident ids masked (410122********1234) */
+    const char *title;         /* the heading; NULL: "Rule change: OLD → NEW" */
+    const char *approval_note; /* a sentence about the approval, after the count, or NULL */
+    const char *full_text, *full_json; /* where the full reports are written, or NULL */
+} DiffMarkdown;
+
+/* The report as Markdown, at most opt->limit bytes (when the limit leaves room for the
+ * heading, the verdict and the closing lines: a few hundred bytes): the count of changed
+ * people and the approved-changes verdict with each difference; people per category (primary
+ * and member), placement and year, before → after and Δ; the changes per category and year;
+ * the moves between placements; each form's cells and the capacity plan's numbers that
+ * change, the city's then each county's; the first changed people, each with a one-line
+ * reason. A section that does not fit is left out with everything after it, and the comment
+ * says so; the closing line names the full report. */
+void diff_render_markdown(const Diff *d, const DiffMarkdown *opt, StrBuf *out);
+
 /* Every figure, in report order: its name, before and after, and its change (after − before;
  * for a count, the count). NULL when i is out of range. */
 size_t diff_figure_count(const Diff *d);

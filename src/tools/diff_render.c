@@ -1,5 +1,14 @@
-/* diff_render.c — a diff's report as text and as JSON (see diff.h). */
+/* diff_render.c — a diff's report as text, as JSON, and as Markdown for a merge-request
+ * comment (see diff.h).
+ *
+ * The Markdown is a summary under a size limit: the verdict and the differences from the
+ * approved changes first, then the counts per category, placement and year, the moves, the
+ * form cells and capacity numbers that change, and the first changed people with a one-line
+ * reason each; what does not fit is left out from that point on, and the comment says so
+ * and names the full report. */
 #include "diff_int.h"
+#include "markdown.h"
+#include "base/resid.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -361,4 +370,449 @@ void diff_render_json(const Diff *d, StrBuf *out)
         sb_puts(out, "]}");
     }
     sb_puts(out, "\n}\n");
+}
+
+/* ---- Markdown: the merge-request comment ---------------------------------------------------- */
+
+/* A figure's name cut into its words ("form attachment1 410122 orphan subtotal"): names hold
+ * no spaces (docs/rule-changes.md §4), so the words are the parts. At most 8. */
+typedef struct Words {
+    char *w[8];
+    int n;
+    char *buf;
+} Words;
+
+static Words split_words(const char *name)
+{
+    Words w = {.buf = xstrdup(name)};
+    char *save = NULL;
+    for (char *s = strtok_r(w.buf, " ", &save); s && w.n < 8; s = strtok_r(NULL, " ", &save)) w.w[w.n++] = s;
+    return w;
+}
+
+static void change_text(StrBuf *sb, const Figure *f) { diff_put_change(sb, f, change_of(f)); }
+
+/* "| a | b | BEFORE | AFTER | Δ |" for a figure before → after, the change in bold when it is
+ * not 0; cells are the words given, escaped. No line end: the caller may add cells. */
+static void md_delta_row(StrBuf *row, const char *const *cells, int ncells, const Figure *f)
+{
+    sb_putc(row, '|');
+    for (int i = 0; i < ncells; i++) {
+        sb_putc(row, ' ');
+        md_text(row, cells[i], 0);
+        sb_puts(row, " |");
+    }
+    sb_printf(row, " %lld | %lld | ", (long long)f->before, (long long)f->after);
+    if (change_of(f)) sb_puts(row, "**");
+    change_text(row, f);
+    if (change_of(f)) sb_puts(row, "**");
+    sb_puts(row, " |");
+}
+
+static void md_head(MdTable *t, const char *heading, const char *columns, const char *align)
+{
+    sb_printf(&t->head, "\n#### %s\n\n%s\n%s\n", heading, columns, align);
+}
+
+/* The figures of one section whose name is PREFIX VALUE, one row each (changed_only: those
+ * whose change is not 0). */
+static void md_simple(MdDoc *doc, const Diff *d, Section s, const char *heading, const char *what, bool changed_only)
+{
+    MdTable t = {.doc = doc};
+    char *columns = xasprintf("| %s | before | after | Δ |", what);
+    md_head(&t, heading, columns, "|---|---:|---:|---:|");
+    free(columns);
+    for (size_t i = 0; i < d->figs.count; i++) {
+        const Figure *f = &d->figs.items[i];
+        if (!selected(f, s, -1, changed_only)) continue;
+        Words w = split_words(f->name);
+        const char *value = w.n > 1 ? w.w[w.n - 1] : f->name;
+        StrBuf row = {0};
+        md_delta_row(&row, &value, 1, f);
+        sb_putc(&row, '\n');
+        md_table_row(&t, &row);
+        sb_free(&row);
+        free(w.buf);
+    }
+    md_table_end(&t);
+}
+
+/* People per category: primary and member side by side, a row per value. */
+static void md_categories(MdDoc *doc, const Diff *d)
+{
+    MdTable t = {.doc = doc};
+    md_head(&t, "People per category",
+            "| category | primary before | primary after | Δ | members before | members after | Δ |",
+            "|---|---:|---:|---:|---:|---:|---:|");
+    StrBuf name = {0};
+    for (size_t i = 0; i < d->figs.count; i++) {
+        const Figure *f = &d->figs.items[i];
+        if (!selected(f, S_CATEGORY, -1, false)) continue;
+        const char *value = f->name + strlen("category ");
+        sb_free(&name);
+        sb_printf(&name, "member %s", value);
+        const Figure *m = diff_find_figure(d, sb_str(&name));
+        StrBuf row = {0};
+        md_delta_row(&row, &value, 1, f);
+        if (m) {
+            sb_printf(&row, " %lld | %lld | %s", (long long)m->before, (long long)m->after, change_of(m) ? "**" : "");
+            change_text(&row, m);
+            sb_printf(&row, "%s |\n", change_of(m) ? "**" : "");
+        } else {
+            sb_puts(&row, " | | |\n");
+        }
+        md_table_row(&t, &row);
+        sb_free(&row);
+    }
+    sb_free(&name);
+    md_table_end(&t);
+}
+
+/* The changed figures of primary category × year: "C Y" or "category C Y". */
+static void md_category_years(MdDoc *doc, const Diff *d)
+{
+    MdTable t = {.doc = doc};
+    md_head(&t, "People per primary category and year that change", "| category | year | before | after | Δ |",
+            "|---|---|---:|---:|---:|");
+    for (size_t i = 0; i < d->figs.count; i++) {
+        const Figure *f = &d->figs.items[i];
+        if (!selected(f, S_CATYEAR, -1, true)) continue;
+        Words w = split_words(f->name);
+        const char *cells[2] = {w.w[w.n - 2], w.w[w.n - 1]};
+        StrBuf row = {0};
+        md_delta_row(&row, cells, 2, f);
+        sb_putc(&row, '\n');
+        md_table_row(&t, &row);
+        sb_free(&row);
+        free(w.buf);
+    }
+    md_table_end(&t);
+}
+
+/* The moves off the transition matrix's diagonal: "placement A -> B", a count. */
+static void md_moves(MdDoc *doc, const Diff *d)
+{
+    MdTable t = {.doc = doc};
+    char *heading = xasprintf("Moves between values of %s", d->placement_name);
+    char *columns = xasprintf("| %s before | %s after | people |", d->placement_name, d->placement_name);
+    md_head(&t, heading, columns, "|---|---|---:|");
+    free(heading);
+    free(columns);
+    for (size_t i = 0; i < d->figs.count; i++) {
+        const Figure *f = &d->figs.items[i];
+        if (!selected(f, S_TRANSITION, -1, false)) continue;
+        Words w = split_words(f->name); /* placement A -> B */
+        StrBuf row = {0};
+        sb_puts(&row, "| ");
+        md_text(&row, w.n == 4 ? w.w[1] : f->name, 0);
+        sb_puts(&row, " | ");
+        md_text(&row, w.n == 4 ? w.w[3] : "", 0);
+        sb_printf(&row, " | %lld |\n", (long long)f->after);
+        md_table_row(&t, &row);
+        sb_free(&row);
+        free(w.buf);
+    }
+    md_table_end(&t);
+}
+
+/* The cells of form k that change: the city's, then each county's; the number of county cells
+ * that changed beside. Words: form F WHERE ROW COLUMN. */
+static void md_form(MdDoc *doc, const Diff *d, size_t k)
+{
+    const DiffForm *form = &d->forms.items[k];
+    const Figure *c = first_of(d, S_FORM_COUNTIES, (int)k);
+    MdTable t = {.doc = doc};
+    StrBuf heading = {0};
+    sb_puts(&heading, "Cells of ");
+    md_text(&heading, form->label ? form->label : form->name, 0);
+    sb_puts(&heading, " (");
+    md_code(&heading, form->name);
+    sb_printf(&heading, ") that change: %lld county %s", c ? (long long)c->after : 0LL,
+              c && c->after == 1 ? "cell" : "cells");
+    md_head(&t, sb_str(&heading), "| where | row | column | before | after | Δ |", "|---|---|---|---:|---:|---:|");
+    sb_free(&heading);
+    for (size_t i = 0; i < d->figs.count; i++) {
+        const Figure *f = &d->figs.items[i];
+        if (!selected(f, S_FORM, (int)k, true) && !selected(f, S_FORM_COUNTY, (int)k, true)) continue;
+        Words w = split_words(f->name);
+        if (w.n == 5) {
+            const char *cells[3] = {w.w[2], w.w[3], w.w[4]};
+            StrBuf row = {0};
+            md_delta_row(&row, cells, 3, f);
+            sb_putc(&row, '\n');
+            md_table_row(&t, &row);
+            sb_free(&row);
+        }
+        free(w.buf);
+    }
+    md_table_end(&t);
+}
+
+/* The numbers of the capacity plan that change. Words: capacity WHERE TYPE NUMBER. */
+static void md_capacity(MdDoc *doc, const Diff *d)
+{
+    const Figure *c = first_of(d, S_CAPACITY_COUNTIES, -1);
+    MdTable t = {.doc = doc};
+    char *heading = xasprintf("Numbers of the capacity plan that change: %lld county %s", c ? (long long)c->after : 0LL,
+                              c && c->after == 1 ? "number" : "numbers");
+    md_head(&t, heading, "| where | institution type | number | before | after | Δ |", "|---|---|---|---:|---:|---:|");
+    free(heading);
+    for (size_t i = 0; i < d->figs.count; i++) {
+        const Figure *f = &d->figs.items[i];
+        if (!selected(f, S_CAPACITY, -1, true) && !selected(f, S_CAPACITY_COUNTY, -1, true)) continue;
+        Words w = split_words(f->name);
+        if (w.n == 4) {
+            const char *cells[3] = {w.w[1], w.w[2], w.w[3]};
+            StrBuf row = {0};
+            md_delta_row(&row, cells, 3, f);
+            sb_putc(&row, '\n');
+            md_table_row(&t, &row);
+            sb_free(&row);
+        }
+        free(w.buf);
+    }
+    md_table_end(&t);
+}
+
+/* Whether any figure of section s (of form `form`, or any: -1) changed. */
+static bool any_change(const Diff *d, Section s, int form)
+{
+    for (size_t i = 0; i < d->figs.count; i++)
+        if (selected(&d->figs.items[i], s, form, true)) return true;
+    return false;
+}
+
+/* Each form's changed cells and the capacity plan's changed numbers; one line for all that do
+ * not change. */
+static void md_cells(MdDoc *doc, const Diff *d)
+{
+    StrBuf same = {0};
+    for (size_t k = 0; k < d->forms.count; k++) {
+        if (any_change(d, S_FORM, (int)k) || any_change(d, S_FORM_COUNTY, (int)k)) {
+            md_form(doc, d, k);
+            continue;
+        }
+        sb_puts(&same, same.count ? ", " : "");
+        md_code(&same, d->forms.items[k].name);
+    }
+    bool capacity = first_of(d, S_CAPACITY, -1) != NULL;
+    if (capacity && (any_change(d, S_CAPACITY, -1) || any_change(d, S_CAPACITY_COUNTY, -1))) md_capacity(doc, d);
+    else if (capacity) sb_puts(&same, same.count ? ", the capacity plan" : "the capacity plan");
+    if (same.count) {
+        StrBuf line = {0};
+        sb_printf(&line, "\nNo cell changes in: %s.\n", sb_str(&same));
+        md_add(doc, &line);
+        sb_free(&line);
+    }
+    sb_free(&same);
+}
+
+/* ---- the changed people, one line each ---- */
+
+static const char *or_none(const char *s) { return s && *s ? s : "none"; }
+
+/* Whether category c is in the '|'-joined list. */
+static bool has_category(const char *list, const char *c, size_t n)
+{
+    for (const char *s = list; *s;) {
+        const char *e = strchr(s, '|');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        if (len == n && !strncmp(s, c, n)) return true;
+        if (!e) break;
+        s = e + 1;
+    }
+    return false;
+}
+
+/* The categories of `a` that `b` lacks, joined by ", ". */
+static void categories_missing(StrBuf *out, const char *a, const char *b)
+{
+    for (const char *s = a; *s;) {
+        const char *e = strchr(s, '|');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        if (!has_category(b, s, len)) {
+            if (out->count) sb_puts(out, ", ");
+            sb_putn(out, s, len);
+        }
+        if (!e) break;
+        s = e + 1;
+    }
+}
+
+/* A clause of the reason, after "; " when one came before. */
+static void clause(StrBuf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void clause(StrBuf *out, const char *fmt, ...)
+{
+    if (out->count) sb_puts(out, "; ");
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(out, fmt, ap);
+    va_end(ap);
+}
+
+static void year_of(const Outcome *o, char out[24])
+{
+    if (o->has_year) snprintf(out, 24, "%lld", (long long)o->year);
+    else strcpy(out, "none");
+}
+
+/* What changed for a person, in one line: each part of the outcome that differs, as a label
+ * with before → after; a year that moved alone is said to be the schedule's doing. */
+static void person_reason(const Diff *d, const Person *p, StrBuf *out)
+{
+    if (!p->was.present || !p->now.present) {
+        if (!p->was.present) clause(out, "not evaluated by the old rules: %s", or_none(p->why[0]));
+        if (!p->now.present) clause(out, "not evaluated by the new rules: %s", or_none(p->why[1]));
+        return;
+    }
+    const Outcome *a = &p->was, *b = &p->now;
+    StrBuf added = {0}, dropped = {0};
+    categories_missing(&added, b->categories, a->categories);
+    categories_missing(&dropped, a->categories, b->categories);
+    if (added.count) clause(out, "categories added: %s", sb_str(&added));
+    if (dropped.count) clause(out, "categories dropped: %s", sb_str(&dropped));
+    sb_free(&added);
+    sb_free(&dropped);
+    if (strcmp(a->primary, b->primary)) clause(out, "primary category: %s → %s", or_none(a->primary), or_none(b->primary));
+    bool moved = strcmp(a->placement, b->placement) != 0;
+    if (moved) clause(out, "%s: %s → %s", d->placement_name, or_none(a->placement), or_none(b->placement));
+    char ya[24], yb[24];
+    year_of(a, ya);
+    year_of(b, yb);
+    if (strcmp(ya, yb)) {
+        bool alone = out->count == 0;
+        clause(out, "year: %s → %s", ya, yb);
+        if (alone) clause(out, "categories and %s unchanged: the schedule's shares or ranking moved the year",
+                          d->placement_name);
+    }
+}
+
+static void md_people(MdDoc *doc, const Diff *d, int limit)
+{
+    size_t n = d->people.count < (size_t)limit ? d->people.count : (size_t)limit;
+    if (!n) return;
+    MdTable t = {.doc = doc};
+    sb_printf(&t.head, "\n#### Changed people: %llu", (unsigned long long)d->changed);
+    if (n < d->changed) sb_printf(&t.head, ", the first %zu by key", n);
+    sb_puts(&t.head, "\n\n");
+    for (size_t i = 0; i < n; i++) {
+        const Person *p = &d->people.items[i];
+        StrBuf reason = {0}, row = {0};
+        person_reason(d, p, &reason);
+        sb_puts(&row, "- ");
+        md_code(&row, p->key);
+        sb_puts(&row, ": ");
+        md_text(&row, sb_str(&reason), 600);
+        sb_putc(&row, '\n');
+        md_table_row(&t, &row);
+        sb_free(&row);
+        sb_free(&reason);
+    }
+    md_table_end(&t);
+}
+
+/* ---- the verdict and the whole comment ---- */
+
+static void md_verdict(MdDoc *doc, const Diff *d, const DiffMarkdown *opt)
+{
+    StrBuf v = {0};
+    sb_printf(&v, "**%llu %s.**", (unsigned long long)d->changed,
+              d->changed == 1 ? "person changes category, placement or year" : "people change category, placement or year");
+    if (opt->approval_note) {
+        sb_puts(&v, " ");
+        md_text(&v, opt->approval_note, 0);
+    }
+    if (d->checked && d->mismatches.count) {
+        sb_printf(&v, " ❌ **%zu %s from the approved changes** (", d->mismatches.count,
+                  d->mismatches.count == 1 ? "figure differs" : "figures differ");
+        md_code(&v, d->expect_path);
+        sb_puts(&v, ").\n");
+    } else if (d->checked) {
+        sb_puts(&v, " ✅ Every figure is as approved (");
+        md_code(&v, d->expect_path);
+        sb_printf(&v, ", %zu %s).\n", d->approvals, d->approvals == 1 ? "line" : "lines");
+    } else {
+        sb_puts(&v, " No approved-changes file was checked.\n");
+    }
+    md_add(doc, &v);
+    sb_free(&v);
+    if (!d->checked || !d->mismatches.count) return;
+    MdTable t = {.doc = doc};
+    sb_puts(&t.head, "\n#### Differences from the approved changes\n\n");
+    for (size_t i = 0; i < d->mismatches.count; i++) {
+        StrBuf row = {0};
+        sb_puts(&row, "- ");
+        md_code(&row, d->mismatches.items[i]);
+        sb_putc(&row, '\n');
+        md_table_row(&t, &row);
+        sb_free(&row);
+    }
+    md_table_end(&t);
+}
+
+static void md_header(MdDoc *doc, const Diff *d, const DiffMarkdown *opt)
+{
+    StrBuf h = {0};
+    sb_puts(&h, "### ");
+    if (opt->title) {
+        md_text(&h, opt->title, 0);
+    } else {
+        sb_puts(&h, "Rule change: ");
+        md_code(&h, d->side[0].rules_path);
+        sb_puts(&h, " → ");
+        md_code(&h, d->side[1].rules_path);
+    }
+    sb_puts(&h, "\n\n");
+    if (d->population) {
+        sb_puts(&h, "Population ");
+        md_code(&h, d->population);
+        sb_printf(&h, ": %llu persons, as of %s.", (unsigned long long)d->side[1].run.persons, d->side[1].run.as_of);
+    } else {
+        sb_printf(&h, "A ledger of %llu persons, as of %s.", (unsigned long long)d->side[1].run.persons,
+                  d->side[1].run.as_of);
+    }
+    sb_puts(&h, "\n\n");
+    md_add(doc, &h);
+    sb_free(&h);
+}
+
+static void md_footer(StrBuf *f, const DiffMarkdown *opt)
+{
+    sb_puts(f, "\n---\n");
+    if (opt->full_text && opt->full_json) {
+        sb_puts(f, "The full report, with both explanations of every listed person, is in ");
+        md_code(f, opt->full_text);
+        sb_puts(f, " (text) and ");
+        md_code(f, opt->full_json);
+        sb_puts(f, " (JSON).");
+    } else {
+        sb_puts(f, "The full report, with both explanations of every listed person, is printed by "
+                   "`doudi diff --format text` (or `--format json`).");
+    }
+    sb_printf(f, " Resident ids are %s.\n", opt->show_ids ? "shown in full" : "masked");
+}
+
+void diff_render_markdown(const Diff *d, const DiffMarkdown *opt, StrBuf *out)
+{
+    StrBuf footer = {0}, cut = {0};
+    md_footer(&footer, opt);
+    size_t limit = opt->limit ? opt->limit : DIFF_MARKDOWN_LIMIT;
+    sb_printf(&cut, "\n*This comment stops at %zu bytes: what is left out is in the full report.*\n", limit);
+    MdDoc doc = {.limit = limit, .reserve = footer.count + cut.count + 64};
+    md_header(&doc, d, opt);
+    md_verdict(&doc, d, opt);
+    md_categories(&doc, d);
+    md_simple(&doc, d, S_PLACEMENT, "People per placement", d->placement_name, false);
+    md_simple(&doc, d, S_YEAR, "People per year", "year", false);
+    md_category_years(&doc, d);
+    md_moves(&doc, d);
+    md_cells(&doc, d);
+    md_people(&doc, d, opt->people);
+    if (doc.full) md_close(&doc, &cut);
+    md_close(&doc, &footer);
+    if (!opt->show_ids) resident_id_mask(doc.out.items);
+    sb_putn(out, doc.out.items, doc.out.count);
+    sb_free(&doc.out);
+    sb_free(&footer);
+    sb_free(&cut);
 }

@@ -4,7 +4,8 @@
  * comparisons read the registers after the run, the coverage reads the trace (trace.ran[pc],
  * trace.value[pc] of each atom's last instruction), and the explanation of a failing case is
  * rendered from that same run. Only `year` waits until every case of the test has run, since
- * it is the schedule of the test's population. */
+ * it is the schedule of the test's population. What the run finds goes into a TestReport;
+ * testing_render.c writes it in each format. */
 #include "testing.h"
 #include "vm/record.h"
 #include "lang/compile.h"
@@ -65,7 +66,7 @@ typedef struct Case {
     bool ran;
     int64_t entry;             /* its entry in the schedule, or -1 */
     int64_t year;              /* valid when entry >= 0 */
-    char **diff;               /* per expect entry: what differed, or NULL */
+    TestDifference *diff;      /* per expect entry: what differed (key NULL: nothing) */
     char *why;                 /* the explanation of the run */
 } Case;
 
@@ -359,15 +360,29 @@ static bool actual(const Tester *t, const Case *c, Key k, int64_t *v)
     }
 }
 
-static char *difference(const Tester *t, const char *name, Key k, int64_t want, bool has, int64_t got)
+static void difference(const Tester *t, TestDifference *d, const char *name, Key k, int64_t want, bool has,
+                       int64_t got)
 {
     StrBuf sb = {0};
-    sb_printf(&sb, "%s: expected ", name);
     put_value(t, k.vkind, k.en, want, &sb);
-    sb_puts(&sb, ", got ");
+    d->expected = sb_take(&sb);
     if (has) put_value(t, k.vkind, k.en, got, &sb);
     else sb_puts(&sb, "none");
-    return sb_take(&sb);
+    d->actual = sb_take(&sb);
+    d->key = xstrdup(name);
+}
+
+static void not_comparable(TestDifference *d, const char *name)
+{
+    d->key = xstrdup(name);
+    d->note = xstrdup("cannot be compared by the tests");
+}
+
+static void text_difference(TestDifference *d, const char *name, const char *expected, const char *actual)
+{
+    d->key = xstrdup(name);
+    d->expected = xstrdup(expected);
+    d->actual = xstrdup(actual);
 }
 
 /* Compare every expect entry but `year` (and `rejected`, done by the caller). */
@@ -380,11 +395,11 @@ static void compare(Tester *t, Case *c)
         if (k.kind == KEY_YEAR || k.kind == KEY_REJECTED) continue;
         int64_t want, got = 0;
         if (k.kind == KEY_UNKNOWN || !const_value(fv->value, k.vkind == VK_CATSET ? VK_INT : k.vkind, &want)) {
-            c->diff[i] = printf_dup("%s: cannot be compared by the tests", fv->name.text);
+            not_comparable(&c->diff[i], fv->name.text);
             continue;
         }
         bool has = actual(t, c, k, &got);
-        if (!has || !same_value(k.vkind, want, got)) c->diff[i] = difference(t, fv->name.text, k, want, has, got);
+        if (!has || !same_value(k.vkind, want, got)) difference(t, &c->diff[i], fv->name.text, k, want, has, got);
     }
 }
 
@@ -397,11 +412,11 @@ static void compare_years(Tester *t, Case *c)
         if (k.kind != KEY_YEAR) continue;
         int64_t want, got = 0;
         if (!const_value(fv->value, VK_INT, &want)) {
-            c->diff[i] = printf_dup("%s: cannot be compared by the tests", fv->name.text);
+            not_comparable(&c->diff[i], fv->name.text);
             continue;
         }
         bool has = actual(t, c, k, &got);
-        if (!has || want != got) c->diff[i] = difference(t, fv->name.text, k, want, has, got);
+        if (!has || want != got) difference(t, &c->diff[i], fv->name.text, k, want, has, got);
     }
 }
 
@@ -412,9 +427,15 @@ static void check_rejection(Tester *t, Case *c)
         const FieldValue *fv = &l->items[i];
         if (resolve_key(t, fv->name.text).kind != KEY_REJECTED) continue;
         const char *want = fv->value->kind == EX_TEXT ? fv->value->v.s : "";
-        if (!c->rejected) c->diff[i] = printf_dup("rejected: expected \"%s\", got accepted", want);
-        else if (!strstr(c->rejected, want))
-            c->diff[i] = printf_dup("rejected: expected \"%s\", got \"%s\"", want, c->rejected);
+        char *expected = printf_dup("\"%s\"", want);
+        if (!c->rejected) {
+            text_difference(&c->diff[i], "rejected", expected, "accepted");
+        } else if (!strstr(c->rejected, want)) {
+            char *got = printf_dup("\"%s\"", c->rejected);
+            text_difference(&c->diff[i], "rejected", expected, got);
+            free(got);
+        }
+        free(expected);
         return;
     }
     if (c->rejected) c->error = printf_dup("the record is rejected: %s", c->rejected);
@@ -469,6 +490,14 @@ done:
     restore_params(t);
 }
 
+static void free_difference(TestDifference *d)
+{
+    free(d->key);
+    free(d->expected);
+    free(d->actual);
+    free(d->note);
+}
+
 static void free_case(Case *c)
 {
     free(c->values);
@@ -477,7 +506,7 @@ static void free_case(Case *c)
     free(c->partition);
     free(c->error);
     free(c->rejected);
-    for (size_t i = 0; c->diff && i < c->tc->expect.count; i++) free(c->diff[i]);
+    for (size_t i = 0; c->diff && i < c->tc->expect.count; i++) free_difference(&c->diff[i]);
     free(c->diff);
     free(c->why);
 }
@@ -486,52 +515,27 @@ static bool case_failed(const Case *c)
 {
     if (c->error) return true;
     for (size_t i = 0; i < c->tc->expect.count; i++)
-        if (c->diff[i]) return true;
+        if (c->diff[i].key) return true;
     return false;
 }
 
-static void put_indented(StrBuf *out, const char *text, int indent)
+/* A failing case as the report keeps it; the case's strings move into it. */
+static TestCaseResult case_result(Case *c, size_t number)
 {
-    const char *s = text;
-    while (*s) {
-        const char *nl = strchr(s, '\n');
-        size_t len = nl ? (size_t)(nl - s) : strlen(s);
-        sb_pad(out, indent);
-        sb_putn(out, s, len);
-        sb_putc(out, '\n');
-        s += len + (nl ? 1 : 0);
-    }
-}
-
-static void report_case(const Case *c, size_t number, size_t ncases, StrBuf *out)
-{
-    int ind = 2;
-    if (ncases > 1) {
-        int line = 0, col = 0;
-        if (c->tc->span.file) source_position(c->tc->span.file, c->tc->span.start, &line, &col);
-        sb_printf(out, "  case %zu of %zu (line %d", number, ncases, line);
-        if (c->tc->base.text) sb_printf(out, ", given %s", c->tc->base.text);
-        sb_puts(out, "):\n");
-        ind = 4;
-    }
-    if (c->error) {
-        sb_pad(out, ind);
-        sb_printf(out, "error: %s\n", c->error);
-        return;
-    }
-    for (size_t i = 0; i < c->tc->expect.count; i++)
-        if (c->diff[i]) {
-            sb_pad(out, ind);
-            sb_printf(out, "%s\n", c->diff[i]);
+    TestCaseResult r = {.number = (uint32_t)number, .error = c->error, .explanation = c->why};
+    int col = 0;
+    if (c->tc->span.file) source_position(c->tc->span.file, c->tc->span.start, &r.line, &col);
+    if (c->tc->base.text) r.base = xstrdup(c->tc->base.text);
+    c->error = c->why = NULL;
+    for (size_t i = 0; !r.error && i < c->tc->expect.count; i++)
+        if (c->diff[i].key) {
+            VEC_PUSH(&r.diffs, c->diff[i]);
+            c->diff[i] = (TestDifference){0};
         }
-    if (c->why) {
-        sb_pad(out, ind);
-        sb_puts(out, "explanation:\n");
-        put_indented(out, c->why, ind + 2);
-    }
+    return r;
 }
 
-static void run_test(Tester *t, const Decl *d, StrBuf *out, TestSummary *sum)
+static void run_test(Tester *t, const Decl *d, TestReport *rep)
 {
     size_t n = d->cases.count;
     Case *cs = xcalloc(n + 1, sizeof *cs);
@@ -549,16 +553,18 @@ static void run_test(Tester *t, const Decl *d, StrBuf *out, TestSummary *sum)
     }
     for (size_t i = 0; i < n; i++)
         if (cs[i].ran) compare_years(t, &cs[i]);
-    bool failed = false;
-    for (size_t i = 0; i < n; i++) failed |= case_failed(&cs[i]);
-    sb_printf(out, "%s %s\n", failed ? "FAIL" : "ok  ", d->label);
-    if (failed) {
-        sum->failed++;
-        for (size_t i = 0; i < n; i++)
-            if (case_failed(&cs[i])) report_case(&cs[i], i + 1, n, out);
-    } else {
-        sum->passed++;
-    }
+    TestResult tr = {.name = xstrdup(d->label ? d->label : ""), .ncases = (uint32_t)n};
+    int col = 0;
+    if (d->span.file) source_position(d->span.file, d->span.start, &tr.line, &col);
+    for (size_t i = 0; i < n; i++)
+        if (case_failed(&cs[i])) {
+            TestCaseResult cr = case_result(&cs[i], i + 1);
+            VEC_PUSH(&tr.failures, cr);
+        }
+    tr.failed = tr.failures.count > 0;
+    if (tr.failed) rep->sum.failed++;
+    else rep->sum.passed++;
+    VEC_PUSH(&rep->tests, tr);
     for (size_t i = 0; i < n; i++) free_case(&cs[i]);
     free(cs);
     schedule_free(s);
@@ -566,22 +572,17 @@ static void run_test(Tester *t, const Decl *d, StrBuf *out, TestSummary *sum)
 
 /* ---- the coverage report ---------------------------------------------------------------------- */
 
-typedef struct Item {
-    uint32_t line, col;
-    char *text;
-} Item;
-
-typedef VEC(Item) ItemVec;
+typedef VEC(CoverageItem) ItemVec;
 
 static void add_item(ItemVec *v, uint32_t line, uint32_t col, char *text)
 {
-    Item it = {line, col, text};
+    CoverageItem it = {line, col, text};
     VEC_PUSH(v, it);
 }
 
 static int item_order(const void *a, const void *b)
 {
-    const Item *x = a, *y = b;
+    const CoverageItem *x = a, *y = b;
     if (x->line != y->line) return x->line < y->line ? -1 : 1;
     if (x->col != y->col) return x->col < y->col ? -1 : 1;
     return strcmp(x->text, y->text);
@@ -643,9 +644,10 @@ static void group_items(Tester *t, ItemVec *items, TestSummary *sum)
     }
 }
 
-static void coverage_report(Tester *t, StrBuf *out, TestSummary *sum)
+static void coverage_report(Tester *t, TestReport *rep)
 {
     const Program *p = t->p;
+    TestSummary *sum = &rep->sum;
     ItemVec items = {0};
     for (uint32_t i = 0; i < t->ncats; i++) {
         uint32_t rule = t->cat_first + i;
@@ -662,26 +664,22 @@ static void coverage_report(Tester *t, StrBuf *out, TestSummary *sum)
         free(what);
     }
     group_items(t, &items, sum);
-    sb_printf(out, "coverage: %d of %d condition outcomes, %d/%d categories, %d/%d branches, %d/%d schedule groups\n",
-              sum->outcomes_covered, sum->outcomes, sum->categories_covered, sum->categories,
-              sum->branches_covered, sum->branches, sum->groups_covered, sum->groups);
     if (items.count) qsort(items.items, items.count, sizeof *items.items, item_order);
-    for (size_t i = 0; i < items.count; i++) {
-        sb_printf(out, "%s:%u:%u: %s\n", p->source_path ? p->source_path : "", items.items[i].line,
-                  items.items[i].col, items.items[i].text);
-        free(items.items[i].text);
-    }
     sum->uncovered = (int)items.count;
-    VEC_FREE(&items);
+    rep->uncovered.items = items.items;
+    rep->uncovered.count = items.count;
+    rep->uncovered.cap = items.cap;
 }
 
 /* ---- the run ------------------------------------------------------------------------------------ */
 
-void testing_run(const Rules *rules, const Program *p, Vm *vm, int flags, StrBuf *out, TestSummary *sum)
+TestReport *testing_run(const Rules *rules, const Program *p, Vm *vm, int flags, const char *path)
 {
-    memset(sum, 0, sizeof *sum);
+    TestReport *rep = xcalloc(1, sizeof *rep);
+    rep->path = xstrdup(path ? path : p->source_path ? p->source_path : "");
+    rep->flags = flags;
     Tester t = {.r = rules, .p = p, .vm = vm, .partition_field = -1};
-    if (p->nrecords == 0) return;
+    if (p->nrecords == 0) return rep;
     t.rec = &p->records[0];
     t.trace.ran = xcalloc(p->ncode + 1, 1);
     t.trace.value = xcalloc(p->ncode + 1, sizeof *t.trace.value);
@@ -710,9 +708,9 @@ void testing_run(const Rules *rules, const Program *p, Vm *vm, int flags, StrBuf
     schedule_free(s);
     t.group_used = xcalloc(t.ngroups + 1, sizeof *t.group_used);
 
-    for (size_t i = 0; i < rules->tests.count; i++) run_test(&t, rules->tests.items[i], out, sum);
+    for (size_t i = 0; i < rules->tests.count; i++) run_test(&t, rules->tests.items[i], rep);
     restore_params(&t);
-    if (flags & (TEST_COVERAGE | TEST_REQUIRE_FULL)) coverage_report(&t, out, sum);
+    if (flags & (TEST_COVERAGE | TEST_REQUIRE_FULL)) coverage_report(&t, rep);
 
     free(t.trace.ran);
     free(t.trace.value);
@@ -723,4 +721,42 @@ void testing_run(const Rules *rules, const Program *p, Vm *vm, int flags, StrBuf
     free(t.atom_seen);
     free(t.atom_exempt);
     free(t.group_used);
+    return rep;
+}
+
+TestReport *testing_error(const char *path, const char *message)
+{
+    TestReport *rep = xcalloc(1, sizeof *rep);
+    rep->path = xstrdup(path ? path : "");
+    rep->error = xstrdup(message ? message : "");
+    return rep;
+}
+
+bool testing_failed(const TestReport *r)
+{
+    return r->error || r->sum.failed || ((r->flags & TEST_REQUIRE_FULL) && r->sum.uncovered);
+}
+
+void testing_free(TestReport *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->tests.count; i++) {
+        TestResult *tr = &r->tests.items[i];
+        for (size_t k = 0; k < tr->failures.count; k++) {
+            TestCaseResult *c = &tr->failures.items[k];
+            for (size_t m = 0; m < c->diffs.count; m++) free_difference(&c->diffs.items[m]);
+            VEC_FREE(&c->diffs);
+            free(c->base);
+            free(c->error);
+            free(c->explanation);
+        }
+        VEC_FREE(&tr->failures);
+        free(tr->name);
+    }
+    VEC_FREE(&r->tests);
+    for (size_t i = 0; i < r->uncovered.count; i++) free(r->uncovered.items[i].text);
+    VEC_FREE(&r->uncovered);
+    free(r->path);
+    free(r->error);
+    free(r);
 }

@@ -324,6 +324,69 @@ static void test_fmt_cases(void **state)
     remove(path);
 }
 
+/* Several files' results in one document: a passing and a failing test of TINY, and a file
+ * that could not be tested. Each format's lines as worked out from the tests. */
+static void test_results_formats(void **state)
+{
+    (void)state;
+    const char *text = TINY
+        "test \"passes\" { given e {} expect { care: home } }\n"
+        "test \"fails # here\" {\n"
+        "  given e { alone: true }\n"
+        "  expect { care: home }\n"
+        "}\n";
+    char *diags = NULL, *err = NULL;
+    doudi_rules *r = doudi_compile_string("t.doudi", text, strlen(text), &diags);
+    assert_non_null(r);
+    doudi_string_free(diags);
+    doudi_test_results *res = doudi_test_results_new();
+    assert_int_equal(doudi_test_collect(res, r, "t.doudi", DOUDI_TEST_REQUIRE_FULL_COVERAGE, &err), 1);
+    doudi_test_results_error(res, "x.doudi", "the rule file has errors");
+    doudi_test_counts n;
+    doudi_test_results_counts(res, &n);
+    assert_int_equal(n.files, 2);
+    assert_int_equal(n.failing_files, 2);
+    assert_int_equal(n.passed, 1);
+    assert_int_equal(n.failed, 1);
+    assert_int_equal(n.errors, 1);
+
+    char *tap = doudi_test_results_render(res, "tap", &err);
+    const char *tap_head = "TAP version 13\n1..4\n# t.doudi\nok 1 - passes\nnot ok 2 - fails \\# here\n"
+                           "  ---\n  file: \"t.doudi\"\n  line: 23\n  failures:\n    - case: 1\n      line: 24\n"
+                           "      given: \"e\"\n      differences:\n        - \"care: expected home, got institution\"\n"
+                           "      explanation: |2\n        person id: 1\n";
+    if (strncmp(tap, tap_head, strlen(tap_head))) print_error("got:\n%s\n", tap);
+    assert_memory_equal(tap, tap_head, strlen(tap_head));
+    assert_non_null(strstr(tap, "\n  ...\nnot ok 3 - full coverage\n  ---\n  coverage: \"coverage: "));
+    assert_non_null(strstr(tap, "\n# x.doudi\nnot ok 4 - rule file\n  ---\n  file: \"x.doudi\"\n"
+                                "  error: \"the rule file has errors\"\n  ...\n# 1 passed, 1 failed\n"));
+    doudi_string_free(tap);
+
+    char *xml = doudi_test_results_render(res, "junit", &err);
+    assert_non_null(strstr(xml, "<testsuites name=\"doudi test\" tests=\"4\" failures=\"2\" errors=\"1\">\n"
+                                "  <testsuite name=\"t.doudi\" tests=\"3\" failures=\"2\" errors=\"0\" skipped=\"0\" "
+                                "file=\"t.doudi\">\n"));
+    assert_non_null(strstr(xml, "    <testcase name=\"passes\" classname=\"t.doudi\"/>\n"
+                                "    <testcase name=\"fails # here\" classname=\"t.doudi\">\n"
+                                "      <failure type=\"expectation\" message=\"care: expected home, got institution\">"
+                                "t.doudi:23: fails # here\n  care: expected home, got institution\n  explanation:\n"));
+    assert_non_null(strstr(xml, "  <testsuite name=\"x.doudi\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" "
+                                "file=\"x.doudi\">\n    <properties/>\n    <testcase name=\"rule file\" classname=\"x.doudi\">\n"
+                                "      <error type=\"rule-file\" message=\"the rule file has errors\"/>\n"));
+    doudi_string_free(xml);
+
+    char *txt = doudi_test_results_render(res, "text", &err);
+    assert_non_null(strstr(txt, "== t.doudi\nok   passes\nFAIL fails # here\n  care: expected home, got institution\n"));
+    assert_non_null(strstr(txt, "\n== x.doudi\nx.doudi: not tested: the rule file has errors\n1 passed, 1 failed\n"));
+    doudi_string_free(txt);
+
+    assert_null(doudi_test_results_render(res, "xml", &err));
+    assert_string_equal(err, "unknown format 'xml' (text, json, junit, tap or markdown)");
+    doudi_string_free(err);
+    doudi_test_results_free(res);
+    doudi_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_compiled_file),
         cmocka_unit_test(test_fmt_cases),
+        cmocka_unit_test(test_results_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
