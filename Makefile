@@ -23,8 +23,11 @@ BUILD   ?= build
 SANFLAGS :=
 endif
 
-# python3-openpyxl: tests/unit/test_report.c reads the xlsx reports back with /usr/bin/python3.
-PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev libxlsxwriter-dev python3-openpyxl tmux
+# python3-openpyxl: tests/unit/test_report.c reads the xlsx reports back with /usr/bin/python3,
+# and tests/unit/test_xlsx.c writes workbooks with it.
+# libzip-dev, libexpat1-dev: the .xlsx reader (src/engine/xlsx*.c) opens the zip and streams the XML.
+PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev libxlsxwriter-dev python3-openpyxl tmux \
+            libzip-dev libexpat1-dev
 PKG_LIBS := sqlite3
 DEPS_STAMP := build/.deps-$(shell echo $(PACKAGES) | cksum | cut -d' ' -f1)
 
@@ -32,7 +35,7 @@ GEN     := $(BUILD)/gen
 CPPFLAGS += -Isrc -Iinclude -I$(GEN)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LDLIBS  += -lxlsxwriter -lsqlite3 -lm -ledit
+LDLIBS  += -lxlsxwriter -lzip -lexpat -lsqlite3 -lm -ledit
 
 # The library's layers, lowest first: a file includes headers of its own layer and of the
 # layers before it, never of one after it (`make layers`, docs/architecture.md).
@@ -173,6 +176,11 @@ bench: build/bench
 
 build/bench: tests/bench/bench.c build/libdoudi-gen.a build/libdoudi.a
 	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi-gen.a build/libdoudi.a $(LDLIBS)
+
+# Prints a ledger file's rows as the importer's row source reads them (a CSV or an .xlsx), or
+# counts them with --count: for trying the readers by hand and measuring a large workbook.
+build/rows_dump: tests/tools/rows_dump.c build/libdoudi.a
+	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi.a $(LDLIBS)
 
 # No include points up a layer (see LAYERS above and tests/layers.sh).
 layers:
