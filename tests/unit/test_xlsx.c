@@ -134,8 +134,8 @@ static void test_openpyxl_first_sheet(void **state)
         "4: 41010219580508123X|李四|1958-05-08 08:30:00|FALSE|3|0.3",
         /* the id as a number is written 4.101021958050812e+17: 18 digits, the last two lost;
          * 44287 in yyyy"年"m"月"d"日"; 1500.0 written 1500 */
-        "5: 410102195805081200{the number 410102195805081200 has 18 digits, but Excel keeps only 15: its "
-        "last digits are lost (type ids into a column formatted as text)}|王五|2021-04-01|否|0|1500",
+        ("5: 410102195805081200{the number 410102195805081200 has 18 digits, but Excel keeps only 15: its "
+         "last digits are lost (type ids into a column formatted as text)}|王五|2021-04-01|否|0|1500"),
         /* row 6 has only a formatted blank cell: skipped. G7 is 0.5 in h:mm, a time, not a date */
         "7: 410102195805081234|||||-0.25|0.5",
     };
@@ -218,9 +218,9 @@ static void test_raw_1900(void **state)
     static const char *const want[] = {
         RAW_ROW1, RAW_ROW2, RAW_ROW3,
         /* format 14: serial 0, 59, 60, 61, 25569, 2958465, -1 */
-        "5: 0{date serial 0 is Excel's 1900-01-00, which is no date}|1900-02-28|60{date serial 60 is 1900-02-29, "
-        "a day that never was (Excel counts 1900 as a leap year)}|1900-03-01|1970-01-01|9999-12-31|-1{a negative "
-        "date serial (-1) is no date}",
+        ("5: 0{date serial 0 is Excel's 1900-01-00, which is no date}|1900-02-28|60{date serial 60 is 1900-02-29, "
+         "a day that never was (Excel counts 1900 as a leap year)}|1900-03-01|1970-01-01|9999-12-31|-1{a negative "
+         "date serial (-1) is no date}"),
         /* 21313 in a custom yyyy"年"m"月" is a date; 0.5 in built-in 20 (h:mm) is not; 21313 in 0.00" d" is
          * not (the d is quoted); 21313.999999999 in built-in 57 rounds to the next midnight; .75 is 18:00;
          * style 99 does not exist: a number */
@@ -238,8 +238,8 @@ static void test_raw_1904(void **state)
         /* 1904: 0 = 1904-01-01; 59 = 1904-02-29 (1904 is a leap year: 31 days of January, then
          * February 1 is serial 31, February 29 serial 59); 60 = 1904-03-01; 61 = 1904-03-02;
          * 25569 = 1974-01-02; 2958465 + 1462 is past 9999-12-31 */
-        "5: 1904-01-01|1904-02-29|1904-03-01|1904-03-02|1974-01-02|2958465{date serial 2958465 is beyond "
-        "9999-12-31}|-1{a negative date serial (-1) is no date}",
+        ("5: 1904-01-01|1904-02-29|1904-03-01|1904-03-02|1974-01-02|2958465{date serial 2958465 is beyond "
+         "9999-12-31}|-1{a negative date serial (-1) is no date}"),
         /* 21313 in 1904 is 1958-05-08 + 1462 days = 1962-05-09 */
         "6: 1962-05-09|0.5|21313|1962-05-10|1962-05-09 18:00:00|21313",
         RAW_ROW8, RAW_ROW9,
@@ -329,8 +329,8 @@ static const char *const xlsxwriter_rows[] = {
     /* 21313.5 in yyyy/m/d h:mm is noon: the date parser will refuse it by name */
     "4: 00123|2.5|1958-05-08 12:00:00|FALSE",
     /* the formula's cached value; 10^15 is 16 digits */
-    "5: 2|1000000000000000{the number 1000000000000000 has 16 digits, but Excel keeps only 15: its last digits "
-    "are lost (type ids into a column formatted as text)}|张三",
+    ("5: 2|1000000000000000{the number 1000000000000000 has 16 digits, but Excel keeps only 15: its last digits "
+     "are lost (type ids into a column formatted as text)}|张三"),
 };
 
 static void test_xlsxwriter_shared_strings(void **state)
