@@ -32,17 +32,19 @@ BUILD   ?= $(COMPILER_DIR)
 SANFLAGS :=
 endif
 
-# python3-openpyxl: tests/unit/test_report.c reads the xlsx reports back with /usr/bin/python3.
+# python3-openpyxl: tests/unit/test_report.c reads the xlsx reports back with /usr/bin/python3,
+# and tests/unit/test_xlsx.c writes workbooks with it.
+# libzip-dev, libexpat1-dev: the .xlsx reader (src/engine/xlsx*.c) opens the zip and streams the XML.
+# libxml2-utils (xmllint), python3-jsonschema: tests/cli/ci_formats.test.sh validates the JUnit
+# XML and SARIF reports against their schemas (tests/fixtures/junit.xsd, sarif-2.1.0-subset.json).
 # XLSX output (report --format xlsx) is optional: `make XLSX=0` builds without libxlsxwriter,
 # and such a doudi says so when asked for a workbook.
 XLSX    ?= 1
 PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev python3-openpyxl tmux \
-            libxml2-utils python3-jsonschema
+            libxml2-utils python3-jsonschema libzip-dev libexpat1-dev
 ifeq ($(XLSX),1)
 PACKAGES += libxlsxwriter-dev
 endif
-# libxml2-utils (xmllint), python3-jsonschema: tests/cli/ci_formats.test.sh validates the JUnit
-# XML and SARIF reports against their schemas (tests/fixtures/junit.xsd, sarif-2.1.0-subset.json).
 PKG_LIBS := sqlite3
 DEPS_STAMP := build/.deps-$(shell echo $(PACKAGES) | cksum | cut -d' ' -f1)
 
@@ -50,7 +52,7 @@ GEN     := $(BUILD)/gen
 CPPFLAGS += -Isrc -Iinclude -I$(GEN)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LDLIBS  += -lsqlite3 -lm -ledit
+LDLIBS  += -lzip -lexpat -lsqlite3 -lm -ledit
 ifeq ($(XLSX),1)
 LDLIBS  += -lxlsxwriter
 else
@@ -196,6 +198,11 @@ bench: build/bench
 
 build/bench: tests/bench/bench.c build/libdoudi-gen.a build/libdoudi.a
 	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi-gen.a build/libdoudi.a $(LDLIBS)
+
+# Prints a ledger file's rows as the importer's row source reads them (a CSV or an .xlsx), or
+# counts them with --count: for trying the readers by hand and measuring a large workbook.
+build/rows_dump: tests/tools/rows_dump.c build/libdoudi.a
+	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi.a $(LDLIBS)
 
 # No include points up a layer (see LAYERS above and tests/layers.sh).
 layers:

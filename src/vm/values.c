@@ -239,8 +239,9 @@ static bool read_lit(const char *s, size_t n, size_t *i, const char *lit, size_t
     return true;
 }
 
-/* The shapes of a date: YYYYMMDD, YYYY<sep>M<sep>D (sep one of - / .), YYYY年M月D日. */
-static bool date_shape(const char *s, size_t n, unsigned *y, unsigned *m, unsigned *d)
+/* The shapes of a date: YYYYMMDD, YYYY<sep>M<sep>D (sep one of - / .), YYYY年M月D日. *end is
+ * where the date ends: the whole text for YYYYMMDD, else the caller checks what follows. */
+static bool date_shape(const char *s, size_t n, unsigned *y, unsigned *m, unsigned *d, size_t *end)
 {
     size_t i = 0;
     size_t lead = 0;
@@ -254,24 +255,64 @@ static bool date_shape(const char *s, size_t n, unsigned *y, unsigned *m, unsign
         *y = v[0];
         *m = v[1];
         *d = v[2];
+        *end = n;
         return true;
     }
     if (!read_digits(s, n, &i, 4, 4, y) || i >= n) return false;
     if (s[i] == '-' || s[i] == '/' || s[i] == '.') {
         char sep[1] = {s[i++]};
-        return read_digits(s, n, &i, 1, 2, m) && read_lit(s, n, &i, sep, 1) && read_digits(s, n, &i, 1, 2, d) &&
-               i == n;
+        bool ok = read_digits(s, n, &i, 1, 2, m) && read_lit(s, n, &i, sep, 1) && read_digits(s, n, &i, 1, 2, d);
+        *end = i;
+        return ok;
     }
-    return read_lit(s, n, &i, "年", 3) && read_digits(s, n, &i, 1, 2, m) && read_lit(s, n, &i, "月", 3) &&
-           read_digits(s, n, &i, 1, 2, d) && read_lit(s, n, &i, "日", 3) && i == n;
+    bool ok = read_lit(s, n, &i, "年", 3) && read_digits(s, n, &i, 1, 2, m) && read_lit(s, n, &i, "月", 3) &&
+              read_digits(s, n, &i, 1, 2, d) && read_lit(s, n, &i, "日", 3);
+    *end = i;
+    return ok;
+}
+
+/* A time of day as Excel and its CSV exports write it after a date: one space or 'T', then
+ * H:MM, H:MM:SS or H:MM:SS.fff (hours 0-23). Its seconds since midnight (fractions of a
+ * second only need to be zero or not: *frac) into *secs. */
+static bool time_shape(const char *s, size_t n, unsigned *secs, bool *frac)
+{
+    size_t i = 0;
+    unsigned h, mi, se = 0;
+    if (n == 0 || (s[0] != ' ' && s[0] != 'T')) return false;
+    i = 1;
+    if (!read_digits(s, n, &i, 1, 2, &h) || !read_lit(s, n, &i, ":", 1) || !read_digits(s, n, &i, 2, 2, &mi))
+        return false;
+    if (read_lit(s, n, &i, ":", 1) && !read_digits(s, n, &i, 2, 2, &se)) return false;
+    *frac = false;
+    if (i < n && s[i] == '.') {
+        size_t from = ++i;
+        for (; i < n && is_digit(s[i]); i++)
+            if (s[i] != '0') *frac = true;
+        if (i == from) return false;
+    }
+    if (i != n || h > 23 || mi > 59 || se > 59) return false;
+    *secs = h * 3600 + mi * 60 + se;
+    return true;
 }
 
 static bool parse_date(const char *s, size_t n, int64_t *out, char *err, size_t errlen)
 {
     char q[QUOTE_MAX + 8];
-    unsigned y, m, d;
-    if (!date_shape(s, n, &y, &m, &d)) return fail(err, errlen, "'%s' is not a date (YYYY-MM-DD)", quote(s, n, q));
+    unsigned y, m, d, secs = 0;
+    size_t end = 0;
+    bool frac = false;
+    if (!date_shape(s, n, &y, &m, &d, &end) || (end < n && !time_shape(s + end, n - end, &secs, &frac)))
+        return fail(err, errlen, "'%s' is not a date (YYYY-MM-DD)", quote(s, n, q));
     if (!date_valid(y, m, d)) return fail(err, errlen, "'%s' is not a calendar date (YYYY-MM-DD)", quote(s, n, q));
+    /* A spreadsheet keeps a date as a date-time: midnight is the date itself, any other time of
+     * day is a value that was meant as something else (or typed into the wrong column). */
+    if (secs || frac) {
+        char t[QUOTE_MAX + 8];
+        if (frac) quote(s + end + 1, n - end - 1, t);              /* as written: 08:30:00.5 */
+        else if (secs % 60) snprintf(t, sizeof t, "%02u:%02u:%02u", secs / 3600, secs / 60 % 60, secs % 60);
+        else snprintf(t, sizeof t, "%02u:%02u", secs / 3600, secs / 60 % 60);
+        return fail(err, errlen, "'%s' has a time of day %s: a date is wanted", quote(s, n, q), t);
+    }
     *out = days_from_civil(y, m, d);
     return true;
 }

@@ -17,6 +17,9 @@
  *   - percent 30% / 12.5% / 30％ (up to 2 decimals), or a fraction of at most 1 in magnitude
  *            (0.3 = 30%); a bare "30" is refused as ambiguous;
  *   - date   YYYY-MM-DD, YYYY-M-D, YYYY/M/D, YYYY.M.D, YYYY年M月D日, YYYYMMDD; a real date;
+ *            all but YYYYMMDD may carry a time of day as spreadsheets write one (a space or 'T',
+ *            then H:MM, H:MM:SS or H:MM:SS.fff): midnight is accepted, any other time is an
+ *            error that names it ("has a time of day 08:30: a date is wanted");
  *   - text   as is (valid UTF-8, no NUL byte); 17 digits and a lowercase 'x' (a resident id)
  *            is read with 'X'.
  * Errors are short English reasons quoting the value, to follow `file:line:col: `. */

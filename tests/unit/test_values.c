@@ -162,6 +162,16 @@ static const ParseOk parse_ok[] = {
     {VK_DATE, -1, S("2000.12.31"), 11322, NULL},        /* 2000-01-01 = 10957; + 365 */
     {VK_DATE, -1, S("1970-01-01"), 0, NULL},
     {VK_DATE, -1, S("19000101"), -25567, NULL},         /* -(70*365 + 17) */
+    /* a midnight time part, as Excel and its CSV exports write dates: 1958-05-08 =
+     * -(12*365 + 3) + 127 = -4256 (1958-01-01 is 12 years and 3 leap days before 1970; May 8 is
+     * day 31+28+31+30+8 = 128 of the year) */
+    {VK_DATE, -1, S("1958-05-08 00:00:00"), -4256, NULL},
+    {VK_DATE, -1, S("1958/5/8 0:00"), -4256, NULL},
+    {VK_DATE, -1, S("1958-05-08T00:00:00"), -4256, NULL},
+    {VK_DATE, -1, S("1958-05-08 00:00:00.000"), -4256, NULL},
+    {VK_DATE, -1, S("1958.5.8 00:00"), -4256, NULL},
+    {VK_DATE, -1, S("1958年5月8日 0:00:00"), -4256, NULL},
+    {VK_DATE, -1, S(" 1958-05-08 00:00:00 "), -4256, NULL},
     /* enum: identifier (any ASCII case) or exact label */
     {VK_ENUM, EN_SEX, S("male"), 0, NULL},
     {VK_ENUM, EN_SEX, S("MALE"), 0, NULL},
@@ -328,7 +338,23 @@ static const ParseErr parse_err[] = {
     {VK_DATE, -1, S("2021-004-01"), "'2021-004-01' is not a date (YYYY-MM-DD)"},
     {VK_DATE, -1, S("2021-04-"), "'2021-04-' is not a date (YYYY-MM-DD)"},
     {VK_DATE, -1, S("2021-04-01x"), "'2021-04-01x' is not a date (YYYY-MM-DD)"},
-    {VK_DATE, -1, S("2021-04-01 0:00"), "'2021-04-01 0:00' is not a date (YYYY-MM-DD)"},
+    /* a time of day other than midnight is named (Excel writes date-times; 08:30 is no date) */
+    {VK_DATE, -1, S("1958-05-08 08:30:00"), "'1958-05-08 08:30:00' has a time of day 08:30: a date is wanted"},
+    {VK_DATE, -1, S("1958/5/8 8:30"), "'1958/5/8 8:30' has a time of day 08:30: a date is wanted"},
+    {VK_DATE, -1, S("1958-05-08 00:00:01"), "'1958-05-08 00:00:01' has a time of day 00:00:01: a date is wanted"},
+    {VK_DATE, -1, S("1958-05-08T23:59:59"), "'1958-05-08T23:59:59' has a time of day 23:59:59: a date is wanted"},
+    {VK_DATE, -1, S("1958-05-08 00:00:00.5"), "'1958-05-08 00:00:00.5' has a time of day 00:00:00.5: a date is wanted"},
+    {VK_DATE, -1, S("1958年5月8日 12:00"), "'1958年5月8日 12:00' has a time of day 12:00: a date is wanted"},
+    /* ... and a time that is no time, or in a place it cannot be, is no date */
+    {VK_DATE, -1, S("2021-04-01 24:00"), "'2021-04-01 24:00' is not a date (YYYY-MM-DD)"},
+    {VK_DATE, -1, S("2021-04-01 0:60"), "'2021-04-01 0:60' is not a date (YYYY-MM-DD)"},
+    {VK_DATE, -1, S("2021-04-01 0:0"), "'2021-04-01 0:0' is not a date (YYYY-MM-DD)"},
+    {VK_DATE, -1, S("2021-04-01 00:00:0"), "'2021-04-01 00:00:0' is not a date (YYYY-MM-DD)"},
+    {VK_DATE, -1, S("2021-04-01 00:00:00."), "'2021-04-01 00:00:00.' is not a date (YYYY-MM-DD)"},
+    {VK_DATE, -1, S("2021-04-01  00:00"), "'2021-04-01  00:00' is not a date (YYYY-MM-DD)"},
+    {VK_DATE, -1, S("2021-04-01 00:00 AM"), "'2021-04-01 00:00 AM' is not a date (YYYY-MM-DD)"},
+    {VK_DATE, -1, S("20210401 00:00"), "'20210401 00:00' is not a date (YYYY-MM-DD)"},
+    {VK_DATE, -1, S("2021-02-30 00:00:00"), "'2021-02-30 00:00:00' is not a calendar date (YYYY-MM-DD)"},
     {VK_DATE, -1, S("2021年4月1"), "'2021年4月1' is not a date (YYYY-MM-DD)"},
     {VK_DATE, -1, S("2021年4-1日"), "'2021年4-1日' is not a date (YYYY-MM-DD)"},
     {VK_DATE, -1, S("2021040"), "'2021040' is not a date (YYYY-MM-DD)"},
