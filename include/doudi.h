@@ -179,8 +179,14 @@ typedef struct doudi_import_stats {
     uint64_t rows;            /* data rows read */
     uint64_t added, updated, unchanged;
     uint64_t review;          /* rows sent to the review table */
-    char encoding[32];        /* what the file was read as: utf-8, utf-8 (BOM), gb18030 */
+    char encoding[32];        /* what the file was read as: utf-8, utf-8 (BOM), gb18030, xlsx */
+    char sheet[128];          /* a workbook's sheet that was read, or "" */
 } doudi_import_stats;
+
+typedef struct doudi_import_options {
+    const char *encoding;     /* a CSV's: NULL to detect, or utf-8 / gbk / gb18030 */
+    const char *sheet;        /* a workbook's sheet: NULL for the first */
+} doudi_import_options;
 
 /* Import a CSV file as records of the rules' record number `record` (0 = the subject, e.g.
  * person; 1 = the next, e.g. institution), validated by the rules. encoding: NULL to detect,
@@ -189,6 +195,13 @@ typedef struct doudi_import_stats {
  * table. One transaction: -1 (nothing imported) on a file-level error. */
 int doudi_import(doudi_ledger *l, doudi_rules *r, int record, const char *csv_path, const char *encoding,
                  FILE *report, doudi_import_stats *stats, char **error);
+/* The same for a CSV file or an .xlsx workbook (told apart by its first bytes; .xls is refused
+ * with what to save it as): the first sheet, or opt->sheet. Rows above the header (a title
+ * merged across the columns) are skipped; a workbook's positions are sheet rows and column
+ * letters (`台账.xlsx!F12`); a cell holding an Excel error, or a number that lost digits, is a
+ * bad value of its cell. opt may be NULL. */
+int doudi_import_file(doudi_ledger *l, doudi_rules *r, int record, const char *path, const doudi_import_options *opt,
+                      FILE *report, doudi_import_stats *stats, char **error);
 
 typedef struct doudi_run_stats {
     int64_t run_id;

@@ -47,13 +47,14 @@ void doudi_ledger_discard(doudi_ledger *l)
     free(l);
 }
 
-int doudi_import(doudi_ledger *l, doudi_rules *r, int record, const char *csv_path, const char *encoding,
-                 FILE *report, doudi_import_stats *stats, char **error)
+int doudi_import_file(doudi_ledger *l, doudi_rules *r, int record, const char *path, const doudi_import_options *opt,
+                      FILE *report, doudi_import_stats *stats, char **error)
 {
     ImportStats st;
     if (record < 0 || (uint32_t)record >= r->prog->nrecords)
         return api_fail(error, "the rules declare no record number %d", record);
-    bool ok = import_csv(l->l, r->prog, r->vm, (uint32_t)record, csv_path, encoding, report, &st, error);
+    ImportOptions o = {opt ? opt->encoding : NULL, opt ? opt->sheet : NULL};
+    bool ok = import_file(l->l, r->prog, r->vm, (uint32_t)record, path, &o, report, &st, error);
     if (stats) {
         stats->rows = st.rows;
         stats->added = st.added;
@@ -61,8 +62,16 @@ int doudi_import(doudi_ledger *l, doudi_rules *r, int record, const char *csv_pa
         stats->unchanged = st.unchanged;
         stats->review = st.review;
         memcpy(stats->encoding, st.encoding, sizeof stats->encoding);
+        memcpy(stats->sheet, st.sheet, sizeof stats->sheet);
     }
     return ok ? 0 : -1;
+}
+
+int doudi_import(doudi_ledger *l, doudi_rules *r, int record, const char *csv_path, const char *encoding,
+                 FILE *report, doudi_import_stats *stats, char **error)
+{
+    doudi_import_options opt = {encoding, NULL};
+    return doudi_import_file(l, r, record, csv_path, &opt, report, stats, error);
 }
 
 int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_progress_fn progress,

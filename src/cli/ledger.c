@@ -16,7 +16,10 @@ static const char *DEFAULT_DB = "doudi.db";
 
 static void print_import(const char *path, const doudi_import_stats *s)
 {
-    printf(tr("%s (%s): %llu rows: %llu new, %llu updated, %llu unchanged, %llu to review\n"), path, s->encoding,
+    char read_as[200];
+    if (*s->sheet) snprintf(read_as, sizeof read_as, "%s, %s", s->encoding, s->sheet);
+    else snprintf(read_as, sizeof read_as, "%s", s->encoding);
+    printf(tr("%s (%s): %llu rows: %llu new, %llu updated, %llu unchanged, %llu to review\n"), path, read_as,
            (unsigned long long)s->rows, (unsigned long long)s->added, (unsigned long long)s->updated,
            (unsigned long long)s->unchanged, (unsigned long long)s->review);
     if (s->added == 0 && s->updated == 0 && s->review == 0 && s->rows > 0)
@@ -25,13 +28,14 @@ static void print_import(const char *path, const doudi_import_stats *s)
 
 int cli_import(int argc, char **argv)
 {
-    const char *db = DEFAULT_DB, *rules = NULL, *encoding = NULL;
+    const char *db = DEFAULT_DB, *rules = NULL, *encoding = NULL, *sheet = NULL;
     const char *files[2];
     int nfiles = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc) db = argv[++i];
         else if (!strcmp(argv[i], "--rules") && i + 1 < argc) rules = argv[++i];
         else if (!strcmp(argv[i], "--encoding") && i + 1 < argc) encoding = argv[++i];
+        else if (!strcmp(argv[i], "--sheet") && i + 1 < argc) sheet = argv[++i];
         else if (argv[i][0] == '-') return cli_usage_error("import", tr("unknown option '%s'"), argv[i]);
         else if (nfiles < 2) files[nfiles++] = argv[i];
         else return cli_usage_error("import", tr("at most two files: persons.csv [institutions.csv]"));
@@ -45,7 +49,8 @@ int cli_import(int argc, char **argv)
     int status = 0, imported = 0;
     for (int i = 0; l && i < nfiles; i++) {
         doudi_import_stats st;
-        if (doudi_import(l, r, i, files[i], encoding, stderr, &st, &err)) {
+        doudi_import_options opt = {encoding, sheet};
+        if (doudi_import_file(l, r, i, files[i], &opt, stderr, &st, &err)) {
             fprintf(stderr, "doudi import: %s\n", err);
             doudi_string_free(err);
             err = NULL;

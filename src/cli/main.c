@@ -69,16 +69,19 @@ static const Verb verbs[] = {
       {"--as-of DATE", "the date ages are reckoned at (default: the rule file's as_of)"},
       {"--format text|json", "the explanation as text (default) or JSON"},
       {"--show-ids", "show resident ids in full (otherwise masked: 410122********1234)"}}},
-    {"import", cli_import, "import --db DB --rules FILE [--encoding E] persons.csv [institutions.csv]",
-     "read survey CSV files into the ledger",
+    {"import", cli_import,
+     "import --db DB --rules FILE [--encoding E] [--sheet NAME] persons.csv|.xlsx [institutions.csv|.xlsx]",
+     "read survey ledgers (CSV or Excel .xlsx) into the ledger",
      "Every row is checked against the rule file's record declarations. A bad row is reported\n"
-     "(FILE:LINE:COL and the reason) and kept for review, never dropped; a row whose id is already\n"
-     "in the ledger replaces it. Each file is one transaction. Exit 1 when rows went to review.",
-     {{"persons.csv", "the persons: a column per field (a field's label is accepted as its name)"},
-      {"institutions.csv", "the institutions, when the rule file declares them"},
+     "(FILE:LINE:COL, or FILE.xlsx!F12, and the reason) and kept for review, never dropped; a row\n"
+     "whose id is already in the ledger replaces it. Title rows above the header are skipped. Each\n"
+     "file is one transaction. Exit 1 when rows went to review.",
+     {{"persons.csv|.xlsx", "the persons: a column per field (a field's label is accepted as its name)"},
+      {"institutions.csv|.xlsx", "the institutions, when the rule file declares them"},
       {"--db DB", "the ledger file, created when missing (default doudi.db)"},
       {"--rules FILE", "the rule file that declares the columns"},
-      {"--encoding E", "utf-8, gbk or gb18030 (default: detected from the file)"}}},
+      {"--encoding E", "a CSV's encoding: utf-8, gbk or gb18030 (default: detected from the file)"},
+      {"--sheet NAME", "a workbook's sheet to read (default: the first)"}}},
     {"run", cli_run, "run FILE [--db DB] [--as-of DATE] [--out results.csv]",
      "run the rules over every person in the ledger",
      "Every person is evaluated, the years are scheduled and the forms counted, and all of it is\n"

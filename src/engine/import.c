@@ -2,7 +2,7 @@
 #define _XOPEN_SOURCE 700   /* realpath */
 #include "import.h"
 #include "base/crash.h"
-#include "csv.h"
+#include "rows.h"
 #include "base/resid.h"
 #include "vm/record.h"
 #include "vm/values.h"
@@ -78,7 +78,9 @@ typedef struct Importer {
     const char *source;        /* the file's absolute path: what its review entries are keyed by */
     FILE *report;
     ImportStats *stats;
-    int *column_of;            /* field index -> 0-based CSV column, or -1 */
+    RowSource *src;            /* the CSV file or the workbook's sheet */
+    uint32_t header_line;      /* the header's line (or sheet row: title rows may come first) */
+    int *column_of;            /* field index -> 0-based column, or -1 */
     size_t ncolumns;           /* in the header */
     int64_t *values;
     char **owned;
@@ -117,7 +119,15 @@ static bool header_matches(const FieldInfo *f, const char *cell, size_t n)
     return na < sizeof a && na == nb && memcmp(a, b, na) == 0;
 }
 
-static bool map_header(Importer *im, const CsvRecord *h, char **error)
+/* "persons.csv:12:6", "台账.xlsx!F12": where a message points. The caller frees. */
+static char *where(const Importer *im, uint32_t line, uint32_t col)
+{
+    StrBuf sb = {0};
+    rows_where(im->src, line, col, &sb);
+    return sb_take(&sb);
+}
+
+static bool map_header(Importer *im, const Row *h, char **error)
 {
     const RecordInfo *ri = im->ri;
     im->ncolumns = h->count;
@@ -126,12 +136,12 @@ static bool map_header(Importer *im, const CsvRecord *h, char **error)
     for (uint32_t i = 0; i < ri->nfields; i++) {
         im->column_of[i] = -1;
         for (size_t c = 0; c < h->count; c++)
-            if (header_matches(&ri->fields[i], h->fields[c], h->lens[c])) {
+            if (header_matches(&ri->fields[i], h->cells[c], h->lens[c])) {
                 if (im->column_of[i] >= 0) {
-                    StrBuf sb = {0};
-                    sb_printf(&sb, "%s:1:%zu: column '%s' appears twice in the header (also column %d)",
-                              im->path, c + 1, ri->fields[i].name, im->column_of[i] + 1);
-                    *error = sb_take(&sb);
+                    char *at = where(im, h->line, (uint32_t)c + 1), name[12];
+                    *error = xasprintf("%s: column '%s' appears twice in the header (also column %s)", at,
+                                       ri->fields[i].name, rows_column_name(im->src, (uint32_t)im->column_of[i] + 1, name));
+                    free(at);
                     sb_free(&missing);
                     return false;
                 }
@@ -144,9 +154,9 @@ static bool map_header(Importer *im, const CsvRecord *h, char **error)
         }
     }
     if (missing.count) {
-        StrBuf sb = {0};
-        sb_printf(&sb, "%s:1: the header has no column for: %s", im->path, sb_str(&missing));
-        *error = sb_take(&sb);
+        char *at = where(im, h->line, 0);
+        *error = xasprintf("%s: the header has no column for: %s", at, sb_str(&missing));
+        free(at);
         sb_free(&missing);
         return false;
     }
@@ -154,14 +164,17 @@ static bool map_header(Importer *im, const CsvRecord *h, char **error)
     return true;
 }
 
-static void to_review(Importer *im, const CsvRecord *rec, uint32_t col, const char *reason)
+static void to_review(Importer *im, const Row *rec, uint32_t col, const char *reason)
 {
     if (im->report) {
         /* a message for people: resident ids in it masked (the review table keeps the row whole) */
-        char *shown = xstrdup(reason);
+        char *shown = xstrdup(reason), *at = where(im, rec->line, col);
         resident_id_mask(shown);
-        fprintf(im->report, "%s:%u:%u: %s\n", im->path, rec->line, col, shown);
+        /* a CSV row line is FILE:LINE:COL always (column 0 for the whole row): the form tools
+         * that read the report have parsed since the first import */
+        fprintf(im->report, "%s%s: %s\n", at, rows_kind(im->src) == ROWS_CSV && !col ? ":0" : "", shown);
         free(shown);
+        free(at);
     }
     ReviewEntry e = {.source = im->source, .line = rec->line, .col = col, .reason = reason,
                      .raw = rec->raw, .raw_len = rec->raw ? rec->raw_len : 0, .record = im->ri->name};
@@ -184,15 +197,22 @@ static void field_name(const FieldInfo *f, char *buf, size_t n)
 }
 
 /* Read each field of the row; false (row reviewed) at the first bad cell. */
-static bool read_cells(Importer *im, const CsvRecord *rec)
+static bool read_cells(Importer *im, const Row *rec)
 {
     const RecordInfo *ri = im->ri;
     char reason[512], why[300], fname[160];
     for (uint32_t i = 0; i < ri->nfields; i++) {
         const FieldInfo *f = &ri->fields[i];
         int c = im->column_of[i];
-        const char *cell = c >= 0 && (size_t)c < rec->count ? rec->fields[c] : "";
+        const char *cell = c >= 0 && (size_t)c < rec->count ? rec->cells[c] : "";
         size_t len = c >= 0 && (size_t)c < rec->count ? rec->lens[c] : 0;
+        if (c >= 0 && (size_t)c < rec->count && rec->cell_errors && rec->cell_errors[c]) {
+            /* a workbook's cell whose value is not to be used: an error value, lost digits */
+            field_name(f, fname, sizeof fname);
+            snprintf(reason, sizeof reason, "%s: %s", fname, rec->cell_errors[c]);
+            to_review(im, rec, (uint32_t)c + 1, reason);
+            return false;
+        }
         const char *t = cell;
         size_t tn = len;
         value_trim(&t, &tn);
@@ -234,7 +254,7 @@ static uint32_t require_column(const Importer *im, const RequireInfo *rq)
     return 0;
 }
 
-static bool check_requires(Importer *im, const CsvRecord *rec)
+static bool check_requires(Importer *im, const Row *rec)
 {
     RecordCheck rc;
     if (record_check(im->vm, im->ri, im->values, &rc)) return true;
@@ -255,7 +275,7 @@ static bool store(Importer *im, char **error)
     }
 }
 
-static bool import_row(Importer *im, const CsvRecord *rec, char **error)
+static bool import_row(Importer *im, const Row *rec, char **error)
 {
     char reason[256];
     im->stats->rows++;
@@ -281,7 +301,10 @@ static bool import_row(Importer *im, const CsvRecord *rec, char **error)
         value_format(im->p, kf->kind, kf->enum_index, im->values[im->ri->key], false, &key);
         uint32_t first = keyset_add(&im->keys, sb_str(&key), rec->line);
         if (first) {
-            snprintf(reason, sizeof reason, "duplicate %s %s: the first is at line %u", kf->name, sb_str(&key), first);
+            snprintf(reason, sizeof reason,
+                     rows_kind(im->src) == ROWS_XLSX ? "duplicate %s %s: the first is in row %u"
+                                                     : "duplicate %s %s: the first is at line %u",
+                     kf->name, sb_str(&key), first);
             to_review(im, rec, (uint32_t)im->column_of[im->ri->key] + 1, reason);
             ok = false;
         }
@@ -292,25 +315,32 @@ static bool import_row(Importer *im, const CsvRecord *rec, char **error)
     return stored;
 }
 
-static bool import_rows(Importer *im, CsvReader *csv, char **error)
+/* Which field (index + 1) a header cell names, or 0: for rows_find_header. */
+static uint32_t names_field(void *ctx, const char *cell, size_t len)
 {
-    CsvRecord rec;
-    int rc = csv_next(csv, &rec);
-    if (rc <= 0) {
-        StrBuf sb = {0};
-        sb_printf(&sb, "%s: %s", im->path, rc == 0 ? "the file is empty (no header line)" : rec.error);
-        *error = sb_take(&sb);
+    const Importer *im = ctx;
+    for (uint32_t i = 0; i < im->ri->nfields; i++)
+        if (header_matches(&im->ri->fields[i], cell, len)) return i + 1;
+    return 0;
+}
+
+static bool import_rows(Importer *im, char **error)
+{
+    Row rec;
+    size_t skipped = 0, need = im->ri->nfields < 2 ? im->ri->nfields : 2;
+    int rc = rows_find_header(im->src, names_field, im, need, &rec, &skipped);
+    if (rc == 0 || rc == -2) {
+        *error = xasprintf("%s: %s", im->path, rc == 0 ? "the file is empty (no header line)" : rec.error);
         return false;
     }
+    im->header_line = rec.line;
     if (!map_header(im, &rec, error) || !ledger_declare_record(im->l, im->p, im->ri, error) ||
         !(im->upsert = ledger_upsert_open(im->l, im->p, im->ri, error)) ||
         !ledger_review_clear(im->l, im->source, im->ri->name, error))
         return false;
-    while ((rc = csv_next(csv, &rec)) != 0) {
+    while ((rc = rows_next(im->src, &rec)) != 0) {
         if (rc == -2) {   /* the file became unreadable: fail the whole import */
-            StrBuf sb = {0};
-            sb_printf(&sb, "%s: %s", im->path, rec.error);
-            *error = sb_take(&sb);
+            *error = xasprintf("%s: %s", im->path, rec.error);
             return false;
         }
         if (!import_row(im, &rec, error)) return false;
@@ -324,8 +354,8 @@ static bool import_rows(Importer *im, CsvReader *csv, char **error)
     return true;
 }
 
-bool import_csv(Ledger *l, const Program *p, Vm *vm, uint32_t record, const char *path,
-                const char *encoding, FILE *report, ImportStats *stats, char **error)
+bool import_file(Ledger *l, const Program *p, Vm *vm, uint32_t record, const char *path,
+                 const ImportOptions *opt, FILE *report, ImportStats *stats, char **error)
 {
     memset(stats, 0, sizeof *stats);
     if (record >= p->nrecords) {
@@ -337,19 +367,22 @@ bool import_csv(Ledger *l, const Program *p, Vm *vm, uint32_t record, const char
         *error = xstrdup("the record has no key");
         return false;
     }
-    CsvReader *csv = csv_open(path, encoding, error);
-    if (!csv) return false;
-    snprintf(stats->encoding, sizeof stats->encoding, "%s", csv_encoding(csv));
+    RowsOptions ro = {.encoding = opt ? opt->encoding : NULL, .sheet = opt ? opt->sheet : NULL};
+    RowSource *src = rows_open(path, &ro, error);
+    if (!src) return false;
+    snprintf(stats->encoding, sizeof stats->encoding, "%s", rows_encoding(src));
+    if (rows_sheet(src)) snprintf(stats->sheet, sizeof stats->sheet, "%s", rows_sheet(src));
     /* review entries are keyed by the file itself, not by how its path was typed (./p.csv and
      * p.csv are one file, and so are their review entries) */
     char real[PATH_MAX];
     const char *source = realpath(path, real) ? real : path;
-    Importer im = {.l = l, .p = p, .vm = vm, .ri = ri, .path = path, .source = source, .report = report, .stats = stats};
+    Importer im = {.l = l, .p = p, .vm = vm, .ri = ri, .path = path, .source = source, .report = report,
+                   .stats = stats, .src = src};
     im.values = xcalloc(ri->nfields + 1, sizeof *im.values);
     im.owned = xcalloc(ri->nfields + 1, sizeof *im.owned);
     bool ok = ledger_begin(l, error);
     if (ok) {
-        ok = import_rows(&im, csv, error);
+        ok = import_rows(&im, error);
         ledger_upsert_close(im.upsert);
         free(im.error);
         if (ok) CRASH_POINT("import.before-commit");
@@ -357,7 +390,7 @@ bool import_csv(Ledger *l, const Program *p, Vm *vm, uint32_t record, const char
         if (ok) CRASH_POINT("import.after-commit");
         if (!ok) ledger_rollback(l);
     }
-    csv_close(csv);
+    rows_close(src);
     keyset_free(&im.keys);
     free(im.column_of);
     free(im.values);

@@ -90,7 +90,7 @@ const char *rows_encoding(const RowSource *s);
 const char *rows_sheet(const RowSource *s);
 
 /* Append the position of column `col` (1-based; 0 for the whole row) of the row at `line` to
- * out: "persons.csv:12:6" / "persons.csv:12", "台账.xlsx!F12" / "台账.xlsx!12:12". */
+ * out: "persons.csv:12:6" / "persons.csv:12:0", "台账.xlsx!F12" / "台账.xlsx!12:12". */
 void rows_where(const RowSource *s, uint32_t line, uint32_t col, StrBuf *out);
 /* Column `col` (1-based) as the file's user names it: "6" (CSV), "F" (XLSX). */
 const char *rows_column_name(const RowSource *s, uint32_t col, char out[12]);

@@ -79,10 +79,10 @@ static bool import_side(Diff *d, Ledger *l, const DiffRules *r, int side, const 
     Side *s = &d->side[side];
     s->imported = true;
     char *inner = NULL;
-    bool ok = import_csv(l, r->p, r->vm, 0, persons, NULL, NULL, &s->persons, &inner);
+    bool ok = import_file(l, r->p, r->vm, 0, persons, NULL, NULL, &s->persons, &inner);
     if (ok && institutions && r->p->nrecords > 1) {
         s->has_institutions = true;
-        ok = import_csv(l, r->p, r->vm, 1, institutions, NULL, NULL, &s->institutions, &inner);
+        ok = import_file(l, r->p, r->vm, 1, institutions, NULL, NULL, &s->institutions, &inner);
     }
     if (!ok) diff_failf(error, "importing the population with %s: %s", s->rules_path, inner ? inner : "failed");
     free(inner);
