@@ -113,6 +113,19 @@ void diag_note(DiagList *dl, const char *fmt, ...)
     free(d->note);
     d->note = vformat(fmt, ap);
     va_end(ap);
+    d->note_span = (Span){0};
+}
+
+void diag_note_at(DiagList *dl, Span span, const char *fmt, ...)
+{
+    if (dl->count == 0) return;
+    Diag *d = &dl->items[dl->count - 1];
+    va_list ap;
+    va_start(ap, fmt);
+    free(d->note);
+    d->note = vformat(fmt, ap);
+    va_end(ap);
+    d->note_span = span;
 }
 
 void diag_free(DiagList *dl)
@@ -191,7 +204,14 @@ void diag_render(StrBuf *out, const Diag *d)
     }
     sb_printf(out, "%s: %s\n", severity_name(d->severity), d->message);
     if (d->span.file) render_excerpt(out, &d->span);
-    if (d->note) sb_printf(out, "  note: %s\n", d->note);
+    if (d->note && d->note_span.file) {
+        int line, col;
+        source_position(d->note_span.file, d->note_span.start, &line, &col);
+        sb_printf(out, "%s:%d:%d: note: %s\n", d->note_span.file->path, line, col, d->note);
+        render_excerpt(out, &d->note_span);
+    } else if (d->note) {
+        sb_printf(out, "  note: %s\n", d->note);
+    }
 }
 
 void diag_render_all(StrBuf *out, const DiagList *dl)
@@ -223,6 +243,11 @@ void diag_render_json(StrBuf *out, const DiagList *dl)
         if (d->note) {
             sb_puts(out, ",\"note\":");
             sb_json_string(out, d->note);
+        }
+        if (d->note && d->note_span.file) {
+            int nline, ncol;
+            source_position(d->note_span.file, d->note_span.start, &nline, &ncol);
+            sb_printf(out, ",\"note_line\":%d,\"note_column\":%d", nline, ncol);
         }
         sb_puts(out, "}");
     }

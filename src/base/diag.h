@@ -32,6 +32,7 @@ typedef struct Diag {
     Span span;
     char *message;
     char *note;              /* optional second line ("did you mean 'x'?"); owned */
+    Span note_span;          /* where the note points (file NULL: nowhere, a plain note line) */
 } Diag;
 
 typedef struct DiagList {
@@ -56,14 +57,19 @@ void diag_add(DiagList *dl, DiagSeverity sev, const char *code, Span span, const
     __attribute__((format(printf, 5, 6)));
 /* Attach a note to the last diagnostic added. */
 void diag_note(DiagList *dl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, pointing at a place of its own (rendered as `path:line:col: note: …` with the
+ * source line and a caret, like the diagnostic itself). */
+void diag_note_at(DiagList *dl, Span span, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_free(DiagList *dl);
 /* Sort by file, then position (stable), so output follows the source. */
 void diag_sort(DiagList *dl);
 
-/* Render one diagnostic:  path:line:col: error: message\n  source line\n  caret\n  note */
+/* Render one diagnostic:  path:line:col: error: message\n  source line\n  caret\n  note
+ * (a note with a place renders as a second located block: path:line:col: note: …). */
 void diag_render(StrBuf *out, const Diag *d);
 void diag_render_all(StrBuf *out, const DiagList *dl);
-/* JSON array of objects {file,line,column,end_line,end_column,severity,code,message,note}. */
+/* JSON array of objects {file,line,column,end_line,end_column,severity,code,message,note}; a
+ * note with a place adds note_line and note_column. */
 void diag_render_json(StrBuf *out, const DiagList *dl);
 
 #endif
