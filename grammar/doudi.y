@@ -25,11 +25,17 @@ typedef void *yyscan_t;
 #define YYSTYPE DDSTYPE
 #define YYLTYPE DDLTYPE
 int ddlex(DDSTYPE *lval, DDLTYPE *lloc, yyscan_t scanner);
+int parse_token(DDSTYPE *lval, DDLTYPE *lloc, yyscan_t feed);
 void dderror(DDLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
 }
 
 %code {
 #include <string.h>
+
+/* The grammar reads the bracket-checked token stream of parse.c (its `scanner` parameter is
+ * that stream), not the scanner directly. */
+#undef yylex
+#define yylex parse_token
 
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                   \
     do {                                                              \
@@ -510,14 +516,36 @@ void dderror(DDLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg)
     ctx->syntax_errors++;
 }
 
-/* "unexpected X; expected A, B or C", with a hint for the commonest slips. */
+/* The keyword an unexpected name is a slip for ("catagory" for "category"), among those the
+ * parser expected here, or NULL. */
+static const char *keyword_near(const yypcontext_t *pctx, ParseCtx *ctx)
+{
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = yypcontext_expected_tokens(pctx, expected, YYNTOKENS);
+    const Span *at = yypcontext_location(pctx);
+    char *word = arena_strndup(ctx->arena, ctx->src->text + at->start, at->end - at->start);
+    int cap = strlen(word) <= 3 ? 1 : 2, best_d = cap + 1, token;
+    const char *best = NULL, *kw;
+    for (size_t i = 0; (kw = parse_keyword(i, &token)) != NULL; i++) {
+        bool wanted = false;
+        for (int k = 0; k < n && !wanted; k++) wanted = expected[k] == YYTRANSLATE(token);
+        int d = wanted ? edit_distance(word, kw, cap) : best_d;
+        if (d < best_d) { best_d = d; best = kw; }
+    }
+    return best;
+}
+
+/* "unexpected X; expected A, B or C", with a hint for the commonest slips. Quiet about an
+ * error that follows from a bracket already reported (parse.c). */
 static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, ParseCtx *ctx)
 {
     (void)scanner;
     ctx->syntax_errors++;
     if (ctx->syntax_errors > PARSE_MAX_ERRORS) return 0;
     yysymbol_kind_t got = yypcontext_token(pctx);
+    if (parse_quiet_at(ctx, *yypcontext_location(pctx))) return 0;
     if (got == YYSYMBOL_YYEOF) ctx->hit_eof = true;
+    ctx->syntax_shown++;
     enum { MAX_EXPECTED = 6 };
     yysymbol_kind_t expected[MAX_EXPECTED];
     int n = yypcontext_expected_tokens(pctx, expected, MAX_EXPECTED);
@@ -536,5 +564,7 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, Par
     if (got == YYSYMBOL_YYUNDEF) return 0;
     if (got == (yysymbol_kind_t)YYTRANSLATE('='))
         diag_note(ctx->diags, "to compare two values write '=='");
+    const char *near = got == YYSYMBOL_IDENT ? keyword_near(pctx, ctx) : NULL;
+    if (near) diag_note(ctx->diags, "did you mean '%s'?", near);
     return 0;
 }
