@@ -129,7 +129,7 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
 %type <b> opt_desc group_kind
 %type <expr> map_items
 %type <decl> order_keys group_columns
-%type <name> opt_per
+%type <name> opt_per opt_cite_rule
 
 %precedence KW_ELSE
 %left KW_OR
@@ -156,8 +156,8 @@ file
     ;
 
 decl
-    : KW_POLICY STRING opt_source
-        { $$ = ast_decl(A, DECL_POLICY, @$); $$->label = $2; $$->source = $3; }
+    : KW_POLICY STRING opt_source opt_cite_rule
+        { $$ = ast_decl(A, DECL_POLICY, @$); $$->label = $2; $$->source = $3; $$->cite_rule = $4; }
     | KW_ENUM ident opt_label '{' enum_values sep '}'
         { $$ = ast_decl(A, DECL_ENUM, @$); $$->name = mkname($2, @2); $$->label = $3; $$->values = *$5; }
     | KW_RECORD ident opt_label '{' record_body '}'
@@ -192,6 +192,7 @@ opt_cite   : %empty { $$ = NULL; } | KW_CITE STRING { $$ = $2; } ;
 opt_source : %empty { $$ = NULL; } | KW_SOURCE STRING { $$ = $2; } ;
 opt_ident  : %empty { $$ = NULL; } | ident { $$ = $1; } ;
 opt_per    : %empty { $$ = (Name){NULL, @$}; } | KW_PER ident { $$ = mkname($2, @2); } ;
+opt_cite_rule : %empty { $$ = (Name){NULL, @$}; } | KW_CITE ident { $$ = mkname($2, @2); } ;
 sep        : %empty | ',' ;
 
 /* ---- enums and types ---- */

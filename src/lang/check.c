@@ -11,6 +11,7 @@
  * Expressions are checked with an expected type when the context knows one: that is how a
  * bare enum value such as `none` is resolved (it is a value of several enums). */
 #include "check.h"
+#include "completeness.h"
 #include "labels.h"
 
 #include <stdio.h>
@@ -1464,6 +1465,7 @@ Rules *check_module(Arena *a, Module *m, DiagList *diags)
     for (size_t i = 0; i < r->tables.count; i++) check_table(&c, r->tables.items[i]);
     for (size_t i = 0; i < r->examples.count; i++) check_given(&c, &r->examples.items[i]->given);
     for (size_t i = 0; i < r->tests.count; i++) check_test(&c, r->tests.items[i]);
+    completeness_check(r, diags);
     warn_unused(&c);
     diag_sort(diags);
     return r;

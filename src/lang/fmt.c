@@ -936,6 +936,7 @@ static void policy_text(StrBuf *sb, const Decl *d)
         sb_puts(sb, " source ");
         put_string(sb, d->source);
     }
+    if (d->cite_rule.text) sb_printf(sb, " cite %s", d->cite_rule.text);
 }
 
 /* param and let: `let name[: type] ["label"] = value` */
