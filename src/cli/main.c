@@ -13,7 +13,7 @@ typedef struct Verb {
 
 static const Verb verbs[] = {
     {"check", cli_check, "check FILE... [--format text|json]   names and types of rule files"},
-    {"fmt", cli_fmt, "fmt [--check] FILE...                 print the canonical form"},
+    {"fmt", cli_fmt, "fmt [-w | --check] FILE...            print the canonical form (-w: rewrite in place)"},
     {"compile", cli_compile, "compile FILE -o OUT.ddc              write the compiled program"},
     {"disasm", cli_disasm, "disasm FILE                          list the bytecode (.doudi or .ddc)"},
     {"eval", cli_eval, "eval FILE --record 'f=v,...'         one record's outcome and why"},
