@@ -240,8 +240,12 @@ static void closer(Matcher *m, Token t)
         mismatched(m, t);
         return;
     }
-    Stray s = {.at = t.loc, .kind = t.kind, .decl_start = m->decl_start, .last_open = m->last_open[slot(t.kind)],
-               .last_close = m->last_close[slot(t.kind)]};
+    Stray s = {.at = t.loc, .kind = t.kind, .decl_start = m->decl_start};
+    if (m->last_open[slot(t.kind)].file && m->last_open[slot(t.kind)].start >= m->decl_start) {
+        /* the opener it would have closed, if its declaration has one */
+        s.last_open = m->last_open[slot(t.kind)];
+        s.last_close = m->last_close[slot(t.kind)];
+    }
     if (m->stack.count) {
         s.innermost = m->stack.items[m->stack.count - 1].span;
         s.innermost_kind = m->stack.items[m->stack.count - 1].kind;
