@@ -96,7 +96,12 @@ static By name_by(const Expr *e)
     return BY_NOTHING;
 }
 
-static bool is_value(const Expr *e) { return e && e->kind == EX_NAME && e->enum_value >= 0; }
+/* A constant of the split's enum (a value of another enum was reported by the checker). */
+static bool is_value(const Split *s, const Expr *e)
+{
+    return e && e->kind == EX_NAME && e->enum_value >= 0 && (size_t)e->enum_value < s->n && e->type &&
+           e->type->kind == TY_ENUM && e->type->en == s->en;
+}
 
 /* The value a condition's first comparison is about (primary or the placement), or nothing. */
 static By first_by(const Expr *e)
@@ -134,14 +139,14 @@ static bool value_set(const Split *s, const Expr *e, bool *in)
     bool negate;
     if (e->kind == EX_BINARY && (e->op == BIN_EQ || e->op == BIN_NE)) {
         const Expr *val = name_by(e->lhs) == s->by ? e->rhs : name_by(e->rhs) == s->by ? e->lhs : NULL;
-        if (!is_value(val)) return false;
+        if (!is_value(s, val)) return false;
         for (size_t v = 0; v < s->n; v++) in[v] = false;
         in[val->enum_value] = true;
         negate = e->op == BIN_NE;
     } else if (e->kind == EX_IN && name_by(e->lhs) == s->by && e->rhs->kind == EX_SET) {
         for (size_t v = 0; v < s->n; v++) in[v] = false;
         for (size_t i = 0; i < e->rhs->items.count; i++) {
-            if (!is_value(e->rhs->items.items[i])) return false;
+            if (!is_value(s, e->rhs->items.items[i])) return false;
             in[e->rhs->items.items[i]->enum_value] = true;
         }
         negate = e->negated;

@@ -12,6 +12,9 @@
  *     and that place are not shown (they follow from the bracket);
  *   - a closer of the wrong kind on the line of the innermost opener is taken for that
  *     opener's closer ("'}' cannot close the '(' …: type ')'");
+ *   - a closer indented deeper than its opener's line that closes it, followed later by a
+ *     closer indented like that line with nothing to close, was typed in the middle of the
+ *     block: it is the stray one, and the block ends at the later closer;
  *   - any other closer that matches no open bracket is dropped, and reported unless the
  *     grammar already reported an error in its declaration before it (a missing opener shows
  *     as "expected '{'" there, which says more).
@@ -166,6 +169,13 @@ typedef struct Matcher {
     uint32_t decl_start;      /* the declaration being read */
     Span prev_end;            /* just after the last real token */
     bool repl;                /* REPL input, not a file */
+    struct {                  /* per kind: a closer that may have closed its opener too early */
+        bool set;
+        Open open;            /* the opener it closed */
+        size_t depth;         /* the opener's place in the stack */
+        size_t at;            /* the closer's place in the output */
+        Span span;
+    } early[3];
 } Matcher;
 
 static void emit(Matcher *m, Token t)
@@ -223,6 +233,49 @@ static void mismatched(Matcher *m, Token t)
     emit(m, t);
 }
 
+/* A closer first on its line, indented deeper than its opener's line, may close it early
+ * (a '}' typed in the middle of a block): remember it, in case a closer that lines up with the
+ * opener comes later with nothing to close. */
+static void note_early(Matcher *m, Open o, Token t)
+{
+    int ind = indent_before(m->ctx->src, t.loc.start);
+    int k = slot(o.kind);
+    for (int i = 0; i < 3; i++)
+        if (m->early[i].set && m->early[i].depth > m->stack.count) m->early[i].set = false;
+    if (ind < 0 || ind <= line_indent(m->ctx->src, o.span.start)) return;
+    m->early[k].set = true;
+    m->early[k].open = o;
+    m->early[k].depth = m->stack.count;
+    m->early[k].at = m->f->toks.count;
+    m->early[k].span = t.loc;
+}
+
+/* A closer with nothing to close that lines up with an opener closed early: the early closer
+ * was the stray one. Drop it and close the opener here; true when so. */
+static bool closes_late(Matcher *m, Token t)
+{
+    int k = slot(t.kind);
+    if (!m->early[k].set || m->early[k].depth != m->stack.count) return false;
+    Open o = m->early[k].open;
+    if (indent_before(m->ctx->src, t.loc.start) != line_indent(m->ctx->src, o.span.start)) return false;
+    TokenVec *out = &m->f->toks;
+    size_t at = m->early[k].at;
+    memmove(out->items + at, out->items + at + 1, (out->count - at - 1) * sizeof *out->items);
+    out->count--;
+    char b1[TYPED_MAX], b2[TYPED_MAX];
+    diag_add(m->ctx->diags, DIAG_ERROR, "stray-bracket", m->early[k].span,
+             "unexpected '%s': the '%s' of line %d is closed at line %d", typed(m->ctx, m->early[k].span, b1),
+             typed(m->ctx, o.span, b2), line_of(m->ctx->src, o.span.start), line_of(m->ctx->src, t.loc.start));
+    diag_note_at(m->ctx->diags, t.loc, "this '%s' closes it: it is indented like line %d", typed(m->ctx, t.loc, b1),
+                 line_of(m->ctx->src, o.span.start));
+    m->f->bracket_errors++;
+    m->early[k].set = false;
+    m->last_open[k] = o.span;
+    m->last_close[k] = t.loc;
+    emit(m, t);
+    return true;
+}
+
 static void closer(Matcher *m, Token t)
 {
     int want = opener_of(t.kind);
@@ -233,9 +286,11 @@ static void closer(Matcher *m, Token t)
         Open o = m->stack.items[--m->stack.count];
         m->last_open[slot(o.kind)] = o.span;
         m->last_close[slot(o.kind)] = t.loc;
+        note_early(m, o, t);
         emit(m, t);
         return;
     }
+    if (closes_late(m, t)) return;
     if (m->stack.count && same_line(m->ctx->src, m->stack.items[m->stack.count - 1].span.start, t.loc.start)) {
         mismatched(m, t);
         return;
@@ -273,7 +328,10 @@ static void match_brackets(ParseCtx *ctx, ParseFeed *f, const TokenVec *in, bool
             break;
         }
         if (ends_brackets(&m, in, i)) close_down_to(&m, 0, t, AT_DECLARATION);
-        if (!m.stack.count && starts_declaration(in, i)) m.decl_start = t.loc.start;
+        if (!m.stack.count && starts_declaration(in, i)) {
+            m.decl_start = t.loc.start;
+            memset(m.early, 0, sizeof m.early);
+        }
         if (is_opener(t.kind)) {
             VEC_PUSH(&m.stack, ((Open){t.kind, t.loc}));
             emit(&m, t);
