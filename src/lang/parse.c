@@ -262,6 +262,8 @@ static bool closes_late(Matcher *m, Token t)
     size_t at = m->early[k].at;
     memmove(out->items + at, out->items + at + 1, (out->count - at - 1) * sizeof *out->items);
     out->count--;
+    for (int i = 0; i < 3; i++)
+        if (m->early[i].set && m->early[i].at > at) m->early[i].at--;
     char b1[TYPED_MAX], b2[TYPED_MAX];
     diag_add(m->ctx->diags, DIAG_ERROR, "stray-bracket", m->early[k].span,
              "unexpected '%s': the '%s' of line %d is closed at line %d", typed(m->ctx, m->early[k].span, b1),
