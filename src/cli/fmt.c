@@ -271,39 +271,40 @@ static const char *skip_string(const char *s)
     return s;
 }
 
-/* The input method's characters of a line outside strings and comments (the quotes of a
- * string typed with “…” included), each once, as "'（', '）'", into sb; false when none. */
+/* Add "'C'" (the len bytes at c) to the list in sb, unless it is there already. */
+static void name_once(StrBuf *sb, const char *c, size_t len, bool *any)
+{
+    char one[16];
+    snprintf(one, sizeof one, "'%.*s'", (int)len, c);
+    if (strstr(sb_str(sb), one)) return;
+    sb_printf(sb, "%s%s", *any ? ", " : "", one);
+    *any = true;
+}
+
+/* The input method's characters of a line outside strings and comments — and the quotes of a
+ * string typed as “…”, ‘…’ or ＂…＂ — each once, as "'（', '）'", into sb; false when none. */
 static bool ime_chars(const char *line, StrBuf *sb)
 {
     bool any = false;
-    for (const char *p = line; *p;) {
-        size_t len = 1;
-        char buf[2], one[16];
-        bool found = false;
-        if (*p == '#') break;
+    const char *p = line;
+    while (*p && *p != '#') {
+        if (!strncmp(p, "＃", 3)) {             /* a comment: the rest of the line is its text */
+            name_once(sb, p, 3, &any);
+            break;
+        }
         const char *end = skip_string(p);
-        if (!strncmp(p, "＃", 3) || (end != p && *p != '"')) {
-            uint32_t cp;
-            len = (size_t)utf8_decode(p, strlen(p), &cp);    /* the comment's or string's opening mark */
-            found = true;
-        } else if (end != p) {
+        if (end != p) {                         /* a string keeps its content */
+            if (*p != '"') {
+                name_once(sb, p, 3, &any);
+                if (end - p >= 6 && (unsigned char)end[-3] >= 0x80) name_once(sb, end - 3, 3, &any);
+            }
             p = end;
             continue;
-        } else if ((unsigned char)*p >= 0x80) {
-            found = ime_twin(p, &len, buf) != NULL;
         }
-        for (int mark = 0; found && mark < 2; mark++) {
-            /* a string typed with “…” has two marks to name: its quotes (each 3 bytes) */
-            const char *at = mark == 0 ? p : end - 3;
-            if (mark == 1 && (end == p || *p == '"' || !strncmp(p, "＃", 3) || end - 3 <= p)) break;
-            snprintf(one, sizeof one, "'%.*s'", mark == 0 ? (int)len : 3, at);
-            if (!strstr(sb_str(sb), one)) {
-                sb_printf(sb, "%s%s", any ? ", " : "", one);
-                any = true;
-            }
-        }
-        if (!strncmp(p, "＃", 3)) break;
-        p = end != p && *p != '"' ? end : p + len;
+        size_t len = 1;
+        char buf[2];
+        if ((unsigned char)*p >= 0x80 && ime_twin(p, &len, buf)) name_once(sb, p, len, &any);
+        p += len;
     }
     return any;
 }
