@@ -139,6 +139,7 @@ static uint32_t skip_opaque(const Printer *p, uint32_t i)
 {
     const char *s = p->src;
     uint32_t n = p->src_len;
+    if ((unsigned char)s[i] < 0x80 && s[i] != '#' && s[i] != '"') return i;   /* most bytes */
     if (s[i] == '#' || at_text(p, i, "＃")) {
         while (i < n && s[i] != '\n') i++;
         return i;
@@ -160,7 +161,7 @@ static uint32_t skip_opaque(const Printer *p, uint32_t i)
 /* Whether src[i] is the brace `ch` ('{' or '}'), in ASCII or full-width. */
 static bool at_brace(const Printer *p, uint32_t i, char ch)
 {
-    return p->src[i] == ch || at_text(p, i, ch == '{' ? "｛" : "｝");
+    return p->src[i] == ch || ((unsigned char)p->src[i] == 0xEF && at_text(p, i, ch == '{' ? "｛" : "｝"));
 }
 
 /* Offset of the first brace `ch` at or after `from` outside strings and comments. The AST

@@ -28,9 +28,9 @@
 
 typedef struct Token {
     int kind;                 /* the grammar's token number; 0 at the end of the input */
+    bool synthetic;           /* a closer the driver added */
     DDSTYPE val;
     Span loc;
-    bool synthetic;           /* a closer the driver added */
 } Token;
 
 typedef VEC(Token) TokenVec;
@@ -74,6 +74,10 @@ static bool scan_all(ParseCtx *ctx, TokenVec *out)
     yyscan_t scanner;
     if (ddlex_init_extra(ctx, &scanner) != 0) return false;
     YY_BUFFER_STATE buf = dd_scan_bytes(ctx->src->text + ctx->offset, (int)(ctx->src->len - ctx->offset), scanner);
+    /* sized once for the common case (a token and its space take a few bytes); pages never
+     * written to cost nothing */
+    out->cap = ctx->src->len / 2 + 16;
+    out->items = xmalloc(out->cap * sizeof *out->items);
     for (;;) {
         Token t = {0};
         t.kind = ddlex(&t.val, &t.loc, scanner);
@@ -322,6 +326,8 @@ static bool ends_brackets(Matcher *m, const TokenVec *in, size_t i)
 static void match_brackets(ParseCtx *ctx, ParseFeed *f, const TokenVec *in, bool repl)
 {
     Matcher m = {.ctx = ctx, .f = f, .repl = repl};
+    f->toks.cap = in->count + 16;      /* room for a few added closers without growing */
+    f->toks.items = xmalloc(f->toks.cap * sizeof *f->toks.items);
     for (size_t i = 0; i < in->count; i++) {
         Token t = in->items[i];
         if (t.kind == 0) {
