@@ -2,7 +2,7 @@
  *
  * Actions only build nodes; names, types and folding belong to check and compile. Error
  * recovery: `error` productions at the top level and inside each block (record fields,
- * placement branches, schedule groups, capacity items, table items) let one file report
+ * placement branches, schedule groups, capacity items, table items, a group's columns) let one file report
  * all its syntax errors; bison stays quiet until three tokens have been read after each. */
 %define api.pure full
 %define api.prefix {dd}
@@ -334,6 +334,7 @@ table_body
 group_columns
     : %empty                   { $$ = ast_decl(A, DECL_TABLE, @$); }
     | group_columns column     { $$ = $1; ARENA_PUSH(A, &$$->columns, *$2); }
+    | group_columns error      { $$ = $1; }
     ;
 
 row

@@ -15,6 +15,8 @@
  *   - a closer indented deeper than its opener's line that closes it, followed later by a
  *     closer indented like that line with nothing to close, was typed in the middle of the
  *     block: it is the stray one, and the block ends at the later closer;
+ *   - a closer first on its line indented like the line of an outer opener of its kind, not
+ *     like the innermost one's, closes the outer one: the inner ones were never closed;
  *   - any other closer that matches no open bracket is dropped, and reported unless the
  *     grammar already reported an error in its declaration before it (a missing opener shows
  *     as "expected '{'" there, which says more).
@@ -282,11 +284,26 @@ static bool closes_late(Matcher *m, Token t)
     return true;
 }
 
+/* A closer first on its line that would close an opener on a line indented otherwise, while
+ * a deeper opener of its kind sits on a line indented like it: that deeper one is the opener
+ * it closes, and those above it were never closed. Returns the stack index to close to. */
+static size_t lined_up_opener(Matcher *m, Token t, size_t j)
+{
+    int ind = indent_before(m->ctx->src, t.loc.start);
+    if (ind < 0 || line_indent(m->ctx->src, m->stack.items[j - 1].span.start) == ind) return j;
+    for (size_t k = j - 1; k > 0; k--)
+        if (m->stack.items[k - 1].kind == m->stack.items[j - 1].kind &&
+            line_indent(m->ctx->src, m->stack.items[k - 1].span.start) == ind)
+            return k;
+    return j;
+}
+
 static void closer(Matcher *m, Token t)
 {
     int want = opener_of(t.kind);
     size_t j = m->stack.count;
     while (j > 0 && m->stack.items[j - 1].kind != want) j--;
+    if (j > 0) j = lined_up_opener(m, t, j);
     if (j > 0) {
         close_down_to(m, j, t, AT_OUTER_CLOSER);
         Open o = m->stack.items[--m->stack.count];
