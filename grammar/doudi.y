@@ -2,8 +2,10 @@
  *
  * Actions only build nodes; names, types and folding belong to check and compile. Error
  * recovery: `error` productions at the top level and inside each block (record fields,
- * placement branches, schedule groups, capacity items, table items, a group's columns) let one file report
- * all its syntax errors; bison stays quiet until three tokens have been read after each. */
+ * placement branches, schedule groups, capacity items, table items, a group's columns) let
+ * one file report all its syntax errors; bison stays quiet until three tokens have been read
+ * after each. Brackets are matched before the grammar reads a token (lang/parse.c), which
+ * also keeps it quiet about what follows from a bracket slip. */
 %define api.pure full
 %define api.prefix {dd}
 %define api.location.type {Span}
