@@ -2,8 +2,10 @@
  *
  * Actions only build nodes; names, types and folding belong to check and compile. Error
  * recovery: `error` productions at the top level and inside each block (record fields,
- * placement branches, schedule groups, capacity items, table items) let one file report
- * all its syntax errors; bison stays quiet until three tokens have been read after each. */
+ * placement branches, schedule groups, capacity items, table items, a group's columns) let
+ * one file report all its syntax errors; bison stays quiet until three tokens have been read
+ * after each. Brackets are matched before the grammar reads a token (lang/parse.c), which
+ * also keeps it quiet about what follows from a bracket slip. */
 %define api.pure full
 %define api.prefix {dd}
 %define api.location.type {Span}
@@ -25,11 +27,17 @@ typedef void *yyscan_t;
 #define YYSTYPE DDSTYPE
 #define YYLTYPE DDLTYPE
 int ddlex(DDSTYPE *lval, DDLTYPE *lloc, yyscan_t scanner);
+int parse_token(DDSTYPE *lval, DDLTYPE *lloc, yyscan_t feed);
 void dderror(DDLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
 }
 
 %code {
 #include <string.h>
+
+/* The grammar reads the bracket-checked token stream of parse.c (its `scanner` parameter is
+ * that stream), not the scanner directly. */
+#undef yylex
+#define yylex parse_token
 
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                   \
     do {                                                              \
@@ -123,7 +131,7 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
 %type <b> opt_desc group_kind
 %type <expr> map_items
 %type <decl> order_keys group_columns
-%type <name> opt_per
+%type <name> opt_per opt_cite_rule
 
 %precedence KW_ELSE
 %left KW_OR
@@ -150,8 +158,8 @@ file
     ;
 
 decl
-    : KW_POLICY STRING opt_source
-        { $$ = ast_decl(A, DECL_POLICY, @$); $$->label = $2; $$->source = $3; }
+    : KW_POLICY STRING opt_source opt_cite_rule
+        { $$ = ast_decl(A, DECL_POLICY, @$); $$->label = $2; $$->source = $3; $$->cite_rule = $4; }
     | KW_ENUM ident opt_label '{' enum_values sep '}'
         { $$ = ast_decl(A, DECL_ENUM, @$); $$->name = mkname($2, @2); $$->label = $3; $$->values = *$5; }
     | KW_RECORD ident opt_label '{' record_body '}'
@@ -186,6 +194,7 @@ opt_cite   : %empty { $$ = NULL; } | KW_CITE STRING { $$ = $2; } ;
 opt_source : %empty { $$ = NULL; } | KW_SOURCE STRING { $$ = $2; } ;
 opt_ident  : %empty { $$ = NULL; } | ident { $$ = $1; } ;
 opt_per    : %empty { $$ = (Name){NULL, @$}; } | KW_PER ident { $$ = mkname($2, @2); } ;
+opt_cite_rule : %empty { $$ = (Name){NULL, @$}; } | KW_CITE ident { $$ = mkname($2, @2); } ;
 sep        : %empty | ',' ;
 
 /* ---- enums and types ---- */
@@ -327,6 +336,7 @@ table_body
 group_columns
     : %empty                   { $$ = ast_decl(A, DECL_TABLE, @$); }
     | group_columns column     { $$ = $1; ARENA_PUSH(A, &$$->columns, *$2); }
+    | group_columns error      { $$ = $1; }
     ;
 
 row
@@ -510,14 +520,36 @@ void dderror(DDLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg)
     ctx->syntax_errors++;
 }
 
-/* "unexpected X; expected A, B or C", with a hint for the commonest slips. */
+/* The keyword an unexpected name is a slip for ("catagory" for "category"), among those the
+ * parser expected here, or NULL. */
+static const char *keyword_near(const yypcontext_t *pctx, ParseCtx *ctx)
+{
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = yypcontext_expected_tokens(pctx, expected, YYNTOKENS);
+    const Span *at = yypcontext_location(pctx);
+    char *word = arena_strndup(ctx->arena, ctx->src->text + at->start, at->end - at->start);
+    int cap = strlen(word) <= 3 ? 1 : 2, best_d = cap + 1, token;
+    const char *best = NULL, *kw;
+    for (size_t i = 0; (kw = parse_keyword(i, &token)) != NULL; i++) {
+        bool wanted = false;
+        for (int k = 0; k < n && !wanted; k++) wanted = expected[k] == YYTRANSLATE(token);
+        int d = wanted ? edit_distance(word, kw, cap) : best_d;
+        if (d < best_d) { best_d = d; best = kw; }
+    }
+    return best;
+}
+
+/* "unexpected X; expected A, B or C", with a hint for the commonest slips. Quiet about an
+ * error that follows from a bracket already reported (parse.c). */
 static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, ParseCtx *ctx)
 {
     (void)scanner;
     ctx->syntax_errors++;
     if (ctx->syntax_errors > PARSE_MAX_ERRORS) return 0;
     yysymbol_kind_t got = yypcontext_token(pctx);
+    if (parse_quiet_at(ctx, *yypcontext_location(pctx))) return 0;
     if (got == YYSYMBOL_YYEOF) ctx->hit_eof = true;
+    ctx->syntax_shown++;
     enum { MAX_EXPECTED = 6 };
     yysymbol_kind_t expected[MAX_EXPECTED];
     int n = yypcontext_expected_tokens(pctx, expected, MAX_EXPECTED);
@@ -536,5 +568,7 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, Par
     if (got == YYSYMBOL_YYUNDEF) return 0;
     if (got == (yysymbol_kind_t)YYTRANSLATE('='))
         diag_note(ctx->diags, "to compare two values write '=='");
+    const char *near = got == YYSYMBOL_IDENT ? keyword_near(pctx, ctx) : NULL;
+    if (near) diag_note(ctx->diags, "did you mean '%s'?", near);
     return 0;
 }

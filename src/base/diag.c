@@ -132,6 +132,20 @@ void diag_note(DiagList *dl, const char *fmt, ...)
     va_start(ap, fmt);
     format_both(fmt, ap, &d->note, &d->note_en);
     va_end(ap);
+    d->note_span = (Span){0};
+}
+
+void diag_note_at(DiagList *dl, Span span, const char *fmt, ...)
+{
+    if (dl->count == 0) return;
+    Diag *d = &dl->items[dl->count - 1];
+    free(d->note);
+    free(d->note_en);
+    va_list ap;
+    va_start(ap, fmt);
+    format_both(fmt, ap, &d->note, &d->note_en);
+    va_end(ap);
+    d->note_span = span;
 }
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
@@ -232,10 +246,19 @@ void diag_render(StrBuf *out, const Diag *d)
     sb_printf(out, severity_format(d->severity), d->message);
     sb_putc(out, '\n');
     if (d->span.file) render_excerpt(out, &d->span);
-    if (d->note) {
+    if (d->note && d->note_span.file) {
+        int line, col;
+        source_position(d->note_span.file, d->note_span.start, &line, &col);
+        sb_printf(out, "%s:%d:%d: ", d->note_span.file->path, line, col);
+        sb_printf(out, tr("note: %s"), d->note);
+        sb_putc(out, '
+');
+        render_excerpt(out, &d->note_span);
+    } else if (d->note) {
         sb_puts(out, "  ");
         sb_printf(out, tr("note: %s"), d->note);
-        sb_putc(out, '\n');
+        sb_putc(out, '
+');
     }
 }
 
@@ -272,6 +295,11 @@ void diag_render_json(StrBuf *out, const DiagList *dl)
             sb_json_string(out, d->note);
             sb_puts(out, ",\"note_en\":");
             sb_json_string(out, d->note_en);
+        }
+        if (d->note && d->note_span.file) {
+            int nline, ncol;
+            source_position(d->note_span.file, d->note_span.start, &nline, &ncol);
+            sb_printf(out, ",\"note_line\":%d,\"note_column\":%d", nline, ncol);
         }
         sb_puts(out, "}");
     }

@@ -39,6 +39,7 @@ typedef struct Diag {
     char *note;              /* optional second line ("did you mean 'x'?"); owned */
     char *message_en;        /* the same in English, whatever the language; owned */
     char *note_en;           /* likewise, NULL when there is no note */
+    Span note_span;          /* where the note points (file NULL: nowhere, a plain note line) */
 } Diag;
 
 typedef struct DiagList {
@@ -64,6 +65,9 @@ void diag_add(DiagList *dl, DiagSeverity sev, const char *code, Span span, const
     __attribute__((format(printf, 5, 6)));
 /* Attach a note to the last diagnostic added (translated as diag_add's message). */
 void diag_note(DiagList *dl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, pointing at a place of its own (rendered as `path:line:col: note: …` with the
+ * source line and a caret, like the diagnostic itself). */
+void diag_note_at(DiagList *dl, Span span, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Append a copy of d (its strings duplicated) to dl, counted as diag_add counts. */
 void diag_push_copy(DiagList *dl, const Diag *d);
 void diag_free(DiagList *dl);
@@ -71,13 +75,14 @@ void diag_free(DiagList *dl);
 void diag_sort(DiagList *dl);
 
 /* Render one diagnostic:  path:line:col: error: message\n  source line\n  caret\n  note
+ * (a note with a place renders as a second located block: path:line:col: note: …).
  * The severity words are the current language's (错误：, 警告：, 注：). */
 void diag_render(StrBuf *out, const Diag *d);
 void diag_render_all(StrBuf *out, const DiagList *dl);
 /* JSON array of objects {file,line,column,end_line,end_column,severity,code,message,
  * message_en,note,note_en}: severity and code are never translated, message and note are in
  * the language of diag_add, message_en and note_en in English (note and note_en only when
- * there is a note). */
+ * there is a note); a note with a place adds note_line and note_column. */
 void diag_render_json(StrBuf *out, const DiagList *dl);
 /* A SARIF 2.1.0 log (the format code-review tools annotate lines from): one run of the tool
  * "doudi", a rule per diagnostic code, a result per diagnostic — level error, warning or

@@ -46,12 +46,13 @@ static const Verb verbs[] = {
      "Exit 0 when no file has errors (warnings allowed), 1 when one has, 2 when one cannot be read.",
      {{"FILE...", "rule files (.doudi)"},
       {"--format text|json|sarif", "text on stderr (default), or one JSON array, or one SARIF 2.1.0 log, for all files on stdout"}}},
-    {"fmt", cli_fmt, "fmt FILE | doudi fmt --check FILE...",
-     "print a rule file in canonical form",
-     "The canonical form goes to stdout; the file itself is never rewritten (doudi fmt a.doudi > b.doudi).\n"
-     "Full-width punctuation outside strings becomes ASCII. A file with syntax errors is not formatted.",
+    {"fmt", cli_fmt, "fmt FILE | doudi fmt -w FILE... | doudi fmt --check FILE...",
+     "print a rule file in canonical form, or rewrite it in place",
+     "Without -w the canonical form goes to stdout (doudi fmt a.doudi > b.doudi). Full-width punctuation\n"
+     "outside strings becomes ASCII. A file with syntax errors is never formatted nor rewritten.",
      {{"FILE", "the rule file"},
-      {"--check", "print nothing; name each file that is not in canonical form (exit 1)"}}},
+      {"-w, --write", "rewrite each file not in canonical form in place, atomically, and name it"},
+      {"--check", "print nothing on stdout; say what differs in each file not in canonical form, line by line (exit 1)"}}},
     {"compile", cli_compile, "compile FILE -o OUT.ddc",
      "write the compiled program to a .ddc file",
      "A .ddc file holds the checked program with its format version and a checksum;\n"

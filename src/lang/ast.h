@@ -218,6 +218,7 @@ struct Decl {
 
     /* DECL_POLICY */
     const char *source;
+    Name cite_rule;           /* `cite required`: the word after cite (check accepts 'required') */
     /* DECL_ENUM */
     EnumValueList values;
     /* DECL_RECORD */

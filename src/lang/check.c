@@ -11,6 +11,8 @@
  * Expressions are checked with an expected type when the context knows one: that is how a
  * bare enum value such as `none` is resolved (it is a value of several enums). */
 #include "check.h"
+#include "completeness.h"
+#include "labels.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,8 +153,10 @@ static const char *closest_name(Checker *c, const char *name, const EnumType *en
     return best;
 }
 
+/* "did you mean": the identifier of a label typed for a name, else the closest spelling. */
 static void suggest(Checker *c, const char *name, const EnumType *en)
 {
+    if (labels_hint(c->r, c->dl, name, en, en ? LABEL_VALUES : LABEL_VALUES | LABEL_NAMES)) return;
     const char *near = closest_name(c, name, en);
     if (near) diag_note(c->dl, "did you mean '%s'?", near);
 }
@@ -280,6 +284,7 @@ static Type *enum_value_expr(Checker *c, Expr *e, Type *en_type)
         e->enum_value = idx;
         return set_type(e, en_type);
     }
+    if (labels_unknown_name(c->r, c->dl, e->name.text, e->span, en_type->en)) return set_type(e, &type_error);
     StrBuf sb = {0};
     list_enum_values(&sb, en_type->en);
     diag_add(c->dl, DIAG_ERROR, "enum-value", e->span, "'%s' is not a value of enum %s (%s)",
@@ -1112,6 +1117,7 @@ static Symbol *category_named(Checker *c, Name n)
     Symbol *s = check_lookup(c->r, n.text);
     if (s && s->kind == SYM_CATEGORY) return s;
     diag_add(c->dl, DIAG_ERROR, "unknown-category", n.span, "unknown category '%s'", n.text);
+    if (labels_hint(c->r, c->dl, n.text, NULL, LABEL_CATEGORIES)) return NULL;
     const char *near = NULL;
     int best = 3;
     for (size_t i = 0; i < c->r->categories.count; i++) {
@@ -1347,7 +1353,7 @@ static void check_given(Checker *c, FieldValueList *fv)
             }
             diag_add(c->dl, DIAG_ERROR, "unknown-name", v->name.span, "'%s' is not a field of record %s",
                      v->name.text, c->r->subject ? c->r->subject->name.text : "(none)");
-            if (c->r->subject) {
+            if (c->r->subject && !labels_hint(c->r, c->dl, v->name.text, NULL, LABEL_FIELDS)) {
                 const char *near = NULL;
                 int best = 3;
                 for (size_t k = 0; k < c->r->subject->fields.count; k++) {
@@ -1459,6 +1465,7 @@ Rules *check_module(Arena *a, Module *m, DiagList *diags)
     for (size_t i = 0; i < r->tables.count; i++) check_table(&c, r->tables.items[i]);
     for (size_t i = 0; i < r->examples.count; i++) check_given(&c, &r->examples.items[i]->given);
     for (size_t i = 0; i < r->tests.count; i++) check_test(&c, r->tests.items[i]);
+    completeness_check(r, diags);
     warn_unused(&c);
     diag_sort(diags);
     return r;

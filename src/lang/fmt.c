@@ -116,13 +116,31 @@ static bool only_spaces(const Printer *p, uint32_t from, uint32_t to)
     return true;
 }
 
+/* Whether src[i] starts with `what`. */
+static bool at_text(const Printer *p, uint32_t i, const char *what)
+{
+    size_t n = strlen(what);
+    return i + n <= p->src_len && !memcmp(p->src + i, what, n);
+}
+
+/* The quote that closes a string opened at src[i] by an input method's quote, or NULL. */
+static const char *wide_closing_quote(const Printer *p, uint32_t i)
+{
+    static const char *const pairs[][2] = {{"“", "”"}, {"‘", "’"}, {"＂", "＂"}};
+    for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++)
+        if (at_text(p, i, pairs[k][0])) return pairs[k][1];
+    return NULL;
+}
+
 /* The offset after a comment or string starting at src[i]; i itself if none starts there.
- * Strings end as the scanner ends them: '"' with backslash escapes, '“' at the first '”'. */
+ * Strings end as the scanner ends them: '"' with backslash escapes, '“' at the first '”'
+ * ('‘' at '’', '＂' at '＂'); a comment starts with '#' or '＃'. */
 static uint32_t skip_opaque(const Printer *p, uint32_t i)
 {
     const char *s = p->src;
     uint32_t n = p->src_len;
-    if (s[i] == '#') {
+    if ((unsigned char)s[i] < 0x80 && s[i] != '#' && s[i] != '"') return i;   /* most bytes */
+    if (s[i] == '#' || at_text(p, i, "＃")) {
         while (i < n && s[i] != '\n') i++;
         return i;
     }
@@ -131,20 +149,27 @@ static uint32_t skip_opaque(const Printer *p, uint32_t i)
             if (s[i] == '\\' && i + 1 < n && s[i + 1] != '\n') i++;
         return i < n && s[i] == '"' ? i + 1 : i;
     }
-    if (i + 3 <= n && !memcmp(s + i, "“", 3)) {
+    const char *close = wide_closing_quote(p, i);
+    if (close) {
         for (i += 3; i < n && s[i] != '\n'; i++)
-            if (i + 3 <= n && !memcmp(s + i, "”", 3)) return i + 3;
+            if (at_text(p, i, close)) return i + 3;
         return i;
     }
     return i;
 }
 
-/* Offset of the first `ch` at or after `from` outside strings and comments. The AST has no
- * spans for braces and keywords; blocks find theirs with this. */
+/* Whether src[i] is the brace `ch` ('{' or '}'), in ASCII or full-width. */
+static bool at_brace(const Printer *p, uint32_t i, char ch)
+{
+    return p->src[i] == ch || ((unsigned char)p->src[i] == 0xEF && at_text(p, i, ch == '{' ? "｛" : "｝"));
+}
+
+/* Offset of the first brace `ch` at or after `from` outside strings and comments. The AST
+ * has no spans for braces and keywords; blocks find theirs with this. */
 static uint32_t find_char(const Printer *p, uint32_t from, char ch)
 {
     uint32_t i = from;
-    while (i < p->src_len && p->src[i] != ch) {
+    while (i < p->src_len && !at_brace(p, i, ch)) {
         uint32_t j = skip_opaque(p, i);
         i = j > i ? j : i + 1;
     }
@@ -159,7 +184,7 @@ static uint32_t next_token(const Printer *p, uint32_t from)
         int n = space_at(p, i);
         if (n) i += (uint32_t)n;
         else if (p->src[i] == '\n') i++;
-        else if (p->src[i] == '#') i = skip_opaque(p, i);
+        else if (p->src[i] == '#' || at_text(p, i, "＃")) i = skip_opaque(p, i);
         else break;
     }
     return i;
@@ -190,11 +215,16 @@ static bool comment_between(const Printer *p, uint32_t from, uint32_t to)
     return false;
 }
 
+/* A comment as typed, without trailing white space; a full-width '＃' comes out as '#'. */
 static char *comment_text(const Printer *p, const Comment *c)
 {
     uint32_t s = c->span.start, e = c->span.end;
     while (e > s && (p->src[e - 1] == ' ' || p->src[e - 1] == '\t' || p->src[e - 1] == '\r')) e--;
-    return xstrndup(p->src + s, e - s);
+    if (!at_text(p, s, "＃")) return xstrndup(p->src + s, e - s);
+    StrBuf sb = {0};
+    sb_putc(&sb, '#');
+    sb_putn(&sb, p->src + s + 3, e - s - 3);
+    return sb_take(&sb);
 }
 
 /* A blank line before what starts at `at`, if the source had one since what was printed
@@ -907,6 +937,7 @@ static void policy_text(StrBuf *sb, const Decl *d)
         sb_puts(sb, " source ");
         put_string(sb, d->source);
     }
+    if (d->cite_rule.text) sb_printf(sb, " cite %s", d->cite_rule.text);
 }
 
 /* param and let: `let name[: type] ["label"] = value` */

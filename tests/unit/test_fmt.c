@@ -214,6 +214,7 @@ static bool decl_eq(const Decl *a, const Decl *b)
 {
     return a->kind == b->kind && str_eq(a->name.text, b->name.text) && str_eq(a->label, b->label) &&
            str_eq(a->cite, b->cite) && str_eq(a->source, b->source) &&
+           str_eq(a->cite_rule.text, b->cite_rule.text) &&
            enum_values_eq(&a->values, &b->values) && type_eq(a->type, b->type) &&
            expr_eq(a->value, b->value) && expr_eq(a->when, b->when) &&
            str_eq(a->per.text, b->per.text) && str_eq(a->from.text, b->from.text) &&
@@ -223,11 +224,14 @@ static bool decl_eq(const Decl *a, const Decl *b)
            decl_parts_eq(a, b);
 }
 
-/* The comment's text without trailing white space (fmt drops it). */
+/* The comment's text without trailing white space (fmt drops it), after its '#' (fmt writes
+ * a full-width '＃' as '#'). */
 static bool comment_eq(const Module *a, const Comment *x, const Module *b, const Comment *y)
 {
     const char *s = a->source->text + x->span.start, *t = b->source->text + y->span.start;
     size_t n = x->span.end - x->span.start, k = y->span.end - y->span.start;
+    size_t hs = strncmp(s, "＃", 3) ? 1 : 3, ht = strncmp(t, "＃", 3) ? 1 : 3;
+    s += hs, n -= hs, t += ht, k -= ht;
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) n--;
     while (k && (t[k - 1] == ' ' || t[k - 1] == '\t' || t[k - 1] == '\r')) k--;
     return n == k && !memcmp(s, t, n);
@@ -306,6 +310,9 @@ static const Case decls_cases[] = {
     {"policy without source",
      "policy \"T\"",
      "policy \"T\"\n"},
+    {"policy that requires citations",
+     "policy \"T\" source \"S\"   cite   required",
+     "policy \"T\" source \"S\" cite required\n"},
     {"enum with labels",
      "enum care_mode \"供养形式\" { home \"居家供养\", medical_rehab \"医疗康复机构\" township_home \"乡镇敬老院\" }\n",
      "enum care_mode \"供养形式\" {\n"
@@ -645,6 +652,17 @@ static const Case fullwidth_cases[] = {
     {"full-width space",
      "let　x = 1",
      "let x = 1\n"},
+    /* what else a Chinese input method types: full-width digits, letters, '！＝', maths signs,
+     * '、' for ',', 【】 for [], ｛｝, ‘…’ strings, a ＃ comment; strings keep theirs */
+    {"digits, letters and maths signs",
+     "let x = ａｇｅ ≥ ６５ and ｂ ≤ １．５ and c ≠ 1 and d ！＝ ２０２１－０４－０１",
+     "let x = age >= 65 and b <= 1.5 and c != 1 and d != 2021-04-01\n"},
+    {"list separator, brackets and braces",
+     "let x = t【k】 in ｛a、b｝ and y——z in {c、d}",
+     "let x = t[k] in {a, b} and y_z in {c, d}\n"},
+    {"single quotes and a full-width comment",
+     "＃ 说明（不改）\nlet t = ‘居家（集中）、６５’ ＃ 尾注",
+     "# 说明（不改）\nlet t = \"居家（集中）、６５\"  # 尾注\n"},
 };
 
 static const Case comments_cases[] = {

@@ -221,8 +221,18 @@ static const StreamCase identifiers[] = {
     {"inside", {"name:inside"}, {0}},
     {"True", {"name:True"}, {0}},
     {"when_", {"name:when_"}, {0}},
-    /* CJK punctuation is not part of a name */
-    {"年、龄", {"name:年", "name:龄"}, {"1:2 error: unexpected character '、'"}},
+    /* CJK punctuation is not part of a name ('、' is an input method's ',') */
+    {"年、龄", {"name:年", ",", "name:龄"}, {"1:2 warning: full-width '、' read as ','"}},
+    /* full-width letters and digits, '＿' and '——' (an input method's '_') are read as ASCII,
+     * one warning per run; a keyword so typed is the keyword */
+    {"ａｇｅ", {"name:age"}, {"1:1 warning: full-width 'ａｇｅ' read as 'age'"}},
+    {"adl＿eat", {"name:adl_eat"}, {"1:4 warning: full-width '＿' read as '_'"}},
+    {"edge——household", {"name:edge_household"}, {"1:5 warning: full-width '——' read as '_'"}},
+    {"年龄２", {"name:年龄2"}, {"1:3 warning: full-width '２' read as '2'"}},
+    {"ｗｈｅｎ x", {"when", "name:x"}, {"1:1 warning: full-width 'ｗｈｅｎ' read as 'when'"}},
+    {"ｔｒｕｅ", {"true"}, {"1:1 warning: full-width 'ｔｒｕｅ' read as 'true'"}},
+    /* a single em dash is punctuation, not a name */
+    {"a—b", {"name:a", "name:b"}, {"1:2 error: unexpected character '—'"}},
     {"年龄（", {"name:年龄", "("}, {"1:3 warning: full-width '（' read as '('"}},
     {"2abc", {"name:2abc"}, {"1:1 error: a name cannot start with a digit: '2abc'"}},
     {"x 3年", {"name:x", "name:3年"}, {"1:3 error: a name cannot start with a digit: '3年'"}},
@@ -263,42 +273,53 @@ typedef struct LiteralCase {
     int kind;
     int64_t value;
     const char *diag;           /* NULL: none; the value is not checked when there is one */
+    const char *text;           /* the text kept for fmt, when it is not the input (ASCII) */
 } LiteralCase;
 
 static const LiteralCase literals[] = {
-    {"0", INT, 0, NULL},
-    {"42", INT, 42, NULL},
-    {"007", INT, 7, NULL},
-    {"9223372036854775807", INT, INT64_MAX, NULL},
-    {"9223372036854775808", INT, 0, "1:1 error: '9223372036854775808' is too large (at most 9223372036854775807)"},
+    {"0", INT, 0, NULL, NULL},
+    {"42", INT, 42, NULL, NULL},
+    {"007", INT, 7, NULL, NULL},
+    {"9223372036854775807", INT, INT64_MAX, NULL, NULL},
+    {"9223372036854775808", INT, 0, "1:1 error: '9223372036854775808' is too large (at most 9223372036854775807)", NULL},
     /* numbers: fixed point with four decimals */
-    {"1.5", NUMBER, 15000, NULL},
-    {"0.0001", NUMBER, 1, NULL},
-    {"10.25", NUMBER, 102500, NULL},
-    {"2.50000", NUMBER, 25000, NULL},                 /* zeros past the 4th decimal are exact */
-    {"3.14159", NUMBER, 0, "1:1 error: '3.14159' has more than 4 decimals"},
-    {"922337203685477.5807", NUMBER, INT64_MAX, NULL},   /* the same limit as a CSV cell */
-    {"922337203685477.5808", NUMBER, 0, "1:1 error: '922337203685477.5808' is too large (at most 922337203685477.5807)"},
+    {"1.5", NUMBER, 15000, NULL, NULL},
+    {"0.0001", NUMBER, 1, NULL, NULL},
+    {"10.25", NUMBER, 102500, NULL, NULL},
+    {"2.50000", NUMBER, 25000, NULL, NULL},                 /* zeros past the 4th decimal are exact */
+    {"3.14159", NUMBER, 0, "1:1 error: '3.14159' has more than 4 decimals", NULL},
+    {"922337203685477.5807", NUMBER, INT64_MAX, NULL, NULL},   /* the same limit as a CSV cell */
+    {"922337203685477.5808", NUMBER, 0, "1:1 error: '922337203685477.5808' is too large (at most 922337203685477.5807)", NULL},
     /* percents: the same fixed point, so 30% = 0.3 = 3000 */
-    {"30%", PERCENT, 3000, NULL},
-    {"12.5%", PERCENT, 1250, NULL},
-    {"100%", PERCENT, 10000, NULL},
-    {"0%", PERCENT, 0, NULL},
-    {"0.25%", PERCENT, 25, NULL},
-    {"1.5%", PERCENT, 150, NULL},
-    {"12.50%", PERCENT, 1250, NULL},
-    {"30％", PERCENT, 3000, "1:3 warning: full-width '％' read as '%'"},
-    {"12.345%", PERCENT, 0, "1:1 error: '12.345%' has more than 2 decimals"},
+    {"30%", PERCENT, 3000, NULL, NULL},
+    {"12.5%", PERCENT, 1250, NULL, NULL},
+    {"100%", PERCENT, 10000, NULL, NULL},
+    {"0%", PERCENT, 0, NULL, NULL},
+    {"0.25%", PERCENT, 25, NULL, NULL},
+    {"1.5%", PERCENT, 150, NULL, NULL},
+    {"12.50%", PERCENT, 1250, NULL, NULL},
+    {"30％", PERCENT, 3000, "1:3 warning: full-width '％' read as '%'", "30%"},
+    /* full-width digits, '．' and '。' as a decimal point, '－' in a date: read as ASCII, one
+     * warning per run, the ASCII kept for fmt */
+    {"６５", INT, 65, "1:1 warning: full-width '６５' read as '65'", "65"},
+    {"6５", INT, 65, "1:2 warning: full-width '５' read as '5'", "65"},
+    {"１．５", NUMBER, 15000, "1:1 warning: full-width '１．５' read as '1.5'", "1.5"},
+    {"1。5", NUMBER, 15000, "1:2 warning: full-width '。' read as '.'", "1.5"},
+    {"３０％", PERCENT, 3000, "1:1 warning: full-width '３０％' read as '30%'", "30%"},
+    {"２０２１－０４－０１", DATE, 18718, "1:1 warning: full-width '２０２１－０４－０１' read as '2021-04-01'",
+     "2021-04-01"},
+    {"2021-04-０1", DATE, 18718, "1:9 warning: full-width '０' read as '0'", "2021-04-01"},
+    {"12.345%", PERCENT, 0, "1:1 error: '12.345%' has more than 2 decimals", NULL},
     /* dates: days since 1970-01-01 */
-    {"1970-01-01", DATE, 0, NULL},
-    {"1969-12-31", DATE, -1, NULL},
-    {"2000-01-01", DATE, 10957, NULL},
-    {"2021-04-01", DATE, 18718, NULL},
-    {"2024-02-29", DATE, 19782, NULL},
-    {"2021-02-29", DATE, 0, "1:1 error: '2021-02-29' is not a calendar date"},
-    {"2021-13-01", DATE, 0, "1:1 error: '2021-13-01' is not a calendar date"},
-    {"2021-04-31", DATE, 0, "1:1 error: '2021-04-31' is not a calendar date"},
-    {"2021-00-10", DATE, 0, "1:1 error: '2021-00-10' is not a calendar date"},
+    {"1970-01-01", DATE, 0, NULL, NULL},
+    {"1969-12-31", DATE, -1, NULL, NULL},
+    {"2000-01-01", DATE, 10957, NULL, NULL},
+    {"2021-04-01", DATE, 18718, NULL, NULL},
+    {"2024-02-29", DATE, 19782, NULL, NULL},
+    {"2021-02-29", DATE, 0, "1:1 error: '2021-02-29' is not a calendar date", NULL},
+    {"2021-13-01", DATE, 0, "1:1 error: '2021-13-01' is not a calendar date", NULL},
+    {"2021-04-31", DATE, 0, "1:1 error: '2021-04-31' is not a calendar date", NULL},
+    {"2021-00-10", DATE, 0, "1:1 error: '2021-00-10' is not a calendar date", NULL},
 };
 
 static void test_literals(void **state)
@@ -312,7 +333,7 @@ static void test_literals(void **state)
         bool is_error = lc->diag && strstr(lc->diag, " error: ");
         bool ok = lx->n == 1 && lx->toks[0].kind == lc->kind && lx->toks[0].start == 0 &&
                   lx->toks[0].end == strlen(lc->input) &&
-                  strcmp(lx->toks[0].s, lc->input) == 0 &&     /* text kept for fmt */
+                  strcmp(lx->toks[0].s, lc->text ? lc->text : lc->input) == 0 &&   /* for fmt */
                   strcmp(d, lc->diag ? lc->diag : "") == 0 &&
                   (is_error || lx->toks[0].i == lc->value);
         if (!ok) {
@@ -354,12 +375,18 @@ static const StringCase strings[] = {
     {"“他说\"好\"”", "他说\"好\"", {"1:1 warning: full-width '“' read as '\"'"}},
     {"“a\\nb”", "a\nb", {"1:1 warning: full-width '“' read as '\"'"}},
     {"“——…”", "——…", {"1:1 warning: full-width '“' read as '\"'"}},
+    {"‘保障对象’", "保障对象", {"1:1 warning: full-width '‘' read as '\"'"}},
+    {"＂保障对象＂", "保障对象", {"1:1 warning: full-width '＂' read as '\"'"}},
+    {"“６５、ａ”", "６５、ａ", {"1:1 warning: full-width '“' read as '\"'"}},
+    /* ASCII single quotes: an error that names the quote to type, read as a string */
+    {"'特困'", "特困", {"1:1 error: a string is written between double quotes: type '\"' for each '''"}},
     /* an unknown escape is reported at its backslash; the character is kept */
     {"\"a\\qb\"", "aqb", {"1:3 error: unknown escape '\\q' in string"}},
-    /* unterminated strings end at the end of the line */
-    {"\"abc", "", {"1:1 error: unterminated string: it needs a closing '\"' on the same line"}},
-    {"“abc", "", {"1:1 error: unterminated string: it needs a closing '”' on the same line"}},
-    {"“abc\"", "", {"1:1 error: unterminated string: it needs a closing '”' on the same line"}},
+    /* unterminated strings end at the end of the line, reported at the opening quote */
+    {"\"abc", "", {"1:1 error: this '\"' is never closed"}},
+    {"“abc", "", {"1:1 error: this '“' is never closed"}},
+    {"“abc\"", "", {"1:1 error: this '“' is never closed"}},
+    {"‘abc”", "", {"1:1 error: this '‘' is never closed"}},
 };
 
 static void test_strings(void **state)
@@ -389,23 +416,26 @@ static void test_strings(void **state)
 
 static const StreamCase unterminated[] = {
     /* the string stops at the newline; scanning goes on with the next line */
-    {"\"abc\nx", {"str:", "name:x"},
-     {"1:1 error: unterminated string: it needs a closing '\"' on the same line"}},
+    {"\"abc\nx", {"str:", "name:x"}, {"1:1 error: this '\"' is never closed"}},
     {"let t = \"特困\nlet u = 1",
      {"let", "name:t", "=", "str:", "let", "name:u", "=", "int:1"},
-     {"1:9 error: unterminated string: it needs a closing '\"' on the same line"}},
+     {"1:9 error: this '\"' is never closed"}},
 };
 
 static void test_unterminated(void **state)
 {
     (void)state;
     run_streams(unterminated, ARRAY_LEN(unterminated));
-    Lexed *lx = lex("x = \"年龄");
-    assert_int_equal(lx->n, 3);
+    Lexed *lx = lex("x = “年龄\ny");
+    assert_int_equal(lx->n, 4);
     assert_int_equal(lx->diags.count, 1);
-    /* the error covers the string as far as it goes: 4 .. end of input */
+    /* the error is at the opening quote, its note at the end of the line */
     assert_int_equal(lx->diags.items[0].span.start, 4);
-    assert_int_equal(lx->diags.items[0].span.end, strlen("x = \"年龄"));
+    assert_int_equal(lx->diags.items[0].span.end, 7);
+    assert_int_equal(lx->diags.items[0].note_span.start, strlen("x = “年龄"));
+    assert_int_equal(lx->diags.items[0].note_span.end, strlen("x = “年龄"));
+    assert_string_equal(lx->diags.items[0].note,
+                        "a string ends on the line it starts: type '”' before the end of the line");
     lex_free(lx);
 }
 
@@ -425,13 +455,12 @@ static const StreamCase fullwidth[] = {
     {"a＜1", {"name:a", "<", "int:1"}, {"1:2 warning: full-width '＜' read as '<'"}},
     {"x “是”", {"name:x", "str:是"}, {"1:3 warning: full-width '“' read as '\"'"}},
     {"a　b", {"name:a", "name:b"}, {"1:2 warning: full-width space read as ' '"}},
-    /* two-character operators: one warning per full-width character, each at its own column */
-    {"a＝＝1", {"name:a", "==", "int:1"},
-     {"1:2 warning: full-width '＝' read as '='", "1:3 warning: full-width '＝' read as '='"}},
-    {"a＞＝1", {"name:a", ">=", "int:1"},
-     {"1:2 warning: full-width '＞' read as '>'", "1:3 warning: full-width '＝' read as '='"}},
-    {"a＜＝1", {"name:a", "<=", "int:1"},
-     {"1:2 warning: full-width '＜' read as '<'", "1:3 warning: full-width '＝' read as '='"}},
+    /* two-character operators: one warning per run of full-width characters */
+    {"a＝＝1", {"name:a", "==", "int:1"}, {"1:2 warning: full-width '＝＝' read as '=='"}},
+    {"a＞＝1", {"name:a", ">=", "int:1"}, {"1:2 warning: full-width '＞＝' read as '>='"}},
+    {"a＜＝1", {"name:a", "<=", "int:1"}, {"1:2 warning: full-width '＜＝' read as '<='"}},
+    {"a！＝1", {"name:a", "!=", "int:1"}, {"1:2 warning: full-width '！＝' read as '!='"}},
+    {"a！=1", {"name:a", "!=", "int:1"}, {"1:2 warning: full-width '！' read as '!'"}},
     {"a>＝1", {"name:a", ">=", "int:1"}, {"1:3 warning: full-width '＝' read as '='"}},
     {"a＜=1", {"name:a", "<=", "int:1"}, {"1:2 warning: full-width '＜' read as '<'"}},
     {"a!＝1", {"name:a", "!=", "int:1"}, {"1:3 warning: full-width '＝' read as '='"}},
@@ -441,10 +470,29 @@ static const StreamCase fullwidth[] = {
      {"1:11 warning: full-width '（' read as '('", "1:13 warning: full-width '）' read as ')'"}},
     {"# 注释（不警告）\n  老年人：bool",
      {"name:老年人", ":", "name:bool"}, {"2:6 warning: full-width '：' read as ':'"}},
+    /* maths signs an input method offers */
+    {"a≥1", {"name:a", ">=", "int:1"}, {"1:2 warning: '≥' read as '>='"}},
+    {"a≤1", {"name:a", "<=", "int:1"}, {"1:2 warning: '≤' read as '<='"}},
+    {"a≠1", {"name:a", "!=", "int:1"}, {"1:2 warning: '≠' read as '!='"}},
+    {"a≧1 a≦1", {"name:a", ">=", "int:1", "name:a", "<=", "int:1"},
+     {"1:2 warning: '≧' read as '>='", "1:6 warning: '≦' read as '<='"}},
+    /* Chinese punctuation mode: 、 for ',', 【】 for [], 《》 for <>, full-width braces */
+    {"{a、b}", {"{", "name:a", ",", "name:b", "}"}, {"1:3 warning: full-width '、' read as ','"}},
+    {"t【k】", {"name:t", "[", "name:k", "]"},
+     {"1:2 warning: full-width '【' read as '['", "1:4 warning: full-width '】' read as ']'"}},
+    {"t［k］", {"name:t", "[", "name:k", "]"},
+     {"1:2 warning: full-width '［' read as '['", "1:4 warning: full-width '］' read as ']'"}},
+    {"｛a｝", {"{", "name:a", "}"},
+     {"1:1 warning: full-width '｛' read as '{'", "1:3 warning: full-width '｝' read as '}'"}},
+    {"a《1 b》＝2", {"name:a", "<", "int:1", "name:b", ">=", "int:2"},
+     {"1:2 warning: full-width '《' read as '<'", "1:6 warning: full-width '》＝' read as '>='"}},
+    {"1＋2－3＊4／5", {"int:1", "+", "int:2", "-", "int:3", "*", "int:4", "/", "int:5"},
+     {"1:2 warning: full-width '＋' read as '+'", "1:4 warning: full-width '－' read as '-'",
+      "1:6 warning: full-width '＊' read as '*'", "1:8 warning: full-width '／' read as '/'"}},
+    {"0．．4", {"int:0", "..", "int:4"}, {"1:2 warning: full-width '．．' read as '..'"}},
+    {"a ＃ 注释\nb", {"name:a", "name:b"}, {"1:3 warning: full-width '＃' read as '#'"}},
     /* not in the table: an error, not a silent guess */
     {"a？", {"name:a"}, {"1:2 error: unexpected character '？'"}},
-    {"a！＝b", {"name:a", "=", "name:b"},
-     {"1:2 error: unexpected character '！'", "1:3 warning: full-width '＝' read as '='"}},
 };
 
 static void test_fullwidth(void **state)
@@ -476,12 +524,17 @@ static void test_fullwidth_spans(void **state)
 
     lx = lex("a＞＝1");
     assert_int_equal(lx->n, 3);
-    assert_int_equal(lx->toks[1].start, 1);   /* ＞＝ is one token of 6 bytes */
+    assert_int_equal(lx->toks[1].start, 1);   /* ＞＝ is one token of 6 bytes, one warning */
     assert_int_equal(lx->toks[1].end, 7);
+    assert_int_equal(lx->diags.count, 1);
     assert_int_equal(lx->diags.items[0].span.start, 1);
-    assert_int_equal(lx->diags.items[0].span.end, 4);
-    assert_int_equal(lx->diags.items[1].span.start, 4);
-    assert_int_equal(lx->diags.items[1].span.end, 7);
+    assert_int_equal(lx->diags.items[0].span.end, 7);
+    lex_free(lx);
+
+    lx = lex("x>=６５");                       /* the warning covers the run, not the token */
+    assert_int_equal(lx->diags.count, 1);
+    assert_int_equal(lx->diags.items[0].span.start, 3);
+    assert_int_equal(lx->diags.items[0].span.end, 9);
     lex_free(lx);
 }
 
@@ -535,14 +588,18 @@ static void test_comments(void **state)
 static const StreamCase bad_chars[] = {
     {"@", {0}, {"1:1 error: unexpected character '@'"}},
     {"a $ b", {"name:a", "name:b"}, {"1:3 error: unexpected character '$'"}},
-    {"a & b | c", {"name:a", "name:b", "name:c"},
-     {"1:3 error: unexpected character '&'", "1:7 error: unexpected character '|'"}},
-    {"!", {0}, {"1:1 error: unexpected character '!'"}},
+    /* other languages' operators: an error naming the word, read as that word */
+    {"a & b | c", {"name:a", "and", "name:b", "or", "name:c"},
+     {"1:3 error: unexpected '&': write 'and'", "1:7 error: unexpected '|': write 'or'"}},
+    {"a && b || c", {"name:a", "and", "name:b", "or", "name:c"},
+     {"1:3 error: unexpected '&&': write 'and'", "1:8 error: unexpected '||': write 'or'"}},
+    {"!a", {"not", "name:a"}, {"1:1 error: unexpected '!': write 'not' ('!=' is 'is not equal to')"}},
+    {"！a", {"not", "name:a"}, {"1:1 error: unexpected '！': write 'not' ('!=' is 'is not equal to')"}},
     {"a % b", {"name:a", "name:b"}, {"1:3 error: unexpected character '%'"}},
     {"1.", {"int:1"}, {"1:2 error: unexpected character '.'"}},
     {".5", {"int:5"}, {"1:1 error: unexpected character '.'"}},
     {"x。", {"name:x"}, {"1:2 error: unexpected character '。'"}},
-    {"a 、 b", {"name:a", "name:b"}, {"1:3 error: unexpected character '、'"}},
+    {"a ？ b", {"name:a", "name:b"}, {"1:3 error: unexpected character '？'"}},
     {"a\n  年龄 @ 1", {"name:a", "name:年龄", "int:1"}, {"2:6 error: unexpected character '@'"}},
 };
 
@@ -550,7 +607,7 @@ static void test_bad_characters(void **state)
 {
     (void)state;
     run_streams(bad_chars, ARRAY_LEN(bad_chars));
-    Lexed *lx = lex("a 、 b");
+    Lexed *lx = lex("a ？ b");
     assert_int_equal(lx->diags.items[0].span.start, 2);  /* the whole character, 3 bytes */
     assert_int_equal(lx->diags.items[0].span.end, 5);
     assert_string_equal(lx->diags.items[0].code, "bad-character");
@@ -613,17 +670,16 @@ static void test_two_scanners(void **state)
     source_free(s2);
 }
 
-/* ---- reported bugs (skipped unless DOUDI_KNOWN_BUGS=1) ------------------------------------ */
-
 /* Math signs that Chinese input methods offer (≥ ≤ ≠ ×) are not letters: `age≥60` is not one
- * name, and `age ≥ 60` should not be "unexpected name" at '≥'. */
-static void test_bug_math_signs_in_names(void **state)
+ * name; ≥ is read as '>=' and × is an error of its own. */
+static void test_math_signs_in_names(void **state)
 {
     (void)state;
-    Lexed *lx = lex("age≥60 a×b");
-    bool ok = lx->n >= 1 && lx->toks[0].kind == IDENT && strcmp(lx->toks[0].s, "age") == 0;
-    lex_free(lx);
-    assert_true(ok);
+    static const StreamCase cases[] = {
+        {"age≥60 a×b", {"name:age", ">=", "int:60", "name:a", "name:b"},
+         {"1:4 warning: '≥' read as '>='", "1:9 error: unexpected character '×'"}},
+    };
+    run_streams(cases, ARRAY_LEN(cases));
 }
 
 int main(void)
@@ -643,7 +699,7 @@ int main(void)
         cmocka_unit_test(test_bad_characters),
         cmocka_unit_test(test_spans),
         cmocka_unit_test(test_two_scanners),
-        cmocka_unit_test(test_bug_math_signs_in_names),
+        cmocka_unit_test(test_math_signs_in_names),
     };
     return cmocka_run_group_tests_name("lexer", tests, NULL, NULL);
 }

@@ -1094,7 +1094,7 @@ static void test_repl(void **state)
     Expr *e;
     bool incomplete;
     parse_repl_input(&a, sf, &dl, &d, &e, &incomplete);
-    assert_diag(&dl, 0, "1:3 error: unexpected ')'; expected end of file");
+    assert_diag(&dl, 0, "1:3 error: unexpected ')': no '(' is open here");
     diag_free(&dl);
     arena_free(&a);
     source_free(sf);

@@ -578,21 +578,27 @@ static void test_runs(void **state)
 }
 
 /* ---- forms laid out otherwise: a total row first, no groups, a row that is no capacity type,
- * a form without `per` -------------------------------------------------------------------------- */
+ * a form without `per`. Each counts every target once, as `doudi check` requires: plain has a
+ * row per capacity type (and one for home care), whole one for tekun and one for the rest. ---- */
 
 static const char *const EXTRA_TABLES =
     "\n"
     "table plain \"简表\" per county {\n"
-    "  row total         \"合计\"       total\n"
-    "  row home          \"居家\"       when care == home\n"
-    "  row township_home \"乡镇敬老院\" when care == township_home\n"
+    "  row total               \"合计\"       total\n"
+    "  row home                \"居家\"       when care == home\n"
+    "  row village_courtyard   \"幸福大院\"   when care == village_courtyard\n"
+    "  row township_home       \"乡镇敬老院\" when care == township_home\n"
+    "  row welfare_institution \"福利机构\"   when care == welfare_institution\n"
+    "  row medical_rehab       \"康复机构\"   when care == medical_rehab\n"
+    "  row disability_center   \"托养中心\"   when care == disability_center\n"
     "  column persons  \"人数\" count\n"
     "  column existing \"现有\" existing\n"
     "}\n"
     "\n"
     "table whole \"全市表\" {\n"
-    "  row tekun \"特困\" when primary == tekun\n"
-    "  row total \"合计\" total\n"
+    "  row tekun  \"特困\" when primary == tekun\n"
+    "  row others \"其他\" when primary != tekun\n"
+    "  row total  \"合计\" total\n"
     "  column n \"人数\" count\n"
     "}\n";
 
@@ -628,17 +634,22 @@ static void test_other_layouts(void **state)
         "+------------+------+------+\n"
         "|            | 人数 | 现有 |\n"
         "+------------+------+------+\n"
-        "| 合计       |    2 |    1 |\n"
+        "| 合计       |    3 |    1 |\n"
         "+------------+------+------+\n"
         "| 居家       |    1 |      |\n"
+        "| 幸福大院   |    0 |    0 |\n"
         "| 乡镇敬老院 |    1 |    1 |\n"
+        "| 福利机构   |    0 |    0 |\n"
+        "| 康复机构   |    0 |    0 |\n"
+        "| 托养中心   |    1 |    0 |\n"
         "+------------+------+------+\n");
     free(t);
     t = report_of(fx, "plain", NULL, 0, "csv");
-    assert_string_equal(t, BOM ",人数,现有\n合计,2,1\n居家,1,\n乡镇敬老院,1,1\n");
+    assert_string_equal(t, BOM ",人数,现有\n合计,4,2\n居家,1,\n幸福大院,0,0\n乡镇敬老院,1,1\n福利机构,1,1\n"
+                           "康复机构,0,0\n托养中心,1,0\n");
     free(t);
     t = report_of(fx, "whole", NULL, 0, "csv");
-    assert_string_equal(t, BOM ",人数\n特困,1\n合计,1\n");
+    assert_string_equal(t, BOM ",人数\n特困,1\n其他,3\n合计,4\n");
     free(t);
     t = report_of(fx, "whole", NULL, 0, "text");
     assert_non_null(strstr(t, "全市表\n填表单位：全市\n"));
