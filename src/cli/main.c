@@ -24,6 +24,7 @@ static const Verb verbs[] = {
     {"test", cli_test, "test FILE... [--coverage] [--require-full-coverage]   run the rule file's tests"},
     {"diff", cli_diff, "diff OLD NEW --population DIR|DB [--expect FILE] [--limit N] [--format text|json]   what a rule change changes"},
     {"report", cli_report, "report FILE --db DB --form NAME [--county C] [--run ID] [--format text|csv|json|xlsx] [-o FILE]"},
+    {"sql", cli_sql, "sql FILE --dialect postgres|sqlite|duckdb|spark [-o plan.sql]   the rules as an SQL script"},
     {"gen", cli_gen, "gen --count N --seed S [--out DIR] [--bad-rate R] [--as-of D] [--encoding gbk] [--bom]"},
 };
 
