@@ -139,6 +139,7 @@ char *sql_generate(const Rules *r, const Program *p, const int64_t *regs, const 
             header(&g);
             bool tx = g.opt.dialect != SQL_SPARK;
             if (tx) sb_puts(&g.out, "BEGIN;\n\n");
+            if (g.opt.dialect == SQL_POSTGRES) sb_puts(&g.out, "SET LOCAL client_min_messages = warning;\n\n");
             sql_person(&g);
             if (p->schedule) sql_schedule(&g);
             sql_results(&g);

@@ -171,7 +171,7 @@ char *sql_all_digits(const Sql *g, const char *text, int from, int n)
 char *sql_digits_value(const Sql *g, const char *text, int from, int n)
 {
     char *t = sql_bytes_text(g, text, from, n);
-    char *out = xasprintf("CAST(%s AS %s)", t, g->opt.dialect == SQL_SQLITE ? "INTEGER" : "BIGINT");
+    char *out = xasprintf("CAST(%s AS %s)", t, g->opt.dialect == SQL_SPARK ? "INT" : "INTEGER");
     free(t);
     return out;
 }

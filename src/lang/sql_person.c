@@ -27,15 +27,44 @@ static int line_of(Span sp)
 }
 
 /* "-- WHAT NAME "LABEL" (line N) cite C" on a line of its own. */
+static void comment_to(StrBuf *sb, const char *indent, const char *what, const char *name, const char *label, Span at,
+                       const char *cite)
+{
+    sb_printf(sb, "%s-- %s", indent, what);
+    if (name) sb_printf(sb, " %s", name);
+    if (label) sb_printf(sb, " \"%s\"", label);
+    if (at.file) sb_printf(sb, " (line %d)", line_of(at));
+    if (cite) sb_printf(sb, " cite %s", cite);
+    sb_putc(sb, '\n');
+}
+
+/* A comment on its own line: at the top level now; inside a layer, before its next column. */
 static void comment(Sql *g, const char *indent, const char *what, const char *name, const char *label, Span at,
                     const char *cite)
 {
-    sb_printf(&g->out, "%s-- %s", indent, what);
-    if (name) sb_printf(&g->out, " %s", name);
-    if (label) sb_printf(&g->out, " \"%s\"", label);
-    if (at.file) sb_printf(&g->out, " (line %d)", line_of(at));
-    if (cite) sb_printf(&g->out, " cite %s", cite);
-    sb_putc(&g->out, '\n');
+    comment_to(indent[0] ? &g->pending : &g->out, indent, what, name, label, at, cite);
+}
+
+/* ---- layers: a SELECT of the columns before plus its own ----------------------------------------------- */
+
+static void layer_begin(Sql *g, int *n)
+{
+    sb_printf(&g->out, "),\nl%d AS (\n  SELECT *", ++*n);
+    g->ncols = 1;
+}
+
+static void layer_end(Sql *g, int n)
+{
+    sb_printf(&g->out, "\n  FROM l%d\n", n - 1);
+}
+
+
+static void put_column(Sql *g, const char *text, const char *name)
+{
+    char *q = sql_ident(g, name);
+    sb_printf(&g->out, "%s\n%s    %s AS %s", g->ncols++ ? "," : "", sb_str(&g->pending), text, q);
+    g->pending.count = 0;
+    free(q);
 }
 
 /* ---- decoding the stored fields -------------------------------------------------------------------- */
@@ -114,27 +143,26 @@ static char *decode_field(Sql *g, const FieldInfo *fi, bool ranged)
 /* SELECT of the decoded fields of `ri` from `table`, as the first layer. */
 static void stored_layer(Sql *g, const RecordInfo *ri, const char *table, bool ranged)
 {
-    sb_puts(&g->out, "  SELECT\n");
+    sb_puts(&g->out, "  SELECT");
+    g->ncols = 0;
     for (uint32_t i = 0; i < ri->nfields; i++) {
         const FieldInfo *fi = &ri->fields[i];
-        char *v = decode_field(g, fi, ranged), *name = sql_ident(g, fi->name);
-        sb_printf(&g->out, "    %s AS %s,\n", v, name);
+        char *v = decode_field(g, fi, ranged);
+        put_column(g, v, fi->name);
         free(v);
-        free(name);
         if (fi->kind != VK_DATE) continue;
         /* the year and month*100+day of a date field, for years_between and year_of */
         char *col = sql_ident(g, fi->name);
         for (int k = 0; k < 2; k++) {
             char *part = sql_decode_date_part(g, col, k ? 'M' : 'y');
             char *pn = xasprintf("%s#%s", fi->name, k ? "md" : "y");
-            char *pq = sql_ident(g, pn);
-            sb_printf(&g->out, "    %s AS %s,\n", part, pq);
-            free(part); free(pn); free(pq);
+            put_column(g, part, pn);
+            free(part); free(pn);
         }
         free(col);
     }
     char *t = sql_ident(g, table);
-    sb_printf(&g->out, "    1 AS %s\n  FROM %s\n", g->opt.dialect == SQL_SPARK ? "`#row`" : "\"#row\"", t);
+    sb_printf(&g->out, "\n  FROM %s\n", t);
     free(t);
 }
 
@@ -171,24 +199,6 @@ static SqlExpr let_value(Sql *g, const Symbol *s)
 }
 
 /* ---- layers ------------------------------------------------------------------------------------------------- */
-
-static void layer_begin(Sql *g, int *n)
-{
-    sb_printf(&g->out, "),\nl%d AS (\n  SELECT *,\n", ++*n);
-}
-
-static void layer_end(Sql *g, int n)
-{
-    /* every layer ends with a constant column, so the list before it ends with a comma */
-    sb_printf(&g->out, "    %d AS %s\n  FROM l%d\n", n, g->opt.dialect == SQL_SPARK ? "`#layer`" : "\"#layer\"", n - 1);
-}
-
-static void put_column(Sql *g, const char *text, const char *name)
-{
-    char *q = sql_ident(g, name);
-    sb_printf(&g->out, "    %s AS %s,\n", text, q);
-    free(q);
-}
 
 /* The requires of the subject, as the reason the first that fails gives (NULL: they hold). */
 static void requires_layer(Sql *g, int *n)
@@ -480,12 +490,14 @@ void sql_person(Sql *g)
     placement_layer(g, &n);
     Names stops = {0};
     targets_layer(g, &n, &stops);
-    sb_puts(&g->out, ")\nSELECT *,\n");
+    sb_puts(&g->out, ")\nSELECT *");
+    g->ncols = 1;
     char *key = key_text(g, ri, g->r->subject->span);
     put_column(g, key, COL_KEY);
     free(key);
     review_column(g, &stops);
-    sb_printf(&g->out, "    0 AS %s\nFROM l%d", g->opt.dialect == SQL_SPARK ? "`#end`" : "\"#end\"", n);
+    sb_printf(&g->out, "\nFROM l%d", n);
+    sb_free(&g->pending);
     sql_create_end(g, "eval");
     for (size_t i = 0; i < stops.count; i++) free(stops.items[i]);
     free(stops.items);
@@ -537,5 +549,6 @@ void sql_institution(Sql *g)
     layer_end(g, n);
     g->in_institution = false;
     sb_printf(&g->out, ")\nSELECT * FROM l%d", n);
+    sb_free(&g->pending);
     sql_create_end(g, "institution");
 }
