@@ -24,7 +24,8 @@ SANFLAGS :=
 endif
 
 # python3-openpyxl: tests/unit/test_report.c reads the xlsx reports back with /usr/bin/python3.
-PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev libxlsxwriter-dev python3-openpyxl tmux
+# postgresql: tests/cli/sql_equal.test.sh runs `doudi sql`'s script on a server of its own.
+PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev libxlsxwriter-dev python3-openpyxl tmux postgresql
 PKG_LIBS := sqlite3
 DEPS_STAMP := build/.deps-$(shell echo $(PACKAGES) | cksum | cut -d' ' -f1)
 

@@ -194,6 +194,9 @@ const char *sql_bind_add(Sql *g, SqlBind *b, const char *value, bool simple)
 {
     int k = b->n++;
     b->values[k] = xstrdup(value);
+    /* PostgreSQL and DuckDB run a scalar subquery as a plan of its own for every row: a short
+     * value is cheaper written twice than named */
+    if ((g->opt.dialect == SQL_POSTGRES || g->opt.dialect == SQL_DUCKDB) && strlen(value) < 600) simple = true;
     b->simple[k] = simple;
     if (simple) {
         b->names[k] = xasprintf("(%s)", value);
@@ -232,6 +235,7 @@ char *sql_bind_close(Sql *g, SqlBind *b, char *body)
         }
         out = sb_take(&sb);
         free(body);
+        g->bound = true;
     }
     for (int k = 0; k < b->n; k++) {
         free(b->names[k]);
@@ -254,16 +258,22 @@ static char *wide(const Sql *g, const char *v)
 }
 
 /* v (a wide value, or on SQLite an integer that may have turned REAL) back to int64, NULL when
- * it does not fit. */
+ * it does not fit. The wide engines clamp v just outside the int64 range and turn the two
+ * clamped values into NULL, so v is computed once (GREATEST and LEAST pass over a NULL; it
+ * becomes the lower clamp and so NULL again). */
 static char *narrow(Sql *g, char *v, bool simple)
 {
+    g->bound = true;   /* arithmetic: its layer is computed once (sql_person.c) */
+    if (g->opt.dialect != SQL_SQLITE) {
+        char *out = xasprintf("CAST(NULLIF(NULLIF(LEAST(GREATEST(%s, -9223372036854775809), 9223372036854775808), "
+                              "9223372036854775808), -9223372036854775809) AS BIGINT)", v);
+        free(v);
+        return out;
+    }
     SqlBind b;
     sql_bind_open(g, &b);
     const char *x = sql_bind_add(g, &b, v, simple);
-    char *body;
-    if (g->opt.dialect == SQL_SQLITE) body = xasprintf("CASE WHEN typeof(%s) = 'integer' THEN %s END", x, x);
-    else if (g->opt.dialect == SQL_SPARK) body = xasprintf("CASE WHEN %s " INT64_RANGE " THEN CAST(%s AS BIGINT) END", x, x);
-    else body = xasprintf("CASE WHEN %s " INT64_RANGE " THEN CAST(%s AS BIGINT) END", x, x);
+    char *body = xasprintf("CASE WHEN typeof(%s) = 'integer' THEN %s END", x, x);
     free(v);
     return sql_bind_close(g, &b, body);
 }
@@ -309,6 +319,15 @@ static char *sqlite_mulf(Sql *g, const char *a, const char *b)
 
 SqlExpr sql_mulf(Sql *g, SqlExpr a, SqlExpr b)
 {
+    if (g->opt.dialect == SQL_POSTGRES) {
+        /* a dividend of scale 4 makes NUMERIC divide exactly (the quotient has 4 decimals at most);
+         * round() on NUMERIC rounds half away from zero */
+        char *v = xasprintf("round((CAST(%s AS NUMERIC) * %s) / 10000.0000)", a.text, b.text);
+        SqlExpr r = sql_value(narrow(g, v, false), true, false);
+        sql_expr_free(&a);
+        sql_expr_free(&b);
+        return r;
+    }
     SqlBind bd;
     sql_bind_open(g, &bd);
     char *body;
@@ -333,6 +352,16 @@ SqlExpr sql_mulf(Sql *g, SqlExpr a, SqlExpr b)
  * the quotient is NULL, so the person goes to review where the VM would still compute it. */
 SqlExpr sql_divf(Sql *g, SqlExpr a, SqlExpr b)
 {
+    if (g->opt.dialect == SQL_POSTGRES) {
+        /* 20 decimals: a quotient of int64s is at least 1/(2|b|) ≥ 5.4e-20 from a half, so the
+         * one rounding NUMERIC makes cannot move it across; NULLIF turns a zero divisor to NULL */
+        char *v = xasprintf("round((CAST(%s AS NUMERIC) * 10000) / (NULLIF(CAST(%s AS NUMERIC), 0) + 0.00000000000000000000))",
+                            a.text, b.text);
+        SqlExpr r = sql_value(narrow(g, v, false), true, false);
+        sql_expr_free(&a);
+        sql_expr_free(&b);
+        return r;
+    }
     SqlBind bd;
     sql_bind_open(g, &bd);
     char *wa = wide(g, a.text);
@@ -485,9 +514,19 @@ char *sql_decode_text(const Sql *g, const char *col)
  * Exact for every day number the VM accepts (|days| ≤ 2^62), with C's truncating division. */
 char *sql_civil(Sql *g, const char *days, char part)
 {
-    if (g->opt.dialect == SQL_SPARK) {
-        /* Spark: its own calendar (years -290308..294247 in the proleptic Gregorian) */
-        char *dt = xasprintf("date_add(DATE '1970-01-01', CAST(%s AS INT))", days);
+    if (g->opt.dialect == SQL_SPARK || g->opt.dialect == SQL_POSTGRES) {
+        /* their own calendars, proleptic Gregorian: Spark's years -290308..294247; PostgreSQL's
+         * 4713 BC..5874897 AD (a day number beyond ±2^31 stops the script with an error) */
+        char *dt = g->opt.dialect == SQL_SPARK ? xasprintf("date_add(DATE '1970-01-01', CAST(%s AS INT))", days)
+                                                : xasprintf("(DATE '1970-01-01' + CAST(%s AS INTEGER))", days);
+        if (g->opt.dialect == SQL_POSTGRES) {
+            char *out = part == 'y' ? xasprintf("CAST(EXTRACT(YEAR FROM %s) AS BIGINT)", dt)
+                      : part == 'm' ? xasprintf("CAST(EXTRACT(MONTH FROM %s) AS BIGINT)", dt)
+                      : part == 'd' ? xasprintf("CAST(EXTRACT(DAY FROM %s) AS BIGINT)", dt)
+                      : xasprintf("CAST(EXTRACT(MONTH FROM %s) * 100 + EXTRACT(DAY FROM %s) AS BIGINT)", dt, dt);
+            free(dt);
+            return out;
+        }
         char *out = part == 'y' ? xasprintf("CAST(year(%s) AS BIGINT)", dt)
                   : part == 'm' ? xasprintf("CAST(month(%s) AS BIGINT)", dt)
                   : part == 'd' ? xasprintf("CAST(day(%s) AS BIGINT)", dt)
@@ -495,36 +534,32 @@ char *sql_civil(Sql *g, const char *days, char part)
         free(dt);
         return out;
     }
-    SqlBind b1, b2, b3, b4;
-    sql_bind_open(g, &b1);
+    /* one bound name per step: a step reads the steps before it */
+    SqlBind b[6];
+    int nb = 0;
     char *zz = xasprintf("(%s + 719468)", days);
-    const char *z = sql_bind_add(g, &b1, zz, false);
-    free(zz);
+    sql_bind_open(g, &b[nb]);
+    const char *z = sql_bind_add(g, &b[nb++], zz, false);
     char *neg = xasprintf("(CASE WHEN %s >= 0 THEN %s ELSE %s - 146096 END)", z, z, z);
     char *era_v = sql_idiv(g, neg, "146097");
-    free(neg);
-    sql_bind_open(g, &b2);
-    const char *era = sql_bind_add(g, &b2, era_v, false);
+    sql_bind_open(g, &b[nb]);
+    const char *era = sql_bind_add(g, &b[nb++], era_v, false);
     char *doe_v = xasprintf("(%s - %s * 146097)", z, era);
-    const char *doe = sql_bind_add(g, &b2, doe_v, false);
-    free(era_v);
-    free(doe_v);
+    sql_bind_open(g, &b[nb]);
+    const char *doe = sql_bind_add(g, &b[nb++], doe_v, false);
     char *t1 = sql_idiv(g, doe, "1460"), *t2 = sql_idiv(g, doe, "36524"), *t3 = sql_idiv(g, doe, "146096");
     char *inner = xasprintf("(%s - %s + %s - %s)", doe, t1, t2, t3);
     char *yoe_v = sql_idiv(g, inner, "365");
-    free(t1); free(t2); free(t3); free(inner);
-    sql_bind_open(g, &b3);
-    const char *yoe = sql_bind_add(g, &b3, yoe_v, false);
+    sql_bind_open(g, &b[nb]);
+    const char *yoe = sql_bind_add(g, &b[nb++], yoe_v, false);
     char *y4 = sql_idiv(g, yoe, "4"), *y100 = sql_idiv(g, yoe, "100");
     char *doy_v = xasprintf("(%s - (365 * %s + %s - %s))", doe, yoe, y4, y100);
-    const char *doy = sql_bind_add(g, &b3, doy_v, false);
-    free(yoe_v); free(y4); free(y100); free(doy_v);
+    sql_bind_open(g, &b[nb]);
+    const char *doy = sql_bind_add(g, &b[nb++], doy_v, false);
     char *mp_in = xasprintf("(5 * %s + 2)", doy);
     char *mp_v = sql_idiv(g, mp_in, "153");
-    free(mp_in);
-    sql_bind_open(g, &b4);
-    const char *mp = sql_bind_add(g, &b4, mp_v, false);
-    free(mp_v);
+    sql_bind_open(g, &b[nb]);
+    const char *mp = sql_bind_add(g, &b[nb++], mp_v, false);
     char *dd_in = xasprintf("(153 * %s + 2)", mp);
     char *dd5 = sql_idiv(g, dd_in, "5");
     char *d = xasprintf("(%s - %s + 1)", doy, dd5);
@@ -534,11 +569,10 @@ char *sql_civil(Sql *g, const char *days, char part)
     else if (part == 'm') body = xstrdup(m);
     else if (part == 'd') body = xstrdup(d);
     else body = xasprintf("(%s * 100 + %s)", m, d);
-    free(dd_in); free(dd5); free(d); free(m);
-    body = sql_bind_close(g, &b4, body);
-    body = sql_bind_close(g, &b3, body);
-    body = sql_bind_close(g, &b2, body);
-    return sql_bind_close(g, &b1, body);
+    free(zz); free(neg); free(era_v); free(doe_v); free(t1); free(t2); free(t3); free(inner); free(yoe_v);
+    free(y4); free(y100); free(doy_v); free(mp_in); free(mp_v); free(dd_in); free(dd5); free(d); free(m);
+    while (nb > 0) body = sql_bind_close(g, &b[--nb], body);
+    return body;
 }
 
 /* ---- statements ----------------------------------------------------------------------------------- */

@@ -448,6 +448,14 @@ static SqlExpr rounding(Sql *g, const Expr *arg, Func fn)
 {
     SqlExpr x = sql_expr(g, arg);
     if (!sql_is_fixed(arg->type)) return x;
+    if (g->opt.dialect == SQL_POSTGRES) {
+        /* exact: the quotient has 4 decimals at most; round() rounds half away from zero */
+        char *t = xasprintf("CAST(%s(CAST(%s AS NUMERIC) / 10000.0000) AS BIGINT)",
+                            fn == FN_FLOOR ? "floor" : fn == FN_CEIL ? "ceil" : "round", x.text);
+        SqlExpr out = sql_value(t, x.fallible, false);
+        sql_expr_free(&x);
+        return out;
+    }
     SqlBind b;
     sql_bind_open(g, &b);
     const char *v = sql_bind_add(g, &b, x.text, x.simple);
@@ -465,6 +473,12 @@ static SqlExpr rounding(Sql *g, const Expr *arg, Func fn)
 static SqlExpr abs_expr(Sql *g, const Expr *arg)
 {
     SqlExpr x = sql_expr(g, arg);
+    if (g->opt.dialect == SQL_POSTGRES) {
+        SqlExpr zero = sql_value(xstrdup("0"), false, true);
+        SqlExpr mag = sql_value(xasprintf("abs(CAST(%s AS NUMERIC))", x.text), x.fallible, false);
+        sql_expr_free(&x);
+        return sql_checked(g, '+', mag, zero);   /* |INT64_MIN| does not fit: NULL */
+    }
     SqlBind b;
     sql_bind_open(g, &b);
     const char *v = sql_bind_add(g, &b, x.text, x.simple);

@@ -42,6 +42,8 @@ typedef struct Sql {
     StrBuf out;                /* the script */
     int ncols;                 /* columns written in the SELECT being written */
     StrBuf pending;            /* comment lines to write before its next column */
+    size_t layer_at;           /* where the layer being written starts in out */
+    bool bound;                /* it holds a named value (a subquery) */
 } Sql;
 
 /* ---- diagnostics (sql.c) ---- */

@@ -47,15 +47,40 @@ static void comment(Sql *g, const char *indent, const char *what, const char *na
 
 /* ---- layers: a SELECT of the columns before plus its own ----------------------------------------------- */
 
+/* A layer is computed once (MATERIALIZED) where the engine would otherwise fold it into the
+ * next and copy each column's expression wherever it is read — exponentially, through a chain
+ * of lets that read each other more than once: always on SQLite; on PostgreSQL and DuckDB when
+ * a column holds arithmetic or a named value (a subquery), the expressions that grow. Spark
+ * has no such hint. */
+static void layer_open(Sql *g, const char *head)
+{
+    g->layer_at = g->out.count;
+    sb_puts(&g->out, head);
+    g->bound = false;
+}
+
+static void layer_close(Sql *g)
+{
+    bool mat = g->opt.dialect == SQL_SQLITE || (g->bound && g->opt.dialect != SQL_SPARK);
+    if (!mat) return;
+    static const char kw[] = "MATERIALIZED ";
+    size_t k = sizeof kw - 1, at = g->layer_at;
+    sb_puts(&g->out, kw);   /* grow, then move the layer's text up */
+    memmove(g->out.items + at + k, g->out.items + at, g->out.count - k - at);
+    memcpy(g->out.items + at, kw, k);
+}
+
 static void layer_begin(Sql *g, int *n)
 {
-    sb_printf(&g->out, "),\nl%d AS (\n  SELECT *", ++*n);
+    sb_printf(&g->out, "),\nl%d AS ", ++*n);
+    layer_open(g, "(\n  SELECT *");
     g->ncols = 1;
 }
 
 static void layer_end(Sql *g, int n)
 {
     sb_printf(&g->out, "\n  FROM l%d\n", n - 1);
+    layer_close(g);
 }
 
 
@@ -480,9 +505,11 @@ void sql_person(Sql *g)
     sql_drop(g, "eval", false);
     comment(g, "", "the per-person evaluation: one row per stored", ri->name, ri->label, g->r->subject->span, NULL);
     sql_create_begin(g, "eval");
-    sb_puts(&g->out, "WITH l0 AS (\n");
+    sb_puts(&g->out, "WITH l0 AS ");
+    layer_open(g, "(\n");
     comment(g, "  ", "record", ri->name, ri->label, g->r->subject->span, NULL);
     stored_layer(g, ri, table, true);
+    layer_close(g);
     int n = 0;
     requires_layer(g, &n);
     rule_layers(g, &n);
@@ -514,8 +541,10 @@ void sql_institution(Sql *g)
     sql_drop(g, "institution", false);
     comment(g, "", "the institutions the capacity plan counts:", ri->name, ri->label, rec->span, NULL);
     sql_create_begin(g, "institution");
-    sb_puts(&g->out, "WITH l0 AS (\n");
+    sb_puts(&g->out, "WITH l0 AS ");
+    layer_open(g, "(\n");
     stored_layer(g, ri, table, false);
+    layer_close(g);
     int n = 0;
     g->in_institution = true;
     layer_begin(g, &n);

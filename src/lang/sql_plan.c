@@ -215,10 +215,12 @@ void sql_capacity(Sql *g)
         ci->label ? ci->label : "", ci->line, ci->cite ? " cite " : "", ci->cite ? ci->cite : "", (long long)headroom);
     sql_create_begin(g, "capacity");
     put(g, "WITH demand AS (\n  SELECT %s AS part, %s AS type, COUNT(*) AS n FROM %s\n  WHERE %s IS NULL AND %s AND %s <> ''\n"
-           "  GROUP BY %s, %s\n), inst AS (\n  SELECT %s AS part, %s AS type, COUNT(*) AS existing, CAST(SUM(%s) AS BIGINT) AS beds,\n"
-           "    CAST(SUM(CASE WHEN %s THEN 1 ELSE 0 END) AS BIGINT) AS upgrades\n  FROM %s WHERE %s\n  GROUP BY %s, %s\n"
+           "  GROUP BY %s%s%s\n), inst AS (\n  SELECT %s AS part, %s AS type, COUNT(*) AS existing, CAST(SUM(%s) AS BIGINT) AS beds,\n"
+           "    CAST(SUM(CASE WHEN %s THEN 1 ELSE 0 END) AS BIGINT) AS upgrades\n  FROM %s WHERE %s\n  GROUP BY %s%s%s\n"
            "), parts AS (\n  SELECT part FROM demand UNION SELECT part FROM inst\n",
-        ppart, pl, eval, review, target, pl, ppart, pl, ipart, type, beds, upgrade, inst, counted, ipart, type);
+        ppart, pl, eval, review, target, pl, pl, ci->partition_field >= 0 ? ", " : "", ci->partition_field >= 0 ? ppart : "",
+        ipart, type, beds, upgrade, inst, counted, type, ci->inst_partition_field >= 0 ? ", " : "",
+        ci->inst_partition_field >= 0 ? ipart : "");
     capacity_items(g);
     char *req = quota(g, 10000 + headroom, "demand");
     char *need = sql_idiv(g, "(required_beds - existing_beds + std_beds - 1)", "std_beds");
@@ -354,9 +356,11 @@ static void form_counts(Sql *g)
             free(rc);
             free(rq);
         }
+        char *group = fi->partition_field >= 0 ? xasprintf("\n  GROUP BY %s", part) : xstrdup("");
         put(g, "%s w%d AS %s(\n  -- table %s (line %u)\n  SELECT %s AS part, SUM(CASE WHEN %s THEN 1 ELSE 0 END) AS hit%s\n"
-               "  FROM %s WHERE %s IS NULL AND %s\n  GROUP BY %s\n)", nwide ? "," : "WITH", nwide, mat, fi->name, fi->line, part,
-            any.count ? sb_str(&any) : "1 = 0", sb_str(&sums), eval, review, target, part);
+               "  FROM %s WHERE %s IS NULL AND %s%s\n)", nwide ? "," : "WITH", nwide, mat, fi->name, fi->line, part,
+            any.count ? sb_str(&any) : "1 = 0", sb_str(&sums), eval, review, target, group);
+        free(group);
         nwide++;
         sb_free(&any);
         sb_free(&sums);
