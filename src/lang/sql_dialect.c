@@ -137,20 +137,38 @@ char *sql_char_length(const Sql *g, const char *text)
     }
 }
 
-/* Bytes from..from+n-1 (1-based) of a text as text: exactly those bytes on SQLite and PostgreSQL;
- * the characters on DuckDB and Spark (where the callers also require 18 characters, so an id is
- * ASCII when it is read). Only read as digits after sql_all_digits said they are. */
+/* Bytes from..from+n-1 (1-based) of a text, as text, and whether they are all digits: the
+ * resident-id built-ins read bytes, as base/resid.c does. SQLite casts a slice of the BLOB;
+ * PostgreSQL slices the UTF-8 bytea; Spark slices the binary; DuckDB, which slices no BLOB,
+ * reads the slice of its hex (a digit is 30..39). Only read as a number after sql_all_digits. */
+static char *hex_slice(const char *text, int from, int n)
+{
+    return xasprintf("substr(hex(encode(%s)), %d, %d)", text, 2 * from - 1, 2 * n);
+}
+
 char *sql_bytes_text(const Sql *g, const char *text, int from, int n)
 {
     switch (g->opt.dialect) {
     case SQL_SQLITE: return xasprintf("CAST(substr(CAST(%s AS BLOB), %d, %d) AS TEXT)", text, from, n);
     case SQL_POSTGRES: return xasprintf("encode(substring(convert_to(%s, 'UTF8') FROM %d FOR %d), 'escape')", text, from, n);
-    default: return xasprintf("substr(%s, %d, %d)", text, from, n);
+    case SQL_SPARK: return xasprintf("decode(substring(encode(%s, 'UTF-8'), %d, %d), 'UTF-8')", text, from, n);
+    default: {
+        char *h = hex_slice(text, from, n);
+        char *out = xasprintf("regexp_replace(%s, '3([0-9])', '\\1', 'g')", h);
+        free(h);
+        return out;
+    }
     }
 }
 
 char *sql_all_digits(const Sql *g, const char *text, int from, int n)
 {
+    if (g->opt.dialect == SQL_DUCKDB) {
+        char *h = hex_slice(text, from, n);
+        char *out = xasprintf("regexp_full_match(%s, '(3[0-9]){%d}')", h, n);
+        free(h);
+        return out;
+    }
     char *t = sql_bytes_text(g, text, from, n), *out;
     switch (g->opt.dialect) {
     case SQL_SQLITE: {
@@ -161,7 +179,6 @@ char *sql_all_digits(const Sql *g, const char *text, int from, int n)
         break;
     }
     case SQL_POSTGRES: out = xasprintf("(%s ~ '^[0-9]{%d}$')", t, n); break;
-    case SQL_DUCKDB: out = xasprintf("regexp_full_match(%s, '[0-9]{%d}')", t, n); break;
     default: out = xasprintf("(%s RLIKE '^[0-9]{%d}$')", t, n); break;
     }
     free(t);
@@ -174,6 +191,17 @@ char *sql_digits_value(const Sql *g, const char *text, int from, int n)
     char *out = xasprintf("CAST(%s AS %s)", t, g->opt.dialect == SQL_SPARK ? "INT" : "INTEGER");
     free(t);
     return out;
+}
+
+/* The 18th byte of text equals the one character `c` (an SQL text expression). */
+char *sql_last_byte_is(const Sql *g, const char *text, const char *c)
+{
+    switch (g->opt.dialect) {
+    case SQL_SQLITE: return xasprintf("substr(CAST(%s AS BLOB), 18, 1) = CAST(%s AS BLOB)", text, c);
+    case SQL_POSTGRES: return xasprintf("get_byte(convert_to(%s, 'UTF8'), 17) = ascii(%s)", text, c);
+    case SQL_SPARK: return xasprintf("substring(encode(%s, 'UTF-8'), 18, 1) = encode(%s, 'UTF-8')", text, c);
+    default: return xasprintf("substr(hex(encode(%s)), 35, 2) = hex(%s)", text, c);
+    }
 }
 
 char *sql_least(const Sql *g, const char *a, const char *b)
@@ -297,8 +325,11 @@ static char *round_div(const Sql *g, const char *n, const char *d)
     if (g->opt.dialect == SQL_POSTGRES) q = xasprintf("div(%s, %s)", n, d);
     else if (g->opt.dialect == SQL_SPARK) q = xasprintf("CAST((%s - %s %% %s) / %s AS DECIMAL(38,0))", n, n, d, d);
     else q = sql_idiv(g, n, d);   /* DuckDB on HUGEINT, SQLite on int64 */
-    char *out = xasprintf("(%s + CASE WHEN 2 * abs(%s %% %s) >= abs(%s) THEN (CASE WHEN (%s < 0) = (%s < 0) THEN 1 "
-                          "ELSE -1 END) ELSE 0 END)", q, n, d, d, n, d);
+    /* 2|r| ≥ |d| written with non-positive magnitudes, which always fit: -|r| ≤ -|d| + |r| */
+    char *r = sql_imod(g, n, d);
+    char *out = xasprintf("(%s + CASE WHEN -abs(%s) <= CASE WHEN %s > 0 THEN -%s ELSE %s END + abs(%s) "
+                          "THEN (CASE WHEN (%s < 0) = (%s < 0) THEN 1 ELSE -1 END) ELSE 0 END)", q, r, d, d, d, r, n, d);
+    free(r);
     free(q);
     return out;
 }
@@ -481,10 +512,10 @@ char *sql_decode_fixed(const Sql *g, const char *col, bool percent)
         char *sign = xasprintf("CASE WHEN substr(%s, 1, 1) = '-' THEN -1 ELSE 1 END", body);
         char *out;
         if (percent)
-            out = xasprintf("CASE WHEN %s IS NULL THEN NULL WHEN substr(%s, -1) = '%%' THEN %s * (%s * 100 + %s) * 100 "
-                            "ELSE %s * (%s * 10000 + %s) END", col, t, sign, ip, f2, sign, ip, f4);
-        else
-            out = xasprintf("CASE WHEN %s IS NULL THEN NULL ELSE %s * (%s * 10000 + %s) END", col, sign, ip, f4);
+            out = xasprintf("CASE WHEN %s IS NULL THEN NULL WHEN substr(%s, -1) = '%%' THEN (%s) * %s * 10000 + (%s) * %s * 100 "
+                            "ELSE (%s) * %s * 10000 + (%s) * %s END", col, t, sign, ip, sign, f2, sign, ip, sign, f4);
+        else   /* signed parts added: the most negative number fits, its magnitude would not */
+            out = xasprintf("CASE WHEN %s IS NULL THEN NULL ELSE (%s) * %s * 10000 + (%s) * %s END", col, sign, ip, sign, f4);
         free(t); free(body); free(mag); free(dot); free(ip); free(f4); free(f2); free(sign);
         return out;
     }

@@ -325,13 +325,7 @@ static SqlExpr years_between_sql(Sql *g, const Expr *from, const Expr *to)
 static char *id_shape(Sql *g, const char *x)
 {
     char *bytes = sql_byte_length(g, x);
-    char *out;
-    if (g->opt.dialect == SQL_SQLITE || g->opt.dialect == SQL_POSTGRES) out = xasprintf("%s = 18", bytes);
-    else {
-        char *chars = sql_char_length(g, x);
-        out = xasprintf("%s = 18 AND %s = 18", bytes, chars);
-        free(chars);
-    }
+    char *out = xasprintf("%s = 18", bytes);
     free(bytes);
     return out;
 }
@@ -379,10 +373,7 @@ static char *valid_id_sql(Sql *g, const char *x)
     }
     char *mod = sql_imod(g, sb_str(&sum), "11");
     char *check = xasprintf("substr('10X98765432', %s + 1, 1)", mod);
-    char *last;
-    if (g->opt.dialect == SQL_SQLITE) last = xasprintf("substr(CAST(%s AS BLOB), 18, 1) = CAST(%s AS BLOB)", x, check);
-    else if (g->opt.dialect == SQL_POSTGRES) last = xasprintf("get_byte(convert_to(%s, 'UTF8'), 17) = ascii(%s)", x, check);
-    else last = xasprintf("substr(%s, 18, 1) = %s", x, check);
+    char *last = sql_last_byte_is(g, x, check);
     char *out = xasprintf("CASE WHEN %s AND %s THEN (%s BETWEEN 11 AND 82 AND %s AND %s) ELSE %s END", shape, digits,
                           prov, valid, last, sql_false(g));
     free(shape); free(digits); free(prov); free(v); free(y); free(md); free(m); free(d); free(valid); free(mod);

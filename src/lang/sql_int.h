@@ -65,6 +65,7 @@ char *sql_char_length(const Sql *g, const char *text);
 char *sql_bytes_text(const Sql *g, const char *text, int from, int n);  /* bytes as text */
 char *sql_all_digits(const Sql *g, const char *text, int from, int n);  /* those bytes are digits */
 char *sql_digits_value(const Sql *g, const char *text, int from, int n);/* ... read as a number */
+char *sql_last_byte_is(const Sql *g, const char *text, const char *c);  /* byte 18 is char c */
 char *sql_least(const Sql *g, const char *a, const char *b);
 /* A binding: value is computed once and named; body refers to it by *name. Write the body
  * with the name sql_bind_name gave, then sql_bind_close wraps it. A simple value is its own

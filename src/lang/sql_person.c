@@ -359,7 +359,7 @@ static void placement_layer(Sql *g, int *n)
     layer_end(g, *n);
     /* the placement value by the branch, in a layer of its own */
     layer_begin(g, n);
-    put_column(g, sb_str(&val), COL_PLACEMENT);
+    put_column(g, pd && g->r->placement_enum && pd->branches.count ? sb_str(&val) : "''", COL_PLACEMENT);
     layer_end(g, *n);
     free(mask); free(target); free(brcol);
     sb_free(&br);
