@@ -356,18 +356,26 @@ static char *id_birth_sql(Sql *g, const char *x)
     return out;
 }
 
+/* Characters from..from+n-1 as a number, where the bytes before them are known to be ASCII
+ * digits (so characters and bytes are the same there). */
+static char *prefix_digits(const Sql *g, const char *x, int from, int n)
+{
+    if (g->opt.dialect == SQL_SQLITE) return sql_digits_value(g, x, from, n);
+    return xasprintf("CAST(substr(%s, %d, %d) AS %s)", x, from, n, g->opt.dialect == SQL_SPARK ? "INT" : "INTEGER");
+}
+
 /* 18 bytes, the first 17 digits, a province 11..82, a calendar birth date, the check character. */
 static char *valid_id_sql(Sql *g, const char *x)
 {
     static const int weight[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
     char *shape = id_shape(g, x), *digits = sql_all_digits(g, x, 1, 17);
-    char *prov = sql_digits_value(g, x, 1, 2), *v = sql_digits_value(g, x, 7, 8);
+    char *prov = prefix_digits(g, x, 1, 2), *v = prefix_digits(g, x, 7, 8);
     char *y = sql_idiv(g, v, "10000"), *md = sql_idiv(g, v, "100");
     char *m = sql_imod(g, md, "100"), *d = sql_imod(g, v, "100");
     char *valid = date_valid_sql(y, m, d);
     StrBuf sum = {0};
     for (int i = 0; i < 17; i++) {
-        char *di = sql_digits_value(g, x, i + 1, 1);   /* the first 17 bytes are digits here */
+        char *di = prefix_digits(g, x, i + 1, 1);   /* the first 17 bytes are digits here */
         sb_printf(&sum, "%s%s * %d", i ? " + " : "", di, weight[i]);
         free(di);
     }

@@ -47,11 +47,12 @@ static void comment(Sql *g, const char *indent, const char *what, const char *na
 
 /* ---- layers: a SELECT of the columns before plus its own ----------------------------------------------- */
 
-/* A layer is computed once (MATERIALIZED) where the engine would otherwise fold it into the
- * next and copy each column's expression wherever it is read — exponentially, through a chain
- * of lets that read each other more than once: always on SQLite; on PostgreSQL and DuckDB when
- * a column holds arithmetic or a named value (a subquery), the expressions that grow. Spark
- * has no such hint. */
+/* A layer is computed once where the engine would otherwise fold it into the next and copy
+ * each column's expression wherever it is read — a category read by the category set, the
+ * count, the primary and every form cell would be computed a dozen times per person, and a
+ * chain of lets that read each other twice grows exponentially. SQLite and DuckDB compute the
+ * layer once (MATERIALIZED); PostgreSQL streams it through an OFFSET 0 fence. Spark has no such
+ * hint (its optimizer keeps expensive expressions from being copied). */
 static void layer_open(Sql *g, const char *head)
 {
     g->layer_at = g->out.count;
@@ -61,7 +62,14 @@ static void layer_open(Sql *g, const char *head)
 
 static void layer_close(Sql *g)
 {
-    bool mat = g->opt.dialect == SQL_SQLITE || (g->bound && g->opt.dialect != SQL_SPARK);
+    if (g->opt.dialect == SQL_POSTGRES) {
+        /* PostgreSQL's fence: a subquery with OFFSET is not pulled up, and its rows stream
+         * through (nothing is stored) */
+        g->out.count--;   /* before the newline */
+        sb_puts(&g->out, "\n  OFFSET 0\n");
+        return;
+    }
+    bool mat = g->opt.dialect == SQL_SQLITE || g->opt.dialect == SQL_DUCKDB;
     if (!mat) return;
     static const char kw[] = "MATERIALIZED ";
     size_t k = sizeof kw - 1, at = g->layer_at;

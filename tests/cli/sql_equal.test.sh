@@ -2,10 +2,11 @@
 # on SQLite (Python's sqlite3 module, in a copy of the ledger) and on a real PostgreSQL server this
 # test starts in a scratch directory (initdb and pg_ctl from Debian's postgresql package; a Unix
 # socket there, no TCP; run as the `postgres` user when the test runs as root, since initdb
-# refuses root; stopped on exit). Over the golden populations — tests/golden/forms,
-# tests/fixtures/population-3000, tests/fixtures/ledger — and 20,000 generated people
-# (`doudi gen --count 20000 --seed 7`), with the Zhengzhou rules and with tests/sql/constructs.doudi
-# (every construct of the language, with people the VM holds back), tests/sql/equal.py compares
+# refuses root; stopped on exit). With the Zhengzhou rules over the golden populations —
+# tests/golden/forms, tests/fixtures/population-3000, tests/fixtures/ledger — and 20,000 generated
+# people (`doudi gen --count 20000 --seed 7`), and with tests/sql/constructs.doudi (every construct
+# of the language, with people the VM holds back) over tests/golden/forms and the 20,000, each
+# population imported with the Zhengzhou rules, tests/sql/equal.py compares
 # the results file byte for byte, the persons in review, the capacity plan row for row and every
 # form cell of the city and each county with what `doudi run` stored and `doudi report` shows.
 # Nothing is skipped: when PostgreSQL cannot be started the test fails and says why.
