@@ -38,7 +38,6 @@ typedef struct Sql {
     bool failed;
     int fresh;                 /* counter for bound names */
     SqlColumn *lets, *cats;    /* by index */
-    bool in_institution;       /* translating an institution's condition (its fields) */
     StrBuf out;                /* the script */
     int ncols;                 /* columns written in the SELECT being written */
     StrBuf pending;            /* comment lines to write before its next column */

@@ -554,7 +554,6 @@ void sql_institution(Sql *g)
     stored_layer(g, ri, table, false);
     layer_close(g);
     int n = 0;
-    g->in_institution = true;
     layer_begin(g, &n);
     const Decl *cap = g->r->capacity;
     StrBuf ok = {0};
@@ -584,7 +583,6 @@ void sql_institution(Sql *g)
     put_column(g, sb_str(&ok), "#counted");
     sb_free(&ok);
     layer_end(g, n);
-    g->in_institution = false;
     sb_printf(&g->out, ")\nSELECT * FROM l%d", n);
     sb_free(&g->pending);
     sql_create_end(g, "institution");
