@@ -34,6 +34,7 @@ endif
 
 # python3-openpyxl: tests/unit/test_report.c reads the xlsx reports back with /usr/bin/python3,
 # and tests/unit/test_xlsx.c writes workbooks with it.
+# postgresql: tests/cli/sql_equal.test.sh runs `doudi sql`'s script on a server of its own.
 # libzip-dev, libexpat1-dev: the .xlsx reader (src/engine/xlsx*.c) opens the zip and streams the XML.
 # libxml2-utils (xmllint), python3-jsonschema: tests/cli/ci_formats.test.sh validates the JUnit
 # XML and SARIF reports against their schemas (tests/fixtures/junit.xsd, sarif-2.1.0-subset.json).
@@ -41,7 +42,7 @@ endif
 # and such a doudi says so when asked for a workbook.
 XLSX    ?= 1
 PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev python3-openpyxl tmux \
-            libxml2-utils python3-jsonschema libzip-dev libexpat1-dev
+            libxml2-utils python3-jsonschema libzip-dev libexpat1-dev postgresql
 ifeq ($(XLSX),1)
 PACKAGES += libxlsxwriter-dev
 endif

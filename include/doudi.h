@@ -429,6 +429,26 @@ const char *doudi_diff_figure(const doudi_diff *d, int i, int64_t *before, int64
 
 void doudi_diff_free(doudi_diff *d);
 
+/* ---- beyond one machine: the rules as an SQL script (`doudi sql`) ------------------------------ */
+
+typedef struct doudi_sql_options {
+    const char *dialect;            /* "postgres", "sqlite", "duckdb" or "spark" */
+    const char *person_table;       /* the table of persons; NULL: the subject record's name */
+    const char *institution_table;  /* the capacity plan's institutions; NULL: that record's name */
+    const char *prefix;             /* every object the script makes is named so; NULL: "plan_" */
+    int ddl;                        /* non-zero: CREATE TABLE for the record tables instead */
+} doudi_sql_options;
+
+/* Rules compiled from source, as a script for a database engine that computes, from the
+ * record tables as `doudi import` writes them, what doudi_run computes: the per-person
+ * evaluation, the results file's rows (table PREFIXresults), the review, the schedule, the
+ * capacity plan and every form's cells per county and for the city (PREFIXforms) — the same
+ * numbers, integer for integer. Each table carries comments with the rule file's lines and
+ * cites; params are bound as currently set (doudi_set_param). Caller frees. NULL with *error:
+ * an unknown dialect, rules loaded from a .ddc (the script is made from the rule file), or the
+ * rendered diagnostics naming each construct that has no SQL form in the dialect. */
+char *doudi_sql(const doudi_rules *r, const doudi_sql_options *opt, char **error);
+
 #ifdef __cplusplus
 }
 #endif

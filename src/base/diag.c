@@ -251,14 +251,12 @@ void diag_render(StrBuf *out, const Diag *d)
         source_position(d->note_span.file, d->note_span.start, &line, &col);
         sb_printf(out, "%s:%d:%d: ", d->note_span.file->path, line, col);
         sb_printf(out, tr("note: %s"), d->note);
-        sb_putc(out, '
-');
+        sb_putc(out, '\n');
         render_excerpt(out, &d->note_span);
     } else if (d->note) {
         sb_puts(out, "  ");
         sb_printf(out, tr("note: %s"), d->note);
-        sb_putc(out, '
-');
+        sb_putc(out, '\n');
     }
 }
 

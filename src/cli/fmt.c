@@ -47,6 +47,10 @@ static char *format_file(const char *path, bool warn, int *status, bool *canonic
 {
     char *text = NULL, *diags = NULL;
     int same = 0;
+    if (!cli_is_source("fmt", path)) {
+        *status = FMT_INPUT_ERROR;
+        return NULL;
+    }
     int rc = doudi_canonical(path, &text, &same, &diags);
     if (rc < 0) {
         fprintf(stderr, "doudi fmt: %s", diags);

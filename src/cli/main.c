@@ -167,6 +167,21 @@ static const Verb verbs[] = {
       {"--format F", "text, csv, json or xlsx (default: from -o's extension, else text)"},
       {"-o, --out FILE", "write to FILE instead of stdout; xlsx needs it\n"
                   "(a sheet for the city, then one per county; with --county, that county's)"}}},
+    {"sql", cli_sql,
+     "sql FILE --dialect postgres|sqlite|duckdb|spark [--table T] [--institutions T] [--as-of DATE] [--prefix P]\n"
+     "    [--ddl] [-o plan.sql]",
+     "the rules as an SQL script for a database engine",
+     "The script computes what doudi run computes, from the ledger's record tables, into tables named\n"
+     "plan_* (results, review, schedule, capacity, forms); every part carries its rule's line and cite.\n"
+     "docs/scale.md describes it. Exit 1 when the rule file has errors.",
+     {{"FILE", "the rule file (its text: not a .ddc)"},
+      {"--dialect D", "postgres, sqlite, duckdb or spark"},
+      {"--table T", "the persons' table (default: the record's name, person)"},
+      {"--institutions T", "the institutions' table (default: the record's name, institution)"},
+      {"--as-of DATE", "the date ages are reckoned at (default: the rule file's as_of)"},
+      {"--prefix P", "the prefix of the tables the script makes (default plan_)"},
+      {"--ddl", "print the CREATE TABLE statements for the record tables instead"},
+      {"-o FILE", "write the script to FILE instead of stdout"}}},
     {"gen", cli_gen, "gen --count N --seed S [--out DIR] [--bad-rate R] [--as-of DATE] [--encoding gbk] [--bom]",
      "write a synthetic Zhengzhou population, for tests and demonstrations",
      "Writes persons.csv, institutions.csv and, when R > 0, expected_review.csv (line, column and kind\n"

@@ -335,6 +335,7 @@ static bool import_rows(Importer *im, char **error)
     }
     im->header_line = rec.line;
     if (!map_header(im, &rec, error) || !ledger_declare_record(im->l, im->p, im->ri, error) ||
+        !ledger_declare_absent(im->l, im->p, error) ||
         !(im->upsert = ledger_upsert_open(im->l, im->p, im->ri, error)) ||
         !ledger_review_clear(im->l, im->source, im->ri->name, error))
         return false;

@@ -65,6 +65,10 @@ void ledger_rollback(Ledger *l);
  * its table or adding the columns of new fields. Inside the import's transaction. A field
  * whose kind differs from the stored declaration's is refused (the values would be misread). */
 bool ledger_declare_record(Ledger *l, const Program *p, const RecordInfo *ri, char **error);
+/* Declare each record type of p the ledger has no table for yet (its table made, empty), so
+ * that the ledger holds a table for every record the rules declare — what `doudi sql`'s script
+ * and other readers of the ledger expect — whichever files were imported. */
+bool ledger_declare_absent(Ledger *l, const Program *p, char **error);
 /* Can program p read this ledger's records of type `ri`? NULL when it can; else a message
  * saying what differs: no such record imported (when `required`; which there are), a field
  * whose kind changed, a field the ledger has no values for that has no default (with the fix). */

@@ -220,6 +220,17 @@ bool ledger_declare_record(Ledger *l, const Program *p, const RecordInfo *ri, ch
     return ok;
 }
 
+bool ledger_declare_absent(Ledger *l, const Program *p, char **error)
+{
+    for (uint32_t i = 0; i < p->nrecords; i++) {
+        char *table = table_named(l, p->records[i].name);
+        bool absent = table == NULL;
+        free(table);
+        if (absent && !ledger_declare_record(l, p, &p->records[i], error)) return false;
+    }
+    return true;
+}
+
 char *ledger_check_record(Ledger *l, const Program *p, const RecordInfo *ri, bool required)
 {
     (void)p;

@@ -27,6 +27,10 @@ out=$("$DOUDI" import --db "$T/a.db" --rules $R "$T/persons.csv")
 want="$T/persons.csv (utf-8): 17 rows: 0 new, 0 updated, 17 unchanged, 0 to review
 $T/persons.csv: nothing changed (every row is already in the ledger as it is)"
 [ "$out" = "$want" ] || die "re-import: $out"
+# only persons were imported, yet the ledger has a table, empty, for every record the rules
+# declare (institutions too): what readers of the ledger, such as `doudi sql`'s script, expect
+n=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM institution").fetchone()[0])' "$T/a.db" 2>&1)
+[ "$n" = 0 ] || die "the institution table after a persons-only import: $n"
 
 # ---- one cell changed, one row broken: exit 1, the review line on stderr ----------------------
 sed -e 's/^\(410122198001011147,.*\),no$/\1,yes/' \
