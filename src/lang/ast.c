@@ -35,6 +35,23 @@ Expr *ast_unary(Arena *a, BinOp op, Expr *operand, Span span)
     return e;
 }
 
+Expr *ast_in(Arena *a, Expr *lhs, Expr *rhs, bool negated, Span span)
+{
+    Expr *e = ast_expr(a, EX_IN, span);
+    e->lhs = lhs;
+    e->rhs = rhs;
+    e->negated = negated;
+    return e;
+}
+
+Expr *ast_range(Arena *a, Expr *lo, Expr *hi, Span span)
+{
+    Expr *e = ast_expr(a, EX_RANGE, span);
+    e->lhs = lo;
+    e->rhs = hi;
+    return e;
+}
+
 Expr *ast_name(Arena *a, Name name)
 {
     Expr *e = ast_expr(a, EX_NAME, name.span);

@@ -273,6 +273,9 @@ Expr *ast_int(Arena *a, int64_t v, const char *lit, Span span);
 Expr *ast_binary(Arena *a, BinOp op, Expr *lhs, Expr *rhs, Span span);
 Expr *ast_unary(Arena *a, BinOp op, Expr *operand, Span span);
 Expr *ast_name(Arena *a, Name name);
+/* lhs in rhs (rhs a set, a set-valued name or a range); `not in` when negated. */
+Expr *ast_in(Arena *a, Expr *lhs, Expr *rhs, bool negated, Span span);
+Expr *ast_range(Arena *a, Expr *lo, Expr *hi, Span span);
 Decl *ast_decl(Arena *a, DeclKind kind, Span span);
 TypeExpr *ast_type(Arena *a, TypeExprKind kind, Span span);
 
