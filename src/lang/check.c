@@ -48,6 +48,7 @@ typedef struct Checker {
     Symbol *waiting_for;       /* a let the one being checked reads before it is checked */
     int depth;                 /* check_expr's recursion, at most CHECK_MAX_NESTING */
     ExprStack spine;           /* the left spines of operator chains being checked */
+    NameIndex *record_names;   /* records' names in ASCII lower case: position in Rules.records */
 } Checker;
 
 /* ---- symbols ------------------------------------------------------------------------- */
@@ -1196,21 +1197,65 @@ static void check_lets(Checker *c, Module *m)
 
 /* ---- pass 1: declarations ------------------------------------------------------------------- */
 
-/* Index a record's fields by name; a field declared twice is an error. Returns, per field,
- * whether it repeats an earlier one. */
+/* s in ASCII lower case (SQLite folds only ASCII letters), in the arena. */
+static const char *ascii_lower(Checker *c, const char *s)
+{
+    char *t = arena_strdup(c->a, s);
+    for (char *p = t; *p; p++)
+        if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    return t;
+}
+
+/* Records are tables of the ledger and fields its columns: SQLite keeps names starting with
+ * sqlite_ for itself, and doudi_ is kept for the ledger's own tables. */
+static void check_reserved(Checker *c, Name n, const char *what)
+{
+    const char *low = ascii_lower(c, n.text);
+    if (!strncmp(low, "doudi_", 6) || !strncmp(low, "sqlite_", 7))
+        diag_add(c->dl, DIAG_ERROR, "reserved-name", n.span,
+                 "the %s name '%s' is reserved: names starting with 'doudi_' or 'sqlite_' belong to "
+                 "the ledger's own tables", what, n.text);
+}
+
+/* Two names the ledger cannot tell apart: SQLite compares table and column names ignoring
+ * ASCII case. `first` is where the other one was declared. */
+static void case_clash(Checker *c, Name n, const char *what, Name first)
+{
+    diag_add(c->dl, DIAG_ERROR, "duplicate", n.span,
+             "%s '%s' differs from %s '%s' only in upper and lower case, which the ledger does not tell apart",
+             what, n.text, what, first.text);
+    diag_note(c->dl, "'%s' is declared at %s", first.text, where_text(first.span.file, first.span, c->a));
+}
+
+/* Index a record's fields by name; a field declared twice, or twice up to case, is an error.
+ * Returns, per field, whether it repeats an earlier one. */
 static bool *index_fields(Checker *c, Decl *d)
 {
     bool *again = arena_alloc(c->a, d->fields.count + 1);
     d->field_index = name_index_new(c->a, d->fields.count);
+    NameIndex *folded = name_index_new(c->a, d->fields.count);
     for (size_t i = 0; i < d->fields.count; i++) {
         Field *f = &d->fields.items[i];
+        check_reserved(c, f->name, "field");
         if (name_index_add(d->field_index, f->name.text, (uint32_t)i) >= 0) {
             diag_add(c->dl, DIAG_ERROR, "duplicate", f->name.span,
                      "field '%s' is already declared in record %s", f->name.text, d->name.text);
             again[i] = true;
+            continue;
         }
+        int other = name_index_add(folded, ascii_lower(c, f->name.text), (uint32_t)i);
+        if (other >= 0) case_clash(c, f->name, "field", d->fields.items[other].name);
     }
     return again;
+}
+
+/* A record name, against the other records' names up to case and the reserved prefixes. */
+static void check_record_name(Checker *c, Decl *d)
+{
+    check_reserved(c, d->name, "record");
+    int other = name_index_add(c->record_names, ascii_lower(c, d->name.text), (uint32_t)c->r->records.count);
+    if (other >= 0 && strcmp(c->r->records.items[other]->name.text, d->name.text) != 0)
+        case_clash(c, d->name, "record", c->r->records.items[other]->name);
 }
 
 static void declare_record(Checker *c, Decl *d)
@@ -1220,6 +1265,7 @@ static void declare_record(Checker *c, Decl *d)
     d->sym = rs;
     bool subject = c->r->subject == NULL;
     if (subject) c->r->subject = d;
+    if (rs) check_record_name(c, d);
     ARENA_PUSH(c->a, &c->r->records, d);
     bool *repeated = index_fields(c, d);
     int keys = 0;
@@ -1799,7 +1845,7 @@ Rules *check_module(Arena *a, Module *m, DiagList *diags)
     r->arena = a;
     r->module = m;
     strset_init_arena(&r->names, a);
-    Checker c = {.a = a, .r = r, .dl = diags};
+    Checker c = {.a = a, .r = r, .dl = diags, .record_names = name_index_new(a, m->decls.count)};
     declare_builtins(&c);
     declare_outcomes(&c);
     for (size_t i = 0; i < m->decls.count; i++) declare_decl(&c, m->decls.items[i]);

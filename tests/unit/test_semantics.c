@@ -861,6 +861,26 @@ static void test_constant_limits(void **state)
     check_facts(NULL, facts, "q=1,n=2");
 }
 
+/* SQLite compares table and column names ignoring ASCII case, and keeps names starting with
+ * sqlite_ (doudi_: the ledger's own tables): such names are check errors. */
+static void test_name_rules(void **state)
+{
+    (void)state;
+    const char *clash = "only in upper and lower case, which the ledger does not tell apart";
+    assert_compile_error(PRELUDE "record R {\n  id: text key\n}\n", "record 'R' differs from record 'r' ", clash);
+    assert_compile_error(PRELUDE "record s {\n  id: text key\n  x: int\n  X: int\n}\n",
+                         "bad.doudi:21:3: error: field 'X' differs from field 'x' ", clash);
+    assert_compile_error(PRELUDE "record s {\n  Id: text key\n  ID: int\n}\n", "field 'ID' differs from field 'Id'", NULL);
+    assert_compile_error(PRELUDE "record sqlite_stat1 {\n  id: text key\n}\n",
+                         "the record name 'sqlite_stat1' is reserved", NULL);
+    assert_compile_error(PRELUDE "record s {\n  id: text key\n  Doudi_Run: int\n}\n",
+                         "the field name 'Doudi_Run' is reserved", "bad.doudi:20:3");
+    /* Chinese names have no case; names that merely contain the prefixes are fine */
+    doudi_rules *r = compile_ok("names.doudi", PRELUDE "record 户 {\n  编号: text key\n  my_doudi_x: int\n  sqlite: int\n}\n"
+                                                      "category c when tt\n");
+    doudi_free(r);
+}
+
 /* Lets read lets declared after them: each is computed after what it reads, however long the
  * chain (20,000 here, each reading the next: v0 = n + 19,999), and whatever the names. */
 static void test_let_order(void **state)
@@ -1334,6 +1354,7 @@ int main(void)
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_constant_overflow),
         cmocka_unit_test(test_constant_limits),
+        cmocka_unit_test(test_name_rules),
         cmocka_unit_test(test_let_order),
         cmocka_unit_test(test_long_expressions),
         cmocka_unit_test(test_ddc_round_trip),
