@@ -39,6 +39,12 @@ void dderror(DDLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
 #undef yylex
 #define yylex parse_token
 
+/* The parser's own stack (on the heap) holds an entry per open bracket, operator and clause
+ * not yet closed: 10,000 is far past any rule file, and a file that nests deeper (a hostile or
+ * broken one) gets the error `too-deep` where it happens instead of unbounded memory. Within
+ * it, the checker limits expressions to CHECK_MAX_NESTING levels (check.h). */
+#define YYMAXDEPTH 10000
+
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                   \
     do {                                                              \
         if (N) {                                                      \
@@ -138,6 +144,7 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
 %left KW_AND
 %precedence KW_NOT
 %nonassoc EQEQ NEQ '<' LE '>' GE KW_IN KW_NOTIN
+%precedence DOTDOT
 %left '+' '-'
 %left '*' '/'
 
@@ -402,8 +409,12 @@ expr
     | expr LE expr             { $$ = ast_binary(A, BIN_LE, $1, $3, @$); }
     | expr '>' expr            { $$ = ast_binary(A, BIN_GT, $1, $3, @$); }
     | expr GE expr             { $$ = ast_binary(A, BIN_GE, $1, $3, @$); }
-    | expr KW_IN in_rhs        { $$ = ast_expr(A, EX_IN, @$); $$->lhs = $1; $$->rhs = $3; }
-    | expr KW_NOTIN in_rhs     { $$ = ast_expr(A, EX_IN, @$); $$->lhs = $1; $$->rhs = $3; $$->negated = true; }
+    | expr KW_IN expr          { $$ = ast_in(A, $1, $3, false, @$); }
+    | expr KW_IN expr DOTDOT expr %prec KW_IN
+        { $$ = ast_in(A, $1, ast_range(A, $3, $5, span_join(@3, @5)), false, @$); }
+    | expr KW_NOTIN expr       { $$ = ast_in(A, $1, $3, true, @$); }
+    | expr KW_NOTIN expr DOTDOT expr %prec KW_IN
+        { $$ = ast_in(A, $1, ast_range(A, $3, $5, span_join(@3, @5)), true, @$); }
     | expr '+' expr            { $$ = ast_binary(A, BIN_ADD, $1, $3, @$); }
     | expr '-' expr            { $$ = ast_binary(A, BIN_SUB, $1, $3, @$); }
     | expr '*' expr            { $$ = ast_binary(A, BIN_MUL, $1, $3, @$); }
@@ -424,7 +435,7 @@ case_arms
 
 in_rhs
     : unary
-    | unary DOTDOT unary       { $$ = ast_expr(A, EX_RANGE, @$); $$->lhs = $1; $$->rhs = $3; }
+    | unary DOTDOT unary       { $$ = ast_range(A, $1, $3, @$); }
     ;
 
 unary
@@ -472,7 +483,7 @@ map_items
 
 /* Words that are keywords only where they start a clause; elsewhere they are names. */
 ident
-    : IDENT
+    : IDENT          { $$ = parse_name(ctx, $1, @1); }
     | KW_SOURCE      { $$ = keyword_text(ctx, @1); }
     | KW_FIRST       { $$ = keyword_text(ctx, @1); }
     | KW_MATCH       { $$ = keyword_text(ctx, @1); }
@@ -516,7 +527,12 @@ static void push_decl(ParseCtx *ctx, Decl *d)
 void dderror(DDLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg)
 {
     (void)scanner;
-    diag_add(ctx->diags, DIAG_ERROR, "syntax", *loc, "%s", msg);
+    if (!strcmp(msg, "memory exhausted"))   /* the stack reached YYMAXDEPTH */
+        diag_add(ctx->diags, DIAG_ERROR, "too-deep", *loc,
+                 "nested too deeply: more than %d brackets, operators and clauses are open here; "
+                 "split the expression into lets", YYMAXDEPTH);
+    else
+        diag_add(ctx->diags, DIAG_ERROR, "syntax", *loc, "%s", msg);
     ctx->syntax_errors++;
 }
 
@@ -541,6 +557,23 @@ static const char *keyword_near(const yypcontext_t *pctx, ParseCtx *ctx)
 
 /* "unexpected X; expected A, B or C", with a hint for the commonest slips. Quiet about an
  * error that follows from a bracket already reported (parse.c). */
+
+/* A comparison or `in` right after a complete one (`a == b == c`, `x in s in t`): they are
+ * %nonassoc, so bison stops where the operators of an operand ('+' ...) could have gone on. */
+static bool chained_comparison(const yypcontext_t *pctx, yysymbol_kind_t got)
+{
+    static const int cmp[] = {EQEQ, NEQ, '<', LE, '>', GE, KW_IN, KW_NOTIN};
+    bool is_cmp = false;
+    for (size_t i = 0; i < sizeof cmp / sizeof *cmp; i++) is_cmp |= got == YYTRANSLATE(cmp[i]);
+    if (!is_cmp) return false;
+    yysymbol_kind_t all[YYNTOKENS];
+    int n = yypcontext_expected_tokens(pctx, all, YYNTOKENS);
+    for (int i = 0; i < n; i++)
+        if (all[i] == YYTRANSLATE('+')) return true;
+    return false;
+}
+
+/* "unexpected X; expected A, B or C", with a hint for the commonest slips. */
 static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, ParseCtx *ctx)
 {
     (void)scanner;
@@ -553,9 +586,10 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, Par
     enum { MAX_EXPECTED = 6 };
     yysymbol_kind_t expected[MAX_EXPECTED];
     int n = yypcontext_expected_tokens(pctx, expected, MAX_EXPECTED);
+    bool chained = chained_comparison(pctx, got);
     StrBuf sb = {0};
     sb_printf(&sb, "unexpected %s", got == YYSYMBOL_YYEOF ? "end of file" : yysymbol_name(got));
-    if (n > 0 && n < MAX_EXPECTED) {
+    if (n > 0 && n < MAX_EXPECTED && !chained) {
         sb_puts(&sb, "; expected ");
         for (int i = 0; i < n; i++) {
             if (i) sb_puts(&sb, i == n - 1 ? " or " : ", ");
@@ -570,5 +604,8 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, Par
         diag_note(ctx->diags, "to compare two values write '=='");
     const char *near = got == YYSYMBOL_IDENT ? keyword_near(pctx, ctx) : NULL;
     if (near) diag_note(ctx->diags, "did you mean '%s'?", near);
+    if (chained)
+        diag_note(ctx->diags, "comparisons and 'in' do not chain: write parentheses, e.g. "
+                              "'(x in s) == b', or join them with 'and'");
     return 0;
 }

@@ -35,6 +35,23 @@ Expr *ast_unary(Arena *a, BinOp op, Expr *operand, Span span)
     return e;
 }
 
+Expr *ast_in(Arena *a, Expr *lhs, Expr *rhs, bool negated, Span span)
+{
+    Expr *e = ast_expr(a, EX_IN, span);
+    e->lhs = lhs;
+    e->rhs = rhs;
+    e->negated = negated;
+    return e;
+}
+
+Expr *ast_range(Arena *a, Expr *lo, Expr *hi, Span span)
+{
+    Expr *e = ast_expr(a, EX_RANGE, span);
+    e->lhs = lo;
+    e->rhs = hi;
+    return e;
+}
+
 Expr *ast_name(Arena *a, Name name)
 {
     Expr *e = ast_expr(a, EX_NAME, name.span);
@@ -56,6 +73,29 @@ TypeExpr *ast_type(Arena *a, TypeExprKind kind, Span span)
     t->kind = kind;
     t->span = span;
     return t;
+}
+
+NameIndex *name_index_new(Arena *a, size_t n)
+{
+    NameIndex *ix = arena_alloc(a, sizeof *ix);
+    strset_init_arena(&ix->names, a);
+    ix->first = arena_alloc(a, (n + 1) * sizeof *ix->first);
+    return ix;
+}
+
+int name_index_add(NameIndex *ix, const char *name, uint32_t pos)
+{
+    bool added;
+    uint32_t id = strset_add(&ix->names, name, &added);
+    if (!added) return (int)ix->first[id];
+    ix->first[id] = pos;
+    return -1;
+}
+
+int name_index_find(const NameIndex *ix, const char *name)
+{
+    uint32_t id = strset_find(&ix->names, name);
+    return id == STRSET_NONE ? -1 : (int)ix->first[id];
 }
 
 const char *ast_op_text(BinOp op)

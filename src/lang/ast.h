@@ -9,6 +9,7 @@
 
 #include "base/arena.h"
 #include "base/diag.h"
+#include "base/strset.h"
 
 #include <stdint.h>
 #include <stdbool.h>
@@ -25,8 +26,17 @@ typedef struct Name {
     Span span;
 } Name;
 
-typedef struct NameList { Name *items; size_t count, cap; } NameList;
-typedef struct ExprList { Expr **items; size_t count, cap; } ExprList;
+/* Lists inside expressions count in 32 bits: an expression node is made for every operand of a
+ * rule file, and its size is most of the syntax tree's memory. */
+typedef struct NameList { Name *items; uint32_t count, cap; } NameList;
+typedef struct ExprList { Expr **items; uint32_t count, cap; } ExprList;
+
+/* The names of a list (a record's fields, an enum's values) by text, so finding one does not
+ * scan the list: the position of the first item with each name. Made by check (arena-backed). */
+typedef struct NameIndex {
+    StrSet names;
+    uint32_t *first;          /* by id in names: position of the first item with that name */
+} NameIndex;
 
 /* ---- expressions ---------------------------------------------------------------------- */
 
@@ -57,11 +67,10 @@ typedef enum BinOp {
     UN_NOT, UN_NEG,
 } BinOp;
 
-struct Expr {
+struct Expr {                 /* fields in an order that leaves no padding */
     ExprKind kind;
-    Span span;
     BinOp op;                 /* EX_UNARY, EX_BINARY */
-    bool negated;             /* EX_IN written as `not in` */
+    Span span;
     union {
         int64_t i;
         bool b;
@@ -77,8 +86,20 @@ struct Expr {
     /* set by check */
     Type *type;
     Symbol *sym;              /* EX_NAME / EX_CALL: what the name refers to */
+    int64_t folded;           /* FOLD_YES: the value in the VM's representation */
     int enum_value;           /* EX_NAME resolved as an enum value: its index */
+    uint8_t fold;             /* FoldState: is this a constant, and its value in `folded` */
+    bool negated;             /* EX_IN written as `not in` (set by the parser) */
 };
+
+/* Constant folding, done once by check as each node is typed (so nothing walks a subtree
+ * twice): literals, enum values, sets of them and arithmetic on constants. Params are not
+ * constants here (a run may override them). */
+typedef enum FoldState {
+    FOLD_NO,                  /* not a constant (also: never checked) */
+    FOLD_YES,                 /* a constant: Expr.folded */
+    FOLD_BAD,                 /* a constant that overflows or divides by zero: reported */
+} FoldState;
 
 /* ---- types as written ----------------------------------------------------------------- */
 
@@ -223,6 +244,7 @@ struct Decl {
     EnumValueList values;
     /* DECL_RECORD */
     struct { Field *items; size_t count, cap; } fields;
+    NameIndex *field_index;   /* set by check: the fields by name */
     struct { Require *items; size_t count, cap; } requires;
     /* DECL_PARAM, DECL_LET, DECL_PLACEMENT */
     TypeExpr *type;           /* NULL for a let without a declared type */
@@ -256,6 +278,7 @@ struct Decl {
     Symbol *sym;              /* set by check */
 };
 
+
 typedef struct Comment {
     Span span;                /* from '#' to the end of the line */
 } Comment;
@@ -274,8 +297,17 @@ Expr *ast_int(Arena *a, int64_t v, const char *lit, Span span);
 Expr *ast_binary(Arena *a, BinOp op, Expr *lhs, Expr *rhs, Span span);
 Expr *ast_unary(Arena *a, BinOp op, Expr *operand, Span span);
 Expr *ast_name(Arena *a, Name name);
+/* lhs in rhs (rhs a set, a set-valued name or a range); `not in` when negated. */
+Expr *ast_in(Arena *a, Expr *lhs, Expr *rhs, bool negated, Span span);
+Expr *ast_range(Arena *a, Expr *lo, Expr *hi, Span span);
 Decl *ast_decl(Arena *a, DeclKind kind, Span span);
 TypeExpr *ast_type(Arena *a, TypeExprKind kind, Span span);
+
+/* An index over n names (arena-backed). name_index_add records `pos` for a name seen for the
+ * first time and returns -1, or returns the position it was first seen at; find: -1 if absent. */
+NameIndex *name_index_new(Arena *a, size_t n);
+int name_index_add(NameIndex *ix, const char *name, uint32_t pos);
+int name_index_find(const NameIndex *ix, const char *name);
 
 /* The source spelling of a binary/unary operator ("and", "==", ...). */
 const char *ast_op_text(BinOp op);

@@ -3,17 +3,27 @@
  * Three passes over the module:
  *   1. declare: every named declaration becomes a Symbol (duplicates reported), inline enums
  *      become EnumTypes, field and param types are resolved;
- *   2. lets and categories are checked depth first from their uses, which both orders them
- *      (Rules.eval_order) and finds a let that depends on itself;
+ *   2. lets and categories are ordered so each comes after what it reads, and a let that
+ *      depends on itself is reported (check_lets: a walk over the names each one reads, with
+ *      an explicit stack), then checked in that order;
  *   3. everything else (params' values, requires, placement, schedule, capacity, tables,
  *      examples, tests), then warnings for what was never used.
  *
  * Expressions are checked with an expected type when the context knows one: that is how a
- * bare enum value such as `none` is resolved (it is a value of several enums). */
+ * bare enum value such as `none` is resolved (it is a value of several enums). Each node is
+ * folded as it is typed (fold_expr), so a constant that overflows is an error here, at the
+ * expression, and the compiler reads the folded values instead of walking subtrees again.
+ *
+ * Bounded work for any input: names are found through hash sets (StrSet), never by scanning a
+ * list; a chain of one operator (`a + b + ...`, `p and q and ...`, `t[i][j]...`) is walked
+ * along its left spine with a stack of its own, and other nesting is limited to
+ * CHECK_MAX_NESTING levels, so a generated file of any size cannot overflow the C stack. */
 #include "check.h"
 #include "completeness.h"
 #include "labels.h"
+#include "base/fixed.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,32 +39,41 @@ typedef struct Scope {
     const char *where;         /* for messages: "a category", "a param's value", ... */
 } Scope;
 
+typedef struct ExprStack { Expr **items; size_t count, cap; } ExprStack;
+
 typedef struct Checker {
     Arena *a;
     Rules *r;
     DiagList *dl;
     Scope scope;
     SymList path;              /* lets/categories being checked, for cycle messages */
+    Symbol *waiting_for;       /* a let the one being checked reads before it is checked */
+    int depth;                 /* check_expr's recursion, at most CHECK_MAX_NESTING */
+    ExprStack spine;           /* the left spines of operator chains being checked */
+    NameIndex *record_names;   /* records' names in ASCII lower case: position in Rules.records */
 } Checker;
 
 /* ---- symbols ------------------------------------------------------------------------- */
 
 Symbol *check_lookup(const Rules *r, const char *name)
 {
-    for (size_t i = 0; i < r->globals.count; i++)
-        if (strcmp(r->globals.items[i]->name, name) == 0) return r->globals.items[i];
-    return NULL;
+    uint32_t id = strset_find(&r->names, name);
+    return id == STRSET_NONE ? NULL : r->globals.items[id];
 }
 
 Field *record_field(const Decl *record, const char *name, int *index)
 {
     if (!record) return NULL;
-    for (size_t i = 0; i < record->fields.count; i++)
-        if (strcmp(record->fields.items[i].name.text, name) == 0) {
-            if (index) *index = (int)i;
-            return &record->fields.items[i];
-        }
-    return NULL;
+    int at = -1;
+    if (record->field_index) {
+        at = name_index_find(record->field_index, name);
+    } else {
+        for (size_t i = 0; i < record->fields.count && at < 0; i++)
+            if (strcmp(record->fields.items[i].name.text, name) == 0) at = (int)i;
+    }
+    if (at < 0) return NULL;
+    if (index) *index = at;
+    return &record->fields.items[at];
 }
 
 static const char *where_text(const SourceFile *sf, Span sp, Arena *a)
@@ -82,6 +101,13 @@ static Symbol *new_symbol(Checker *c, SymKind kind, const char *name, Span span)
     return s;
 }
 
+/* A new global, findable by name: its id in Rules.names is its position in Rules.globals. */
+static void add_global(Checker *c, Symbol *s)
+{
+    strset_add(&c->r->names, s->name, NULL);
+    ARENA_PUSH(c->a, &c->r->globals, s);
+}
+
 /* Add a global; a second declaration of a name is an error pointing at the first. */
 static Symbol *declare(Checker *c, SymKind kind, Name name)
 {
@@ -98,7 +124,7 @@ static Symbol *declare(Checker *c, SymKind kind, Name name)
         return NULL;
     }
     Symbol *s = new_symbol(c, kind, name.text, name.span);
-    ARENA_PUSH(c->a, &c->r->globals, s);
+    add_global(c, s);
     return s;
 }
 
@@ -108,7 +134,7 @@ static void declare_builtin(Checker *c, SymKind kind, const char *name, Type *ty
     s->type = type;
     s->index = index;
     s->used = true;
-    ARENA_PUSH(c->a, &c->r->globals, s);
+    add_global(c, s);
 }
 
 static const struct { const char *name; Func fn; } functions[] = {
@@ -173,13 +199,11 @@ static EnumType *new_enum(Checker *c, const char *name, const char *label, EnumV
     en->span = span;
     en->index = (int)c->r->enums.count;
     ARENA_PUSH(c->a, &c->r->enums, en);
+    en->value_index = name_index_new(c->a, values.count);
     for (size_t i = 0; i < values.count; i++)
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(values.items[i].name.text, values.items[j].name.text) == 0) {
-                diag_add(c->dl, DIAG_ERROR, "duplicate", values.items[i].name.span,
-                         "'%s' is already a value of enum %s", values.items[i].name.text, name);
-                break;
-            }
+        if (name_index_add(en->value_index, values.items[i].name.text, (uint32_t)i) >= 0)
+            diag_add(c->dl, DIAG_ERROR, "duplicate", values.items[i].name.span,
+                     "'%s' is already a value of enum %s", values.items[i].name.text, name);
     return en;
 }
 
@@ -245,10 +269,10 @@ static bool assignable(const Type *from, const Type *to)
     return false;
 }
 
-/* Expect `want`; report "expected X, found Y" at e otherwise. */
-static Type *check_expect(Checker *c, Expr *e, Type *want, const char *what)
+/* e, checked as t, stands where `want` is wanted: "expected X, found Y" at e otherwise; a
+ * constant int where a number is wanted must fit in one. */
+static Type *expect_found(Checker *c, Expr *e, Type *t, Type *want, const char *what)
 {
-    Type *t = check_expr(c, e, want);
     if (!assignable(t, want)) {
         diag_add(c->dl, DIAG_ERROR, "type", e->span, "%s must be %s, found %s", what,
                  tname(c, want), tname(c, t));
@@ -256,7 +280,14 @@ static Type *check_expect(Checker *c, Expr *e, Type *want, const char *what)
             diag_note(c->dl, "write a percent with '%%', e.g. 30%%");
         return &type_error;
     }
+    type_fits_fixed(e, type_is_fixed(want), c->dl);
     return t;
+}
+
+/* Expect `want`; report "expected X, found Y" at e otherwise. */
+static Type *check_expect(Checker *c, Expr *e, Type *want, const char *what)
+{
+    return expect_found(c, e, check_expr(c, e, want), want, what);
 }
 
 /* An enum value written alone has no type until something says which enum it belongs to. */
@@ -294,15 +325,62 @@ static Type *enum_value_expr(Checker *c, Expr *e, Type *en_type)
     return set_type(e, &type_error);
 }
 
+/* Which enums have a value of each name, in the order the enums were made: built when first
+ * needed (after every enum is declared) and extended if enums were added since. */
+typedef struct EnumOf { EnumType *en; struct EnumOf *next; } EnumOf;
+struct EnumValues {
+    StrSet names;              /* every value name of every enum */
+    EnumOf **first, **last;    /* by id in names */
+    size_t cap;
+    size_t enums_seen;         /* how many of Rules.enums are indexed */
+};
+
+static void index_enum_values(Checker *c, EnumType *en)
+{
+    struct EnumValues *ev = c->r->enum_values;
+    for (size_t k = 0; k < en->values.count; k++) {
+        const char *name = en->values.items[k].name.text;
+        if (enum_find(en, name) != (int)k) continue;   /* a duplicate value: once per enum */
+        uint32_t id = strset_add(&ev->names, name, NULL);
+        if (id >= ev->cap) {
+            size_t cap = ev->cap ? ev->cap * 2 : 64;
+            EnumOf **first = arena_alloc(c->a, cap * sizeof *first), **last = arena_alloc(c->a, cap * sizeof *last);
+            if (ev->cap) {
+                memcpy(first, ev->first, ev->cap * sizeof *first);
+                memcpy(last, ev->last, ev->cap * sizeof *last);
+            }
+            ev->first = first;
+            ev->last = last;
+            ev->cap = cap;
+        }
+        EnumOf *node = arena_alloc(c->a, sizeof *node);
+        node->en = en;
+        if (ev->last[id]) ev->last[id]->next = node;
+        else ev->first[id] = node;
+        ev->last[id] = node;
+    }
+}
+
+static EnumOf *enums_having(Checker *c, const char *name)
+{
+    if (!c->r->enum_values) {
+        c->r->enum_values = arena_alloc(c->a, sizeof *c->r->enum_values);
+        strset_init_arena(&c->r->enum_values->names, c->a);
+    }
+    struct EnumValues *ev = c->r->enum_values;
+    while (ev->enums_seen < c->r->enums.count) index_enum_values(c, c->r->enums.items[ev->enums_seen++]);
+    uint32_t id = strset_find(&ev->names, name);
+    return id == STRSET_NONE ? NULL : ev->first[id];
+}
+
 /* A name no symbol has: an enum value if exactly one enum has it. */
 static Type *bare_enum_value(Checker *c, Expr *e)
 {
     EnumType *found = NULL;
     int nfound = 0;
     StrBuf which = {0};
-    for (size_t i = 0; i < c->r->enums.count; i++) {
-        EnumType *en = c->r->enums.items[i];
-        if (enum_find(en, e->name.text) < 0) continue;
+    for (EnumOf *of = enums_having(c, e->name.text); of; of = of->next) {
+        EnumType *en = of->en;
         if (nfound++) sb_puts(&which, ", ");
         sb_puts(&which, en->name);
         found = en;
@@ -325,6 +403,8 @@ static Type *bare_enum_value(Checker *c, Expr *e)
 
 static Type *check_name(Checker *c, Expr *e, Type *expected)
 {
+    e->sym = NULL;          /* checked again (a let waited for another): resolve afresh */
+    e->enum_value = -1;
     if (expected && expected->kind == TY_ENUM && enum_find(expected->en, e->name.text) >= 0)
         return enum_value_expr(c, e, expected);
     int fi;
@@ -397,9 +477,23 @@ static Type *numeric_result(const Type *a, const Type *b)
     return &type_number;
 }
 
-static Type *check_arith(Checker *c, Expr *e)
+/* Operands of an arithmetic node: ints among numbers are converted (a constant must fit). A
+ * division by a constant 0 would stop every record: an error here (type_fold reports it when
+ * both sides are constant). */
+static Type *arith_fits(Checker *c, Expr *e, Type *t)
 {
-    Type *l = check_expr(c, e->lhs, NULL), *r = check_expr(c, e->rhs, NULL);
+    bool fixed = type_is_fixed(t) || e->op == BIN_DIV;
+    type_fits_fixed(e->lhs, fixed, c->dl);
+    type_fits_fixed(e->rhs, fixed, c->dl);
+    if (e->op == BIN_DIV && e->rhs->fold == FOLD_YES && e->rhs->folded == 0 && e->lhs->fold == FOLD_NO)
+        diag_add(c->dl, DIAG_ERROR, "division-by-zero", e->span, "this divides by zero: its divisor is always 0");
+    return set_type(e, t);
+}
+
+/* `lt`: the left operand's type when a chain walk has checked it already (else NULL). */
+static Type *check_arith(Checker *c, Expr *e, Type *lt)
+{
+    Type *l = lt ? lt : check_expr(c, e->lhs, NULL), *r = check_expr(c, e->rhs, NULL);
     if (l->kind == TY_ERROR || r->kind == TY_ERROR) return set_type(e, &type_error);
     const char *op = ast_op_text(e->op);
     if (l->kind == TY_DATE || r->kind == TY_DATE) {
@@ -417,16 +511,16 @@ static Type *check_arith(Checker *c, Expr *e)
                  tname(c, l), tname(c, r));
         return set_type(e, &type_error);
     }
-    if (e->op == BIN_DIV) return set_type(e, &type_number);
+    if (e->op == BIN_DIV) return arith_fits(c, e, &type_number);
     if (e->op == BIN_MUL && (l->kind == TY_PERCENT || r->kind == TY_PERCENT) && l->kind != r->kind)
-        return set_type(e, &type_number);
+        return arith_fits(c, e, &type_number);
     if ((e->op == BIN_ADD || e->op == BIN_SUB) && (l->kind == TY_PERCENT) != (r->kind == TY_PERCENT)) {
         diag_add(c->dl, DIAG_ERROR, "type", e->span, "cannot apply '%s' to %s and %s", op,
                  tname(c, l), tname(c, r));
         diag_note(c->dl, "add or subtract percents with percents");
         return set_type(e, &type_error);
     }
-    return set_type(e, numeric_result(l, r));
+    return arith_fits(c, e, numeric_result(l, r));
 }
 
 /* Check two operands that must share a type; an operand that is a bare enum value takes the
@@ -442,6 +536,10 @@ static bool names_value_of_other(Checker *c, const Expr *lhs, const Expr *rhs)
 
 static void check_pair(Checker *c, Expr *lhs, Expr *rhs, Type **lt, Type **rt)
 {
+    if (*lt) {                /* the left side was checked by a chain walk */
+        *rt = check_expr(c, rhs, *lt);
+        return;
+    }
     if ((needs_context(c, lhs) && !needs_context(c, rhs)) || names_value_of_other(c, lhs, rhs)) {
         *rt = check_expr(c, rhs, NULL);
         *lt = check_expr(c, lhs, *rt);
@@ -457,9 +555,9 @@ static bool comparable(const Type *l, const Type *r)
     return type_equal(l, r);
 }
 
-static Type *check_compare(Checker *c, Expr *e)
+static Type *check_compare(Checker *c, Expr *e, Type *lt)
 {
-    Type *l, *r;
+    Type *l = lt, *r;
     check_pair(c, e->lhs, e->rhs, &l, &r);
     if (l->kind == TY_ERROR || r->kind == TY_ERROR) return set_type(e, &type_bool);
     if (!comparable(l, r)) {
@@ -467,6 +565,9 @@ static Type *check_compare(Checker *c, Expr *e)
                  tname(c, r));
         return set_type(e, &type_bool);
     }
+    bool fixed = (type_is_fixed(l) || type_is_fixed(r)) && l->kind != TY_TEXT;
+    type_fits_fixed(e->lhs, fixed, c->dl);
+    type_fits_fixed(e->rhs, fixed, c->dl);
     bool ordered = e->op != BIN_EQ && e->op != BIN_NE;
     if (ordered && (l->kind == TY_BOOL || l->kind == TY_ENUM || l->kind == TY_SET)) {
         diag_add(c->dl, DIAG_ERROR, "type", e->span, "'%s' does not order %s values",
@@ -476,11 +577,40 @@ static Type *check_compare(Checker *c, Expr *e)
     return set_type(e, &type_bool);
 }
 
-static Type *check_logic(Checker *c, Expr *e)
+static Type *check_logic(Checker *c, Expr *e, Type *lt)
 {
-    check_expect(c, e->lhs, &type_bool, e->op == BIN_AND ? "an operand of 'and'" : "an operand of 'or'");
-    check_expect(c, e->rhs, &type_bool, e->op == BIN_AND ? "an operand of 'and'" : "an operand of 'or'");
+    const char *what = e->op == BIN_AND ? "an operand of 'and'" : "an operand of 'or'";
+    if (lt) expect_found(c, e->lhs, lt, &type_bool, what);
+    else check_expect(c, e->lhs, &type_bool, what);
+    check_expect(c, e->rhs, &type_bool, what);
     return set_type(e, &type_bool);
+}
+
+/* One node of an operator chain; its left operand's type `lt` when already checked. */
+static Type *check_binary_node(Checker *c, Expr *e, Type *lt)
+{
+    switch (e->op) {
+    case BIN_AND: case BIN_OR: return check_logic(c, e, lt);
+    case BIN_ADD: case BIN_SUB: case BIN_MUL: case BIN_DIV: return check_arith(c, e, lt);
+    default: return check_compare(c, e, lt);
+    }
+}
+
+/* A chain such as `a + b - c * d + e` is a left spine of binary nodes as long as the input:
+ * walk it with a stack of its own, deepest node first, each node's left type known from the
+ * one before; only right operands (bounded by the parser's nesting) recurse. */
+static Type *check_binary(Checker *c, Expr *top)
+{
+    size_t base = c->spine.count;
+    for (Expr *e = top; e->kind == EX_BINARY; e = e->lhs) ARENA_PUSH(c->a, &c->spine, e);
+    Type *lt = NULL;
+    for (size_t i = c->spine.count; i-- > base;) {
+        Expr *e = c->spine.items[i];
+        lt = check_binary_node(c, e, lt);
+        if (i > base) type_fold(e, c->dl);   /* check_expr folds the top */
+    }
+    c->spine.count = base;
+    return lt;
 }
 
 static Type *check_set(Checker *c, Expr *e, Type *expected)
@@ -529,6 +659,12 @@ static Type *check_in(Checker *c, Expr *e)
         else if (!comparable(l, lo) || !comparable(l, hi))
             diag_add(c->dl, DIAG_ERROR, "type", rhs->span, "cannot compare %s with the range's bounds",
                      tname(c, l));
+        else {
+            bool fixed = type_is_fixed(l) || type_is_fixed(lo) || type_is_fixed(hi);
+            type_fits_fixed(e->lhs, fixed, c->dl);
+            type_fits_fixed(rhs->lhs, fixed, c->dl);
+            type_fits_fixed(rhs->rhs, fixed, c->dl);
+        }
         rhs->type = l;
         return set_type(e, &type_bool);
     }
@@ -548,6 +684,10 @@ static Type *check_in(Checker *c, Expr *e)
     } else if (!comparable(l, r->elem)) {
         diag_add(c->dl, DIAG_ERROR, "type", e->span, "cannot look for %s in a set of %s",
                  tname(c, l), tname(c, r->elem));
+    } else if (rhs->kind == EX_SET && l->kind != TY_TEXT) {
+        bool fixed = type_is_fixed(l) || type_is_fixed(r->elem);
+        type_fits_fixed(e->lhs, fixed, c->dl);
+        for (size_t i = 0; i < rhs->items.count; i++) type_fits_fixed(rhs->items.items[i], fixed, c->dl);
     }
     return set_type(e, &type_bool);
 }
@@ -641,6 +781,8 @@ static Type *check_call(Checker *c, Expr *e)
         common = !common ? t : common->kind == TY_ERROR ? common : numeric_result(common, t);
     }
     if (sig->result != TY_ERROR) return set_type(e, scalar(sig->result));
+    if (common && (sig->fn == FN_MIN || sig->fn == FN_MAX))   /* ints among numbers converted */
+        for (int i = 0; i < n; i++) type_fits_fixed(e->items.items[i], type_is_fixed(common), c->dl);
     return set_type(e, common ? common : &type_error);
 }
 
@@ -682,6 +824,7 @@ static Type *check_results(Checker *c, Expr **results, size_t n, Type *expected,
         diag_add(c->dl, DIAG_ERROR, "type", results[i]->span, "every branch must give %s, this one gives %s",
                  tname(c, t), tname(c, ti));
     }
+    for (size_t i = 0; i < n; i++) type_fits_fixed(results[i], type_is_fixed(t), c->dl);
     return t;
 }
 
@@ -703,9 +846,9 @@ static Type *check_if(Checker *c, Expr *e, Type *expected)
     return set_type(e, check_results(c, results, 2, expected, e->span));
 }
 
-static Type *check_index(Checker *c, Expr *e)
+/* One index node t[k], its table's type known. */
+static Type *check_index_node(Checker *c, Expr *e, Type *t)
 {
-    Type *t = check_expr(c, e->lhs, NULL);
     if (t->kind == TY_ERROR) { check_expr(c, e->rhs, NULL); return set_type(e, &type_error); }
     if (t->kind != TY_TABLE) {
         diag_add(c->dl, DIAG_ERROR, "type", e->lhs->span, "only a table param can be indexed, found %s",
@@ -716,6 +859,21 @@ static Type *check_index(Checker *c, Expr *e)
     Type *key = type_enum(c->a, t->en);
     check_expect(c, e->rhs, key, "the index");
     return set_type(e, t->elem);
+}
+
+/* t[a][b][c]...: a left spine like an operator chain, walked the same way. */
+static Type *check_index(Checker *c, Expr *top)
+{
+    size_t base = c->spine.count;
+    Expr *e = top;
+    for (; e->kind == EX_INDEX; e = e->lhs) ARENA_PUSH(c->a, &c->spine, e);
+    Type *t = check_expr(c, e, NULL);
+    for (size_t i = c->spine.count; i-- > base;) {
+        t = check_index_node(c, c->spine.items[i], t);
+        if (i > base) type_fold(c->spine.items[i], c->dl);
+    }
+    c->spine.count = base;
+    return t;
 }
 
 static Type *check_map(Checker *c, Expr *e, Type *expected)
@@ -753,7 +911,7 @@ static Type *check_map(Checker *c, Expr *e, Type *expected)
     return set_type(e, expected);
 }
 
-static Type *check_expr(Checker *c, Expr *e, Type *expected)
+static Type *check_node(Checker *c, Expr *e, Type *expected)
 {
     if (c->scope.constant && e->kind != EX_MAP && e->kind != EX_SET && e->kind != EX_NAME &&
         e->kind != EX_UNARY && e->kind > EX_DATE) {
@@ -785,12 +943,7 @@ static Type *check_expr(Checker *c, Expr *e, Type *expected)
             }
             return set_type(e, t);
         }
-    case EX_BINARY:
-        switch (e->op) {
-        case BIN_AND: case BIN_OR: return check_logic(c, e);
-        case BIN_ADD: case BIN_SUB: case BIN_MUL: case BIN_DIV: return check_arith(c, e);
-        default: return check_compare(c, e);
-        }
+    case EX_BINARY: return check_binary(c, e);
     case EX_IN: return check_in(c, e);
     case EX_CALL: return check_call(c, e);
     case EX_INDEX: return check_index(c, e);
@@ -800,57 +953,315 @@ static Type *check_expr(Checker *c, Expr *e, Type *expected)
     return set_type(e, &type_error);
 }
 
-/* ---- lets and categories: checked depth first from their uses ------------------------------ */
+/* Type e (and everything under it), then fold it. Nesting past CHECK_MAX_NESTING is an error
+ * at the node where it happens, and that node's inside is not looked at. */
+static Type *check_expr(Checker *c, Expr *e, Type *expected)
+{
+    if (c->depth >= CHECK_MAX_NESTING) {
+        diag_add(c->dl, DIAG_ERROR, "too-deep", e->span,
+                 "this expression nests more than %d levels deep; split it into lets", CHECK_MAX_NESTING);
+        e->fold = FOLD_NO;
+        return set_type(e, &type_error);
+    }
+    c->depth++;
+    Type *t = check_node(c, e, expected);
+    c->depth--;
+    type_fold(e, c->dl);
+    return t;
+}
 
-static void check_let_or_category(Checker *c, Symbol *s);
+/* ---- lets and categories: ordered, then checked in that order ------------------------------
+ *
+ * A let may read lets declared after it, so they are checked in dependency order (which is
+ * also Rules.eval_order, the order the compiled code computes them in). First the order: each
+ * let's and category's expression is scanned for the names of other lets and categories, and
+ * a depth-first walk over those edges, with a stack of its own, lists each after what it reads
+ * and reports a let that depends on itself. A name that is also the value of some enum is only
+ * maybe an edge (in `kind == none` the `none` is the enum value, not a let named none), so a
+ * cycle through such a name is left to the checker to find. Then each is checked in that
+ * order. If a let reads one not checked yet (possible only through such names), its check is
+ * abandoned (its diagnostics dropped), the other is checked first, and it is checked again. */
 
-/* A use of a let or category from inside another: check it first (so eval_order has it
- * before its reader), or report the cycle. */
+typedef struct Dep {
+    Symbol *to;                /* a let or category the expression names */
+    Span use;                  /* where */
+    bool certain;              /* the name is not an enum value, so it is this let */
+} Dep;
+
+typedef struct LetGraph {      /* scratch of check_lets (malloc'd: it is freed right after) */
+    size_t n;                  /* lets, then categories: node = index, or nlets + index */
+    size_t nlets;
+    size_t *first;             /* node's deps are deps[first[node] .. first[node + 1]) */
+    VEC(Dep) deps;
+    uint8_t *state;            /* 0 not reached, 1 on the walk's stack, 2 done */
+    uint32_t *pos;             /* state 1: position on the stack */
+    VEC(Symbol *) order;       /* each after what it reads */
+    VEC(Symbol *) stack;       /* the walk's: nodes, */
+    VEC(size_t) edge;          /* ... the next of each one's deps to follow, */
+    VEC(size_t) amb;           /* ... and the deps that are only maybe edges on the way to it */
+} LetGraph;
+
+static size_t node_of(const LetGraph *g, const Symbol *s)
+{
+    return s->kind == SYM_LET ? (size_t)s->index : g->nlets + (size_t)s->index;
+}
+
+static Expr *person_expr(const Symbol *s)
+{
+    return s->kind == SYM_LET ? s->decl->value : s->decl->when;
+}
+
+/* Push e's children so that they pop in the order the checker reads them. */
+static void push_children(Checker *c, ExprStack *st, Expr *e)
+{
+    Expr *kids[3];
+    size_t n = 0;
+    const ExprList *lists[2] = {NULL, NULL};
+    switch (e->kind) {
+    case EX_UNARY: kids[n++] = e->lhs; break;
+    case EX_BINARY: case EX_IN: case EX_RANGE: case EX_INDEX: kids[n++] = e->lhs; kids[n++] = e->rhs; break;
+    case EX_CALL: case EX_SET: case EX_MAP: lists[0] = &e->items; break;
+    case EX_CASE: lists[0] = &e->conds; lists[1] = &e->items; kids[n++] = e->rhs; break;
+    case EX_IF: kids[n++] = e->cond; kids[n++] = e->lhs; kids[n++] = e->rhs; break;
+    default: break;
+    }
+    while (n) if (kids[--n]) ARENA_PUSH(c->a, st, kids[n]);
+    for (int k = 1; k >= 0; k--)
+        for (size_t i = lists[k] ? lists[k]->count : 0; i-- > 0;) ARENA_PUSH(c->a, st, lists[k]->items[i]);
+}
+
+/* The lets and categories that s's expression names, in reading order. */
+static void scan_deps(Checker *c, LetGraph *g, Symbol *s)
+{
+    ExprStack *st = &c->spine;
+    size_t base = st->count;
+    if (person_expr(s)) ARENA_PUSH(c->a, st, person_expr(s));
+    while (st->count > base) {
+        Expr *e = st->items[--st->count];
+        push_children(c, st, e);
+        if (e->kind != EX_NAME) continue;
+        Symbol *to = check_lookup(c->r, e->name.text);
+        if (!to || (to->kind != SYM_LET && to->kind != SYM_CATEGORY)) continue;
+        Dep d = {to, e->span, enums_having(c, e->name.text) == NULL};
+        VEC_PUSH(&g->deps, d);
+    }
+}
+
+/* "let 'a' depends on itself: a -> b -> a" (a long cycle shortened in the middle). */
+static void report_cycle(Checker *c, Symbol **path, size_t n, Symbol *s, Span use)
+{
+    enum { SHOWN = 6 };
+    StrBuf sb = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (n > 2 * SHOWN && i == SHOWN) {
+            sb_printf(&sb, "... (%zu more) -> ", n - 2 * SHOWN);
+            i = n - SHOWN;
+        }
+        sb_printf(&sb, "%s -> ", path[i]->name);
+    }
+    sb_puts(&sb, s->name);
+    diag_add(c->dl, DIAG_ERROR, "cycle", use, "%s '%s' depends on itself: %s",
+             s->kind == SYM_LET ? "let" : "category", s->name, sb_str(&sb));
+    sb_free(&sb);
+    s->quiet = true;           /* reported: stay quiet about this cycle from now on */
+}
+
+/* The depth-first walk from root: appends to g->order each node after those it reads. */
+static void walk_deps(Checker *c, LetGraph *g, Symbol *root)
+{
+    size_t r = node_of(g, root);
+    g->state[r] = 1;
+    g->pos[r] = 0;
+    VEC_PUSH(&g->stack, root);
+    VEC_PUSH(&g->edge, g->first[r]);
+    VEC_PUSH(&g->amb, (size_t)0);
+    while (g->stack.count) {
+        size_t top = g->stack.count - 1, u = node_of(g, g->stack.items[top]);
+        if (g->edge.items[top] == g->first[u + 1]) {
+            g->state[u] = 2;
+            VEC_PUSH(&g->order, g->stack.items[top]);
+            g->stack.count--, g->edge.count--, g->amb.count--;
+            continue;
+        }
+        Dep *d = &g->deps.items[g->edge.items[top]++];
+        size_t v = node_of(g, d->to), amb = g->amb.items[top] + !d->certain;
+        if (g->state[v] == 0) {
+            g->state[v] = 1;
+            g->pos[v] = (uint32_t)g->stack.count;
+            VEC_PUSH(&g->stack, d->to);
+            VEC_PUSH(&g->edge, g->first[v]);
+            VEC_PUSH(&g->amb, amb);
+        } else if (g->state[v] == 1 && d->certain && !d->to->quiet && g->amb.items[top] == g->amb.items[g->pos[v]]) {
+            report_cycle(c, g->stack.items + g->pos[v], g->stack.count - g->pos[v], d->to, d->use);
+        }
+    }
+}
+
+/* The order to check lets and categories in (g->order), each after what it certainly reads. */
+static void order_lets(Checker *c, Module *m, LetGraph *g)
+{
+    g->nlets = c->r->lets.count;
+    g->n = g->nlets + c->r->categories.count;
+    g->first = xcalloc(g->n + 1, sizeof *g->first);
+    g->state = xcalloc(g->n + 1, 1);
+    g->pos = xcalloc(g->n + 1, sizeof *g->pos);
+    for (size_t i = 0; i < g->n; i++) {
+        g->first[i] = g->deps.count;
+        scan_deps(c, g, i < g->nlets ? c->r->lets.items[i] : c->r->categories.items[i - g->nlets]);
+    }
+    g->first[g->n] = g->deps.count;
+    for (size_t i = 0; i < m->decls.count; i++) {
+        Decl *d = m->decls.items[i];
+        if ((d->kind == DECL_LET || d->kind == DECL_CATEGORY) && d->sym && g->state[node_of(g, d->sym)] == 0)
+            walk_deps(c, g, d->sym);
+    }
+}
+
+/* Forget the diagnostics added since `mark` (an abandoned check). */
+static void drop_diags(DiagList *dl, size_t mark)
+{
+    for (size_t i = mark; i < dl->count; i++) {
+        if (dl->items[i].severity == DIAG_ERROR) dl->errors--;
+        else if (dl->items[i].severity == DIAG_WARNING) dl->warnings--;
+        free(dl->items[i].message);
+        free(dl->items[i].note);
+    }
+    dl->count = mark;
+}
+
+/* A use of a let or category from inside another: fine when it is checked already; a cycle
+ * when it is being checked; otherwise the reader must wait for it (see check_lets). */
 static void check_person_symbol(Checker *c, Symbol *s, Span use)
 {
-    if (s->visiting == 2) return;
+    if (s->visiting == 2 || s->quiet || c->waiting_for) return;
     if (s->visiting == 1) {
-        StrBuf sb = {0};
         size_t start = 0;
         for (size_t i = 0; i < c->path.count; i++)
             if (c->path.items[i] == s) start = i;
-        for (size_t i = start; i < c->path.count; i++) sb_printf(&sb, "%s -> ", c->path.items[i]->name);
-        sb_puts(&sb, s->name);
-        diag_add(c->dl, DIAG_ERROR, "cycle", use, "%s '%s' depends on itself: %s",
-                 s->kind == SYM_LET ? "let" : "category", s->name, sb_str(&sb));
-        sb_free(&sb);
-        s->visiting = 3;   /* reported: stay quiet about this cycle from now on */
+        report_cycle(c, c->path.items + start, c->path.count - start, s, use);
         return;
     }
-    if (s->visiting == 3) return;
-    check_let_or_category(c, s);
+    c->waiting_for = s;
 }
 
-static void check_let_or_category(Checker *c, Symbol *s)
+/* Check one let's value or category's condition; the let's type when it declares none. */
+static Type *check_person_body(Checker *c, Symbol *s)
 {
-    Scope saved = c->scope;
     c->scope = (Scope){.record = c->r->subject, .person = true,
                        .where = s->kind == SYM_LET ? "a let" : "a category"};
-    s->visiting = 1;
-    ARENA_PUSH(c->a, &c->path, s);
     Decl *d = s->decl;
     if (s->kind == SYM_LET) {
         Type *declared = d->type ? s->type : NULL;
-        Type *t = declared ? check_expect(c, d->value, declared, "the value of this let")
-                           : check_expr(c, d->value, NULL);
-        if (!declared) s->type = t;
-    } else {
-        char what[160];
-        snprintf(what, sizeof what, "the condition of category '%s'", s->name);
-        check_expect(c, d->when, &type_bool, what);
+        return declared ? check_expect(c, d->value, declared, "the value of this let")
+                        : check_expr(c, d->value, NULL);
     }
-    c->path.count--;
-    if (s->visiting == 1) s->visiting = 2;
-    ARENA_PUSH(c->a, &c->r->eval_order, s);
-    c->scope = saved;
+    char what[160];
+    snprintf(what, sizeof what, "the condition of category '%s'", s->name);
+    return check_expect(c, d->when, &type_bool, what);
+}
+
+/* Check root, and first whatever it turns out to read that is not checked yet. */
+static void check_from(Checker *c, Symbol *root)
+{
+    root->visiting = 1;
+    ARENA_PUSH(c->a, &c->path, root);
+    while (c->path.count) {
+        Symbol *s = c->path.items[c->path.count - 1];
+        size_t mark = c->dl->count;
+        c->waiting_for = NULL;
+        Type *t = check_person_body(c, s);
+        if (c->waiting_for) {
+            drop_diags(c->dl, mark);
+            c->waiting_for->visiting = 1;
+            ARENA_PUSH(c->a, &c->path, c->waiting_for);
+            c->waiting_for = NULL;
+            continue;
+        }
+        if (s->kind == SYM_LET && !s->decl->type) s->type = t;
+        c->path.count--;
+        s->visiting = 2;
+        ARENA_PUSH(c->a, &c->r->eval_order, s);
+    }
+}
+
+static void check_lets(Checker *c, Module *m)
+{
+    LetGraph g = {0};
+    order_lets(c, m, &g);
+    for (size_t i = 0; i < g.order.count; i++)
+        if (g.order.items[i]->visiting == 0) check_from(c, g.order.items[i]);
+    free(g.first);
+    free(g.state);
+    free(g.pos);
+    VEC_FREE(&g.deps);
+    VEC_FREE(&g.order);
+    VEC_FREE(&g.stack);
+    VEC_FREE(&g.edge);
+    VEC_FREE(&g.amb);
 }
 
 /* ---- pass 1: declarations ------------------------------------------------------------------- */
+
+/* s in ASCII lower case (SQLite folds only ASCII letters), in the arena. */
+static const char *ascii_lower(Checker *c, const char *s)
+{
+    char *t = arena_strdup(c->a, s);
+    for (char *p = t; *p; p++)
+        if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    return t;
+}
+
+/* Records are tables of the ledger and fields its columns: SQLite keeps names starting with
+ * sqlite_ for itself, and doudi_ is kept for the ledger's own tables. */
+static void check_reserved(Checker *c, Name n, const char *what)
+{
+    const char *low = ascii_lower(c, n.text);
+    if (!strncmp(low, "doudi_", 6) || !strncmp(low, "sqlite_", 7))
+        diag_add(c->dl, DIAG_ERROR, "reserved-name", n.span,
+                 "the %s name '%s' is reserved: names starting with 'doudi_' or 'sqlite_' belong to "
+                 "the ledger's own tables", what, n.text);
+}
+
+/* Two names the ledger cannot tell apart: SQLite compares table and column names ignoring
+ * ASCII case. `first` is where the other one was declared. */
+static void case_clash(Checker *c, Name n, const char *what, Name first)
+{
+    diag_add(c->dl, DIAG_ERROR, "duplicate", n.span,
+             "%s '%s' differs from %s '%s' only in upper and lower case, which the ledger does not tell apart",
+             what, n.text, what, first.text);
+    diag_note(c->dl, "'%s' is declared at %s", first.text, where_text(first.span.file, first.span, c->a));
+}
+
+/* Index a record's fields by name; a field declared twice, or twice up to case, is an error.
+ * Returns, per field, whether it repeats an earlier one. */
+static bool *index_fields(Checker *c, Decl *d)
+{
+    bool *again = arena_alloc(c->a, d->fields.count + 1);
+    d->field_index = name_index_new(c->a, d->fields.count);
+    NameIndex *folded = name_index_new(c->a, d->fields.count);
+    for (size_t i = 0; i < d->fields.count; i++) {
+        Field *f = &d->fields.items[i];
+        check_reserved(c, f->name, "field");
+        if (name_index_add(d->field_index, f->name.text, (uint32_t)i) >= 0) {
+            diag_add(c->dl, DIAG_ERROR, "duplicate", f->name.span,
+                     "field '%s' is already declared in record %s", f->name.text, d->name.text);
+            again[i] = true;
+            continue;
+        }
+        int other = name_index_add(folded, ascii_lower(c, f->name.text), (uint32_t)i);
+        if (other >= 0) case_clash(c, f->name, "field", d->fields.items[other].name);
+    }
+    return again;
+}
+
+/* A record name, against the other records' names up to case and the reserved prefixes. */
+static void check_record_name(Checker *c, Decl *d)
+{
+    check_reserved(c, d->name, "record");
+    int other = name_index_add(c->record_names, ascii_lower(c, d->name.text), (uint32_t)c->r->records.count);
+    if (other >= 0 && strcmp(c->r->records.items[other]->name.text, d->name.text) != 0)
+        case_clash(c, d->name, "record", c->r->records.items[other]->name);
+}
 
 static void declare_record(Checker *c, Decl *d)
 {
@@ -859,17 +1270,13 @@ static void declare_record(Checker *c, Decl *d)
     d->sym = rs;
     bool subject = c->r->subject == NULL;
     if (subject) c->r->subject = d;
+    if (rs) check_record_name(c, d);
     ARENA_PUSH(c->a, &c->r->records, d);
+    bool *repeated = index_fields(c, d);
     int keys = 0;
     for (size_t i = 0; i < d->fields.count; i++) {
         Field *f = &d->fields.items[i];
-        bool again = false;
-        for (size_t j = 0; j < i && !again; j++)
-            if (strcmp(d->fields.items[j].name.text, f->name.text) == 0) {
-                diag_add(c->dl, DIAG_ERROR, "duplicate", f->name.span,
-                         "field '%s' is already declared in record %s", f->name.text, d->name.text);
-                again = true;
-            }
+        bool again = repeated[i];
         f->resolved = resolve_type(c, f->type, f->name.text);
         if (f->resolved->kind == TY_TABLE || f->resolved->kind == TY_SET)
             diag_add(c->dl, DIAG_ERROR, "type", f->type->span, "a field holds one value, not a table");
@@ -1003,10 +1410,13 @@ static void declare_outcomes(Checker *c)
 /* The category enum's values, once every category is declared. */
 static void fill_category_enum(Checker *c)
 {
+    EnumType *en = c->r->category_enum;
+    en->value_index = name_index_new(c->a, c->r->categories.count);
     for (size_t i = 0; i < c->r->categories.count; i++) {
         Symbol *s = c->r->categories.items[i];
         EnumValueDecl v = {.name = {s->name, s->span}, .label = s->label};
-        ARENA_PUSH(c->a, &c->r->category_enum->values, v);
+        ARENA_PUSH(c->a, &en->values, v);
+        name_index_add(en->value_index, s->name, (uint32_t)i);
     }
 }
 
@@ -1440,7 +1850,8 @@ Rules *check_module(Arena *a, Module *m, DiagList *diags)
     Rules *r = arena_alloc(a, sizeof *r);
     r->arena = a;
     r->module = m;
-    Checker c = {.a = a, .r = r, .dl = diags};
+    strset_init_arena(&r->names, a);
+    Checker c = {.a = a, .r = r, .dl = diags, .record_names = name_index_new(a, m->decls.count)};
     declare_builtins(&c);
     declare_outcomes(&c);
     for (size_t i = 0; i < m->decls.count; i++) declare_decl(&c, m->decls.items[i]);
@@ -1453,12 +1864,7 @@ Rules *check_module(Arena *a, Module *m, DiagList *diags)
         if (d->kind == DECL_PARAM) check_param(&c, d);
     }
     for (size_t i = 0; i < r->records.count; i++) check_record_body(&c, r->records.items[i]);
-    /* lets and categories in declaration order; each checks what it reads first */
-    for (size_t i = 0; i < m->decls.count; i++) {
-        Decl *d = m->decls.items[i];
-        if ((d->kind == DECL_LET || d->kind == DECL_CATEGORY) && d->sym && d->sym->visiting == 0)
-            check_let_or_category(&c, d->sym);
-    }
+    check_lets(&c, m);
     if (r->placement) check_placement(&c, r->placement);
     if (r->schedule) check_schedule(&c, r->schedule);
     if (r->capacity) check_capacity(&c, r->capacity);

@@ -54,7 +54,8 @@ struct Symbol {
                                   in Rules' list; builtin: Builtin; function: Func */
     bool used;
     bool person_only;          /* needs a person: fields, lets, categories */
-    int visiting;              /* let/category ordering: 0 new, 1 in progress, 2 done */
+    int visiting;              /* let/category checking: 0 not yet, 1 in progress, 2 done */
+    bool quiet;                /* let/category: a cycle through it was reported already */
 };
 
 typedef struct SymList { Symbol **items; size_t count, cap; } SymList;
@@ -80,11 +81,19 @@ typedef struct Rules {
     Decl *capacity;            /* may be NULL */
     DeclList tables, examples, tests;
     SymList globals;           /* every named symbol, for lookup and completion */
+    StrSet names;              /* the globals' names: id = position in globals */
+    struct EnumValues *enum_values;  /* enum value name -> the enums that have it (check.c) */
 } Rules;
 
 /* Check a parsed module. Returns the Rules (allocated in `a`) even when errors were found,
  * so tools can still list what was declared; compile only when diags->errors == 0. */
 Rules *check_module(Arena *a, Module *m, DiagList *diags);
+
+/* How deeply check_expr may recurse into an expression (a chain of one operator, such as
+ * `a + b + c + ...`, is walked without recursion and does not count): deeper nesting is the
+ * error `too-deep` at the node where the limit is crossed, so no later stage can overflow the
+ * C stack on a hostile or generated rule file. */
+enum { CHECK_MAX_NESTING = 1000 };
 
 /* Look a global name up; NULL if unknown. */
 Symbol *check_lookup(const Rules *r, const char *name);

@@ -445,6 +445,7 @@ Program *compile_rules(const Rules *r, DiagList *diags)
     free(g.let_reg);
     free(g.cat_reg);
     free(g.param_reg);
+    cg_free_indexes(&g);
     if (!ok) {
         program_free(p);
         return NULL;

@@ -4,8 +4,15 @@
  * into whatever register already holds it (cg_expr_reg: a field, a let, a constant).
  * Registers are handed out by bumping a counter and never reused: there are no loops, so a
  * rule file needs a few hundred registers at most, and a register that is written once keeps
- * its value for explanations. Only literals are folded: params stay in their own constant
- * registers so that a run can override one (`--as-of`) without recompiling. */
+ * its value for explanations. Only literals are folded (by the checker, which stores each
+ * node's constant value): params stay in their own constant registers so that a run can
+ * override one (`--as-of`) without recompiling.
+ *
+ * Linear in the rule file, whatever its shape: a chain of operators (`a + b + ...`, `p and q
+ * and ...`) is compiled along its left spine with a stack of its own, emitting exactly what a
+ * recursive walk would; other nesting is bounded by the checker (CHECK_MAX_NESTING). Shared
+ * constants, strings and the names a rule reads are found through hash sets, and source
+ * positions through a column index of the file. */
 #include "compile_int.h"
 #include "base/date.h"
 #include "vm/vm.h"
@@ -18,12 +25,62 @@
 
 uint32_t cg_new_reg(Cg *g) { return g->nregs++; }
 
+void cg_free_indexes(Cg *g)
+{
+    strset_free(&g->konst_keys);
+    strset_free(&g->string_keys);
+    strset_free(&g->read_keys);
+    VEC_FREE(&g->konst_of);
+    VEC_FREE(&g->read_of);
+    free(g->col_marks);
+    g->col_marks = NULL;
+}
+
+enum { COL_STEP = 64 };
+
+/* The column (in characters, from 0) at every COL_STEP-th byte of the source, made once: a
+ * position then costs a binary search for the line and at most COL_STEP bytes of counting,
+ * however long the line (a generated rule file may be one line of megabytes). */
+static void index_columns(Cg *g, const SourceFile *sf)
+{
+    g->col_marks = xmalloc((sf->len / COL_STEP + 1) * sizeof *g->col_marks);
+    uint32_t col = 0;
+    for (size_t i = 0; i < sf->len; i++) {
+        if (i % COL_STEP == 0) g->col_marks[i / COL_STEP] = col;
+        unsigned char ch = (unsigned char)sf->text[i];
+        if (ch == '\n') col = 0;
+        else if ((ch & 0xC0) != 0x80) col++;   /* a character starts here (the text is UTF-8) */
+    }
+    if (sf->len % COL_STEP == 0) g->col_marks[sf->len / COL_STEP] = col;
+}
+
 void cg_position(Cg *g, uint32_t *line, uint32_t *col)
 {
-    int l = 0, c = 0;
-    if (g->span.file) source_position(g->span.file, g->span.start, &l, &c);
-    *line = (uint32_t)l;
-    *col = (uint32_t)c;
+    const SourceFile *sf = g->span.file;
+    *line = *col = 0;
+    if (!sf) return;
+    if (sf != g->r->module->source) {   /* not the rule file: no index */
+        int l, c;
+        source_position(sf, g->span.start, &l, &c);
+        *line = (uint32_t)l;
+        *col = (uint32_t)c;
+        return;
+    }
+    if (!g->col_marks) index_columns(g, sf);
+    uint32_t at = g->span.start < sf->len ? g->span.start : (uint32_t)sf->len;
+    size_t lo = 0, hi = sf->line_count;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (sf->line_starts[mid] <= at) lo = mid; else hi = mid;
+    }
+    uint32_t from = sf->line_starts[lo], c = 0;
+    if (at - from >= COL_STEP) {
+        from = at / COL_STEP * COL_STEP;
+        c = g->col_marks[at / COL_STEP];
+    }
+    for (uint32_t i = from; i < at; i++) c += ((unsigned char)sf->text[i] & 0xC0) != 0x80;
+    *line = (uint32_t)lo + 1;
+    *col = c + 1;
 }
 
 uint32_t cg_emit(Cg *g, Opcode op, uint32_t a, uint32_t b, uint32_t c)
@@ -67,22 +124,26 @@ uint32_t cg_emit_cond_jump(Cg *g, bool on_true, uint32_t dest)
 
 uint32_t cg_string_index(Cg *g, const char *s)
 {
-    for (size_t i = 0; i < g->strings.count; i++)
-        if (!strcmp(g->strings.items[i], s)) return (uint32_t)i;
-    VEC_PUSH(&g->strings, xstrdup(s));
-    return (uint32_t)g->strings.count - 1;
+    bool added;
+    uint32_t id = strset_add(&g->string_keys, s, &added);
+    if (added) VEC_PUSH(&g->strings, xstrdup(s));   /* ids and indexes grow together */
+    return id;
 }
 
 /* A shared constant register holding (kind, value) — never one of konst_own's, which a
  * param override may change. */
 uint32_t cg_konst(Cg *g, uint8_t kind, int64_t value)
 {
-    for (size_t i = 0; i < g->consts.count; i++)
-        if (!g->own.items[i] && g->consts.items[i].kind == kind && g->consts.items[i].value == value)
-            return K_TAG | (uint32_t)i;
+    char key[1 + sizeof value];
+    key[0] = (char)kind;
+    memcpy(key + 1, &value, sizeof value);
+    bool added;
+    uint32_t id = strset_add_n(&g->konst_keys, key, sizeof key, &added);
+    if (!added) return K_TAG | g->konst_of.items[id];
     Const k = {kind, value};
     VEC_PUSH(&g->consts, k);
     VEC_PUSH(&g->own, false);
+    VEC_PUSH(&g->konst_of, (uint32_t)(g->consts.count - 1));
     return K_TAG | (uint32_t)(g->consts.count - 1);
 }
 
@@ -125,88 +186,21 @@ void cg_compile_error(Cg *g, Span at, const char *msg)
 
 /* ---- constant folding -------------------------------------------------------------------- */
 
-bool cg_is_fixed(const Type *t) { return t->kind == TY_NUMBER || t->kind == TY_PERCENT; }
+bool cg_is_fixed(const Type *t) { return type_is_fixed(t); }
 
-
-bool cg_fold_set(const Expr *e, int64_t *mask)
-{
-    uint64_t m = 0;
-    for (size_t i = 0; i < e->items.count; i++) {
-        int64_t v;
-        if (!compile_fold(e->items.items[i], &v) || v < 0 || v > 63) return false;
-        m |= 1ull << v;
-    }
-    *mask = (int64_t)m;
-    return true;
-}
-
-/* Both operands folded and promoted to the operation's representation. */
-static bool fold_operands(const Expr *e, int64_t *l, int64_t *r, bool *fixed)
-{
-    if (!compile_fold(e->lhs, l) || !compile_fold(e->rhs, r)) return false;
-    const Type *lt = e->lhs->type, *rt = e->rhs->type;
-    *fixed = cg_is_fixed(lt) || cg_is_fixed(rt) || (e->op == BIN_DIV);
-    if (*fixed) {
-        if (!cg_is_fixed(lt) && !fixed_from_int(*l, l)) return false;
-        if (!cg_is_fixed(rt) && !fixed_from_int(*r, r)) return false;
-    }
-    return true;
-}
-
-static bool fold_binary(const Expr *e, int64_t *out)
-{
-    if (e->op == BIN_AND || e->op == BIN_OR) {
-        int64_t l, r;
-        if (!compile_fold(e->lhs, &l) || !compile_fold(e->rhs, &r)) return false;
-        *out = e->op == BIN_AND ? (l && r) : (l || r);
-        return true;
-    }
-    if (e->lhs->type->kind == TY_TEXT) return false;
-    int64_t l, r;
-    bool fixed;
-    if (!fold_operands(e, &l, &r, &fixed)) return false;
-    switch (e->op) {
-    case BIN_ADD: return !__builtin_add_overflow(l, r, out);
-    case BIN_SUB: return !__builtin_sub_overflow(l, r, out);
-    case BIN_MUL: return fixed ? fixed_mul(l, r, out) : !__builtin_mul_overflow(l, r, out);
-    case BIN_DIV: return r != 0 && fixed_div(l, r, out);
-    case BIN_EQ: *out = l == r; return true;
-    case BIN_NE: *out = l != r; return true;
-    case BIN_LT: *out = l < r; return true;
-    case BIN_LE: *out = l <= r; return true;
-    case BIN_GT: *out = l > r; return true;
-    case BIN_GE: *out = l >= r; return true;
-    default: return false;
-    }
-}
-
+/* The checker folded every node as it typed it (types.c, type_fold): read its result, so no
+ * subtree is walked twice and a chain of any length costs nothing here. */
 bool compile_fold(const Expr *e, int64_t *value)
 {
-    if (!e->type || e->type->kind == TY_ERROR) return false;
-    switch (e->kind) {
-    case EX_INT: case EX_NUMBER: case EX_PERCENT: case EX_DATE:
-        *value = e->v.i;
-        return true;
-    case EX_BOOL:
-        *value = e->v.b;
-        return true;
-    case EX_NAME:
-        if (e->enum_value < 0) return false;
-        *value = e->enum_value;
-        return true;
-    case EX_SET:
-        return cg_fold_set(e, value);
-    case EX_UNARY: {
-        int64_t v;
-        if (!compile_fold(e->lhs, &v)) return false;
-        if (e->op == UN_NOT) { *value = !v; return true; }
-        return !__builtin_sub_overflow((int64_t)0, v, value);
-    }
-    case EX_BINARY:
-        return fold_binary(e, value);
-    default:
-        return false;
-    }
+    if (e->fold != FOLD_YES || !e->type || e->type->kind == TY_ERROR) return false;
+    *value = e->folded;
+    return true;
+}
+
+/* A set of enum values or ints 0..63 as a bit mask. */
+bool cg_fold_set(const Expr *e, int64_t *mask)
+{
+    return e->kind == EX_SET && compile_fold(e, mask);
 }
 
 int64_t compile_value_now(const Program *p, const int64_t *regs, const Expr *e)
@@ -222,10 +216,16 @@ int64_t compile_value_now(const Program *p, const int64_t *regs, const Expr *e)
 /* ---- expressions ------------------------------------------------------------------------- */
 
 
+/* Once per name and rule. read_of remembers where a name was put in `reads`; each rule starts
+ * `reads` afresh (compile.c), so an entry counts only while it still points at that name. */
 void cg_note_read(Cg *g, const char *name, uint32_t reg, const Type *t)
 {
-    for (size_t i = 0; i < g->reads.count; i++)
-        if (!strcmp(g->reads.items[i].name, name)) return;
+    bool added;
+    uint32_t id = strset_add(&g->read_keys, name, &added);
+    if (added) VEC_PUSH(&g->read_of, UINT32_MAX);
+    uint32_t at = g->read_of.items[id];
+    if (at < g->reads.count && !strcmp(g->reads.items[at].name, name)) return;
+    g->read_of.items[id] = (uint32_t)g->reads.count;
     ReadInfo ri = {.name = xstrdup(name), .reg = reg, .kind = cg_value_kind(t), .enum_index = cg_enum_index_of(t)};
     VEC_PUSH(&g->reads, ri);
 }
@@ -262,10 +262,9 @@ static uint32_t name_reg(Cg *g, Expr *e)
     return reg;
 }
 
-/* The register of e's value, converted to fixed point when `fixed` and e is an int. */
-static uint32_t operand(Cg *g, Expr *e, bool fixed)
+/* The register r holding e's value, converted to fixed point when `fixed` and e is an int. */
+static uint32_t as_operand(Cg *g, Expr *e, uint32_t r, bool fixed)
 {
-    uint32_t r = cg_expr_reg(g, e);
     if (!fixed || cg_is_fixed(e->type) || e->type->kind != TY_INT) return r;
     int64_t v;
     if (compile_fold(e, &v)) {
@@ -277,12 +276,28 @@ static uint32_t operand(Cg *g, Expr *e, bool fixed)
     return t;
 }
 
-static void arith_into(Cg *g, Expr *e, uint32_t dest)
+/* The register of e's value, converted to fixed point when `fixed` and e is an int. */
+static uint32_t operand(Cg *g, Expr *e, bool fixed)
+{
+    return as_operand(g, e, cg_expr_reg(g, e), fixed);
+}
+
+static bool is_logic(const Expr *e) { return e->kind == EX_BINARY && (e->op == BIN_AND || e->op == BIN_OR); }
+
+/* Are the operands of an arithmetic or comparison node computed as fixed point? */
+static bool operands_fixed(const Expr *e)
 {
     const Type *lt = e->lhs->type, *rt = e->rhs->type;
-    bool fixed = cg_is_fixed(e->type) || e->op == BIN_DIV;
-    if (lt->kind == TY_DATE || rt->kind == TY_DATE) fixed = false;
-    uint32_t l = operand(g, e->lhs, fixed), r = operand(g, e->rhs, fixed);
+    if (e->op == BIN_ADD || e->op == BIN_SUB || e->op == BIN_MUL || e->op == BIN_DIV)
+        return (cg_is_fixed(e->type) || e->op == BIN_DIV) && lt->kind != TY_DATE && rt->kind != TY_DATE;
+    return (cg_is_fixed(lt) || cg_is_fixed(rt)) && lt->kind != TY_TEXT;
+}
+
+/* e's instruction into dest, its left operand in register l already. */
+static void arith_emit(Cg *g, Expr *e, uint32_t dest, uint32_t l)
+{
+    bool fixed = operands_fixed(e);
+    uint32_t r = operand(g, e->rhs, fixed);
     Opcode op;
     switch (e->op) {
     case BIN_ADD: op = OP_ADD; break;
@@ -293,12 +308,10 @@ static void arith_into(Cg *g, Expr *e, uint32_t dest)
     cg_emit(g, op, dest, l, r);
 }
 
-static void compare_into(Cg *g, Expr *e, uint32_t dest)
+static void compare_emit(Cg *g, Expr *e, uint32_t dest, uint32_t l)
 {
-    const Type *lt = e->lhs->type, *rt = e->rhs->type;
-    bool text = lt->kind == TY_TEXT;
-    bool fixed = (cg_is_fixed(lt) || cg_is_fixed(rt)) && !text;
-    uint32_t l = operand(g, e->lhs, fixed), r = operand(g, e->rhs, fixed);
+    bool text = e->lhs->type->kind == TY_TEXT;
+    uint32_t r = operand(g, e->rhs, operands_fixed(e));
     Opcode op;
     bool swap = false;
     switch (e->op) {
@@ -324,14 +337,25 @@ static bool bool_field(const Expr *e, bool negated, uint32_t *reg)
     return true;
 }
 
-/* Leaves of a chain of one operator (a and b and c), left to right; false past `max`. */
-static bool chain_leaves(Expr *e, BinOp op, Expr **leaves, size_t *n, size_t max)
+enum { MAX_LEAVES = 63 };
+
+/* Leaves of a tree of one operator (a and b and c), left to right; false past MAX_LEAVES,
+ * found out after looking at no more than about 2 × MAX_LEAVES nodes: every node waiting on
+ * the stack has a right side with a leaf still to come. */
+static bool chain_leaves(Expr *e, BinOp op, Expr **leaves, size_t *n)
 {
-    if (e->kind == EX_BINARY && e->op == op)
-        return chain_leaves(e->lhs, op, leaves, n, max) && chain_leaves(e->rhs, op, leaves, n, max);
-    if (*n == max) return false;
-    leaves[(*n)++] = e;
-    return true;
+    Expr *pending[MAX_LEAVES];
+    size_t np = 0;
+    for (;;) {
+        for (; e->kind == EX_BINARY && e->op == op; e = e->lhs) {
+            if (*n + np == MAX_LEAVES) return false;
+            pending[np++] = e;
+        }
+        if (*n == MAX_LEAVES) return false;
+        leaves[(*n)++] = e;
+        if (!np) return true;
+        e = pending[--np]->rhs;
+    }
 }
 
 /* Are these leaves bool fields (or their `not`) in consecutive registers? The first's register. */
@@ -357,27 +381,78 @@ static void note_field_reads(Cg *g, Expr **leaves, size_t n, bool negated)
 
 /* `a and b and c` over consecutive bool fields is one ALL (ANY for `or`): reading fields
  * cannot fail, so skipping the short circuit changes nothing but the instruction count. */
+static bool range_logic(Expr *e, Expr **leaves, size_t *n, uint32_t *first)
+{
+    *n = 0;
+    return chain_leaves(e, e->op, leaves, n) && consecutive_fields(leaves, *n, false, first);
+}
+
 static bool range_logic_into(Cg *g, Expr *e, uint32_t dest)
 {
-    enum { MAX_LEAVES = 63 };
     Expr *leaves[MAX_LEAVES];
-    size_t n = 0;
+    size_t n;
     uint32_t first;
-    if (!chain_leaves(e, e->op, leaves, &n, MAX_LEAVES) || !consecutive_fields(leaves, n, false, &first))
-        return false;
+    if (!range_logic(e, leaves, &n, &first)) return false;
     note_field_reads(g, leaves, n, false);
     cg_emit(g, e->op == BIN_AND ? OP_ALL : OP_ANY, dest, first, (uint32_t)n);
     return true;
 }
 
-/* and/or: the left value goes to dest; a jump skips the right side when it decides. */
-static void logic_into(Cg *g, Expr *e, uint32_t dest)
+/* ---- operator chains ------------------------------------------------------------------------
+ *
+ * `a + b + c` is ((a + b) + c): its left spine is as long as the chain. Compiled recursively,
+ * each node would compile its left operand first (into a fresh register, or for and/or into
+ * its own destination), then its right one, then emit itself. chain_into does the same with a
+ * stack of its own: down the spine handing out the registers, then up it emitting. */
+
+typedef struct ChainNode { Expr *e; uint32_t dest; } ChainNode;
+
+/* Is the left operand L of a chain node compiled as part of the chain (rather than alone)? */
+static bool chain_goes_on(Expr *L)
 {
-    if (range_logic_into(g, e, dest)) return;
-    cg_expr_into(g, e->lhs, dest);
-    uint32_t j = cg_emit_cond_jump(g, e->op == BIN_OR, dest);
-    cg_expr_into(g, e->rhs, dest);
-    cg_patch_jump(g, j);
+    int64_t v;
+    if (L->kind != EX_BINARY || compile_fold(L, &v)) return false;
+    Expr *leaves[MAX_LEAVES];
+    size_t n;
+    uint32_t first;
+    return !is_logic(L) || !range_logic(L, leaves, &n, &first);
+}
+
+/* One chain node, its left operand's register `l` (NO_REG: compile the left operand here). */
+static void chain_node_emit(Cg *g, Expr *e, uint32_t dest, uint32_t l)
+{
+    if (is_logic(e)) {
+        /* and/or: the left value goes to dest; a jump skips the right side when it decides */
+        if (l == NO_REG) cg_expr_into(g, e->lhs, dest);
+        uint32_t j = cg_emit_cond_jump(g, e->op == BIN_OR, dest);
+        cg_expr_into(g, e->rhs, dest);
+        cg_patch_jump(g, j);
+        return;
+    }
+    bool fixed = operands_fixed(e);
+    uint32_t left = l == NO_REG ? operand(g, e->lhs, fixed) : as_operand(g, e->lhs, l, fixed);
+    bool arith = e->op == BIN_ADD || e->op == BIN_SUB || e->op == BIN_MUL || e->op == BIN_DIV;
+    if (arith) arith_emit(g, e, dest, left);
+    else compare_emit(g, e, dest, left);
+}
+
+static void chain_into(Cg *g, Expr *top, uint32_t dest)
+{
+    VEC(ChainNode) spine = {0};
+    Expr *e = top;
+    for (uint32_t d = dest;; e = e->lhs) {
+        VEC_PUSH(&spine, ((ChainNode){e, d}));
+        if (!chain_goes_on(e->lhs)) break;
+        if (!is_logic(e)) d = cg_new_reg(g);   /* as cg_expr_reg would for the left operand */
+    }
+    Span saved = g->span;
+    for (size_t i = spine.count; i-- > 0;) {
+        ChainNode *n = &spine.items[i];
+        g->span = n->e->span;
+        chain_node_emit(g, n->e, n->dest, i + 1 < spine.count ? spine.items[i + 1].dest : NO_REG);
+    }
+    g->span = saved;
+    free(spine.items);
 }
 
 static bool small_mask_set(const Expr *set, int64_t *mask)
@@ -410,7 +485,9 @@ static void in_into(Cg *g, Expr *e, uint32_t dest)
     } else if (rhs->kind != EX_SET) {
         /* a set-valued name (categories): a bit mask at run time */
         cg_emit(g, OP_IN_MASK, dest, cg_expr_reg(g, e->lhs), cg_expr_reg(g, rhs));
-    } else if (lt->kind != TY_TEXT && small_mask_set(rhs, &mask)) {
+    } else if (lt->kind != TY_TEXT && !cg_is_fixed(lt) && !cg_is_fixed(rhs->type->elem) &&
+               small_mask_set(rhs, &mask)) {
+        /* a bit per small int or enum value (not for numbers: 1 is 10000 as a number) */
         cg_emit(g, OP_IN_MASK, dest, cg_expr_reg(g, e->lhs), cg_konst(g, VK_INT, mask));
     } else if (rhs->items.count == 0) {
         cg_emit(g, OP_MOV, dest, cg_konst(g, VK_BOOL, 0), 0);
@@ -526,7 +603,7 @@ void cg_expr_into(Cg *g, Expr *e, uint32_t dest)
             cg_emit(g, OP_MOV, dest, name_reg(g, e), 0);
             break;
         case EX_SET: {
-            int64_t mask;
+            int64_t mask = 0;
             if (!cg_fold_set(e, &mask)) cg_compile_error(g, e->span, "only a set of enum values or small ints can be a value");
             cg_emit(g, OP_MOV, dest, cg_konst(g, VK_INT, mask), 0);
             break;
@@ -536,11 +613,7 @@ void cg_expr_into(Cg *g, Expr *e, uint32_t dest)
             else cg_emit(g, OP_NEG, dest, cg_expr_reg(g, e->lhs), 0);
             break;
         case EX_BINARY:
-            switch (e->op) {
-            case BIN_AND: case BIN_OR: logic_into(g, e, dest); break;
-            case BIN_ADD: case BIN_SUB: case BIN_MUL: case BIN_DIV: arith_into(g, e, dest); break;
-            default: compare_into(g, e, dest); break;
-            }
+            if (!is_logic(e) || !range_logic_into(g, e, dest)) chain_into(g, e, dest);
             break;
         case EX_IN: in_into(g, e, dest); break;
         case EX_CALL: call_into(g, e, dest); break;
@@ -601,22 +674,35 @@ void cg_add_atom(Cg *g, Expr *e, uint32_t dest)
     VEC_PUSH(&g->atoms, at);
 }
 
+static void cond_leaf(Cg *g, Expr *e, uint32_t dest)
+{
+    cg_expr_into(g, e, dest);
+    /* a case/if ends in one of its branches: give the atom one pc every path reaches */
+    if (e->kind == EX_CASE || e->kind == EX_IF) cg_emit(g, OP_MOV, dest, dest, 0);
+    cg_add_atom(g, e, dest);
+}
+
 /* A bool condition into dest; each leaf under and/or is an atom, so `not income_source` and
- * `not (a and b)` are each one fact of an explanation. */
+ * `not (a and b)` are each one fact of an explanation. The left spine of and/or nodes is
+ * walked with a stack of its own (a condition may be a chain of any length). */
 void cg_cond_into(Cg *g, Expr *e, uint32_t dest)
 {
-    if (e->kind == EX_BINARY && (e->op == BIN_AND || e->op == BIN_OR)) {
-        Span saved = g->span;
-        g->span = e->span;
-        cg_cond_into(g, e->lhs, dest);
-        uint32_t j = cg_emit_cond_jump(g, e->op == BIN_OR, dest);
-        cg_cond_into(g, e->rhs, dest);
-        cg_patch_jump(g, j);
-        g->span = saved;
-    } else {
-        cg_expr_into(g, e, dest);
-        /* a case/if ends in one of its branches: give the atom one pc every path reaches */
-        if (e->kind == EX_CASE || e->kind == EX_IF) cg_emit(g, OP_MOV, dest, dest, 0);
-        cg_add_atom(g, e, dest);
+    if (!is_logic(e)) {
+        cond_leaf(g, e, dest);
+        return;
     }
+    VEC(Expr *) spine = {0};
+    for (; is_logic(e); e = e->lhs) VEC_PUSH(&spine, e);
+    Span saved = g->span;
+    g->span = spine.items[spine.count - 1]->span;
+    cond_leaf(g, e, dest);
+    for (size_t i = spine.count; i-- > 0;) {
+        Expr *n = spine.items[i];
+        g->span = n->span;
+        uint32_t j = cg_emit_cond_jump(g, n->op == BIN_OR, dest);
+        cg_cond_into(g, n->rhs, dest);
+        cg_patch_jump(g, j);
+    }
+    g->span = saved;
+    free(spine.items);
 }

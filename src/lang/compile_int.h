@@ -12,6 +12,7 @@
 #define DOUDI_COMPILE_INT_H
 
 #include "compile.h"
+#include "base/strset.h"
 
 #define K_TAG 0x80000000u
 #define NO_REG 0xFFFFFFFFu
@@ -42,11 +43,19 @@ typedef struct Cg {
     uint32_t reg_catmask, reg_catcount, reg_primary, reg_placement, reg_branch;
     uint32_t last_target;      /* the latest pc a jump was patched to land on */
     int32_t upgrade_reg;       /* the capacity plan's upgrade condition, once compiled; -1 */
+    /* indexes that keep compiling linear in the rule file's size (compile_expr.c) */
+    StrSet konst_keys;         /* (kind, value) of each shared constant; konst_of[id] is it */
+    VEC(uint32_t) konst_of;
+    StrSet string_keys;        /* the strings: id = index in `strings` */
+    StrSet read_keys;          /* names read; read_of[id] is its index in `reads` if still there */
+    VEC(uint32_t) read_of;
+    uint32_t *col_marks;       /* the column of every 64th byte of the source (cg_position) */
 } Cg;
 
 typedef VEC(RuleInfo) RuleVec;
 
 /* ---- emitting (compile_expr.c) ---- */
+void cg_free_indexes(Cg *g);                               /* what the indexes above hold */
 uint32_t cg_new_reg(Cg *g);
 void cg_position(Cg *g, uint32_t *line, uint32_t *col);   /* of g->span */
 uint32_t cg_emit(Cg *g, Opcode op, uint32_t a, uint32_t b, uint32_t c);

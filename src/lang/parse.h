@@ -34,6 +34,15 @@ typedef struct ParseCtx {
     Expr *repl_expr;          /* ... the expression */
 } ParseCtx;
 
+/* An identifier as the scanner read it (the grammar's `ident`): one with an invisible
+ * character in it (a zero-width space, a byte order mark, a bidi control, ...) is an error at
+ * that character, and the name goes on without it, so the rest of the file checks as meant. */
+const char *parse_name(ParseCtx *ctx, const char *text, Span at);
+
+/* "U+200B ZERO WIDTH SPACE" for a character that shows as nothing (or changes the direction of
+ * the text around it), NULL for any other. */
+const char *parse_invisible_name(uint32_t cp);
+
 /* Parse a whole rule file. Always returns a Module (possibly partial); errors are in diags. */
 Module *parse_module(Arena *a, const SourceFile *src, DiagList *diags);
 

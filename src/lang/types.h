@@ -34,6 +34,7 @@ typedef struct EnumType {
     const char *name;                /* declared name, or the field/let it was written in */
     const char *label;
     EnumValueList values;            /* name + label per value, in declaration order */
+    NameIndex *value_index;          /* the values by name (set by check; NULL: search) */
     Span span;
     int index;                       /* position in Rules.enums */
 } EnumType;
@@ -56,5 +57,18 @@ bool type_is_numeric(const Type *t);       /* int, number, percent */
 const char *type_name(Arena *a, const Type *t);
 /* Index of value `name` in en, or -1. */
 int enum_find(const EnumType *en, const char *name);
+
+/* number and percent: fixed point (an int where one is wanted is multiplied by 10^4). */
+bool type_is_fixed(const Type *t);
+
+/* Fold e, whose operands are already folded and whose type is set: Expr.fold and Expr.folded,
+ * in the VM's representation, exactly as the VM would compute them. A result that overflows
+ * its type, or a division by zero, is an `overflow` error at e (FOLD_BAD, which its parents
+ * pass on silently). O(1): the checker calls it on each node as it types it. */
+void type_fold(Expr *e, DiagList *dl);
+
+/* e stands where a number is wanted (`to_fixed`): a constant int that does not fit in a number
+ * once multiplied by 10^4 is an `overflow` error at e. */
+void type_fits_fixed(Expr *e, bool to_fixed, DiagList *dl);
 
 #endif

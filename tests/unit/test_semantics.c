@@ -797,6 +797,175 @@ static void test_compile_errors(void **state)
     }
 }
 
+/* ---- constants, names, size ------------------------------------------------------------------ */
+
+/* A constant expression that overflows, or divides by zero, would stop every record at run
+ * time: it is a check error at the expression instead (line 18 is the first after PRELUDE;
+ * "let a2 = " is 9 characters). So is an int constant that does not fit in a number where one
+ * is wanted (× 10^4 past 2^63): in arithmetic, a comparison, a range, a let, a param, a
+ * branch, min/max. Limits: int ±9223372036854775807, number ±922337203685477.5807. */
+static void test_constant_overflow(void **state)
+{
+    (void)state;
+    static const char *const ovf_int = "this constant expression overflows int";
+    static const char *const ovf_num = "this constant expression overflows number";
+    static const char *const no_fit = "this int does not fit in a number";
+    assert_compile_error(PRELUDE "let a2 = 9223372036854775807 + 1\n", ovf_int, "bad.doudi:18:10: error:");
+    assert_compile_error(PRELUDE "let a2 = -9223372036854775807 - 2\n", ovf_int, "bad.doudi:18:10: error:");
+    assert_compile_error(PRELUDE "let a2 = -(-9223372036854775807 - 1)\n", ovf_int, "bad.doudi:18:10: error:");
+    assert_compile_error(PRELUDE "let a2 = 3037000500 * 3037000500\n", ovf_int, NULL);   /* 2^63 + 5.6e9 */
+    /* the inner sum is the one that overflows: the error points at it (col 11) */
+    assert_compile_error(PRELUDE "let a2 = (9223372036854775807 + 1) - 5\n", ovf_int, "bad.doudi:18:11: error:");
+    assert_compile_error(PRELUDE "let a2 = 922337203685477.5807 + 0.0001\n", ovf_num, NULL);
+    assert_compile_error(PRELUDE "let a2 = 461168601842739 * 2.0\n", ovf_num, NULL);
+    assert_compile_error(PRELUDE "let a2 = 922337203685477 / 0.5\n", ovf_num, NULL);
+    assert_compile_error(PRELUDE "let a2 = 1 / 0\n", "this constant expression divides by zero", "18:10");
+    /* q is not a constant, its divisor is: every record would stop */
+    assert_compile_error(PRELUDE "let a2 = q / (1.5 - 1.5)\n", "this divides by zero: its divisor is always 0", "18:10");
+    /* 922337203685478 × 10^4 > 2^63 - 1: it does not fit in a number */
+    assert_compile_error(PRELUDE "let a2 = q * 922337203685478\n", no_fit, "bad.doudi:18:14: error:");
+    assert_compile_error(PRELUDE "category c when q < 922337203685478\n", no_fit, "bad.doudi:18:21: error:");
+    assert_compile_error(PRELUDE "category c when q in 0..922337203685478\n", no_fit, "bad.doudi:18:25: error:");
+    assert_compile_error(PRELUDE "let a2: number = 922337203685478\n", no_fit, "bad.doudi:18:18: error:");
+    assert_compile_error(PRELUDE "param big: number = 922337203685478\n", no_fit, "bad.doudi:18:21: error:");
+    assert_compile_error(PRELUDE "let a2 = if tt then q else 922337203685478\n", no_fit, "bad.doudi:18:28: error:");
+    assert_compile_error(PRELUDE "let a2 = min(q, 922337203685478)\n", no_fit, "bad.doudi:18:17: error:");
+    assert_compile_error(PRELUDE "record s {\n  id: text key\n  w: number default 922337203685478\n}\n", no_fit,
+                         "bad.doudi:20:21: error:");
+    /* one error for one mistake: the sum above the overflow is not reported again */
+    {
+        const char *text = PRELUDE "let a2 = (9223372036854775807 + 1) * 2 + n\ncategory c when a2 > 0\n";
+        char *diags = NULL;
+        assert_null(doudi_compile_string("bad.doudi", text, strlen(text), &diags));
+        assert_non_null(strstr(diags, ovf_int));
+        assert_null(strstr(strstr(diags, ovf_int) + 1, ovf_int));
+        doudi_string_free(diags);
+    }
+}
+
+/* Constants up to the limits fold, and to what the VM would compute; numbers are not bits of
+ * a mask (`q in {1, 2}` with q = 1: 1 as a number is 10000, which the mask of {1, 2} has no
+ * bit for — it was false before). */
+static void test_constant_limits(void **state)
+{
+    (void)state;
+    static const Fact facts[] = {
+        {"9223372036854775807 - 1 + 1 == 9223372036854775807", true},
+        {"-9223372036854775807 - 1 < -9223372036854775806", true},
+        {"922337203685477 + 0.5807 == 922337203685477.5807", true},
+        {"922337203685477 * 1.0 == 922337203685477", true},
+        {"-922337203685477.5807 - 0.0001 < 0", true},
+        {"3037000499 * 3037000499 == 9223372030926249001", true},   /* (2^31.5 - 0.5)^2 fits */
+        {"q in {1, 2}", true},
+        {"q in {0, 2}", false},
+        {"q not in {1}", false},
+        {"q in {1, 2.5}", true},
+        {"n in {1.0, 2}", true},
+        {"n in {1, 2}", true},
+    };
+    check_facts(NULL, facts, "q=1,n=2");
+}
+
+/* SQLite compares table and column names ignoring ASCII case, and keeps names starting with
+ * sqlite_ (doudi_: the ledger's own tables): such names are check errors. */
+static void test_name_rules(void **state)
+{
+    (void)state;
+    const char *clash = "only in upper and lower case, which the ledger does not tell apart";
+    assert_compile_error(PRELUDE "record R {\n  id: text key\n}\n", "record 'R' differs from record 'r' ", clash);
+    assert_compile_error(PRELUDE "record s {\n  id: text key\n  x: int\n  X: int\n}\n",
+                         "bad.doudi:21:3: error: field 'X' differs from field 'x' ", clash);
+    assert_compile_error(PRELUDE "record s {\n  Id: text key\n  ID: int\n}\n", "field 'ID' differs from field 'Id'", NULL);
+    assert_compile_error(PRELUDE "record sqlite_stat1 {\n  id: text key\n}\n",
+                         "the record name 'sqlite_stat1' is reserved", NULL);
+    assert_compile_error(PRELUDE "record s {\n  id: text key\n  Doudi_Run: int\n}\n",
+                         "the field name 'Doudi_Run' is reserved", "bad.doudi:20:3");
+    /* Chinese names have no case; names that merely contain the prefixes are fine */
+    doudi_rules *r = compile_ok("names.doudi", PRELUDE "record 户 {\n  编号: text key\n  my_doudi_x: int\n  sqlite: int\n}\n"
+                                                      "category c when tt\n");
+    doudi_free(r);
+}
+
+/* Lets read lets declared after them: each is computed after what it reads, however long the
+ * chain (20,000 here, each reading the next: v0 = n + 19,999), and whatever the names. */
+static void test_let_order(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    fputs(PRELUDE "category big when v0 == n + 19999\n", f);
+    for (int i = 0; i < N - 1; i++) fprintf(f, "let v%d = v%d + 1\n", i, i + 1);
+    fprintf(f, "let v%d = n\n", N - 1);
+    fclose(f);
+    doudi_rules *r = compile_ok("chain.doudi", text);
+    free(text);
+    doudi_record *rec = record(r, "id=k,n=5");
+    assert_int_equal(eval_ok(r, rec).categories, 1);
+    doudi_record_free(rec);
+    doudi_free(r);
+
+    /* `red` is a let and a value of e's enum: in `k == red` it is the value (k is e's enum), so
+     * a2 does not read the let red, which reads a2 — no cycle. a2 = 1 when e is red, else 2;
+     * the let red = a2 + 1. */
+    r = compile_ok("names.doudi", PRELUDE
+                   "let a2 = if k == red then 1 else 2\n"
+                   "let red = a2 + 1\n"
+                   "let k = e\n"
+                   "category is2 when red == 2\n");
+    rec = record(r, "id=k,e=red");
+    assert_int_equal(eval_ok(r, rec).categories, 1);
+    doudi_record_free(rec);
+    rec = record(r, "id=k,e=blue");
+    assert_int_equal(eval_ok(r, rec).categories, 0);
+    doudi_record_free(rec);
+    doudi_free(r);
+    /* and where that name does read the let, a cycle through it is found */
+    assert_compile_error(PRELUDE "let red = a3\nlet a3 = red + 1\ncategory c when a3 > 0\n", "depends on itself",
+                         "a3 -> red -> a3");
+}
+
+/* Chains of 20,000 terms compile (and compute what they say); nesting deeper than the checker's
+ * 1,000 levels is an error where it happens. */
+static void test_long_expressions(void **state)
+{
+    (void)state;
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    fputs(PRELUDE "let s = n", f);
+    for (int i = 1; i < 20000; i++) fputs(i % 2 ? " + 1" : " - n", f);
+    fputs("\ncategory c1 when s == 10000\ncategory c2 when tt", f);
+    for (int i = 1; i < 20000; i++) fputs(i % 2 ? " and n > 1" : " and tt", f);
+    fputs("\n", f);
+    fclose(f);
+    doudi_rules *r = compile_ok("long.doudi", text);
+    free(text);
+    doudi_record *rec = record(r, "id=k,n=7");   /* s = 7 + 10,000 - 9,999 × 7 ... */
+    doudi_outcome o = eval_ok(r, rec);
+    /* n appears once added and 9,999 times subtracted: s = 10,000 - 9,998 × 7 = -59,986 */
+    assert_int_equal(o.categories, 2);
+    char *j = explain_ok(r, rec, DOUDI_JSON);
+    assert_contains(j, "\"s\":-59986");
+    doudi_string_free(j);
+    doudi_record_free(rec);
+    rec = record(r, "id=k,n=1");   /* s = 10,000 - 9,998 = 2; n > 1 fails */
+    o = eval_ok(r, rec);
+    assert_int_equal(o.categories, 0);
+    doudi_record_free(rec);
+    doudi_free(r);
+
+    f = open_memstream(&text, &len);
+    fputs(PRELUDE "let x = ", f);
+    for (int i = 0; i < 1001; i++) fputs("not ", f);
+    fputs("tt\ncategory c when x\n", f);
+    fclose(f);
+    /* the 1,001st `not` stands 1,000 levels deep: column 9 + 1000 × 4 */
+    assert_compile_error(text, "bad.doudi:18:4009: error: this expression nests more than 1000 levels deep", NULL);
+    free(text);
+}
+
 /* ---- .ddc: round trip, damage, disassembly --------------------------------------------------- */
 
 /* The .ddc header (src/vm/ddc.c): "DDC\x1A", u32 version, u64 opcode-table hash, u64 total
@@ -1218,6 +1387,11 @@ int main(void)
         cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_division_by_zero),
         cmocka_unit_test(test_compile_errors),
+        cmocka_unit_test(test_constant_overflow),
+        cmocka_unit_test(test_constant_limits),
+        cmocka_unit_test(test_name_rules),
+        cmocka_unit_test(test_let_order),
+        cmocka_unit_test(test_long_expressions),
         cmocka_unit_test(test_ddc_round_trip),
         cmocka_unit_test(test_ddc_damaged),
         cmocka_unit_test(test_ddc_damaged_body),
