@@ -42,7 +42,7 @@ typedef VEC(Token) TokenVec;
 
 typedef struct Range { uint32_t start, end; } Range;
 
-enum { TYPED_MAX = 32 };
+enum { TYPED_MAX = 32, MAX_UNCLOSED_SHOWN = 3 };
 
 /* A closer that matched nothing, reported after the parse (see the header comment). */
 typedef struct Stray {
@@ -294,35 +294,52 @@ static void emit(Matcher *m, Token t)
 }
 
 /* Report the opener as never closed, with a note at `where`, and add its closer. */
-static void never_closed(Matcher *m, Open o, Token where, CloseReason why, const Open *outer)
+static void never_closed(Matcher *m, Open o, Token where, CloseReason why, const Open *outer, bool report)
 {
     ParseCtx *ctx = m->ctx;
     char b1[TYPED_MAX], b2[TYPED_MAX];
-    diag_add(ctx->diags, DIAG_ERROR, "unclosed-bracket", o.span, "this '%s' is never closed", typed(ctx, o.span, b1));
     char close[2] = {(char)closer_of(o.kind), 0};
-    if (why == AT_DECLARATION)
-        diag_note_at(ctx->diags, where.loc, "'%s' begins the next declaration: type '%s' before it",
-                     typed(ctx, where.loc, b2), close);
-    else if (why == AT_OUTER_CLOSER)
-        diag_note_at(ctx->diags, where.loc, "this '%s' closes the '%c' of line %d: type '%s' before it",
-                     typed(ctx, where.loc, b2), outer->kind, line_of(ctx->src, outer->span.start), close);
-    else    /* at the end of the last token, not on an empty last line */
-        diag_note_at(ctx->diags, m->prev_end.file ? m->prev_end : where.loc, "the %s ends here: type '%s' to close it",
-                     m->repl ? "input" : "file", close);
-    m->f->bracket_errors++;
-    if (why == AT_END) m->f->eof_unclosed++;
-    else VEC_PUSH(&m->f->quiet, ((Range){o.span.start, where.loc.start}));
+    if (report) {
+        diag_add(ctx->diags, DIAG_ERROR, "unclosed-bracket", o.span, "this '%s' is never closed", typed(ctx, o.span, b1));
+        if (why == AT_DECLARATION)
+            diag_note_at(ctx->diags, where.loc, "'%s' begins the next declaration: type '%s' before it",
+                         typed(ctx, where.loc, b2), close);
+        else if (why == AT_OUTER_CLOSER)
+            diag_note_at(ctx->diags, where.loc, "this '%s' closes the '%c' of line %d: type '%s' before it",
+                         typed(ctx, where.loc, b2), outer->kind, line_of(ctx->src, outer->span.start), close);
+        else if (m->repl)   /* at the end of the last token, not on an empty last line */
+            diag_note_at(ctx->diags, m->prev_end.file ? m->prev_end : where.loc,
+                         "the input ends here: type '%s' to close it", close);
+        else
+            diag_note_at(ctx->diags, m->prev_end.file ? m->prev_end : where.loc,
+                         "the file ends here: type '%s' to close it", close);
+        m->f->bracket_errors++;
+        if (why == AT_END) m->f->eof_unclosed++;
+    }
+    if (why != AT_END) VEC_PUSH(&m->f->quiet, ((Range){o.span.start, where.loc.start}));
     Token t = {.kind = closer_of(o.kind), .loc = m->prev_end, .synthetic = true};
     emit(m, t);
 }
 
-/* Close every open bracket above stack index `keep` (innermost first). */
+/* Close every open bracket above stack index `keep` (innermost first). A slip leaves one or
+ * two open; a file that leaves thousands open (generated or mangled) gets its outermost
+ * MAX_UNCLOSED_SHOWN named and the rest counted in one error, not an error each. */
 static void close_down_to(Matcher *m, size_t keep, Token where, CloseReason why)
 {
     const Open *outer = keep > 0 && why == AT_OUTER_CLOSER ? &m->stack.items[keep - 1] : NULL;
+    size_t n = m->stack.count - keep;
+    if (n > MAX_UNCLOSED_SHOWN) {
+        Open first_unnamed = m->stack.items[keep + MAX_UNCLOSED_SHOWN];
+        char b[TYPED_MAX];
+        diag_add(m->ctx->diags, DIAG_ERROR, "unclosed-bracket", first_unnamed.span,
+                 "this '%s' and the %zu brackets opened after it are never closed either",
+                 typed(m->ctx, first_unnamed.span, b), n - MAX_UNCLOSED_SHOWN - 1);
+        m->f->bracket_errors++;
+        if (why == AT_END) m->f->eof_unclosed++;
+    }
     while (m->stack.count > keep) {
         Open o = m->stack.items[--m->stack.count];
-        never_closed(m, o, where, why, outer);
+        never_closed(m, o, where, why, outer, m->stack.count < keep + MAX_UNCLOSED_SHOWN);
     }
 }
 
