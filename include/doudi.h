@@ -226,6 +226,25 @@ const char *doudi_form_label(const doudi_rules *r, int i);
 int doudi_report(doudi_ledger *l, doudi_rules *r, const char *form, const char *county, int64_t run,
                  const char *format, const char *out_path, char **error);
 
+/* ---- documents: the public notice, near misses, the HTML report --------------------------------- */
+
+/* The rules run `run` (0: the latest) was made with, compiled from the text the run stored:
+ * what `doudi notice` uses when given no rule file. NULL with *error when there is no such
+ * run or its text no longer compiles. Free with doudi_free. */
+doudi_rules *doudi_ledger_rules(doudi_ledger *l, int64_t run, char **error);
+
+/* The public notice (公示名单) of run `run` (0: the latest), as the rules' `notice` block
+ * declares it: per county, township and village (its levels), each person a row of the
+ * declared columns, names and ids masked as declared (张*三, 410102********1234); persons a
+ * `withhold` condition holds for (minors) not listed, only counted per village; a header with
+ * the period of publicity and the office receiving objections. county: only that county
+ * (the value of the first level), or NULL for all. format: "html" (one page per village, for
+ * printing), "csv" (UTF-8 with a BOM) or "xlsx" (a sheet per county). To out_path, or stdout
+ * when NULL (not xlsx). The document is in Chinese whatever the language of messages. The
+ * withholding conditions are evaluated again, at the run's as_of, with the stored records. */
+int doudi_notice(doudi_ledger *l, doudi_rules *r, const char *county, int64_t run, const char *format,
+                 const char *out_path, char **error);
+
 /* ---- tests: the rule file's own `test` declarations, and their coverage ----------------------- */
 
 enum {

@@ -135,6 +135,17 @@ static const Verb verbs[] = {
       {"--format F", "text, csv, json or xlsx (default: from -o's extension, else text)"},
       {"-o, --out FILE", "write to FILE instead of stdout; xlsx needs it\n"
                   "(a sheet for the city, then one per county; with --county, that county's)"}}},
+    {"notice", cli_notice, "notice [FILE] [--db DB] [--county CODE] [--run N] [--format F] [-o FILE]",
+     "the public notice (公示名单) of a stored run",
+     "Who was identified, per county, township and village, as the rule file's notice block declares:\n"
+     "names and ids masked, persons it withholds (minors) only counted, with the period of publicity\n"
+     "and the office that receives objections. The document is in Chinese.",
+     {{"FILE", "the rules (default: those the run was made with, as the ledger stores them)"},
+      {"--db DB", "the ledger (default doudi.db)"},
+      {"--county CODE", "one county (default: every county)"},
+      {"--run N", "the run (default: the latest)"},
+      {"--format F", "html, csv or xlsx (default: from -o's extension, else html)"},
+      {"-o, --out FILE", "write to FILE instead of stdout; xlsx needs it (a sheet per county)"}}},
     {"gen", cli_gen, "gen --count N --seed S [--out DIR] [--bad-rate R] [--as-of DATE] [--encoding gbk] [--bom]",
      "write a synthetic Zhengzhou population, for tests and demonstrations",
      "Writes persons.csv, institutions.csv and, when R > 0, expected_review.csv (line, column and kind\n"

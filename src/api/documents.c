@@ -1,0 +1,42 @@
+/* documents.c — what people read and post of a run, through the embedding API (doudi.h,
+ * "documents"): the public notice, near misses, and the HTML report, which puts the forms,
+ * the schedule, the capacity plan, the review queue and the near misses on one page. The
+ * engines are engine/notice.c, engine/report_html.c and tools/nearmiss.c. */
+#include "api_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/notice.h"
+
+doudi_rules *doudi_ledger_rules(doudi_ledger *l, int64_t run, char **error)
+{
+    if (error) *error = NULL;
+    RunInfo info;
+    if (!ledger_run_info(l->l, run, &info, error)) return NULL;
+    size_t len = 0;
+    char *text = ledger_run_rules_text(l->l, info.id, &len, error);
+    doudi_rules *r = NULL;
+    if (text) {
+        char *diags = NULL;
+        r = doudi_compile_string(info.rules_path, text, len, &diags);
+        if (!r) api_fail(error, "the rules stored with run %lld no longer compile:\n%s", (long long)info.id,
+                         diags ? diags : "");
+        doudi_string_free(diags);
+    }
+    free(text);
+    ledger_run_info_free(&info);
+    return r;
+}
+
+int doudi_notice(doudi_ledger *l, doudi_rules *r, const char *county, int64_t run, const char *format,
+                 const char *out_path, char **error)
+{
+    if (error) *error = NULL;
+    NoticeFormat f;
+    if (!notice_parse_format(format, &f))
+        return api_fail(error, "unknown format '%s' (html, csv or xlsx)", format ? format : "");
+    if (run < 0) return api_fail(error, "no run %lld: runs are numbered from 1", (long long)run);
+    return notice_write(l->l, r->prog, r->vm, county, run, f, out_path, error) ? 0 : -1;
+}
