@@ -245,6 +245,15 @@ doudi_rules *doudi_ledger_rules(doudi_ledger *l, int64_t run, char **error);
 int doudi_notice(doudi_ledger *l, doudi_rules *r, const char *county, int64_t run, const char *format,
                  const char *out_path, char **error);
 
+/* Near misses over every person of the ledger, evaluated with r as its params stand (as_of):
+ * for each category, the persons not in it although every condition but one holds, and how
+ * many each condition keeps out (an alternative of an `or` that would let a person in counts
+ * for that alternative; a person counts once in the category's total). From the traced
+ * bytecode, as explanations are. Text (in the language of messages) or JSON:
+ * {"as_of", "persons", "evaluated", "review", "categories": [{"name", "label", "members",
+ * "others", "near", "conditions": [{"text", "label", "line", "near"}]}]}. Caller frees. */
+char *doudi_near_miss(doudi_ledger *l, const doudi_rules *r, doudi_format format, char **error);
+
 /* ---- tests: the rule file's own `test` declarations, and their coverage ----------------------- */
 
 enum {

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "engine/notice.h"
+#include "engine/report_html.h"
+#include "tools/nearmiss.h"
 
 doudi_rules *doudi_ledger_rules(doudi_ledger *l, int64_t run, char **error)
 {
@@ -39,4 +41,15 @@ int doudi_notice(doudi_ledger *l, doudi_rules *r, const char *county, int64_t ru
         return api_fail(error, "unknown format '%s' (html, csv or xlsx)", format ? format : "");
     if (run < 0) return api_fail(error, "no run %lld: runs are numbered from 1", (long long)run);
     return notice_write(l->l, r->prog, r->vm, county, run, f, out_path, error) ? 0 : -1;
+}
+
+char *doudi_near_miss(doudi_ledger *l, const doudi_rules *r, doudi_format format, char **error)
+{
+    if (error) *error = NULL;
+    NearMiss nm;
+    if (!nearmiss_scan(l->l, r->prog, r->vm, &nm, error)) return NULL;
+    StrBuf sb = {0};
+    nearmiss_render(r->prog, &nm, format == DOUDI_JSON, &sb);
+    nearmiss_free(&nm);
+    return sb_take(&sb);
 }

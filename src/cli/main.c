@@ -146,6 +146,16 @@ static const Verb verbs[] = {
       {"--run N", "the run (default: the latest)"},
       {"--format F", "html, csv or xlsx (default: from -o's extension, else html)"},
       {"-o, --out FILE", "write to FILE instead of stdout; xlsx needs it (a sheet per county)"}}},
+    {"stats", cli_stats, "stats FILE [--db DB] --near-miss [--as-of DATE] [--format text|json]",
+     "figures about the ledger under a rule file: near misses",
+     "--near-miss: for each category, how many persons meet every condition but one, and which\n"
+     "condition keeps them out — who sits just outside when a threshold is debated. Every person\n"
+     "is evaluated again; nothing is stored.",
+     {{"FILE", "a rule file or a .ddc file"},
+      {"--db DB", "the ledger (default doudi.db)"},
+      {"--near-miss", "count the near misses of every category"},
+      {"--as-of DATE", "the date to evaluate at (default: the rule file's as_of)"},
+      {"--format text|json", "text (default) or JSON"}}},
     {"gen", cli_gen, "gen --count N --seed S [--out DIR] [--bad-rate R] [--as-of DATE] [--encoding gbk] [--bom]",
      "write a synthetic Zhengzhou population, for tests and demonstrations",
      "Writes persons.csv, institutions.csv and, when R > 0, expected_review.csv (line, column and kind\n"
