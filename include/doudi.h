@@ -222,7 +222,8 @@ const char *doudi_form_label(const doudi_rules *r, int i);
  * one header line `group/label`), "json", or "xlsx" (a workbook laid out like the printed form:
  * a sheet for the city, 全市, then one per county, or only `county`'s). Written to out_path,
  * or to stdout when it is NULL (xlsx needs a path). Errors name the forms when `form` is
- * unknown and the counties when `county` is, and say so when the ledger has no run yet. */
+ * unknown and the counties when `county` is, and say so when the ledger has no run yet.
+ * format "html": every form and more on one page (doudi_report_html; form and county unused). */
 int doudi_report(doudi_ledger *l, doudi_rules *r, const char *form, const char *county, int64_t run,
                  const char *format, const char *out_path, char **error);
 
@@ -253,6 +254,15 @@ int doudi_notice(doudi_ledger *l, doudi_rules *r, const char *county, int64_t ru
  * {"as_of", "persons", "evaluated", "review", "categories": [{"name", "label", "members",
  * "others", "near", "conditions": [{"text", "label", "line", "near"}]}]}. Caller frees. */
 char *doudi_near_miss(doudi_ledger *l, const doudi_rules *r, doudi_format format, char **error);
+
+/* The run as people look at it: one self-contained HTML page in Chinese, printable on A4 —
+ * the run's stamp (the rule file and its SHA-256, as_of, time, counts), the city's people per
+ * category, placement and year as bar charts, every form for the city and, a page per county,
+ * the county's forms, its yearly schedule per group against the quotas and its capacity plan;
+ * the review queue by column and reason; near misses (doudi_near_miss, at the run's as_of).
+ * Inline CSS and SVG, no script, nothing fetched. To out_path, or stdout when NULL. The same
+ * as doudi_report with format "html". */
+int doudi_report_html(doudi_ledger *l, doudi_rules *r, int64_t run, const char *out_path, char **error);
 
 /* ---- tests: the rule file's own `test` declarations, and their coverage ----------------------- */
 

@@ -11,6 +11,7 @@
 #include "engine/notice.h"
 #include "engine/report_html.h"
 #include "tools/nearmiss.h"
+#include "base/date.h"
 
 doudi_rules *doudi_ledger_rules(doudi_ledger *l, int64_t run, char **error)
 {
@@ -52,4 +53,31 @@ char *doudi_near_miss(doudi_ledger *l, const doudi_rules *r, doudi_format format
     nearmiss_render(r->prog, &nm, format == DOUDI_JSON, &sb);
     nearmiss_free(&nm);
     return sb_take(&sb);
+}
+
+/* A VM of the rules with their params as they stand, but as_of the run's: near misses of the
+ * report are evaluated at the date the run was. */
+static Vm *vm_as_of(const doudi_rules *r, const char *as_of)
+{
+    Vm *vm = vm_new(r->prog);
+    memcpy(vm->regs, r->vm->regs, r->prog->nconsts * sizeof *vm->regs);
+    int64_t day;
+    if (date_parse(as_of, strlen(as_of), &day)) vm_set_param(vm, "as_of", day);
+    return vm;
+}
+
+int doudi_report_html(doudi_ledger *l, doudi_rules *r, int64_t run, const char *out_path, char **error)
+{
+    if (error) *error = NULL;
+    if (run < 0) return api_fail(error, "no run %lld: runs are numbered from 1", (long long)run);
+    RunInfo info;
+    if (!ledger_run_info(l->l, run, &info, error)) return -1;
+    Vm *vm = vm_as_of(r, info.as_of);
+    NearMiss nm;
+    bool ok = nearmiss_scan(l->l, r->prog, vm, &nm, error);
+    ok = ok && report_html(l->l, r->prog, info.id, &nm, out_path, error);
+    if (ok) nearmiss_free(&nm);
+    vm_free(vm);
+    ledger_run_info_free(&info);
+    return ok ? 0 : -1;
 }

@@ -132,7 +132,9 @@ static const Verb verbs[] = {
       {"--form NAME", "the form; needed when the rule file declares several"},
       {"--county CODE", "one county (default: the city, every county summed)"},
       {"--run N", "the run (default: the latest)"},
-      {"--format F", "text, csv, json or xlsx (default: from -o's extension, else text)"},
+      {"--format F", "text, csv, json, xlsx or html (default: from -o's extension, else text);\n"
+                     "html is the whole run on one page: every form, charts, the schedule, the capacity\n"
+                     "plan, the review queue and near misses"},
       {"-o, --out FILE", "write to FILE instead of stdout; xlsx needs it\n"
                   "(a sheet for the city, then one per county; with --county, that county's)"}}},
     {"notice", cli_notice, "notice [FILE] [--db DB] [--county CODE] [--run N] [--format F] [-o FILE]",

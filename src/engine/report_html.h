@@ -40,6 +40,9 @@ typedef struct NearMiss {
 } NearMiss;
 
 void nearmiss_free(NearMiss *nm);
+/* A condition's words for people beside its source text: the label of the field, let or
+ * category it names when it is one (`not has_caretaker` → 有人照料), or NULL. */
+const char *nearmiss_atom_label(const Program *p, const AtomInfo *a);
 
 /* Write the report of run `run` (0: the latest) to `path` (NULL: stdout). near may be NULL. */
 bool report_html(Ledger *l, const Program *p, int64_t run, const NearMiss *near, const char *path, char **error);

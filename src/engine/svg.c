@@ -14,6 +14,7 @@ enum {
     SUB = 12,                  /* height of each bar of a grouped row */
     PAD = 6,
     LEGEND = 20,
+    TICK_FONT = 9,
 };
 
 static const char *const palette[] = {
@@ -99,13 +100,19 @@ static void stacked_row(StrBuf *out, const SvgChart *c, const Frame *f, const Sv
         x += w;
     }
     number(out, x + 4, by + BAR - 3, "start", "#222", total);
+    int free_from = 0;   /* tick labels left of this would overlap the previous one */
     for (size_t t = 0; t < r->nticks; t++) {
+        if (t + 1 < r->nticks && r->ticks[t + 1].at == r->ticks[t].at) continue;   /* the last of a place speaks */
         int tx = f->left + scale(r->ticks[t].at, f->max, f->span);
         sb_printf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#222\" stroke-width=\"1.5\"/>", tx,
                   by - 3, tx, by + BAR + 3);
-        sb_printf(out, "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\" fill=\"#555\">", tx, by - 4);
+        int half = (int)utf8_width(r->ticks[t].label, strlen(r->ticks[t].label)) * TICK_FONT / 4 + 1;
+        if (tx - half < free_from) continue;
+        sb_printf(out, "<text x=\"%d\" y=\"%d\" font-size=\"%d\" text-anchor=\"middle\" fill=\"#555\">", tx,
+                  by - 4, TICK_FONT);
         doc_escape(out, r->ticks[t].label);
         sb_puts(out, "</text>");
+        free_from = tx + half + 2;
     }
 }
 

@@ -172,23 +172,6 @@ bool nearmiss_scan(Ledger *l, const Program *p, const Vm *params, NearMiss *out,
 
 /* ---- for people ------------------------------------------------------------------------------ */
 
-const char *nearmiss_atom_label(const Program *p, const AtomInfo *a)
-{
-    const char *name = a->text;
-    if (!strncmp(name, "not ", 4)) name += 4;
-    const RecordInfo *rec = p->nrecords ? &p->records[0] : NULL;
-    for (uint32_t i = 0; rec && i < rec->nfields; i++)
-        if (!strcmp(rec->fields[i].name, name)) return rec->fields[i].label;
-    uint32_t n, first = program_rules(p, RULE_LET, &n);
-    for (uint32_t i = 0; i < n; i++)
-        if (!strcmp(p->rules[first + i].name, name)) return p->rules[first + i].label;
-    n = 0;
-    first = program_rules(p, RULE_CATEGORY, &n);
-    for (uint32_t i = 0; i < n; i++)
-        if (!strcmp(p->rules[first + i].name, name)) return p->rules[first + i].label;
-    return NULL;
-}
-
 static void render_text(const Program *p, const NearMiss *nm, StrBuf *out)
 {
     if (nm->as_of[0])

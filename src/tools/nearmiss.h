@@ -29,10 +29,6 @@
  * of p: an overridden as_of reaches the scan). Fills *out (nearmiss_free). */
 bool nearmiss_scan(Ledger *l, const Program *p, const Vm *params, NearMiss *out, char **error);
 
-/* The condition's words for people: its source text, and the label of the field or let it
- * names when it is one (`not has_caretaker` → 有人照料), or NULL. */
-const char *nearmiss_atom_label(const Program *p, const AtomInfo *a);
-
 /* Text (a message, in the current language) or JSON. */
 void nearmiss_render(const Program *p, const NearMiss *nm, bool json, StrBuf *out);
 
