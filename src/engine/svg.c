@@ -10,6 +10,8 @@
 enum {
     FONT = 12,                 /* label and number size, px */
     ROW = 22,                  /* height of a row of one bar (or one stack) */
+    ROW_TICKS = 30,            /* ... of a stack with tick labels above it */
+    TICK_ROOM = 80,            /* a stack narrower than this (px) gets no tick labels: they would crowd */
     BAR = 14,                  /* height of a bar */
     SUB = 12,                  /* height of each bar of a grouped row */
     PAD = 6,
@@ -25,9 +27,16 @@ const char *svg_color(size_t i) { return palette[i % (sizeof palette / sizeof *p
 
 static int text_width(const char *s) { return s ? utf8_width(s, strlen(s)) * FONT / 2 : 0; }
 
+static bool has_ticks(const SvgChart *c)
+{
+    for (size_t i = 0; c->mode == SVG_STACKED && i < c->nrows; i++)
+        if (c->rows[i].nticks) return true;
+    return false;
+}
+
 static int row_height(const SvgChart *c)
 {
-    return c->mode == SVG_GROUPED ? (int)c->nseries * SUB + 2 * PAD : ROW;
+    return c->mode == SVG_GROUPED ? (int)c->nseries * SUB + 2 * PAD : has_ticks(c) ? ROW_TICKS : ROW;
 }
 
 static int64_t row_extent(const SvgChart *c, const SvgRow *r)
@@ -86,7 +95,7 @@ static void simple_row(StrBuf *out, const SvgChart *c, const Frame *f, const Svg
 
 static void stacked_row(StrBuf *out, const SvgChart *c, const Frame *f, const SvgRow *r, int y)
 {
-    int x = f->left, by = y + (ROW - BAR) / 2;
+    int x = f->left, by = y + row_height(c) - ROW + (ROW - BAR) / 2;
     int64_t total = 0;
     for (size_t s = 0; s < c->nseries; s++) {
         int64_t v = r->values[s] > 0 ? r->values[s] : 0;
@@ -100,7 +109,8 @@ static void stacked_row(StrBuf *out, const SvgChart *c, const Frame *f, const Sv
         x += w;
     }
     number(out, x + 4, by + BAR - 3, "start", "#222", total);
-    int free_from = 0;   /* tick labels left of this would overlap the previous one */
+    /* tick labels left of free_from would overlap the previous one; a narrow stack gets none */
+    int free_from = x - f->left < TICK_ROOM ? INT32_MAX : 0;
     for (size_t t = 0; t < r->nticks; t++) {
         if (t + 1 < r->nticks && r->ticks[t + 1].at == r->ticks[t].at) continue;   /* the last of a place speaks */
         int tx = f->left + scale(r->ticks[t].at, f->max, f->span);
@@ -142,9 +152,7 @@ void svg_chart(StrBuf *out, const SvgChart *c)
     f.span = width - f.left - f.max_digits * FONT / 2 - 3 * PAD;
     if (f.span < 40) f.span = 40;
     bool has_legend = c->mode != SVG_SIMPLE && c->nseries > 1;
-    bool has_ticks = false;
-    for (size_t i = 0; i < c->nrows; i++) has_ticks |= c->mode == SVG_STACKED && c->rows[i].nticks > 0;
-    f.top = (has_legend ? LEGEND : 0) + (has_ticks ? 10 : 0);
+    f.top = has_legend ? LEGEND : 0;
     int rh = row_height(c), height = f.top + (int)c->nrows * rh + PAD;
     sb_printf(out, "<svg class=\"chart\" width=\"%d\" height=\"%d\" "
                    "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", width, height, width, height);
@@ -156,7 +164,8 @@ void svg_chart(StrBuf *out, const SvgChart *c)
     for (size_t i = 0; i < c->nrows; i++) {
         const SvgRow *r = &c->rows[i];
         int y = f.top + (int)i * rh;
-        text(out, f.left - PAD, y + rh / 2 + FONT / 2 - 2, "end", "#222", r->label);
+        int mid = c->mode == SVG_STACKED ? y + rh - ROW / 2 : y + rh / 2;
+        text(out, f.left - PAD, mid + FONT / 2 - 2, "end", "#222", r->label);
         if (c->mode == SVG_STACKED) stacked_row(out, c, &f, r, y);
         else simple_row(out, c, &f, r, y);
     }

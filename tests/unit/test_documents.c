@@ -87,16 +87,19 @@ static void test_svg_simple(void **state)
 
 /* A stacked row of 3 + 2 + 5 with ticks at the cumulative quotas 3 (30%), 6 (60%) and 10
  * (100%): segments of 3, 2 and 5 tenths of the span, a total of 10 at the end, the three tick
- * lines; two ticks at one place draw one line and keep the last label. */
+ * lines with their labels. Two ticks at one place draw one line and keep the last label; a
+ * stack narrower than 80 px draws its tick lines but no labels. */
 static void test_svg_stacked(void **state)
 {
     (void)state;
     SvgTick ticks[] = {{3, "30%"}, {6, "60%"}, {10, "100%"}};
-    SvgTick same[] = {{1, "30%"}, {1, "100%"}};
+    SvgTick same[] = {{10, "30%"}, {10, "100%"}};
+    SvgTick narrow[] = {{1, "75%"}};
     SvgRow rows[] = {{.label = "甲", .values = {3, 2, 5}, .ticks = ticks, .nticks = 3},
-                     {.label = "乙", .values = {1, 0, 0}, .ticks = same, .nticks = 2}};
+                     {.label = "乙", .values = {10, 0, 0}, .ticks = same, .nticks = 2},
+                     {.label = "丙", .values = {1, 0, 0}, .ticks = narrow, .nticks = 1}};
     SvgChart c = {.title = "年度", .mode = SVG_STACKED, .nseries = 3, .series = {"2021年", "2022年", "2023年"},
-                  .rows = rows, .nrows = 2, .width = 400};
+                  .rows = rows, .nrows = 3, .width = 400};
     StrBuf sb = {0};
     svg_chart(&sb, &c);
     const char *s = sb_str(&sb);
@@ -104,13 +107,17 @@ static void test_svg_stacked(void **state)
     assert_non_null(strstr(s, "width=\"104\" height=\"14\" fill=\"#3b6ea8\""));   /* 3/10 of 346 */
     assert_non_null(strstr(s, "width=\"69\" height=\"14\" fill=\"#e08a3c\""));    /* 5/10 − 3/10 */
     assert_non_null(strstr(s, "width=\"173\" height=\"14\" fill=\"#5a9e5a\""));   /* 10/10 − 5/10 */
+    /* the legend (20 px), then three rows of 30 px and the bottom padding */
+    assert_non_null(strstr(s, "height=\"116\""));
     assert_non_null(strstr(s, ">2021年</text>"));
-    assert_non_null(strstr(s, ">100%</text>"));
-    int lines = 0, thirty = 0;
+    int lines = 0, thirty = 0, hundred = 0;
     for (const char *p = s; (p = strstr(p, "stroke-width=\"1.5\"")); p++) lines++;
     for (const char *p = s; (p = strstr(p, ">30%<")); p++) thirty++;
-    assert_int_equal(lines, 4);    /* three for the first row, one for the second */
-    assert_int_equal(thirty, 1);   /* the second row's 30% gives way to its 100% */
+    for (const char *p = s; (p = strstr(p, ">100%<")); p++) hundred++;
+    assert_int_equal(lines, 5);     /* three, one for the two at one place, one for the narrow stack */
+    assert_int_equal(thirty, 1);    /* the second row's 30% gives way to its 100% */
+    assert_int_equal(hundred, 2);
+    assert_null(strstr(s, ">75%<"));   /* too narrow for a label */
     sb_free(&sb);
 }
 
