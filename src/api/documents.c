@@ -74,9 +74,9 @@ int doudi_report_html(doudi_ledger *l, doudi_rules *r, int64_t run, const char *
     if (!ledger_run_info(l->l, run, &info, error)) return -1;
     Vm *vm = vm_as_of(r, info.as_of);
     NearMiss nm;
-    bool ok = nearmiss_scan(l->l, r->prog, vm, &nm, error);
-    ok = ok && report_html(l->l, r->prog, info.id, &nm, out_path, error);
-    if (ok) nearmiss_free(&nm);
+    bool scanned = nearmiss_scan(l->l, r->prog, vm, &nm, error);
+    bool ok = scanned && report_html(l->l, r->prog, info.id, &nm, out_path, error);
+    if (scanned) nearmiss_free(&nm);
     vm_free(vm);
     ledger_run_info_free(&info);
     return ok ? 0 : -1;

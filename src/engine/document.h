@@ -27,7 +27,8 @@ void doc_date(StrBuf *sb, int64_t days);
 void doc_time(StrBuf *sb, int64_t seconds);
 
 /* Write `sb` to `path`, or to stdout when path is NULL. A file is written beside its place
- * and renamed over it, so a failed write leaves what was there. */
+ * and renamed over it, so a failed write leaves what was there; a pipe or a device is written
+ * directly. */
 bool doc_write(const char *path, const StrBuf *sb, char **error);
 
 #endif

@@ -254,9 +254,7 @@ static bool load(Page *pg, int64_t run, char **error)
     if (!ledger_run_info(pg->l, run, &pg->info, error)) return false;
     pg->county_field = county_field_of(pg->p);
     if (!load_forms(pg, error)) return false;
-    int32_t outcome_field = pg->p->schedule ? pg->p->schedule->partition_field : pg->county_field;
-    if (outcome_field != pg->county_field) outcome_field = pg->county_field;
-    if (!ledger_each_outcome(pg->l, pg->p, pg->info.id, outcome_field, on_outcome, pg, error)) return false;
+    if (!ledger_each_outcome(pg->l, pg->p, pg->info.id, pg->county_field, on_outcome, pg, error)) return false;
     if (pg->p->capacity && (!ledger_each_capacity(pg->l, pg->info.id, on_capacity, pg, error) ||
                             !ledger_each_capacity_year(pg->l, pg->info.id, on_capacity_year, pg, error)))
         return false;
