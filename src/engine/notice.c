@@ -340,7 +340,7 @@ static bool same_unit(const Notice *n, const NoticeEntry *a, const NoticeEntry *
 static void cut_units(Notice *n)
 {
     entry_levels = n->ni->nper;
-    qsort(n->entries.items, n->entries.count, sizeof *n->entries.items, compare_entries);
+    if (n->entries.count) qsort(n->entries.items, n->entries.count, sizeof *n->entries.items, compare_entries);
     for (size_t i = 0; i < n->entries.count;) {
         NoticeUnit u = {.first = i, .withheld = xcalloc(n->ni->nwithholds + 2, sizeof *u.withheld)};
         while (i < n->entries.count && same_unit(n, &n->entries.items[u.first], &n->entries.items[i])) {

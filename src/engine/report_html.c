@@ -259,11 +259,12 @@ static bool load(Page *pg, int64_t run, char **error)
                             !ledger_each_capacity_year(pg->l, pg->info.id, on_capacity_year, pg, error)))
         return false;
     if (!ledger_each_review_count(pg->l, pg->info.id, on_review, pg, error)) return false;
-    qsort(pg->counties.items, pg->counties.count, sizeof *pg->counties.items, compare_names);
+    /* qsort may not be given a NULL array, even of no elements */
+    if (pg->counties.count) qsort(pg->counties.items, pg->counties.count, sizeof *pg->counties.items, compare_names);
     sort_ctx = pg->p;
-    qsort(pg->capacity.items, pg->capacity.count, sizeof *pg->capacity.items, compare_capacity);
+    if (pg->capacity.count) qsort(pg->capacity.items, pg->capacity.count, sizeof *pg->capacity.items, compare_capacity);
     sort_ctx = NULL;
-    qsort(pg->review.items, pg->review.count, sizeof *pg->review.items, compare_review);
+    if (pg->review.count) qsort(pg->review.items, pg->review.count, sizeof *pg->review.items, compare_review);
     return true;
 }
 

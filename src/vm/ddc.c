@@ -784,7 +784,8 @@ static void get_form(Reader *r, FormInfo *f)
     }
     size_t cells = (size_t)f->nrows * f->ncols;
     if (r->problem || !need(r, cells)) {
-        f->nrows = f->ncols = 0;   /* nothing to lay out: the file is refused anyway */
+        /* the file is refused: no layout is read; the counts stay, so that program_free frees
+         * the rows' and columns' names already read */
         f->blank = xcalloc(1, 1);
         return;
     }
