@@ -187,7 +187,7 @@ static void put_value(const Program *p, uint8_t kind, int32_t en, int64_t v, Str
         const EnumInfo *e = &p->enums[en];
         sb_puts(out, e->labels[v] ? e->labels[v] : e->values[v]);
     } else if (kind == VK_BOOL) {
-        sb_puts(out, v ? doc_tr("yes") : doc_tr("no"));
+        sb_puts(out, v ? doc_tr("yes (a value in a document)") : doc_tr("no (a value in a document)"));
     } else {
         value_format(p, kind, en, v, false, out);
     }
