@@ -38,11 +38,15 @@ endif
 # libzip-dev, libexpat1-dev: the .xlsx reader (src/engine/xlsx*.c) opens the zip and streams the XML.
 # libxml2-utils (xmllint), python3-jsonschema: tests/cli/ci_formats.test.sh validates the JUnit
 # XML and SARIF reports against their schemas (tests/fixtures/junit.xsd, sarif-2.1.0-subset.json).
+# chromium, python3-pil: tests/cli/report_html.test.sh renders the HTML report in a headless
+# browser and looks at its screenshot; fonts-wqy-microhei gives that browser Chinese glyphs, so
+# the screenshot kept for people to look at (and docs/report.png) reads as Chinese.
 # XLSX output (report --format xlsx) is optional: `make XLSX=0` builds without libxlsxwriter,
 # and such a doudi says so when asked for a workbook.
 XLSX    ?= 1
 PACKAGES := flex bison pkg-config libsqlite3-dev libcmocka-dev libedit-dev python3-openpyxl tmux \
-            libxml2-utils python3-jsonschema libzip-dev libexpat1-dev postgresql
+            libxml2-utils python3-jsonschema libzip-dev libexpat1-dev postgresql \
+            chromium python3-pil fonts-wqy-microhei
 ifeq ($(XLSX),1)
 PACKAGES += libxlsxwriter-dev
 endif
@@ -170,7 +174,8 @@ check-rules: $(BUILD)/doudi
 	$(BUILD)/doudi test --coverage --require-full-coverage rules/*.doudi examples/rule-change/*.doudi examples/ci/rules/*.doudi
 
 # The main job: a 50,000-person Zhengzhou population through the whole plan — generated,
-# imported into an SQLite ledger, run, and the city's 附件1 and 附件2 printed and written as XLSX.
+# imported into an SQLite ledger, run, and the city's 附件1 and 附件2 printed and written as XLSX;
+# then the whole run as one HTML page (报告.html) and the villages' public notice (公示名单.xlsx).
 DEMO := build/demo
 demo: $(BUILD)/doudi
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)
@@ -186,8 +191,12 @@ demo: $(BUILD)/doudi
 	@$(BUILD)/doudi report rules/zhengzhou-2021.doudi --db $(DEMO)/doudi.db --form attachment2 --format text
 	@$(BUILD)/doudi report rules/zhengzhou-2021.doudi --db $(DEMO)/doudi.db --form attachment1 --format xlsx -o $(DEMO)/附件1.xlsx
 	@$(BUILD)/doudi report rules/zhengzhou-2021.doudi --db $(DEMO)/doudi.db --form attachment2 --format xlsx -o $(DEMO)/附件2.xlsx
+	@echo "== the report (with near misses) and the public notice"
+	@$(BUILD)/doudi report rules/zhengzhou-2021.doudi --db $(DEMO)/doudi.db -o $(DEMO)/报告.html
+	@$(BUILD)/doudi notice --db $(DEMO)/doudi.db -o $(DEMO)/公示名单.xlsx
 	@echo
-	@echo "written: $(DEMO)/附件1.xlsx $(DEMO)/附件2.xlsx (a sheet per county and one for the city), $(DEMO)/results.csv"
+	@echo "written: $(DEMO)/附件1.xlsx $(DEMO)/附件2.xlsx (a sheet per county and one for the city), $(DEMO)/results.csv,"
+	@echo "         $(DEMO)/报告.html (open it in a browser; it prints on A4), $(DEMO)/公示名单.xlsx (a sheet per county)"
 
 asan:
 	$(MAKE) SAN=1 test

@@ -4,7 +4,8 @@
  * recovery: `error` productions at the top level and inside each block (record fields,
  * placement branches, schedule groups, capacity items, table items, a group's columns) let
  * one file report all its syntax errors; bison stays quiet until three tokens have been read
- * after each. Brackets are matched before the grammar reads a token (lang/parse.c), which
+ * after each. The `notice` declaration (the public notice) keeps to its own
+ * productions below. Brackets are matched before the grammar reads a token (lang/parse.c), which
  * also keeps it quiet about what follows from a bracket slip. */
 %define api.pure full
 %define api.prefix {dd}
@@ -92,6 +93,8 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
     EnumValueList *evals;
     FieldValueList *fvals;
     TestCase *tcase;
+    NoticeColumn *ncolumn;
+    Withhold *withhold;
 }
 
 %token START_FILE START_REPL
@@ -108,6 +111,8 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
 %token KW_BEDS "'beds'" KW_MINIMUM "'minimum'" KW_UPGRADE "'upgrade'" KW_TABLE "'table'"
 %token KW_ROW "'row'" KW_COLUMN "'column'" KW_GROUP "'group'" KW_TOTAL "'total'"
 %token KW_COUNT "'count'" KW_EXISTING "'existing'" KW_BLANK "'blank'"
+%token KW_NOTICE "'notice'" KW_PERIOD "'period'" KW_OFFICE "'office'" KW_MASK "'mask'"
+%token KW_WITHHOLD "'withhold'"
 %token KW_EXAMPLE "'example'" KW_TEST "'test'" KW_GIVEN "'given'" KW_EXPECT "'expect'"
 %token KW_AND "'and'" KW_OR "'or'" KW_NOT "'not'" KW_IN "'in'" KW_NOTIN "'not in'"
 %token KW_CASE "'case'" KW_THEN "'then'" KW_ELSE "'else'" KW_IF "'if'"
@@ -115,6 +120,9 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
 
 %type <decl> decl record_body placement_body schedule_body capacity_body table_body test_cases
 %type <tcase> test_case
+%type <decl> notice_body
+%type <ncolumn> notice_column
+%type <withhold> withhold
 %type <expr> expr unary postfix primary in_rhs opt_minimum opt_when
 %type <type> type
 %type <field> field
@@ -188,6 +196,9 @@ decl
           $$->headroom = $7; $$->build = *$9; $$->cite = $10; }
     | KW_TABLE ident STRING opt_per '{' table_body '}'
         { $$ = $6; $$->span = @$; $$->name = mkname($2, @2); $$->label = $3; $$->per = $4; }
+    | KW_NOTICE STRING KW_PER name_list KW_PERIOD unary ',' unary KW_OFFICE unary '{' notice_body '}'
+        { $$ = $12; $$->span = @$; $$->label = $2; $$->notice_per = *$4; $$->period_from = $6;
+          $$->period_to = $8; $$->office = $10; }
     | KW_EXAMPLE ident opt_label '{' field_values '}'
         { $$ = ast_decl(A, DECL_EXAMPLE, @$); $$->name = mkname($2, @2); $$->label = $3; $$->given = *$5; }
     | KW_TEST STRING '{' test_cases '}'
@@ -370,6 +381,27 @@ column
 
 opt_blank : %empty { $$ = NULL; } | KW_BLANK KW_IN name_list { $$ = $3; } ;
 
+/* ---- the public notice (公示名单) ---- */
+
+notice_body
+    : %empty                   { $$ = ast_decl(A, DECL_NOTICE, @$); }
+    | notice_body notice_column { $$ = $1; ARENA_PUSH(A, &$$->notice_columns, *$2); }
+    | notice_body withhold     { $$ = $1; ARENA_PUSH(A, &$$->withholds, *$2); }
+    | notice_body error        { $$ = $1; }
+    ;
+
+notice_column
+    : KW_COLUMN ident STRING
+        { $$ = arena_alloc(A, sizeof *$$); $$->name = mkname($2, @2); $$->label = $3; $$->span = @$; }
+    | KW_COLUMN ident STRING KW_MASK ident
+        { $$ = arena_alloc(A, sizeof *$$); $$->name = mkname($2, @2); $$->label = $3; $$->mask = mkname($5, @5); $$->span = @$; }
+    ;
+
+withhold
+    : KW_WITHHOLD STRING KW_WHEN expr
+        { $$ = arena_alloc(A, sizeof *$$); $$->label = $2; $$->when = $4; $$->span = @$; }
+    ;
+
 /* ---- examples and tests ---- */
 
 /* A test is one or more `given … expect …` cases; several cases are one population, scheduled
@@ -507,6 +539,11 @@ ident
     | KW_GIVEN       { $$ = keyword_text(ctx, @1); }
     | KW_EXPECT      { $$ = keyword_text(ctx, @1); }
     | KW_OTHERWISE   { $$ = keyword_text(ctx, @1); }
+    | KW_NOTICE      { $$ = keyword_text(ctx, @1); }
+    | KW_PERIOD      { $$ = keyword_text(ctx, @1); }
+    | KW_OFFICE      { $$ = keyword_text(ctx, @1); }
+    | KW_MASK        { $$ = keyword_text(ctx, @1); }
+    | KW_WITHHOLD    { $$ = keyword_text(ctx, @1); }
     ;
 
 %%

@@ -260,9 +260,47 @@ const char *doudi_form_label(const doudi_rules *r, int i);
  * one header line `group/label`), "json", or "xlsx" (a workbook laid out like the printed form:
  * a sheet for the city, 全市, then one per county, or only `county`'s). Written to out_path,
  * or to stdout when it is NULL (xlsx needs a path). Errors name the forms when `form` is
- * unknown and the counties when `county` is, and say so when the ledger has no run yet. */
+ * unknown and the counties when `county` is, and say so when the ledger has no run yet.
+ * format "html": every form and more on one page (doudi_report_html; form and county unused). */
 int doudi_report(doudi_ledger *l, doudi_rules *r, const char *form, const char *county, int64_t run,
                  const char *format, const char *out_path, char **error);
+
+/* ---- documents: the public notice, near misses, the HTML report --------------------------------- */
+
+/* The rules run `run` (0: the latest) was made with, compiled from the text the run stored:
+ * what `doudi notice` uses when given no rule file. NULL with *error when there is no such
+ * run or its text no longer compiles. Free with doudi_free. */
+doudi_rules *doudi_ledger_rules(doudi_ledger *l, int64_t run, char **error);
+
+/* The public notice (公示名单) of run `run` (0: the latest), as the rules' `notice` block
+ * declares it: per county, township and village (its levels), each person a row of the
+ * declared columns, names and ids masked as declared (张*三, 410102********1234); persons a
+ * `withhold` condition holds for (minors) not listed, only counted per village; a header with
+ * the period of publicity and the office receiving objections. county: only that county
+ * (the value of the first level), or NULL for all. format: "html" (one page per village, for
+ * printing), "csv" (UTF-8 with a BOM) or "xlsx" (a sheet per county). To out_path, or stdout
+ * when NULL (not xlsx). The document is in Chinese whatever the language of messages. The
+ * withholding conditions are evaluated again, at the run's as_of, with the stored records. */
+int doudi_notice(doudi_ledger *l, doudi_rules *r, const char *county, int64_t run, const char *format,
+                 const char *out_path, char **error);
+
+/* Near misses over every person of the ledger, evaluated with r as its params stand (as_of):
+ * for each category, the persons not in it although every condition but one holds, and how
+ * many each condition keeps out (an alternative of an `or` that would let a person in counts
+ * for that alternative; a person counts once in the category's total). From the traced
+ * bytecode, as explanations are. Text (in the language of messages) or JSON:
+ * {"as_of", "persons", "evaluated", "review", "categories": [{"name", "label", "members",
+ * "others", "near", "conditions": [{"text", "label", "line", "near"}]}]}. Caller frees. */
+char *doudi_near_miss(doudi_ledger *l, const doudi_rules *r, doudi_format format, char **error);
+
+/* The run as people look at it: one self-contained HTML page in Chinese, printable on A4 —
+ * the run's stamp (the rule file and its SHA-256, as_of, time, counts), the city's people per
+ * category, placement and year as bar charts, every form for the city and, a page per county,
+ * the county's forms, its yearly schedule per group against the quotas and its capacity plan;
+ * the review queue by column and reason; near misses (doudi_near_miss, at the run's as_of).
+ * Inline CSS and SVG, no script, nothing fetched. To out_path, or stdout when NULL. The same
+ * as doudi_report with format "html". */
+int doudi_report_html(doudi_ledger *l, doudi_rules *r, int64_t run, const char *out_path, char **error);
 
 /* ---- tests: the rule file's own `test` declarations, and their coverage ----------------------- */
 

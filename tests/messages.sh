@@ -9,7 +9,7 @@
 #     tr(...). Literals passed to another function inside the call (strcmp, cli_synopsis) are
 #     not printed and not looked at. A literal is not a message when nothing but conversions,
 #     escapes, punctuation, file extensions and the program's name ("doudi run: %s\n",
-#     "%s.tmp") is left of it, when it is JSON, CSV or SQL text, or when its words are all
+#     "%s.tmp") is left of it, when it is JSON, CSV, SQL, HTML or SVG text, or when its words are all
 #     capitals (" WHERE ", "FAIL"). A call whose lines carry the comment /* not a message */ is
 #     skipped.
 #  2. The English of every tr("...") with a literal — and the format of every diag_add and
@@ -25,16 +25,20 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 
 FOLDERS=${MESSAGES_FOLDERS:-"src/base src/cli"}
+# Files of layers not yet converted whose messages already are: the documents and near misses.
+FILES=${MESSAGES_FILES:-"src/engine/document.c src/engine/notice.c src/engine/notice_xlsx.c src/engine/report_html.c
+  src/engine/svg.c src/tools/nearmiss.c"}
 # A printing function, and with :K the position (from 0) of its first argument that may be text.
 PRINTERS="printf fprintf:1 vfprintf:1 fputs puts cli_usage_error:1 sb_printf:1 sb_puts:1 say:1 complain:1 complain_err:2 put:2"
 # A translating function and the position (from 0) of its English argument.
-TRANSLATORS="tr:0 diag_add:4 diag_note:1"
+TRANSLATORS="tr:0 doc_tr:0 diag_add:4 diag_note:1"
 CATALOGUE=src/base/messages.def
 
 files=
 for d in $FOLDERS; do
   for f in "$d"/*.c; do [ -f "$f" ] && files="$files $f"; done
 done
+for f in $FILES; do [ -f "$f" ] && files="$files $f"; done
 
 # shellcheck disable=SC2086  # the file list is split on purpose
 out=$(awk -v sq="'" -v printers="$PRINTERS" -v translators="$TRANSLATORS" -v catalogue="$CATALOGUE" '
@@ -78,6 +82,7 @@ function tokenize(line, lno,    i, len, c, c2, j, s) {
 function is_message(s,    t) {
   if (s ~ /^[\[{,]/ || s ~ /\\":/ || s ~ /^(null|true|false)$/) return 0     # JSON
   if (s ~ /^(SELECT|INSERT|CREATE|UPDATE|DELETE|PRAGMA|BEGIN|COMMIT|ROLLBACK|WITH|DROP|ALTER) /) return 0
+  if (s ~ /<[\/!]?[A-Za-z]/ || s ~ /&[a-z#0-9]+;/ || s ~ /[a-z-]+=\\"/) return 0  # HTML and SVG markup
   t = s
   gsub(/\\./, " ", t)                                                         # escapes
   gsub(/%[-+ #0-9.*]*(hh|h|ll|l|L|j|z|t)?[diouxXeEfFgGaAcspn%]/, " ", t)      # conversions
@@ -168,4 +173,4 @@ if [ -n "$out" ]; then
   exit 1
 fi
 [ "$status" -eq 0 ] || exit "$status"
-echo "messages: every message in $FOLDERS goes through tr() and is in $CATALOGUE"
+echo "messages: every message in $FOLDERS and the documents' files goes through tr() and is in $CATALOGUE"

@@ -142,6 +142,7 @@ int doudi_report(doudi_ledger *l, doudi_rules *r, const char *form, const char *
                  const char *format, const char *out_path, char **error)
 {
     if (error) *error = NULL;
+    if (format && !strcmp(format, "html")) return doudi_report_html(l, r, run, out_path, error);
     ReportFormat f;
     if (!report_parse_format(format, &f))
         return api_fail(error, "unknown format '%s' (text, csv, json or xlsx)", format ? format : "");

@@ -64,7 +64,7 @@ static bool same_slot(DeclKind ka, const char *na, const char *la, DeclKind kb, 
     if (na && nb) return !strcmp(na, nb) || (ka == DECL_PLACEMENT && kb == DECL_PLACEMENT);
     if (ka != kb) return false;
     switch (ka) {
-    case DECL_POLICY: case DECL_PLACEMENT: case DECL_SCHEDULE: case DECL_CAPACITY: return true;
+    case DECL_POLICY: case DECL_PLACEMENT: case DECL_SCHEDULE: case DECL_CAPACITY: case DECL_NOTICE: return true;
     case DECL_TEST: return la && lb && !strcmp(la, lb);
     default: return false;
     }

@@ -164,7 +164,9 @@ static const Verb verbs[] = {
       {"--form NAME", "the form; needed when the rule file declares several"},
       {"--county CODE", "one county (default: the city, every county summed)"},
       {"--run N", "the run (default: the latest)"},
-      {"--format F", "text, csv, json or xlsx (default: from -o's extension, else text)"},
+      {"--format F", "text, csv, json, xlsx or html (default: from -o's extension, else text);\n"
+                     "html is the whole run on one page: every form, charts, the schedule, the capacity\n"
+                     "plan, the review queue and near misses"},
       {"-o, --out FILE", "write to FILE instead of stdout; xlsx needs it\n"
                   "(a sheet for the city, then one per county; with --county, that county's)"}}},
     {"sql", cli_sql,
@@ -182,6 +184,27 @@ static const Verb verbs[] = {
       {"--prefix P", "the prefix of the tables the script makes (default plan_)"},
       {"--ddl", "print the CREATE TABLE statements for the record tables instead"},
       {"-o FILE", "write the script to FILE instead of stdout"}}},
+    {"notice", cli_notice, "notice [FILE] [--db DB] [--county CODE] [--run N] [--format F] [-o FILE]",
+     "the public notice (公示名单) of a stored run",
+     "Who was identified, per county, township and village, as the rule file's notice block declares:\n"
+     "names and ids masked, persons it withholds (minors) only counted, with the period of publicity\n"
+     "and the office that receives objections. The document is in Chinese.",
+     {{"FILE", "the rules (default: those the run was made with, as the ledger stores them)"},
+      {"--db DB", "the ledger (default doudi.db)"},
+      {"--county CODE", "one county (default: every county)"},
+      {"--run N", "the run (default: the latest)"},
+      {"--format F", "html, csv or xlsx (default: from -o's extension, else html)"},
+      {"-o, --out FILE", "write to FILE instead of stdout; xlsx needs it (a sheet per county)"}}},
+    {"stats", cli_stats, "stats FILE [--db DB] --near-miss [--as-of DATE] [--format text|json]",
+     "figures about the ledger under a rule file: near misses",
+     "--near-miss: for each category, how many persons meet every condition but one, and which\n"
+     "condition keeps them out — who sits just outside when a threshold is debated. Every person\n"
+     "is evaluated again; nothing is stored.",
+     {{"FILE", "a rule file or a .ddc file"},
+      {"--db DB", "the ledger (default doudi.db)"},
+      {"--near-miss", "count the near misses of every category"},
+      {"--as-of DATE", "the date to evaluate at (default: the rule file's as_of)"},
+      {"--format text|json", "text (default) or JSON"}}},
     {"gen", cli_gen, "gen --count N --seed S [--out DIR] [--bad-rate R] [--as-of DATE] [--encoding gbk] [--bom]",
      "write a synthetic Zhengzhou population, for tests and demonstrations",
      "Writes persons.csv, institutions.csv and, when R > 0, expected_review.csv (line, column and kind\n"

@@ -1,12 +1,14 @@
 /* cli_report.c — `doudi report`: the official forms of a stored run, rendered.
  *
  *   doudi report FILE --db DB --form NAME [--county CODE] [--run ID]
- *                [--format text|csv|json|xlsx] [-o FILE]
+ *                [--format text|csv|json|xlsx|html] [-o FILE]
  *
  * The numbers come from the run (the latest unless --run), the layout from FILE's `table`
  * declaration. Without --county, the city: every county summed. --format defaults to the
- * extension of -o (.csv, .json, .xlsx), else text; text, csv and json go to stdout without -o,
- * an xlsx workbook needs -o. Without --form and with a single form in FILE, that form. */
+ * extension of -o (.csv, .json, .xlsx, .html), else text; text, csv, json and html go to stdout
+ * without -o, an xlsx workbook needs -o. Without --form and with a single form in FILE, that
+ * form. html is the whole run on one page: every form, city and counties, with charts, the
+ * schedule, the capacity plan, the review queue and near misses (no --form, no --county). */
 #include "cli.h"
 #include "doudi.h"
 #include "base/msg.h"
@@ -29,6 +31,7 @@ static const char *format_of_path(const char *path)
     if (ends_with(path, ".xlsx")) return "xlsx";
     if (ends_with(path, ".csv")) return "csv";
     if (ends_with(path, ".json")) return "json";
+    if (ends_with(path, ".html") || ends_with(path, ".htm")) return "html";
     return NULL;
 }
 
@@ -62,8 +65,11 @@ int cli_report(int argc, char **argv)
     if (!file) return cli_usage("report");
     if (out && !strcmp(out, "-")) out = NULL;
     if (!format) format = format_of_path(out) ? format_of_path(out) : "text";
-    if (strcmp(format, "text") && strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "xlsx"))
-        return cli_usage_error("report", tr("unknown format '%s' (text, csv, json or xlsx)"), format);
+    bool html = !strcmp(format, "html");
+    if (strcmp(format, "text") && strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "xlsx") && !html)
+        return cli_usage_error("report", tr("unknown format '%s' (text, csv, json, xlsx or html)"), format);
+    if (html && (form || county))
+        return cli_usage_error("report", tr("the html report holds every form and every county: no --form, no --county"));
     if (!strcmp(format, "xlsx") && !out) return cli_usage_error("report", tr("an xlsx workbook needs -o FILE.xlsx"));
 
     if (access(db, F_OK) != 0)
@@ -74,7 +80,7 @@ int cli_report(int argc, char **argv)
     doudi_rules *r = cli_open_rules("report", file);
     if (!r) return 2;
     if (!form && doudi_form_count(r) == 1) form = doudi_form_name(r, 0);
-    if (!form) {
+    if (!form && !html) {
         fputs("doudi report: ", stderr);
         if (doudi_form_count(r) == 0) fprintf(stderr, tr("%s declares no form (no `table`)\n"), file);
         else {

@@ -231,4 +231,20 @@ bool ledger_each_capacity_year(Ledger *l, int64_t run, ledger_year_fn fn, void *
 /* The distinct partitions of run `run`'s counts of form `form` (form NULL: of its capacity plan). */
 bool ledger_each_partition(Ledger *l, int64_t run, const char *form, ledger_name_fn fn, void *ctx, char **error);
 
+/* ---- what the documents read beyond the forms (ledger_report.c) -------------------------------- */
+
+/* Run `run`'s targets counted by partition, primary category, placement and year (has_year
+ * false: none). The partition is the value of the subject's field `partition_field` (-1: ""
+ * for everyone), read from the person's record; a person no longer in the ledger counts under
+ * "". Rows in byte order of the partition, then the names, then the year. */
+typedef bool (*ledger_outcome_fn)(void *ctx, const char *partition, const char *primary, const char *placement,
+                                  bool has_year, int64_t year, int64_t n);
+bool ledger_each_outcome(Ledger *l, const Program *p, int64_t run, int32_t partition_field, ledger_outcome_fn fn,
+                         void *ctx, char **error);
+
+/* The review queue as it stands for run `run`: the imports' entries and that run's own, counted
+ * by record type, column (0: the whole row, or a run's entry) and reason, in that order. */
+typedef bool (*ledger_review_fn)(void *ctx, const char *record, uint32_t col, const char *reason, int64_t n);
+bool ledger_each_review_count(Ledger *l, int64_t run, ledger_review_fn fn, void *ctx, char **error);
+
 #endif

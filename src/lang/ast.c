@@ -116,7 +116,7 @@ const char *ast_decl_kind_name(DeclKind k)
         [DECL_PARAM] = "param", [DECL_LET] = "let", [DECL_CATEGORY] = "category",
         [DECL_PLACEMENT] = "placement", [DECL_SCHEDULE] = "schedule",
         [DECL_CAPACITY] = "capacity", [DECL_TABLE] = "table", [DECL_EXAMPLE] = "example",
-        [DECL_TEST] = "test",
+        [DECL_TEST] = "test", [DECL_NOTICE] = "notice",
     };
     return names[k];
 }

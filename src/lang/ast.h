@@ -131,6 +131,7 @@ struct TypeExpr {
 typedef enum DeclKind {
     DECL_POLICY, DECL_ENUM, DECL_RECORD, DECL_PARAM, DECL_LET, DECL_CATEGORY,
     DECL_PLACEMENT, DECL_SCHEDULE, DECL_CAPACITY, DECL_TABLE, DECL_EXAMPLE, DECL_TEST,
+    DECL_NOTICE,
 } DeclKind;
 
 typedef struct Field {
@@ -229,6 +230,19 @@ typedef struct TestCase {     /* given [base] { … } expect { … } — one per
     Span span;
 } TestCase;
 
+typedef struct NoticeColumn { /* column name "姓名" [mask name] — what the public notice shows */
+    Name name;                /* a field, a let, primary, categories, year or the placement */
+    const char *label;
+    Name mask;                /* name or id; absent: shown as it is */
+    Span span;
+} NoticeColumn;
+
+typedef struct Withhold {     /* withhold "未成年人" when minor — not listed, only counted */
+    const char *label;
+    Expr *when;
+    Span span;
+} Withhold;
+
 struct Decl {
     DeclKind kind;
     Span span;                /* whole declaration */
@@ -274,6 +288,13 @@ struct Decl {
     /* DECL_TEST: every case, in order (base, given and expect above are the first); several
      * cases are one population, scheduled together */
     struct { TestCase *items; size_t count, cap; } cases;
+    /* DECL_NOTICE (label: its title): the levels it is posted per (county, township, village),
+     * the period of publicity (two dates) and the office receiving objections (a text), each
+     * a param or a literal; its columns; who is withheld */
+    NameList notice_per;
+    Expr *period_from, *period_to, *office;
+    struct { NoticeColumn *items; size_t count, cap; } notice_columns;
+    struct { Withhold *items; size_t count, cap; } withholds;
 
     Symbol *sym;              /* set by check */
 };

@@ -1367,6 +1367,10 @@ static void declare_decl(Checker *c, Decl *d)
         if (c->r->capacity) diag_add(c->dl, DIAG_ERROR, "duplicate", d->span, "a rule file has one capacity plan");
         else c->r->capacity = d;
         return;
+    case DECL_NOTICE:
+        if (c->r->notice) diag_add(c->dl, DIAG_ERROR, "duplicate", d->span, "a rule file has one notice");
+        else c->r->notice = d;
+        return;
     case DECL_TABLE:
         if ((s = declare(c, SYM_TABLE, d->name))) s->used = true;
         ARENA_PUSH(c->a, &c->r->tables, d);
@@ -1745,6 +1749,84 @@ static void check_table(Checker *c, Decl *d)
         }
 }
 
+/* ---- the public notice ------------------------------------------------------------------ */
+
+/* A value of the notice's header: of type `want`, and a param or a literal (the notice is
+ * written once for everyone, so nothing of a person may stand there). */
+static void check_notice_constant(Checker *c, Expr *e, Type *want, const char *what)
+{
+    Type *t = check_expect(c, e, want, what);
+    bool constant = e->kind == EX_DATE || e->kind == EX_TEXT || (e->kind == EX_NAME && e->sym && e->sym->kind == SYM_PARAM);
+    if (t->kind != TY_ERROR && !constant)
+        diag_add(c->dl, DIAG_ERROR, "not-constant", e->span, "%s must be a param or a literal", what);
+}
+
+/* What a column shows: a field of the subject, a let, an outcome (primary, categories,
+ * category_count, year) or the placement. Its type, or NULL after an error. */
+static Type *notice_column_type(Checker *c, const NoticeColumn *col)
+{
+    Symbol *s = check_lookup(c->r, col->name.text);
+    bool shown = s && (s->kind == SYM_FIELD || s->kind == SYM_LET || s->kind == SYM_BUILTIN || s->kind == SYM_PLACEMENT);
+    if (!shown) {
+        diag_add(c->dl, DIAG_ERROR, "unknown-name", col->name.span,
+                 "a notice shows a field, a let, primary, categories, year or the placement; '%s' is none of them",
+                 col->name.text);
+        return NULL;
+    }
+    s->used = true;
+    return s->type;
+}
+
+static void check_notice_column(Checker *c, const Decl *d, size_t i)
+{
+    const NoticeColumn *col = &d->notice_columns.items[i];
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(d->notice_columns.items[j].name.text, col->name.text))
+            diag_add(c->dl, DIAG_ERROR, "duplicate", col->name.span, "column '%s' is already declared", col->name.text);
+    Type *t = notice_column_type(c, col);
+    if (!t) return;
+    if (col->mask.text) {
+        if (strcmp(col->mask.text, "name") && strcmp(col->mask.text, "id"))
+            diag_add(c->dl, DIAG_ERROR, "mask", col->mask.span, "unknown mask '%s': mask name (张*三) or mask id (410102********1234)",
+                     col->mask.text);
+        else if (t->kind != TY_TEXT && t->kind != TY_ERROR)
+            diag_add(c->dl, DIAG_ERROR, "type", col->mask.span, "only text can be masked; '%s' is %s", col->name.text,
+                     tname(c, t));
+        return;
+    }
+    Field *key = NULL;
+    for (size_t k = 0; c->r->subject && k < c->r->subject->fields.count; k++)
+        if (c->r->subject->fields.items[k].is_key) key = &c->r->subject->fields.items[k];
+    if (key && !strcmp(key->name.text, col->name.text))
+        diag_add(c->dl, DIAG_WARNING, "notice-unmasked", col->name.span,
+                 "the notice shows the key '%s' in full; write 'mask id' to show 410102********1234", col->name.text);
+}
+
+static void check_notice(Checker *c, Decl *d)
+{
+    c->scope = (Scope){.where = "the notice's header"};
+    for (size_t i = 0; i < d->notice_per.count; i++) {
+        Name per = d->notice_per.items[i];
+        check_partition(c, per);
+        Field *f = record_field(c->r->subject, per.text, NULL);
+        if (f && f->resolved->kind != TY_TEXT && f->resolved->kind != TY_ERROR)
+            diag_add(c->dl, DIAG_ERROR, "type", per.span, "a notice is posted per text field; '%s' is %s", per.text,
+                     tname(c, f->resolved));
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(d->notice_per.items[j].text, per.text))
+                diag_add(c->dl, DIAG_ERROR, "duplicate", per.span, "'%s' is already listed", per.text);
+    }
+    check_notice_constant(c, d->period_from, &type_date, "the first day of the period");
+    check_notice_constant(c, d->period_to, &type_date, "the last day of the period");
+    check_notice_constant(c, d->office, &type_text, "the office");
+    for (size_t i = 0; i < d->notice_columns.count; i++) check_notice_column(c, d, i);
+    /* who is withheld is known when the forms are counted: no `year` */
+    c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
+                       .where = "a notice's condition"};
+    for (size_t i = 0; i < d->withholds.count; i++)
+        check_expect(c, d->withholds.items[i].when, &type_bool, "who is withheld");
+}
+
 /* Field values of an example or a test's `given`: each a field of the subject, typed. */
 static void check_given(Checker *c, FieldValueList *fv)
 {
@@ -1869,6 +1951,7 @@ Rules *check_module(Arena *a, Module *m, DiagList *diags)
     if (r->schedule) check_schedule(&c, r->schedule);
     if (r->capacity) check_capacity(&c, r->capacity);
     for (size_t i = 0; i < r->tables.count; i++) check_table(&c, r->tables.items[i]);
+    if (r->notice) check_notice(&c, r->notice);
     for (size_t i = 0; i < r->examples.count; i++) check_given(&c, &r->examples.items[i]->given);
     for (size_t i = 0; i < r->tests.count; i++) check_test(&c, r->tests.items[i]);
     completeness_check(r, diags);

@@ -79,6 +79,7 @@ typedef struct Rules {
     Symbol *placement_sym;
     Decl *schedule;            /* may be NULL */
     Decl *capacity;            /* may be NULL */
+    Decl *notice;              /* the public notice (公示名单); may be NULL */
     DeclList tables, examples, tests;
     SymList globals;           /* every named symbol, for lookup and completion */
     StrSet names;              /* the globals' names: id = position in globals */

@@ -168,6 +168,7 @@ static void compile_person(Cg *g, RuleVec *rules)
     g->p->targets_entry = cg_here(g);
     compile_keys(g, rules);
     cg_forms(g, rules);
+    cg_notice(g, rules);
     g->span = (Span){0};
     cg_emit(g, OP_HALT, 0, 0, 0);
 }

@@ -91,6 +91,7 @@ uint32_t cg_relocate(const Cg *g, uint32_t v);             /* a virtual operand'
 /* ---- the engine phases (compile_plan.c) ---- */
 void cg_schedule_info(Cg *g);                              /* after the params */
 void cg_forms(Cg *g, RuleVec *rules);                      /* in the targets entry */
+void cg_notice(Cg *g, RuleVec *rules);                     /* in the targets entry, after the forms */
 void cg_capacity_upgrade(Cg *g, RuleVec *rules, const Decl *record);   /* in its check entry */
 void cg_capacity_info(Cg *g);                              /* after the records */
 void cg_relocate_plan(Cg *g);                              /* after the layout */

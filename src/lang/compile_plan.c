@@ -1,6 +1,7 @@
 /* compile_plan.c — the engine phases' part of a Program (program.h, "the engine phases"):
  * the schedule's quota groups and shares, the capacity plan's numbers and fields, the forms'
- * layout with the registers of their row and column conditions.
+ * layout with the registers of their row and column conditions; the public notice's columns,
+ * header and who it withholds.
  *
  * Conditions are compiled as RULE_CELL rules — a form's into the targets entry, the capacity
  * plan's upgrade condition into the institution record's check entry — and the infos hold
@@ -270,6 +271,74 @@ void cg_forms(Cg *g, RuleVec *rules)
     }
 }
 
+/* ---- the public notice ------------------------------------------------------------------------ */
+
+static void notice_source(Cg *g, const NoticeColumn *col, NoticeColumnInfo *ci)
+{
+    Symbol *s = check_lookup(g->r, col->name.text);
+    ci->field = -1;
+    ci->enum_index = -1;
+    if (!s) return;
+    switch (s->kind) {
+    case SYM_FIELD: ci->source = NOTICE_FIELD; ci->field = s->index; break;
+    case SYM_LET:
+        ci->source = NOTICE_LET;
+        ci->reg = g->let_reg[s->index];
+        ci->kind = cg_value_kind(s->type);
+        ci->enum_index = cg_enum_index_of(s->type);
+        break;
+    case SYM_PLACEMENT: ci->source = NOTICE_PLACEMENT; break;
+    default:
+        ci->source = s->index == BI_PRIMARY ? NOTICE_PRIMARY : s->index == BI_CATEGORIES ? NOTICE_CATEGORIES
+                   : s->index == BI_YEAR ? NOTICE_YEAR : NOTICE_CATEGORY_COUNT;
+    }
+}
+
+static NoticeMask notice_mask(const Name *mask)
+{
+    if (!mask->text) return NOTICE_MASK_NONE;
+    return !strcmp(mask->text, "id") ? NOTICE_MASK_ID : NOTICE_MASK_NAME;
+}
+
+/* The notice's layout, and who is withheld: each condition a RULE_CELL in the targets entry. */
+void cg_notice(Cg *g, RuleVec *rules)
+{
+    const Decl *d = g->r->notice;
+    if (!d) return;
+    NoticeInfo *ni = xcalloc(1, sizeof *ni);
+    ni->label = dup_or_null(d->label);
+    set_position(g, d->span, &ni->line, &ni->col);
+    ni->nper = (uint32_t)d->notice_per.count;
+    ni->per_fields = xcalloc(d->notice_per.count + 1, sizeof *ni->per_fields);
+    for (size_t i = 0; i < d->notice_per.count; i++) ni->per_fields[i] = field_of(g->r->subject, d->notice_per.items[i].text);
+    ni->period_from_reg = number_reg(g, d->period_from);
+    ni->period_to_reg = number_reg(g, d->period_to);
+    ni->office_reg = number_reg(g, d->office);
+    ni->ncols = (uint32_t)d->notice_columns.count;
+    ni->cols = xcalloc(d->notice_columns.count + 1, sizeof *ni->cols);
+    for (size_t i = 0; i < d->notice_columns.count; i++) {
+        const NoticeColumn *col = &d->notice_columns.items[i];
+        NoticeColumnInfo *ci = &ni->cols[i];
+        ci->name = xstrdup(col->name.text);
+        ci->label = dup_or_null(col->label);
+        ci->mask = (uint8_t)notice_mask(&col->mask);
+        notice_source(g, col, ci);
+        set_position(g, col->span, &ci->line, &ci->col);
+    }
+    ni->nwithholds = (uint32_t)d->withholds.count;
+    ni->withholds = xcalloc(d->withholds.count + 1, sizeof *ni->withholds);
+    for (size_t i = 0; i < d->withholds.count; i++) {
+        const Withhold *w = &d->withholds.items[i];
+        NoticeWithholdInfo *wi = &ni->withholds[i];
+        wi->label = dup_or_null(w->label);
+        char *name = cell_name("notice", "withhold", w->label);
+        wi->reg = compile_cell(g, rules, name, w->label, w->when);
+        free(name);
+        set_position(g, w->span, &wi->line, &wi->col);
+    }
+    g->p->notice = ni;
+}
+
 /* ---- registers -------------------------------------------------------------------------------- */
 
 static int32_t relocate_opt(const Cg *g, int32_t reg) { return reg < 0 ? reg : (int32_t)cg_relocate(g, (uint32_t)reg); }
@@ -295,5 +364,14 @@ void cg_relocate_plan(Cg *g)
         FormInfo *fi = &p->forms[f];
         for (uint32_t r = 0; r < fi->nrows; r++) fi->rows[r].reg = relocate_opt(g, fi->rows[r].reg);
         for (uint32_t c = 0; c < fi->ncols; c++) fi->cols[c].reg = relocate_opt(g, fi->cols[c].reg);
+    }
+    NoticeInfo *ni = p->notice;
+    if (ni) {
+        ni->period_from_reg = cg_relocate(g, ni->period_from_reg);
+        ni->period_to_reg = cg_relocate(g, ni->period_to_reg);
+        ni->office_reg = cg_relocate(g, ni->office_reg);
+        for (uint32_t c = 0; c < ni->ncols; c++)
+            if (ni->cols[c].source == NOTICE_LET) ni->cols[c].reg = cg_relocate(g, ni->cols[c].reg);
+        for (uint32_t w = 0; w < ni->nwithholds; w++) ni->withholds[w].reg = cg_relocate(g, ni->withholds[w].reg);
     }
 }

@@ -1427,6 +1427,57 @@ static void print_table(Printer *p, const Decl *d)
     free_rows(&rows);
 }
 
+/* ---- the public notice ----------------------------------------------------------------------- */
+
+enum { ROW_NOTICE_COLUMN, ROW_WITHHOLD };
+
+static void notice_head(StrBuf *sb, const Decl *d)
+{
+    StrBuf first = {0}, second = {0};
+    sb_puts(&first, "notice ");
+    put_string(&first, d->label);
+    sb_puts(&first, " per ");
+    put_names(&first, &d->notice_per);
+    sb_puts(&second, "period ");
+    put_expr(&second, d->period_from, PREC_UNARY);
+    sb_puts(&second, ", ");
+    put_expr(&second, d->period_to, PREC_UNARY);
+    sb_puts(&second, " office ");
+    put_expr(&second, d->office, PREC_UNARY);
+    put_head(sb, sb_str(&first), sb_str(&second), (int)strlen("notice "));
+    sb_free(&first);
+    sb_free(&second);
+}
+
+static void print_notice(Printer *p, const Decl *d)
+{
+    RowList rows = {0};
+    for (size_t i = 0; i < d->notice_columns.count; i++) {
+        const NoticeColumn *c = &d->notice_columns.items[i];
+        StrBuf name = {0};
+        sb_printf(&name, "column %s", c->name.text);
+        Row *r = new_row(&rows, ROW_NOTICE_COLUMN, c->span);
+        if (c->mask.text) set_cells(r, 3, sb_take(&name), label_text(c->label), xasprintf("mask %s", c->mask.text));
+        else set_cells(r, 2, sb_take(&name), label_text(c->label));
+    }
+    for (size_t i = 0; i < d->withholds.count; i++) {
+        const Withhold *w = &d->withholds.items[i];
+        StrBuf when = {0};
+        sb_puts(&when, "when ");
+        put_expr(&when, w->when, PREC_COND);
+        Row *r = new_row(&rows, ROW_WITHHOLD, w->span);
+        set_cells(r, 3, xstrdup("withhold"), label_text(w->label), sb_take(&when));
+        r->chain = w->when;
+        r->chain_kw = "when";
+    }
+    sort_rows(&rows);
+    layout_rows(p, rows.items, rows.count, IND);
+    StrBuf head = {0};
+    notice_head(&head, d);
+    print_block(p, d, sb_str(&head), d->office->span.end, &rows);
+    sb_free(&head);
+}
+
 /* ---- examples and tests ---------------------------------------------------------------------- */
 
 static void value_rows(const Printer *p, RowList *rows, const FieldValueList *l, int indent)
@@ -1503,6 +1554,7 @@ static void print_decl(Printer *p, const Decl *d)
     case DECL_TABLE: print_table(p, d); break;
     case DECL_EXAMPLE: print_example(p, d); break;
     case DECL_TEST: print_test(p, d); break;
+    case DECL_NOTICE: print_notice(p, d); break;
     }
 }
 

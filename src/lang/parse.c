@@ -263,6 +263,8 @@ static bool starts_declaration(const TokenVec *in, size_t i)
         return true;
     case KW_ENUM:
         return i + 1 < in->count && in->items[i + 1].kind != '(';
+    case KW_NOTICE:           /* a soft keyword: a declaration only as `notice "…"` */
+        return i + 1 < in->count && in->items[i + 1].kind == STRING;
     default:
         return false;
     }

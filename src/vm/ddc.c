@@ -290,6 +290,44 @@ static void put_form(StrBuf *w, const FormInfo *f)
     for (size_t i = 0; i < (size_t)f->nrows * f->ncols; i++) put_u8(w, f->blank[i]);
 }
 
+/* The notice comes last and may be absent altogether: a file written before notices existed
+ * ends after the forms and still reads (as a program without a notice). */
+static void put_notice(StrBuf *w, const NoticeInfo *n)
+{
+    put_u8(w, n != NULL);
+    if (!n) return;
+    put_str(w, n->label);
+    put_u32(w, n->line);
+    put_u32(w, n->col);
+    put_u32(w, n->nper);
+    for (uint32_t i = 0; i < n->nper; i++) put_i32(w, n->per_fields[i]);
+    put_u32(w, n->period_from_reg);
+    put_u32(w, n->period_to_reg);
+    put_u32(w, n->office_reg);
+    put_u32(w, n->ncols);
+    for (uint32_t i = 0; i < n->ncols; i++) {
+        const NoticeColumnInfo *c = &n->cols[i];
+        put_str(w, c->name);
+        put_str(w, c->label);
+        put_u8(w, c->source);
+        put_u8(w, c->mask);
+        put_i32(w, c->field);
+        put_u32(w, c->reg);
+        put_u8(w, c->kind);
+        put_i32(w, c->enum_index);
+        put_u32(w, c->line);
+        put_u32(w, c->col);
+    }
+    put_u32(w, n->nwithholds);
+    for (uint32_t i = 0; i < n->nwithholds; i++) {
+        const NoticeWithholdInfo *h = &n->withholds[i];
+        put_str(w, h->label);
+        put_u32(w, h->reg);
+        put_u32(w, h->line);
+        put_u32(w, h->col);
+    }
+}
+
 static uint64_t fnv1a(const unsigned char *s, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325u;
@@ -331,6 +369,7 @@ char *program_serialize(const Program *p, size_t *len)
     put_capacity(&w, p->capacity);
     put_u32(&w, p->nforms);
     for (uint32_t i = 0; i < p->nforms; i++) put_form(&w, &p->forms[i]);
+    put_notice(&w, p->notice);
     unsigned char *b = (unsigned char *)w.items;
     *len = w.count;
     poke_u64(b + DDC_LENGTH_AT, w.count);
@@ -453,6 +492,7 @@ enum {
     MIN_INS = 16, MIN_CONST = 9, MIN_STR = 4, MIN_ENUM = 12, MIN_ENUM_VALUE = 8, MIN_RECORD = 24,
     MIN_FIELD = 40, MIN_REQUIRE = 20, MIN_PARAM = 13, MIN_RULE = 47, MIN_ATOM = 20, MIN_READ = 13,
     MIN_YEAR = 12, MIN_GROUP = 29, MIN_ITEM = 25, MIN_FORM = 28, MIN_ROW = 25, MIN_COLUMN = 33,
+    MIN_PER = 4, MIN_NOTICE_COLUMN = 31, MIN_WITHHOLD = 16,
 };
 
 static void get_code(Reader *r, Program *p)
@@ -748,7 +788,9 @@ static void get_form(Reader *r, FormInfo *f)
     }
     size_t cells = (size_t)f->nrows * f->ncols;
     if (r->problem || !need(r, cells)) {
-        f->blank = xcalloc(1, 1);   /* the file is refused anyway; the rows and columns are freed with it */
+        /* the file is refused: no layout is read; the counts stay, so that program_free frees
+         * the rows' and columns' names already read */
+        f->blank = xcalloc(1, 1);
         return;
     }
     f->blank = xcalloc(cells + 1, 1);
@@ -762,6 +804,46 @@ static void get_forms(Reader *r, Program *p)
     p->forms = xcalloc((size_t)n + 1, sizeof *p->forms);
     p->nforms = n;
     for (uint32_t i = 0; i < n && !r->problem; i++) get_form(r, &p->forms[i]);
+}
+
+static void get_notice(Reader *r, Program *p)
+{
+    enter(r, "notice");
+    if (r->pos == r->len || !get_bool(r) || r->problem) return;
+    NoticeInfo *n = p->notice = xcalloc(1, sizeof *n);
+    n->label = get_str(r);
+    n->line = get_u32(r);
+    n->col = get_u32(r);
+    n->nper = get_count(r, MIN_PER);
+    n->per_fields = xcalloc((size_t)n->nper + 1, sizeof *n->per_fields);
+    for (uint32_t i = 0; i < n->nper; i++) n->per_fields[i] = get_i32(r);
+    n->period_from_reg = get_u32(r);
+    n->period_to_reg = get_u32(r);
+    n->office_reg = get_u32(r);
+    n->ncols = get_count(r, MIN_NOTICE_COLUMN);
+    n->cols = xcalloc((size_t)n->ncols + 1, sizeof *n->cols);
+    for (uint32_t i = 0; i < n->ncols && !r->problem; i++) {
+        NoticeColumnInfo *c = &n->cols[i];
+        c->name = get_str(r);
+        c->label = get_str(r);
+        c->source = get_u8(r);
+        c->mask = get_u8(r);
+        c->field = get_i32(r);
+        c->reg = get_u32(r);
+        c->kind = get_u8(r);
+        c->enum_index = get_i32(r);
+        c->line = get_u32(r);
+        c->col = get_u32(r);
+    }
+    n->nwithholds = get_count(r, MIN_WITHHOLD);
+    n->withholds = xcalloc((size_t)n->nwithholds + 1, sizeof *n->withholds);
+    for (uint32_t i = 0; i < n->nwithholds && !r->problem; i++) {
+        NoticeWithholdInfo *h = &n->withholds[i];
+        h->label = get_str(r);
+        h->reg = get_u32(r);
+        h->line = get_u32(r);
+        h->col = get_u32(r);
+    }
 }
 
 /* The header: magic, version, opcode hash, length, checksum. NULL when they hold, else the
@@ -805,6 +887,7 @@ static void get_program(Reader *r, Program *p)
     get_schedule(r, p);
     get_capacity(r, p);
     get_forms(r, p);
+    get_notice(r, p);
 }
 
 Program *program_deserialize(const unsigned char *data, size_t len, char **error)

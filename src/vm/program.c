@@ -167,6 +167,21 @@ static void free_form(FormInfo *f)
     free(f->blank);
 }
 
+static void free_notice(NoticeInfo *n)
+{
+    if (!n) return;
+    free(n->label);
+    free(n->per_fields);
+    for (uint32_t i = 0; n->cols && i < n->ncols; i++) {
+        free(n->cols[i].name);
+        free(n->cols[i].label);
+    }
+    free(n->cols);
+    for (uint32_t i = 0; n->withholds && i < n->nwithholds; i++) free(n->withholds[i].label);
+    free(n->withholds);
+    free(n);
+}
+
 void program_free(Program *p)
 {
     if (!p) return;
@@ -198,6 +213,7 @@ void program_free(Program *p)
     free_capacity(p->capacity);
     for (uint32_t i = 0; p->forms && i < p->nforms; i++) free_form(&p->forms[i]);
     free(p->forms);
+    free_notice(p->notice);
     free(p);
 }
 

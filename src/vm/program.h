@@ -239,6 +239,58 @@ typedef struct FormInfo {
     uint32_t line, col;
 } FormInfo;
 
+/* ---- the public notice (公示名单) ------------------------------------------------------------
+ * Who is identified, posted per village: what each column shows and how it is masked, who is
+ * withheld (counted per village, never listed), the period of publicity and the office that
+ * receives objections. The engine reads the outcome columns from a run's stored results and
+ * the others from the person's registers after the person and targets entries ran. */
+
+typedef enum NoticeSource {
+    NOTICE_FIELD,              /* a field of records[0] */
+    NOTICE_LET,                /* a let: its register */
+    NOTICE_PRIMARY,            /* the primary category (its label) */
+    NOTICE_CATEGORIES,         /* every category that holds (their labels) */
+    NOTICE_CATEGORY_COUNT,
+    NOTICE_PLACEMENT,          /* the placement (its label) */
+    NOTICE_YEAR,               /* the scheduled year, empty for none */
+} NoticeSource;
+
+typedef enum NoticeMask {
+    NOTICE_MASK_NONE,
+    NOTICE_MASK_NAME,          /* 张*三: the first and the last character kept (张* for two) */
+    NOTICE_MASK_ID,            /* 410102********1234: the first six and the last four kept */
+} NoticeMask;
+
+typedef struct NoticeColumnInfo {
+    char *name, *label;
+    uint8_t source;            /* NoticeSource */
+    uint8_t mask;              /* NoticeMask; only for text */
+    int32_t field;             /* NOTICE_FIELD: index into records[0].fields; else -1 */
+    uint32_t reg;              /* NOTICE_LET: its register */
+    uint8_t kind;              /* NOTICE_LET: ValueKind */
+    int32_t enum_index;        /* NOTICE_LET of enum type: index into enums; else -1 */
+    uint32_t line, col;
+} NoticeColumnInfo;
+
+typedef struct NoticeWithholdInfo {
+    char *label;               /* what the count is of: 未成年人 */
+    uint32_t reg;              /* targets entry: a RULE_CELL rule's register, true = withheld */
+    uint32_t line, col;
+} NoticeWithholdInfo;
+
+typedef struct NoticeInfo {
+    char *label;               /* the title */
+    uint32_t nper;
+    int32_t *per_fields;       /* text fields of records[0], outermost first (county, township, village) */
+    uint32_t period_from_reg, period_to_reg;   /* date constants */
+    uint32_t office_reg;       /* a text constant */
+    uint32_t ncols;
+    NoticeColumnInfo *cols;
+    uint32_t nwithholds;
+    NoticeWithholdInfo *withholds;   /* the first that holds withholds a person */
+    uint32_t line, col;
+} NoticeInfo;
+
 typedef struct Program {
     char *source_path;         /* the rule file it came from */
     char *source_text;         /* its text, byte for byte (a run stores it with its results) */
@@ -283,6 +335,7 @@ typedef struct Program {
     CapacityInfo *capacity;    /* NULL when the rule file has none (or no placement) */
     uint32_t nforms;
     FormInfo *forms;           /* in declaration order */
+    NoticeInfo *notice;        /* NULL when the rule file has none */
 } Program;
 
 void program_free(Program *p);

@@ -5,7 +5,9 @@
  * constant, standard beds an int constant); every field index inside its record and of the
  * kind the engine reads there (a partition is text, an institution's type the placement
  * enum, its beds an int); every condition register the result of a RULE_CELL rule, so the
- * rules' own checks (verify.c) cover what it holds; every count and index inside its table. */
+ * rules' own checks (verify.c) cover what it holds; every count and index inside its table.
+ * The notice likewise: its levels text fields, its period date constants and its office a
+ * text constant, each column's source in range (a let's register that let's). */
 #include "program.h"
 
 #include <stdarg.h>
@@ -112,10 +114,60 @@ static char *verify_form(const Program *p, const FormInfo *f, uint32_t k)
     return NULL;
 }
 
+/* The register of a let of kind `kind` (and enum `en`). */
+static bool let_reg_ok(const Program *p, uint32_t reg, uint8_t kind, int32_t en)
+{
+    for (uint32_t i = 0; i < p->nrules; i++) {
+        const RuleInfo *r = &p->rules[i];
+        if (r->kind == RULE_LET && r->reg == reg) return r->value_kind == kind && r->enum_index == en;
+    }
+    return false;
+}
+
+static char *verify_notice_column(const Program *p, const NoticeColumnInfo *c, uint32_t k)
+{
+    if (c->source > NOTICE_YEAR) FAIL("notice column %u: unknown source %u", k, c->source);
+    if (c->mask > NOTICE_MASK_ID) FAIL("notice column %u: unknown mask %u", k, c->mask);
+    if (c->source == NOTICE_FIELD) {
+        if (p->nrecords == 0 || c->field < 0 || (uint32_t)c->field >= p->records[0].nfields)
+            FAIL("notice column %u: no such field", k);
+        if (c->mask && p->records[0].fields[c->field].kind != VK_TEXT) FAIL("notice column %u: masks a field that is no text", k);
+    } else if (c->field != -1) {
+        FAIL("notice column %u: a field index where it shows no field", k);
+    }
+    if (c->source == NOTICE_LET) {
+        if (!let_reg_ok(p, c->reg, c->kind, c->enum_index)) FAIL("notice column %u: no let's register", k);
+        if (c->mask && c->kind != VK_TEXT) FAIL("notice column %u: masks a let that is no text", k);
+    } else if (c->mask && c->source != NOTICE_FIELD) {
+        FAIL("notice column %u: masks an outcome", k);
+    }
+    if (c->source == NOTICE_PLACEMENT && p->placement_enum < 0) FAIL("notice column %u: the program has no placement", k);
+    return NULL;
+}
+
+static char *verify_notice(const Program *p)
+{
+    const NoticeInfo *n = p->notice;
+    if (!n) return NULL;
+    for (uint32_t i = 0; i < n->nper; i++)
+        if (n->per_fields[i] < 0 || !field_ok(p, 0, n->per_fields[i], VK_TEXT, -1)) FAIL("notice: level %u is no text field", i);
+    if (!constant_of(p, n->period_from_reg, VK_DATE) || !constant_of(p, n->period_to_reg, VK_DATE))
+        FAIL("notice: the period is no pair of date constants");
+    if (!constant_of(p, n->office_reg, VK_TEXT)) FAIL("notice: the office is no text constant");
+    for (uint32_t k = 0; k < n->ncols; k++) {
+        char *e = verify_notice_column(p, &n->cols[k], k);
+        if (e) return e;
+    }
+    for (uint32_t w = 0; w < n->nwithholds; w++)
+        if (!cell_reg_ok(p, (int32_t)n->withholds[w].reg)) FAIL("notice withhold %u: no condition's register", w);
+    return NULL;
+}
+
 char *program_verify_plan(const Program *p)
 {
     char *e = verify_schedule(p);
     if (!e) e = verify_capacity(p);
     for (uint32_t k = 0; !e && k < p->nforms; k++) e = verify_form(p, &p->forms[k], k);
+    if (!e) e = verify_notice(p);
     return e;
 }

@@ -716,16 +716,36 @@ static void test_bad_lengths(void **state)
     assert_rejected(d, b.len, "malformed header section: a string holds a NUL byte");
 
     /* the file ends: the last rule's desc flag, no schedule (a 0 flag), no capacity plan (a 0
-     * flag), no forms (a u32 count 0) */
+     * flag), no forms (a u32 count 0), no notice (a 0 flag) */
     memcpy(d, b.data, b.len);
-    d[b.len - 7] = 2;                          /* the last rule's desc flag */
+    d[b.len - 8] = 2;                          /* the last rule's desc flag */
     reseal(d, b.len);
     assert_rejected(d, b.len, "malformed rules section: a flag is neither 0 nor 1");
 
     memcpy(d, b.data, b.len);
-    d[b.len - 5] = 2;                          /* the capacity plan's presence flag */
+    d[b.len - 6] = 2;                          /* the capacity plan's presence flag */
     reseal(d, b.len);
     assert_rejected(d, b.len, "malformed capacity section: a flag is neither 0 nor 1");
+
+    memcpy(d, b.data, b.len);
+    d[b.len - 1] = 2;                          /* the notice's presence flag */
+    reseal(d, b.len);
+    assert_rejected(d, b.len, "malformed notice section: a flag is neither 0 nor 1");
+
+    memcpy(d, b.data, b.len);
+    d[b.len - 1] = 1;                          /* a notice said to follow, and the file ends */
+    reseal(d, b.len);
+    assert_rejected(d, b.len, "malformed notice section: the data ends early");
+
+    /* a file written before notices existed ends after the forms: a program without one */
+    memcpy(d, b.data, b.len);
+    reseal(d, b.len - 1);                      /* the header's length says so too */
+    char *e = NULL;
+    Program *old = program_deserialize(d, b.len - 1, &e);
+    assert_null(e);
+    assert_non_null(old);
+    assert_null(old->notice);
+    program_free(old);
 
     memcpy(d, b.data, b.len);
     d[b.len] = 0;                              /* a byte after the last section */
@@ -916,6 +936,78 @@ static int64_t *person_record(const Program *p, const char *id)
     for (uint32_t i = 0; i < r->nfields; i++)
         if (r->fields[i].kind == VK_TEXT) f[i] = (int64_t)(intptr_t)((int32_t)i == r->key ? id : "");
     return f;
+}
+
+/* The notice of the Zhengzhou rules: compiled as written, carried by a .ddc, and each part of
+ * it checked by the verifier. */
+static void test_notice(void **state)
+{
+    (void)state;
+    Program *p = compile_file(rule_file);
+    const NoticeInfo *n = p->notice;
+    assert_non_null(n);
+    assert_string_equal(n->label, "郑州市特殊贫困群体兜底保障对象公示名单");
+    assert_int_equal(n->nper, 3);
+    static const char *const per[] = {"county", "township", "village"};
+    for (uint32_t i = 0; i < 3; i++) assert_string_equal(p->records[0].fields[n->per_fields[i]].name, per[i]);
+    assert_int_equal(p->consts[n->period_from_reg].kind, VK_DATE);
+    assert_int_equal(p->consts[n->office_reg].kind, VK_TEXT);
+    assert_string_equal(p->strings[p->consts[n->office_reg].value], "所在县（市、区）民政局");
+    static const struct { const char *name; uint8_t source, mask; } cols[] = {
+        {"name", NOTICE_FIELD, NOTICE_MASK_NAME}, {"id", NOTICE_FIELD, NOTICE_MASK_ID},
+        {"primary", NOTICE_PRIMARY, NOTICE_MASK_NONE}, {"care", NOTICE_PLACEMENT, NOTICE_MASK_NONE},
+        {"year", NOTICE_YEAR, NOTICE_MASK_NONE},
+    };
+    assert_int_equal(n->ncols, ARRAY_LEN(cols));
+    for (size_t i = 0; i < ARRAY_LEN(cols); i++) {
+        assert_string_equal(n->cols[i].name, cols[i].name);
+        assert_int_equal(n->cols[i].source, cols[i].source);
+        assert_int_equal(n->cols[i].mask, cols[i].mask);
+    }
+    assert_int_equal(n->nwithholds, 1);
+    assert_string_equal(n->withholds[0].label, "未成年人");
+
+    Program *q = round_trip(p);
+    assert_non_null(q->notice);
+    assert_int_equal(q->notice->ncols, n->ncols);
+    assert_int_equal(q->notice->withholds[0].reg, n->withholds[0].reg);
+    assert_string_equal(q->notice->cols[1].label, "身份证号");
+    program_free(q);
+
+    static const char *const problems[] = {
+        "notice: level 0 is no text field", "notice: the period is no pair of date constants",
+        "notice: the office is no text constant", "notice column 0: masks a field that is no text",
+        "notice column 2: masks an outcome", "notice column 3: no let's register",
+        "notice withhold 0: no condition's register",
+    };
+    for (size_t k = 0; k < ARRAY_LEN(problems); k++) {
+        NoticeInfo saved = *p->notice;
+        NoticeColumnInfo cols_saved[5];
+        memcpy(cols_saved, n->cols, sizeof cols_saved);
+        int32_t per0 = n->per_fields[0];
+        uint32_t wreg = n->withholds[0].reg;
+        NoticeInfo *m = p->notice;
+        switch (k) {
+        case 0: m->per_fields[0] = p->records[0].key + 5; break;   /* birth_date, a date */
+        case 1: m->period_to_reg = m->office_reg; break;
+        case 2: m->office_reg = m->period_from_reg; break;
+        case 3: m->cols[0].field = 5; break;
+        case 4: m->cols[2].mask = NOTICE_MASK_NAME; break;
+        case 5: m->cols[3].source = NOTICE_LET; m->cols[3].reg = 0; break;
+        case 6: m->withholds[0].reg = m->office_reg; break;
+        }
+        char *e = program_verify(p);
+        if (!e || strcmp(e, problems[k])) print_error("notice damage %zu: got \"%s\"\n", k, e ? e : "(sound)");
+        assert_non_null(e);
+        assert_string_equal(e, problems[k]);
+        free(e);
+        *p->notice = saved;
+        memcpy(n->cols, cols_saved, sizeof cols_saved);
+        n->per_fields[0] = per0;
+        n->withholds[0].reg = wreg;
+    }
+    assert_verifies(p);
+    program_free(p);
 }
 
 static void test_compiled_rules(void **state)
@@ -1114,6 +1206,7 @@ int main(void)
         cmocka_unit_test(test_disasm),
         cmocka_unit_test(test_compiled_rules),
         cmocka_unit_test(test_hostile_programs),
+        cmocka_unit_test(test_notice),
     };
     return cmocka_run_group_tests_name("ddc", tests, NULL, NULL);
 }

@@ -187,6 +187,16 @@ static bool column_eq(const TableColumn *a, const TableColumn *b)
 }
 
 /* Columns of one group share the group's string: the grouping must survive too. */
+static bool notice_column_eq(const NoticeColumn *a, const NoticeColumn *b)
+{
+    return str_eq(a->name.text, b->name.text) && str_eq(a->label, b->label) && str_eq(a->mask.text, b->mask.text);
+}
+
+static bool withhold_eq(const Withhold *a, const Withhold *b)
+{
+    return str_eq(a->label, b->label) && expr_eq(a->when, b->when);
+}
+
 static bool grouping_eq(const Decl *a, const Decl *b)
 {
     for (size_t i = 1; i < a->columns.count; i++) {
@@ -207,7 +217,10 @@ static bool decl_parts_eq(const Decl *a, const Decl *b)
     ITEMS_EQ(a->cap_items, b->cap_items, cap_item_eq);
     ITEMS_EQ(a->rows, b->rows, row_eq);
     ITEMS_EQ(a->columns, b->columns, column_eq);
-    return grouping_eq(a, b);
+    ITEMS_EQ(a->notice_columns, b->notice_columns, notice_column_eq);
+    ITEMS_EQ(a->withholds, b->withholds, withhold_eq);
+    return grouping_eq(a, b) && names_eq(&a->notice_per, &b->notice_per) && expr_eq(a->period_from, b->period_from) &&
+           expr_eq(a->period_to, b->period_to) && expr_eq(a->office, b->office);
 }
 
 static bool decl_eq(const Decl *a, const Decl *b)
@@ -518,6 +531,24 @@ static const Case decls_cases[] = {
      "  }\n"
      "  column remark \"备注\" blank\n"
      "}\n"},
+    {"notice",
+     "notice \"公示名单\" per county, township, village period notice_from, notice_to office \"所在县（市、区）民政局\" {\n"
+     "  column name \"姓名\" mask name\n"
+     "  withhold \"未成年人\" when minor\n"
+     "  column primary \"保障类别\"   column id \"身份证号\" mask id\n"
+     "  withhold \"本人申请不公示\" when wants_privacy and not minor\n"
+     "}\n",
+     "notice \"公示名单\" per county, township, village\n"
+     "       period notice_from, notice_to office \"所在县（市、区）民政局\" {\n"
+     "  column name \"姓名\" mask name\n"
+     "  withhold \"未成年人\" when minor\n"
+     "  column primary \"保障类别\"\n"
+     "  column id      \"身份证号\" mask id\n"
+     "  withhold \"本人申请不公示\" when wants_privacy and not minor\n"
+     "}\n"},
+    {"short notice",
+     "notice \"公示\" per village period 2021-05-10, 2021-05-16 office o {}\n",
+     "notice \"公示\" per village period 2021-05-10, 2021-05-16 office o {}\n"},
     {"example",
      "example old_man \"老人\" { age: 80, dibao: true, township: \"城关镇\" }\n",
      "example old_man \"老人\" {\n"

@@ -86,6 +86,8 @@ static const Spelling keywords[] = {
     {"example", KW_EXAMPLE}, {"test", KW_TEST}, {"given", KW_GIVEN}, {"expect", KW_EXPECT},
     {"and", KW_AND}, {"or", KW_OR}, {"not", KW_NOT}, {"in", KW_IN}, {"case", KW_CASE},
     {"then", KW_THEN}, {"else", KW_ELSE}, {"if", KW_IF},
+    {"notice", KW_NOTICE}, {"period", KW_PERIOD}, {"office", KW_OFFICE}, {"mask", KW_MASK},
+    {"withhold", KW_WITHHOLD},
 };
 
 /* Operators and punctuation (ASCII spellings). */
@@ -186,7 +188,7 @@ static void run_streams(const StreamCase *cases, size_t n)
 static void test_keywords(void **state)
 {
     (void)state;
-    assert_int_equal(ARRAY_LEN(keywords), 51);
+    assert_int_equal(ARRAY_LEN(keywords), 56);
     for (size_t i = 0; i < ARRAY_LEN(keywords); i++) {
         Lexed *lx = lex(keywords[i].text);
         if (lx->n != 1 || lx->toks[0].kind != keywords[i].kind)
@@ -216,7 +218,8 @@ static const StreamCase identifiers[] = {
     {"保障对象 出生日期", {"name:保障对象", "name:出生日期"}, {0}},
     /* a keyword inside a longer word is a name */
     {"policy2", {"name:policy2"}, {0}},
-    {"notice", {"name:notice"}, {0}},
+    {"nothing", {"name:nothing"}, {0}},
+    {"notices", {"name:notices"}, {0}},
     {"iff", {"name:iff"}, {0}},
     {"inside", {"name:inside"}, {0}},
     {"True", {"name:True"}, {0}},
