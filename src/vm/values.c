@@ -13,6 +13,7 @@
 
 #include "base/date.h"
 #include "base/fixed.h"
+#include "base/strset.h"
 
 enum { QUOTE_MAX = 40, ENUM_LIST_MAX = 10 };
 #define DATE_FORMAT_MAX ((int64_t)1 << 40)
@@ -444,51 +445,6 @@ bool value_in_range(const Program *p, const FieldInfo *f, int64_t v, char *err, 
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
-/* The member names seen so far: open addressing over owned copies. */
-typedef struct NameSet {
-    char **slots;
-    size_t cap, count;
-} NameSet;
-
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static void nameset_put(char **slots, size_t cap, char *name)
-{
-    size_t i = fnv1a(name) & (cap - 1);
-    while (slots[i]) i = (i + 1) & (cap - 1);
-    slots[i] = name;
-}
-
-/* Add name; false if it was there already. */
-static bool nameset_add(NameSet *ns, const char *name)
-{
-    if ((ns->count + 1) * 2 > ns->cap) {
-        size_t cap = ns->cap ? ns->cap * 2 : 16;
-        char **slots = xcalloc(cap, sizeof *slots);
-        for (size_t i = 0; i < ns->cap; i++)
-            if (ns->slots[i]) nameset_put(slots, cap, ns->slots[i]);
-        free(ns->slots);
-        ns->slots = slots;
-        ns->cap = cap;
-    }
-    for (size_t i = fnv1a(name) & (ns->cap - 1); ns->slots[i]; i = (i + 1) & (ns->cap - 1))
-        if (strcmp(ns->slots[i], name) == 0) return false;
-    nameset_put(ns->slots, ns->cap, xstrdup(name));
-    ns->count++;
-    return true;
-}
-
-static void nameset_free(NameSet *ns)
-{
-    for (size_t i = 0; i < ns->cap; i++) free(ns->slots[i]);
-    free(ns->slots);
-}
-
 typedef struct Json {
     const char *s;
     size_t n, i;
@@ -690,7 +646,7 @@ static bool jvalue(Json *j, const char *name, StrBuf *out, bool *is_null)
 }
 
 /* After '{': the members, through the closing '}'. */
-static bool jmembers(Json *j, NameSet *seen, StrBuf *name, StrBuf *value, json_member_fn cb, void *ctx)
+static bool jmembers(Json *j, StrSet *seen, StrBuf *name, StrBuf *value, json_member_fn cb, void *ctx)
 {
     jspace(j);
     if (j->i < j->n && j->s[j->i] == '}') { j->i++; return true; }
@@ -698,7 +654,9 @@ static bool jmembers(Json *j, NameSet *seen, StrBuf *name, StrBuf *value, json_m
         if (j->i >= j->n || j->s[j->i] != '"') return jexpect(j, "a member name (a string)");
         size_t name_at = j->i;
         if (!jstring(j, name)) return false;
-        if (!nameset_add(seen, sb_str(name))) {
+        bool added;
+        strset_add_n(seen, sb_str(name), name->count, &added);
+        if (!added) {
             char q[QUOTE_MAX + 8];
             return jfail(j, name_at, "duplicate member '%s'", quote(name->items, name->count, q));
         }
@@ -729,10 +687,10 @@ bool json_parse_flat_object(const char *text, size_t len, json_member_fn cb, voi
     jspace(&j);
     if (j.i >= j.n || j.s[j.i] != '{') return jexpect(&j, "'{' (a JSON object)");
     j.i++;
-    NameSet seen = {0};
+    StrSet seen = {0};         /* the member names so far: a repeated one is an error */
     StrBuf name = {0}, value = {0};
     bool ok = jmembers(&j, &seen, &name, &value, cb, ctx);
-    nameset_free(&seen);
+    strset_free(&seen);
     sb_free(&name);
     sb_free(&value);
     if (!ok) return false;
