@@ -735,8 +735,8 @@ static void get_form(Reader *r, FormInfo *f)
     }
     size_t cells = (size_t)f->nrows * f->ncols;
     if (r->problem || !need(r, cells)) {
-        f->nrows = f->ncols = 0;   /* nothing to lay out: the file is refused anyway */
-        f->blank = xcalloc(1, 1);
+        f->blank = xcalloc(1, 1);  /* no layout: the file is refused (the counts stay, so that
+                                      program_free frees the rows and columns read so far) */
         return;
     }
     f->blank = xcalloc(cells + 1, 1);
