@@ -35,14 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     fuzz_temp_path("ledger.db", db_path, sizeof db_path);
     devnull = fopen("/dev/null", "w");
     FUZZ_ASSERT(devnull, "cannot open /dev/null");
-    unlink(db_path);
-    char *error = NULL;
-    doudi_ledger *l = doudi_ledger_open(db_path, &error);
-    FUZZ_ASSERT(l, "cannot make a ledger at %s: %s", db_path, error ? error : "");
-    doudi_ledger_close(l);
-    empty_ledger = read_file(db_path, &empty_ledger_len);
-    FUZZ_ASSERT(empty_ledger, "cannot read %s back", db_path);
-    unlink(db_path);
+    empty_ledger = fuzz_empty_ledger(db_path, &empty_ledger_len);
     return 0;
 }
 

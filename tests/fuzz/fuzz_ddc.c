@@ -13,7 +13,11 @@
  *     the targets entry after it for a target, and the code of each rule that runs after the
  *     outcome (schedule keys, filter, table cells) from its own start, as `doudi_value` does;
  *   - every rule's, field's and outcome register's value written as its declared kind says;
- *   - the traced run and its explanation, as text and as JSON.
+ *   - the traced run and its explanation, as text and as JSON;
+ *   - the engine, through the embedding API as `doudi import`, `run` and `report` use a .ddc:
+ *     the fixture's persons and a few institutions imported into a fresh ledger, the rules run
+ *     (schedule, capacity plan, results file), and every form reported as text, CSV and JSON,
+ *     for the city and for one county.
  *
  * The header's layout (where the length and the checksum sit) is learnt at start-up from a
  * program this doudi writes, so the harness follows the .ddc format version of the tree. The
@@ -46,6 +50,12 @@ static char *fixture_text;
 static const char *fixture_names[64];
 static const char *fixture_cells[PERSONS][64];
 static size_t fixture_nfields;
+
+/* Files of the engine stage, on /dev/shm; an empty ledger's bytes, copied for each input. */
+static char ddc_path[4096], db_path[4096], results_path[4096], report_path[4096], institutions_path[4096];
+static char *empty_ledger;
+static size_t empty_ledger_len;
+static FILE *devnull;
 
 static uint64_t fnv1a(const unsigned char *s, size_t n)
 {
@@ -172,12 +182,44 @@ static void load_fixture(void)
     for (int k = 0; k < PERSONS; k++) split(lines[k + 1], fixture_cells[k]);
 }
 
+/* The first institutions of the fixture population, in a file of their own. */
+static void write_institutions(void)
+{
+    char path[4096];
+    size_t len;
+    char *text = read_file(fuzz_tree_path("tests/fixtures/population-3000/institutions.csv", path, sizeof path), &len);
+    FUZZ_ASSERT(text, "cannot read %s", path);
+    char *end = text;
+    for (int lines = 0; lines < 13 && end; lines++) end = strchr(end + 1, '\n');
+    FUZZ_ASSERT(end, "%s is short", path);
+    fuzz_temp_path("institutions.csv", institutions_path, sizeof institutions_path);
+    FUZZ_ASSERT(fuzz_write_file(institutions_path, text, (size_t)(end - text) + 1) == 0, "cannot write %s",
+                institutions_path);
+    free(text);
+}
+
+static void remove_institutions(void) { unlink(institutions_path); }
+
+static void prepare_engine(void)
+{
+    fuzz_temp_path("program.ddc", ddc_path, sizeof ddc_path);
+    fuzz_temp_path("ledger.db", db_path, sizeof db_path);
+    fuzz_temp_path("results.csv", results_path, sizeof results_path);
+    fuzz_temp_path("report", report_path, sizeof report_path);
+    empty_ledger = fuzz_empty_ledger(db_path, &empty_ledger_len);
+    write_institutions();
+    atexit(remove_institutions);
+    devnull = fopen("/dev/null", "w");
+    FUZZ_ASSERT(devnull, "cannot open /dev/null");
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     learn_header();
     load_fixture();
+    prepare_engine();
     if (getenv("FUZZ_SEED_DIR")) write_seeds(getenv("FUZZ_SEED_DIR"));
     return 0;
 }
@@ -300,6 +342,51 @@ static void run_records(const Program *p, Vm *vm, VmTrace *trace)
     }
 }
 
+/* ---- the engine, as the command line uses a .ddc ------------------------------------------- */
+
+static void report_forms(doudi_ledger *l, doudi_rules *r)
+{
+    static const char *const formats[] = {"text", "csv", "json"};
+    for (int i = 0; i < doudi_form_count(r); i++)
+        for (int f = 0; f < 3; f++)
+            for (int county = 0; county < 2; county++) {
+                char *error = NULL;
+                doudi_report(l, r, doudi_form_name(r, i), county ? "410122" : NULL, 0, formats[f], report_path, &error);
+                doudi_string_free(error);
+            }
+    unlink(report_path);
+}
+
+static void run_engine(const unsigned char *d, size_t size)
+{
+    char *error = NULL;
+    FUZZ_ASSERT(fuzz_write_file(ddc_path, d, size) == 0, "cannot write %s", ddc_path);
+    doudi_rules *r = doudi_load(ddc_path, &error);
+    FUZZ_ASSERT(r, "a program that loaded from memory is refused from its file: %s", error ? error : "");
+    FUZZ_ASSERT(fuzz_write_file(db_path, empty_ledger, empty_ledger_len) == 0, "cannot write %s", db_path);
+    doudi_ledger *l = doudi_ledger_open_mode(db_path, DOUDI_LEDGER_WRITE, &error);
+    FUZZ_ASSERT(l, "cannot open the ledger %s: %s", db_path, error ? error : "");
+    char path[4096];
+    doudi_import_stats is;
+    bool imported = doudi_import(l, r, 0, fuzz_tree_path("tests/fixtures/ledger/persons.csv", path, sizeof path), NULL,
+                                 devnull, &is, &error) == 0;
+    doudi_string_free(error);
+    error = NULL;
+    if (imported) {
+        doudi_import(l, r, 1, institutions_path, NULL, devnull, &is, &error);
+        doudi_string_free(error);
+        error = NULL;
+        doudi_run_stats rs;
+        if (doudi_run(l, r, results_path, NULL, NULL, &rs, &error) == 0) report_forms(l, r);
+        doudi_string_free(error);
+    }
+    doudi_ledger_close(l);
+    doudi_free(r);
+    unlink(results_path);
+    unlink(db_path);
+    unlink(ddc_path);
+}
+
 static void exercise(const Program *p)
 {
     StrBuf sb = {0};
@@ -324,8 +411,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *error = NULL;
     Program *p = program_deserialize(d, size, &error);
     free(error);
-    if (p) exercise(p);
+    bool sound = p != NULL;
+    if (sound) exercise(p);
     program_free(p);
+    if (sound) run_engine(d, size);
     free(d);
     return 0;
 }
