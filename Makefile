@@ -4,6 +4,8 @@
 #   make test       every test (cmocka unit tests, bad rule files, CLI tests)
 #   make SAN=1 test the same under AddressSanitizer and UndefinedBehaviorSanitizer (build/san/)
 #   make asan       shorthand for the line above
+#   make fuzz       each libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS (default 60), with
+#                   clang, ASan and UBSan (build/fuzz/); see tests/fuzz/README.md
 #   make clean
 #
 # A fresh Debian machine lacks the build's packages; the first build installs what is missing
@@ -27,6 +29,12 @@ ifeq ($(SAN),1)
 BUILD   := $(COMPILER_DIR)/san
 OPT     := -O1 -g -fno-omit-frame-pointer
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+else ifeq ($(FUZZ),1)
+# the library as the fuzz harnesses link it (make fuzz sets FUZZ=1 CC=clang): coverage for
+# libFuzzer, and both sanitizers
+BUILD   := build/fuzz
+OPT     := -O1 -g -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 else
 BUILD   ?= $(COMPILER_DIR)
 SANFLAGS :=
@@ -52,6 +60,9 @@ PACKAGES += libxlsxwriter-dev
 endif
 PKG_LIBS := sqlite3
 DEPS_STAMP := build/.deps-$(shell echo $(PACKAGES) | cksum | cut -d' ' -f1)
+# Only `make fuzz` needs these: clang's libFuzzer and sanitizer runtimes.
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+FUZZ_DEPS_STAMP := build/.deps-fuzz-$(shell echo $(FUZZ_PACKAGES) | cksum | cut -d' ' -f1)
 
 GEN     := $(BUILD)/gen
 CPPFLAGS += -Isrc -Iinclude -I$(GEN)
@@ -75,6 +86,10 @@ CLI_OBJS := $(CLI_SRCS:src/%.c=$(BUILD)/obj/%.o)
 GEN_OBJS := $(GEN_SRCS:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# The fuzz harnesses: every tests/fuzz/fuzz_*.c; `make test` replays their regression inputs
+# and seeds through a plain build of each (tests/fuzz/replay.c).
+FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/replay/%)
 
 # GCC merges the VM's computed gotos into one indirect jump unless told not to; clang keeps
 # them apart by itself and knows neither flag.
@@ -82,7 +97,7 @@ ifeq ($(IS_CLANG),0)
 VM_FLAGS := -fno-gcse -fno-crossjumping
 endif
 
-.PHONY: all test asan clean deps check-rules demo bench layers messages
+.PHONY: all test asan clean deps check-rules demo bench layers messages fuzz fuzz-build fuzz-seeds
 ifeq ($(BUILD),build)
 all: $(BUILD)/doudi $(BUILD)/libdoudi.a doudi
 else
@@ -91,9 +106,11 @@ endif
 
 # ---- packages -----------------------------------------------------------------------------
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP):
+
+# $(call install_missing,PACKAGES): apt-get the packages not installed yet, then touch the stamp.
+define install_missing
 	@missing=""; \
-	for p in $(PACKAGES); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -103,6 +120,13 @@ $(DEPS_STAMP):
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
 	@mkdir -p build && touch $@
+endef
+
+$(DEPS_STAMP):
+	$(call install_missing,$(PACKAGES))
+
+$(FUZZ_DEPS_STAMP):
+	$(call install_missing,$(FUZZ_PACKAGES))
 
 # ---- generated scanner and parser ----------------------------------------------------------
 $(GEN)/doudi.tab.c $(GEN)/doudi.tab.h &: grammar/doudi.y | $(DEPS_STAMP)
@@ -153,7 +177,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libdoudi-gen.a $(BUILD)/libdou
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libdoudi-gen.a $(BUILD)/libdoudi.a $(LDLIBS) -lcmocka
 
-test: $(BUILD)/doudi $(TEST_BINS)
+test: $(BUILD)/doudi $(TEST_BINS) $(REPLAY_BINS)
 	@set -e; status=0; \
 	$(MAKE) --no-print-directory layers || status=1; \
 	$(MAKE) --no-print-directory messages || status=1; \
@@ -161,9 +185,62 @@ test: $(BUILD)/doudi $(TEST_BINS)
 	  echo "== $$t"; \
 	  DOUDI=$(BUILD)/doudi $$t || status=1; \
 	done; \
+	for h in $(FUZZ_HARNESSES); do \
+	  echo "== $(BUILD)/replay/$$h"; \
+	  $(BUILD)/replay/$$h tests/fuzz/regressions/$$h tests/fuzz/corpus/$$h || status=1; \
+	done; \
 	DOUDI=$(BUILD)/doudi sh tests/cli/run.sh || status=1; \
 	$(MAKE) --no-print-directory check-rules || status=1; \
 	exit $$status
+
+# ---- fuzzing -------------------------------------------------------------------------------
+# A harness is plain C with LLVMFuzzerTestOneInput (tests/fuzz/README.md). `make test` links each
+# with tests/fuzz/replay.c (build/replay/); `make fuzz` links each with libFuzzer, clang, ASan and
+# UBSan (build/fuzz/) and runs it for FUZZ_SECONDS with the options in tests/fuzz/HARNESS.options
+# (one per line, # comments), over its working corpus build/fuzz/corpus/HARNESS/ and the seeds
+# tests/fuzz/corpus/HARNESS/. Any crash, leak, timeout or memory blow-up fails it; the input
+# is left in build/fuzz/artifacts/HARNESS/. FUZZ_ARGS adds libFuzzer options to every run.
+FUZZ_SECONDS ?= 60
+FUZZ_ARGS ?=
+FUZZ_LINK := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+.SECONDARY: $(FUZZ_HARNESSES:%=$(BUILD)/obj/fuzz/%.o) $(BUILD)/obj/fuzz/replay.o
+
+$(BUILD)/obj/fuzz/%.o: tests/fuzz/%.c $(GEN)/doudi.tab.h $(GEN)/doudi.lex.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/fuzz -DFUZZ_TOP='"$(CURDIR)"' $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/replay/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/replay.o $(BUILD)/libdoudi.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/fuzz/$*.o $(BUILD)/obj/fuzz/replay.o $(BUILD)/libdoudi.a $(LDLIBS)
+
+ifeq ($(FUZZ),1)
+fuzz-build: $(FUZZ_HARNESSES:%=$(BUILD)/%)
+
+$(BUILD)/fuzz_%: $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/libdoudi.a
+	$(CC) $(FUZZ_LINK) -o $@ $< $(BUILD)/libdoudi.a $(LDLIBS)
+endif
+
+fuzz: $(DEPS_STAMP) $(FUZZ_DEPS_STAMP)
+	@$(MAKE) --no-print-directory FUZZ=1 CC=clang fuzz-build
+	@status=0; \
+	for h in $(FUZZ_HARNESSES); do \
+	  mkdir -p build/fuzz/corpus/$$h build/fuzz/artifacts/$$h; \
+	  opts=$$(sed -e 's/#.*//' tests/fuzz/$$h.options 2>/dev/null); \
+	  echo "== $$h for $(FUZZ_SECONDS) s:" $$opts; \
+	  FUZZ_SEED_DIR=build/fuzz/corpus/$$h build/fuzz/$$h -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
+	    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$$h/ \
+	    $$opts $(FUZZ_ARGS) build/fuzz/corpus/$$h tests/fuzz/corpus/$$h \
+	  || { status=1; echo "== $$h FAILED: the input is in build/fuzz/artifacts/$$h/"; }; \
+	done; \
+	exit $$status
+
+# The generated seeds checked in (fuzz_ddc's: `doudi compile` output, which goes stale when the
+# .ddc format changes): written again by the harnesses themselves.
+fuzz-seeds: $(DEPS_STAMP) $(FUZZ_DEPS_STAMP)
+	@$(MAKE) --no-print-directory FUZZ=1 CC=clang fuzz-build
+	@for h in $(FUZZ_HARNESSES); do \
+	  FUZZ_SEED_DIR=tests/fuzz/corpus/$$h build/fuzz/$$h -runs=0 tests/fuzz/corpus/$$h >/dev/null 2>&1 || exit 1; \
+	done
 
 # Every rule file in the tree checks clean, is in canonical form, and passes its own tests
 # with full coverage.

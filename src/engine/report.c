@@ -106,7 +106,7 @@ static bool load_partitions(Ledger *l, const Program *p, const FormInfo *d, Repo
             ok = ledger_each_partition(l, rep->run, p->forms[t].name, add_name, &names, error);
     if (ok && p->capacity && same_partition(d->partition_field, p->capacity->partition_field))
         ok = ledger_each_partition(l, rep->run, NULL, add_name, &names, error);
-    qsort(names.items, names.count, sizeof *names.items, compare_names);
+    if (names.count) qsort(names.items, names.count, sizeof *names.items, compare_names);   /* none: no array */
     rep->partitions = names.items;
     rep->npartitions = names.count;
     return ok;

@@ -467,7 +467,7 @@ static bool compare_form(Diff *d, Ledger *l, const DiffRules *o, const DiffRules
     Names parts = {0};
     for (size_t i = 1; i < rn.nsheets; i++) diff_names_add(&parts, rn.sheets[i].partition);
     for (size_t i = 1; old && i < ro.nsheets; i++) diff_names_add(&parts, ro.sheets[i].partition);
-    qsort(parts.items, parts.count, sizeof *parts.items, diff_compare_strings);
+    if (parts.count) qsort(parts.items, parts.count, sizeof *parts.items, diff_compare_strings);   /* none: no array */
     size_t changed = 0;
     for (size_t i = 0; i < parts.count; i++)
         changed += compare_sheet(d, form, &rn, sheet_of(&rn, parts.items[i]), old, sheet_of(old, parts.items[i]),
