@@ -56,9 +56,10 @@ static void exercise(const Rules *rules, Program *p)
     program_disasm(p, &sb);
     sb_free(&sb);
     Vm *vm = vm_new(p);
-    TestSummary sum;
-    testing_run(rules, p, vm, TEST_COVERAGE, &sb, &sum);
+    TestReport *r = testing_run(rules, p, vm, TEST_COVERAGE, "fuzz.doudi");
+    testing_render_file(r, &sb);
     sb_free(&sb);
+    testing_free(r);
     vm_free(vm);
 }
 

@@ -13,7 +13,7 @@
  *   clang -fsanitize=fuzzer,address,undefined -Isrc -Iinclude tests/fuzz/fuzz_xlsx.c \
  *       src/engine/xlsx.c src/engine/xlsx_cell.c src/engine/xlsx_sheet.c src/base/util.c \
  *       src/base/date.c -lzip -lexpat -o build/fuzz_xlsx
- *   build/fuzz_xlsx tests/fuzz/corpus/xlsx */
+ *   build/fuzz_xlsx tests/fuzz/corpus/fuzz_xlsx */
 #define _GNU_SOURCE                        /* memmem */
 #include "engine/xlsx.h"
 
