@@ -56,6 +56,25 @@ doudi_version doudi_version_info(void);
  * language unchanged) for a name that is neither. Call it before starting threads. */
 int doudi_set_language(const char *lang);
 
+/* ---- running out of memory ------------------------------------------------------------- */
+
+/* What doudi does when the system refuses it memory is the host's choice. With no hook (the
+ * default, and the command line's choice) it prints "out of memory" and aborts. With a hook,
+ * it calls hook(size, ctx) first: return DOUDI_ALLOC_RETRY once you have freed memory of your
+ * own, to have the allocation tried again, or DOUDI_ALLOC_FAIL to give up. Giving up in one of
+ * the guarded calls — doudi_compile_file, doudi_compile_string, doudi_load, doudi_open,
+ * doudi_record_new, doudi_eval, doudi_run — abandons that call cleanly: it returns its failure
+ * (NULL, or -1 with *error "out of memory"; *error NULL when even that could not be had),
+ * doudi_out_of_memory() returns 1, every block it had allocated is freed, and the handles given
+ * to it are as before the call (a run's transaction is rolled back and its temporary results
+ * file removed). Giving up anywhere else aborts as without a hook. The hook is for the whole
+ * process; call this before starting threads. */
+enum { DOUDI_ALLOC_FAIL = 0, DOUDI_ALLOC_RETRY = 1 };
+typedef int (*doudi_alloc_failure_fn)(size_t size, void *ctx);
+void doudi_set_alloc_failure(doudi_alloc_failure_fn hook, void *ctx);
+/* 1 when the last guarded call on this thread was abandoned for lack of memory, else 0. */
+int doudi_out_of_memory(void);
+
 /* ---- checking and compiling ------------------------------------------------------------ */
 
 /* Parse and check a rule file without compiling it. Returns the number of errors (0: the

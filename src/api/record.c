@@ -15,7 +15,22 @@
 
 /* ---- records ------------------------------------------------------------------------------- */
 
+static doudi_record *record_new(const doudi_rules *r);
+
 doudi_record *doudi_record_new(const doudi_rules *r)
+{
+    OomGuard g;
+    oom_guard_enter(&g);
+    if (setjmp(g.env)) {
+        api_out_of_memory(&g, NULL);
+        return NULL;
+    }
+    doudi_record *rec = record_new(r);
+    oom_guard_leave(&g);
+    return rec;
+}
+
+static doudi_record *record_new(const doudi_rules *r)
 {
     const RecordInfo *ri = api_subject(r);
     doudi_record *rec = xcalloc(1, sizeof *rec);
@@ -197,7 +212,22 @@ static int run(const doudi_rules *r, const doudi_record *rec, bool traced, char 
     return rc;
 }
 
+static int eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error);
+
 int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error)
+{
+    OomGuard g;
+    oom_guard_enter(&g);
+    if (setjmp(g.env)) {
+        api_out_of_memory(&g, error);
+        return -1;
+    }
+    int rc = eval(r, rec, out, error);
+    oom_guard_leave(&g);
+    return rc;
+}
+
+static int eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error)
 {
     if (run(r, rec, false, error)) return -1;
     const int64_t *R = r->vm->regs;
