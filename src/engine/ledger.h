@@ -110,10 +110,18 @@ bool ledger_each_match(Ledger *l, const RecordInfo *ri, const char *key_like, co
 
 typedef struct LedgerUpsert LedgerUpsert;
 
+/* Each key the ledger holds for record type ri, handed to fn (text and length; in no promised
+ * order): what an import reads once to know which of its rows are new. */
+typedef void (*ledger_key_fn)(void *ctx, const char *key, size_t len);
+bool ledger_each_key(Ledger *l, const RecordInfo *ri, ledger_key_fn fn, void *ctx, char **error);
+
 LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *ri, char **error);
-/* Store one record by key. Returns 1 added, 2 updated, 0 unchanged (every value the same),
- * -1 on failure (*error). */
-int ledger_upsert(LedgerUpsert *u, const int64_t *values, char **error);
+/* Store one record by key, one statement: `stored` says whether the ledger held its key before
+ * (from ledger_each_key) — false: inserted (should the key be there after all, updated as
+ * below); true: its other values written where one differs. Text values must stay valid for
+ * the call only. Returns 1 added, 2 updated, 0 unchanged (every value the same), -1 on
+ * failure (*error). */
+int ledger_upsert(LedgerUpsert *u, const int64_t *values, bool stored, char **error);
 void ledger_upsert_close(LedgerUpsert *u);
 
 /* ---- review ------------------------------------------------------------------------------------ */
