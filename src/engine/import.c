@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* ---- the import ----------------------------------------------------------------------------- */
 
@@ -325,6 +326,22 @@ static void note_stored(void *ctx, const char *key, size_t len)
     keyset_add_stored(ctx, key, len);
 }
 
+/* Read the ledger's keys first (each row then one statement: INSERT if new, UPDATE if not)
+ * unless the ledger is far larger than the file — a few changed rows into a national ledger —
+ * where reading every key would cost more than it saves: then each row is tried as new, and
+ * updated when the ledger turns out to hold its key. The counts are the same either way. The
+ * sizes are estimates (file bytes, ledger pages); a person takes ~160 bytes in either.
+ * DOUDI_IMPORT_KEYS=read or =probe picks one way whatever the sizes (for the tests of both). */
+static bool know_keys(const Importer *im)
+{
+    const char *force = getenv("DOUDI_IMPORT_KEYS");
+    if (force && !strcmp(force, "read")) return true;
+    if (force && !strcmp(force, "probe")) return false;
+    struct stat st;
+    int64_t file = stat(im->path, &st) == 0 ? (int64_t)st.st_size : 0;
+    return ledger_bytes(im->l) <= 8 * file + (64 << 20);
+}
+
 static bool import_rows(Importer *im, char **error)
 {
     Row rec;
@@ -337,7 +354,7 @@ static bool import_rows(Importer *im, char **error)
     im->header_line = rec.line;
     if (!map_header(im, &rec, error) || !ledger_declare_record(im->l, im->p, im->ri, error) ||
         !ledger_declare_absent(im->l, im->p, error) ||
-        !ledger_each_key(im->l, im->ri, note_stored, &im->keys, error) ||
+        (know_keys(im) && !ledger_each_key(im->l, im->ri, note_stored, &im->keys, error)) ||
         !(im->upsert = ledger_upsert_open(im->l, im->p, im->ri, error)) ||
         !ledger_review_clear(im->l, im->source, im->ri->name, error))
         return false;

@@ -73,6 +73,8 @@ bool ledger_declare_absent(Ledger *l, const Program *p, char **error);
  * saying what differs: no such record imported (when `required`; which there are), a field
  * whose kind changed, a field the ledger has no values for that has no default (with the fix). */
 char *ledger_check_record(Ledger *l, const Program *p, const RecordInfo *ri, bool required);
+/* The ledger file's size in bytes (its pages), without reading them: for estimates. */
+int64_t ledger_bytes(Ledger *l);
 /* How many records of type ri the ledger holds (0 when none was imported). */
 int64_t ledger_count(Ledger *l, const RecordInfo *ri, char **error);
 

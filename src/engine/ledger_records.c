@@ -267,6 +267,14 @@ done:
     return msg;
 }
 
+int64_t ledger_bytes(Ledger *l)
+{
+    sqlite3_stmt *st = ledger_prepare(l, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", NULL);
+    int64_t n = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return n;
+}
+
 int64_t ledger_count(Ledger *l, const RecordInfo *ri, char **error)
 {
     char *table = table_named(l, ri->name);
