@@ -11,7 +11,9 @@
  *       transaction.
  * Printed per size: rows/s of each, (e)/(f) as a fraction of the floor, peak memory of the
  * process, and the ledger's bytes per person. Sizes: 100k, 1M (10M with BENCH_10M=1), or
- * --size N; --reps R repetitions (median; default 3, 1 from 1M up). */
+ * --size N; --reps R repetitions (median; default 3, 1 from 1M up). Times are the process's
+ * CPU time: on a shared machine wall time moves with everyone else's load. time_import and
+ * time_floor are kept out of line so that `valgrind --tool=callgrind` counts each apart. */
 #include "engine/csv.h"
 #include "doudi.h"
 #include "gen/gen.h"
@@ -77,7 +79,7 @@ static long long file_bytes(const char *path)
 
 /* (e), (e'): one `doudi import` of csv into db; the stats' counts checked against what the
  * caller expects (all new, or all unchanged). */
-static double time_import(doudi_rules *r, const char *db, const char *csv, uint64_t n, bool again)
+__attribute__((noinline)) static double time_import(doudi_rules *r, const char *db, const char *csv, uint64_t n, bool again)
 {
     char *err = NULL;
     doudi_ledger *l = doudi_ledger_open(db, &err);
@@ -119,7 +121,7 @@ static char *person_schema(const char *ledger)
 }
 
 /* (f): the CSV read, each row bound as it comes to a bare INSERT into the same schema. */
-static double time_floor(const char *schema, const char *db_path, const char *csv, uint64_t n)
+__attribute__((noinline)) static double time_floor(const char *schema, const char *db_path, const char *csv, uint64_t n)
 {
     remove_db(db_path);
     sqlite3 *db;
