@@ -280,10 +280,14 @@ asan:
 
 # Throughput, as ratios against baselines run in the same process (see docs/performance.md).
 # Not part of `make test`: it generates and imports a million people.
-bench: build/bench
+bench: build/bench build/bench_import
 	build/bench
+	build/bench_import
 
 build/bench: tests/bench/bench.c build/libdoudi-gen.a build/libdoudi.a
+	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi-gen.a build/libdoudi.a $(LDLIBS)
+
+build/bench_import: tests/bench/bench_import.c build/libdoudi-gen.a build/libdoudi.a
 	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi-gen.a build/libdoudi.a $(LDLIBS)
 
 # Prints a ledger file's rows as the importer's row source reads them (a CSV or an .xlsx), or

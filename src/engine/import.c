@@ -2,7 +2,9 @@
 #define _XOPEN_SOURCE 700   /* realpath */
 #include "import.h"
 #include "base/crash.h"
+#include "keyset.h"
 #include "rows.h"
+#include "base/date.h"
 #include "base/resid.h"
 #include "vm/record.h"
 #include "vm/values.h"
@@ -11,61 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* ---- a set of keys seen in this file (first line of each) ------------------------------- */
-
-typedef struct KeySet {
-    char **keys;
-    uint32_t *lines;
-    size_t cap, count;
-} KeySet;
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static void keyset_grow(KeySet *ks)
-{
-    KeySet bigger = {.cap = ks->cap ? ks->cap * 2 : 1024};
-    bigger.keys = xcalloc(bigger.cap, sizeof *bigger.keys);
-    bigger.lines = xcalloc(bigger.cap, sizeof *bigger.lines);
-    for (size_t i = 0; i < ks->cap; i++) {
-        if (!ks->keys[i]) continue;
-        size_t j = hash_str(ks->keys[i]) & (bigger.cap - 1);
-        while (bigger.keys[j]) j = (j + 1) & (bigger.cap - 1);
-        bigger.keys[j] = ks->keys[i];
-        bigger.lines[j] = ks->lines[i];
-    }
-    bigger.count = ks->count;
-    free(ks->keys);
-    free(ks->lines);
-    *ks = bigger;
-}
-
-/* Add key; returns 0 if new, else the line where it was first seen. */
-static uint32_t keyset_add(KeySet *ks, const char *key, uint32_t line)
-{
-    if ((ks->count + 1) * 2 > ks->cap) keyset_grow(ks);
-    size_t j = hash_str(key) & (ks->cap - 1);
-    while (ks->keys[j]) {
-        if (!strcmp(ks->keys[j], key)) return ks->lines[j];
-        j = (j + 1) & (ks->cap - 1);
-    }
-    ks->keys[j] = xstrdup(key);
-    ks->lines[j] = line;
-    ks->count++;
-    return 0;
-}
-
-static void keyset_free(KeySet *ks)
-{
-    for (size_t i = 0; i < ks->cap; i++) free(ks->keys[i]);
-    free(ks->keys);
-    free(ks->lines);
-}
+#include <sys/stat.h>
 
 /* ---- the import ----------------------------------------------------------------------------- */
 
@@ -84,7 +32,8 @@ typedef struct Importer {
     size_t ncolumns;           /* in the header */
     int64_t *values;
     char **owned;
-    KeySet keys;
+    KeySet keys;               /* the ledger's keys, then this file's, with their first lines */
+    StrBuf key;                /* the row's key as stored, reused */
     LedgerUpsert *upsert;
     char *error;               /* the first failure to store a review entry */
 } Importer;
@@ -196,6 +145,51 @@ static void field_name(const FieldInfo *f, char *buf, size_t n)
     else snprintf(buf, n, "%s", f->name);
 }
 
+/* The spellings a ledger file has most often, read without value_parse's general reader: the
+ * cell whole (not trimmed), and only where the value is certain — digits for an int, 0 or 1
+ * for a yes/no, an enum's exact identifier, YYYY-MM-DD, text as it is (valid UTF-8, no NUL,
+ * not an id with a lowercase x). The value is what value_parse gives for the same text; text
+ * points into the row, which outlives the row's store. Anything else: false, and the general
+ * reader decides. */
+static bool read_fast(const Program *p, const FieldInfo *f, const char *s, size_t n, int64_t *out)
+{
+    switch (f->kind) {
+    case VK_BOOL:
+        if (n != 1 || (s[0] != '0' && s[0] != '1')) return false;
+        *out = s[0] - '0';
+        return true;
+    case VK_INT: {
+        if (n == 0 || n > 18) return false;
+        int64_t v = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] < '0' || s[i] > '9') return false;
+            v = v * 10 + (s[i] - '0');
+        }
+        *out = v;
+        return true;
+    }
+    case VK_ENUM: {
+        const EnumInfo *e = &p->enums[f->enum_index];
+        for (uint32_t k = 0; k < e->count; k++)
+            if (strncmp(e->values[k], s, n) == 0 && e->values[k][n] == '\0') {
+                *out = k;
+                return true;
+            }
+        return false;
+    }
+    case VK_DATE: return n == 10 && date_parse(s, n, out);
+    case VK_TEXT: {
+        const char *t = s;
+        size_t tn = n;
+        value_trim(&t, &tn);   /* spaces about it: the general reader trims them */
+        if (n == 0 || tn != n || strlen(s) != n || (n == 18 && s[17] == 'x') || !utf8_valid(s, n)) return false;
+        *out = (int64_t)(intptr_t)s;
+        return true;
+    }
+    default: return false;
+    }
+}
+
 /* Read each field of the row; false (row reviewed) at the first bad cell. */
 static bool read_cells(Importer *im, const Row *rec)
 {
@@ -213,6 +207,10 @@ static bool read_cells(Importer *im, const Row *rec)
             to_review(im, rec, (uint32_t)c + 1, reason);
             return false;
         }
+        if ((f->kind != VK_ENUM || (f->enum_index >= 0 && (uint32_t)f->enum_index < im->p->nenums)) &&
+            read_fast(im->p, f, cell, len, &im->values[i]) &&
+            (!f->range_kind || value_in_range(im->p, f, im->values[i], why, sizeof why)))
+            continue;
         const char *t = cell;
         size_t tn = len;
         value_trim(&t, &tn);
@@ -265,9 +263,9 @@ static bool check_requires(Importer *im, const Row *rec)
     return false;
 }
 
-static bool store(Importer *im, char **error)
+static bool store(Importer *im, bool stored, char **error)
 {
-    switch (ledger_upsert(im->upsert, im->values, error)) {
+    switch (ledger_upsert(im->upsert, im->values, stored, error)) {
     case 1: im->stats->added++; return true;
     case 2: im->stats->updated++; return true;
     case 0: im->stats->unchanged++; return true;
@@ -294,25 +292,24 @@ static bool import_row(Importer *im, const Row *rec, char **error)
             to_review(im, rec, (uint32_t)c + 1, reason);
             return true;
         }
-    bool ok = read_cells(im, rec) && check_requires(im, rec);
+    bool ok = read_cells(im, rec) && check_requires(im, rec), stored = false;
     if (ok) {
-        StrBuf key = {0};
         const FieldInfo *kf = &im->ri->fields[im->ri->key];
-        value_format(im->p, kf->kind, kf->enum_index, im->values[im->ri->key], false, &key);
-        uint32_t first = keyset_add(&im->keys, sb_str(&key), rec->line);
+        im->key.count = 0;
+        value_format(im->p, kf->kind, kf->enum_index, im->values[im->ri->key], false, &im->key);
+        uint32_t first = keyset_see(&im->keys, sb_str(&im->key), im->key.count, rec->line, &stored);
         if (first) {
             snprintf(reason, sizeof reason,
                      rows_kind(im->src) == ROWS_XLSX ? "duplicate %s %s: the first is in row %u"
                                                      : "duplicate %s %s: the first is at line %u",
-                     kf->name, sb_str(&key), first);
+                     kf->name, sb_str(&im->key), first);
             to_review(im, rec, (uint32_t)im->column_of[im->ri->key] + 1, reason);
             ok = false;
         }
-        sb_free(&key);
     }
-    bool stored = !ok || store(im, error);
+    bool done = !ok || store(im, stored, error);
     free_owned(im);
-    return stored;
+    return done;
 }
 
 /* Which field (index + 1) a header cell names, or 0: for rows_find_header. */
@@ -322,6 +319,27 @@ static uint32_t names_field(void *ctx, const char *cell, size_t len)
     for (uint32_t i = 0; i < im->ri->nfields; i++)
         if (header_matches(&im->ri->fields[i], cell, len)) return i + 1;
     return 0;
+}
+
+static void note_stored(void *ctx, const char *key, size_t len)
+{
+    keyset_add_stored(ctx, key, len);
+}
+
+/* Read the ledger's keys first (each row then one statement: INSERT if new, UPDATE if not)
+ * unless the ledger is far larger than the file — a few changed rows into a national ledger —
+ * where reading every key would cost more than it saves: then each row is tried as new, and
+ * updated when the ledger turns out to hold its key. The counts are the same either way. The
+ * sizes are estimates (file bytes, ledger pages); a person takes ~160 bytes in either.
+ * DOUDI_IMPORT_KEYS=read or =probe picks one way whatever the sizes (for the tests of both). */
+static bool know_keys(const Importer *im)
+{
+    const char *force = getenv("DOUDI_IMPORT_KEYS");
+    if (force && !strcmp(force, "read")) return true;
+    if (force && !strcmp(force, "probe")) return false;
+    struct stat st;
+    int64_t file = stat(im->path, &st) == 0 ? (int64_t)st.st_size : 0;
+    return ledger_bytes(im->l) <= 8 * file + (64 << 20);
 }
 
 static bool import_rows(Importer *im, char **error)
@@ -336,6 +354,7 @@ static bool import_rows(Importer *im, char **error)
     im->header_line = rec.line;
     if (!map_header(im, &rec, error) || !ledger_declare_record(im->l, im->p, im->ri, error) ||
         !ledger_declare_absent(im->l, im->p, error) ||
+        (know_keys(im) && !ledger_each_key(im->l, im->ri, note_stored, &im->keys, error)) ||
         !(im->upsert = ledger_upsert_open(im->l, im->p, im->ri, error)) ||
         !ledger_review_clear(im->l, im->source, im->ri->name, error))
         return false;
@@ -393,6 +412,7 @@ bool import_file(Ledger *l, const Program *p, Vm *vm, uint32_t record, const cha
     }
     rows_close(src);
     keyset_free(&im.keys);
+    sb_free(&im.key);
     free(im.column_of);
     free(im.values);
     free(im.owned);

@@ -211,8 +211,10 @@ static Ledger *connect(const char *path, int flags, LedgerMode mode, char **erro
  * few hundred thousand persons' pages. */
 static bool configure(Ledger *l, char **error)
 {
-    if (l->mode == LEDGER_READ) return ledger_exec(l, "PRAGMA cache_size=-65536; PRAGMA query_only=ON;", error);
-    return ledger_exec(l, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;", error);
+    if (l->mode == LEDGER_READ)
+        return ledger_exec(l, "PRAGMA cache_size=" LEDGER_CACHE_KIB "; PRAGMA query_only=ON;", error);
+    return ledger_exec(l, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=" LEDGER_CACHE_KIB ";",
+                       error);
 }
 
 /* Bring the schema to this version: create it in an empty file, upgrade an older one. A

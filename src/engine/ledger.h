@@ -77,6 +77,8 @@ bool ledger_declare_absent(Ledger *l, const Program *p, char **error);
  * saying what differs: no such record imported (when `required`; which there are), a field
  * whose kind changed, a field the ledger has no values for that has no default (with the fix). */
 char *ledger_check_record(Ledger *l, const Program *p, const RecordInfo *ri, bool required);
+/* The ledger file's size in bytes (its pages), without reading them: for estimates. */
+int64_t ledger_bytes(Ledger *l);
 /* How many records of type ri the ledger holds (0 when none was imported). */
 int64_t ledger_count(Ledger *l, const RecordInfo *ri, char **error);
 
@@ -114,10 +116,18 @@ bool ledger_each_match(Ledger *l, const RecordInfo *ri, const char *key_like, co
 
 typedef struct LedgerUpsert LedgerUpsert;
 
+/* Each key the ledger holds for record type ri, handed to fn (text and length; in no promised
+ * order): what an import reads once to know which of its rows are new. */
+typedef void (*ledger_key_fn)(void *ctx, const char *key, size_t len);
+bool ledger_each_key(Ledger *l, const RecordInfo *ri, ledger_key_fn fn, void *ctx, char **error);
+
 LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *ri, char **error);
-/* Store one record by key. Returns 1 added, 2 updated, 0 unchanged (every value the same),
- * -1 on failure (*error). */
-int ledger_upsert(LedgerUpsert *u, const int64_t *values, char **error);
+/* Store one record by key, one statement: `stored` says whether the ledger held its key before
+ * (from ledger_each_key) — false: inserted (should the key be there after all, updated as
+ * below); true: its other values written where one differs. Text values must stay valid for
+ * the call only. Returns 1 added, 2 updated, 0 unchanged (every value the same), -1 on
+ * failure (*error). */
+int ledger_upsert(LedgerUpsert *u, const int64_t *values, bool stored, char **error);
 void ledger_upsert_close(LedgerUpsert *u);
 
 /* ---- review ------------------------------------------------------------------------------------ */

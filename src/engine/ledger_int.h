@@ -18,6 +18,10 @@ typedef struct PendingFile {
     int64_t run;
 } PendingFile;
 
+/* The page cache a connection keeps (PRAGMA cache_size, in KiB when negative): 64 MiB holds a
+ * few hundred thousand persons' pages. An import raises it while it writes (ledger_records.c). */
+#define LEDGER_CACHE_KIB "-65536"
+
 struct Ledger {
     sqlite3 *db;
     char *path;

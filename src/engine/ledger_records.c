@@ -267,6 +267,14 @@ done:
     return msg;
 }
 
+int64_t ledger_bytes(Ledger *l)
+{
+    sqlite3_stmt *st = ledger_prepare(l, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", NULL);
+    int64_t n = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return n;
+}
+
 int64_t ledger_count(Ledger *l, const RecordInfo *ri, char **error)
 {
     char *table = table_named(l, ri->name);
@@ -469,27 +477,72 @@ bool ledger_each_match(Ledger *l, const RecordInfo *ri, const char *key_like, co
 
 /* ---- storing records ----------------------------------------------------------------------------- */
 
+/* One statement per row: the importer knows from the key set (ledger_each_key, read once)
+ * whether the ledger holds a key already, so a new record is a bare INSERT and a known one an
+ * UPDATE that writes only when a value differs. Values are bound in their stored form without
+ * copies: ints as ints, text and enum identifiers in place, dates written into a buffer per
+ * field that lives until the statement has run. */
+#define IMPORT_CACHE_KIB "-524288"   /* 512 MiB: see ledger_upsert_open */
+
 struct LedgerUpsert {
     Ledger *l;
     const Program *p;
     const RecordInfo *ri;
-    sqlite3_stmt *exists, *upsert;
-    StrBuf text;               /* an enum or a date written for binding, reused */
+    sqlite3_stmt *insert, *update;
+    char (*dates)[16];         /* per field: a date as YYYY-MM-DD while it is bound */
+    StrBuf *other;             /* per field: a number or percent (or an odd value) written out */
 };
 
-/* Bind value v of field f to parameter i in its stored form. */
-static bool bind_value(LedgerUpsert *u, sqlite3_stmt *st, int i, const FieldInfo *f, int64_t v)
+/* "YYYY-MM-DD" for day number v in years 0–9999 (the stored form); false outside them. */
+static bool date_text(int64_t v, char out[16])
 {
-    if (f->kind == VK_INT || f->kind == VK_BOOL) return sqlite3_bind_int64(st, i, v) == SQLITE_OK;
-    if (f->kind == VK_TEXT) return sqlite3_bind_text(st, i, (const char *)(intptr_t)v, -1, SQLITE_TRANSIENT) == SQLITE_OK;
-    u->text.count = 0;
-    value_format(u->p, f->kind, f->enum_index, v, false, &u->text);
-    return sqlite3_bind_text(st, i, sb_str(&u->text), (int)u->text.count, SQLITE_TRANSIENT) == SQLITE_OK;
+    int64_t y;
+    unsigned m, d;
+    if (v < -719468 || v > 2932896) return false;   /* 0000-03-01 .. 9999-12-31 */
+    civil_from_days(v, &y, &m, &d);
+    if (y < 0 || y > 9999) return false;
+    out[0] = (char)('0' + y / 1000);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + m / 10);
+    out[6] = (char)('0' + m % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + d / 10);
+    out[9] = (char)('0' + d % 10);
+    out[10] = '\0';
+    return true;
 }
 
-/* INSERT … ON CONFLICT(key) DO UPDATE SET every other column WHERE one of them differs: a row
- * stored again unchanged changes nothing. */
-static void upsert_sql(const RecordInfo *ri, StrBuf *sql)
+/* Bind value v of field i to parameter i + 1 of st in its stored form. The texts bound stay
+ * valid until the statement has stepped: the caller's values, the program's enum names, and
+ * this writer's per-field buffers. */
+static bool bind_value(LedgerUpsert *u, sqlite3_stmt *st, uint32_t i, int64_t v)
+{
+    const FieldInfo *f = &u->ri->fields[i];
+    int k = (int)i + 1;
+    switch (f->kind) {
+    case VK_INT:
+    case VK_BOOL: return sqlite3_bind_int64(st, k, v) == SQLITE_OK;
+    case VK_TEXT: return sqlite3_bind_text(st, k, (const char *)(intptr_t)v, -1, SQLITE_STATIC) == SQLITE_OK;
+    case VK_ENUM:
+        if (f->enum_index >= 0 && (uint32_t)f->enum_index < u->p->nenums && v >= 0 &&
+            (uint64_t)v < u->p->enums[f->enum_index].count)
+            return sqlite3_bind_text(st, k, u->p->enums[f->enum_index].values[v], -1, SQLITE_STATIC) == SQLITE_OK;
+        break;
+    case VK_DATE:
+        if (date_text(v, u->dates[i])) return sqlite3_bind_text(st, k, u->dates[i], 10, SQLITE_STATIC) == SQLITE_OK;
+        break;
+    default: break;
+    }
+    StrBuf *sb = &u->other[i];
+    sb->count = 0;
+    value_format(u->p, f->kind, f->enum_index, v, false, sb);
+    return sqlite3_bind_text(st, k, sb_str(sb), (int)sb->count, SQLITE_STATIC) == SQLITE_OK;
+}
+
+static void insert_sql(const RecordInfo *ri, StrBuf *sql)
 {
     sb_puts(sql, "INSERT INTO ");
     ledger_quote_ident(sql, ri->name);
@@ -500,9 +553,16 @@ static void upsert_sql(const RecordInfo *ri, StrBuf *sql)
     }
     sb_puts(sql, ") VALUES (");
     for (uint32_t i = 0; i < ri->nfields; i++) sb_printf(sql, "%s?%u", i ? ", " : "", i + 1);
-    sb_puts(sql, ") ON CONFLICT(");
-    ledger_quote_ident(sql, ri->fields[ri->key].name);
-    sb_puts(sql, ") DO UPDATE SET ");
+    sb_puts(sql, ")");
+}
+
+/* UPDATE every other column WHERE key = ? AND one of them differs: a row stored again
+ * unchanged writes nothing (and sqlite3_changes says 0). */
+static void update_sql(const RecordInfo *ri, StrBuf *sql)
+{
+    sb_puts(sql, "UPDATE ");
+    ledger_quote_ident(sql, ri->name);
+    sb_puts(sql, " SET ");
     bool first = true;
     for (uint32_t i = 0; i < ri->nfields; i++) {
         if ((int32_t)i == ri->key) continue;
@@ -511,7 +571,14 @@ static void upsert_sql(const RecordInfo *ri, StrBuf *sql)
         ledger_quote_ident(sql, ri->fields[i].name);
         sb_printf(sql, " = ?%u", i + 1);
     }
+    if (first) {   /* a record of its key alone: nothing to update */
+        sql->count = 0;
+        sb_puts(sql, "SELECT 0 WHERE ?1 IS NULL");
+        return;
+    }
     sb_puts(sql, " WHERE ");
+    ledger_quote_ident(sql, ri->fields[ri->key].name);
+    sb_printf(sql, " = ?%u AND (", (unsigned)ri->key + 1);
     first = true;
     for (uint32_t i = 0; i < ri->nfields; i++) {
         if ((int32_t)i == ri->key) continue;
@@ -520,7 +587,7 @@ static void upsert_sql(const RecordInfo *ri, StrBuf *sql)
         ledger_quote_ident(sql, ri->fields[i].name);
         sb_printf(sql, " IS NOT ?%u", i + 1);
     }
-    if (first) sb_puts(sql, "0");
+    sb_puts(sql, ")");
 }
 
 LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *ri, char **error)
@@ -529,48 +596,87 @@ LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *
         ledger_failf(error, "record %s has no key", ri->name);
         return NULL;
     }
+    /* Keys come in the file's order, not the table's: each row lands on a page of its own, and
+     * once the table outgrows the page cache most of them are read back in and written out
+     * again. A cache the size of a million persons' table (~160 MB) keeps the cost per row flat
+     * that far; it is taken only as pages are used, and given back when the import ends. */
+    if (!ledger_exec(l, "PRAGMA cache_size=" IMPORT_CACHE_KIB, error)) return NULL;
     LedgerUpsert *u = xcalloc(1, sizeof *u);
     *u = (LedgerUpsert){.l = l, .p = p, .ri = ri};
+    u->dates = xcalloc(ri->nfields + 1, sizeof *u->dates);
+    u->other = xcalloc(ri->nfields + 1, sizeof *u->other);
     StrBuf sql = {0};
-    sb_puts(&sql, "SELECT 1 FROM ");
-    ledger_quote_ident(&sql, ri->name);
-    sb_puts(&sql, " WHERE ");
-    ledger_quote_ident(&sql, ri->fields[ri->key].name);
-    sb_puts(&sql, " = ?1");
-    u->exists = ledger_prepare(l, sb_str(&sql), error);
+    insert_sql(ri, &sql);
+    u->insert = ledger_prepare(l, sb_str(&sql), error);
     sql.count = 0;
-    upsert_sql(ri, &sql);
-    if (u->exists) u->upsert = ledger_prepare(l, sb_str(&sql), error);
+    update_sql(ri, &sql);
+    if (u->insert) u->update = ledger_prepare(l, sb_str(&sql), error);
     sb_free(&sql);
-    if (!u->upsert) {
+    if (!u->update) {
         ledger_upsert_close(u);
         return NULL;
     }
     return u;
 }
 
-int ledger_upsert(LedgerUpsert *u, const int64_t *values, char **error)
+bool ledger_each_key(Ledger *l, const RecordInfo *ri, ledger_key_fn fn, void *ctx, char **error)
 {
-    const RecordInfo *ri = u->ri;
-    sqlite3_reset(u->exists);
-    bind_value(u, u->exists, 1, &ri->fields[ri->key], values[ri->key]);
-    bool existed = sqlite3_step(u->exists) == SQLITE_ROW;
-    sqlite3_reset(u->upsert);
-    for (uint32_t i = 0; i < ri->nfields; i++) bind_value(u, u->upsert, (int)i + 1, &ri->fields[i], values[i]);
-    if (sqlite3_step(u->upsert) != SQLITE_DONE) {
+    if (ri->key < 0) return ledger_failf(error, "record %s has no key", ri->name);
+    StrBuf sql = {0};
+    sb_puts(&sql, "SELECT ");
+    ledger_quote_ident(&sql, ri->fields[ri->key].name);
+    sb_puts(&sql, " FROM ");
+    ledger_quote_ident(&sql, ri->name);
+    sqlite3_stmt *st = ledger_prepare(l, sb_str(&sql), error);
+    sb_free(&sql);
+    if (!st) return false;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+        fn(ctx, k ? k : "", (size_t)sqlite3_column_bytes(st, 0));
+    }
+    bool ok = rc == SQLITE_DONE || ledger_fail(l, error, NULL);
+    sqlite3_finalize(st);
+    return ok;
+}
+
+static int step_update(LedgerUpsert *u, const int64_t *values, char **error)
+{
+    sqlite3_reset(u->update);
+    for (uint32_t i = 0; i < u->ri->nfields; i++) bind_value(u, u->update, i, values[i]);
+    if (sqlite3_step(u->update) == SQLITE_ROW || sqlite3_reset(u->update) != SQLITE_OK) {
         ledger_fail(u->l, error, NULL);
         return -1;
     }
-    if (!existed) return 1;
     return sqlite3_changes(u->l->db) ? 2 : 0;
+}
+
+int ledger_upsert(LedgerUpsert *u, const int64_t *values, bool stored, char **error)
+{
+    if (stored) return step_update(u, values, error);
+    sqlite3_reset(u->insert);
+    for (uint32_t i = 0; i < u->ri->nfields; i++) bind_value(u, u->insert, i, values[i]);
+    int rc = sqlite3_step(u->insert);
+    if (rc == SQLITE_DONE) return 1;
+    if (sqlite3_extended_errcode(u->l->db) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        /* the key is stored in a spelling the key set did not know: update it as stored */
+        sqlite3_reset(u->insert);
+        return step_update(u, values, error);
+    }
+    ledger_fail(u->l, error, NULL);
+    sqlite3_reset(u->insert);
+    return -1;
 }
 
 void ledger_upsert_close(LedgerUpsert *u)
 {
     if (!u) return;
-    sqlite3_finalize(u->exists);
-    sqlite3_finalize(u->upsert);
-    sb_free(&u->text);
+    ledger_exec(u->l, "PRAGMA cache_size=" LEDGER_CACHE_KIB, NULL);
+    sqlite3_finalize(u->insert);
+    sqlite3_finalize(u->update);
+    for (uint32_t i = 0; i < u->ri->nfields; i++) sb_free(&u->other[i]);
+    free(u->other);
+    free(u->dates);
     free(u);
 }
 

@@ -113,6 +113,13 @@ void rows_close(RowSource *s)
 
 /* ---- rows ---------------------------------------------------------------------------------- */
 
+/* A row's error, if any: most rows have none, and a formatted copy of "" per row is not free. */
+static void copy_error(Row *row, const char *error)
+{
+    if (error[0]) snprintf(row->error, sizeof row->error, "%s", error);
+    else row->error[0] = '\0';
+}
+
 static int next_csv(RowSource *s, Row *row)
 {
     CsvRecord rec;
@@ -123,7 +130,7 @@ static int next_csv(RowSource *s, Row *row)
     row->line = rec.line;
     row->raw = rec.raw;
     row->raw_len = rec.raw_len;
-    snprintf(row->error, sizeof row->error, "%s", rec.error);
+    copy_error(row, rec.error);
     row->error_col = rec.error_col;
     return rc;
 }
@@ -140,7 +147,7 @@ static int next_xlsx(RowSource *s, Row *row)
     row->kinds = rec.kinds;
     row->raw = rec.raw;
     row->raw_len = rec.raw_len;
-    snprintf(row->error, sizeof row->error, "%s", rec.error);
+    copy_error(row, rec.error);
     row->error_col = rec.error_col;
     return rc;
 }

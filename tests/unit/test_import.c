@@ -10,7 +10,8 @@
  *     quoting with commas and line breaks — the ledger holds the same as for the plain file;
  *   - encodings: UTF-8, UTF-8 with a BOM and GBK import to identical ledgers;
  *   - re-import: unchanged rows counted as such, one changed cell one update, the file's
- *     review entries replaced;
+ *     review entries replaced — with the ledger's keys read first and with each row tried as
+ *     new (the two ways an import stores rows);
  *   - one transaction: a failure mid-file leaves the ledger as it was. */
 #include "ledger_helpers.h"
 
@@ -836,9 +837,11 @@ static char *population_text(unsigned n, int changed_row, const char *col, const
     return buf_take(&b);
 }
 
-static void test_reimport(void **state)
+/* Run with the ledger's keys read first (DOUDI_IMPORT_KEYS=read) and with each row tried as
+ * new (=probe, what an import into a ledger far larger than its file does): the same counts. */
+static void reimport(const char *keys)
 {
-    (void)state;
+    setenv("DOUDI_IMPORT_KEYS", keys, 1);
     Scratch s = scratch_new();
     enum { N = 50 };
     char *text = population_text(N, -1, NULL, NULL, 7);
@@ -898,6 +901,19 @@ static void test_reimport(void **state)
     free(csv);
     free(other);
     scratch_free(&s);
+    unsetenv("DOUDI_IMPORT_KEYS");
+}
+
+static void test_reimport(void **state)
+{
+    (void)state;
+    reimport("read");
+}
+
+static void test_reimport_probing(void **state)
+{
+    (void)state;
+    reimport("probe");
 }
 
 /* ---- one transaction ------------------------------------------------------------------------ */
@@ -1028,6 +1044,7 @@ int main(void)
         cmocka_unit_test(test_institutions),
         cmocka_unit_test(test_encodings),
         cmocka_unit_test(test_reimport),
+        cmocka_unit_test(test_reimport_probing),
         cmocka_unit_test(test_import_is_one_transaction),
         cmocka_unit_test(test_file_errors),
     };

@@ -1,0 +1,34 @@
+/* keyset.h — a set of record keys for an import: each key with the line of the file where it
+ * was first seen (0: not in this file yet) and whether the ledger held it before the import.
+ *
+ * Built for millions of keys: the texts live in one growing buffer (no allocation per key),
+ * the table holds offsets and hashes (a probe compares text only when the hashes agree). */
+#ifndef DOUDI_KEYSET_H
+#define DOUDI_KEYSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct KeySlot {
+    uint64_t off;              /* offset + 1 of the key's text in KeySet.text; 0: empty slot */
+    uint32_t hash;
+    uint32_t line;             /* first line in this file; 0: not seen in it */
+} KeySlot;
+
+typedef struct KeySet {
+    KeySlot *slots;
+    size_t cap, count;         /* cap a power of two */
+    char *text;                /* the keys, each NUL-terminated */
+    size_t text_len, text_cap;
+    size_t in_ledger;          /* keys added with keyset_add_stored */
+} KeySet;
+
+/* Note a key the ledger holds (before this import). */
+void keyset_add_stored(KeySet *ks, const char *key, size_t len);
+/* The key seen at `line` of the file: 0 when it is new to the file (and now noted), else the
+ * line where the file had it first. *stored says whether the ledger held it before. */
+uint32_t keyset_see(KeySet *ks, const char *key, size_t len, uint32_t line, bool *stored);
+void keyset_free(KeySet *ks);
+
+#endif

@@ -1,0 +1,238 @@
+/* bench_import.c — `make bench`'s import figures, as ratios against a floor timed in the same
+ * process on the same rows (the machine is noisy; only the ratios count).
+ *
+ *   (e) `doudi import` of a generated persons.csv into a new ledger: every row read, validated
+ *       (values, `require`s, duplicate keys) and stored, in one transaction;
+ *   (e') the same file imported again into that ledger: every row found unchanged;
+ *   (f) the SQLite floor for (e): the same CSV read with the same reader and every row bound
+ *       as it comes (ints as ints, the rest as the cell's text) to one bare prepared INSERT into
+ *       a table of the same schema (the ledger's own CREATE TABLE), same settings (WAL,
+ *       synchronous=NORMAL, no per-call mutex, the import's page cache of 512 MiB), one
+ *       transaction.
+ * Printed per size: rows/s of each, (e)/(f) as a fraction of the floor, peak memory of the
+ * process, and the ledger's bytes per person. Sizes: 100k, 1M (10M with BENCH_10M=1), or
+ * --size N; --reps R repetitions (median; default 3, 1 from 1M up). Times are the process's
+ * CPU time: on a shared machine wall time moves with everyone else's load. time_import and
+ * time_floor are kept out of line so that `valgrind --tool=callgrind` counts each apart. */
+#include "engine/csv.h"
+#include "doudi.h"
+#include "gen/gen.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *RULES = "rules/zhengzhou-2021.doudi";
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);   /* CPU time: the machine is shared */
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static long peak_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024;
+}
+
+static void die(const char *what, const char *err)
+{
+    fprintf(stderr, "bench_import: %s: %s\n", what, err ? err : "?");
+    exit(2);
+}
+
+static void remove_db(const char *db)
+{
+    char p[1100];
+    unlink(db);
+    snprintf(p, sizeof p, "%s-wal", db);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", db);
+    unlink(p);
+}
+
+static long long file_bytes(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+/* (e), (e'): one `doudi import` of csv into db; the stats' counts checked against what the
+ * caller expects (all new, or all unchanged). */
+__attribute__((noinline)) static double time_import(doudi_rules *r, const char *db, const char *csv, uint64_t n, bool again)
+{
+    char *err = NULL;
+    doudi_ledger *l = doudi_ledger_open(db, &err);
+    if (!l) die("open", err);
+    doudi_import_stats st;
+    double t0 = now();
+    if (doudi_import_file(l, r, 0, csv, NULL, NULL, &st, &err)) die("import", err);
+    double t = now() - t0;
+    doudi_ledger_close(l);
+    uint64_t want_new = again ? 0 : n, want_same = again ? n : 0;
+    if (st.rows != n || st.added != want_new || st.unchanged != want_same || st.updated || st.review) {
+        fprintf(stderr, "bench_import: counted %llu rows: %llu new, %llu updated, %llu unchanged, %llu review\n",
+                (unsigned long long)st.rows, (unsigned long long)st.added, (unsigned long long)st.updated,
+                (unsigned long long)st.unchanged, (unsigned long long)st.review);
+        exit(2);
+    }
+    return t;
+}
+
+static void exec_sql(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) die(sql, msg);
+}
+
+/* The person table's CREATE TABLE, as the import made it. */
+static char *person_schema(const char *ledger)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    sqlite3_open_v2(ledger, &db, SQLITE_OPEN_READONLY, NULL);
+    if (sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name = 'person'", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        die("schema", sqlite3_errmsg(db));
+    char *sql = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return sql;
+}
+
+/* (f): the CSV read, each row bound as it comes to a bare INSERT into the same schema. */
+__attribute__((noinline)) static double time_floor(const char *schema, const char *db_path, const char *csv, uint64_t n)
+{
+    remove_db(db_path);
+    sqlite3 *db;
+    sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    exec_sql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-524288;");   /* as an import */
+    exec_sql(db, schema);
+    double t0 = now();
+    char *err = NULL;
+    CsvReader *r = csv_open(csv, NULL, &err);
+    if (!r) die(csv, err);
+    CsvRecord rec;
+    csv_next(r, &rec);   /* the header: gen writes the columns in the table's order */
+    size_t ncols = rec.count;
+    sqlite3_stmt *ins, *types;
+    sqlite3_prepare_v2(db, "SELECT type = 'INTEGER' FROM pragma_table_info('person') ORDER BY cid", -1, &types, NULL);
+    bool *is_int = calloc(ncols, sizeof *is_int);
+    for (size_t i = 0; i < ncols && sqlite3_step(types) == SQLITE_ROW; i++) is_int[i] = sqlite3_column_int(types, 0);
+    sqlite3_finalize(types);
+    char sql[4096] = "INSERT INTO person VALUES (";
+    for (size_t i = 0; i < ncols; i++) strcat(sql, i ? ", ?" : "?");
+    strcat(sql, ")");
+    exec_sql(db, "BEGIN IMMEDIATE");
+    if (sqlite3_prepare_v2(db, sql, -1, &ins, NULL) != SQLITE_OK) die("prepare", sqlite3_errmsg(db));
+    uint64_t rows = 0;
+    while (csv_next(r, &rec) == 1) {
+        sqlite3_reset(ins);
+        for (size_t i = 0; i < ncols; i++) {
+            if (is_int[i]) sqlite3_bind_int64(ins, (int)i + 1, strtoll(rec.fields[i], NULL, 10));
+            else sqlite3_bind_text(ins, (int)i + 1, rec.fields[i], (int)rec.lens[i], SQLITE_STATIC);
+        }
+        if (sqlite3_step(ins) != SQLITE_DONE) die("insert", sqlite3_errmsg(db));
+        rows++;
+    }
+    sqlite3_finalize(ins);
+    exec_sql(db, "COMMIT");
+    csv_close(r);
+    double t = now() - t0;
+    sqlite3_close(db);
+    free(is_int);
+    remove_db(db_path);
+    if (rows != n) { fprintf(stderr, "bench_import: the floor read %llu rows\n", (unsigned long long)rows); exit(2); }
+    return t;
+}
+
+static void bench_size(doudi_rules *r, const char *tmp, uint64_t n, int reps)
+{
+    char dir[512], csv[600], db[600], floor_db[600];
+    snprintf(dir, sizeof dir, "%s/n%llu", tmp, (unsigned long long)n);
+    snprintf(csv, sizeof csv, "%s/persons.csv", dir);
+    snprintf(db, sizeof db, "%s/ledger.db", dir);
+    snprintf(floor_db, sizeof floor_db, "%s/floor.db", dir);
+    GenOptions o = gen_default_options();
+    o.count = n;
+    o.seed = 1;
+    char *err = NULL;
+    mkdir(dir, 0700);
+    if (gen_write_dir(&o, dir, NULL, &err) != 0) die("gen", err);
+    double *te = malloc((size_t)reps * sizeof *te), *tr = malloc((size_t)reps * sizeof *tr),
+           *tf = malloc((size_t)reps * sizeof *tf);
+    long long bytes = 0;
+    char *schema = NULL;
+    for (int i = 0; i < reps; i++) {
+        remove_db(db);
+        te[i] = time_import(r, db, csv, n, false);
+        tr[i] = time_import(r, db, csv, n, true);
+        if (!schema) schema = person_schema(db);
+        bytes = file_bytes(db);
+        char wal[700];
+        snprintf(wal, sizeof wal, "%s-wal", db);
+        bytes += file_bytes(wal);
+        tf[i] = time_floor(schema, floor_db, csv, n);
+    }
+    double e = median(te, reps), ea = median(tr, reps), f = median(tf, reps);
+    printf("%10llu  (e) import %6.0f k rows/s  (e') again %6.0f k rows/s  (f) floor %6.0f k rows/s"
+           "   e/f = %.2f  e'/f = %.2f   %lld bytes/person  peak %ld MB\n",
+           (unsigned long long)n, n / e / 1e3, n / ea / 1e3, n / f / 1e3, f / e, f / ea, bytes / (long long)n,
+           peak_mb());
+    fflush(stdout);
+    free(schema);
+    free(te);
+    free(tr);
+    free(tf);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    int reps = 0;
+    uint64_t only = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--size") && i + 1 < argc) only = strtoull(argv[++i], NULL, 10);
+    }
+    char *err = NULL;
+    doudi_rules *r = doudi_compile_file(RULES, &err);
+    if (!r) die(RULES, err);
+    char tmp[] = "/tmp/doudi-bench-import.XXXXXX";
+    if (!mkdtemp(tmp)) { perror("mkdtemp"); return 2; }
+    printf("doudi bench (import): %s, medians of %s\n", RULES, reps ? "--reps" : "3 (1 from 1M up)");
+    uint64_t sizes[] = {100000, 1000000, 10000000};
+    int nsizes = getenv("BENCH_10M") ? 3 : 2;
+    for (int i = 0; i < nsizes; i++) {
+        uint64_t n = only ? only : sizes[i];
+        bench_size(r, tmp, n, reps ? reps : n >= 1000000 ? 1 : 3);
+        if (only) break;
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    if (system(cmd) != 0) return 2;
+    doudi_free(r);
+    return 0;
+}
