@@ -268,14 +268,19 @@ static int withheld_as(Gather *g, const int64_t *values)
     return -1;
 }
 
+/* Level i of a person: the text, or an enum's partition key (its code). */
+static const char *level_of(const Program *p, const NoticeInfo *ni, const int64_t *values, uint32_t i)
+{
+    return program_partition_key(p, 0, ni->per_fields[i], values[ni->per_fields[i]]);
+}
+
 static void add_entry(Gather *g, const int64_t *values, const Target *t)
 {
     const Program *p = g->n->p;
     const NoticeInfo *ni = g->n->ni;
     NoticeEntry e = {.levels = xcalloc(ni->nper + 1, sizeof *e.levels), .key = xstrdup(t->key)};
     for (uint32_t i = 0; i < ni->nper; i++) {
-        const char *v = (const char *)(intptr_t)values[ni->per_fields[i]];
-        e.levels[i] = xstrdup(v ? v : "");
+        e.levels[i] = xstrdup(level_of(p, ni, values, i));
     }
     e.withheld = withheld_as(g, values);
     if (e.withheld < 0) {
@@ -309,8 +314,8 @@ static bool gather_persons(Gather *g, char **error)
         if (rc == -1) continue;   /* unreadable: the run sent it to review, it is no target */
         const Target *t = targets_find(&g->targets, key_of(g, values));
         if (!t) continue;
-        const char *first = g->n->ni->nper ? (const char *)(intptr_t)values[g->n->ni->per_fields[0]] : "";
-        if (g->county && strcmp(first ? first : "", g->county)) continue;
+        const char *first = g->n->ni->nper ? level_of(p, g->n->ni, values, 0) : "";
+        if (g->county && strcmp(first, g->county)) continue;
         add_entry(g, values, t);
     }
     free(values);
