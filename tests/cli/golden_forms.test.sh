@@ -78,6 +78,10 @@ import openpyxl
 TITLES = {"attachment1": "附件1 郑州市特殊贫困群体兜底保障对象摸底统计表",
           "attachment2": "附件2 郑州市特殊贫困群体兜底保障机构建设情况统计表"}
 expected_dir, specs = sys.argv[1], sys.argv[2:]
+# 填表单位 is the county's name, as rules/zhengzhou-2021.doudi declares it for the code
+NAMES = {"410102": "中原区", "410103": "二七区", "410104": "管城回族区", "410105": "金水区",
+         "410106": "上街区", "410108": "惠济区", "410122": "中牟县", "410181": "巩义市",
+         "410182": "荥阳市", "410183": "新密市", "410184": "新郑市", "410185": "登封市"}
 problems = []
 
 def text(v):
@@ -109,7 +113,7 @@ for spec in specs:
             problems.append("%s: %d rows x %d columns, want %d x %d"
                             % (where, ws.max_row, ws.max_column, 4 + len(want) - 1, ncols))
             continue
-        unit_line = "填表单位：全市（12个区县合计）" if name == "全市" else "填表单位：" + name
+        unit_line = "填表单位：全市（12个区县合计）" if name == "全市" else "填表单位：" + NAMES[name]
         for r, first in ((1, TITLES[form]), (2, unit_line)):
             got = [text(ws.cell(r, c).value) for c in range(1, ncols + 1)]
             if got != [first] + [""] * (ncols - 1):

@@ -338,6 +338,13 @@ static void test_csv_county(void **state)
     t = report_of(fx, "attachment1", "410185", 0, "csv");
     assert_string_equal(t, A1_410185_CSV);
     free(t);
+    /* --county by the name or the identifier the rule file gives the code */
+    t = report_of(fx, "attachment1", "登封市", 0, "csv");
+    assert_string_equal(t, A1_410185_CSV);
+    free(t);
+    t = report_of(fx, "attachment1", "dengfeng", 0, "csv");
+    assert_string_equal(t, A1_410185_CSV);
+    free(t);
     t = report_of(fx, "attachment2", "410122", 0, "csv");
     assert_string_equal(t, A2_410122_CSV);
     free(t);
@@ -458,7 +465,8 @@ static void test_json(void **state)
         "}\n");
     free(t);
     t = report_of(fx, "attachment1", "410185", 0, "json");
-    assert_non_null(strstr(t, "\n  \"unit\": \"410185\",\n  \"run\": 1,\n"));
+    /* a county's unit is its name, and its code follows */
+    assert_non_null(strstr(t, "\n  \"unit\": \"登封市\",\n  \"code\": \"410185\",\n  \"run\": 1,\n"));
     assert_non_null(strstr(t, "    {\"name\": \"remark\", \"label\": \"备注\", \"group\": null}\n  ],\n"));
     assert_non_null(strstr(t, "    {\"name\": \"total\", \"label\": \"合计\", \"cells\": [0, 0, 0, 1, 0, 1, null]}\n  ]\n}\n"));
     free(t);
@@ -472,7 +480,7 @@ static void test_text(void **state)
     char *t = report_of(fx, "attachment1", "410122", 0, "text");
     assert_string_equal(t,
         "附件1 郑州市特殊贫困群体兜底保障对象摸底统计表\n"
-        "填表单位：410122\n"
+        "填表单位：中牟县\n"
         "+----------------+---------------------------------------------+---------------------+------+\n"
         "|                |                   人员数                    |   供养形式（人）    |      |\n"
         "|                +----------+------------+--------------+------+----------+----------+ 备注 |\n"
@@ -528,7 +536,8 @@ static void test_errors(void **state)
 {
     Fixture *fx = *state;
     char *e = report_error(fx, "attachment1", "410101", 0, "text", NULL);
-    assert_string_equal(e, "run 1 knows no county '410101'; the counties are: 410102, 410103, 410104, 410105, 410106, 410108, 410122, 410181, 410182, 410183, 410184, 410185");
+    assert_string_equal(e, "run 1 knows no county '410101'; the counties are: 410102 中原区, 410103 二七区, 410104 管城回族区, 410105 金水区, 410106 上街区, 410108 惠济区, "
+                          "410122 中牟县, 410181 巩义市, 410182 荥阳市, 410183 新密市, 410184 新郑市, 410185 登封市");
     free(e);
     e = report_error(fx, "attachment3", NULL, 0, "text", NULL);
     assert_string_equal(e, "no form named 'attachment3'; the rule file declares: attachment1, attachment2");
@@ -636,7 +645,7 @@ static void test_other_layouts(void **state)
     char *t = report_of(fx, "plain", "410122", 0, "text");
     assert_string_equal(t,
         "简表\n"
-        "填表单位：410122\n"
+        "填表单位：中牟县\n"
         "+------------+------+------+\n"
         "|            | 人数 | 现有 |\n"
         "+------------+------+------+\n"
@@ -761,7 +770,7 @@ static void test_xlsx(void **state)
     if (strncmp(city, want_head, strlen(want_head)) != 0) fail_msg("got:\n%s", city);
     assert_sheet_matches_csv(city, A1_CITY_CSV);
     char *s1 = sheet_dump(dump, "410122"), *s2 = sheet_dump(dump, "410185");
-    assert_non_null(strstr(s1, "\n填表单位：410122,,,,,,,\n"));
+    assert_non_null(strstr(s1, "\n填表单位：中牟县,,,,,,,\n"));
     assert_sheet_matches_csv(s1, A1_410122_CSV);
     assert_sheet_matches_csv(s2, A1_410185_CSV);
     free(city);
@@ -790,7 +799,7 @@ static void test_xlsx(void **state)
     const char *want2 =
         "merged A1:M1 A3:A4 B3:H3 I3:I4 J3:M3\n"
         "附件2 郑州市特殊贫困群体兜底保障机构建设情况统计表,,,,,,,,,,,,\n"
-        "填表单位：410185,,,,,,,,,,,,\n"
+        "填表单位：登封市,,,,,,,,,,,,\n"
         ",保障对象人数,,,,,,,现有机构数,机构建设计划（个）,,,\n"
         ",特困供养人员,贫困重度残疾人,重症慢性病人,失能半失能人员,孤儿,孤寡老人,合计,,2021年,2022年,2023年,合计\n";
     if (strncmp(s, want2, strlen(want2)) != 0) fail_msg("got:\n%s", s);
