@@ -104,7 +104,7 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
 %token <s> IDENT "name" STRING "string"
 %token <lit> INT "integer" NUMBER "number" PERCENT "percent" DATE "date"
 %token <b> BOOL "true or false"
-%token KW_POLICY "'policy'" KW_SOURCE "'source'" KW_ENUM "'enum'" KW_RECORD "'record'"
+%token KW_POLICY "'policy'" KW_SOURCE "'source'" KW_ENUM "'enum'" KW_CODE "'code'" KW_RECORD "'record'"
 %token KW_KEY "'key'" KW_DEFAULT "'default'" KW_REQUIRE "'require'" KW_PARAM "'param'"
 %token KW_LET "'let'" KW_CATEGORY "'category'" KW_CITE "'cite'" KW_WHEN "'when'"
 %token KW_PLACEMENT "'placement'" KW_FIRST "'first'" KW_MATCH "'match'"
@@ -150,6 +150,10 @@ static const char *keyword_text(ParseCtx *ctx, Span sp)
 %type <decl> order_keys group_columns
 %type <name> opt_per opt_cite_rule
 
+/* `a "甲" code "1"`: after a value, `code` starts its code clause, not a value named code
+ * (write `a, code` for that) */
+%precedence ENUM_VALUE_END
+%precedence KW_CODE
 %precedence KW_ELSE
 %left KW_OR
 %left KW_AND
@@ -226,8 +230,11 @@ enum_values
     ;
 
 enum_value
-    : ident opt_label
+    : ident opt_label %prec ENUM_VALUE_END
         { $$ = arena_alloc(A, sizeof *$$); $$->name = mkname($1, @1); $$->label = $2; $$->label_span = @2; }
+    | ident opt_label KW_CODE STRING
+        { $$ = arena_alloc(A, sizeof *$$); $$->name = mkname($1, @1); $$->label = $2; $$->label_span = @2;
+          $$->code = $4; $$->code_span = @4; }
     ;
 
 type
@@ -520,6 +527,7 @@ map_items
 ident
     : IDENT          { $$ = parse_name(ctx, $1, @1); }
     | KW_SOURCE      { $$ = keyword_text(ctx, @1); }
+    | KW_CODE        { $$ = keyword_text(ctx, @1); }
     | KW_FIRST       { $$ = keyword_text(ctx, @1); }
     | KW_MATCH       { $$ = keyword_text(ctx, @1); }
     | KW_ORDER       { $$ = keyword_text(ctx, @1); }

@@ -98,7 +98,7 @@ static bool read_institutions(Plan *pl, Vm *vm, Ledger *l, char **error)
         if (rc < 0 || ftype < 0 || fbeds < 0 || !vm_run(vm, ri->check_entry, values, ri->nfields)) continue;
         int64_t type = program_index(values[ftype], (uint32_t)pl->nplacements);
         if (type < 0) continue;
-        int64_t *cells = existing_of(pl, fpart >= 0 ? (const char *)(intptr_t)values[fpart] : "", true);
+        int64_t *cells = existing_of(pl, program_partition_key(pl->p, (uint32_t)ci->record, fpart, fpart >= 0 ? values[fpart] : 0), true);
         cells[type]++;
         cells[pl->nplacements + (size_t)type] += values[fbeds];
         if (ci->upgrade_reg >= 0 && vm->regs[ci->upgrade_reg]) cells[2 * pl->nplacements + (size_t)type]++;
@@ -110,7 +110,8 @@ static bool read_institutions(Plan *pl, Vm *vm, Ledger *l, char **error)
 
 static int compare_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* Every partition that has people or institutions, in byte order. */
+/* Every partition that has people or institutions, and every declared one (forms.c starts the
+ * demand with them), in byte order. */
 static const char **plan_partitions(const Plan *pl, const Forms *demand, size_t *n)
 {
     size_t nd = forms_demand_count(demand);

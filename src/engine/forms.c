@@ -54,6 +54,13 @@ static void free_parts(PartList *pl)
     free(pl->items);
 }
 
+/* Every declared partition of an enum field is there from the start, in the declared order, so
+ * a county with no target still files its forms and its plan (its minimum institutions). */
+static void declare_parts(const Program *p, PartList *pl, int32_t field)
+{
+    for (uint32_t i = 0; i < program_partitions(p, field); i++) find_part(pl, program_partition(p, field, i));
+}
+
 Forms *forms_new(const Program *p)
 {
     Forms *f = xcalloc(1, sizeof *f);
@@ -64,9 +71,11 @@ Forms *forms_new(const Program *p)
         TableCount *tc = &f->tables[t];
         tc->form = &p->forms[t];
         tc->parts.ncells = (size_t)tc->form->nrows * tc->form->ncols;
+        declare_parts(p, &tc->parts, tc->form->partition_field);
     }
     f->cap_part_field = p->capacity ? p->capacity->partition_field : -1;
     f->demand.ncells = p->placement_enum >= 0 ? p->enums[p->placement_enum].count : 0;
+    if (p->capacity && p->placement_enum >= 0) declare_parts(p, &f->demand, f->cap_part_field);
     return f;
 }
 
@@ -79,10 +88,11 @@ void forms_free(Forms *f)
     free(f);
 }
 
-static const char *partition_of(const int64_t *fields, int32_t field)
+static const char *partition_of(const Program *p, const int64_t *fields, int32_t field)
 {
-    return field >= 0 ? (const char *)(intptr_t)fields[field] : "";
+    return field >= 0 ? program_partition_key(p, 0, field, fields[field]) : "";
 }
+
 
 void forms_add(Forms *f, const Vm *vm, const int64_t *fields)
 {
@@ -95,7 +105,7 @@ void forms_add(Forms *f, const Vm *vm, const int64_t *fields)
         Part *part = NULL;
         for (uint32_t row = 0; row < fi->nrows; row++) {
             if (fi->rows[row].reg < 0 || !R[fi->rows[row].reg]) continue;
-            if (!part) part = find_part(&tc->parts, partition_of(fields, fi->partition_field));
+            if (!part) part = find_part(&tc->parts, partition_of(f->p, fields, fi->partition_field));
             for (uint32_t col = 0; col < fi->ncols; col++) {
                 const FormColumn *c = &fi->cols[col];
                 if (c->cell == FORM_COUNT && (c->reg < 0 || R[c->reg])) part->cells[(size_t)row * fi->ncols + col]++;
@@ -105,7 +115,7 @@ void forms_add(Forms *f, const Vm *vm, const int64_t *fields)
     const Program *p = f->p;
     if (p->capacity && p->placement_enum >= 0 &&
         program_index(R[p->reg_placement], p->enums[p->placement_enum].count) >= 0) {
-        Part *part = find_part(&f->demand, partition_of(fields, f->cap_part_field));
+        Part *part = find_part(&f->demand, partition_of(p, fields, f->cap_part_field));
         part->cells[R[p->reg_placement]]++;
     }
 }

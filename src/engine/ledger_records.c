@@ -184,11 +184,19 @@ static bool store_declaration(Ledger *l, const Program *p, const RecordInfo *ri,
 }
 
 /* A field whose stored kind differs from the declared one: the values would be misread. */
-static char *kind_conflict(const StoredFields *s, const RecordInfo *ri)
+static char *kind_conflict(const Program *p, const StoredFields *s, const RecordInfo *ri)
 {
     for (uint32_t i = 0; i < ri->nfields; i++) {
         const FieldInfo *f = &ri->fields[i];
         const StoredField *sf = stored_field(s, f->name);
+        if (sf && f->kind == VK_ENUM && !strcmp(sf->kind, value_kind_name(VK_TEXT)))
+            /* a text column the rules now declare an enum (a county code become enum district):
+             * its texts are not converted in place; a new import checks and converts each one */
+            return xasprintf("field %s of the ledger's %s records was imported as text; these rules declare it enum %s "
+                             "(its stored values are not converted): import the records again with these rules into "
+                             "a new ledger (doudi import --db NEW.db --rules RULES FILES), which accepts each value's "
+                             "identifier, label or code and sends any other to review",
+                             f->name, ri->name, p->enums[f->enum_index].name);
         if (sf && strcmp(sf->kind, value_kind_name(f->kind)))
             return xasprintf("field %s of the ledger's %s records was imported as %s; these rules declare it %s "
                              "(its stored values would be misread): keep its type, or give the new field a new name",
@@ -209,7 +217,7 @@ bool ledger_declare_record(Ledger *l, const Program *p, const RecordInfo *ri, ch
     }
     StoredFields stored = {0};
     bool ok = read_declaration(l, ri->name, &stored, error);
-    char *conflict = ok ? kind_conflict(&stored, ri) : NULL;
+    char *conflict = ok ? kind_conflict(p, &stored, ri) : NULL;
     if (conflict) {
         ok = ledger_failf(error, "%s", conflict);
         free(conflict);
@@ -251,7 +259,7 @@ char *ledger_check_record(Ledger *l, const Program *p, const RecordInfo *ri, boo
     StrBuf have = {0};
     char *msg = NULL;
     if (!read_declaration(l, ri->name, &stored, &msg) || !table_columns(l, table, &have, &msg)) goto done;
-    msg = kind_conflict(&stored, ri);
+    msg = kind_conflict(p, &stored, ri);
     for (uint32_t i = 0; !msg && i < ri->nfields; i++) {
         const FieldInfo *f = &ri->fields[i];
         if (f->has_default || has_column(&have, f->name)) continue;

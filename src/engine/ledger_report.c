@@ -51,7 +51,9 @@ bool ledger_each_outcome(Ledger *l, const Program *p, int64_t run, int32_t parti
     bool ok = true;
     while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         bool has_year = sqlite3_column_type(st, 3) != SQLITE_NULL;
-        ok = fn(ctx, text_at(st, 0), text_at(st, 1), text_at(st, 2), has_year, sqlite3_column_int64(st, 3),
+        /* an enum field stores the identifier; the partition is keyed as the run keyed it */
+        const char *part = text_at(st, 0), *key = partition_field >= 0 ? program_partition_find(p, partition_field, part) : part;
+        ok = fn(ctx, key ? key : part, text_at(st, 1), text_at(st, 2), has_year, sqlite3_column_int64(st, 3),
                 sqlite3_column_int64(st, 4));
     }
     if (ok && rc != SQLITE_DONE) ok = ledger_fail(l, error, NULL);

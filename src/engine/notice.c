@@ -268,14 +268,19 @@ static int withheld_as(Gather *g, const int64_t *values)
     return -1;
 }
 
+/* Level i of a person: the text, or an enum's partition key (its code). */
+static const char *level_of(const Program *p, const NoticeInfo *ni, const int64_t *values, uint32_t i)
+{
+    return program_partition_key(p, 0, ni->per_fields[i], values[ni->per_fields[i]]);
+}
+
 static void add_entry(Gather *g, const int64_t *values, const Target *t)
 {
     const Program *p = g->n->p;
     const NoticeInfo *ni = g->n->ni;
     NoticeEntry e = {.levels = xcalloc(ni->nper + 1, sizeof *e.levels), .key = xstrdup(t->key)};
     for (uint32_t i = 0; i < ni->nper; i++) {
-        const char *v = (const char *)(intptr_t)values[ni->per_fields[i]];
-        e.levels[i] = xstrdup(v ? v : "");
+        e.levels[i] = xstrdup(level_of(p, ni, values, i));
     }
     e.withheld = withheld_as(g, values);
     if (e.withheld < 0) {
@@ -309,8 +314,8 @@ static bool gather_persons(Gather *g, char **error)
         if (rc == -1) continue;   /* unreadable: the run sent it to review, it is no target */
         const Target *t = targets_find(&g->targets, key_of(g, values));
         if (!t) continue;
-        const char *first = g->n->ni->nper ? (const char *)(intptr_t)values[g->n->ni->per_fields[0]] : "";
-        if (g->county && strcmp(first ? first : "", g->county)) continue;
+        const char *first = g->n->ni->nper ? level_of(p, g->n->ni, values, 0) : "";
+        if (g->county && strcmp(first, g->county)) continue;
         add_entry(g, values, t);
     }
     free(values);
@@ -410,13 +415,23 @@ static void make_header(Notice *n, const Vm *vm, const RunInfo *info)
     n->run_time = info->finished;
 }
 
+const char *notice_level_name(const Notice *n, uint32_t level, const char *text)
+{
+    return program_partition_name(n->p, n->ni->per_fields[level], text);
+}
+
 char *notice_unit_heading(const Notice *n, const NoticeUnit *u)
 {
     StrBuf sb = {0};
     const NoticeEntry *e = &n->entries.items[u->first];
     for (uint32_t i = 0; i < n->ni->nper; i++) {
         if (i) sb_puts(&sb, "　");
-        sb_printf(&sb, doc_tr("%s: %s"), n->level_labels[i], e->levels[i]);
+        /* a county of an enum with codes: its name, then its code (中牟县 410122) */
+        const char *name = notice_level_name(n, i, e->levels[i]);
+        const char *code = program_partition_code(n->p, n->ni->per_fields[i], e->levels[i]);
+        char *shown = strcmp(name, code) ? xasprintf("%s %s", name, code) : xstrdup(name);
+        sb_printf(&sb, doc_tr("%s: %s"), n->level_labels[i], shown);
+        free(shown);
     }
     return sb_take(&sb);
 }
@@ -664,7 +679,9 @@ bool notice_write(Ledger *l, const Program *p, Vm *vm, const char *county, int64
     if (!ledger_run_info(l, run, &info, error)) return false;
     int64_t saved = 0, reg = set_as_of(p, vm, info.as_of, &saved);
     Notice n = {.p = p, .ni = p->notice};
-    Gather g = {.n = &n, .l = l, .vm = vm, .county = county};
+    /* --county by code, name or identifier: the level key it names */
+    const char *key = county && p->notice->nper ? program_partition_find(p, p->notice->per_fields[0], county) : NULL;
+    Gather g = {.n = &n, .l = l, .vm = vm, .county = key ? key : county};
     make_header(&n, vm, &info);
     bool ok = gather(&g, info.id, error) && render(&n, format, path, error);
     if (reg >= 0) vm->regs[reg] = saved;

@@ -38,6 +38,9 @@ typedef struct Notice {
 
 /* "区县代码：410122　乡镇（街道）：城关镇　…" for unit u. */
 char *notice_unit_heading(const Notice *n, const NoticeUnit *u);
+/* What level `level` shows for a person's value `text` there: a county's name (program.h's
+ * program_partition_name), a text level as it is. */
+const char *notice_level_name(const Notice *n, uint32_t level, const char *text);
 /* "未成年人：2 人（不公示姓名）" for withhold k of unit u, or NULL when none is withheld so. */
 char *notice_withheld_line(const Notice *n, const NoticeUnit *u, size_t k);
 

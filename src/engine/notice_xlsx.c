@@ -161,7 +161,8 @@ static bool sheets(const Notice *n, lxw_workbook *wb, const Formats *f, char **e
         }
         if (!u) break;
         if (!s.ws) {
-            char *name = sheet_name(wb, *first ? first : n->title);
+            /* a sheet per county, named as the county is (中牟县) */
+            char *name = sheet_name(wb, *first ? notice_level_name(n, 0, first) : n->title);
             s.ws = workbook_add_worksheet(wb, name);
             free(name);
             if (!s.ws) {

@@ -225,11 +225,13 @@ static void fill_sheet(Report *rep, ReportSheet *s, Raw *raw, int only)
     }
 }
 
-static void list_names(StrBuf *sb, char *const *names, size_t n)
+/* The run's counties for a message: "410102 中原区, 410103 二七区" (a text field's: as they are). */
+static void list_partitions(StrBuf *sb, const Program *p, int32_t field, char *const *keys, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (i) sb_puts(sb, ", ");
-        sb_puts(sb, names[i]);
+        const char *name = program_partition_name(p, field, keys[i]);
+        sb_printf(sb, "%s%s", i ? ", " : "", keys[i]);
+        if (strcmp(name, keys[i])) sb_printf(sb, " %s", name);
     }
 }
 
@@ -272,10 +274,12 @@ bool report_load(Ledger *l, const Program *p, const char *form, const char *coun
             report_free(out);
             return false;
         }
-        only = index_of_partition(out, county);
+        /* --county by code, name or identifier: the partition it names */
+        const char *key = program_partition_find(p, d->partition_field, county);
+        only = index_of_partition(out, key ? key : county);
         if (only < 0) {
             StrBuf sb = {0};
-            list_names(&sb, out->partitions, out->npartitions);
+            list_partitions(&sb, p, d->partition_field, out->partitions, out->npartitions);
             failf(error, "run %lld knows no county '%s'; the counties are: %s", (long long)out->run, county,
                   out->npartitions ? sb_str(&sb) : "(none: the run found nobody)");
             sb_free(&sb);
@@ -298,7 +302,8 @@ bool report_load(Ledger *l, const Program *p, const char *form, const char *coun
             StrBuf unit = {0};
             if (part >= 0) {
                 s->partition = xstrdup(out->partitions[part]);
-                sb_puts(&unit, out->partitions[part]);
+                s->code = xstrdup(program_partition_code(p, d->partition_field, out->partitions[part]));
+                sb_puts(&unit, program_partition_name(p, d->partition_field, out->partitions[part]));
             } else if (d->partition_field >= 0) {
                 sb_printf(&unit, "全市（%zu个区县合计）", out->npartitions);
             } else {
@@ -322,6 +327,7 @@ void report_free(Report *rep)
     for (size_t i = 0; i < rep->nsheets; i++) {
         free(rep->sheets[i].partition);
         free(rep->sheets[i].unit);
+        free(rep->sheets[i].code);
         free(rep->sheets[i].cells);
         free(rep->sheets[i].blank);
     }
@@ -543,6 +549,10 @@ void report_json(const Report *rep, const ReportSheet *s, StrBuf *out)
     json_string_or_null(out, d->label);
     sb_puts(out, ",\n  \"unit\": ");
     sb_json_string(out, s->unit);
+    if (s->partition) {
+        sb_puts(out, ",\n  \"code\": ");
+        sb_json_string(out, s->code);
+    }
     sb_printf(out, ",\n  \"run\": %lld,\n  \"columns\": [", (long long)rep->run);
     for (size_t c = 0; c < nc; c++) {
         const FormColumn *col = &d->cols[c];

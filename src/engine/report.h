@@ -17,7 +17,8 @@
  *   text  the title, `填表单位：…`, then the grid drawn with ASCII rules (+ - |), CJK taking two
  *         cells, numbers right-aligned, group headers centred over their columns;
  *   csv   UTF-8 with a BOM, LF line ends, one header line (`group/label`), then a line per row;
- *   json  {"form","title","unit","run","columns":[…],"rows":[{"name","label","cells":[n|null]}]};
+ *   json  {"form","title","unit","run","columns":[…],"rows":[{"name","label","cells":[n|null]}]},
+ *         a county's with "code" after "unit" (its name);
  *   xlsx  a workbook laid out like the printed attachment: one sheet per county (named by its
  *         code) after one for the city (全市), or only the county asked for. */
 #ifndef DOUDI_REPORT_H
@@ -30,8 +31,10 @@ typedef enum ReportFormat { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_XLSX } 
 
 /* One filled-in form: a county's, or the city's. */
 typedef struct ReportSheet {
-    char *partition;           /* the county code; NULL for the city */
-    char *unit;                /* what follows 填表单位： — "410122", "全市（12个区县合计）" */
+    char *partition;           /* the county's partition key (program_partition_key); NULL for the city */
+    char *code;                /* the county's code (program_partition_code); NULL for the city */
+    char *unit;                /* what follows 填表单位： — the county's name (program_partition_name:
+                                  "中牟县", or a text county as it is), "全市（12个区县合计）" */
     int64_t *cells;            /* nrows × ncols, row-major */
     bool *blank;               /* nrows × ncols: the cell is left empty */
 } ReportSheet;
@@ -56,7 +59,7 @@ const FormInfo *report_find_form(const Program *p, const char *form);
 /* Read run `run` (0: the latest) of form `form` from the ledger. county NULL: the city only,
  * or (every_county) the city then each county; else that county only. Errors: no such form
  * (the message lists the forms), no run yet, no such run, an unknown county (the message lists
- * the known ones), a run whose stored counts name rows or columns the form lacks. */
+ * the known ones; a county is named by its code, its name or its identifier), a run whose stored counts name rows or columns the form lacks. */
 bool report_load(Ledger *l, const Program *p, const char *form, const char *county, int64_t run,
                  bool every_county, Report *out, char **error);
 void report_free(Report *rep);

@@ -782,7 +782,12 @@ static void county(Page *pg, const char *name)
     esc(pg, name);
     sb_puts(&pg->out, "\">\n");
     const FieldInfo *f = &pg->p->records[0].fields[pg->county_field];
-    char *title = xasprintf(doc_tr("%s: %s"), f->label ? f->label : f->name, name);
+    /* the county's name, and its code beside it when it has one: 中牟县 410122 */
+    const char *shown = program_partition_name(pg->p, pg->county_field, name);
+    const char *code = program_partition_code(pg->p, pg->county_field, name);
+    char *unit = strcmp(shown, code) ? xasprintf("%s %s", shown, code) : xstrdup(shown);
+    char *title = xasprintf(doc_tr("%s: %s"), f->label ? f->label : f->name, unit);
+    free(unit);
     tag_text(pg, "h2", title);
     free(title);
     forms_of(pg, name);

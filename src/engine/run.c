@@ -139,7 +139,7 @@ static bool maybe_schedule(Runner *rn, const char *key, uint32_t row, const Outc
     if (!rn->sched || o->primary < 0) return false;
     if (rn->has_filter && !R[rn->filter_reg]) return false;
     for (uint32_t k = 0; k < rn->nkeys; k++) rn->key_values[k] = R[p->rules[rn->key_first + k].reg];
-    const char *part = rn->partition_field >= 0 ? (const char *)(intptr_t)rn->values[rn->partition_field] : "";
+    const char *part = rn->partition_field >= 0 ? program_partition_key(p, 0, rn->partition_field, rn->values[rn->partition_field]) : "";
     if (!schedule_add(rn->sched, part, (int)o->primary, rn->key_values, key, row)) return false;
     rn->stats->scheduled++;
     if (rn->sched->count > rn->waiting_cap) {

@@ -107,6 +107,8 @@ typedef struct EnumValueDecl {
     Name name;
     const char *label;        /* may be NULL */
     Span label_span;
+    const char *code;         /* `code "410102"`: another spelling import accepts; may be NULL */
+    Span code_span;
 } EnumValueDecl;
 
 typedef struct EnumValueList { EnumValueDecl *items; size_t count, cap; } EnumValueList;

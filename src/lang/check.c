@@ -189,6 +189,61 @@ static void suggest(Checker *c, const char *name, const EnumType *en)
 
 /* ---- types as written ------------------------------------------------------------------ */
 
+/* ---- codes of enum values ---------------------------------------------------------------
+ * `zhongyuan "中原区" code "410102"`: a code is a third spelling import accepts, written as
+ * registers write it (an administrative division code). So that one cell can never mean two
+ * values and a truncated or mistyped code is never taken for another: every value of the enum
+ * has a code or none has; a code is ASCII digits, at most CODE_MAX of them; all codes of the
+ * enum are equally long; no code is given twice. */
+enum { CODE_MAX = 18 };
+
+static bool code_digits(const char *code)
+{
+    size_t n = strlen(code);
+    if (n == 0 || n > CODE_MAX) return false;
+    for (size_t i = 0; i < n; i++)
+        if (code[i] < '0' || code[i] > '9') return false;
+    return true;
+}
+
+static void check_code(Checker *c, const char *name, const EnumValueList *values, size_t i, const EnumValueDecl *first)
+{
+    const EnumValueDecl *v = &values->items[i];
+    if (!v->code) {
+        diag_add(c->dl, DIAG_ERROR, "enum-code", v->name.span,
+                 "'%s' has no code; the other values of enum %s have one", v->name.text, name);
+        diag_note(c->dl, "write it after the label: %s \"…\" code \"%s\"", v->name.text, first->code);
+        return;
+    }
+    if (!code_digits(v->code)) {
+        diag_add(c->dl, DIAG_ERROR, "enum-code", v->code_span,
+                 "code \"%s\" of '%s' is not 1 to %d ASCII digits", v->code, v->name.text, CODE_MAX);
+        return;
+    }
+    if (code_digits(first->code) && strlen(v->code) != strlen(first->code)) {
+        diag_add(c->dl, DIAG_ERROR, "enum-code", v->code_span,
+                 "code \"%s\" of '%s' has %d digits; the code of '%s' has %d: the codes of enum %s are equally long",
+                 v->code, v->name.text, (int)strlen(v->code), first->name.text, (int)strlen(first->code), name);
+        return;
+    }
+    for (size_t j = 0; j < i; j++)
+        if (values->items[j].code && !strcmp(values->items[j].code, v->code)) {
+            diag_add(c->dl, DIAG_ERROR, "duplicate", v->code_span, "code \"%s\" is already the code of '%s'",
+                     v->code, values->items[j].name.text);
+            diag_note_at(c->dl, values->items[j].code_span, "given to '%s' here", values->items[j].name.text);
+            return;
+        }
+}
+
+static void check_codes(Checker *c, const char *name, const EnumValueList *values)
+{
+    const EnumValueDecl *first = NULL;
+    for (size_t i = 0; i < values->count && !first; i++)
+        if (values->items[i].code) first = &values->items[i];
+    if (!first) return;
+    for (size_t i = 0; i < values->count; i++) check_code(c, name, values, i, first);
+}
+
 static EnumType *new_enum(Checker *c, const char *name, const char *label, EnumValueList values,
                           Span span)
 {
@@ -204,6 +259,7 @@ static EnumType *new_enum(Checker *c, const char *name, const char *label, EnumV
         if (name_index_add(en->value_index, values.items[i].name.text, (uint32_t)i) >= 0)
             diag_add(c->dl, DIAG_ERROR, "duplicate", values.items[i].name.span,
                      "'%s' is already a value of enum %s", values.items[i].name.text, name);
+    check_codes(c, name, &values);
     return en;
 }
 
@@ -1656,9 +1712,16 @@ static void check_capacity(Checker *c, Decl *d)
             (tf->resolved->kind != TY_ENUM || tf->resolved->en != c->r->placement_enum))
             diag_add(c->dl, DIAG_ERROR, "type", tf->name.span,
                      "an institution's type must be the placement's enum %s", c->r->placement_enum->name);
-        if (d->per.text && !record_field(inst, d->per.text, NULL))
+        Field *ip = d->per.text ? record_field(inst, d->per.text, NULL) : NULL;
+        Field *pp = d->per.text ? record_field(c->r->subject, d->per.text, NULL) : NULL;
+        if (d->per.text && !ip)
             diag_add(c->dl, DIAG_ERROR, "missing-field", d->per.span, "record %s has no field '%s'",
                      inst->name.text, d->per.text);
+        else if (ip && pp && ip->resolved->kind != TY_ERROR && pp->resolved->kind != TY_ERROR &&
+                 !type_equal(ip->resolved, pp->resolved))
+            diag_add(c->dl, DIAG_ERROR, "type", ip->name.span,
+                     "the institutions' %s is %s and the persons' is %s: the plan matches them, so declare them alike",
+                     d->per.text, tname(c, ip->resolved), tname(c, pp->resolved));
     }
     check_expect(c, d->headroom, &type_percent, "the headroom");
     check_percent_range(c, d->headroom, "headroom");
@@ -1809,8 +1872,8 @@ static void check_notice(Checker *c, Decl *d)
         Name per = d->notice_per.items[i];
         check_partition(c, per);
         Field *f = record_field(c->r->subject, per.text, NULL);
-        if (f && f->resolved->kind != TY_TEXT && f->resolved->kind != TY_ERROR)
-            diag_add(c->dl, DIAG_ERROR, "type", per.span, "a notice is posted per text field; '%s' is %s", per.text,
+        if (f && f->resolved->kind != TY_TEXT && f->resolved->kind != TY_ENUM && f->resolved->kind != TY_ERROR)
+            diag_add(c->dl, DIAG_ERROR, "type", per.span, "a notice is posted per text or enum field; '%s' is %s", per.text,
                      tname(c, f->resolved));
         for (size_t j = 0; j < i; j++)
             if (!strcmp(d->notice_per.items[j].text, per.text))

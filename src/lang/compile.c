@@ -195,6 +195,10 @@ static void fill_enums(Cg *g)
             ei->values[k] = xstrdup(en->values.items[k].name.text);
             ei->labels[k] = dup_or_null(en->values.items[k].label);
         }
+        if (en->values.count && en->values.items[0].code) {
+            ei->codes = xcalloc(en->values.count + 1, sizeof *ei->codes);
+            for (size_t k = 0; k < en->values.count; k++) ei->codes[k] = dup_or_null(en->values.items[k].code);
+        }
     }
 }
 

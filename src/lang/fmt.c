@@ -542,6 +542,20 @@ static char *enum_value_text(const EnumValueDecl *v)
     StrBuf sb = {0};
     sb_puts(&sb, v->name.text);
     put_label(&sb, v->label);
+    if (v->code) {
+        sb_puts(&sb, " code ");
+        put_string(&sb, v->code);
+    }
+    return sb_take(&sb);
+}
+
+/* `code "410102"`, or NULL */
+static char *code_text(const char *code)
+{
+    if (!code) return NULL;
+    StrBuf sb = {0};
+    sb_puts(&sb, "code ");
+    put_string(&sb, code);
     return sb_take(&sb);
 }
 
@@ -1005,10 +1019,20 @@ static void print_enum(Printer *p, const Decl *d)
     RowList rows = {0};
     for (size_t i = 0; i < d->values.count; i++) {
         const EnumValueDecl *v = &d->values.items[i];
-        uint32_t end = v->label ? v->label_span.end : v->name.span.end;
+        uint32_t end = v->code ? v->code_span.end : v->label ? v->label_span.end : v->name.span.end;
         Span sp = {NULL, v->name.span.start, end};
         Row *r = new_row(&rows, 0, sp);
-        if (v->label) set_cells(r, 2, xstrdup(v->name.text), label_text(v->label));
+        /* a value named `code` after one without a code keeps its comma: without it, `code`
+         * would start the code clause of the value before (language.md §4.3) */
+        bool comma = !v->code && i + 1 < d->values.count && !strcmp(d->values.items[i + 1].name.text, "code");
+        if (v->code) set_cells(r, 3, xstrdup(v->name.text), label_text(v->label), code_text(v->code));
+        else if (comma && v->label) {
+            char *l = label_text(v->label);
+            set_cells(r, 2, xstrdup(v->name.text), xasprintf("%s,", l));
+            free(l);
+        }
+        else if (comma) set_cells(r, 1, xasprintf("%s,", v->name.text));
+        else if (v->label) set_cells(r, 2, xstrdup(v->name.text), label_text(v->label));
         else set_cells(r, 1, xstrdup(v->name.text));
     }
     layout_rows(p, rows.items, rows.count, IND);

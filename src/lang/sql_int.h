@@ -131,7 +131,8 @@ void sql_capacity(Sql *g);
 void sql_forms(Sql *g);
 /* The name of a form cell's condition column: "#attachment1 row tekun". */
 char *sql_cell_column(const char *form, const char *what, const char *name);
-/* The partition value of a record's field (text as is), or '' when field < 0. */
+/* The partition value of a record's field (text as is; an enum's code when it has codes, else its
+ * identifier, as program_partition_key), or '' when field < 0. */
 char *sql_partition(Sql *g, const RecordInfo *ri, int32_t field);
 
 #endif

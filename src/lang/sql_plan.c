@@ -40,7 +40,35 @@ static int64_t reg_value(const Sql *g, uint32_t reg)
 char *sql_partition(Sql *g, const RecordInfo *ri, int32_t field)
 {
     if (field < 0) return xstrdup("''");
-    return sql_ident(g, ri->fields[field].name);
+    char *col = sql_ident(g, ri->fields[field].name);
+    const FieldInfo *fi = &ri->fields[field];
+    if (fi->kind != VK_ENUM || !g->p->enums[fi->enum_index].codes) return col;
+    /* an enum with codes: the partition is the value's code, as the engine keys it */
+    const EnumInfo *en = &g->p->enums[fi->enum_index];
+    StrBuf sb = {0};
+    sb_printf(&sb, "CASE %s", col);
+    for (uint32_t k = 0; k < en->count; k++) {
+        char *v = sql_string(g, en->values[k]), *c = sql_string(g, en->codes[k]);
+        sb_printf(&sb, " WHEN %s THEN %s", v, c);
+        free(v);
+        free(c);
+    }
+    sb_puts(&sb, " END");
+    free(col);
+    return sb_take(&sb);
+}
+
+/* "UNION SELECT <form> AS form, '<key>' AS part" for every declared partition of an enum field
+ * of the persons (program_partitions): each has its sheet and its plan, with or without people.
+ * form NULL: "UNION SELECT '<key>'" (the capacity plan's parts). */
+static void declared_parts(Sql *g, const char *form, int32_t field)
+{
+    for (uint32_t i = 0; i < program_partitions(g->p, field); i++) {
+        char *k = sql_string(g, program_partition(g->p, field, i));
+        if (form) put(g, "UNION SELECT %s AS form, %s AS part\n", form, k);
+        else put(g, "  UNION SELECT %s\n", k);
+        free(k);
+    }
 }
 
 /* ⌈share × n⌉ for a share in units of 10^-4 (base/fixed.c fixed_quota). */
@@ -221,6 +249,7 @@ void sql_capacity(Sql *g)
         ppart, pl, eval, review, target, pl, pl, ci->partition_field >= 0 ? ", " : "", ci->partition_field >= 0 ? ppart : "",
         ipart, type, beds, upgrade, inst, counted, type, ci->inst_partition_field >= 0 ? ", " : "",
         ci->inst_partition_field >= 0 ? ipart : "");
+    declared_parts(g, NULL, ci->partition_field);
     capacity_items(g);
     char *req = quota(g, 10000 + headroom, "demand");
     char *need = sql_idiv(g, "(required_beds - existing_beds + std_beds - 1)", "std_beds");
@@ -403,6 +432,7 @@ static void form_parts(Sql *g)
         }
         if (g->p->capacity && g->p->capacity->partition_field == fi->partition_field)
             put(g, "UNION SELECT %s AS form, %s AS part FROM %s\n", fn, pq, cap);
+        declared_parts(g, fn, fi->partition_field);
         free(fn);
     }
     if (first) put(g, "SELECT '' AS form, '' AS part WHERE 1 = 0\n");

@@ -25,7 +25,7 @@
 
 /* Version 2 added the opcode hash; a file of another version, or made for another instruction
  * set, is refused as such (not as damage) before anything else is read. */
-enum { DDC_VERSION = 2, DDC_HEADER = 32, DDC_LENGTH_AT = 16, DDC_SUM_AT = 24 };
+enum { DDC_VERSION = 3, DDC_HEADER = 32, DDC_LENGTH_AT = 16, DDC_SUM_AT = 24 };
 static const char ddc_magic[4] = {'D', 'D', 'C', 0x1A};
 #define NULL_STR 0xFFFFFFFFu
 
@@ -90,6 +90,8 @@ static void put_enums(StrBuf *w, const Program *p)
         put_u32(w, e->count);
         for (uint32_t v = 0; v < e->count; v++) put_str(w, e->values[v]);
         for (uint32_t v = 0; v < e->count; v++) put_str(w, e->labels[v]);
+        put_u8(w, e->codes != NULL);
+        for (uint32_t v = 0; e->codes && v < e->count; v++) put_str(w, e->codes[v]);
     }
 }
 
@@ -489,7 +491,7 @@ static uint32_t get_count(Reader *r, size_t min)
 
 /* Minimum encoded sizes of the array elements, for get_count. */
 enum {
-    MIN_INS = 16, MIN_CONST = 9, MIN_STR = 4, MIN_ENUM = 12, MIN_ENUM_VALUE = 8, MIN_RECORD = 24,
+    MIN_INS = 16, MIN_CONST = 9, MIN_STR = 4, MIN_ENUM = 13, MIN_ENUM_VALUE = 8, MIN_RECORD = 24,
     MIN_FIELD = 40, MIN_REQUIRE = 20, MIN_PARAM = 13, MIN_RULE = 47, MIN_ATOM = 20, MIN_READ = 13,
     MIN_YEAR = 12, MIN_GROUP = 29, MIN_ITEM = 25, MIN_FORM = 28, MIN_ROW = 25, MIN_COLUMN = 33,
     MIN_PER = 4, MIN_NOTICE_COLUMN = 31, MIN_WITHHOLD = 16,
@@ -549,6 +551,10 @@ static void get_enums(Reader *r, Program *p)
         e->count = count;
         for (uint32_t v = 0; v < count; v++) e->values[v] = get_str(r);
         for (uint32_t v = 0; v < count; v++) e->labels[v] = get_str(r);
+        if (get_bool(r)) {
+            e->codes = xcalloc(count + 1, sizeof *e->codes);
+            for (uint32_t v = 0; v < count; v++) e->codes[v] = get_str(r);
+        }
     }
 }
 

@@ -199,6 +199,7 @@ void program_free(Program *p)
         free(p->enums[i].label);
         free_strings(p->enums[i].values, p->enums[i].count);
         free_strings(p->enums[i].labels, p->enums[i].count);
+        if (p->enums[i].codes) free_strings(p->enums[i].codes, p->enums[i].count);
     }
     free(p->enums);
     for (uint32_t i = 0; p->records && i < p->nrecords; i++) free_record(&p->records[i]);
@@ -228,3 +229,79 @@ uint32_t program_rules(const Program *p, RuleKind kind, uint32_t *count)
     return first;
 }
 
+
+/* ---- partitions ------------------------------------------------------------------------------
+ * A schedule, capacity plan, form or notice `per FIELD` splits people by that field of the
+ * subject record. A text field's partitions are its values as they are; an enum field's are its
+ * declared values, named by their codes when the enum has codes (the ledger's forms and plans
+ * keep codes, as when the county was a text column) and else by their identifiers. */
+
+static const EnumInfo *partition_enum(const Program *p, uint32_t rec, int32_t field)
+{
+    if (!p || rec >= p->nrecords || field < 0 || (uint32_t)field >= p->records[rec].nfields) return NULL;
+    const FieldInfo *f = &p->records[rec].fields[field];
+    if (f->kind != VK_ENUM || f->enum_index < 0 || (uint32_t)f->enum_index >= p->nenums) return NULL;
+    return &p->enums[f->enum_index];
+}
+
+static const char *value_key(const EnumInfo *e, uint32_t v)
+{
+    return e->codes && e->codes[v] ? e->codes[v] : e->values[v];
+}
+
+const char *program_partition_key(const Program *p, uint32_t rec, int32_t field, int64_t value)
+{
+    if (field < 0) return "";
+    const EnumInfo *e = partition_enum(p, rec, field);
+    if (!e) {
+        const char *s = (const char *)(intptr_t)value;
+        return s ? s : "";
+    }
+    return value >= 0 && (uint64_t)value < e->count ? value_key(e, (uint32_t)value) : "";
+}
+
+uint32_t program_partitions(const Program *p, int32_t field)
+{
+    const EnumInfo *e = partition_enum(p, 0, field);
+    return e ? e->count : 0;
+}
+
+const char *program_partition(const Program *p, int32_t field, uint32_t i)
+{
+    const EnumInfo *e = partition_enum(p, 0, field);
+    return e && i < e->count ? value_key(e, i) : NULL;
+}
+
+/* The declared value a partition's key (or its code, identifier or label) names, or -1. */
+static int32_t partition_value(const EnumInfo *e, const char *key)
+{
+    for (uint32_t i = 0; i < e->count; i++)
+        if (!strcmp(value_key(e, i), key) || !strcmp(e->values[i], key) ||
+            (e->labels && e->labels[i] && !strcmp(e->labels[i], key)) || (e->codes && e->codes[i] && !strcmp(e->codes[i], key)))
+            return (int32_t)i;
+    return -1;
+}
+
+const char *program_partition_find(const Program *p, int32_t field, const char *text)
+{
+    const EnumInfo *e = partition_enum(p, 0, field);
+    if (!e) return text;
+    int32_t v = text ? partition_value(e, text) : -1;
+    return v >= 0 ? value_key(e, (uint32_t)v) : NULL;
+}
+
+const char *program_partition_name(const Program *p, int32_t field, const char *key)
+{
+    const EnumInfo *e = partition_enum(p, 0, field);
+    int32_t v = e && key ? partition_value(e, key) : -1;
+    if (v < 0) return key;
+    return e->labels && e->labels[v] ? e->labels[v] : e->values[v];
+}
+
+const char *program_partition_code(const Program *p, int32_t field, const char *key)
+{
+    const EnumInfo *e = partition_enum(p, 0, field);
+    int32_t v = e && key ? partition_value(e, key) : -1;
+    if (v < 0) return key;
+    return e->codes && e->codes[v] ? e->codes[v] : e->values[v];
+}

@@ -64,6 +64,7 @@ typedef struct EnumInfo {
     uint32_t count;
     char **values;             /* identifiers */
     char **labels;             /* Chinese labels; an entry may be NULL */
+    char **codes;              /* `code "410102"`: one per value, or NULL when the enum has none */
 } EnumInfo;
 
 typedef struct FieldInfo {
@@ -350,6 +351,27 @@ static inline Opcode program_paired_jump(unsigned k) { return k ? OP_JMPT : OP_J
 
 /* Rules of one kind, in order: returns the index of the first and the count. */
 uint32_t program_rules(const Program *p, RuleKind kind, uint32_t *count);
+
+/* Partitions (`per FIELD` of a schedule, capacity plan, form or notice; field -1: none).
+ * A text field's partitions are its values; an enum field's are its declared values, each
+ * keyed by its code when the enum has codes, else by its identifier: the key is what the
+ * ledger stores for a run's forms and plan, and what the engine groups by.
+ *   program_partition_key: the key of a record's value (record rec of the program, field
+ *     `field` of it, value as the VM holds it); "" for no field or a value out of range.
+ *   program_partitions / program_partition: an enum field's declared partitions, in the
+ *     declared order (0 and NULL for a text field, whose partitions are only those seen).
+ *   program_partition_find: the key that a code, identifier, label or key names (text fields:
+ *     the text itself), or NULL when the enum has no such value (`--county 中牟县`).
+ *   program_partition_name: what forms and reports show for a key — the value's label (else its
+ *     identifier); a text field's value, or a key the enum does not know, as it is.
+ *   program_partition_code: the value's code (else its identifier); other keys as they are.
+ * Strings returned point into the program (or are the argument). */
+const char *program_partition_key(const Program *p, uint32_t rec, int32_t field, int64_t value);
+uint32_t program_partitions(const Program *p, int32_t field);
+const char *program_partition(const Program *p, int32_t field, uint32_t i);
+const char *program_partition_find(const Program *p, int32_t field, const char *text);
+const char *program_partition_name(const Program *p, int32_t field, const char *key);
+const char *program_partition_code(const Program *p, int32_t field, const char *key);
 
 /* The opcode table, from opcodes.def: names, operand shapes, flags (OpFlag bits), fused
  * forms (OP_NONE for none) and comments. */

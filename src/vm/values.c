@@ -130,7 +130,46 @@ int32_t value_enum_lookup(const EnumInfo *e, const char *s, size_t n)
         if (ieq(s, n, e->values[i])) return (int32_t)i;
     for (uint32_t i = 0; e->labels && i < e->count; i++)
         if (eq(s, n, e->labels[i])) return (int32_t)i;
+    for (uint32_t i = 0; e->codes && i < e->count; i++)
+        if (eq(s, n, e->codes[i])) return (int32_t)i;
     return -1;
+}
+
+/* The one value whose identifier or code is one edit from s (a digit dropped, doubled or
+ * mistyped: 41O184, 4101220), or -1 when none is, or when two are: a guess between two is no
+ * help, and a guess two edits away (hotel → home) is more often wrong than right. */
+static int32_t enum_near(const EnumInfo *e, const char *s, size_t n)
+{
+    char word[64];
+    if (n >= sizeof word) return -1;
+    memcpy(word, s, n);
+    word[n] = '\0';
+    int cap = 1, best_d = cap + 1;
+    int32_t best = -1;
+    bool tie = false;
+    for (uint32_t i = 0; i < e->count; i++) {
+        int d = edit_distance(word, e->values[i], cap);
+        if (e->codes && e->codes[i]) {
+            int dc = edit_distance(word, e->codes[i], cap);
+            if (dc < d) d = dc;
+        }
+        if (d < best_d) { best = (int32_t)i; best_d = d; tie = false; }
+        else if (d == best_d && d <= cap) tie = true;
+    }
+    return tie ? -1 : best;
+}
+
+/* A value as a review reason lists it: "home 居家供养"; with codes, as clerks write it (the
+ * identifier is accepted all the same, but the list must stay short): "中原区 410102". */
+static void enum_value_text(const EnumInfo *e, uint32_t i, StrBuf *sb)
+{
+    bool label = e->labels && e->labels[i];
+    if (e->codes && e->codes[i]) {
+        sb_printf(sb, "%s %s", label ? e->labels[i] : e->values[i], e->codes[i]);
+        return;
+    }
+    sb_puts(sb, e->values[i]);
+    if (label) sb_printf(sb, " %s", e->labels[i]);
 }
 
 static const EnumInfo *enum_of(const Program *p, int32_t enum_index)
@@ -144,13 +183,21 @@ static bool parse_enum(const EnumInfo *e, const char *s, size_t n, int64_t *out,
     int32_t k = value_enum_lookup(e, s, n);
     if (k >= 0) { *out = k; return true; }
     StrBuf sb = {0};
+    int32_t near = enum_near(e, s, n);
+    if (near >= 0) {
+        sb_puts(&sb, "; did you mean ");
+        enum_value_text(e, (uint32_t)near, &sb);
+        sb_putc(&sb, '?');
+    }
+    char *hint = sb_take(&sb);
     for (uint32_t i = 0; i < e->count && i < ENUM_LIST_MAX; i++) {
-        sb_printf(&sb, "%s%s", i ? ", " : "", e->values[i]);
-        if (e->labels && e->labels[i]) sb_printf(&sb, " %s", e->labels[i]);
+        if (i) sb_puts(&sb, ", ");
+        enum_value_text(e, i, &sb);
     }
     if (e->count > ENUM_LIST_MAX) sb_printf(&sb, ", and %u more", e->count - ENUM_LIST_MAX);
     char q[QUOTE_MAX + 8];
-    fail(err, errlen, "'%s' is not one of: %s", quote(s, n, q), sb_str(&sb));
+    fail(err, errlen, "'%s' is not one of: %s%s", quote(s, n, q), sb_str(&sb), hint);
+    free(hint);
     sb_free(&sb);
     return false;
 }

@@ -149,6 +149,8 @@ static char *verify_enums(const Program *p)
         const EnumInfo *e = &p->enums[i];
         CHECK(e->name, "enum %u has no name", i);
         CHECK(e->count == 0 || (e->values && e->labels), "enum %s: its values are missing", e->name);
+        for (uint32_t v = 0; e->codes && v < e->count; v++)
+            CHECK(e->codes[v] != NULL, "enum %s: value %u has no code", e->name, v);
         for (uint32_t v = 0; v < e->count; v++) CHECK(e->values[v], "enum %s: value %u has no name", e->name, v);
     }
     CHECK(enum_ok(p, p->category_enum), "the category enum %d is not an enum (%u enums)", p->category_enum, p->nenums);

@@ -3,10 +3,10 @@
  * forms are read by the engine, not the VM, so what they must satisfy is what the engine
  * relies on: every register in range and of the kind the engine reads (a share is a percent
  * constant, standard beds an int constant); every field index inside its record and of the
- * kind the engine reads there (a partition is text, an institution's type the placement
+ * kind the engine reads there (a partition is text or an enum, an institution's type the placement
  * enum, its beds an int); every condition register the result of a RULE_CELL rule, so the
  * rules' own checks (verify.c) cover what it holds; every count and index inside its table.
- * The notice likewise: its levels text fields, its period date constants and its office a
+ * The notice likewise: its levels text or enum fields, its period date constants and its office a
  * text constant, each column's source in range (a let's register that let's). */
 #include "program.h"
 
@@ -21,6 +21,22 @@
 static bool constant_of(const Program *p, uint32_t reg, uint8_t kind)
 {
     return reg < p->nconsts && p->consts[reg].kind == kind;
+}
+
+static bool field_ok(const Program *p, int32_t rec, int32_t field, uint8_t kind, int32_t en);
+
+/* -1, or a text or enum field of record `rec` (partitions key by either). */
+static bool partition_ok(const Program *p, int32_t rec, int32_t field)
+{
+    return field_ok(p, rec, field, VK_TEXT, -1) || field_ok(p, rec, field, VK_ENUM, -1);
+}
+
+/* Two partition fields that give the same keys: of one kind and, for enums, one enum. */
+static bool same_partition(const Program *p, int32_t rec, int32_t field, int32_t rec2, int32_t field2)
+{
+    if (field == -1 || field2 == -1) return true;
+    const FieldInfo *a = &p->records[rec].fields[field], *b = &p->records[rec2].fields[field2];
+    return a->kind == b->kind && (a->kind != VK_ENUM || a->enum_index == b->enum_index);
 }
 
 /* -1, or a field of record `rec` of kind `kind` (and, for an enum, of enum `en` when en >= 0). */
@@ -54,7 +70,7 @@ static char *verify_schedule(const Program *p)
 {
     const ScheduleInfo *si = p->schedule;
     if (!si) return NULL;
-    if (!field_ok(p, 0, si->partition_field, VK_TEXT, -1)) FAIL("schedule: partition field %d is no text field", si->partition_field);
+    if (!partition_ok(p, 0, si->partition_field)) FAIL("schedule: partition field %d is no text or enum field", si->partition_field);
     for (uint32_t g = 0; g < si->ngroups; g++) {
         const ScheduleGroupInfo *gi = &si->groups[g];
         if (p->ncategories < 64 && gi->categories >> p->ncategories) FAIL("schedule group %u: no such category", g);
@@ -71,8 +87,9 @@ static char *verify_capacity(const Program *p)
     if (!ci) return NULL;
     if (p->placement_enum < 0 || (uint32_t)p->placement_enum >= p->nenums) FAIL("capacity: the program has no placement");
     if (ci->record < 1 || (uint32_t)ci->record >= p->nrecords) FAIL("capacity: record %d is no institution record", ci->record);
-    if (!field_ok(p, 0, ci->partition_field, VK_TEXT, -1)) FAIL("capacity: partition field %d is no text field", ci->partition_field);
-    if (!field_ok(p, ci->record, ci->inst_partition_field, VK_TEXT, -1) ||
+    if (!partition_ok(p, 0, ci->partition_field)) FAIL("capacity: partition field %d is no text or enum field", ci->partition_field);
+    if (!partition_ok(p, ci->record, ci->inst_partition_field) ||
+        !same_partition(p, 0, ci->partition_field, ci->record, ci->inst_partition_field) ||
         !field_ok(p, ci->record, ci->inst_type_field, VK_ENUM, p->placement_enum) ||
         !field_ok(p, ci->record, ci->inst_beds_field, VK_INT, -1))
         FAIL("capacity: an institution field is out of range or of the wrong kind");
@@ -93,7 +110,7 @@ static char *verify_capacity(const Program *p)
 
 static char *verify_form(const Program *p, const FormInfo *f, uint32_t k)
 {
-    if (!field_ok(p, 0, f->partition_field, VK_TEXT, -1)) FAIL("form %u: partition field %d is no text field", k, f->partition_field);
+    if (!partition_ok(p, 0, f->partition_field)) FAIL("form %u: partition field %d is no text or enum field", k, f->partition_field);
     uint32_t nitems = p->capacity ? p->capacity->nitems : 0;
     for (uint32_t r = 0; r < f->nrows; r++) {
         const FormRow *row = &f->rows[r];
@@ -150,7 +167,7 @@ static char *verify_notice(const Program *p)
     const NoticeInfo *n = p->notice;
     if (!n) return NULL;
     for (uint32_t i = 0; i < n->nper; i++)
-        if (n->per_fields[i] < 0 || !field_ok(p, 0, n->per_fields[i], VK_TEXT, -1)) FAIL("notice: level %u is no text field", i);
+        if (n->per_fields[i] < 0 || !partition_ok(p, 0, n->per_fields[i])) FAIL("notice: level %u is no text or enum field", i);
     if (!constant_of(p, n->period_from_reg, VK_DATE) || !constant_of(p, n->period_to_reg, VK_DATE))
         FAIL("notice: the period is no pair of date constants");
     if (!constant_of(p, n->office_reg, VK_TEXT)) FAIL("notice: the office is no text constant");

@@ -14,6 +14,9 @@ mkdir -p "$T" || exit 1
 trap 'rm -rf "$T"' EXIT
 DB=$T/doudi.db
 COUNTIES="410102 410122 410181"
+# the rule file's other nine counties: no person, no institution; each still files both forms,
+# all zero but the one disability centre it must build (五、(三)): $E/FORM-empty-county.csv
+EMPTY="410103 410104 410105 410106 410108 410182 410183 410184 410185"
 die() { echo "golden_forms: $*"; exit 1; }
 
 # ---- import and run ----------------------------------------------------------------------------
@@ -35,15 +38,21 @@ if ! cmp -s "$E/results.csv" "$T/results.csv"; then
 fi
 
 # ---- CSV: every form, every county and the city -----------------------------------------------
+# the expected CSV of every unit, the empty counties' copied from the one worked out for them
+X=$T/expected
+mkdir -p "$X" && cp "$E"/*.csv "$X"/ || exit 1
 for form in attachment1 attachment2; do
-  for unit in city $COUNTIES; do
+  for c in $EMPTY; do cp "$E/$form-empty-county.csv" "$X/$form-$c.csv" || exit 1; done
+done
+for form in attachment1 attachment2; do
+  for unit in city $COUNTIES $EMPTY; do
     got=$T/$form-$unit.csv
     set -- --form $form --format csv
     [ "$unit" = city ] || set -- "$@" --county "$unit"
     "$DOUDI" report $R --db "$DB" "$@" >"$got" 2>"$T/err" || die "report $form $unit: $(cat "$T/err")"
-    if ! cmp -s "$E/$form-$unit.csv" "$got"; then
-      echo "$form $unit differs from $E/$form-$unit.csv (- expected, + doudi):"
-      diff -u "$E/$form-$unit.csv" "$got"
+    if ! cmp -s "$X/$form-$unit.csv" "$got"; then
+      echo "$form $unit differs from $X/$form-$unit.csv (- expected, + doudi):"
+      diff -u "$X/$form-$unit.csv" "$got"
       failed=1
     fi
   done
@@ -69,6 +78,10 @@ import openpyxl
 TITLES = {"attachment1": "附件1 郑州市特殊贫困群体兜底保障对象摸底统计表",
           "attachment2": "附件2 郑州市特殊贫困群体兜底保障机构建设情况统计表"}
 expected_dir, specs = sys.argv[1], sys.argv[2:]
+# 填表单位 is the county's name, as rules/zhengzhou-2021.doudi declares it for the code
+NAMES = {"410102": "中原区", "410103": "二七区", "410104": "管城回族区", "410105": "金水区",
+         "410106": "上街区", "410108": "惠济区", "410122": "中牟县", "410181": "巩义市",
+         "410182": "荥阳市", "410183": "新密市", "410184": "新郑市", "410185": "登封市"}
 problems = []
 
 def text(v):
@@ -100,7 +113,7 @@ for spec in specs:
             problems.append("%s: %d rows x %d columns, want %d x %d"
                             % (where, ws.max_row, ws.max_column, 4 + len(want) - 1, ncols))
             continue
-        unit_line = "填表单位：全市（3个区县合计）" if name == "全市" else "填表单位：" + name
+        unit_line = "填表单位：全市（12个区县合计）" if name == "全市" else "填表单位：" + NAMES[name]
         for r, first in ((1, TITLES[form]), (2, unit_line)):
             got = [text(ws.cell(r, c).value) for c in range(1, ncols + 1)]
             if got != [first] + [""] * (ncols - 1):
@@ -140,7 +153,7 @@ specs=
 for form in attachment1 attachment2; do
   "$DOUDI" report $R --db "$DB" --form $form -o "$T/$form-city.xlsx" 2>"$T/err" ||
     die "report $form xlsx: $(cat "$T/err")"
-  specs="$specs $T/$form-city.xlsx:$form:全市,$(echo "$COUNTIES" | tr ' ' ,)"
+  specs="$specs $T/$form-city.xlsx:$form:全市,$(echo $COUNTIES $EMPTY | tr ' ' ,)"
   for c in $COUNTIES; do
     "$DOUDI" report $R --db "$DB" --form $form --county "$c" -o "$T/$form-$c.xlsx" 2>"$T/err" ||
       die "report $form $c xlsx: $(cat "$T/err")"
@@ -148,5 +161,5 @@ for form in attachment1 attachment2; do
   done
 done
 # shellcheck disable=SC2086  # the specs are paths without blanks, one per word
-$PY "$T/check_xlsx.py" "$E" $specs || die "the xlsx workbooks do not read back as the CSV forms"
+$PY "$T/check_xlsx.py" "$X" $specs || die "the xlsx workbooks do not read back as the CSV forms"
 exit 0

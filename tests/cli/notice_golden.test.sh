@@ -105,7 +105,7 @@ problems = []
 if h.rows != listed:
     problems.append("html rows %s, want %s" % (h.rows, listed))
 wb = openpyxl.load_workbook(sys.argv[3])
-if wb.sheetnames != ["410102", "410122", "410181"]:
+if wb.sheetnames != ["中原区", "中牟县", "巩义市"]:   # 410102, 410122, 410181 by name
     problems.append("sheets %s" % wb.sheetnames)
 x = [["" if v is None else str(v) for v in row] for ws in wb for row in ws.iter_rows(values_only=True)
      if row[0] is not None and str(row[0]).isdigit()]
@@ -120,6 +120,8 @@ $PY "$T/same.py" "$T/expected.csv" "$T/n.html" "$T/n.xlsx" || die "the HTML or X
 # one county; an unknown one; a .ddc
 "$DOUDI" notice --db "$DB" --county 410181 --format csv >"$T/c.csv" 2>"$T/err" || die "--county: $(cat "$T/err")"
 { sed -n 1,7p "$T/expected.csv"; grep '^410181,' "$T/expected.csv"; } | cmp -s - "$T/c.csv" || die "--county 410181: $(cat "$T/c.csv")"
+"$DOUDI" notice --db "$DB" --county 巩义市 --format csv >"$T/c2.csv" 2>"$T/err" || die "--county 巩义市: $(cat "$T/err")"
+cmp -s "$T/c.csv" "$T/c2.csv" || die "--county 巩义市 is not --county 410181"
 "$DOUDI" notice --db "$DB" --county 999999 >/dev/null 2>"$T/err"
 [ $? -eq 2 ] || die "an unknown county: expected exit 2"
 grep -q "run 1 knows no county '999999'; the counties are: 410102, 410122, 410181" "$T/err" || die "unknown county: $(cat "$T/err")"

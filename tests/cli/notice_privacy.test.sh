@@ -89,6 +89,12 @@ for r in list(csv.reader(text.splitlines()))[7:]:
     else: rows.append((r[0], r[1], r[2], r[4], r[5]))
 check_rows("csv", rows, counts)
 
+# A heading's three levels (区县代码：中牟县 410122　乡镇（街道）：…　村（社区）：…): the county
+# by its code, as the CSV has it
+def levels(text):
+    parts = [part.split("：", 1)[1] for part in text.split("\u3000")]
+    return (parts[0].rsplit(" ", 1)[-1], *parts[1:])
+
 # HTML: a section per village, its heading naming the three levels
 class Page(HTMLParser):
     def __init__(self):
@@ -99,7 +105,7 @@ class Page(HTMLParser):
         if tag == "tr": self.row = []
     def handle_endtag(self, tag):
         if tag == "h2":
-            self.unit = tuple(part.split("：", 1)[1] for part in self.buf.split("\u3000"))
+            self.unit = levels(self.buf)
         elif tag == "td":
             self.row.append(self.buf)
         elif tag == "tr" and self.row:
@@ -124,7 +130,7 @@ for ws in openpyxl.load_workbook(T + "/notice.xlsx"):
         cells = ["" if v is None else str(v) for v in r]
         check_text("xlsx " + ws.title, " ".join(cells))
         if cells[0].startswith("区县代码："):
-            unit = tuple(part.split("：", 1)[1] for part in cells[0].split("\u3000"))
+            unit = levels(cells[0])
         elif cells[0].isdigit():
             rows.append((*unit, cells[1], cells[2]))
         elif COUNT.fullmatch(cells[0]):

@@ -13,7 +13,7 @@ die() { echo "sql_verb: $*"; exit 1; }
 cmp -s "$T/stdout.sql" "$T/plan.sql" || die "-o wrote other bytes than stdout"
 [ -s "$T/out" ] && die "-o printed: $(cat "$T/out")"
 grep -q '^CREATE TABLE "plan_results" AS$' "$T/plan.sql" || die "no plan_results in the script"
-grep -q -- '--   as_of = 18718 /\* 2021-04-01 \*/ /\* as_of \*/ (line 78)$' "$T/plan.sql" || die "as_of not listed"
+grep -q -- '--   as_of = 18718 /\* 2021-04-01 \*/ /\* as_of \*/ (line 96)$' "$T/plan.sql" || die "as_of not listed"
 "$DOUDI" sql $R --dialect sqlite --as-of 2022-01-01 | grep -q -- '--   as_of = 18993 /\* 2022-01-01 \*/' ||
   die "--as-of not bound"
 "$DOUDI" sql $R --dialect spark --ddl | grep -q '^CREATE TABLE IF NOT EXISTS `person` ($' || die "--ddl"

@@ -101,9 +101,11 @@ static void sample_enums(Program *p)
     p->nenums = 2;
     p->enums = xcalloc(2, sizeof *p->enums);
     const char *modes[2] = {"home", "township_home"}, *mode_labels[2] = {"居家供养", NULL};
-    p->enums[0] = (EnumInfo){sdup("care_mode"), sdup("供养形式"), 2, dup_all(modes, 2), dup_all(mode_labels, 2)};
+    const char *mode_codes[2] = {"01", "02"};
+    p->enums[0] = (EnumInfo){sdup("care_mode"), sdup("供养形式"), 2, dup_all(modes, 2), dup_all(mode_labels, 2),
+                             dup_all(mode_codes, 2)};
     const char *cats[2] = {"tekun", "orphan"}, *cat_labels[2] = {"特困供养人员", "孤儿"};
-    p->enums[1] = (EnumInfo){sdup("category"), NULL, 2, dup_all(cats, 2), dup_all(cat_labels, 2)};
+    p->enums[1] = (EnumInfo){sdup("category"), NULL, 2, dup_all(cats, 2), dup_all(cat_labels, 2), NULL};
 }
 
 static void sample_records(Program *p)
@@ -420,10 +422,12 @@ static void test_header_rejections(void **state)
 
     memcpy(d, b.data, b.len);                  /* an older format: named, not called damage */
     poke(d + 4, 1, 4);
-    assert_rejected(d, b.len, "format version 1, this doudi reads 2: recompile the rule file");
-    assert_rejected(d, 8, "format version 1, this doudi reads 2: recompile the rule file");
-    poke(d + 4, 3, 4);
-    assert_rejected(d, b.len, "format version 3, this doudi reads 2: it was made by a newer doudi");
+    assert_rejected(d, b.len, "format version 1, this doudi reads 3: recompile the rule file");
+    assert_rejected(d, 8, "format version 1, this doudi reads 3: recompile the rule file");
+    poke(d + 4, 2, 4);                         /* version 2: enums without codes */
+    assert_rejected(d, b.len, "format version 2, this doudi reads 3: recompile the rule file");
+    poke(d + 4, 4, 4);
+    assert_rejected(d, b.len, "format version 4, this doudi reads 3: it was made by a newer doudi");
 
     memcpy(d, b.data, b.len);                  /* another instruction set */
     d[HDR_HASH] ^= 0x01;
@@ -975,7 +979,7 @@ static void test_notice(void **state)
     program_free(q);
 
     static const char *const problems[] = {
-        "notice: level 0 is no text field", "notice: the period is no pair of date constants",
+        "notice: level 0 is no text or enum field", "notice: the period is no pair of date constants",
         "notice: the office is no text constant", "notice column 0: masks a field that is no text",
         "notice column 2: masks an outcome", "notice column 3: no let's register",
         "notice withhold 0: no condition's register",

@@ -808,9 +808,9 @@ static void test_explain_json(void **state)
     assert_contains(j, "\"elderly\":true");
     assert_contains(j, "\"name\":\"tekun\"");
     assert_contains(j, "\"cite\":\"三、(一)\"");
-    /* the skipped condition has no value; rule file line 101 holds `minor` */
-    assert_contains(j, "{\"text\":\"minor\",\"line\":101,\"value\":null}");
-    assert_contains(j, "{\"text\":\"labor_capacity == none\",\"line\":100,\"value\":true}");
+    /* the skipped condition has no value; rule file line 119 holds `minor` */
+    assert_contains(j, "{\"text\":\"minor\",\"line\":119,\"value\":null}");
+    assert_contains(j, "{\"text\":\"labor_capacity == none\",\"line\":118,\"value\":true}");
     doudi_string_free(j);
     doudi_record_free(rec);
 

@@ -98,7 +98,7 @@ static bool enum_values_eq(const EnumValueList *a, const EnumValueList *b)
     if (a->count != b->count) return false;
     for (size_t i = 0; i < a->count; i++)
         if (!str_eq(a->items[i].name.text, b->items[i].name.text) ||
-            !str_eq(a->items[i].label, b->items[i].label))
+            !str_eq(a->items[i].label, b->items[i].label) || !str_eq(a->items[i].code, b->items[i].code))
             return false;
     return true;
 }
@@ -339,6 +339,19 @@ static const Case decls_cases[] = {
      "  low\n"
      "  mid\n"
      "  high\n"
+     "}\n"},
+    {"enum with codes",
+     "enum district \"区县\" { zhongyuan \"中原区\" code \"410102\", guancheng \"管城回族区\" code \"410104\" x code \"410105\" }\n",
+     "enum district \"区县\" {\n"
+     "  zhongyuan \"中原区\"     code \"410102\"\n"
+     "  guancheng \"管城回族区\" code \"410104\"\n"
+     "  x                      code \"410105\"\n"
+     "}\n"},
+    {"enum with a value named code: its comma stays",
+     "enum e { a \"甲\", code \"乙\" }\n",
+     "enum e {\n"
+     "  a    \"甲\",\n"
+     "  code \"乙\"\n"
      "}\n"},
     {"record",
      "record person \"保障对象\" {\n"

@@ -711,7 +711,7 @@ static void test_institutions(void **state)
              csv, csv, csv);
     assert_text_equal(im.report, want);
     char *got = query(s.db, "SELECT id, county, type, name, beds, condition FROM institution ORDER BY id");
-    assert_text_equal(got, "J1|410122|township_home|城关敬老院|60|ok\nJ2|410122|township_home|韩寺敬老院|40|needs_upgrade\n");
+    assert_text_equal(got, "J1|zhongmou|township_home|城关敬老院|60|ok\nJ2|zhongmou|township_home|韩寺敬老院|40|needs_upgrade\n");
     free(got);
     got = query(s.db, "SELECT DISTINCT record FROM doudi_review");
     assert_text_equal(got, "institution\n");

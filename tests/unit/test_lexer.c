@@ -73,8 +73,8 @@ typedef struct Spelling { const char *text; int kind; } Spelling;
 
 /* Every reserved word of the language and the token it scans to. */
 static const Spelling keywords[] = {
-    {"policy", KW_POLICY}, {"source", KW_SOURCE}, {"enum", KW_ENUM}, {"record", KW_RECORD},
-    {"key", KW_KEY}, {"default", KW_DEFAULT}, {"require", KW_REQUIRE}, {"param", KW_PARAM},
+    {"policy", KW_POLICY}, {"source", KW_SOURCE}, {"enum", KW_ENUM}, {"code", KW_CODE},
+    {"record", KW_RECORD}, {"key", KW_KEY}, {"default", KW_DEFAULT}, {"require", KW_REQUIRE}, {"param", KW_PARAM},
     {"let", KW_LET}, {"category", KW_CATEGORY}, {"cite", KW_CITE}, {"when", KW_WHEN},
     {"placement", KW_PLACEMENT}, {"first", KW_FIRST}, {"match", KW_MATCH},
     {"otherwise", KW_OTHERWISE}, {"schedule", KW_SCHEDULE}, {"per", KW_PER},
@@ -188,7 +188,7 @@ static void run_streams(const StreamCase *cases, size_t n)
 static void test_keywords(void **state)
 {
     (void)state;
-    assert_int_equal(ARRAY_LEN(keywords), 56);
+    assert_int_equal(ARRAY_LEN(keywords), 57);
     for (size_t i = 0; i < ARRAY_LEN(keywords); i++) {
         Lexed *lx = lex(keywords[i].text);
         if (lx->n != 1 || lx->toks[0].kind != keywords[i].kind)

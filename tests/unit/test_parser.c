@@ -1302,7 +1302,7 @@ static void test_zhengzhou(void **state)
     int counts[DECL_NOTICE + 1] = {0};
     for (size_t i = 0; i < m->decls.count; i++) counts[m->decls.items[i]->kind]++;
     static const struct { DeclKind kind; int n; } want[] = {
-        {DECL_POLICY, 1}, {DECL_ENUM, 1}, {DECL_RECORD, 2}, {DECL_PARAM, 7}, {DECL_LET, 7},
+        {DECL_POLICY, 1}, {DECL_ENUM, 2}, {DECL_RECORD, 2}, {DECL_PARAM, 7}, {DECL_LET, 7},
         {DECL_CATEGORY, 6}, {DECL_PLACEMENT, 1}, {DECL_SCHEDULE, 1}, {DECL_CAPACITY, 1},
         {DECL_TABLE, 2}, {DECL_EXAMPLE, -1}, {DECL_TEST, -1},   /* -1: some, however many */
         {DECL_NOTICE, 1},

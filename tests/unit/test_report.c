@@ -28,6 +28,8 @@
  *            托养中心: D 1, required 2, no beds → 1 new → 2021: 1.
  *     410185 福利机构: D 1, required 2 ≤ 100 → 0 new, 1 upgrade → 2021: 1; existing 1.
  *            托养中心: D 0 but none exists → 1 new (minimum 1) → 2021: 1.
+ *     The rule file's ten other counties: no one, no institution; each files its forms all the
+ *     same, with the one 托养中心 it must build → the city's 托养中心 2021: 1 + 1 + 10 = 12.
  *
  * The xlsx workbook is read back with Debian's python3-openpyxl (/usr/bin/python3: the
  * python3 first in PATH may be another build without it) and compared cell by cell with the
@@ -322,8 +324,8 @@ static const char *const A2_CITY_CSV = A2_HEADER
     "乡镇敬老院（养）,1,0,0,0,0,0,1,1,0,0,0,0\n"
     "社会福利机构,0,0,0,0,1,0,1,1,1,0,0,1\n"
     "医疗康复机构,0,0,0,0,0,0,0,0,0,0,0,0\n"
-    "残疾人托养中心,0,1,0,0,0,0,1,0,2,0,0,2\n"
-    "合计,1,1,0,0,1,0,3,2,3,0,0,3\n";
+    "残疾人托养中心,0,1,0,0,0,0,1,0,12,0,0,12\n"
+    "合计,1,1,0,0,1,0,3,2,13,0,0,13\n";
 
 /* ---- CSV ------------------------------------------------------------------------------------ */
 
@@ -334,6 +336,13 @@ static void test_csv_county(void **state)
     assert_string_equal(t, A1_410122_CSV);
     free(t);
     t = report_of(fx, "attachment1", "410185", 0, "csv");
+    assert_string_equal(t, A1_410185_CSV);
+    free(t);
+    /* --county by the name or the identifier the rule file gives the code */
+    t = report_of(fx, "attachment1", "登封市", 0, "csv");
+    assert_string_equal(t, A1_410185_CSV);
+    free(t);
+    t = report_of(fx, "attachment1", "dengfeng", 0, "csv");
     assert_string_equal(t, A1_410185_CSV);
     free(t);
     t = report_of(fx, "attachment2", "410122", 0, "csv");
@@ -375,31 +384,35 @@ static size_t csv_cells(const char *csv, long *out, size_t max)
     return n;
 }
 
-/* The city's every cell is the sum of the counties'; a blank stays blank. */
+/* The county-level units rules/zhengzhou-2021.doudi declares, by code. */
+static const char *const COUNTY_CODES[] = {
+    "410102", "410103", "410104", "410105", "410106", "410108",
+    "410122", "410181", "410182", "410183", "410184", "410185",
+};
+
+/* The city's every cell is the sum of the counties' (all twelve); a blank stays blank. */
 static void test_city_is_sum_of_counties(void **state)
 {
     Fixture *fx = *state;
     const char *forms[] = {"attachment1", "attachment2"};
     for (size_t f = 0; f < ARRAY_LEN(forms); f++) {
-        long city[200], a[200], b[200];
+        long city[200], sum[200] = {0}, a[200];
         char *tc = report_of(fx, forms[f], NULL, 0, "csv");
-        char *ta = report_of(fx, forms[f], "410122", 0, "csv");
-        char *tb = report_of(fx, forms[f], "410185", 0, "csv");
         size_t n = csv_cells(tc, city, 200);
-        assert_int_equal(csv_cells(ta, a, 200), n);
-        assert_int_equal(csv_cells(tb, b, 200), n);
         assert_true(n > 40);
-        for (size_t i = 0; i < n; i++) {
-            if (city[i] < 0) {
-                assert_int_equal(a[i], -1);
-                assert_int_equal(b[i], -1);
-            } else {
-                assert_int_equal(city[i], a[i] + b[i]);
+        /* every county the rule file declares, people or not */
+        for (size_t k = 0; k < ARRAY_LEN(COUNTY_CODES); k++) {
+            char *ta = report_of(fx, forms[f], COUNTY_CODES[k], 0, "csv");
+            assert_int_equal(csv_cells(ta, a, 200), n);
+            for (size_t i = 0; i < n; i++) {
+                if (city[i] < 0) assert_int_equal(a[i], -1);
+                else sum[i] += a[i];
             }
+            free(ta);
         }
+        for (size_t i = 0; i < n; i++)
+            if (city[i] >= 0) assert_int_equal(city[i], sum[i]);
         free(tc);
-        free(ta);
-        free(tb);
     }
 }
 
@@ -425,7 +438,7 @@ static void test_json(void **state)
         "{\n"
         "  \"form\": \"attachment2\",\n"
         "  \"title\": \"附件2 郑州市特殊贫困群体兜底保障机构建设情况统计表\",\n"
-        "  \"unit\": \"全市（2个区县合计）\",\n"
+        "  \"unit\": \"全市（12个区县合计）\",\n"
         "  \"run\": 1,\n"
         "  \"columns\": [\n"
         "    {\"name\": \"tekun\", \"label\": \"特困供养人员\", \"group\": \"保障对象人数\"},\n"
@@ -446,13 +459,14 @@ static void test_json(void **state)
         "    {\"name\": \"township_home\", \"label\": \"乡镇敬老院（养）\", \"cells\": [1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]},\n"
         "    {\"name\": \"welfare_institution\", \"label\": \"社会福利机构\", \"cells\": [0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0, 1]},\n"
         "    {\"name\": \"medical_rehab\", \"label\": \"医疗康复机构\", \"cells\": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]},\n"
-        "    {\"name\": \"disability_center\", \"label\": \"残疾人托养中心\", \"cells\": [0, 1, 0, 0, 0, 0, 1, 0, 2, 0, 0, 2]},\n"
-        "    {\"name\": \"total\", \"label\": \"合计\", \"cells\": [1, 1, 0, 0, 1, 0, 3, 2, 3, 0, 0, 3]}\n"
+        "    {\"name\": \"disability_center\", \"label\": \"残疾人托养中心\", \"cells\": [0, 1, 0, 0, 0, 0, 1, 0, 12, 0, 0, 12]},\n"
+        "    {\"name\": \"total\", \"label\": \"合计\", \"cells\": [1, 1, 0, 0, 1, 0, 3, 2, 13, 0, 0, 13]}\n"
         "  ]\n"
         "}\n");
     free(t);
     t = report_of(fx, "attachment1", "410185", 0, "json");
-    assert_non_null(strstr(t, "\n  \"unit\": \"410185\",\n  \"run\": 1,\n"));
+    /* a county's unit is its name, and its code follows */
+    assert_non_null(strstr(t, "\n  \"unit\": \"登封市\",\n  \"code\": \"410185\",\n  \"run\": 1,\n"));
     assert_non_null(strstr(t, "    {\"name\": \"remark\", \"label\": \"备注\", \"group\": null}\n  ],\n"));
     assert_non_null(strstr(t, "    {\"name\": \"total\", \"label\": \"合计\", \"cells\": [0, 0, 0, 1, 0, 1, null]}\n  ]\n}\n"));
     free(t);
@@ -466,7 +480,7 @@ static void test_text(void **state)
     char *t = report_of(fx, "attachment1", "410122", 0, "text");
     assert_string_equal(t,
         "附件1 郑州市特殊贫困群体兜底保障对象摸底统计表\n"
-        "填表单位：410122\n"
+        "填表单位：中牟县\n"
         "+----------------+---------------------------------------------+---------------------+------+\n"
         "|                |                   人员数                    |   供养形式（人）    |      |\n"
         "|                +----------+------------+--------------+------+----------+----------+ 备注 |\n"
@@ -484,12 +498,12 @@ static void test_text(void **state)
     free(t);
 
     t = report_of(fx, "attachment2", NULL, 0, "text");
-    const char *top = "附件2 郑州市特殊贫困群体兜底保障机构建设情况统计表\n填表单位：全市（2个区县合计）\n";
+    const char *top = "附件2 郑州市特殊贫困群体兜底保障机构建设情况统计表\n填表单位：全市（12个区县合计）\n";
     assert_true(strncmp(t, top, strlen(top)) == 0);
     assert_non_null(strstr(t, "|                  |                                      保障对象人数                                      |            |       机构建设计划（个）        |\n"));
     assert_non_null(strstr(t, "|                  +--------------+----------------+--------------+----------------+------+----------+------+ 现有机构数 +--------+--------+--------+------+\n"));
-    assert_non_null(strstr(t, "| 残疾人托养中心   |            0 |              1 |            0 |              0 |    0 |        0 |    1 |          0 |      2 |      0 |      0 |    2 |\n"));
-    assert_non_null(strstr(t, "| 合计             |            1 |              1 |            0 |              0 |    1 |        0 |    3 |          2 |      3 |      0 |      0 |    3 |\n"));
+    assert_non_null(strstr(t, "| 残疾人托养中心   |            0 |              1 |            0 |              0 |    0 |        0 |    1 |          0 |     12 |      0 |      0 |   12 |\n"));
+    assert_non_null(strstr(t, "| 合计             |            1 |              1 |            0 |              0 |    1 |        0 |    3 |          2 |     13 |      0 |      0 |   13 |\n"));
     free(t);
 }
 
@@ -522,7 +536,8 @@ static void test_errors(void **state)
 {
     Fixture *fx = *state;
     char *e = report_error(fx, "attachment1", "410101", 0, "text", NULL);
-    assert_string_equal(e, "run 1 knows no county '410101'; the counties are: 410122, 410185");
+    assert_string_equal(e, "run 1 knows no county '410101'; the counties are: 410102 中原区, 410103 二七区, 410104 管城回族区, 410105 金水区, 410106 上街区, 410108 惠济区, "
+                          "410122 中牟县, 410181 巩义市, 410182 荥阳市, 410183 新密市, 410184 新郑市, 410185 登封市");
     free(e);
     e = report_error(fx, "attachment3", NULL, 0, "text", NULL);
     assert_string_equal(e, "no form named 'attachment3'; the rule file declares: attachment1, attachment2");
@@ -630,7 +645,7 @@ static void test_other_layouts(void **state)
     char *t = report_of(fx, "plain", "410122", 0, "text");
     assert_string_equal(t,
         "简表\n"
-        "填表单位：410122\n"
+        "填表单位：中牟县\n"
         "+------------+------+------+\n"
         "|            | 人数 | 现有 |\n"
         "+------------+------+------+\n"
@@ -749,13 +764,13 @@ static void test_xlsx(void **state)
     const char *want_head =
         "merged A1:H1 A3:A4 B3:E3 F3:G3 H3:H4\n"
         "附件1 郑州市特殊贫困群体兜底保障对象摸底统计表,,,,,,,\n"
-        "填表单位：全市（2个区县合计）,,,,,,,\n"
+        "填表单位：全市（12个区县合计）,,,,,,,\n"
         ",人员数,,,,供养形式（人）,,备注\n"
         ",低保对象,低收入对象,建档立卡对象,小计,居家供养,集中供养,\n";
     if (strncmp(city, want_head, strlen(want_head)) != 0) fail_msg("got:\n%s", city);
     assert_sheet_matches_csv(city, A1_CITY_CSV);
     char *s1 = sheet_dump(dump, "410122"), *s2 = sheet_dump(dump, "410185");
-    assert_non_null(strstr(s1, "\n填表单位：410122,,,,,,,\n"));
+    assert_non_null(strstr(s1, "\n填表单位：中牟县,,,,,,,\n"));
     assert_sheet_matches_csv(s1, A1_410122_CSV);
     assert_sheet_matches_csv(s2, A1_410185_CSV);
     free(city);
@@ -784,7 +799,7 @@ static void test_xlsx(void **state)
     const char *want2 =
         "merged A1:M1 A3:A4 B3:H3 I3:I4 J3:M3\n"
         "附件2 郑州市特殊贫困群体兜底保障机构建设情况统计表,,,,,,,,,,,,\n"
-        "填表单位：410185,,,,,,,,,,,,\n"
+        "填表单位：登封市,,,,,,,,,,,,\n"
         ",保障对象人数,,,,,,,现有机构数,机构建设计划（个）,,,\n"
         ",特困供养人员,贫困重度残疾人,重症慢性病人,失能半失能人员,孤儿,孤寡老人,合计,,2021年,2022年,2023年,合计\n";
     if (strncmp(s, want2, strlen(want2)) != 0) fail_msg("got:\n%s", s);

@@ -91,11 +91,11 @@ static void test_comments_cite(void **state)
 {
     (void)state;
     char *s = script_for(ZHENGZHOU, "postgres");
-    assert_has(s, "-- category tekun \"特困供养人员\" (line 99) cite 三、(一)", "postgres");
-    assert_has(s, "-- branch home \"居家供养\" (line 122) cite 四、¶1", "postgres");
-    assert_has(s, "-- group 0 (line 136) cite 五、(三) 2021年…100%的集中供养", "postgres");
-    assert_has(s, "-- require (line 59)", "postgres");
-    assert_has(s, "--   as_of = 18718 /* 2021-04-01 */ /* as_of */ (line 78)", "postgres");
+    assert_has(s, "-- category tekun \"特困供养人员\" (line 117) cite 三、(一)", "postgres");
+    assert_has(s, "-- branch home \"居家供养\" (line 140) cite 四、¶1", "postgres");
+    assert_has(s, "-- group 0 (line 154) cite 五、(三) 2021年…100%的集中供养", "postgres");
+    assert_has(s, "-- require (line 77)", "postgres");
+    assert_has(s, "--   as_of = 18718 /* 2021-04-01 */ /* as_of */ (line 96)", "postgres");
     free(s);
 }
 
