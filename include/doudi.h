@@ -329,6 +329,16 @@ doudi_test_results *doudi_test_results_new(void);
  * rule file as the user gave it). Returns as doudi_test; a .ddc (-1) is kept as a file that
  * could not be tested. */
 int doudi_test_collect(doudi_test_results *res, doudi_rules *r, const char *path, int flags, char **error);
+/* `doudi test --update`: after doudi_test_collect(res, r, ...), the text of r's rule file with
+ * every expected value that the tests found different rewritten to the actual value (only
+ * those bytes: comments and layout stay). A test with an expectation that cannot be written
+ * as a value (a case that could not be evaluated, an actual `none`, a rejection that did not
+ * come) is left whole. *changes gets a line per rewritten value (`FILE:LINE: KEY: OLD → NEW`),
+ * *untouched a line per test left (`FILE:LINE: test "NAME" not rewritten: WHY`); caller frees
+ * all three. Returns how many values were rewritten (0: the text is the file's own), -1 with
+ * *error when r has no source or its tests have not been collected. */
+int doudi_test_update(const doudi_test_results *res, const doudi_rules *r, char **text, char **changes,
+                      char **untouched, char **error);
 /* Keep `path` as a file that could not be tested, and why ("the rule file has errors"). */
 void doudi_test_results_error(doudi_test_results *res, const char *path, const char *message);
 /* Every file's results as one document (caller frees); NULL with *error for another format:

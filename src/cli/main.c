@@ -115,11 +115,13 @@ static const Verb verbs[] = {
       {"--show-ids", "show resident ids in full (otherwise masked: 410122********1234)"},
       {"--echo", "without a terminal: show each line after its prompt, as typed"}}},
     {"test", cli_test,
-     "test FILE... [--coverage] [--require-full-coverage] [--format text|json|junit|tap|markdown] [-o FILE]",
+     "test FILE... [--coverage] [--require-full-coverage] [--format text|json|junit|tap|markdown] [-o FILE]\n"
+     "     [--update]",
      "run the tests a rule file declares",
      "One line per test: ok, or FAIL with each expected value that differed and the explanation;\n"
      "then how many passed and failed. Exit 1 when a test failed.",
      {{"FILE...", "rule files"},
+      {"--update", "rewrite in place the expected values a change moved, showing each; then run the tests again"},
       {"--coverage", "also show what the tests cover: conditions, categories, branches, schedule groups"},
       {"--require-full-coverage", "the same, and anything not covered fails the run"},
       {"--format F", "text (default), json, junit (JUnit XML for CI), tap (TAP 13) or markdown"},
