@@ -440,6 +440,17 @@ doudi_diff *doudi_diff_ledger(doudi_ledger *l, doudi_rules *old_rules, doudi_rul
  * such line as FILE:LINE). The verdict is part of the rendering that follows. */
 int doudi_diff_expect(doudi_diff *d, const char *path, char **mismatches, char **error);
 
+/* `--write-expect`: the approved-changes file the diff passes with, as the text to replace
+ * the file at `path` with (or to create it: a comment naming the rule files and the
+ * population, then `changed: N` and each figure that changes). An existing file keeps its
+ * comments and layout: its lines still right stay byte for byte, a line whose change moved
+ * gets only its value rewritten, a line whose figure no longer changes is removed (`changed`
+ * stays), and the figures no line approves are appended. *changes gets a line per change
+ * (`FILE:LINE: FIGURE: OLD → NEW`, `FILE:LINE: FIGURE: V added`, `FILE:LINE: FIGURE: V removed:
+ * ...`). Returns how many lines changed (0: the file already passes), -1 with *error when the
+ * file cannot be read or has lines that are no figure (each FILE:LINE). Caller frees. */
+int doudi_diff_write_expect(doudi_diff *d, const char *path, char **text, char **changes, char **error);
+
 /* The report, text or JSON; resident ids are not masked (doudi_mask_ids). Caller frees. */
 char *doudi_diff_render(const doudi_diff *d, doudi_format format);
 

@@ -179,6 +179,20 @@ int doudi_diff_expect(doudi_diff *d, const char *path, char **mismatches, char *
     return rc;
 }
 
+int doudi_diff_write_expect(doudi_diff *d, const char *path, char **text, char **changes, char **error)
+{
+    StrBuf out = {0}, log = {0};
+    char *err = NULL;
+    int rc = diff_write_expect(d, path, &out, &log, &err);
+    *text = rc < 0 ? NULL : sb_take(&out);
+    *changes = rc < 0 ? NULL : sb_take(&log);
+    sb_free(&out);
+    sb_free(&log);
+    if (error) *error = err;
+    else free(err);
+    return rc;
+}
+
 char *doudi_diff_render(const doudi_diff *d, doudi_format format)
 {
     StrBuf sb = {0};

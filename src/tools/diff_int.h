@@ -104,6 +104,21 @@ void diff_catyear_name(StrBuf *sb, const char *cat, const char *year);
 void diff_year_text(int64_t y, char out[24]);
 void diff_put_change(StrBuf *sb, const Figure *f, int64_t v);
 
+/* ---- the approved-changes file (diff_expect.c), for diff_write.c ---- */
+typedef struct Approval {
+    char *name;                /* the figure's canonical name */
+    int kind;
+    int64_t value;
+    size_t line;
+} Approval;
+
+typedef VEC(Approval) Approvals;
+
+/* The figures of an approved-changes file, in order; false (errors gets `FILE:LINE: why`
+ * lines) when a line is no figure. */
+bool diff_parse_approvals(const Diff *d, const char *path, const char *text, size_t len, Approvals *out,
+                          StrBuf *errors);
+
 /* ---- the comparison of two runs on one ledger (diff.c), for diff_population.c ---- */
 Diff *diff_new(const DiffRules *o, const DiffRules *n);
 bool diff_reserved_names(const DiffRules *r, char **error);
