@@ -239,7 +239,13 @@ static void build(Tester *t, Case *c)
     }
     give(t, c, &c->tc->given);
     for (uint32_t i = 0; i < ri->nfields && !c->error; i++)
-        if (!c->set[i]) c->error = printf_dup("no value for the field '%s', which has no default", ri->fields[i].name);
+        if (!c->set[i]) {
+            StrBuf hint = {0};
+            program_default_hint(t->p, &ri->fields[i], &hint);
+            c->error = printf_dup("no value for the field '%s', which has no default: give it in the test, or %s",
+                                  ri->fields[i].name, sb_str(&hint));
+            sb_free(&hint);
+        }
 }
 
 /* The checks of an import: ranges, then the record's `require`s. NULL when it is accepted. */

@@ -23,9 +23,10 @@
 
 /* ---- writing .ddc --------------------------------------------------------------------- */
 
-/* Version 2 added the opcode hash; a file of another version, or made for another instruction
+/* Version 2 added the opcode hash; version 3 where each field is declared and which form rows
+ * and columns the run verifies. A file of another version, or made for another instruction
  * set, is refused as such (not as damage) before anything else is read. */
-enum { DDC_VERSION = 2, DDC_HEADER = 32, DDC_LENGTH_AT = 16, DDC_SUM_AT = 24 };
+enum { DDC_VERSION = 3, DDC_HEADER = 32, DDC_LENGTH_AT = 16, DDC_SUM_AT = 24 };
 static const char ddc_magic[4] = {'D', 'D', 'C', 0x1A};
 #define NULL_STR 0xFFFFFFFFu
 
@@ -105,6 +106,8 @@ static void put_field(StrBuf *w, const FieldInfo *f)
     put_u8(w, f->range_kind);
     put_i64(w, f->range_lo);
     put_i64(w, f->range_hi);
+    put_u32(w, f->line);
+    put_u32(w, f->col);
 }
 
 static void put_record(StrBuf *w, const RecordInfo *r)
@@ -564,6 +567,8 @@ static void get_field(Reader *r, FieldInfo *f)
     f->range_kind = get_u8(r);
     f->range_lo = get_i64(r);
     f->range_hi = get_i64(r);
+    f->line = get_u32(r);
+    f->col = get_u32(r);
 }
 
 static void get_record(Reader *r, RecordInfo *rec)

@@ -228,3 +228,24 @@ uint32_t program_rules(const Program *p, RuleKind kind, uint32_t *count)
     return first;
 }
 
+
+/* ---- hints ------------------------------------------------------------------------------------ */
+
+void program_default_hint(const Program *p, const FieldInfo *f, StrBuf *out)
+{
+    sb_puts(out, "add `default ");
+    switch (f->kind) {
+    case VK_BOOL: sb_puts(out, "false"); break;
+    case VK_PERCENT: sb_puts(out, "0%"); break;
+    case VK_TEXT: sb_puts(out, "\"\""); break;
+    case VK_DATE: sb_puts(out, "…"); break;
+    case VK_ENUM:
+        if (f->enum_index >= 0 && (uint32_t)f->enum_index < p->nenums && p->enums[f->enum_index].count)
+            sb_puts(out, p->enums[f->enum_index].values[0]);
+        else sb_puts(out, "…");
+        break;
+    default: sb_puts(out, "0"); break;
+    }
+    sb_puts(out, "` to its declaration");
+    if (f->line && p->source_path) sb_printf(out, " (%s:%u:%u)", p->source_path, f->line, f->col);
+}
