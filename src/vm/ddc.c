@@ -267,6 +267,7 @@ static void put_form(StrBuf *w, const FormInfo *f)
     put_i32(w, f->partition_field);
     put_u32(w, f->line);
     put_u32(w, f->col);
+    put_u8(w, f->verify_rows);
     put_u32(w, f->nrows);
     for (uint32_t i = 0; i < f->nrows; i++) {
         const FormRow *r = &f->rows[i];
@@ -277,6 +278,7 @@ static void put_form(StrBuf *w, const FormInfo *f)
         put_i32(w, r->capacity_item);
         put_u32(w, r->line);
         put_u32(w, r->col);
+        put_str(w, r->cond);
     }
     put_u32(w, f->ncols);
     for (uint32_t i = 0; i < f->ncols; i++) {
@@ -289,6 +291,8 @@ static void put_form(StrBuf *w, const FormInfo *f)
         put_i64(w, c->year);
         put_u32(w, c->line);
         put_u32(w, c->col);
+        put_str(w, c->cond);
+        put_i32(w, c->verify_total);
     }
     for (size_t i = 0; i < (size_t)f->nrows * f->ncols; i++) put_u8(w, f->blank[i]);
 }
@@ -493,8 +497,8 @@ static uint32_t get_count(Reader *r, size_t min)
 /* Minimum encoded sizes of the array elements, for get_count. */
 enum {
     MIN_INS = 16, MIN_CONST = 9, MIN_STR = 4, MIN_ENUM = 12, MIN_ENUM_VALUE = 8, MIN_RECORD = 24,
-    MIN_FIELD = 40, MIN_REQUIRE = 20, MIN_PARAM = 13, MIN_RULE = 47, MIN_ATOM = 20, MIN_READ = 13,
-    MIN_YEAR = 12, MIN_GROUP = 29, MIN_ITEM = 25, MIN_FORM = 28, MIN_ROW = 25, MIN_COLUMN = 33,
+    MIN_FIELD = 48, MIN_REQUIRE = 20, MIN_PARAM = 13, MIN_RULE = 47, MIN_ATOM = 20, MIN_READ = 13,
+    MIN_YEAR = 12, MIN_GROUP = 29, MIN_ITEM = 25, MIN_FORM = 29, MIN_ROW = 29, MIN_COLUMN = 41,
     MIN_PER = 4, MIN_NOTICE_COLUMN = 31, MIN_WITHHOLD = 16,
 };
 
@@ -766,6 +770,7 @@ static void get_form(Reader *r, FormInfo *f)
     f->partition_field = get_i32(r);
     f->line = get_u32(r);
     f->col = get_u32(r);
+    f->verify_rows = get_bool(r);
     f->nrows = get_count(r, MIN_ROW);
     f->rows = xcalloc((size_t)f->nrows + 1, sizeof *f->rows);
     for (uint32_t i = 0; i < f->nrows && !r->problem; i++) {
@@ -777,6 +782,7 @@ static void get_form(Reader *r, FormInfo *f)
         row->capacity_item = get_i32(r);
         row->line = get_u32(r);
         row->col = get_u32(r);
+        row->cond = get_str(r);
     }
     f->ncols = get_count(r, MIN_COLUMN);
     f->cols = xcalloc((size_t)f->ncols + 1, sizeof *f->cols);
@@ -790,6 +796,8 @@ static void get_form(Reader *r, FormInfo *f)
         c->year = get_i64(r);
         c->line = get_u32(r);
         c->col = get_u32(r);
+        c->cond = get_str(r);
+        c->verify_total = get_i32(r);
     }
     size_t cells = (size_t)f->nrows * f->ncols;
     if (r->problem || !need(r, cells)) {

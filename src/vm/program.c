@@ -156,12 +156,14 @@ static void free_form(FormInfo *f)
     for (uint32_t i = 0; f->rows && i < f->nrows; i++) {
         free(f->rows[i].name);
         free(f->rows[i].label);
+        free(f->rows[i].cond);
     }
     free(f->rows);
     for (uint32_t i = 0; f->cols && i < f->ncols; i++) {
         free(f->cols[i].name);
         free(f->cols[i].label);
         free(f->cols[i].group);
+        free(f->cols[i].cond);
     }
     free(f->cols);
     free(f->blank);

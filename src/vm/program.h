@@ -216,6 +216,7 @@ typedef struct FormRow {
     int32_t reg;               /* targets entry: the row's condition; -1 for a total row */
     int32_t capacity_item;     /* the capacity item whose type the row is named by, or -1 */
     uint32_t line, col;
+    char *cond;                /* its condition as written, or NULL (a total row) */
 } FormRow;
 
 typedef struct FormColumn {
@@ -225,6 +226,9 @@ typedef struct FormColumn {
     int32_t reg;               /* FORM_COUNT: targets entry register of its condition, -1: everyone */
     int64_t year;              /* FORM_BUILD: the year, 0 for the total of every year */
     uint32_t line, col;
+    char *cond;                /* FORM_COUNT: its condition as written, or NULL (everyone) */
+    int32_t verify_total;      /* a count column of a group the run verifies person by person:
+                                  the index of the group's total column; else -1 */
 } FormColumn;
 
 /* A form (`table`): its layout and where its cells' numbers come from. */
@@ -238,6 +242,10 @@ typedef struct FormInfo {
                                   (`blank` columns, `blank in ROW`, a capacity column in a row
                                   that is no institution type); totals are computed around it */
     uint32_t line, col;
+    /* The table has a total row, and the checker could not prove that its rows count every
+     * target once (conditions other than `primary == X` / `care == X` forms): the run verifies
+     * it person by person, and stops at a person counted by no row or by two. */
+    bool verify_rows;
 } FormInfo;
 
 /* ---- the public notice (公示名单) ------------------------------------------------------------
