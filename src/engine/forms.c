@@ -164,18 +164,25 @@ static bool verify_rows(const Program *p, const FormInfo *fi, const int64_t *R, 
     return ok;
 }
 
-static bool verify_columns(const Program *p, const TableCount *tc, const int64_t *R, const int64_t *fields,
-                           char **error)
+/* In row `row`, which counts the person: each verified group's columns count them once. A
+ * column the layout leaves blank in the row is not counted (附件1's 人员数 is blank for 特困
+ * and 孤儿: no breakdown there), and a group all blank in the row is not verified in it. */
+static bool verify_columns(const Program *p, const TableCount *tc, uint32_t row, const int64_t *R,
+                           const int64_t *fields, char **error)
 {
     const FormInfo *fi = tc->form;
+    const uint8_t *blank = fi->blank + (size_t)row * fi->ncols;
     for (uint32_t k = 0; k < tc->ntotals; k++) {
         uint32_t g = tc->totals[k];
         int n = 0;
         uint32_t first = 0;
+        bool shown = false;
+        for (uint32_t c = 0; c < fi->ncols; c++) shown |= fi->cols[c].verify_total == (int32_t)g && !blank[c];
+        if (!shown || blank[g]) continue;
         StrBuf pair = {0};
         for (uint32_t c = 0; c < fi->ncols && n < 2; c++) {
             const FormColumn *col = &fi->cols[c];
-            if (col->verify_total != (int32_t)g || !R[col->reg]) continue;
+            if (col->verify_total != (int32_t)g || blank[c] || !R[col->reg]) continue;
             if (n++ == 0) {
                 first = c;
                 continue;
@@ -216,9 +223,9 @@ bool forms_add(Forms *f, const Vm *vm, const int64_t *fields, char **error)
                 const FormColumn *c = &fi->cols[col];
                 if (c->cell == FORM_COUNT && (c->reg < 0 || R[c->reg])) part->cells[(size_t)row * fi->ncols + col]++;
             }
+            /* the columns count the person only in a row that counts them */
+            if (tc->ntotals && !verify_columns(f->p, tc, row, R, fields, error)) return false;
         }
-        /* the columns count the person only in a row that counts them */
-        if (part && tc->ntotals && !verify_columns(f->p, tc, R, fields, error)) return false;
     }
     const Program *p = f->p;
     if (p->capacity && p->placement_enum >= 0 &&

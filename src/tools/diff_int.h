@@ -60,6 +60,11 @@ typedef struct Person {
 
 typedef struct DiffForm {
     char *name, *label;
+    /* The targets (city-wide) its rows leave out, [old, new]: a form with a total row and a
+     * count column without condition (people per row) — the targets less what its rows count;
+     * -1 where the form (or that side's form) has neither. */
+    int64_t outside[2];
+    char *total_label;         /* the new form's total row's label (or name), or NULL */
 } DiffForm;
 
 typedef struct Side {
