@@ -23,8 +23,6 @@ typedef struct PartList {
 typedef struct TableCount {
     const FormInfo *form;
     PartList parts;
-    uint32_t *totals;          /* the total columns whose groups the run verifies */
-    uint32_t ntotals;
 } TableCount;
 
 struct Forms {
@@ -68,13 +66,6 @@ Forms *forms_new(const Program *p)
         TableCount *tc = &f->tables[t];
         tc->form = &p->forms[t];
         tc->parts.ncells = (size_t)tc->form->nrows * tc->form->ncols;
-        tc->totals = xcalloc(tc->form->ncols + 1, sizeof *tc->totals);
-        for (uint32_t c = 0; c < tc->form->ncols; c++) {
-            int32_t g = tc->form->cols[c].verify_total;
-            bool seen = g < 0;
-            for (uint32_t k = 0; k < tc->ntotals && !seen; k++) seen = tc->totals[k] == (uint32_t)g;
-            if (!seen) tc->totals[tc->ntotals++] = (uint32_t)g;
-        }
     }
     f->cap_part_field = p->capacity ? p->capacity->partition_field : -1;
     f->demand.ncells = p->placement_enum >= 0 ? p->enums[p->placement_enum].count : 0;
@@ -84,10 +75,7 @@ Forms *forms_new(const Program *p)
 void forms_free(Forms *f)
 {
     if (!f) return;
-    for (size_t t = 0; t < f->ntables; t++) {
-        free_parts(&f->tables[t].parts);
-        free(f->tables[t].totals);
-    }
+    for (size_t t = 0; t < f->ntables; t++) free_parts(&f->tables[t].parts);
     free(f->tables);
     free_parts(&f->demand);
     free(f);
@@ -164,48 +152,6 @@ static bool verify_rows(const Program *p, const FormInfo *fi, const int64_t *R, 
     return ok;
 }
 
-/* In row `row`, which counts the person: each verified group's columns count them once. A
- * column the layout leaves blank in the row is not counted (附件1's 人员数 is blank for 特困
- * and 孤儿: no breakdown there), and a group all blank in the row is not verified in it. */
-static bool verify_columns(const Program *p, const TableCount *tc, uint32_t row, const int64_t *R,
-                           const int64_t *fields, char **error)
-{
-    const FormInfo *fi = tc->form;
-    const uint8_t *blank = fi->blank + (size_t)row * fi->ncols;
-    for (uint32_t k = 0; k < tc->ntotals; k++) {
-        uint32_t g = tc->totals[k];
-        int n = 0;
-        uint32_t first = 0;
-        bool shown = false;
-        for (uint32_t c = 0; c < fi->ncols; c++) shown |= fi->cols[c].verify_total == (int32_t)g && !blank[c];
-        if (!shown || blank[g]) continue;
-        StrBuf pair = {0};
-        for (uint32_t c = 0; c < fi->ncols && n < 2; c++) {
-            const FormColumn *col = &fi->cols[c];
-            if (col->verify_total != (int32_t)g || blank[c] || !R[col->reg]) continue;
-            if (n++ == 0) {
-                first = c;
-                continue;
-            }
-            describe(p, &pair, fi->cols[first].name, fi->cols[first].line, fi->cols[first].cond);
-            sb_puts(&pair, " and ");
-            describe(p, &pair, col->name, col->line, col->cond);
-        }
-        if (n != 1) {
-            const FormColumn *tc_ = &fi->cols[g];
-            char *what = tc_->group ? xasprintf("the total column %s (%s) of the group \"%s\"", tc_->name,
-                                                tc_->label ? tc_->label : "", tc_->group)
-                                    : xasprintf("the total column %s (%s)", tc_->name, tc_->label ? tc_->label : "");
-            count_fails(p, fields, fi->name, what, "column", n, &pair, error);
-            free(what);
-            sb_free(&pair);
-            return false;
-        }
-        sb_free(&pair);
-    }
-    return true;
-}
-
 bool forms_add(Forms *f, const Vm *vm, const int64_t *fields, char **error)
 {
     const int64_t *R = vm->regs;
@@ -223,8 +169,6 @@ bool forms_add(Forms *f, const Vm *vm, const int64_t *fields, char **error)
                 const FormColumn *c = &fi->cols[col];
                 if (c->cell == FORM_COUNT && (c->reg < 0 || R[c->reg])) part->cells[(size_t)row * fi->ncols + col]++;
             }
-            /* the columns count the person only in a row that counts them */
-            if (tc->ntotals && !verify_columns(f->p, tc, row, R, fields, error)) return false;
         }
     }
     const Program *p = f->p;

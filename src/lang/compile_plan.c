@@ -247,11 +247,8 @@ static void form_columns(Cg *g, RuleVec *rules, const Decl *d, FormInfo *fi)
         fc->cell = (uint8_t)form_cell(col->cell);
         fc->year = col->year;
         fc->reg = -1;
-        fc->verify_total = -1;
         set_position(g, col->span, &fc->line, &fc->col);
         if (col->cell == CELL_COUNT && col->expr) {
-            fc->cond = cond_text(col->expr);
-            fc->verify_total = completeness_run_group(g->r, d, col->group);
             char *name = cell_name(d->name.text, "column", col->name.text);
             fc->reg = (int32_t)compile_cell(g, rules, name, col->label, col->expr);
             free(name);

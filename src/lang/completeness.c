@@ -367,22 +367,6 @@ bool completeness_run_rows(const Rules *r, const Decl *t)
     return verify;
 }
 
-int completeness_run_group(const Rules *r, const Decl *t, const char *group)
-{
-    int total = -1;
-    size_t n = 0;
-    const Expr **conds = xcalloc(t->columns.count + 1, sizeof *conds);
-    for (size_t i = 0; i < t->columns.count; i++) {
-        const TableColumn *col = &t->columns.items[i];
-        if (col->group != group || col->cell != CELL_COUNT) continue;
-        if (!col->expr) total = (int)i;
-        else conds[n++] = col->expr;
-    }
-    bool verify = total >= 0 && n && !proved(r, conds, n);
-    free(conds);
-    return verify ? total : -1;
-}
-
 void completeness_check(const Rules *r, DiagList *dl)
 {
     check_citations(r, dl);

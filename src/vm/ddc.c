@@ -23,8 +23,8 @@
 
 /* ---- writing .ddc --------------------------------------------------------------------- */
 
-/* Version 2 added the opcode hash; version 3 where each field is declared and which form rows
- * and columns the run verifies. A file of another version, or made for another instruction
+/* Version 2 added the opcode hash; version 3 where each field is declared and which forms'
+ * rows the run verifies (with their conditions' text). A file of another version, or made for another instruction
  * set, is refused as such (not as damage) before anything else is read. */
 enum { DDC_VERSION = 3, DDC_HEADER = 32, DDC_LENGTH_AT = 16, DDC_SUM_AT = 24 };
 static const char ddc_magic[4] = {'D', 'D', 'C', 0x1A};
@@ -291,8 +291,6 @@ static void put_form(StrBuf *w, const FormInfo *f)
         put_i64(w, c->year);
         put_u32(w, c->line);
         put_u32(w, c->col);
-        put_str(w, c->cond);
-        put_i32(w, c->verify_total);
     }
     for (size_t i = 0; i < (size_t)f->nrows * f->ncols; i++) put_u8(w, f->blank[i]);
 }
@@ -498,7 +496,7 @@ static uint32_t get_count(Reader *r, size_t min)
 enum {
     MIN_INS = 16, MIN_CONST = 9, MIN_STR = 4, MIN_ENUM = 12, MIN_ENUM_VALUE = 8, MIN_RECORD = 24,
     MIN_FIELD = 48, MIN_REQUIRE = 20, MIN_PARAM = 13, MIN_RULE = 47, MIN_ATOM = 20, MIN_READ = 13,
-    MIN_YEAR = 12, MIN_GROUP = 29, MIN_ITEM = 25, MIN_FORM = 29, MIN_ROW = 29, MIN_COLUMN = 41,
+    MIN_YEAR = 12, MIN_GROUP = 29, MIN_ITEM = 25, MIN_FORM = 29, MIN_ROW = 29, MIN_COLUMN = 33,
     MIN_PER = 4, MIN_NOTICE_COLUMN = 31, MIN_WITHHOLD = 16,
 };
 
@@ -796,8 +794,6 @@ static void get_form(Reader *r, FormInfo *f)
         c->year = get_i64(r);
         c->line = get_u32(r);
         c->col = get_u32(r);
-        c->cond = get_str(r);
-        c->verify_total = get_i32(r);
     }
     size_t cells = (size_t)f->nrows * f->ncols;
     if (r->problem || !need(r, cells)) {

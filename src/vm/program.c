@@ -163,7 +163,6 @@ static void free_form(FormInfo *f)
         free(f->cols[i].name);
         free(f->cols[i].label);
         free(f->cols[i].group);
-        free(f->cols[i].cond);
     }
     free(f->cols);
     free(f->blank);

@@ -226,9 +226,6 @@ typedef struct FormColumn {
     int32_t reg;               /* FORM_COUNT: targets entry register of its condition, -1: everyone */
     int64_t year;              /* FORM_BUILD: the year, 0 for the total of every year */
     uint32_t line, col;
-    char *cond;                /* FORM_COUNT: its condition as written, or NULL (everyone) */
-    int32_t verify_total;      /* a count column of a group the run verifies person by person:
-                                  the index of the group's total column; else -1 */
 } FormColumn;
 
 /* A form (`table`): its layout and where its cells' numbers come from. */

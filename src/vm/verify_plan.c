@@ -103,10 +103,6 @@ static char *verify_form(const Program *p, const FormInfo *f, uint32_t k)
     for (uint32_t c = 0; c < f->ncols; c++) {
         const FormColumn *col = &f->cols[c];
         if (col->cell > FORM_BLANK) FAIL("form %u column %u: unknown cell kind %u", k, c, col->cell);
-        if (col->verify_total != -1 &&
-            (col->verify_total < 0 || (uint32_t)col->verify_total >= f->ncols || col->cell != FORM_COUNT ||
-             col->reg < 0 || f->cols[col->verify_total].cell != FORM_COUNT || f->cols[col->verify_total].reg != -1))
-            FAIL("form %u column %u: verified against no total column", k, c);
         if (!cell_reg_ok(p, col->reg) || (col->cell != FORM_COUNT && col->reg != -1))
             FAIL("form %u column %u: no condition's register", k, c);
         if (col->cell == FORM_EXISTING || col->cell == FORM_BUILD) {
