@@ -348,6 +348,16 @@ doudi_test_results *doudi_test_results_new(void);
  * rule file as the user gave it). Returns as doudi_test; a .ddc (-1) is kept as a file that
  * could not be tested. */
 int doudi_test_collect(doudi_test_results *res, doudi_rules *r, const char *path, int flags, char **error);
+/* `doudi test --update`: after doudi_test_collect(res, r, ...), the text of r's rule file with
+ * every expected value that the tests found different rewritten to the actual value (only
+ * those bytes: comments and layout stay). A test with an expectation that cannot be written
+ * as a value (a case that could not be evaluated, an actual `none`, a rejection that did not
+ * come) is left whole. *changes gets a line per rewritten value (`FILE:LINE: KEY: OLD → NEW`),
+ * *untouched a line per test left (`FILE:LINE: test "NAME" not rewritten: WHY`); caller frees
+ * all three. Returns how many values were rewritten (0: the text is the file's own), -1 with
+ * *error when r has no source or its tests have not been collected. */
+int doudi_test_update(const doudi_test_results *res, const doudi_rules *r, char **text, char **changes,
+                      char **untouched, char **error);
 /* Keep `path` as a file that could not be tested, and why ("the rule file has errors"). */
 void doudi_test_results_error(doudi_test_results *res, const char *path, const char *message);
 /* Every file's results as one document (caller frees); NULL with *error for another format:
@@ -448,6 +458,17 @@ doudi_diff *doudi_diff_ledger(doudi_ledger *l, doudi_rules *old_rules, doudi_rul
  * and -1 when the file cannot be read or holds a line that is no figure (*error names each
  * such line as FILE:LINE). The verdict is part of the rendering that follows. */
 int doudi_diff_expect(doudi_diff *d, const char *path, char **mismatches, char **error);
+
+/* `--write-expect`: the approved-changes file the diff passes with, as the text to replace
+ * the file at `path` with (or to create it: a comment naming the rule files and the
+ * population, then `changed: N` and each figure that changes). An existing file keeps its
+ * comments and layout: its lines still right stay byte for byte, a line whose change moved
+ * gets only its value rewritten, a line whose figure no longer changes is removed (`changed`
+ * stays), and the figures no line approves are appended. *changes gets a line per change
+ * (`FILE:LINE: FIGURE: OLD → NEW`, `FILE:LINE: FIGURE: V added`, `FILE:LINE: FIGURE: V removed:
+ * ...`). Returns how many lines changed (0: the file already passes), -1 with *error when the
+ * file cannot be read or has lines that are no figure (each FILE:LINE). Caller frees. */
+int doudi_diff_write_expect(doudi_diff *d, const char *path, char **text, char **changes, char **error);
 
 /* The report, text or JSON; resident ids are not masked (doudi_mask_ids). Caller frees. */
 char *doudi_diff_render(const doudi_diff *d, doudi_format format);

@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.." || exit 2
 FOLDERS=${MESSAGES_FOLDERS:-"src/base src/cli"}
 # Files of layers not yet converted whose messages already are: the documents and near misses.
 FILES=${MESSAGES_FILES:-"src/engine/document.c src/engine/notice.c src/engine/notice_xlsx.c src/engine/report_html.c
-  src/engine/svg.c src/tools/nearmiss.c"}
+  src/engine/svg.c src/tools/nearmiss.c src/tools/testing_update.c src/tools/diff_write.c"}
 # A printing function, and with :K the position (from 0) of its first argument that may be text.
 PRINTERS="printf fprintf:1 vfprintf:1 fputs puts cli_usage_error:1 sb_printf:1 sb_puts:1 say:1 complain:1 complain_err:2 put:2"
 # A translating function and the position (from 0) of its English argument.

@@ -57,6 +57,21 @@ int doudi_test_collect(doudi_test_results *res, doudi_rules *r, const char *path
     return testing_failed(rep) ? 1 : 0;
 }
 
+int doudi_test_update(const doudi_test_results *res, const doudi_rules *r, char **text, char **changes,
+                      char **untouched, char **error)
+{
+    *text = *changes = *untouched = NULL;
+    if (!r->rules || !r->src) return api_fail(error, "%s", NEEDS_SOURCE);
+    if (!res->files.count || res->files.items[res->files.count - 1]->error)
+        return api_fail(error, "%s", "the rule file's tests have not run");
+    StrBuf out = {0}, ch = {0}, un = {0};
+    size_t n = testing_update(res->files.items[res->files.count - 1], r->src->text, r->src->len, &out, &ch, &un);
+    *text = sb_take(&out);
+    *changes = sb_take(&ch);
+    *untouched = sb_take(&un);
+    return n > 0x7fffffff ? 0x7fffffff : (int)n;
+}
+
 void doudi_test_results_error(doudi_test_results *res, const char *path, const char *message)
 {
     TestReport *e = testing_error(path, message);
@@ -159,6 +174,20 @@ int doudi_diff_expect(doudi_diff *d, const char *path, char **mismatches, char *
     int rc = diff_expect(d, path, &sb, &err);
     if (mismatches) *mismatches = rc == 1 ? sb_take(&sb) : NULL;
     sb_free(&sb);
+    if (error) *error = err;
+    else free(err);
+    return rc;
+}
+
+int doudi_diff_write_expect(doudi_diff *d, const char *path, char **text, char **changes, char **error)
+{
+    StrBuf out = {0}, log = {0};
+    char *err = NULL;
+    int rc = diff_write_expect(d, path, &out, &log, &err);
+    *text = rc < 0 ? NULL : sb_take(&out);
+    *changes = rc < 0 ? NULL : sb_take(&log);
+    sb_free(&out);
+    sb_free(&log);
     if (error) *error = err;
     else free(err);
     return rc;

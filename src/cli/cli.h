@@ -38,6 +38,12 @@ bool cli_is_source(const char *verb, const char *path);
  * file, by device and inode): a verb never overwrites what it reads. */
 bool cli_not_an_input(const char *verb, const char *out, const char *const *inputs, int n);
 
+/* Replace the file at `path` (a symbolic link followed; created when missing) by `text`,
+ * atomically: a temporary file beside it, flushed, with the file's mode, renamed over it; the
+ * crash point (or NULL) just before the rename. 0, or 2 after saying on stderr why the file
+ * is unchanged (write_in_place.c). */
+int cli_write_in_place(const char *verb, const char *path, const char *text, const char *crash_point);
+
 /* Print "doudi VERB: message" to stderr and return 2. fmt is a translated format: tr("..."). */
 int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "doudi VERB: usage: doudi SYNOPSIS" and where to read more, on stderr; returns 2. */

@@ -1,6 +1,6 @@
-/* cli_diff.c — `doudi diff OLD NEW --population DIR|DB [--as-of D] [--limit N] [--expect FILE]
- * [--format text|json|markdown] [-o FILE] [--comment-limit BYTES] [--show-ids]`: what a rule
- * amendment changes (docs/rule-changes.md).
+/* cli_diff.c — `doudi diff OLD NEW --population DIR|DB [--as-of D] [--limit N] [--expect FILE |
+ * --write-expect FILE] [--format text|json|markdown] [-o FILE] [--comment-limit BYTES]
+ * [--show-ids]`: what a rule amendment changes (docs/rule-changes.md).
  *
  * Both rule files run over the population (a directory with persons.csv [institutions.csv],
  * imported into a temporary ledger, or a ledger file, run in a temporary copy); stdout gets
@@ -112,9 +112,33 @@ static bool write_report(const doudi_diff *d, int format, const char *out, int l
     return ok;
 }
 
+/* --write-expect: the approved-changes file this change passes with, written in place; each
+ * change to it said on `say`. False after saying why nothing was written. */
+static bool write_approved(doudi_diff *d, const char *path, FILE *say)
+{
+    char *text = NULL, *changes = NULL, *err = NULL;
+    int n = doudi_diff_write_expect(d, path, &text, &changes, &err);
+    bool ok = n >= 0;
+    if (n < 0) {
+        fprintf(stderr, "%s\ndoudi diff: ", err ? err : "");
+        fprintf(stderr, tr("%s: lines that are no figure\n"), path);
+    } else if (n == 0) {
+        fprintf(say, tr("%s already approves every figure\n"), path);
+    } else if ((ok = cli_write_in_place("diff", path, text, "diff.before-rename") == 0)) {
+        fputs(changes, say);
+        if (n == 1) fprintf(say, tr("wrote %s: 1 line changed\n"), path);
+        else fprintf(say, tr("wrote %s: %d lines changed\n"), path, n);
+    }
+    doudi_string_free(text);
+    doudi_string_free(changes);
+    doudi_string_free(err);
+    return ok;
+}
+
 int cli_diff(int argc, char **argv)
 {
     const char *files[2] = {NULL, NULL}, *population = NULL, *as_of = NULL, *expect = NULL, *out = NULL;
+    const char *write_expect = NULL;
     int nfiles = 0, limit = 10, format = FORMAT_TEXT;
     size_t bytes = 0;
     bool show_ids = false;
@@ -122,6 +146,7 @@ int cli_diff(int argc, char **argv)
         if (!strcmp(argv[i], "--population") && i + 1 < argc) population = argv[++i];
         else if (!strcmp(argv[i], "--as-of") && i + 1 < argc) as_of = argv[++i];
         else if (!strcmp(argv[i], "--expect") && i + 1 < argc) expect = argv[++i];
+        else if (!strcmp(argv[i], "--write-expect") && i + 1 < argc) write_expect = argv[++i];
         else if (!strcmp(argv[i], "--show-ids")) show_ids = true;
         else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--comment-limit") && i + 1 < argc) {
@@ -151,6 +176,8 @@ int cli_diff(int argc, char **argv)
     if (!population)
         return cli_usage_error("diff", tr("which people? give --population DIR (with persons.csv) or a ledger\nusage: doudi %s"),
                                cli_synopsis("diff"));
+    if (expect && write_expect)
+        return cli_usage_error("diff", tr("--expect checks an approved-changes file and --write-expect writes one: give one of them"));
     FILE *f = expect ? fopen(expect, "r") : NULL;
     if (expect && !f) {
         fputs("doudi diff: ", stderr);
@@ -171,8 +198,13 @@ int cli_diff(int argc, char **argv)
         status = 2;
     else if (!(d = doudi_diff_population(old_rules, new_rules, population, limit, &err)))
         status = 2;
+    else if (write_expect && !write_approved(d, write_expect, format == FORMAT_TEXT || out ? stdout : stderr))
+        status = 2;
+    else if (write_expect && (verdict = doudi_diff_expect(d, write_expect, &mismatches, &err)) < 0)
+        status = 2;
     else if (expect && (verdict = doudi_diff_expect(d, expect, &mismatches, &err)) < 0)
         status = 2;
+    if (write_expect && !expect) expect = write_expect;     /* the file the verdict is against */
     if (status == 0) {
         if (!write_report(d, format, out, limit, bytes, show_ids)) status = 2;
         fflush(stdout);

@@ -17,7 +17,6 @@
  *
  * A file with syntax errors is never formatted nor rewritten: its diagnostics go to stderr
  * and the exit code is 1. Unreadable or unwritable files and bad usage exit 2. */
-#define _XOPEN_SOURCE 700      /* realpath(), to rewrite the file a symbolic link points to */
 #include "cli.h"
 #include "doudi.h"
 #include "base/crash.h"
@@ -68,59 +67,6 @@ static char *format_file(const char *path, bool warn, int *status, bool *canonic
 
 /* ---- -w: rewriting in place ------------------------------------------------------------------ */
 
-static int cannot_write(const char *path, const char *what)
-{
-    fprintf(stderr, "doudi fmt: ");
-    fprintf(stderr, tr("cannot write %s: %s: %s (the file is unchanged)\n"), path, what, strerror(errno));
-    return FMT_INPUT_ERROR;
-}
-
-/* Write all of text to fd; false on any short or failed write. */
-static bool write_all(int fd, const char *text, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, text, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        text += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
-/* Replace the file at path by text: a temporary file beside it, flushed, with the file's
- * mode, renamed over it. Returns an exit code. */
-static int write_in_place(const char *path, const char *text)
-{
-    char *real = realpath(path, NULL);
-    if (!real) return cannot_write(path, tr("cannot resolve the path"));
-    struct stat st;
-    if (stat(real, &st) != 0) {
-        free(real);
-        return cannot_write(path, tr("cannot read its mode"));
-    }
-    char *dircopy = xstrdup(real), *basecopy = xstrdup(real);
-    char *tmp = xasprintf("%s/.%s.fmt-XXXXXX", dirname(dircopy), basename(basecopy));
-    free(dircopy);
-    free(basecopy);
-    int rc = FMT_OK;
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = cannot_write(path, tr("cannot create a temporary file beside it"));
-    } else {
-        bool ok = write_all(fd, text, strlen(text)) && fchmod(fd, st.st_mode & 07777) == 0 && fsync(fd) == 0;
-        ok = close(fd) == 0 && ok;
-        CRASH_POINT("fmt.before-rename");
-        if (!ok || rename(tmp, real) != 0) {
-            rc = cannot_write(path, ok ? tr("cannot rename the new text over it") : tr("cannot write the new text"));
-            unlink(tmp);
-        }
-    }
-    free(tmp);
-    free(real);
-    return rc;
-}
-
 static int write_files(char **files, int nfiles)
 {
     int status = FMT_OK;
@@ -128,7 +74,7 @@ static int write_files(char **files, int nfiles)
         bool canonical = false;
         char *text = format_file(files[i], false, &status, &canonical);
         if (text && !canonical) {
-            int rc = write_in_place(files[i], text);
+            int rc = cli_write_in_place("fmt", files[i], text, "fmt.before-rename");
             if (rc != FMT_OK) status = rc;
             else printf(tr("formatted %s\n"), files[i]);
         }

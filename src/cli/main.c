@@ -115,18 +115,20 @@ static const Verb verbs[] = {
       {"--show-ids", "show resident ids in full (otherwise masked: 410122********1234)"},
       {"--echo", "without a terminal: show each line after its prompt, as typed"}}},
     {"test", cli_test,
-     "test FILE... [--coverage] [--require-full-coverage] [--format text|json|junit|tap|markdown] [-o FILE]",
+     "test FILE... [--coverage] [--require-full-coverage] [--format text|json|junit|tap|markdown] [-o FILE]\n"
+     "     [--update]",
      "run the tests a rule file declares",
      "One line per test: ok, or FAIL with each expected value that differed and the explanation;\n"
      "then how many passed and failed. Exit 1 when a test failed.",
      {{"FILE...", "rule files"},
+      {"--update", "rewrite in place the expected values a change moved, showing each; then run the tests again"},
       {"--coverage", "also show what the tests cover: conditions, categories, branches, schedule groups"},
       {"--require-full-coverage", "the same, and anything not covered fails the run"},
       {"--format F", "text (default), json, junit (JUnit XML for CI), tap (TAP 13) or markdown"},
       {"-o FILE", "write the report to FILE instead of stdout"}}},
     {"diff", cli_diff,
-     "diff OLD NEW --population DIR|DB [--as-of DATE] [--limit N] [--expect FILE] [--format text|json|markdown]\n"
-     "     [-o FILE] [--comment-limit BYTES] [--show-ids]",
+     "diff OLD NEW --population DIR|DB [--as-of DATE] [--limit N] [--expect FILE | --write-expect FILE]\n"
+     "     [--format text|json|markdown] [-o FILE] [--comment-limit BYTES] [--show-ids]",
      "what a rule change changes, over a population",
      "Both rule files run over the same people; the report gives the counts per category, placement\n"
      "and year before and after, the moves, the changed people and the forms' changed cells\n"
@@ -136,6 +138,7 @@ static const Verb verbs[] = {
       {"--as-of DATE", "the date of both runs (default: each rule file's as_of)"},
       {"--limit N", "how many changed people to show, with their explanations (default 10)"},
       {"--expect FILE", "the approved changes: exit 1 when a figure differs from them"},
+      {"--write-expect FILE", "write the approved changes this change passes with (an existing FILE keeps its comments)"},
       {"--format text|json|markdown", "text (default), JSON, or a merge-request comment in Markdown"},
       {"-o FILE", "write the report to FILE; with markdown, the full text and JSON beside it (FILE.txt, FILE.json)"},
       {"--comment-limit BYTES", "the Markdown comment's size limit (default 60000, at least 2000)"},

@@ -1,6 +1,8 @@
 /* forms.c — counting the forms' cells and the capacity plan's demand during a run (see forms.h). */
 #include "forms.h"
 #include "capacity.h"
+#include "base/resid.h"
+#include "vm/values.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,15 +95,81 @@ static const char *partition_of(const Program *p, const int64_t *fields, int32_t
     return field >= 0 ? program_partition_key(p, 0, field, fields[field]) : "";
 }
 
+/* ---- what the checker left to the run: each target counted once ----------------------------- */
 
-void forms_add(Forms *f, const Vm *vm, const int64_t *fields)
+/* The person's key, its resident id masked, for a message. */
+static char *masked_key(const Program *p, const int64_t *fields)
+{
+    const RecordInfo *ri = &p->records[0];
+    StrBuf sb = {0};
+    if (ri->key >= 0) {
+        const FieldInfo *k = &ri->fields[ri->key];
+        value_format(p, k->kind, k->enum_index, fields[ri->key], false, &sb);
+    }
+    char *s = sb_take(&sb);
+    resident_id_mask(s);
+    return s;
+}
+
+/* "a (rules.doudi:12: `care == home and age > 60`)" */
+static void describe(const Program *p, StrBuf *sb, const char *name, uint32_t line, const char *cond)
+{
+    sb_printf(sb, "%s (%s:%u: `%s`)", name, p->source_path ? p->source_path : "", line, cond ? cond : "");
+}
+
+static bool count_fails(const Program *p, const int64_t *fields, const char *table, const char *total_what,
+                        const char *what, int n, StrBuf *pair, char **error)
+{
+    char *key = masked_key(p, fields);
+    if (n == 0)
+        *error = xasprintf("table %s: person %s is counted in %s but in none of its %ss: no %s's condition holds "
+                           "for them (the %ss must count each person once; nothing of the run is stored)",
+                           table, key, total_what, what, what, what);
+    else
+        *error = xasprintf("table %s: person %s is counted in two %ss, %s (the %ss must count each person once; "
+                           "nothing of the run is stored)", table, key, what, sb_str(pair), what);
+    free(key);
+    return false;
+}
+
+static bool verify_rows(const Program *p, const FormInfo *fi, const int64_t *R, const int64_t *fields, char **error)
+{
+    int n = 0;
+    uint32_t first = 0;
+    StrBuf pair = {0};
+    for (uint32_t row = 0; row < fi->nrows; row++) {
+        if (fi->rows[row].reg < 0 || !R[fi->rows[row].reg]) continue;
+        if (n++ == 0) {
+            first = row;
+            continue;
+        }
+        describe(p, &pair, fi->rows[first].name, fi->rows[first].line, fi->rows[first].cond);
+        sb_puts(&pair, " and ");
+        describe(p, &pair, fi->rows[row].name, fi->rows[row].line, fi->rows[row].cond);
+        break;
+    }
+    bool ok = n == 1;
+    if (!ok) {
+        uint32_t total = 0;
+        while (total < fi->nrows && !fi->rows[total].total) total++;
+        const FormRow *tr = total < fi->nrows ? &fi->rows[total] : NULL;
+        char *what = xasprintf("its total row %s (%s)", tr ? tr->name : "total", tr && tr->label ? tr->label : "");
+        count_fails(p, fields, fi->name, what, "row", n, &pair, error);
+        free(what);
+    }
+    sb_free(&pair);
+    return ok;
+}
+
+bool forms_add(Forms *f, const Vm *vm, const int64_t *fields, char **error)
 {
     const int64_t *R = vm->regs;
     /* forms count targets; the cells' code does not even run for anyone else */
-    if (R[f->p->reg_primary] < 0) return;
+    if (R[f->p->reg_primary] < 0) return true;
     for (size_t t = 0; t < f->ntables; t++) {
         TableCount *tc = &f->tables[t];
         const FormInfo *fi = tc->form;
+        if (fi->verify_rows && !verify_rows(f->p, fi, R, fields, error)) return false;
         Part *part = NULL;
         for (uint32_t row = 0; row < fi->nrows; row++) {
             if (fi->rows[row].reg < 0 || !R[fi->rows[row].reg]) continue;
@@ -118,6 +186,7 @@ void forms_add(Forms *f, const Vm *vm, const int64_t *fields)
         Part *part = find_part(&f->demand, partition_of(p, fields, f->cap_part_field));
         part->cells[R[p->reg_placement]]++;
     }
+    return true;
 }
 
 size_t forms_demand_count(const Forms *f) { return f->demand.count; }

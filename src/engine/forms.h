@@ -16,8 +16,12 @@ typedef struct Forms Forms;
 
 Forms *forms_new(const Program *p);
 void forms_free(Forms *f);
-/* Count the person just evaluated (vm holds its registers; fields its values). */
-void forms_add(Forms *f, const Vm *vm, const int64_t *fields);
+/* Count the person just evaluated (vm holds its registers; fields its values). What the
+ * checker could not prove of a form's rows is verified here (FormInfo.verify_rows): a target
+ * counted by the total row but by no row, or by two, is refused — false, with *error naming
+ * the table, the person (the resident id masked) and both conditions with their lines — and
+ * the run stops. */
+bool forms_add(Forms *f, const Vm *vm, const int64_t *fields, char **error);
 /* Store the counts and the capacity plan of run `run_id` (inside the run's transaction). */
 bool forms_store(Forms *f, Ledger *l, Vm *vm, int64_t run_id, char **error);
 

@@ -81,7 +81,7 @@ static bool map_header(Importer *im, const Row *h, char **error)
     const RecordInfo *ri = im->ri;
     im->ncolumns = h->count;
     im->column_of = xmalloc((ri->nfields + 1) * sizeof *im->column_of);
-    StrBuf missing = {0};
+    StrBuf missing = {0}, hints = {0};
     for (uint32_t i = 0; i < ri->nfields; i++) {
         im->column_of[i] = -1;
         for (size_t c = 0; c < h->count; c++)
@@ -100,16 +100,21 @@ static bool map_header(Importer *im, const Row *h, char **error)
             if (missing.count) sb_puts(&missing, ", ");
             sb_printf(&missing, "%s", ri->fields[i].name);
             if (ri->fields[i].label) sb_printf(&missing, " (%s)", ri->fields[i].label);
+            sb_printf(&hints, "%s%s: ", hints.count ? "; " : "", ri->fields[i].name);
+            program_default_hint(im->p, &ri->fields[i], &hints);
         }
     }
     if (missing.count) {
         char *at = where(im, h->line, 0);
-        *error = xasprintf("%s: the header has no column for: %s", at, sb_str(&missing));
+        *error = xasprintf("%s: the header has no column for: %s (if the file may lack it, the field needs a "
+                           "default: %s)", at, sb_str(&missing), sb_str(&hints));
         free(at);
         sb_free(&missing);
+        sb_free(&hints);
         return false;
     }
     sb_free(&missing);
+    sb_free(&hints);
     return true;
 }
 

@@ -241,7 +241,6 @@ bool ledger_declare_absent(Ledger *l, const Program *p, char **error)
 
 char *ledger_check_record(Ledger *l, const Program *p, const RecordInfo *ri, bool required)
 {
-    (void)p;
     char *table = table_named(l, ri->name);
     if (!table && !required) return NULL;
     if (!table || strcmp(table, ri->name)) {
@@ -263,10 +262,12 @@ char *ledger_check_record(Ledger *l, const Program *p, const RecordInfo *ri, boo
     for (uint32_t i = 0; !msg && i < ri->nfields; i++) {
         const FieldInfo *f = &ri->fields[i];
         if (f->has_default || has_column(&have, f->name)) continue;
+        StrBuf hint = {0};
+        program_default_hint(p, f, &hint);
         msg = xasprintf("field %s is declared without a default, and the ledger's %s records have no value for it "
-                        "(they were imported before it existed): give it a default in the rule file "
-                        "(e.g. `%s: %s \"…\" default …`), or import the records again with a column for it",
-                        f->name, ri->name, f->name, value_kind_name(f->kind));
+                        "(they were imported before it existed): %s, or import the records again with a column "
+                        "for it", f->name, ri->name, sb_str(&hint));
+        sb_free(&hint);
     }
 done:
     stored_free(&stored);

@@ -157,7 +157,7 @@ static bool evaluate_row(Runner *rn, uint32_t row, char **error)
     if (!evaluate(rn, &reviewed, error) || reviewed) return !*error;
     Outcome o = outcome_of(rn);
     if (o.primary >= 0) rn->stats->targets++;
-    if (rn->forms) forms_add(rn->forms, rn->vm, rn->values);
+    if (rn->forms && !forms_add(rn->forms, rn->vm, rn->values, error)) return false;
     if (maybe_schedule(rn, rn->key.items, row, &o)) return true;
     return insert_result(rn, rn->key.items, rn->key.count, &o, -1, error);
 }

@@ -209,6 +209,12 @@ static void fill_field(Cg *g, FieldInfo *fi, const Field *f)
     fi->kind = cg_value_kind(f->resolved);
     fi->enum_index = cg_enum_index_of(f->resolved);
     fi->key = f->is_key;
+    if (f->span.file) {
+        int line = 0, col = 0;
+        source_position(f->span.file, f->span.start, &line, &col);
+        fi->line = (uint32_t)line;
+        fi->col = (uint32_t)col;
+    }
     if (f->default_value) {
         fi->has_default = true;
         if (f->default_value->kind == EX_TEXT) fi->default_value = cg_string_index(g, f->default_value->v.s);

@@ -10,6 +10,7 @@
  * reaches the per-person code. Registers are virtual here; cg_relocate_plan lays them out
  * with everything else. */
 #include "compile_int.h"
+#include "completeness.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +193,25 @@ static char *cell_name(const char *table, const char *what, const char *name)
     return sb_take(&sb);
 }
 
+/* A condition as written, its blanks (line breaks too) each one space: for a run's message. */
+static char *cond_text(const Expr *e)
+{
+    if (!e || !e->span.file || e->span.end <= e->span.start || e->span.end > e->span.file->len) return NULL;
+    StrBuf sb = {0};
+    bool blank = false;
+    for (uint32_t i = e->span.start; i < e->span.end; i++) {
+        char c = e->span.file->text[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            blank = true;
+            continue;
+        }
+        if (blank && sb.count) sb_putc(&sb, ' ');
+        blank = false;
+        sb_putc(&sb, c);
+    }
+    return sb_take(&sb);
+}
+
 static void form_rows(Cg *g, RuleVec *rules, const Decl *d, FormInfo *fi)
 {
     fi->nrows = (uint32_t)d->rows.count;
@@ -205,6 +225,7 @@ static void form_rows(Cg *g, RuleVec *rules, const Decl *d, FormInfo *fi)
         fr->reg = -1;
         fr->capacity_item = capacity_item_named(g->r, row->name.text);
         set_position(g, row->span, &fr->line, &fr->col);
+        fr->cond = cond_text(row->when);
         if (row->when) {
             char *name = cell_name(d->name.text, "row", row->name.text);
             fr->reg = (int32_t)compile_cell(g, rules, name, row->label, row->when);
@@ -267,6 +288,7 @@ void cg_forms(Cg *g, RuleVec *rules)
         set_position(g, d->span, &fi->line, &fi->col);
         form_rows(g, rules, d, fi);
         form_columns(g, rules, d, fi);
+        fi->verify_rows = completeness_run_rows(r, d);
         form_blanks(d, fi);
     }
 }

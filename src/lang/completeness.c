@@ -335,6 +335,38 @@ static void check_table(const Rules *r, DiagList *dl, const Decl *t)
     }
 }
 
+/* ---- what the run verifies ---------------------------------------------------------------- */
+
+static bool has_capacity_columns(const Decl *t)
+{
+    for (size_t i = 0; i < t->columns.count; i++)
+        if (t->columns.items[i].cell == CELL_EXISTING || t->columns.items[i].cell == CELL_BUILD) return true;
+    return false;
+}
+
+/* Whether conds[0..n) are all of the form the checker proves a split of. */
+static bool proved(const Rules *r, const Expr **conds, size_t n)
+{
+    bool **sets = xcalloc(n + 1, sizeof *sets);
+    Split s = split_of(r, conds, n, sets);
+    free_sets(sets, n);
+    return s.by != BY_NOTHING;
+}
+
+bool completeness_run_rows(const Rules *r, const Decl *t)
+{
+    bool total = false;
+    size_t n = 0;
+    const Expr **conds = xcalloc(t->rows.count + 1, sizeof *conds);
+    for (size_t i = 0; i < t->rows.count; i++) {
+        if (t->rows.items[i].total) total = true;
+        else if (t->rows.items[i].when) conds[n++] = t->rows.items[i].when;
+    }
+    bool verify = total && n && !has_capacity_columns(t) && !proved(r, conds, n);
+    free(conds);
+    return verify;
+}
+
 void completeness_check(const Rules *r, DiagList *dl)
 {
     check_citations(r, dl);

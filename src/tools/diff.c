@@ -441,6 +441,34 @@ static size_t compare_sheet(Diff *d, int form, const Report *rn, const ReportShe
     return changed;
 }
 
+/* The targets a stored form's rows leave out, city-wide: those of the run less the people its
+ * rows count, read from a count column without condition. -1 for a form without a total row
+ * (rows that may overlap: their sum is no count of people) or without such a column. */
+static int64_t outside_rows(const Report *rep, uint64_t targets)
+{
+    const FormInfo *t = rep->table;
+    int col = -1;
+    bool total = false;
+    for (size_t c = 0; c < t->ncols && col < 0; c++)
+        if (t->cols[c].cell == FORM_COUNT && t->cols[c].reg < 0) col = (int)c;
+    for (size_t r = 0; r < t->nrows; r++) total |= t->rows[r].total;
+    if (col < 0 || !total || !rep->nsheets) return -1;
+    const ReportSheet *s = &rep->sheets[0];
+    int64_t in = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        size_t i = r * rep->ncols + (size_t)col;
+        if (!t->rows[r].total && !s->blank[i]) in += s->cells[i];
+    }
+    return (int64_t)targets - in;
+}
+
+static const char *total_label(const FormInfo *t)
+{
+    for (size_t r = 0; r < t->nrows; r++)
+        if (t->rows[r].total) return t->rows[r].label ? t->rows[r].label : t->rows[r].name;
+    return NULL;
+}
+
 static bool compare_form(Diff *d, Ledger *l, const DiffRules *o, const DiffRules *n, const FormInfo *nt, char **error)
 {
     const char *fname = nt->name;
@@ -452,7 +480,10 @@ static bool compare_form(Diff *d, Ledger *l, const DiffRules *o, const DiffRules
         return false;
     }
     int form = (int)d->forms.count;
-    DiffForm fi = {xstrdup(fname), xstrdup(nt->label ? nt->label : "")};
+    const char *tl = total_label(nt);
+    DiffForm fi = {xstrdup(fname), xstrdup(nt->label ? nt->label : ""), {-1, outside_rows(&rn, d->side[1].run.targets)},
+                   tl ? xstrdup(tl) : NULL};
+    if (have_old) fi.outside[0] = outside_rows(&ro, d->side[0].run.targets);
     VEC_PUSH(&d->forms, fi);
     diff_vocab_add(d, "form", fname, NULL);
     for (size_t i = 0; i < nt->nrows; i++) diff_vocab_add(d, "row", fname, nt->rows[i].name);
@@ -650,6 +681,7 @@ void diff_free(Diff *d)
     for (size_t i = 0; i < d->forms.count; i++) {
         free(d->forms.items[i].name);
         free(d->forms.items[i].label);
+        free(d->forms.items[i].total_label);
     }
     VEC_FREE(&d->forms);
     free(d->matrix);

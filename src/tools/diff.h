@@ -63,6 +63,15 @@ void diff_free(Diff *d);
  * rendering), -1 when the file cannot be read or a line cannot be understood (*error). */
 int diff_expect(Diff *d, const char *path, StrBuf *mismatches, char **error);
 
+/* The approved-changes file the figures pass with, written over the one at `path` (when it
+ * exists) with the least change: its comments, layout and the lines still right stay; a
+ * line whose change moved gets its new value, one whose figure no longer changes goes
+ * (`changed` stays); the figures no line approves are appended (diff_write.c). `out` gets the
+ * whole text, `log` a line per change (`FILE:LINE: FIGURE: OLD → NEW`, `... added`, `...
+ * removed: ...`). Returns how many lines changed (0: the file already passes), -1 when the
+ * file cannot be read or holds a line that is no figure (*error names each). */
+int diff_write_expect(Diff *d, const char *path, StrBuf *out, StrBuf *log, char **error);
+
 /* The report, with the approved-changes verdict when diff_expect ran. Ids are not masked. */
 void diff_render_text(const Diff *d, StrBuf *out);
 void diff_render_json(const Diff *d, StrBuf *out);

@@ -9,15 +9,6 @@
 
 /* ---- the approved-changes file --------------------------------------------------------------- */
 
-typedef struct Approval {
-    char *name;
-    int kind;
-    int64_t value;
-    size_t line;
-} Approval;
-
-typedef VEC(Approval) Approvals;
-
 static bool all_digits(const char *s)
 {
     if (!*s) return false;
@@ -160,8 +151,8 @@ static bool read_value(const char *s, int kind, int64_t *out, StrBuf *msg)
     return true;
 }
 
-static bool parse_approvals(const Diff *d, const char *path, const char *text, size_t len, Approvals *out,
-                            StrBuf *errors)
+bool diff_parse_approvals(const Diff *d, const char *path, const char *text, size_t len, Approvals *out,
+                          StrBuf *errors)
 {
     size_t line = 0;
     for (const char *s = text; s < text + len;) {
@@ -236,7 +227,7 @@ int diff_expect(Diff *d, const char *path, StrBuf *mismatches, char **error)
     }
     Approvals ap = {0};
     StrBuf errors = {0};
-    bool ok = parse_approvals(d, path, text, len, &ap, &errors);
+    bool ok = diff_parse_approvals(d, path, text, len, &ap, &errors);
     free(text);
     if (!ok) {
         if (errors.count && errors.items[errors.count - 1] == '\n') errors.items[--errors.count] = '\0';

@@ -60,6 +60,11 @@ typedef struct Person {
 
 typedef struct DiffForm {
     char *name, *label;
+    /* The targets (city-wide) its rows leave out, [old, new]: a form with a total row and a
+     * count column without condition (people per row) — the targets less what its rows count;
+     * -1 where the form (or that side's form) has neither. */
+    int64_t outside[2];
+    char *total_label;         /* the new form's total row's label (or name), or NULL */
 } DiffForm;
 
 typedef struct Side {
@@ -103,6 +108,21 @@ bool diff_is_keyword(const char *s);
 void diff_catyear_name(StrBuf *sb, const char *cat, const char *year);
 void diff_year_text(int64_t y, char out[24]);
 void diff_put_change(StrBuf *sb, const Figure *f, int64_t v);
+
+/* ---- the approved-changes file (diff_expect.c), for diff_write.c ---- */
+typedef struct Approval {
+    char *name;                /* the figure's canonical name */
+    int kind;
+    int64_t value;
+    size_t line;
+} Approval;
+
+typedef VEC(Approval) Approvals;
+
+/* The figures of an approved-changes file, in order; false (errors gets `FILE:LINE: why`
+ * lines) when a line is no figure. */
+bool diff_parse_approvals(const Diff *d, const char *path, const char *text, size_t len, Approvals *out,
+                          StrBuf *errors);
 
 /* ---- the comparison of two runs on one ledger (diff.c), for diff_population.c ---- */
 Diff *diff_new(const DiffRules *o, const DiffRules *n);

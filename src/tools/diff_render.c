@@ -178,6 +178,27 @@ static void put_side(StrBuf *out, const Side *s, const char *which)
     }
 }
 
+/* People who enter or leave every row of a form: "12 more persons are counted in no row of
+ * 附件1 after the change (outside its rows: 0 → 12), so 合计 leaves them out". Nothing when the
+ * count is not known on both sides or did not change. */
+static void put_outside(StrBuf *out, const DiffForm *f, const char *indent)
+{
+    int64_t b = f->outside[0], a = f->outside[1];
+    if (b < 0 || a < 0 || a == b) return;
+    const char *form = f->label && *f->label ? f->label : f->name;
+    int64_t n = a > b ? a - b : b - a;
+    sb_puts(out, indent);
+    if (a > b)
+        sb_printf(out, "%lld more %s counted in no row of %s after the change (outside its rows: %lld → %lld)%s%s%s\n",
+                  (long long)n, n == 1 ? "person is" : "persons are", form, (long long)b, (long long)a,
+                  f->total_label ? ": " : "", f->total_label ? f->total_label : "",
+                  f->total_label ? " leaves them out" : "");
+    else
+        sb_printf(out, "%lld %s counted in no row of %s before the change %s in one after it (outside its rows: "
+                       "%lld → %lld)\n",
+                  (long long)n, n == 1 ? "person" : "persons", form, n == 1 ? "is" : "are", (long long)b, (long long)a);
+}
+
 void diff_render_text(const Diff *d, StrBuf *out)
 {
     if (d->population)
@@ -220,6 +241,7 @@ void diff_render_text(const Diff *d, StrBuf *out)
     for (size_t k = 0; k < d->forms.count; k++) {
         sb_printf(out, "\nform %s %s: the city's cells that changed\n", d->forms.items[k].name, d->forms.items[k].label);
         if (!put_figures(out, d, S_FORM, (int)k, true)) sb_puts(out, "  (no change)\n");
+        put_outside(out, &d->forms.items[k], "  ");
         const Figure *c = first_of(d, S_FORM_COUNTIES, (int)k);
         sb_printf(out, "  county cells changed: %lld  (`%s: N`, or each as `form %s COUNTY ROW COLUMN`)\n",
                   c ? (long long)c->after : 0LL, c ? c->name : "", d->forms.items[k].name);
@@ -307,6 +329,24 @@ static void json_explanation(StrBuf *out, const char *json, const char *why)
     sb_putn(out, json, n);
 }
 
+static void json_outside(StrBuf *out, const Diff *d)
+{
+    sb_puts(out, ",\n  \"outside_rows\": [");
+    for (size_t k = 0; k < d->forms.count; k++) {
+        const DiffForm *f = &d->forms.items[k];
+        sb_puts(out, k ? ", " : "");
+        sb_puts(out, "{\"form\": ");
+        sb_json_string(out, f->name);
+        for (int s = 0; s < 2; s++) {
+            sb_printf(out, ", \"%s\": ", s ? "after" : "before");
+            if (f->outside[s] < 0) sb_puts(out, "null");
+            else sb_printf(out, "%lld", (long long)f->outside[s]);
+        }
+        sb_putc(out, '}');
+    }
+    sb_putc(out, ']');
+}
+
 void diff_render_json(const Diff *d, StrBuf *out)
 {
     sb_puts(out, "{\n  \"population\": ");
@@ -358,6 +398,7 @@ void diff_render_json(const Diff *d, StrBuf *out)
         sb_putc(out, '}');
     }
     sb_puts(out, d->people.count ? "\n  ]" : "]");
+    json_outside(out, d);
     if (d->checked) {
         sb_puts(out, ",\n  \"approved\": {\"file\": ");
         sb_json_string(out, d->expect_path);
@@ -590,6 +631,14 @@ static void md_cells(MdDoc *doc, const Diff *d)
     for (size_t k = 0; k < d->forms.count; k++) {
         if (any_change(d, S_FORM, (int)k) || any_change(d, S_FORM_COUNTY, (int)k)) {
             md_form(doc, d, k);
+            StrBuf line = {0};
+            put_outside(&line, &d->forms.items[k], "\n**");
+            if (line.count) {
+                line.items[--line.count] = '\0';      /* the sentence in bold, then its line end */
+                sb_puts(&line, "**\n");
+                md_add(doc, &line);
+            }
+            sb_free(&line);
             continue;
         }
         sb_puts(&same, same.count ? ", " : "");

@@ -239,7 +239,13 @@ static void build(Tester *t, Case *c)
     }
     give(t, c, &c->tc->given);
     for (uint32_t i = 0; i < ri->nfields && !c->error; i++)
-        if (!c->set[i]) c->error = printf_dup("no value for the field '%s', which has no default", ri->fields[i].name);
+        if (!c->set[i]) {
+            StrBuf hint = {0};
+            program_default_hint(t->p, &ri->fields[i], &hint);
+            c->error = printf_dup("no value for the field '%s', which has no default: give it in the test, or %s",
+                                  ri->fields[i].name, sb_str(&hint));
+            sb_free(&hint);
+        }
 }
 
 /* The checks of an import: ranges, then the record's `require`s. NULL when it is accepted. */
@@ -360,7 +366,31 @@ static bool actual(const Tester *t, const Case *c, Key k, int64_t *v)
     }
 }
 
-static void difference(const Tester *t, TestDifference *d, const char *name, Key k, int64_t want, bool has,
+/* Text as a rule file's string literal writes it: quoted, with \" \\ \n \t escaped. */
+static void put_literal_text(const char *s, StrBuf *sb)
+{
+    sb_putc(sb, '"');
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\') sb_printf(sb, "\\%c", *s);
+        else if (*s == '\n') sb_puts(sb, "\\n");
+        else if (*s == '\t') sb_puts(sb, "\\t");
+        else sb_putc(sb, *s);
+    }
+    sb_putc(sb, '"');
+}
+
+/* Where the expected value of entry fv is written: for `doudi test --update`. */
+static void locate(TestDifference *d, const FieldValue *fv)
+{
+    const Span *sp = &fv->value->span;
+    if (!sp->file || sp->end <= sp->start) return;
+    int col;
+    d->start = sp->start;
+    d->end = sp->end;
+    source_position(sp->file, sp->start, &d->line, &col);
+}
+
+static void difference(const Tester *t, TestDifference *d, const FieldValue *fv, Key k, int64_t want, bool has,
                        int64_t got)
 {
     StrBuf sb = {0};
@@ -369,20 +399,36 @@ static void difference(const Tester *t, TestDifference *d, const char *name, Key
     if (has) put_value(t, k.vkind, k.en, got, &sb);
     else sb_puts(&sb, "none");
     d->actual = sb_take(&sb);
-    d->key = xstrdup(name);
+    d->key = xstrdup(fv->name.text);
+    locate(d, fv);
+    if (!has) return;
+    if (k.vkind == VK_TEXT) put_literal_text((const char *)(intptr_t)got, &sb);
+    else put_value(t, k.vkind, k.en, got, &sb);
+    d->literal = sb_take(&sb);
 }
 
-static void not_comparable(TestDifference *d, const char *name)
+static void not_comparable(TestDifference *d, const FieldValue *fv)
 {
-    d->key = xstrdup(name);
+    d->key = xstrdup(fv->name.text);
     d->note = xstrdup("cannot be compared by the tests");
+    locate(d, fv);
 }
 
-static void text_difference(TestDifference *d, const char *name, const char *expected, const char *actual)
+/* A `rejected` entry that did not hold; actual is the reason, or NULL when it was accepted. */
+static void text_difference(TestDifference *d, const FieldValue *fv, const char *expected, const char *actual)
 {
-    d->key = xstrdup(name);
+    StrBuf sb = {0};
+    d->key = xstrdup("rejected");
     d->expected = xstrdup(expected);
-    d->actual = xstrdup(actual);
+    if (actual) {
+        sb_printf(&sb, "\"%s\"", actual);
+        d->actual = sb_take(&sb);
+        put_literal_text(actual, &sb);
+        d->literal = sb_take(&sb);
+    } else {
+        d->actual = xstrdup("accepted");
+    }
+    locate(d, fv);
 }
 
 /* Compare every expect entry but `year` (and `rejected`, done by the caller). */
@@ -395,11 +441,11 @@ static void compare(Tester *t, Case *c)
         if (k.kind == KEY_YEAR || k.kind == KEY_REJECTED) continue;
         int64_t want, got = 0;
         if (k.kind == KEY_UNKNOWN || !const_value(fv->value, k.vkind == VK_CATSET ? VK_INT : k.vkind, &want)) {
-            not_comparable(&c->diff[i], fv->name.text);
+            not_comparable(&c->diff[i], fv);
             continue;
         }
         bool has = actual(t, c, k, &got);
-        if (!has || !same_value(k.vkind, want, got)) difference(t, &c->diff[i], fv->name.text, k, want, has, got);
+        if (!has || !same_value(k.vkind, want, got)) difference(t, &c->diff[i], fv, k, want, has, got);
     }
 }
 
@@ -412,11 +458,11 @@ static void compare_years(Tester *t, Case *c)
         if (k.kind != KEY_YEAR) continue;
         int64_t want, got = 0;
         if (!const_value(fv->value, VK_INT, &want)) {
-            not_comparable(&c->diff[i], fv->name.text);
+            not_comparable(&c->diff[i], fv);
             continue;
         }
         bool has = actual(t, c, k, &got);
-        if (!has || want != got) difference(t, &c->diff[i], fv->name.text, k, want, has, got);
+        if (!has || want != got) difference(t, &c->diff[i], fv, k, want, has, got);
     }
 }
 
@@ -428,13 +474,8 @@ static void check_rejection(Tester *t, Case *c)
         if (resolve_key(t, fv->name.text).kind != KEY_REJECTED) continue;
         const char *want = fv->value->kind == EX_TEXT ? fv->value->v.s : "";
         char *expected = printf_dup("\"%s\"", want);
-        if (!c->rejected) {
-            text_difference(&c->diff[i], "rejected", expected, "accepted");
-        } else if (!strstr(c->rejected, want)) {
-            char *got = printf_dup("\"%s\"", c->rejected);
-            text_difference(&c->diff[i], "rejected", expected, got);
-            free(got);
-        }
+        if (!c->rejected) text_difference(&c->diff[i], fv, expected, NULL);
+        else if (!strstr(c->rejected, want)) text_difference(&c->diff[i], fv, expected, c->rejected);
         free(expected);
         return;
     }
@@ -496,6 +537,7 @@ static void free_difference(TestDifference *d)
     free(d->expected);
     free(d->actual);
     free(d->note);
+    free(d->literal);
 }
 
 static void free_case(Case *c)

@@ -55,6 +55,12 @@ typedef struct TestDifference {
     char *expected, *actual;   /* values as a rule file writes them; actual "none" when there is
                                   none, "accepted" for a rejection that did not come */
     char *note;                /* instead of expected/actual: why it cannot be compared */
+    /* for `doudi test --update`: where the expected value is written in the rule file, and
+     * the actual value as the rule file would write it (NULL when it cannot be written: none,
+     * a rejection that did not come, a value that cannot be compared) */
+    uint32_t start, end;       /* byte offsets of the expected value (end 0: not known) */
+    int line;
+    char *literal;
 } TestDifference;
 
 /* A case of a test that failed. */
@@ -123,5 +129,16 @@ void testing_render_file(const TestReport *r, StrBuf *out);
  *          with their first difference, the first uncovered items (a few kilobytes at most).
  * Ids are as the tests give them (test data is synthetic). */
 void testing_render(const TestReports *rs, TestFormat format, StrBuf *out);
+
+/* `doudi test --update` (testing_update.c): `text` (the rule file r was made from, `len`
+ * bytes) with every expected value that differed rewritten to the actual value, into `out`;
+ * nothing else of the text changes (comments, spacing, alignment stay). A test of which some
+ * expectation cannot be rewritten — a case that could not be evaluated, an actual value that
+ * no rule text writes (`none`, a rejection that did not come, a value that cannot be compared)
+ * — is left as it is, all of it. `changes` gets a line per rewritten value, `FILE:LINE: KEY:
+ * OLD → NEW`; `untouched` a line per test left as it is, `FILE:LINE: test "NAME" not
+ * rewritten: WHY`. Returns how many values were rewritten. */
+size_t testing_update(const TestReport *r, const char *text, size_t len, StrBuf *out, StrBuf *changes,
+                      StrBuf *untouched);
 
 #endif

@@ -23,9 +23,10 @@
 
 /* ---- writing .ddc --------------------------------------------------------------------- */
 
-/* Version 2 added the opcode hash; a file of another version, or made for another instruction
+/* Version 2 added the opcode hash; version 3 where each field is declared and which forms'
+ * rows the run verifies (with their conditions' text). A file of another version, or made for another instruction
  * set, is refused as such (not as damage) before anything else is read. */
-enum { DDC_VERSION = 3, DDC_HEADER = 32, DDC_LENGTH_AT = 16, DDC_SUM_AT = 24 };
+enum { DDC_VERSION = 4, DDC_HEADER = 32, DDC_LENGTH_AT = 16, DDC_SUM_AT = 24 };
 static const char ddc_magic[4] = {'D', 'D', 'C', 0x1A};
 #define NULL_STR 0xFFFFFFFFu
 
@@ -107,6 +108,8 @@ static void put_field(StrBuf *w, const FieldInfo *f)
     put_u8(w, f->range_kind);
     put_i64(w, f->range_lo);
     put_i64(w, f->range_hi);
+    put_u32(w, f->line);
+    put_u32(w, f->col);
 }
 
 static void put_record(StrBuf *w, const RecordInfo *r)
@@ -266,6 +269,7 @@ static void put_form(StrBuf *w, const FormInfo *f)
     put_i32(w, f->partition_field);
     put_u32(w, f->line);
     put_u32(w, f->col);
+    put_u8(w, f->verify_rows);
     put_u32(w, f->nrows);
     for (uint32_t i = 0; i < f->nrows; i++) {
         const FormRow *r = &f->rows[i];
@@ -276,6 +280,7 @@ static void put_form(StrBuf *w, const FormInfo *f)
         put_i32(w, r->capacity_item);
         put_u32(w, r->line);
         put_u32(w, r->col);
+        put_str(w, r->cond);
     }
     put_u32(w, f->ncols);
     for (uint32_t i = 0; i < f->ncols; i++) {
@@ -492,8 +497,8 @@ static uint32_t get_count(Reader *r, size_t min)
 /* Minimum encoded sizes of the array elements, for get_count. */
 enum {
     MIN_INS = 16, MIN_CONST = 9, MIN_STR = 4, MIN_ENUM = 13, MIN_ENUM_VALUE = 8, MIN_RECORD = 24,
-    MIN_FIELD = 40, MIN_REQUIRE = 20, MIN_PARAM = 13, MIN_RULE = 47, MIN_ATOM = 20, MIN_READ = 13,
-    MIN_YEAR = 12, MIN_GROUP = 29, MIN_ITEM = 25, MIN_FORM = 28, MIN_ROW = 25, MIN_COLUMN = 33,
+    MIN_FIELD = 48, MIN_REQUIRE = 20, MIN_PARAM = 13, MIN_RULE = 47, MIN_ATOM = 20, MIN_READ = 13,
+    MIN_YEAR = 12, MIN_GROUP = 29, MIN_ITEM = 25, MIN_FORM = 29, MIN_ROW = 29, MIN_COLUMN = 33,
     MIN_PER = 4, MIN_NOTICE_COLUMN = 31, MIN_WITHHOLD = 16,
 };
 
@@ -570,6 +575,8 @@ static void get_field(Reader *r, FieldInfo *f)
     f->range_kind = get_u8(r);
     f->range_lo = get_i64(r);
     f->range_hi = get_i64(r);
+    f->line = get_u32(r);
+    f->col = get_u32(r);
 }
 
 static void get_record(Reader *r, RecordInfo *rec)
@@ -767,6 +774,7 @@ static void get_form(Reader *r, FormInfo *f)
     f->partition_field = get_i32(r);
     f->line = get_u32(r);
     f->col = get_u32(r);
+    f->verify_rows = get_bool(r);
     f->nrows = get_count(r, MIN_ROW);
     f->rows = xcalloc((size_t)f->nrows + 1, sizeof *f->rows);
     for (uint32_t i = 0; i < f->nrows && !r->problem; i++) {
@@ -778,6 +786,7 @@ static void get_form(Reader *r, FormInfo *f)
         row->capacity_item = get_i32(r);
         row->line = get_u32(r);
         row->col = get_u32(r);
+        row->cond = get_str(r);
     }
     f->ncols = get_count(r, MIN_COLUMN);
     f->cols = xcalloc((size_t)f->ncols + 1, sizeof *f->cols);

@@ -156,6 +156,7 @@ static void free_form(FormInfo *f)
     for (uint32_t i = 0; f->rows && i < f->nrows; i++) {
         free(f->rows[i].name);
         free(f->rows[i].label);
+        free(f->rows[i].cond);
     }
     free(f->rows);
     for (uint32_t i = 0; f->cols && i < f->ncols; i++) {
@@ -304,4 +305,25 @@ const char *program_partition_code(const Program *p, int32_t field, const char *
     int32_t v = e && key ? partition_value(e, key) : -1;
     if (v < 0) return key;
     return e->codes && e->codes[v] ? e->codes[v] : e->values[v];
+}
+
+/* ---- hints ------------------------------------------------------------------------------------ */
+
+void program_default_hint(const Program *p, const FieldInfo *f, StrBuf *out)
+{
+    sb_puts(out, "add `default ");
+    switch (f->kind) {
+    case VK_BOOL: sb_puts(out, "false"); break;
+    case VK_PERCENT: sb_puts(out, "0%"); break;
+    case VK_TEXT: sb_puts(out, "\"\""); break;
+    case VK_DATE: sb_puts(out, "…"); break;
+    case VK_ENUM:
+        if (f->enum_index >= 0 && (uint32_t)f->enum_index < p->nenums && p->enums[f->enum_index].count)
+            sb_puts(out, p->enums[f->enum_index].values[0]);
+        else sb_puts(out, "…");
+        break;
+    default: sb_puts(out, "0"); break;
+    }
+    sb_puts(out, "` to its declaration");
+    if (f->line && p->source_path) sb_printf(out, " (%s:%u:%u)", p->source_path, f->line, f->col);
 }

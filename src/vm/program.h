@@ -77,6 +77,7 @@ typedef struct FieldInfo {
     int64_t default_value;     /* VK_TEXT: index into strings */
     uint8_t range_kind;        /* 0 none, 1 lo..hi, 2 bit mask of allowed small values */
     int64_t range_lo, range_hi;/* range_kind 1: inclusive bounds; 2: lo = the mask */
+    uint32_t line, col;        /* where the field is declared (0: not known) */
 } FieldInfo;
 
 typedef struct RequireInfo {
@@ -216,6 +217,7 @@ typedef struct FormRow {
     int32_t reg;               /* targets entry: the row's condition; -1 for a total row */
     int32_t capacity_item;     /* the capacity item whose type the row is named by, or -1 */
     uint32_t line, col;
+    char *cond;                /* its condition as written, or NULL (a total row) */
 } FormRow;
 
 typedef struct FormColumn {
@@ -238,6 +240,10 @@ typedef struct FormInfo {
                                   (`blank` columns, `blank in ROW`, a capacity column in a row
                                   that is no institution type); totals are computed around it */
     uint32_t line, col;
+    /* The table has a total row, and the checker could not prove that its rows count every
+     * target once (conditions other than `primary == X` / `care == X` forms): the run verifies
+     * it person by person, and stops at a person counted by no row or by two. */
+    bool verify_rows;
 } FormInfo;
 
 /* ---- the public notice (公示名单) ------------------------------------------------------------
@@ -341,6 +347,7 @@ typedef struct Program {
 
 void program_free(Program *p);
 
+
 /* v when 0 <= v < n, else -1: a register read as an index (primary category, placement,
  * branch) is checked before use, so even a damaged program cannot make the host index out of
  * bounds. */
@@ -412,5 +419,11 @@ char *program_verify_plan(const Program *p);
 /* Disassembly: each rule's name, line and opcodes with operands and source lines. */
 struct StrBuf;
 void program_disasm(const Program *p, struct StrBuf *out);
+
+/* For a field without a default that a record lacks (a test's `given`, an older ledger, a
+ * CSV file without its column): what to write so that it has one — "add `default false` to
+ * its declaration (FILE:LINE:COL)" — a value of its kind (false, 0, 0%, "", the first value
+ * of its enum, a date as `…`), and where, when the program knows its source. */
+void program_default_hint(const Program *p, const FieldInfo *f, struct StrBuf *out);
 
 #endif

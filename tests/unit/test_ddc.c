@@ -422,12 +422,14 @@ static void test_header_rejections(void **state)
 
     memcpy(d, b.data, b.len);                  /* an older format: named, not called damage */
     poke(d + 4, 1, 4);
-    assert_rejected(d, b.len, "format version 1, this doudi reads 3: recompile the rule file");
-    assert_rejected(d, 8, "format version 1, this doudi reads 3: recompile the rule file");
+    assert_rejected(d, b.len, "format version 1, this doudi reads 4: recompile the rule file");
+    assert_rejected(d, 8, "format version 1, this doudi reads 4: recompile the rule file");
     poke(d + 4, 2, 4);                         /* version 2: enums without codes */
-    assert_rejected(d, b.len, "format version 2, this doudi reads 3: recompile the rule file");
-    poke(d + 4, 4, 4);
-    assert_rejected(d, b.len, "format version 4, this doudi reads 3: it was made by a newer doudi");
+    assert_rejected(d, b.len, "format version 2, this doudi reads 4: recompile the rule file");
+    poke(d + 4, 3, 4);                         /* version 3: fields without their lines, forms unverified */
+    assert_rejected(d, b.len, "format version 3, this doudi reads 4: recompile the rule file");
+    poke(d + 4, 5, 4);
+    assert_rejected(d, b.len, "format version 5, this doudi reads 4: it was made by a newer doudi");
 
     memcpy(d, b.data, b.len);                  /* another instruction set */
     d[HDR_HASH] ^= 0x01;

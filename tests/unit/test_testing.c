@@ -134,7 +134,8 @@ static void test_errors_and_rejections(void **state)
     assert_int_equal(passed, 1);
     assert_int_equal(failed, 3);
     const char *want = "FAIL a required field missing\n"
-                       "  error: no value for the field 'age', which has no default\n"
+                       "  error: no value for the field 'age', which has no default: give it in the test, or add "
+                       "`default 0` to its declaration (t.doudi:4:3)\n"
                        "ok   expected rejection\n"
                        "FAIL unexpected rejection\n"
                        "  error: the record is rejected: age: 151 is outside 0..150\n"
