@@ -15,6 +15,7 @@
 
 #include "base/msg.h"
 #include "base/sha256.h"
+#include "tools/explain_people.h"
 #include "vm/values.h"
 
 /* ---- finding people ------------------------------------------------------------------------------ */
@@ -234,7 +235,21 @@ char *doudi_explain_stored(doudi_ledger *l, doudi_rules *r, const char *key, int
             if (!st.in_run && !st.review) st.review = ledger_review_reason(l->l, 0, key);
         }
         when = as_of_of(use);
-        char *body = doudi_explain(use, rec, format, error);
+        ExplainYear year = {0};
+        ScheduleYearRow years[64];
+        if (st.in_run) {
+            year = (ExplainYear){.in_run = true, .has_year = st.result.has_year, .year = st.result.year,
+                                 .has_rank = st.result.has_rank, .partition = st.result.partition,
+                                 .group = st.result.group, .rank = st.result.rank, .years = years};
+            if (year.has_rank) {
+                char *e = NULL;
+                year.nyears = ledger_schedule_years(l->l, st.run.id, st.result.partition, st.result.group, years, 64, &e);
+                if (year.nyears < 0) year.nyears = 0, year.has_rank = false;
+                free(e);
+            }
+        }
+        char *body = api_explain(use, rec, format, st.has_run ? &year : NULL, error);
+        ledger_schedule_years_free(years, year.nyears);
         if (body) {
             StrBuf sb = {0};
             if (format == DOUDI_JSON) {
