@@ -78,11 +78,24 @@ static void put_where(const char *cite, uint32_t line, StrBuf *out)
     else sb_printf(out, tr("line %u"), line);
 }
 
+/* Whether `name` appears in `text` as a whole word. */
+static bool mentions(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *s = strstr(text, name); s; s = strstr(s + 1, name)) {
+        bool before = s == text || !(isalnum((unsigned char)s[-1]) || s[-1] == '_');
+        bool after = !(isalnum((unsigned char)s[n]) || s[n] == '_');
+        if (before && after) return true;
+    }
+    return false;
+}
+
 /* An enum value's label when `word` is a value of an enum some read of the rule has. */
-static const char *enum_word(const People *x, const RuleInfo *ri, const char *word)
+static const char *enum_word(const People *x, const RuleInfo *ri, const AtomInfo *a, const char *word)
 {
     for (uint32_t i = 0; i < ri->nreads; i++) {
         int32_t en = ri->reads[i].enum_index;
+        if (!mentions(a->text, ri->reads[i].name)) continue;   /* the enum of what the condition compares */
         if (ri->reads[i].kind != VK_ENUM || en < 0 || (uint32_t)en >= x->p->nenums) continue;
         const EnumInfo *e = &x->p->enums[en];
         for (uint32_t v = 0; v < e->count; v++)
@@ -111,7 +124,7 @@ static void put_condition(const People *x, const RuleInfo *ri, const AtomInfo *a
             if (!shown && !strcmp(w, "category_count")) shown = tr("number of categories");
             for (size_t i = 0; !shown && i < sizeof words / sizeof *words; i++)
                 if (!strcmp(w, words[i][0])) shown = words[i][1];
-            if (!shown) shown = enum_word(x, ri, w);
+            if (!shown) shown = enum_word(x, ri, a, w);
             sb_puts(out, shown ? shown : w);
             free(w);
             continue;
@@ -125,18 +138,6 @@ static void put_condition(const People *x, const RuleInfo *ri, const AtomInfo *a
             sb_putc(out, *s++);
         }
     }
-}
-
-/* Whether `name` appears in `text` as a whole word. */
-static bool mentions(const char *text, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *s = strstr(text, name); s; s = strstr(s + 1, name)) {
-        bool before = s == text || !(isalnum((unsigned char)s[-1]) || s[-1] == '_');
-        bool after = !(isalnum((unsigned char)s[n]) || s[n] == '_');
-        if (before && after) return true;
-    }
-    return false;
 }
 
 /* The values a condition reads: "年龄 = 88, 法定义务人 = 有履行能力". False when it reads none. */
@@ -284,7 +285,8 @@ static void text_condition(const People *x, const RuleInfo *ri, const AtomInfo *
 
 static void text_rule_head(const People *x, const char *verdict_word, const RuleInfo *ri, StrBuf *out)
 {
-    sb_printf(out, x->zh ? "  %s" : "  %s ", verdict_word);
+    /* 【符合】 needs no space after it */
+    sb_printf(out, x->zh && !strncmp(verdict_word, "【", strlen("【")) ? "  %s" : "  %s ", verdict_word);
     put_named(x, ri->label, ri->name, out);
     sb_puts(out, x->zh ? "（" : "  (");
     put_where(ri->cite, ri->line, out);
@@ -412,9 +414,9 @@ static void text_year(const People *x, StrBuf *out)
     text_keys(x, out);
     for (int i = 0; i < y->nyears; i++) {
         const ScheduleYearRow *r = &y->years[i];
-        sb_printf(out, tr("  %lld: the first %lld placed"), (long long)r->year, (long long)r->quota);
+        sb_printf(out, tr("  %lld: %lld placed by then"), (long long)r->year, (long long)r->quota);
         if (r->cutoff_key) {
-            sb_puts(out, tr("; the last of them:"));
+            sb_puts(out, tr("; the last placed:"));
             if (!x->zh) sb_putc(out, ' ');
             put_stored_keys(x, r->cutoff_keys, out);
         }
