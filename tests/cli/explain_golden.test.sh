@@ -18,7 +18,7 @@ for case in tekun:410122195003070016 cutoff-2023:410122196605050017 home:4101221
     name=${case%%:*}
     id=${case#*:}
     for lang in en zh; do
-        "$DOUDI" explain $R --db "$d/l.db" --id "$id" --lang $lang >"$d/out" 2>&1 || die "$name $lang: $(cat "$d/out")"
+        DOUDI_MSG_STRICT=1 "$DOUDI" explain $R --db "$d/l.db" --id "$id" --lang $lang >"$d/out" 2>&1 || die "$name $lang: $(cat "$d/out")"
         people <"$d/out" >"$d/people"
         diff -u "$G/$name.$lang.txt" "$d/people" >"$d/diff" || die "$name ($lang) differs: $(cat "$d/diff")"
         grep -q '^The rules, condition by condition:$\|^逐条规则求值：$' "$d/out" || die "$name $lang: no rule-by-rule part"
@@ -70,11 +70,14 @@ grep -qx '    ✓ 非 家庭可负担（家庭可负担 = 否）' "$d/eval" || d
 # a ledger of format 1 (before the rank was stored): upgraded when opened for writing; its old
 # run is explained with the rank said to be missing, and a new run stores it
 cp "$d/l.db" "$d/old.db"
-sqlite3 "$d/old.db" "DROP TABLE doudi_schedule_years; ALTER TABLE doudi_results DROP COLUMN sched_rank;
+sql() { python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); r = c.executescript(sys.argv[2]) if ";" in sys.argv[2] else c.execute(sys.argv[2]).fetchone(); print(r[0] if isinstance(r, tuple) else ""); c.commit()' "$@"; }
+# format 1's schema is format 2's without the schedule table and the three columns
+sql "$d/old.db" "DROP TABLE doudi_schedule_years; ALTER TABLE doudi_results DROP COLUMN sched_rank;
   ALTER TABLE doudi_results DROP COLUMN sched_group; ALTER TABLE doudi_results DROP COLUMN sched_partition;
-  PRAGMA user_version = 1;" || die "making a format-1 ledger"
+  PRAGMA user_version = 1;" >/dev/null || die "making a format-1 ledger"
+[ "$(sql "$d/old.db" 'PRAGMA user_version')" = 1 ] || die "the ledger was not made format 1"
 "$DOUDI" explain $R --db "$d/old.db" --id 410122196605050017 >"$d/out" 2>&1 || die "explain of format 1: $(cat "$d/out")"
-[ "$(sqlite3 "$d/old.db" 'PRAGMA user_version')" = 2 ] || die "format 1 not upgraded"
+[ "$(sql "$d/old.db" 'PRAGMA user_version')" = 2 ] || die "format 1 not upgraded"
 grep -qx 'A target as 重症慢性病人员 (chronic_illness), in centralized care at 医疗康复机构 (medical_rehab), placed in 2023' "$d/out" ||
   die "old run: verdict: $(head -4 "$d/out")"
 grep -qx '  the run did not store the rank (it was made before ledger format 2)' "$d/out" || die "old run: $(cat "$d/out")"
