@@ -215,11 +215,13 @@ int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out
 }
 
 char *api_explain(const doudi_rules *r, const doudi_record *rec, doudi_format format, const ExplainYear *y,
-                  char **error)
+                  const char *run_lines, char **error)
 {
     if (run(r, rec, true, error)) return NULL;
     StrBuf sb = {0};
-    if (format == DOUDI_JSON) {
+    if (format == DOUDI_HTML) {
+        explain_people_html(r->prog, r->vm, &r->trace, y, run_lines, &sb);
+    } else if (format == DOUDI_JSON) {
         /* the rule-by-rule object, its closing brace replaced by the people's members */
         explain_render(r->prog, r->vm, &r->trace, true, &sb);
         while (sb.count && (sb.items[sb.count - 1] == '\n' || sb.items[sb.count - 1] == '}')) {
@@ -243,7 +245,7 @@ char *api_explain(const doudi_rules *r, const doudi_record *rec, doudi_format fo
 
 char *doudi_explain(const doudi_rules *r, const doudi_record *rec, doudi_format format, char **error)
 {
-    return api_explain(r, rec, format, NULL, error);
+    return api_explain(r, rec, format, NULL, NULL, error);
 }
 
 /* ---- one value at a time: the REPL's support (doudi repl) ------------------------------------ */

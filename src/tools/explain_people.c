@@ -8,9 +8,11 @@
 #include "explain_people.h"
 #include "nearmiss.h"
 #include "base/msg.h"
+#include "engine/document.h"
 #include "vm/values.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -650,5 +652,261 @@ void explain_people_json(const Program *p, Vm *vm, const VmTrace *trace, const E
     json_nearest(&x, out);
     json_placement(&x, out);
     json_year(&x, out);
+    forget(&x);
+}
+
+/* ---- HTML: one printable page ----------------------------------------------------------------------
+ * Self-contained (inline CSS, no script, nothing fetched), A4 when printed, in the language of the
+ * catalogue (the caller chooses Chinese). Every number sits in a cell with a class naming it
+ * (short, rank, n, quota), so a test can read the page back against the JSON. */
+
+static const char *const PAGE_CSS =
+    "@page{size:A4;margin:16mm 14mm}"
+    "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"WenQuanYi Micro Hei\",sans-serif;"
+    "font-size:10.5pt;color:#111;max-width:182mm;margin:8mm auto;line-height:1.45}"
+    "h1{font-size:15pt;margin:0 0 .4em}h2{font-size:12pt;border-bottom:1px solid #555;margin:1.1em 0 .4em}"
+    "p.run{color:#444;margin:.2em 0}"
+    "table{border-collapse:collapse;width:100%;margin:.3em 0}"
+    "th,td{border:1px solid #999;padding:3px 6px;text-align:left;vertical-align:top}"
+    "th{background:#eee;font-weight:600}"
+    "ul{margin:0;padding-left:1.1em}li{margin:.1em 0}"
+    "table.categories td:first-child{width:24%}table.categories td:nth-child(2){width:13%;white-space:nowrap}"
+    ".met{color:#06602a;font-weight:600}.unmet{color:#a01818}.skip{color:#777}.mine{background:#fff3c4}"
+    "@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}}";
+
+static void html_text(StrBuf *out, const char *s) { doc_escape(out, s ? s : ""); }
+
+/* Escape what `fill` built. */
+static void html_buf(StrBuf *out, StrBuf *tmp)
+{
+    html_text(out, sb_str(tmp));
+    tmp->count = 0;
+}
+
+static void html_condition(const People *x, const RuleInfo *ri, const AtomInfo *a, StrBuf *out)
+{
+    StrBuf tmp = {0};
+    bool ran = x->t->ran[a->pc];
+    const char *cls = !ran ? "skip" : x->t->value[a->pc] ? "met" : "unmet";
+    sb_printf(out, "<li class=\"%s\">%s ", cls, !ran ? "–" : x->t->value[a->pc] ? "✓" : "✗");
+    put_condition(x, ri, a, &tmp);
+    html_buf(out, &tmp);
+    if (put_reads(x, ri, a, &tmp)) {
+        sb_puts(out, x->zh ? "（" : " (");
+        html_buf(out, &tmp);
+        sb_puts(out, x->zh ? "）" : ")");
+    }
+    if (!ran) html_text(out, tr("  (not evaluated)"));
+    sb_printf(out, " <span class=\"skip\">");
+    put_where(NULL, a->line, &tmp);
+    html_buf(out, &tmp);
+    sb_puts(out, "</span></li>");
+    sb_free(&tmp);
+}
+
+static void html_person(const People *x, StrBuf *out)
+{
+    const RecordInfo *rec = &x->p->records[0];
+    const int64_t *R = x->vm->regs;
+    StrBuf tmp = {0};
+    sb_puts(out, "<table class=\"person\"><tr>");
+    for (uint32_t i = 0; i < rec->nfields; i++) {
+        const FieldInfo *f = &rec->fields[i];
+        bool shown = (int32_t)i == rec->key || (f->kind == VK_TEXT && (!strcmp(f->name, "name") ||
+                     (x->p->schedule && x->p->schedule->partition_field == (int32_t)i)));
+        int64_t v = R[x->p->field_base + i];
+        if (!shown || (f->kind == VK_TEXT && (!v || !*(const char *)(intptr_t)v))) continue;
+        sb_puts(out, "<th>");
+        put_named(x, f->label, f->name, &tmp);
+        html_buf(out, &tmp);
+        sb_puts(out, "</th><td>");
+        put_value(x, f->kind, f->enum_index, v, &tmp);
+        html_buf(out, &tmp);
+        sb_puts(out, "</td>");
+    }
+    sb_puts(out, "</tr></table>\n");
+    sb_free(&tmp);
+}
+
+static void html_categories(const People *x, StrBuf *out)
+{
+    StrBuf tmp = {0};
+    sb_puts(out, "<h2>");
+    html_text(out, tr("Categories:\n"));
+    sb_puts(out, "</h2>\n<table class=\"categories\">\n");
+    for (uint32_t c = 0; c < x->ncats; c++) {
+        const RuleInfo *ri = &x->p->rules[x->cat_first + c];
+        bool holds = x->vm->regs[ri->reg] != 0;
+        sb_printf(out, "<tr data-category=\"%s\"><td>", ri->name);
+        put_named(x, ri->label, ri->name, &tmp);
+        html_buf(out, &tmp);
+        sb_printf(out, "<br><span class=\"skip\">");
+        put_where(ri->cite, ri->line, &tmp);
+        html_buf(out, &tmp);
+        sb_printf(out, "</span></td><td class=\"%s\">", holds ? "met" : "unmet");
+        html_text(out, holds ? tr("[met]") : tr("[not met]"));
+        if (!holds && x->missing[c] != UINT32_MAX) {
+            char n[48];
+            snprintf(n, sizeof n, "<span class=\"short\">%u</span>", x->missing[c]);
+            sb_puts(out, "<br>");
+            sb_printf(out, tr("%s condition(s) short"), n);
+        }
+        sb_puts(out, "</td><td><ul>");
+        for (uint32_t k = 0; k < ri->natoms; k++) {
+            const AtomInfo *a = &ri->atoms[k];
+            if (holds || (x->t->ran[a->pc] && !x->t->value[a->pc])) html_condition(x, ri, a, out);
+        }
+        sb_puts(out, "</ul></td></tr>\n");
+    }
+    sb_puts(out, "</table>\n");
+    sb_free(&tmp);
+}
+
+static void html_nearest(const People *x, StrBuf *out)
+{
+    if (x->target || x->nearest < 0) return;
+    uint32_t c = (uint32_t)x->nearest;
+    const RuleInfo *ri = &x->p->rules[x->cat_first + c];
+    StrBuf name = {0}, line = {0};
+    put_category(x, c, &name);
+    sb_printf(&line, tr("Nearest category: %s; to be in it, these would have to change:\n"), sb_str(&name));
+    sb_puts(out, "<h2 class=\"nearest\">");
+    html_buf(out, &line);
+    sb_puts(out, "</h2><ul>");
+    for (uint32_t i = 0; i < x->missing[c]; i++) html_condition(x, ri, &ri->atoms[x->change[c][i]], out);
+    sb_puts(out, "</ul>\n");
+    sb_free(&name);
+    sb_free(&line);
+}
+
+static void html_placement(const People *x, StrBuf *out)
+{
+    if (!x->target || x->p->placement_enum < 0) return;
+    StrBuf tmp = {0};
+    sb_puts(out, "<h2>");
+    if (x->branch < 0) {
+        html_text(out, tr("Care: no placement rule matched\n"));
+        sb_puts(out, "</h2>\n");
+        return;
+    }
+    const RuleInfo *b = &x->p->rules[x->branch_first + (uint32_t)x->branch];
+    html_text(out, tr("Care:\n"));
+    sb_puts(out, "</h2><p class=\"care\">");
+    put_named(x, b->label, b->name, &tmp);
+    html_buf(out, &tmp);
+    sb_puts(out, " <span class=\"skip\">");
+    put_where(b->cite, b->line, &tmp);
+    html_buf(out, &tmp);
+    sb_puts(out, "</span></p><ul>");
+    for (uint32_t k = 0; k < b->natoms; k++)
+        if (x->t->ran[b->atoms[k].pc]) html_condition(x, b, &b->atoms[k], out);
+    sb_puts(out, "</ul>\n");
+    sb_free(&tmp);
+}
+
+static void html_years(const People *x, StrBuf *out)
+{
+    const ExplainYear *y = x->y;
+    StrBuf tmp = {0};
+    sb_puts(out, "<table class=\"years\">\n<tr><th>");
+    html_text(out, tr("Year"));
+    sb_puts(out, "</th><th>");
+    html_text(out, tr("Placed by then"));
+    sb_puts(out, "</th><th>");
+    html_text(out, tr("The last placed"));
+    sb_puts(out, "</th></tr>\n");
+    for (int i = 0; i < y->nyears; i++) {
+        const ScheduleYearRow *r = &y->years[i];
+        bool mine = y->has_year && r->year == y->year;
+        sb_printf(out, "<tr class=\"yrow%s\"><td class=\"year\">%lld</td><td class=\"quota\">%lld</td><td>",
+                  mine ? " mine" : "", (long long)r->year, (long long)r->quota);
+        if (r->cutoff_key) {
+            put_stored_keys(x, r->cutoff_keys, &tmp);
+            html_buf(out, &tmp);
+        }
+        sb_puts(out, "</td></tr>\n");
+    }
+    sb_puts(out, "</table>\n");
+    sb_free(&tmp);
+}
+
+static void html_year(const People *x, StrBuf *out)
+{
+    if (!x->scheduled) return;
+    const ScheduleInfo *si = x->p->schedule;
+    const ScheduleGroupInfo *g = &si->groups[x->group];
+    StrBuf grp = {0}, tmp = {0};
+    put_group(x, g, &grp);
+    sb_printf(&tmp, tr("Year (%s): group %s"), si->label ? si->label : "", sb_str(&grp));
+    sb_puts(out, "<h2>");
+    html_buf(out, &tmp);
+    sb_puts(out, "</h2><p><span class=\"skip\">");
+    put_where(g->cite, g->line, &tmp);
+    html_buf(out, &tmp);
+    sb_puts(out, "</span></p>\n");
+    const ExplainYear *y = x->y;
+    if (!y || !y->has_rank) {
+        sb_puts(out, "<p>");
+        html_text(out, !y ? tr("  the rank and the year are set by a run over everyone (doudi run)\n")
+                          : tr("  the run did not store the rank (it was made before ledger format 2)\n"));
+        sb_puts(out, "</p>\n");
+    } else {
+        int64_t n = y->nyears ? y->years[0].n : 0;
+        sb_puts(out, "<p>");
+        if (si->partition_field >= 0) {
+            const FieldInfo *pf = &x->p->records[0].fields[si->partition_field];
+            put_named(x, pf->label, pf->name, &tmp);
+            html_buf(out, &tmp);
+            sb_puts(out, " = ");
+            html_text(out, y->partition);
+            sb_puts(out, x->zh ? "，" : ", ");
+        }
+        /* the rank and N in elements of their own, for reading back */
+        char r[64], nn[64];
+        snprintf(r, sizeof r, "<span class=\"rank\">%lld</span>", (long long)y->rank);
+        snprintf(nn, sizeof nn, "<span class=\"n\">%lld</span>", (long long)n);
+        sb_printf(out, tr("rank %s of %s"), r, nn);
+        tmp.count = 0;
+        sb_puts(out, "</p>\n");
+    }
+    sb_puts(out, "<p>");
+    StrBuf keys = {0};
+    text_keys(x, &keys);
+    html_buf(out, &keys);
+    sb_free(&keys);
+    sb_puts(out, "</p>\n");
+    if (y && y->has_rank) html_years(x, out);
+    sb_free(&grp);
+    sb_free(&tmp);
+}
+
+void explain_people_html(const Program *p, Vm *vm, const VmTrace *trace, const ExplainYear *y, const char *run_lines,
+                         StrBuf *out)
+{
+    People x = {.p = p, .vm = vm, .t = trace, .y = y};
+    decide(&x);
+    StrBuf v = {0};
+    verdict(&x, &v);
+    sb_printf(out, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>", x.zh ? "zh-CN" : "en");
+    html_text(out, sb_str(&v));
+    sb_printf(out, "</title><style>%s</style></head>\n<body>\n<h1 class=\"verdict\">", PAGE_CSS);
+    html_text(out, sb_str(&v));
+    sb_puts(out, "</h1>\n");
+    sb_free(&v);
+    for (const char *s = run_lines; s && *s;) {
+        const char *e = strchr(s, '\n');
+        char *line = xstrndup(s, e ? (size_t)(e - s) : strlen(s));
+        sb_puts(out, "<p class=\"run\">");
+        html_text(out, line);
+        sb_puts(out, "</p>\n");
+        free(line);
+        s = e ? e + 1 : NULL;
+    }
+    if (p->nrecords && p->records[0].key >= 0) html_person(&x, out);
+    html_categories(&x, out);
+    html_nearest(&x, out);
+    html_placement(&x, out);
+    html_year(&x, out);
+    sb_puts(out, "</body></html>\n");
     forget(&x);
 }

@@ -32,4 +32,9 @@ void explain_people_text(const Program *p, Vm *vm, const VmTrace *trace, const E
  * "people" (categories with labelled conditions and values), "nearest", "year". */
 void explain_people_json(const Program *p, Vm *vm, const VmTrace *trace, const ExplainYear *y, StrBuf *out);
 
+/* HTML: one printable page (self-contained, A4) with the same content; run_lines (may be NULL)
+ * are the stored run's lines, one paragraph each. */
+void explain_people_html(const Program *p, Vm *vm, const VmTrace *trace, const ExplainYear *y, const char *run_lines,
+                         StrBuf *out);
+
 #endif
