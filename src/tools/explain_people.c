@@ -60,7 +60,7 @@ static void put_value(const People *x, uint8_t kind, int32_t en, int64_t v, StrB
         return;
     }
     if (kind == VK_ENUM && en >= 0 && (uint32_t)en < x->p->nenums && v >= 0 && (uint64_t)v < x->p->enums[en].count &&
-        x->p->enums[en].labels[v]) {
+        x->p->enums[en].labels && x->p->enums[en].labels[v]) {
         put_named(x, x->p->enums[en].labels[v], x->p->enums[en].values[v], out);
         return;
     }
@@ -101,7 +101,7 @@ static const char *enum_word(const People *x, const RuleInfo *ri, const AtomInfo
         if (ri->reads[i].kind != VK_ENUM || en < 0 || (uint32_t)en >= x->p->nenums) continue;
         const EnumInfo *e = &x->p->enums[en];
         for (uint32_t v = 0; v < e->count; v++)
-            if (!strcmp(e->values[v], word)) return e->labels[v] ? e->labels[v] : e->values[v];
+            if (!strcmp(e->values[v], word)) return e->labels && e->labels[v] ? e->labels[v] : e->values[v];
     }
     return NULL;
 }

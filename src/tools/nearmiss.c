@@ -182,10 +182,11 @@ static int first_false(const Scan *s, const RuleInfo *ri, const bool *done)
 
 uint32_t nearmiss_person(const Program *p, const Vm *person, uint32_t rule, uint32_t *atoms)
 {
+    const RuleInfo *ri = &p->rules[rule];
+    if (ri->pc_end < ri->pc_start || ri->pc_end > p->ncode) return UINT32_MAX;
     NearMiss unused = {0};
     Scan s = {.out = &unused};
     if (!setup(&s, p, person, NULL)) return UINT32_MAX;
-    const RuleInfo *ri = &p->rules[rule];
     bool *done = xcalloc(ri->natoms + 1, sizeof *done);
     s.copy.code[ri->pc_end] = (Ins){.op = OP_HALT};
     uint32_t n = 0, result = UINT32_MAX;
