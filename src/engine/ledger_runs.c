@@ -608,7 +608,7 @@ int ledger_schedule_years(Ledger *l, int64_t run, const char *partition, int64_t
     sqlite3_bind_int64(st, 1, run);
     sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, group);
-    int n = 0, rc;
+    int n = 0, rc = SQLITE_DONE;
     while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         bool cut = sqlite3_column_type(st, 3) != SQLITE_NULL;
         out[n++] = (ScheduleYearRow){
@@ -617,8 +617,11 @@ int ledger_schedule_years(Ledger *l, int64_t run, const char *partition, int64_t
             .cutoff_key = cut ? xstrdup(text_at(st, 3)) : NULL, .cutoff_keys = cut ? xstrdup(text_at(st, 4)) : NULL,
         };
     }
+    bool failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+    if (failed) ledger_fail(l, error, NULL);
     sqlite3_finalize(st);
-    return n;
+    if (failed) ledger_schedule_years_free(out, n);
+    return failed ? -1 : n;
 }
 
 void ledger_schedule_years_free(ScheduleYearRow *rows, int n)
