@@ -35,7 +35,7 @@ typedef struct doudi_record doudi_record;
 
 /* DOUDI_SARIF (SARIF 2.1.0, for code-review tools) is read by doudi_check_file(s) only; the
  * other functions taking a doudi_format write text for it. */
-typedef enum doudi_format { DOUDI_TEXT = 0, DOUDI_JSON = 1, DOUDI_SARIF = 2 } doudi_format;
+typedef enum doudi_format { DOUDI_TEXT = 0, DOUDI_JSON = 1, DOUDI_SARIF = 2, DOUDI_HTML = 3 } doudi_format;
 
 /* ---- version and language ---------------------------------------------------------------- */
 
@@ -256,8 +256,8 @@ char *doudi_person_summary(doudi_ledger *l, doudi_rules *r, const char *key);
  * file the run used (its SHA-256 differs), the rule text stored with the run is used, and the
  * text says so — and with what the run stored (the year, or why the person went to review).
  * A ledger with no run yet: explained at the rules' as_of. Text or JSON ({"run", "as_of",
- * "rules_differ", "in_run", "review", "stored", "explanation"}); ids unmasked (doudi_mask_ids).
- * Sets r's as_of. Caller frees. */
+ * "rules_differ", "in_run", "review", "stored", "explanation"}), or DOUDI_HTML: one printable page
+ * in Chinese; ids unmasked (doudi_mask_ids). Sets r's as_of. Caller frees. */
 char *doudi_explain_stored(doudi_ledger *l, doudi_rules *r, const char *key, int64_t run, const char *as_of,
                            doudi_format format, char **error);
 

@@ -48,6 +48,13 @@ int api_fail(char **error, const char *fmt, ...) __attribute__((format(printf, 2
 doudi_rules *api_wrap(Program *prog);
 /* The subject record's schema, or NULL. */
 const RecordInfo *api_subject(const doudi_rules *r);
+/* A record's explanation (doudi_explain), with what a stored run says of its year (NULL: no
+ * run): the explanation for people (tools/explain_people.h), then the rules condition by
+ * condition (vm/explain.h); in JSON one object with both; DOUDI_HTML a page of the first, headed
+ * by run_lines (the stored run's lines, may be NULL). */
+struct ExplainYear;
+char *api_explain(const doudi_rules *r, const doudi_record *rec, doudi_format format, const struct ExplainYear *y,
+                  const char *run_lines, char **error);
 /* The key of a record as text (for messages). */
 const char *api_record_key(const doudi_record *rec, StrBuf *sb);
 

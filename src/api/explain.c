@@ -15,6 +15,7 @@
 
 #include "base/msg.h"
 #include "base/sha256.h"
+#include "tools/explain_people.h"
 #include "vm/values.h"
 
 /* ---- finding people ------------------------------------------------------------------------------ */
@@ -214,11 +215,17 @@ char *doudi_explain_stored(doudi_ledger *l, doudi_rules *r, const char *key, int
                            doudi_format format, char **error)
 {
     if (error) *error = NULL;
+    /* the printable page is in Chinese, whatever the language of the rest */
+    MsgLang lang = msg_lang();
+    if (format == DOUDI_HTML) msg_set_lang(MSG_ZH);
     Stored st = {0};
     char *ignored = NULL;
     st.has_run = ledger_run_info(l->l, run, &st.run, run ? error : &ignored);
     free(ignored);
-    if (!st.has_run && run) return NULL;
+    if (!st.has_run && run) {
+        msg_set_lang(lang);
+        return NULL;
+    }
     doudi_rules *use = st.has_run ? rules_of_run(l, r, &st, error) : r;
     char *text = NULL, *when = NULL;
     doudi_record *rec = NULL;
@@ -234,10 +241,32 @@ char *doudi_explain_stored(doudi_ledger *l, doudi_rules *r, const char *key, int
             if (!st.in_run && !st.review) st.review = ledger_review_reason(l->l, 0, key);
         }
         when = as_of_of(use);
-        char *body = doudi_explain(use, rec, format, error);
+        ExplainYear year = {0};
+        ScheduleYearRow years[64];
+        if (st.in_run) {
+            year = (ExplainYear){.in_run = true, .has_year = st.result.has_year, .year = st.result.year,
+                                 .has_rank = st.result.has_rank, .partition = st.result.partition,
+                                 .group = st.result.group, .rank = st.result.rank, .years = years};
+            if (year.has_rank) {
+                char *e = NULL;
+                year.nyears = ledger_schedule_years(l->l, st.run.id, st.result.partition, st.result.group, years, 64, &e);
+                if (year.nyears < 0) year.nyears = 0, year.has_rank = false;
+                free(e);
+            }
+        }
+        StrBuf lines = {0};
+        if (format == DOUDI_HTML) {
+            header_text(&lines, &st, when);
+            stored_text(&lines, &st, key);
+        }
+        char *body = api_explain(use, rec, format, st.has_run ? &year : NULL, sb_str(&lines), error);
+        sb_free(&lines);
+        ledger_schedule_years_free(years, year.nyears);
         if (body) {
             StrBuf sb = {0};
-            if (format == DOUDI_JSON) {
+            if (format == DOUDI_HTML) {
+                sb_puts(&sb, body);
+            } else if (format == DOUDI_JSON) {
                 json_text(&sb, &st, when, body);
             } else {
                 header_text(&sb, &st, when);
@@ -257,5 +286,6 @@ char *doudi_explain_stored(doudi_ledger *l, doudi_rules *r, const char *key, int
     ledger_result_free(&st.result);
     ledger_run_info_free(&st.run);
     if (use && use != r) doudi_free(use);
+    msg_set_lang(lang);
     return text;
 }

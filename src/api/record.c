@@ -1,6 +1,8 @@
 /* record.c — records: made, set from text, validated, evaluated and explained (doudi.h,
  * "records", "evaluation", "one value at a time"). */
 #include "api_int.h"
+#include "tools/explain_people.h"
+#include "base/msg.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -242,12 +244,38 @@ static int eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *ou
     return 0;
 }
 
-char *doudi_explain(const doudi_rules *r, const doudi_record *rec, doudi_format format, char **error)
+char *api_explain(const doudi_rules *r, const doudi_record *rec, doudi_format format, const ExplainYear *y,
+                  const char *run_lines, char **error)
 {
     if (run(r, rec, true, error)) return NULL;
     StrBuf sb = {0};
-    explain_render(r->prog, r->vm, &r->trace, format == DOUDI_JSON, &sb);
+    if (format == DOUDI_HTML) {
+        explain_people_html(r->prog, r->vm, &r->trace, y, run_lines, &sb);
+    } else if (format == DOUDI_JSON) {
+        /* the rule-by-rule object, its closing brace replaced by the people's members */
+        explain_render(r->prog, r->vm, &r->trace, true, &sb);
+        while (sb.count && (sb.items[sb.count - 1] == '\n' || sb.items[sb.count - 1] == '}')) {
+            bool brace = sb.items[sb.count - 1] == '}';
+            sb.count--;
+            if (brace) break;
+        }
+        explain_people_json(r->prog, r->vm, &r->trace, y, &sb);
+        sb_puts(&sb, "}\n");
+    } else {
+        /* the people's part runs the targets entry too: the trace's registers are as before it */
+        StrBuf rules = {0};
+        explain_render(r->prog, r->vm, &r->trace, false, &rules);
+        explain_people_text(r->prog, r->vm, &r->trace, y, &sb);
+        sb_puts(&sb, tr("\nThe rules, condition by condition:\n"));
+        sb_puts(&sb, sb_str(&rules));
+        sb_free(&rules);
+    }
     return sb_take(&sb);
+}
+
+char *doudi_explain(const doudi_rules *r, const doudi_record *rec, doudi_format format, char **error)
+{
+    return api_explain(r, rec, format, NULL, NULL, error);
 }
 
 /* ---- one value at a time: the REPL's support (doudi repl) ------------------------------------ */

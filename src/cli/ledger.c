@@ -181,7 +181,8 @@ int cli_explain(int argc, char **argv)
         else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
             if (!strcmp(f, "json")) format = DOUDI_JSON;
-            else if (strcmp(f, "text")) return cli_usage_error("explain", tr("unknown format '%s' (text or json)"), f);
+            else if (!strcmp(f, "html")) format = DOUDI_HTML;
+            else if (strcmp(f, "text")) return cli_usage_error("explain", tr("unknown format '%s' (text, json or html)"), f);
         } else if (argv[i][0] == '-') return cli_usage_error("explain", tr("unknown option '%s'"), argv[i]);
         else if (!file) file = argv[i];
         else return cli_usage_error("explain", tr("one rule file at a time"));

@@ -93,7 +93,7 @@ static const Verb verbs[] = {
       {"--as-of DATE", "the date of the run (default: the rule file's as_of)"},
       {"--out FILE", "also write the results file (CSV, sorted by id)"}}},
     {"explain", cli_explain,
-     "explain FILE (--id ID | --name NAME) [--db DB] [--run N] [--as-of DATE] [--format text|json] [--show-ids]",
+     "explain FILE (--id ID | --name NAME) [--db DB] [--run N] [--as-of DATE] [--format text|json|html] [--show-ids]",
      "why a person in the ledger is placed as they are",
      "The person is explained as the stored run decided: at the run's as_of, with the rules the run\n"
      "used (when the rule file given differs, the run's stored rule text is used, and said so), next\n"
@@ -104,7 +104,7 @@ static const Verb verbs[] = {
       {"--db DB", "the ledger (default doudi.db)"},
       {"--run N", "the run to explain by (default: the latest)"},
       {"--as-of DATE", "evaluate at another date than the run's (a what-if, said so)"},
-      {"--format text|json", "text (default) or JSON"},
+      {"--format text|json|html", "text (default), JSON, or one printable page (HTML, in Chinese)"},
       {"--show-ids", "show resident ids in full (otherwise masked: 410122********1234)"}}},
     {"repl", cli_repl, "repl [FILE] [--db DB] [--show-ids] [--echo]",
      "try expressions and declarations against records",

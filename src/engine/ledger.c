@@ -24,7 +24,12 @@ static const char *const SCHEMA =
     "  run INTEGER NOT NULL REFERENCES doudi_runs(id), key TEXT NOT NULL,"
     "  categories TEXT NOT NULL, primary_category TEXT NOT NULL, placement TEXT NOT NULL,"
     "  year INTEGER, fired TEXT NOT NULL,"
+    "  sched_partition TEXT, sched_group INTEGER, sched_rank INTEGER,"
     "  PRIMARY KEY (run, key)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS doudi_schedule_years ("
+    "  run INTEGER NOT NULL, partition TEXT NOT NULL, grp INTEGER NOT NULL, year INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL, quota INTEGER NOT NULL, cutoff_key TEXT, cutoff_keys TEXT,"
+    "  PRIMARY KEY (run, partition, grp, year)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS doudi_review ("
     "  id INTEGER PRIMARY KEY, source TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,"
     "  reason TEXT NOT NULL, raw TEXT NOT NULL, record TEXT NOT NULL, run INTEGER);"
@@ -60,6 +65,14 @@ static const char *const MIGRATE_0_TO_1 =
     "ALTER TABLE form_counts RENAME TO doudi_form_counts;"
     "ALTER TABLE capacity_plan RENAME TO doudi_capacity_plan;"
     "ALTER TABLE capacity_years RENAME TO doudi_capacity_years;";
+
+/* Format 1: a result row did not say where the schedule ranked the person (the partition, the
+ * quota group, the rank), and no table held each group's size and yearly cut-offs (SCHEMA
+ * makes doudi_schedule_years). The runs of before stay without them: explain says so. */
+static const char *const MIGRATE_1_TO_2 =
+    "ALTER TABLE doudi_results ADD COLUMN sched_partition TEXT;"
+    "ALTER TABLE doudi_results ADD COLUMN sched_group INTEGER;"
+    "ALTER TABLE doudi_results ADD COLUMN sched_rank INTEGER;";
 
 /* ---- helpers ------------------------------------------------------------------------------------ */
 
@@ -155,13 +168,14 @@ static bool has_any_table(Ledger *l)
     return any;
 }
 
-typedef enum Format { FORMAT_EMPTY, FORMAT_LEGACY, FORMAT_CURRENT, FORMAT_NEWER, FORMAT_FOREIGN } Format;
+typedef enum Format { FORMAT_EMPTY, FORMAT_LEGACY, FORMAT_V1, FORMAT_CURRENT, FORMAT_NEWER, FORMAT_FOREIGN } Format;
 
 static Format format_of(Ledger *l)
 {
     int64_t v = user_version(l);
     if (v > LEDGER_VERSION) return FORMAT_NEWER;
     if (v == LEDGER_VERSION && ledger_table_exists(l, "doudi_runs")) return FORMAT_CURRENT;
+    if (v == 1 && ledger_table_exists(l, "doudi_runs")) return FORMAT_V1;
     if (v == 0 && ledger_table_exists(l, "runs") && ledger_table_exists(l, "results")) return FORMAT_LEGACY;
     if (v == 0 && !has_any_table(l)) return FORMAT_EMPTY;
     return FORMAT_FOREIGN;
@@ -174,12 +188,13 @@ static bool set_version(Ledger *l, char **error)
     return ledger_exec(l, sql, error);
 }
 
-/* Create (an empty file) or upgrade (format 0) the schema, in one transaction. */
+/* Create (an empty file) or upgrade (formats 0 and 1) the schema, in one transaction. */
 static bool make_schema(Ledger *l, Format f, char **error)
 {
     if (!ledger_exec(l, "PRAGMA journal_mode=WAL", error) || !ledger_begin(l, error)) return false;
-    bool ok = (f != FORMAT_LEGACY || ledger_exec(l, MIGRATE_0_TO_1, error)) && ledger_exec(l, SCHEMA, error) &&
-              set_version(l, error);
+    bool ok = (f != FORMAT_LEGACY || ledger_exec(l, MIGRATE_0_TO_1, error)) &&
+              ((f != FORMAT_LEGACY && f != FORMAT_V1) || ledger_exec(l, MIGRATE_1_TO_2, error)) &&
+              ledger_exec(l, SCHEMA, error) && set_version(l, error);
     if (ok) ok = ledger_commit(l, error);
     if (!ok) ledger_rollback(l);
     return ok;
@@ -232,12 +247,14 @@ static bool settle_format(Ledger *l, char **error)
         if (l->mode != LEDGER_CREATE)
             return ledger_failf(error, "%s is not a doudi ledger (it is empty): `doudi import` makes one", l->path);
         return make_schema(l, f, error);
-    case FORMAT_LEGACY: break;
+    case FORMAT_LEGACY:
+    case FORMAT_V1: break;
     }
     if (l->mode != LEDGER_READ) return make_schema(l, f, error);
     if (!file_writable(l->path))
-        return ledger_failf(error, "%s is a ledger of an older doudi (format 0) and cannot be upgraded here (it is "
-                            "read-only): open it once with write access (e.g. `doudi run`) to upgrade it", l->path);
+        return ledger_failf(error, "%s is a ledger of an older doudi (format %lld) and cannot be upgraded here (it is "
+                            "read-only): open it once with write access (e.g. `doudi run`) to upgrade it", l->path,
+                            (long long)user_version(l));
     Ledger *w = connect(l->path, SQLITE_OPEN_READWRITE, LEDGER_WRITE, error);
     bool ok = w && make_schema(w, f, error);
     ledger_close(w);
@@ -297,6 +314,7 @@ static void finalize_all(Ledger *l)
     sqlite3_finalize(l->count_insert);
     sqlite3_finalize(l->plan_insert);
     sqlite3_finalize(l->year_insert);
+    sqlite3_finalize(l->sched_insert);
 }
 
 static void drop_pending(PendingFile *pf)

@@ -30,7 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { LEDGER_VERSION = 1 };
+enum { LEDGER_VERSION = 2 };
 
 typedef struct Ledger Ledger;
 
@@ -190,6 +190,12 @@ typedef struct ResultRow {
     bool has_year;
     int64_t year;
     const char *fired;         /* the placement branch that fired, as people read it */
+    /* where the schedule ranked the person (has_rank false: not scheduled, or a run of a
+     * ledger before format 2, which did not store it) */
+    bool has_rank;
+    const char *partition;     /* the schedule's `per` value */
+    int64_t group;             /* index into the schedule's groups */
+    int64_t rank;              /* 1-based, within the partition and group */
 } ResultRow;
 
 bool ledger_result_add(Ledger *l, int64_t run, const ResultRow *r, char **error);
@@ -218,6 +224,24 @@ void ledger_results_close(LedgerResults *c);
 bool ledger_results_file(Ledger *l, int64_t run, const char *path, char **error);
 /* After the run's commit: rename the pending results file into place and clear the mark. */
 bool ledger_results_file_done(Ledger *l, char **error);
+
+/* One year of one quota group of a run's schedule: the group's size n, how many of it are
+ * placed by that year (quota, cumulative), and the last of them — the cut-off person — by key
+ * and by the values of the order keys (as people read them, joined by a unit separator, 0x1F);
+ * no cut-off when the quota is 0. */
+typedef struct ScheduleYearRow {
+    const char *partition;
+    int64_t group, year, n, quota;
+    const char *cutoff_key;    /* NULL: none */
+    const char *cutoff_keys;
+} ScheduleYearRow;
+
+bool ledger_schedule_year_add(Ledger *l, int64_t run, const ScheduleYearRow *r, char **error);
+/* Run `run`'s years of one partition's group, in year order: up to `max` rows into out (their
+ * strings malloc'd: ledger_schedule_years_free); the count, or -1 (*error). */
+int ledger_schedule_years(Ledger *l, int64_t run, const char *partition, int64_t group, ScheduleYearRow *out,
+                          int max, char **error);
+void ledger_schedule_years_free(ScheduleYearRow *rows, int n);
 
 /* ---- the forms and the capacity plan ---------------------------------------------------------- */
 

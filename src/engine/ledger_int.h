@@ -27,7 +27,7 @@ struct Ledger {
     char *path;
     LedgerMode mode;
     bool created;              /* this process made the file (LEDGER_CREATE on a missing file) */
-    sqlite3_stmt *result_insert, *review_insert, *count_insert, *plan_insert, *year_insert;
+    sqlite3_stmt *result_insert, *review_insert, *count_insert, *plan_insert, *year_insert, *sched_insert;
     PendingFile pending;
 };
 

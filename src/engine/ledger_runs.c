@@ -144,8 +144,8 @@ char *ledger_run_rules_text(Ledger *l, int64_t run, size_t *len, char **error)
 bool ledger_result_add(Ledger *l, int64_t run, const ResultRow *r, char **error)
 {
     sqlite3_stmt *st = ledger_cached(l, &l->result_insert,
-        "INSERT INTO doudi_results (run, key, categories, primary_category, placement, year, fired) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", error);
+        "INSERT INTO doudi_results (run, key, categories, primary_category, placement, year, fired,"
+        " sched_partition, sched_group, sched_rank) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
     if (!st) return false;
     sqlite3_bind_int64(st, 1, run);
     sqlite3_bind_text(st, 2, r->key, (int)r->key_len, SQLITE_STATIC);
@@ -155,6 +155,13 @@ bool ledger_result_add(Ledger *l, int64_t run, const ResultRow *r, char **error)
     if (r->has_year) sqlite3_bind_int64(st, 6, r->year);
     else sqlite3_bind_null(st, 6);
     sqlite3_bind_text(st, 7, r->fired, -1, SQLITE_STATIC);
+    if (r->has_rank) {
+        sqlite3_bind_text(st, 8, r->partition ? r->partition : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, r->group);
+        sqlite3_bind_int64(st, 10, r->rank);
+    } else {
+        for (int i = 8; i <= 10; i++) sqlite3_bind_null(st, i);
+    }
     return sqlite3_step(st) == SQLITE_DONE || ledger_fail(l, error, NULL);
 }
 
@@ -163,8 +170,8 @@ bool ledger_result_of(Ledger *l, int64_t run, const char *key, ResultRow *out, b
     memset(out, 0, sizeof *out);
     *found = false;
     sqlite3_stmt *st = ledger_prepare(l,
-        "SELECT key, categories, primary_category, placement, year, fired FROM doudi_results WHERE run = ?1 AND key = ?2",
-        error);
+        "SELECT key, categories, primary_category, placement, year, fired, sched_partition, sched_group, sched_rank "
+        "FROM doudi_results WHERE run = ?1 AND key = ?2", error);
     if (!st) return false;
     sqlite3_bind_int64(st, 1, run);
     sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
@@ -179,6 +186,12 @@ bool ledger_result_of(Ledger *l, int64_t run, const char *key, ResultRow *out, b
         out->has_year = sqlite3_column_type(st, 4) != SQLITE_NULL;
         out->year = out->has_year ? sqlite3_column_int64(st, 4) : 0;
         out->fired = xstrdup(text_at(st, 5));
+        out->has_rank = sqlite3_column_type(st, 8) != SQLITE_NULL;
+        if (out->has_rank) {
+            out->partition = xstrdup(text_at(st, 6));
+            out->group = sqlite3_column_int64(st, 7);
+            out->rank = sqlite3_column_int64(st, 8);
+        }
     }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE || ledger_fail(l, error, NULL);
@@ -191,6 +204,7 @@ void ledger_result_free(ResultRow *r)
     free((char *)r->primary);
     free((char *)r->placement);
     free((char *)r->fired);
+    free((char *)r->partition);
     memset(r, 0, sizeof *r);
 }
 
@@ -560,4 +574,61 @@ bool ledger_each_partition(Ledger *l, int64_t run, const char *form, ledger_name
                         name_row, (void *)fn, ctx, error);
     return each_row(l, "SELECT DISTINCT partition FROM doudi_capacity_plan WHERE run = ?1", run, NULL, name_row,
                     (void *)fn, ctx, error);
+}
+
+/* ---- the schedule's groups and yearly cut-offs ------------------------------------------------ */
+
+bool ledger_schedule_year_add(Ledger *l, int64_t run, const ScheduleYearRow *r, char **error)
+{
+    sqlite3_stmt *st = ledger_cached(l, &l->sched_insert,
+        "INSERT INTO doudi_schedule_years (run, partition, grp, year, n, quota, cutoff_key, cutoff_keys)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", error);
+    if (!st) return false;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_text(st, 2, r->partition, -1, SQLITE_STATIC);
+    const int64_t v[4] = {r->group, r->year, r->n, r->quota};
+    for (int i = 0; i < 4; i++) sqlite3_bind_int64(st, 3 + i, v[i]);
+    if (r->cutoff_key) {
+        sqlite3_bind_text(st, 7, r->cutoff_key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, r->cutoff_keys ? r->cutoff_keys : "", -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 7);
+        sqlite3_bind_null(st, 8);
+    }
+    return sqlite3_step(st) == SQLITE_DONE || ledger_fail(l, error, NULL);
+}
+
+int ledger_schedule_years(Ledger *l, int64_t run, const char *partition, int64_t group, ScheduleYearRow *out,
+                          int max, char **error)
+{
+    sqlite3_stmt *st = ledger_prepare(l,
+        "SELECT year, n, quota, cutoff_key, cutoff_keys FROM doudi_schedule_years"
+        " WHERE run = ?1 AND partition = ?2 AND grp = ?3 ORDER BY year", error);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, group);
+    int n = 0, rc = SQLITE_DONE;
+    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        bool cut = sqlite3_column_type(st, 3) != SQLITE_NULL;
+        out[n++] = (ScheduleYearRow){
+            .partition = xstrdup(partition), .group = group, .year = sqlite3_column_int64(st, 0),
+            .n = sqlite3_column_int64(st, 1), .quota = sqlite3_column_int64(st, 2),
+            .cutoff_key = cut ? xstrdup(text_at(st, 3)) : NULL, .cutoff_keys = cut ? xstrdup(text_at(st, 4)) : NULL,
+        };
+    }
+    bool failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+    if (failed) ledger_fail(l, error, NULL);
+    sqlite3_finalize(st);
+    if (failed) ledger_schedule_years_free(out, n);
+    return failed ? -1 : n;
+}
+
+void ledger_schedule_years_free(ScheduleYearRow *rows, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free((char *)rows[i].partition);
+        free((char *)rows[i].cutoff_key);
+        free((char *)rows[i].cutoff_keys);
+    }
 }

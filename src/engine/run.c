@@ -92,8 +92,15 @@ static Outcome outcome_of(const Runner *rn)
                      program_index(R[p->reg_placement], nplacements), program_index(R[p->reg_branch], rn->nbranches)};
 }
 
-/* Store one result row; year < 0 leaves it empty. */
-static bool insert_result(Runner *rn, const char *key, size_t keylen, const Outcome *o, int64_t year, char **error)
+/* Where the schedule ranked a person, for the result row. */
+typedef struct Placed {
+    const char *partition;
+    int64_t group, rank;
+} Placed;
+
+/* Store one result row; year < 0 leaves it empty, placed NULL the rank. */
+static bool insert_result(Runner *rn, const char *key, size_t keylen, const Outcome *o, int64_t year,
+                          const Placed *placed, char **error)
 {
     const Program *p = rn->p;
     const EnumInfo *ce = &p->enums[p->category_enum];
@@ -111,6 +118,8 @@ static bool insert_result(Runner *rn, const char *key, size_t keylen, const Outc
         .placement = p->placement_enum >= 0 && o->placement >= 0 ? p->enums[p->placement_enum].values[o->placement] : "",
         .has_year = year >= 0, .year = year,
         .fired = o->branch >= 0 ? rn->fired[o->branch] : "",
+        .has_rank = placed != NULL, .partition = placed ? placed->partition : NULL,
+        .group = placed ? placed->group : 0, .rank = placed ? placed->rank : 0,
     };
     return ledger_result_add(rn->l, rn->stats->run_id, &r, error);
 }
@@ -159,7 +168,7 @@ static bool evaluate_row(Runner *rn, uint32_t row, char **error)
     if (o.primary >= 0) rn->stats->targets++;
     if (rn->forms && !forms_add(rn->forms, rn->vm, rn->values, error)) return false;
     if (maybe_schedule(rn, rn->key.items, row, &o)) return true;
-    return insert_result(rn, rn->key.items, rn->key.count, &o, -1, error);
+    return insert_result(rn, rn->key.items, rn->key.count, &o, -1, NULL, error);
 }
 
 static bool scan(Runner *rn, RunProgress progress, void *ctx, char **error)
@@ -183,16 +192,59 @@ static bool scan(Runner *rn, RunProgress progress, void *ctx, char **error)
     return true;
 }
 
+/* Entry i's order keys as people read them, joined by 0x1F (text keys are interned ids). */
+static void order_keys_text(const Runner *rn, size_t i, StrBuf *out)
+{
+    const Schedule *s = rn->sched;
+    out->count = 0;
+    for (uint32_t k = 0; k < s->nkeys; k++) {
+        const RuleInfo *ri = &rn->p->rules[rn->key_first + k];
+        int64_t v = s->keys[i * s->nkeys + k];
+        if (k) sb_putc(out, '\x1f');
+        if (s->key_kind[k] == VK_TEXT) sb_puts(out, strset_text(&s->strings, (uint32_t)v));
+        else value_format(rn->p, ri->value_kind, ri->enum_index, v, false, out);
+    }
+    sb_putc(out, '\0');
+    out->count--;
+}
+
+/* The yearly rows of entry i's group that i is the cut-off of (its rank is that year's
+ * quota); the first of a group (rank 1) also writes the years whose quota is 0. */
+static bool write_cutoffs(Runner *rn, size_t i, int64_t rank, int64_t n, StrBuf *keys, char **error)
+{
+    const Schedule *s = rn->sched;
+    const ScheduleGroup *g = &s->groups[s->group[i]];
+    bool ok = true;
+    for (uint32_t k = 0; k < g->nshares && ok; k++) {
+        int64_t q = schedule_quota(g, k, n);
+        if (q != rank && !(q == 0 && rank == 1)) continue;
+        if (q) order_keys_text(rn, i, keys);
+        ScheduleYearRow row = {strset_text(&s->strings, s->partition[i]), s->group[i], g->years[k], n, q,
+                               q ? s->person_key[i] : NULL, q ? keys->items : NULL};
+        ok = ledger_schedule_year_add(rn->l, rn->stats->run_id, &row, error);
+    }
+    return ok;
+}
+
 static bool write_years(Runner *rn, char **error)
 {
     Schedule *s = rn->sched;
     if (!s || s->count == 0) return true;
     int64_t *years = xmalloc(s->count * sizeof *years);
-    schedule_assign(s, years);
+    int64_t *ranks = xmalloc(s->count * sizeof *ranks);
+    int64_t *sizes = xmalloc(s->count * sizeof *sizes);
+    schedule_assign_ranked(s, years, ranks, sizes);
+    StrBuf keys = {0};
     bool ok = true;
-    for (size_t i = 0; i < s->count && ok; i++)
-        ok = insert_result(rn, s->person_key[i], strlen(s->person_key[i]), &rn->waiting[i], years[i], error);
+    for (size_t i = 0; i < s->count && ok; i++) {
+        Placed placed = {strset_text(&s->strings, s->partition[i]), s->group[i], ranks[i]};
+        ok = insert_result(rn, s->person_key[i], strlen(s->person_key[i]), &rn->waiting[i], years[i], &placed, error) &&
+             write_cutoffs(rn, i, ranks[i], sizes[i], &keys, error);
+    }
+    sb_free(&keys);
     free(years);
+    free(ranks);
+    free(sizes);
     return ok;
 }
 

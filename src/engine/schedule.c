@@ -116,14 +116,22 @@ static int compare_entries(const void *pa, const void *pb)
     return strcmp(s->person_key[a], s->person_key[b]);
 }
 
+int64_t schedule_quota(const ScheduleGroup *g, uint32_t k, int64_t n)
+{
+    int64_t q = fixed_quota(g->cumulative[k], n);
+    return q < n ? q : n;
+}
+
 static int64_t year_for_rank(const ScheduleGroup *g, int64_t rank, int64_t n)
 {
     for (uint32_t i = 0; i < g->nshares; i++)
-        if (rank < fixed_quota(g->cumulative[i], n)) return g->years[i];
+        if (rank < schedule_quota(g, i, n)) return g->years[i];
     return g->nshares ? g->years[g->nshares - 1] : 0;
 }
 
-void schedule_assign(Schedule *s, int64_t *years)
+void schedule_assign(Schedule *s, int64_t *years) { schedule_assign_ranked(s, years, NULL, NULL); }
+
+void schedule_assign_ranked(Schedule *s, int64_t *years, int64_t *ranks, int64_t *sizes)
 {
     size_t *order = xmalloc((s->count + 1) * sizeof *order);
     for (size_t i = 0; i < s->count; i++) order[i] = i;
@@ -137,7 +145,11 @@ void schedule_assign(Schedule *s, int64_t *years)
         while (end < s->count && s->partition[order[end]] == s->partition[a] && s->group[order[end]] == s->group[a]) end++;
         const ScheduleGroup *g = &s->groups[s->group[a]];
         int64_t n = (int64_t)(end - start);
-        for (size_t r = start; r < end; r++) years[order[r]] = year_for_rank(g, (int64_t)(r - start), n);
+        for (size_t r = start; r < end; r++) {
+            years[order[r]] = year_for_rank(g, (int64_t)(r - start), n);
+            if (ranks) ranks[order[r]] = (int64_t)(r - start) + 1;
+            if (sizes) sizes[order[r]] = n;
+        }
         start = end;
     }
     free(order);

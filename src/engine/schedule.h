@@ -48,5 +48,10 @@ bool schedule_add(Schedule *s, const char *partition, int category, const int64_
                   const char *record_key, uint32_t person);
 /* Rank and assign; years[i] receives the year of the i-th added entry (in add order). */
 void schedule_assign(Schedule *s, int64_t *years);
+/* The same, and (when not NULL) ranks[i] the entry's 1-based rank within its partition and
+ * group, sizes[i] that group's size N — what an explanation shows of the year. */
+void schedule_assign_ranked(Schedule *s, int64_t *years, int64_t *ranks, int64_t *sizes);
+/* How many of a group of n are placed by the end of its k-th year (⌈share × n⌉, at most n). */
+int64_t schedule_quota(const ScheduleGroup *g, uint32_t k, int64_t n);
 
 #endif

@@ -170,6 +170,52 @@ bool nearmiss_scan(Ledger *l, const Program *p, const Vm *params, NearMiss *out,
     return rc != -2;
 }
 
+/* ---- one person (explanations) --------------------------------------------------------------- */
+
+/* The first atom of ri that ran and was false and is not already forced; -1 for none. */
+static int first_false(const Scan *s, const RuleInfo *ri, const bool *done)
+{
+    for (uint32_t k = 0; k < ri->natoms; k++)
+        if (!done[k] && s->trace.ran[ri->atoms[k].pc] && !s->trace.value[ri->atoms[k].pc]) return (int)k;
+    return -1;
+}
+
+uint32_t nearmiss_person(const Program *p, const Vm *person, uint32_t rule, uint32_t *atoms)
+{
+    const RuleInfo *ri = &p->rules[rule];
+    if (ri->pc_end < ri->pc_start || ri->pc_end > p->ncode) return UINT32_MAX;
+    NearMiss unused = {0};
+    Scan s = {.out = &unused};
+    if (!setup(&s, p, person, NULL)) return UINT32_MAX;
+    bool *done = xcalloc(ri->natoms + 1, sizeof *done);
+    s.copy.code[ri->pc_end] = (Ins){.op = OP_HALT};
+    uint32_t n = 0, result = UINT32_MAX;
+    for (uint32_t step = 0; step <= ri->natoms; step++) {
+        memcpy(s.vm->regs, person->regs, p->nregs * sizeof *s.vm->regs);
+        s.vm->regs[s.one] = 1;
+        memset(s.trace.ran + ri->pc_start, 0, ri->pc_end - ri->pc_start);
+        if (!vm_continue_traced(s.vm, ri->pc_start, &s.trace)) break;
+        if (s.vm->regs[ri->reg]) {
+            result = n;
+            break;
+        }
+        int k = first_false(&s, ri, done);
+        Ins patch;
+        while (k >= 0 && !forced(&s, &ri->atoms[k], &patch)) {
+            done[k] = true;
+            k = first_false(&s, ri, done);
+        }
+        if (k < 0) break;
+        done[k] = true;
+        s.copy.code[ri->atoms[k].pc] = patch;
+        atoms[n++] = (uint32_t)k;
+    }
+    free(done);
+    teardown(&s);
+    nearmiss_free(&unused);
+    return result;
+}
+
 /* ---- for people ------------------------------------------------------------------------------ */
 
 static void render_text(const Program *p, const NearMiss *nm, StrBuf *out)

@@ -29,6 +29,14 @@
  * of p: an overridden as_of reaches the scan). Fills *out (nearmiss_free). */
 bool nearmiss_scan(Ledger *l, const Program *p, const Vm *params, NearMiss *out, char **error);
 
+/* One person's way into a category they are not in (rules[rule], a RULE_CATEGORY), for an
+ * explanation: from the registers `person` holds after the person entry ran, the first
+ * condition of the category that ran and was false is made true and the category's code run
+ * again, until it holds. atoms (room for the rule's natoms) receives the conditions made true,
+ * as indices into its atoms, in order; returns how many, or UINT32_MAX when no such change lets
+ * the person in. Exact for a conjunction; under an `or` it takes the first alternative. */
+uint32_t nearmiss_person(const Program *p, const Vm *person, uint32_t rule, uint32_t *atoms);
+
 /* Text (a message, in the current language) or JSON. */
 void nearmiss_render(const Program *p, const NearMiss *nm, bool json, StrBuf *out);
 

@@ -6,6 +6,7 @@
  * the registers of those fields and lets after the run. */
 #include "explain.h"
 #include "values.h"
+#include "base/msg.h"
 
 #include <string.h>
 
@@ -41,14 +42,14 @@ static void text_atoms(Ex *x, const RuleInfo *ri)
     for (uint32_t i = 0; i < ri->natoms; i++) {
         const AtomInfo *a = &ri->atoms[i];
         if (x->t->ran[a->pc]) sb_printf(x->out, "      %-6s %s\n", x->t->value[a->pc] ? "true" : "false", a->text);
-        else sb_printf(x->out, "      %-6s %s   (not evaluated)\n", "-", a->text);
+        else sb_printf(x->out, tr("      %-6s %s   (not evaluated)\n"), "-", a->text);
     }
 }
 
 static void text_reads(Ex *x, const RuleInfo *ri)
 {
     if (ri->nreads == 0) return;
-    sb_puts(x->out, "      read: ");
+    sb_puts(x->out, tr("      read: "));
     for (uint32_t i = 0; i < ri->nreads; i++) {
         const ReadInfo *rd = &ri->reads[i];
         if (i) sb_puts(x->out, ", ");
@@ -63,7 +64,7 @@ static void text_rule_head(Ex *x, const RuleInfo *ri, const char *verdict)
     sb_printf(x->out, "  %-4s %s", verdict, ri->name);
     if (ri->label) sb_printf(x->out, " %s", ri->label);
     if (ri->cite) sb_printf(x->out, "  [%s]", ri->cite);
-    sb_printf(x->out, "  (line %u)\n", ri->line);
+    sb_printf(x->out, tr("  (line %u)\n"), ri->line);
 }
 
 static void text_key(Ex *x)
@@ -71,7 +72,9 @@ static void text_key(Ex *x)
     const RecordInfo *ri = &x->p->records[0];
     if (ri->key < 0) return;
     const FieldInfo *f = &ri->fields[ri->key];
-    sb_printf(x->out, "%s %s: ", ri->label ? ri->label : ri->name, f->name);
+    /* the key by its own label (a person who is no target is not headed by the record's 保障对象) */
+    if (f->label) sb_printf(x->out, "%s %s: ", f->name, f->label);
+    else sb_printf(x->out, "%s %s: ", ri->label ? ri->label : ri->name, f->name);
     put_value(x, f->kind, f->enum_index, x->vm->regs[x->p->field_base + (uint32_t)ri->key], false);
     sb_putc(x->out, '\n');
 }
@@ -80,7 +83,7 @@ static void text_lets(Ex *x)
 {
     uint32_t n, first = program_rules(x->p, RULE_LET, &n);
     if (!n) return;
-    sb_puts(x->out, "values:\n");
+    sb_puts(x->out, tr("values:\n"));
     for (uint32_t i = 0; i < n; i++) {
         const RuleInfo *ri = &x->p->rules[first + i];
         sb_printf(x->out, "  %s = ", ri->name);
@@ -93,21 +96,21 @@ static void text_lets(Ex *x)
 static void text_categories(Ex *x)
 {
     uint32_t n, first = program_rules(x->p, RULE_CATEGORY, &n);
-    sb_puts(x->out, "categories:\n");
+    sb_puts(x->out, tr("categories:\n"));
     for (uint32_t i = 0; i < n; i++) {
         const RuleInfo *ri = &x->p->rules[first + i];
-        text_rule_head(x, ri, x->vm->regs[ri->reg] ? "yes" : "no");
+        text_rule_head(x, ri, x->vm->regs[ri->reg] ? tr("yes") : tr("no"));
         text_atoms(x, ri);
         text_reads(x, ri);
     }
     const int64_t *R = x->vm->regs;
     int64_t primary = program_index(R[x->p->reg_primary], n);
     if (primary < 0) {
-        sb_puts(x->out, "primary category: none — not a target: no placement, no year\n");
+        sb_puts(x->out, tr("primary category: none — not a target: no placement, no year\n"));
         return;
     }
     const RuleInfo *pr = &x->p->rules[first + (uint32_t)primary];
-    sb_printf(x->out, "primary category: %s %s  (%lld of %u categories hold)\n", pr->name,
+    sb_printf(x->out, tr("primary category: %s %s  (%lld of %u categories hold)\n"), pr->name,
               pr->label ? pr->label : "", (long long)R[x->p->reg_catcount], n);
 }
 
@@ -117,9 +120,9 @@ static void text_placement(Ex *x)
     if (p->placement_enum < 0 || program_index(x->vm->regs[p->reg_primary], p->ncategories) < 0) return;
     uint32_t n, first = program_rules(p, RULE_BRANCH, &n);
     int64_t fired = program_index(x->vm->regs[p->reg_branch], n);
-    sb_printf(x->out, "placement %s%s%s: ", p->placement_name, p->placement_label ? " " : "",
+    sb_printf(x->out, tr("placement %s%s%s: "), p->placement_name, p->placement_label ? " " : "",
               p->placement_label ? p->placement_label : "");
-    if (fired < 0) sb_puts(x->out, "none — no branch matched\n");
+    if (fired < 0) sb_puts(x->out, tr("none — no branch matched\n"));
     else {
         const RuleInfo *f = &p->rules[first + (uint32_t)fired];
         sb_printf(x->out, "%s %s%s%s%s\n", f->name, f->label ? f->label : "", f->cite ? "  [" : "",
@@ -127,7 +130,7 @@ static void text_placement(Ex *x)
     }
     for (uint32_t i = 0; i < n && (fired < 0 || i <= (uint32_t)fired); i++) {
         const RuleInfo *ri = &p->rules[first + i];
-        text_rule_head(x, ri, (int64_t)i == fired ? "yes" : "no");
+        text_rule_head(x, ri, (int64_t)i == fired ? tr("yes") : tr("no"));
         text_atoms(x, ri);
     }
 }

@@ -103,7 +103,7 @@ while i < len(lines):
                 for f in doc["failures"]:
                     assert "case" in f and "line" in f, f
                     if "explanation" in f:
-                        assert f["explanation"].startswith("保障对象 id:"), f["explanation"][:40]
+                        assert f["explanation"].startswith("id 身份证号:"), f["explanation"][:40]
         after_point, i = False, j + 1
         continue
     assert l.startswith("#"), "not TAP: %r" % l

@@ -118,12 +118,12 @@ ddc=$(sed -n 's/.*DDC_VERSION = \([0-9]*\).*/\1/p' src/vm/ddc.c | head -n 1)
 plain --version >"$d/out" 2>&1 || bad "--version: expected exit 0"
 expect "--version" "$d/out" <<EOF
 doudi $version
-.ddc format $ddc, ledger format 1
+.ddc format $ddc, ledger format 2
 EOF
 zh --version >"$d/out" 2>&1
 expect "--version in Chinese" "$d/out" <<EOF
 doudi $version
-.ddc 文件格式版本 $ddc，台账格式版本 1
+.ddc 文件格式版本 $ddc，台账格式版本 2
 EOF
 
 # ---- help -------------------------------------------------------------------------------------
