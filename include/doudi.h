@@ -254,9 +254,12 @@ int doudi_form_count(const doudi_rules *r);
 const char *doudi_form_name(const doudi_rules *r, int i);
 const char *doudi_form_label(const doudi_rules *r, int i);
 
-/* Render form `form` as stored by run `run` of the ledger (0: the latest run): for county
- * `county` (its partition value, e.g. "410122"), or for the city — every county summed — when
- * county is NULL. format: "text" (the title, 填表单位, an aligned grid), "csv" (UTF-8 with a BOM,
+/* Render form `form` (its name, its label, or the start of its label when only one label
+ * starts so: "附件1"; "all": every form, in one xlsx workbook) as stored by run `run` of the
+ * ledger (0: the latest run): for county `county` (its partition value, e.g. "410122", or its
+ * name: the label of an enum value), or for the city — every county summed — when county is
+ * NULL. Counties are named by name (填表单位, sheet names; an xlsx sheet's footer gives the
+ * code); an xlsx workbook writes totals as formulas with their values. format: "text" (the title, 填表单位, an aligned grid), "csv" (UTF-8 with a BOM,
  * one header line `group/label`), "json", or "xlsx" (a workbook laid out like the printed form:
  * a sheet for the city, 全市, then one per county, or only `county`'s). Written to out_path,
  * or to stdout when it is NULL (xlsx needs a path). Errors name the forms when `form` is

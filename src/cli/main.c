@@ -161,8 +161,9 @@ static const Verb verbs[] = {
      "The numbers come from the run, the layout from the rule file's table declarations.",
      {{"FILE", "the rule file (it declares the forms)"},
       {"--db DB", "the ledger (default doudi.db)"},
-      {"--form NAME", "the form; needed when the rule file declares several"},
-      {"--county CODE", "one county (default: the city, every county summed)"},
+      {"--form NAME", "the form, by name or label (附件1: the start of a label will do); needed when the\n"
+                      "rule file declares several; all: every form in one workbook (xlsx)"},
+      {"--county CODE", "one county, by code or name (default: the city, every county summed)"},
       {"--run N", "the run (default: the latest)"},
       {"--format F", "text, csv, json, xlsx or html (default: from -o's extension, else text);\n"
                      "html is the whole run on one page: every form, charts, the schedule, the capacity\n"

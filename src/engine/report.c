@@ -33,9 +33,34 @@ bool report_parse_format(const char *s, ReportFormat *out)
 
 const FormInfo *report_find_form(const Program *p, const char *form)
 {
-    for (uint32_t i = 0; form && i < p->nforms; i++)
+    if (!form || !*form) return NULL;
+    for (uint32_t i = 0; i < p->nforms; i++)
         if (!strcmp(p->forms[i].name, form)) return &p->forms[i];
-    return NULL;
+    for (uint32_t i = 0; i < p->nforms; i++)
+        if (p->forms[i].label && !strcmp(p->forms[i].label, form)) return &p->forms[i];
+    const FormInfo *found = NULL;
+    size_t n = strlen(form);
+    for (uint32_t i = 0; i < p->nforms; i++) {
+        const char *label = p->forms[i].label;
+        if (!label || strncmp(label, form, n)) continue;
+        /* "附件1" starts "附件1 …" but not "附件10 …": the prefix ends where a word does */
+        if (label[n] >= '0' && label[n] <= '9') continue;
+        if (found) return NULL;
+        found = &p->forms[i];
+    }
+    return found;
+}
+
+const char *report_partition_name(const Program *p, int32_t field, const char *value)
+{
+    if (!value || field < 0 || !p->nrecords || (uint32_t)field >= p->records[0].nfields) return value;
+    const FieldInfo *f = &p->records[0].fields[field];
+    if (f->kind != VK_ENUM || f->enum_index < 0 || (uint32_t)f->enum_index >= p->nenums) return value;
+    const EnumInfo *e = &p->enums[f->enum_index];
+    for (uint32_t v = 0; v < e->count; v++)
+        if (!strcmp(e->values[v], value) || (e->labels[v] && !strcmp(e->labels[v], value)))
+            return e->labels[v] ? e->labels[v] : e->values[v];
+    return value;
 }
 
 /* ---- loading -------------------------------------------------------------------------------- */
@@ -86,6 +111,15 @@ static int index_of_partition(const Report *rep, const char *name)
     for (size_t i = 0; i < rep->npartitions; i++)
         if (!strcmp(rep->partitions[i], name)) return (int)i;
     return -1;
+}
+
+/* The partition `county` means: its code, or its name (report_partition_name). */
+static int index_of_county(const Program *p, const Report *rep, const char *county)
+{
+    int i = index_of_partition(rep, county);
+    for (size_t k = 0; i < 0 && k < rep->npartitions; k++)
+        if (!strcmp(report_partition_name(p, rep->table->partition_field, rep->partitions[k]), county)) i = (int)k;
+    return i;
 }
 
 static bool add_name(void *ctx, const char *name)
@@ -225,6 +259,28 @@ static void fill_sheet(Report *rep, ReportSheet *s, Raw *raw, int only)
     }
 }
 
+static bool is_category(const Program *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->nrules; i++)
+        if (p->rules[i].kind == RULE_CATEGORY && !strcmp(p->rules[i].name, name)) return true;
+    return false;
+}
+
+/* What the row labels are, in the words of the official forms' corner cell (附件1: 人员类别,
+ * 附件2: 建设机构类别): the rows other than totals all types of institution (named by the
+ * capacity plan's items), or all categories of persons; NULL when they are something else. */
+static const char *corner_of(const Program *p, const FormInfo *d)
+{
+    bool institutions = true, categories = true, any = false;
+    for (uint32_t r = 0; r < d->nrows; r++) {
+        if (d->rows[r].total) continue;
+        any = true;
+        institutions &= d->rows[r].capacity_item >= 0;
+        categories &= is_category(p, d->rows[r].name);
+    }
+    return !any ? NULL : institutions ? "建设机构类别" : categories ? "人员类别" : NULL;
+}
+
 static void list_names(StrBuf *sb, char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -250,6 +306,7 @@ bool report_load(Ledger *l, const Program *p, const char *form, const char *coun
         return false;
     }
     out->table = d;
+    out->corner = corner_of(p, d);
     out->nrows = d->nrows;
     out->ncols = d->ncols;
     RunInfo info;
@@ -272,7 +329,7 @@ bool report_load(Ledger *l, const Program *p, const char *form, const char *coun
             report_free(out);
             return false;
         }
-        only = index_of_partition(out, county);
+        only = index_of_county(p, out, county);
         if (only < 0) {
             StrBuf sb = {0};
             list_names(&sb, out->partitions, out->npartitions);
@@ -298,13 +355,15 @@ bool report_load(Ledger *l, const Program *p, const char *form, const char *coun
             StrBuf unit = {0};
             if (part >= 0) {
                 s->partition = xstrdup(out->partitions[part]);
-                sb_puts(&unit, out->partitions[part]);
+                s->name = xstrdup(report_partition_name(p, d->partition_field, out->partitions[part]));
+                sb_puts(&unit, s->name);
             } else if (d->partition_field >= 0) {
                 sb_printf(&unit, "全市（%zu个区县合计）", out->npartitions);
             } else {
                 sb_puts(&unit, "全市");
             }
             s->unit = sb_take(&unit);
+            if (!s->name) s->name = xstrdup("全市");
             fill_sheet(out, s, &raw, part);
         }
     }
@@ -321,6 +380,7 @@ void report_free(Report *rep)
     free(rep->partitions);
     for (size_t i = 0; i < rep->nsheets; i++) {
         free(rep->sheets[i].partition);
+        free(rep->sheets[i].name);
         free(rep->sheets[i].unit);
         free(rep->sheets[i].cells);
         free(rep->sheets[i].blank);
@@ -597,11 +657,32 @@ static bool write_out(const char *path, const StrBuf *sb, char **error)
     return true;
 }
 
+/* --form all: every form in one workbook, each as it would be alone. */
+static bool write_all(Ledger *l, const Program *p, const char *county, int64_t run, ReportFormat format,
+                      const char *out_path, char **error)
+{
+    if (format != REPORT_XLSX) return failf(error, "every form at once (--form all) goes to one workbook: -o FILE.xlsx");
+    if (p->nforms == 0) return failf(error, "the rule file declares no form (no `table`)");
+    Report *reps = xcalloc(p->nforms, sizeof *reps);
+    size_t n = 0;
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < p->nforms; i++) {
+        const char *c = p->forms[i].partition_field >= 0 ? county : NULL;
+        ok = report_load(l, p, p->forms[i].name, c, run, true, &reps[n], error);
+        if (ok) n++;
+    }
+    if (ok) ok = report_xlsx_many(reps, n, out_path, error);
+    for (size_t i = 0; i < n; i++) report_free(&reps[i]);
+    free(reps);
+    return ok;
+}
+
 bool report_write(Ledger *l, const Program *p, const char *form, const char *county, int64_t run,
                   ReportFormat format, const char *out_path, char **error)
 {
     if (format == REPORT_XLSX && !out_path)
         return failf(error, "an xlsx workbook needs a file to go to (-o FILE.xlsx)");
+    if (form && !strcmp(form, "all") && !report_find_form(p, form)) return write_all(l, p, county, run, format, out_path, error);
     Report rep;
     if (!report_load(l, p, form, county, run, format == REPORT_XLSX, &rep, error)) return false;
     bool ok;
