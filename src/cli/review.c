@@ -48,7 +48,7 @@ int cli_review(int argc, char **argv)
     else if (l) r = doudi_ledger_rules(l, 0, &err);
     doudi_review_stats st;
     if (!l || !r || doudi_review_export(l, r, a.source, NULL, a.out, &st, &err)) status = 2;
-    else if (a.out) printf(tr("%s: %llu rows in review, from %llu files\n"), a.out, (unsigned long long)st.rows,
+    else if (a.out) printf(tr("%s: %llu rows in review (files they came from: %llu)\n"), a.out, (unsigned long long)st.rows,
                            (unsigned long long)st.files);
     if (err && l && !r && !a.rules)
         fprintf(stderr, tr("doudi review: %s (give the rules with --rules FILE)\n"), err);

@@ -281,14 +281,6 @@ static const char *corner_of(const Program *p, const FormInfo *d)
     return !any ? NULL : institutions ? "建设机构类别" : categories ? "人员类别" : NULL;
 }
 
-static void list_names(StrBuf *sb, char *const *names, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (i) sb_puts(sb, ", ");
-        sb_puts(sb, names[i]);
-    }
-}
-
 bool report_load(Ledger *l, const Program *p, const char *form, const char *county, int64_t run,
                  bool every_county, Report *out, char **error)
 {
@@ -332,7 +324,11 @@ bool report_load(Ledger *l, const Program *p, const char *form, const char *coun
         only = index_of_county(p, out, county);
         if (only < 0) {
             StrBuf sb = {0};
-            list_names(&sb, out->partitions, out->npartitions);
+            for (size_t i = 0; i < out->npartitions; i++) {   /* "410122 中牟县" when it has a name */
+                const char *name = report_partition_name(p, d->partition_field, out->partitions[i]);
+                sb_printf(&sb, "%s%s", i ? ", " : "", out->partitions[i]);
+                if (strcmp(name, out->partitions[i])) sb_printf(&sb, " %s", name);
+            }
             failf(error, "run %lld knows no county '%s'; the counties are: %s", (long long)out->run, county,
                   out->npartitions ? sb_str(&sb) : "(none: the run found nobody)");
             sb_free(&sb);

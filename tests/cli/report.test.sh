@@ -42,6 +42,21 @@ grep -q "\"unit\": \"$county\"" "$d/a1.json" || die "json: unit"
 [ $? -eq 2 ] || die "xlsx without -o: expected exit 2"
 "$DOUDI" report $rules --db "$d/l.db" --form attachment1 -o "$d/a1.xlsx" || die "xlsx failed"
 [ "$(head -c 2 "$d/a1.xlsx")" = "PK" ] || die "xlsx: not a zip"
+# a form by the start of its label, the same as by its name; --form all: both in one workbook
+"$DOUDI" report $rules --db "$d/l.db" --form 附件1 --county "$county" --format csv >"$d/by-label.csv" || die "--form 附件1"
+"$DOUDI" report $rules --db "$d/l.db" --form attachment1 --county "$county" --format csv >"$d/by-name.csv" || die "--form attachment1"
+cmp -s "$d/by-label.csv" "$d/by-name.csv" || die "--form 附件1 is not attachment1"
+"$DOUDI" report $rules --db "$d/l.db" --form all -o "$d/all.xlsx" || die "--form all"
+/usr/bin/python3 - "$d/all.xlsx" "$county" <<'PY' || die "--form all: the sheets"
+import sys, openpyxl
+names = openpyxl.load_workbook(sys.argv[1]).sheetnames
+assert names[0] == "附件1 全市" and "附件1 " + sys.argv[2] in names, names
+assert "附件2 全市" in names and "附件2 " + sys.argv[2] in names, names
+assert names.index("附件2 全市") > names.index("附件1 " + sys.argv[2]), names
+PY
+"$DOUDI" report $rules --db "$d/l.db" --form all --format csv >/dev/null 2>"$d/err"
+[ $? -eq 2 ] || die "--form all as csv: expected exit 2"
+grep -q "one workbook" "$d/err" || die "--form all as csv: $(cat "$d/err")"
 
 # usage errors
 "$DOUDI" report $rules --db "$d/l.db" >/dev/null 2>"$d/err"

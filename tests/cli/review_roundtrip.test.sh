@@ -35,7 +35,7 @@ PY
 
 # ---- the workbook -----------------------------------------------------------------------------
 out=$("$DOUDI" review --db l.db --rules "$R" -o x.xlsx 2>&1) || die "review -o x.xlsx: $out"
-[ "$out" = "x.xlsx: 4 rows in review, from 1 files" ] || die "review summary: $out"
+[ "$out" = "x.xlsx: 4 rows in review (files they came from: 1)" ] || die "review summary: $out"
 [ "$(stat -c %a x.xlsx)" = 600 ] || die "x.xlsx should be 0600 (it holds full ids)"
 $PY - <<'PY' || die "the workbook is not as sent"
 import csv, sys, openpyxl
