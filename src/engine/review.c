@@ -505,10 +505,13 @@ struct ReviewMatch {
     const char *source;
     int *columns;              /* the field columns of the file being imported, ascending */
     size_t ncolumns;
-    MatchEntry *e;
+    MatchEntry *e;             /* sorted by offending column, then hash */
     size_t n, cap;
     uint32_t *cols;            /* the distinct offending columns */
+    int *col_position;         /* each one's index into columns, or -1 (not a field's) */
+    size_t *col_start;         /* entries of cols[k]: e[col_start[k] .. col_start[k + 1]) */
     size_t ncols;
+    uint64_t *shares;          /* scratch: the current row's cell shares, per field column */
 };
 
 static void trimmed(const char **s, size_t *n)
@@ -518,20 +521,47 @@ static void trimmed(const char **s, size_t *n)
         (*n)--;
 }
 
-/* FNV-1a over the trimmed field cells, but column `skip` (0-based; SIZE_MAX: none). */
-static uint64_t row_hash(const ReviewMatch *m, char *const *cells, const size_t *lens, size_t count, size_t skip)
+/* A field cell's share of a row's hash: FNV-1a over its trimmed text, seeded by its column,
+ * then mixed (splitmix64's finaliser). A row's hash is the sum of its field cells' shares, so
+ * the hash without one cell is the sum less that cell's share: a row is hashed once, whatever
+ * the number of offending columns it is compared for. */
+static uint64_t cell_share(const char *s, size_t n, size_t col)
 {
-    uint64_t h = 1469598103934665603ull;
+    trimmed(&s, &n);
+    uint64_t h = 1469598103934665603ull ^ ((uint64_t)col * 0x9E3779B97F4A7C15ull);
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBull;
+    return h ^ (h >> 31);
+}
+
+/* The shares of the row's field cells into m->shares; their sum. */
+static uint64_t row_shares(ReviewMatch *m, char *const *cells, const size_t *lens, size_t count)
+{
+    uint64_t sum = 0;
     for (size_t k = 0; k < m->ncolumns; k++) {
         size_t c = (size_t)m->columns[k];
-        if (c == skip) continue;
         const char *s = c < count ? cells[c] : "";
-        size_t n = c < count ? (lens ? lens[c] : strlen(s)) : 0;
-        trimmed(&s, &n);
-        for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-        h = (h ^ 0x1f) * 1099511628211ull;   /* a cell boundary */
+        m->shares[k] = cell_share(s, c < count ? (lens ? lens[c] : strlen(s)) : 0, c);
+        sum += m->shares[k];
     }
-    return h;
+    return sum;
+}
+
+/* Which of the field columns (an index into m->columns) the 1-based column `col` is, or -1. */
+static int field_position(const ReviewMatch *m, uint32_t col)
+{
+    for (size_t k = 0; col && k < m->ncolumns; k++)
+        if ((uint32_t)m->columns[k] + 1 == col) return (int)k;
+    return -1;
+}
+
+/* The row's hash without the cell in column `col` (1-based; 0: the whole row). */
+static uint64_t hash_without(const ReviewMatch *m, uint64_t sum, int position)
+{
+    return position >= 0 ? sum - m->shares[position] : sum;
 }
 
 static bool same_row(const ReviewMatch *m, const MatchEntry *e, char *const *cells, const size_t *lens, size_t count)
@@ -559,14 +589,33 @@ static bool load_entry(void *ctx, int64_t id, const ReviewEntry *e)
     MatchEntry *me = &m->e[m->n++];
     *me = (MatchEntry){.id = id, .col = e->col};
     split_raw(e->raw, e->raw_len, &me->cells, &me->ncells);
-    me->hash = row_hash(m, me->cells, NULL, me->ncells, e->col ? e->col - 1 : SIZE_MAX);
-    size_t k = 0;
-    while (k < m->ncols && m->cols[k] != e->col) k++;
-    if (k == m->ncols) {
-        m->cols = xrealloc(m->cols, (m->ncols + 1) * sizeof *m->cols);
-        m->cols[m->ncols++] = e->col;
-    }
+    uint64_t sum = row_shares(m, me->cells, NULL, me->ncells);
+    me->hash = hash_without(m, sum, field_position(m, e->col));
     return true;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const MatchEntry *x = a, *y = b;
+    if (x->col != y->col) return x->col < y->col ? -1 : 1;
+    return (x->hash > y->hash) - (x->hash < y->hash);
+}
+
+/* Sort the entries by column and hash, and note where each column's run starts: a row is then
+ * hashed once per distinct offending column and looked up by binary search. */
+static void index_entries(ReviewMatch *m)
+{
+    qsort(m->e, m->n, sizeof *m->e, cmp_entry);
+    m->cols = xcalloc(m->n + 1, sizeof *m->cols);
+    m->col_position = xcalloc(m->n + 1, sizeof *m->col_position);
+    m->col_start = xcalloc(m->n + 2, sizeof *m->col_start);
+    for (size_t i = 0; i < m->n; i++)
+        if (!i || m->e[i].col != m->e[i - 1].col) {
+            m->cols[m->ncols] = m->e[i].col;
+            m->col_position[m->ncols] = field_position(m, m->e[i].col);
+            m->col_start[m->ncols++] = i;
+        }
+    m->col_start[m->ncols] = m->n;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -580,6 +629,9 @@ static void match_free(ReviewMatch *m)
     for (size_t i = 0; i < m->n; i++) free_cells(m->e[i].cells, m->e[i].ncells);
     free(m->e);
     free(m->cols);
+    free(m->col_start);
+    free(m->col_position);
+    free(m->shares);
     free(m->columns);
     free(m);
 }
@@ -591,6 +643,7 @@ ReviewMatch *review_match_open(Ledger *l, const char *record, const char *source
     m->l = l;
     m->source = source;
     m->columns = xcalloc(nfields + 1, sizeof *m->columns);
+    m->shares = xcalloc(nfields + 1, sizeof *m->shares);
     for (uint32_t f = 0; f < nfields; f++)
         if (column_of[f] >= 0) m->columns[m->ncolumns++] = column_of[f];
     qsort(m->columns, m->ncolumns, sizeof *m->columns, cmp_int);
@@ -598,19 +651,24 @@ ReviewMatch *review_match_open(Ledger *l, const char *record, const char *source
         match_free(m);
         return NULL;
     }
+    index_entries(m);
     return m;
 }
 
 void review_match_row(ReviewMatch *m, char *const *cells, const size_t *lens, size_t count)
 {
     if (!m || !m->n || !m->ncolumns) return;
+    uint64_t sum = row_shares(m, cells, lens, count);
     for (size_t k = 0; k < m->ncols; k++) {
-        uint32_t col = m->cols[k];
-        uint64_t h = row_hash(m, cells, lens, count, col ? col - 1 : SIZE_MAX);
-        for (size_t i = 0; i < m->n; i++) {
-            MatchEntry *e = &m->e[i];
-            if (!e->matched && e->col == col && e->hash == h && same_row(m, e, cells, lens, count)) e->matched = true;
+        uint64_t h = hash_without(m, sum, m->col_position[k]);
+        size_t lo = m->col_start[k], hi = m->col_start[k + 1];
+        while (lo < hi) {   /* the first entry of the column with hash >= h */
+            size_t mid = lo + (hi - lo) / 2;
+            if (m->e[mid].hash < h) lo = mid + 1;
+            else hi = mid;
         }
+        for (size_t i = lo; i < m->col_start[k + 1] && m->e[i].hash == h; i++)
+            if (!m->e[i].matched && same_row(m, &m->e[i], cells, lens, count)) m->e[i].matched = true;
     }
 }
 
