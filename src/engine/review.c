@@ -605,7 +605,7 @@ static int cmp_entry(const void *a, const void *b)
  * hashed once per distinct offending column and looked up by binary search. */
 static void index_entries(ReviewMatch *m)
 {
-    qsort(m->e, m->n, sizeof *m->e, cmp_entry);
+    if (m->n) qsort(m->e, m->n, sizeof *m->e, cmp_entry);   /* qsort of NULL is undefined, even of 0 */
     m->cols = xcalloc(m->n + 1, sizeof *m->cols);
     m->col_position = xcalloc(m->n + 1, sizeof *m->col_position);
     m->col_start = xcalloc(m->n + 2, sizeof *m->col_start);
