@@ -273,9 +273,12 @@ int doudi_form_count(const doudi_rules *r);
 const char *doudi_form_name(const doudi_rules *r, int i);
 const char *doudi_form_label(const doudi_rules *r, int i);
 
-/* Render form `form` as stored by run `run` of the ledger (0: the latest run): for county
- * `county` (its partition value, e.g. "410122"), or for the city — every county summed — when
- * county is NULL. format: "text" (the title, 填表单位, an aligned grid), "csv" (UTF-8 with a BOM,
+/* Render form `form` (its name, its label, or the start of its label when only one label
+ * starts so: "附件1"; "all": every form, in one xlsx workbook) as stored by run `run` of the
+ * ledger (0: the latest run): for county `county` (its partition value, e.g. "410122", or its
+ * name: the label of an enum value), or for the city — every county summed — when county is
+ * NULL. Counties are named by name (填表单位, sheet names; an xlsx sheet's footer gives the
+ * code); an xlsx workbook writes totals as formulas with their values. format: "text" (the title, 填表单位, an aligned grid), "csv" (UTF-8 with a BOM,
  * one header line `group/label`), "json", or "xlsx" (a workbook laid out like the printed form:
  * a sheet for the city, 全市, then one per county, or only `county`'s). Written to out_path,
  * or to stdout when it is NULL (xlsx needs a path). Errors name the forms when `form` is
@@ -320,6 +323,26 @@ char *doudi_near_miss(doudi_ledger *l, const doudi_rules *r, doudi_format format
  * Inline CSS and SVG, no script, nothing fetched. To out_path, or stdout when NULL. The same
  * as doudi_report with format "html". */
 int doudi_report_html(doudi_ledger *l, doudi_rules *r, int64_t run, const char *out_path, char **error);
+
+/* ---- the review queue back to the clerk ------------------------------------------------------ */
+
+typedef struct doudi_review_stats {
+    uint64_t rows;            /* rows written */
+    uint64_t files;           /* the source files (per record type) they came from: a sheet each */
+} doudi_review_stats;
+
+/* The rows imports sent to review (待核查), as they were read, for the clerk to correct and
+ * import again: under the header of the file each came from (read again from it; the rules'
+ * field labels when it is gone), the offending cell filled red with the reason as a comment,
+ * and a last column 原因 with the reason and where it was (persons.csv:12:6, 台账.xlsx!F12).
+ * format "xlsx" (a sheet per source file; needs out_path) or "csv" (UTF-8 with a BOM; one
+ * source file only — choose it with `source`); NULL: by out_path's extension, else csv.
+ * source: only the rows of that file (as it was imported), or NULL for all. To out_path
+ * (created 0600: it holds full ids), or stdout when NULL. Importing the corrected rows takes
+ * them out of review, whichever file they come from: an import drops the entries of other
+ * files whose row holds the key of a row it read. stats may be NULL. */
+int doudi_review_export(doudi_ledger *l, const doudi_rules *r, const char *source, const char *format,
+                        const char *out_path, doudi_review_stats *stats, char **error);
 
 /* ---- tests: the rule file's own `test` declarations, and their coverage ----------------------- */
 

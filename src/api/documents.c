@@ -1,7 +1,8 @@
 /* documents.c — what people read and post of a run, through the embedding API (doudi.h,
  * "documents"): the public notice, near misses, and the HTML report, which puts the forms,
- * the schedule, the capacity plan, the review queue and the near misses on one page. The
- * engines are engine/notice.c, engine/report_html.c and tools/nearmiss.c. */
+ * the schedule, the capacity plan, the review queue and the near misses on one page; and the
+ * review queue sent back to the clerk as a workbook. The engines are engine/notice.c,
+ * engine/report_html.c, engine/review.c and tools/nearmiss.c. */
 #include "api_int.h"
 
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "engine/notice.h"
 #include "engine/report_html.h"
+#include "engine/review.h"
 #include "tools/nearmiss.h"
 #include "base/date.h"
 
@@ -79,5 +81,28 @@ int doudi_report_html(doudi_ledger *l, doudi_rules *r, int64_t run, const char *
     if (scanned) nearmiss_free(&nm);
     vm_free(vm);
     ledger_run_info_free(&info);
+    return ok ? 0 : -1;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+int doudi_review_export(doudi_ledger *l, const doudi_rules *r, const char *source, const char *format,
+                        const char *out_path, doudi_review_stats *stats, char **error)
+{
+    if (error) *error = NULL;
+    if (!format) format = out_path && ends_with(out_path, ".xlsx") ? "xlsx" : "csv";
+    if (strcmp(format, "xlsx") && strcmp(format, "csv"))
+        return api_fail(error, "unknown format '%s' (xlsx or csv)", format);
+    ReviewExport opt = {.path = out_path, .xlsx = !strcmp(format, "xlsx"), .source = source};
+    ReviewExportStats st;
+    char *err = NULL;
+    bool ok = review_export(l->l, r->prog, &opt, &st, &err);
+    if (stats) *stats = (doudi_review_stats){.rows = st.rows, .files = st.files};
+    if (error) *error = err;
+    else free(err);
     return ok ? 0 : -1;
 }

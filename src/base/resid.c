@@ -1,6 +1,7 @@
 /* resid.c — resident identity numbers (see resid.h). */
 #include "resid.h"
 #include "date.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,12 @@ bool resident_id_valid(const char *id)
     int64_t days;
     if (province < 11 || province > 82 || !id_date(id, &days)) return false;
     return id[17] == resident_id_check_char(id);
+}
+
+bool resident_id_wrong_length(const char *id, int *chars)
+{
+    *chars = id ? utf8_chars(id, strlen(id)) : 0;
+    return *chars != 18 && *chars != 15;
 }
 
 int resident_id_male(const char *id)

@@ -16,6 +16,9 @@ char resident_id_check_char(const char *first17);
 /* 18 characters; the first 17 digits; digits 1–2 a province code in 11..82; digits 7–14 a real
  * date; the last the check character (an uppercase X: the importer reads 'x' as 'X'). */
 bool resident_id_valid(const char *id);
+/* True when `id` is neither 18 nor 15 (the older format) characters long: the id has the wrong
+ * length, whatever else is wrong with it. *chars: its length in characters (UTF-8 code points). */
+bool resident_id_wrong_length(const char *id, int *chars);
 /* The birth date in digits 7–14 of an 18-character id, as a day number; false when malformed. */
 bool resident_id_birth(const char *id, int64_t *days);
 /* Digit 17 of an 18-character id: 1 odd (male), 0 even, -1 malformed. */

@@ -28,6 +28,7 @@ int cli_ci(int argc, char **argv);
 int cli_sql(int argc, char **argv);
 int cli_notice(int argc, char **argv);
 int cli_stats(int argc, char **argv);
+int cli_review(int argc, char **argv);
 
 /* The rules at `path`, a rule file or a compiled program; NULL after printing why (the rule
  * file's diagnostics, or why the program cannot be loaded). Warnings are printed too. */

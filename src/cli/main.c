@@ -164,8 +164,9 @@ static const Verb verbs[] = {
      "The numbers come from the run, the layout from the rule file's table declarations.",
      {{"FILE", "the rule file (it declares the forms)"},
       {"--db DB", "the ledger (default doudi.db)"},
-      {"--form NAME", "the form; needed when the rule file declares several"},
-      {"--county CODE", "one county (default: the city, every county summed)"},
+      {"--form NAME", "the form, by name or label (附件1: the start of a label will do); needed when the\n"
+                      "rule file declares several; all: every form in one workbook (xlsx)"},
+      {"--county CODE", "one county, by code or name (default: the city, every county summed)"},
       {"--run N", "the run (default: the latest)"},
       {"--format F", "text, csv, json, xlsx or html (default: from -o's extension, else text);\n"
                      "html is the whole run on one page: every form, charts, the schedule, the capacity\n"
@@ -198,6 +199,15 @@ static const Verb verbs[] = {
       {"--run N", "the run (default: the latest)"},
       {"--format F", "html, csv or xlsx (default: from -o's extension, else html)"},
       {"-o, --out FILE", "write to FILE instead of stdout; xlsx needs it (a sheet per county)"}}},
+    {"review", cli_review, "review [--db DB] [-o FILE.xlsx|FILE.csv] [--rules FILE] [--source FILE]",
+     "the rows in review (待核查), back to the clerk as a workbook to correct",
+     "Every row an import sent to review, as it was read, under the header of its file: the\n"
+     "offending cell filled red with the reason as a comment, and a last column 原因 with the reason\n"
+     "and where it was. Correct the cells and import the file: the rows read again leave review.",
+     {{"--db DB", "the ledger (default doudi.db)"},
+      {"-o, --out FILE", "write to FILE: .xlsx a workbook (a sheet per file), else CSV (default: CSV to stdout)"},
+      {"--rules FILE", "the rules that name the columns (default: those of the latest run)"},
+      {"--source FILE", "only the rows of this imported file (a CSV holds the rows of one file)"}}},
     {"stats", cli_stats, "stats FILE [--db DB] --near-miss [--as-of DATE] [--format text|json]",
      "figures about the ledger under a rule file: near misses",
      "--near-miss: for each category, how many persons meet every condition but one, and which\n"

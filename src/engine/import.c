@@ -3,9 +3,11 @@
 #include "import.h"
 #include "base/crash.h"
 #include "keyset.h"
+#include "review.h"
 #include "rows.h"
 #include "base/date.h"
 #include "base/resid.h"
+#include "base/strset.h"
 #include "vm/record.h"
 #include "vm/values.h"
 
@@ -34,6 +36,8 @@ typedef struct Importer {
     char **owned;
     KeySet keys;               /* the ledger's keys, then this file's, with their first lines */
     StrBuf key;                /* the row's key as stored, reused */
+    StrSet reviewed;           /* the key cells of the rows sent to review (review.h) */
+    ReviewMatch *match;        /* other files' review entries these rows may take out (review.h) */
     LedgerUpsert *upsert;
     char *error;               /* the first failure to store a review entry */
 } Importer;
@@ -130,6 +134,10 @@ static void to_review(Importer *im, const Row *rec, uint32_t col, const char *re
         free(shown);
         free(at);
     }
+    size_t kc = im->column_of && im->column_of[im->ri->key] >= 0 ? (size_t)im->column_of[im->ri->key] : SIZE_MAX;
+    char key[256];
+    if (kc < rec->count && *review_key_norm(rec->cells[kc], rec->lens[kc], key, sizeof key))
+        strset_add(&im->reviewed, key, NULL);
     ReviewEntry e = {.source = im->source, .line = rec->line, .col = col, .reason = reason,
                      .raw = rec->raw, .raw_len = rec->raw ? rec->raw_len : 0, .record = im->ri->name};
     if (!im->error) ledger_review_add(im->l, &e, &im->error);
@@ -282,6 +290,7 @@ static bool import_row(Importer *im, const Row *rec, char **error)
 {
     char reason[256];
     im->stats->rows++;
+    review_match_row(im->match, rec->cells, rec->lens, rec->count);
     if (rec->error[0]) {
         to_review(im, rec, rec->error_col, rec->error);
         return true;
@@ -317,13 +326,25 @@ static bool import_row(Importer *im, const Row *rec, char **error)
     return done;
 }
 
+uint32_t import_header_field(const RecordInfo *ri, const char *cell, size_t len)
+{
+    for (uint32_t i = 0; i < ri->nfields; i++)
+        if (header_matches(&ri->fields[i], cell, len)) return i + 1;
+    return 0;
+}
+
 /* Which field (index + 1) a header cell names, or 0: for rows_find_header. */
 static uint32_t names_field(void *ctx, const char *cell, size_t len)
 {
     const Importer *im = ctx;
-    for (uint32_t i = 0; i < im->ri->nfields; i++)
-        if (header_matches(&im->ri->fields[i], cell, len)) return i + 1;
-    return 0;
+    return import_header_field(im->ri, cell, len);
+}
+
+/* Whether this import read a row with the key `key`: stored, or sent to review again. */
+static bool read_here(void *ctx, const char *key)
+{
+    const Importer *im = ctx;
+    return keyset_line(&im->keys, key, strlen(key)) || strset_find(&im->reviewed, key) != STRSET_NONE;
 }
 
 static void note_stored(void *ctx, const char *key, size_t len)
@@ -361,7 +382,8 @@ static bool import_rows(Importer *im, char **error)
         !ledger_declare_absent(im->l, im->p, error) ||
         (know_keys(im) && !ledger_each_key(im->l, im->ri, note_stored, &im->keys, error)) ||
         !(im->upsert = ledger_upsert_open(im->l, im->p, im->ri, error)) ||
-        !ledger_review_clear(im->l, im->source, im->ri->name, error))
+        !ledger_review_clear(im->l, im->source, im->ri->name, error) ||
+        !(im->match = review_match_open(im->l, im->ri->name, im->source, im->column_of, im->ri->nfields, error)))
         return false;
     while ((rc = rows_next(im->src, &rec)) != 0) {
         if (rc == -2) {   /* the file became unreadable: fail the whole import */
@@ -376,7 +398,10 @@ static bool import_rows(Importer *im, char **error)
         }
         CRASH_POINT("import.row");
     }
-    return true;
+    /* the rows read here leave review wherever they were read before (review.h) */
+    ReviewMatch *m = im->match;
+    im->match = NULL;
+    return review_match_close(m, read_here, im, error);
 }
 
 bool import_file(Ledger *l, const Program *p, Vm *vm, uint32_t record, const char *path,
@@ -418,6 +443,8 @@ bool import_file(Ledger *l, const Program *p, Vm *vm, uint32_t record, const cha
     rows_close(src);
     keyset_free(&im.keys);
     sb_free(&im.key);
+    strset_free(&im.reviewed);
+    review_match_close(im.match, NULL, NULL, NULL);   /* after a failure: only freed */
     free(im.column_of);
     free(im.values);
     free(im.owned);

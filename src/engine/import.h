@@ -36,4 +36,9 @@ typedef struct ImportOptions {
 bool import_file(Ledger *l, const Program *p, Vm *vm, uint32_t record, const char *path,
                  const ImportOptions *opt, FILE *report, ImportStats *stats, char **error);
 
+/* Which field of ri a header cell names (its identifier, any case, or its label, full-width
+ * parentheses read as ASCII ones): the field's index plus one, or 0 — as the import matches
+ * its header; for whatever reads a ledger file's header again (the review export). */
+uint32_t import_header_field(const RecordInfo *ri, const char *cell, size_t len);
+
 #endif

@@ -86,6 +86,18 @@ uint32_t keyset_see(KeySet *ks, const char *key, size_t len, uint32_t line, bool
     return 0;
 }
 
+uint32_t keyset_line(const KeySet *ks, const char *key, size_t len)
+{
+    if (!ks->cap) return 0;
+    uint32_t h = hash_key(key, len);
+    for (size_t j = h & (ks->cap - 1); ks->slots[j].off; j = (j + 1) & (ks->cap - 1)) {
+        const KeySlot *s = &ks->slots[j];
+        const char *t = ks->text + s->off - 1;
+        if (s->hash == h && strncmp(t, key, len) == 0 && t[len] == '\0') return s->line & ~STORED_BIT;
+    }
+    return 0;
+}
+
 void keyset_free(KeySet *ks)
 {
     free(ks->slots);

@@ -29,6 +29,8 @@ void keyset_add_stored(KeySet *ks, const char *key, size_t len);
 /* The key seen at `line` of the file: 0 when it is new to the file (and now noted), else the
  * line where the file had it first. *stored says whether the ledger held it before. */
 uint32_t keyset_see(KeySet *ks, const char *key, size_t len, uint32_t line, bool *stored);
+/* The line of the file where the key was first seen; 0 when this file has not had it. */
+uint32_t keyset_line(const KeySet *ks, const char *key, size_t len);
 void keyset_free(KeySet *ks);
 
 #endif

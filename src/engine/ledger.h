@@ -146,6 +146,14 @@ bool ledger_review_add(Ledger *l, const ReviewEntry *e, char **error);
 /* Drop the review entries an earlier import of `source` left for record type `record`. */
 bool ledger_review_clear(Ledger *l, const char *source, const char *record, char **error);
 
+/* ledger_review.c: the imports' review entries (not a run's), of record type `record` and
+ * from `source` (either NULL: any), in order of source, record type and line; each with its
+ * row id, for ledger_review_delete. A callback returning false stops with that result. */
+typedef bool (*ledger_review_entry_fn)(void *ctx, int64_t id, const ReviewEntry *e);
+bool ledger_each_review(Ledger *l, const char *record, const char *source, ledger_review_entry_fn fn, void *ctx,
+                        char **error);
+bool ledger_review_delete(Ledger *l, int64_t id, char **error);
+
 /* ---- runs (ledger_runs.c) ----------------------------------------------------------------------- */
 
 typedef struct RunHeader {

@@ -33,9 +33,28 @@ bool report_parse_format(const char *s, ReportFormat *out)
 
 const FormInfo *report_find_form(const Program *p, const char *form)
 {
-    for (uint32_t i = 0; form && i < p->nforms; i++)
+    if (!form || !*form) return NULL;
+    for (uint32_t i = 0; i < p->nforms; i++)
         if (!strcmp(p->forms[i].name, form)) return &p->forms[i];
-    return NULL;
+    for (uint32_t i = 0; i < p->nforms; i++)
+        if (p->forms[i].label && !strcmp(p->forms[i].label, form)) return &p->forms[i];
+    const FormInfo *found = NULL;
+    size_t n = strlen(form);
+    for (uint32_t i = 0; i < p->nforms; i++) {
+        const char *label = p->forms[i].label;
+        if (!label || strncmp(label, form, n)) continue;
+        /* "附件1" starts "附件1 …" but not "附件10 …": the prefix ends where a word does */
+        if (label[n] >= '0' && label[n] <= '9') continue;
+        if (found) return NULL;
+        found = &p->forms[i];
+    }
+    return found;
+}
+
+const char *report_partition_name(const Program *p, int32_t field, const char *value)
+{
+    const char *key = value ? program_partition_find(p, field, value) : NULL;
+    return program_partition_name(p, field, key ? key : value);
 }
 
 /* ---- loading -------------------------------------------------------------------------------- */
@@ -235,6 +254,28 @@ static void list_partitions(StrBuf *sb, const Program *p, int32_t field, char *c
     }
 }
 
+static bool is_category(const Program *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->nrules; i++)
+        if (p->rules[i].kind == RULE_CATEGORY && !strcmp(p->rules[i].name, name)) return true;
+    return false;
+}
+
+/* What the row labels are, in the words of the official forms' corner cell (附件1: 人员类别,
+ * 附件2: 建设机构类别): the rows other than totals all types of institution (named by the
+ * capacity plan's items), or all categories of persons; NULL when they are something else. */
+static const char *corner_of(const Program *p, const FormInfo *d)
+{
+    bool institutions = true, categories = true, any = false;
+    for (uint32_t r = 0; r < d->nrows; r++) {
+        if (d->rows[r].total) continue;
+        any = true;
+        institutions &= d->rows[r].capacity_item >= 0;
+        categories &= is_category(p, d->rows[r].name);
+    }
+    return !any ? NULL : institutions ? "建设机构类别" : categories ? "人员类别" : NULL;
+}
+
 bool report_load(Ledger *l, const Program *p, const char *form, const char *county, int64_t run,
                  bool every_county, Report *out, char **error)
 {
@@ -252,6 +293,7 @@ bool report_load(Ledger *l, const Program *p, const char *form, const char *coun
         return false;
     }
     out->table = d;
+    out->corner = corner_of(p, d);
     out->nrows = d->nrows;
     out->ncols = d->ncols;
     RunInfo info;
@@ -303,13 +345,15 @@ bool report_load(Ledger *l, const Program *p, const char *form, const char *coun
             if (part >= 0) {
                 s->partition = xstrdup(out->partitions[part]);
                 s->code = xstrdup(program_partition_code(p, d->partition_field, out->partitions[part]));
-                sb_puts(&unit, program_partition_name(p, d->partition_field, out->partitions[part]));
+                s->name = xstrdup(program_partition_name(p, d->partition_field, out->partitions[part]));
+                sb_puts(&unit, s->name);
             } else if (d->partition_field >= 0) {
                 sb_printf(&unit, "全市（%zu个区县合计）", out->npartitions);
             } else {
                 sb_puts(&unit, "全市");
             }
             s->unit = sb_take(&unit);
+            if (!s->name) s->name = xstrdup("全市");
             fill_sheet(out, s, &raw, part);
         }
     }
@@ -326,6 +370,7 @@ void report_free(Report *rep)
     free(rep->partitions);
     for (size_t i = 0; i < rep->nsheets; i++) {
         free(rep->sheets[i].partition);
+        free(rep->sheets[i].name);
         free(rep->sheets[i].unit);
         free(rep->sheets[i].code);
         free(rep->sheets[i].cells);
@@ -607,11 +652,32 @@ static bool write_out(const char *path, const StrBuf *sb, char **error)
     return true;
 }
 
+/* --form all: every form in one workbook, each as it would be alone. */
+static bool write_all(Ledger *l, const Program *p, const char *county, int64_t run, ReportFormat format,
+                      const char *out_path, char **error)
+{
+    if (format != REPORT_XLSX) return failf(error, "every form at once (--form all) goes to one workbook: -o FILE.xlsx");
+    if (p->nforms == 0) return failf(error, "the rule file declares no form (no `table`)");
+    Report *reps = xcalloc(p->nforms, sizeof *reps);
+    size_t n = 0;
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < p->nforms; i++) {
+        const char *c = p->forms[i].partition_field >= 0 ? county : NULL;
+        ok = report_load(l, p, p->forms[i].name, c, run, true, &reps[n], error);
+        if (ok) n++;
+    }
+    if (ok) ok = report_xlsx_many(reps, n, out_path, error);
+    for (size_t i = 0; i < n; i++) report_free(&reps[i]);
+    free(reps);
+    return ok;
+}
+
 bool report_write(Ledger *l, const Program *p, const char *form, const char *county, int64_t run,
                   ReportFormat format, const char *out_path, char **error)
 {
     if (format == REPORT_XLSX && !out_path)
         return failf(error, "an xlsx workbook needs a file to go to (-o FILE.xlsx)");
+    if (form && !strcmp(form, "all") && !report_find_form(p, form)) return write_all(l, p, county, run, format, out_path, error);
     Report rep;
     if (!report_load(l, p, form, county, run, format == REPORT_XLSX, &rep, error)) return false;
     bool ok;

@@ -20,7 +20,11 @@
  *   json  {"form","title","unit","run","columns":[…],"rows":[{"name","label","cells":[n|null]}]},
  *         a county's with "code" after "unit" (its name);
  *   xlsx  a workbook laid out like the printed attachment: one sheet per county (named by its
- *         code) after one for the city (全市), or only the county asked for. */
+ *         name, its code in the page footer) after one for the city (全市), or only the county
+ *         asked for; totals as formulas with their values.
+ *
+ * Counties are named as report_partition_name says (填表单位, sheet names); --county takes the
+ * code or the name. */
 #ifndef DOUDI_REPORT_H
 #define DOUDI_REPORT_H
 
@@ -33,14 +37,18 @@ typedef enum ReportFormat { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_XLSX } 
 typedef struct ReportSheet {
     char *partition;           /* the county's partition key (program_partition_key); NULL for the city */
     char *code;                /* the county's code (program_partition_code); NULL for the city */
-    char *unit;                /* what follows 填表单位： — the county's name (program_partition_name:
-                                  "中牟县", or a text county as it is), "全市（12个区县合计）" */
+    char *name;                /* the county as people name it (program_partition_name: "中牟县",
+                                  a text county as it is); "全市" for the city */
+    char *unit;                /* what follows 填表单位： — "中牟县", "全市（12个区县合计）" */
     int64_t *cells;            /* nrows × ncols, row-major */
     bool *blank;               /* nrows × ncols: the cell is left empty */
 } ReportSheet;
 
 typedef struct Report {
     const FormInfo *table;
+    const char *corner;        /* the header's corner cell, as the official forms head the row
+                                  labels: 人员类别 (rows that are categories of persons), 建设机构类别
+                                  (rows that are types of institution); NULL otherwise */
     int64_t run;
     int64_t run_time;          /* when the run finished, seconds since 1970 UTC (0: unknown) */
     size_t nrows, ncols;
@@ -53,8 +61,16 @@ typedef struct Report {
 /* Parse "text", "csv", "json", "xlsx"; false for anything else. */
 bool report_parse_format(const char *s, ReportFormat *out);
 
-/* The `table` declaration named `form`, or NULL. */
+/* The `table` declaration `form` names: by its name, else by its label, else by the start of
+ * its label when only one label starts so ("附件1" for "附件1 郑州市…"); NULL when none (or
+ * several) do. */
 const FormInfo *report_find_form(const Program *p, const char *form);
+
+/* A partition value as people name it: when the partition field (`field`, of records[0]) is
+ * an enum, the label of the value that `value` names (a key, code, identifier or label; the
+ * identifier when it has no label); otherwise the value itself. For every document that names
+ * a county (program_partition_name, reached from whatever the user typed). */
+const char *report_partition_name(const Program *p, int32_t field, const char *value);
 
 /* Read run `run` (0: the latest) of form `form` from the ledger. county NULL: the city only,
  * or (every_county) the city then each county; else that county only. Errors: no such form
@@ -70,8 +86,12 @@ void report_csv(const Report *rep, const ReportSheet *s, StrBuf *out);
 void report_json(const Report *rep, const ReportSheet *s, StrBuf *out);
 /* Write every sheet of the report to an .xlsx workbook at `path` (report_xlsx.c). */
 bool report_xlsx(const Report *rep, const char *path, char **error);
+/* Several reports (forms) in one workbook: every sheet of each, named "附件1 中牟县" (the first
+ * word of the form's label, or its name, then the sheet's name). */
+bool report_xlsx_many(const Report *reps, size_t n, const char *path, char **error);
 
-/* Load and render: to `out_path`, or stdout when it is NULL (not for xlsx). */
+/* Load and render: to `out_path`, or stdout when it is NULL (not for xlsx). form "all" (when
+ * no form is named so): every form, in one workbook (xlsx only). */
 bool report_write(Ledger *l, const Program *p, const char *form, const char *county, int64_t run,
                   ReportFormat format, const char *out_path, char **error);
 

@@ -1,10 +1,16 @@
 /* report_xlsx.c — a report as an Excel workbook, laid out like the printed attachment
  * (libxlsxwriter; see report.h).
  *
- * Each sheet: the title merged across the form (bold, centred, larger), the 填表单位 line, the
- * header as on the form — a group's label merged over its columns, any other label merged down
- * over both header rows, the row-label column's head likewise — then the rows, every cell of
- * the grid bordered, blank cells bordered and empty. Columns are as wide as their widest label
+ * Each sheet: the title merged across the form (bold, centred, larger), the 填表单位 line (the
+ * county by name), the header as on the form — a group's label merged over its columns, any
+ * other label merged down over both header rows, the corner cell over the row labels likewise,
+ * worded as the official forms word it (人员类别, 建设机构类别: Report.corner) — then the rows,
+ * every cell of the grid bordered, blank cells bordered and empty. Totals are formulas, with
+ * their values cached (a reader that computes nothing sees the numbers): a total row sums the
+ * other rows of its column; a 合计/小计 column closing a group sums the group's other columns
+ * in the rows where the counts do add up (小计 of 附件1 counts everyone in the row, and a
+ * person may be none of 低保, 低收入, 建档立卡: there the number stands). A county's sheet is
+ * named by the county's name and carries its code in the page footer. Columns are as wide as their widest label
  * or number counting a CJK character as two (Excel's width unit is about one digit of the
  * default font), the panes frozen below the header, the page landscape A4, one page wide.
  *
@@ -19,7 +25,13 @@
 
 bool report_xlsx(const Report *rep, const char *path, char **error)
 {
-    (void)rep;
+    return report_xlsx_many(rep, 1, path, error);
+}
+
+bool report_xlsx_many(const Report *reps, size_t n, const char *path, char **error)
+{
+    (void)reps;
+    (void)n;
     (void)path;
     if (error) *error = xstrdup("this doudi was built without XLSX output (make XLSX=0): use --format csv");
     return false;
@@ -94,12 +106,94 @@ static char *sheet_name(lxw_workbook *wb, const char *want)
     return sb_take(&name);
 }
 
+/* ---- totals as formulas ------------------------------------------------------------------------ */
+
+/* "B5" */
+static void cell_ref(char out[16], lxw_row_t row, lxw_col_t col) { lxw_rowcol_to_cell(out, row, col); }
+
+/* Column c's total row: =SUM over the other rows (runs of them, a total row between them left out). */
+static void total_row_formula(const Report *rep, size_t row, lxw_col_t x, lxw_row_t first_row, StrBuf *out)
+{
+    const FormInfo *d = rep->table;
+    sb_puts(out, "=SUM(");
+    bool any = false;
+    for (size_t i = 0; i < rep->nrows;) {
+        if (i == row || d->rows[i].total) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j + 1 < rep->nrows && j + 1 != row && !d->rows[j + 1].total) j++;
+        char a[16], b[16];
+        cell_ref(a, first_row + (lxw_row_t)i, x);
+        cell_ref(b, first_row + (lxw_row_t)j, x);
+        sb_printf(out, "%s%s:%s", any ? "," : "", a, b);
+        any = true;
+        i = j + 1;
+    }
+    sb_puts(out, ")");
+}
+
+static bool is_sum_label(const char *label) { return label && (!strcmp(label, "合计") || !strcmp(label, "小计")); }
+
+/* The first column of the group column c closes when c is a 合计/小计 column that ends a group
+ * of at least two other columns; -1 otherwise. */
+static int sum_column_start(const FormInfo *d, size_t c)
+{
+    const char *g = d->cols[c].group;
+    if (!g || !is_sum_label(d->cols[c].label)) return -1;
+    if (c + 1 < d->ncols && d->cols[c + 1].group && !strcmp(d->cols[c + 1].group, g)) return -1;
+    size_t first = c;
+    while (first > 0 && d->cols[first - 1].group && !strcmp(d->cols[first - 1].group, g)) first--;
+    return c - first >= 2 ? (int)first : -1;
+}
+
+/* A cell of a sum column: =SUM of the group's other cells in the row, when they add up to the
+ * stored count (and at least one is not blank); false when the count must stand as a number. */
+static bool sum_column_formula(const Report *rep, const ReportSheet *s, size_t row, size_t c, lxw_row_t y,
+                               StrBuf *out)
+{
+    int first = sum_column_start(rep->table, c);
+    if (first < 0) return false;
+    size_t nc = rep->ncols;
+    int64_t sum = 0;
+    bool any = false;
+    for (size_t k = (size_t)first; k < c; k++) {
+        if (s->blank[row * nc + k]) continue;
+        sum += s->cells[row * nc + k];
+        any = true;
+    }
+    if (!any || sum != s->cells[row * nc + c]) return false;
+    char a[16], b[16];
+    cell_ref(a, y, (lxw_col_t)(first + 1));
+    cell_ref(b, y, (lxw_col_t)c);
+    sb_printf(out, "=SUM(%s:%s)", a, b);
+    return true;
+}
+
+static void write_count(lxw_worksheet *ws, const Formats *f, const Report *rep, const ReportSheet *s, size_t row,
+                        size_t c, lxw_row_t y, lxw_row_t first_row)
+{
+    lxw_col_t x = (lxw_col_t)(c + 1);
+    int64_t v = s->cells[row * rep->ncols + c];
+    StrBuf formula = {0};
+    if (rep->table->rows[row].total) total_row_formula(rep, row, x, first_row, &formula);
+    else sum_column_formula(rep, s, row, c, y, &formula);
+    if (formula.count) worksheet_write_formula_num(ws, y, x, sb_str(&formula), f->number, (double)v);
+    else worksheet_write_number(ws, y, x, (double)v, f->number);
+    sb_free(&formula);
+}
+
+/* ---- a sheet ----------------------------------------------------------------------------------- */
+
 static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, const ReportSheet *s,
-                        char **error)
+                        const char *prefix, char **error)
 {
     const FormInfo *d = rep->table;
     size_t nc = rep->ncols, nr = rep->nrows;
-    char *name = sheet_name(wb, s->partition ? s->partition : "全市");
+    char *want = prefix ? xasprintf("%s %s", prefix, s->name) : xstrdup(s->name);
+    char *name = sheet_name(wb, want);
+    free(want);
     lxw_worksheet *ws = workbook_add_worksheet(wb, name);
     free(name);
     if (!ws) {
@@ -122,8 +216,9 @@ static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, c
 
     /* the header */
     double *width = xcalloc(nc + 2, sizeof *width);
-    width[0] = 4;
-    if (grouped) worksheet_merge_range(ws, head, 0, head + 1, 0, "", f->head);
+    width[0] = rep->corner ? width_of(rep->corner) : 4;
+    if (grouped) worksheet_merge_range(ws, head, 0, head + 1, 0, rep->corner ? rep->corner : "", f->head);
+    else if (rep->corner) worksheet_write_string(ws, head, 0, rep->corner, f->head);
     else worksheet_write_blank(ws, head, 0, f->head);
     for (size_t c = 0; c < nc; c++) {
         const FormColumn *col = &d->cols[c];
@@ -160,7 +255,7 @@ static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, c
                 continue;
             }
             int64_t v = s->cells[i * nc + c];
-            worksheet_write_number(ws, y, x, (double)v, f->number);
+            write_count(ws, f, rep, s, i, c, y, first_row);
             char num[32];
             int w = snprintf(num, sizeof num, "%lld", (long long)v);
             if (w > width[c + 1]) width[c + 1] = w;
@@ -188,10 +283,30 @@ static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, c
     worksheet_set_paper(ws, 9);   /* A4 */
     worksheet_fit_to_pages(ws, 1, 0);
     worksheet_center_horizontally(ws);
+    if (s->partition) {   /* the county's code, for the office that files the forms by code */
+        char *footer = xasprintf("&C区县代码：%s", s->partition);
+        StrBuf esc = {0};
+        for (const char *k = footer; *k; k++) {   /* a literal & is && in a footer */
+            if (*k == '&' && k != footer) sb_putc(&esc, '&');
+            sb_putc(&esc, *k);
+        }
+        worksheet_set_footer(ws, sb_str(&esc));
+        sb_free(&esc);
+        free(footer);
+    }
     return true;
 }
 
-bool report_xlsx(const Report *rep, const char *path, char **error)
+/* The form as a sheet name's prefix when several share a workbook: the first word of its label
+ * ("附件1"), or its name. */
+static char *form_prefix(const FormInfo *d)
+{
+    if (!d->label) return xstrdup(d->name);
+    size_t n = strcspn(d->label, " ");
+    return n ? xstrndup(d->label, n) : xstrdup(d->name);
+}
+
+bool report_xlsx_many(const Report *reps, size_t n, const char *path, char **error)
 {
     lxw_workbook *wb = workbook_new(path);
     if (!wb) {
@@ -202,15 +317,21 @@ bool report_xlsx(const Report *rep, const char *path, char **error)
         }
         return false;
     }
+    const FormInfo *first = n ? reps[0].table : NULL;
     lxw_doc_properties props = {0};
-    props.title = (char *)(rep->table->label ? rep->table->label : rep->table->name);
+    props.title = (char *)(!first ? "" : n > 1 ? "" : first->label ? first->label : first->name);
     props.comments = "doudi report";
     /* the run's time, so the same run makes the same file; 2021-03-02 (the plan's date) when unknown */
-    props.created = rep->run_time ? (time_t)rep->run_time : (time_t)1614643200;
+    props.created = n && reps[0].run_time ? (time_t)reps[0].run_time : (time_t)1614643200;
     workbook_set_properties(wb, &props);
     Formats f = make_formats(wb);
     bool ok = true;
-    for (size_t i = 0; i < rep->nsheets && ok; i++) ok = write_sheet(wb, &f, rep, &rep->sheets[i], error);
+    for (size_t k = 0; k < n && ok; k++) {
+        char *prefix = n > 1 ? form_prefix(reps[k].table) : NULL;
+        for (size_t i = 0; i < reps[k].nsheets && ok; i++)
+            ok = write_sheet(wb, &f, &reps[k], &reps[k].sheets[i], prefix, error);
+        free(prefix);
+    }
     lxw_error e = workbook_close(wb);
     if (ok && e != LXW_NO_ERROR) {
         ok = false;
@@ -222,6 +343,11 @@ bool report_xlsx(const Report *rep, const char *path, char **error)
     }
     if (!ok) remove(path);
     return ok;
+}
+
+bool report_xlsx(const Report *rep, const char *path, char **error)
+{
+    return report_xlsx_many(rep, 1, path, error);
 }
 
 #endif

@@ -77,6 +77,8 @@ import openpyxl
 
 TITLES = {"attachment1": "附件1 郑州市特殊贫困群体兜底保障对象摸底统计表",
           "attachment2": "附件2 郑州市特殊贫困群体兜底保障机构建设情况统计表"}
+# the corner cell above the row labels, as on the official forms (the CSV leaves it empty)
+CORNERS = {"attachment1": "人员类别", "attachment2": "建设机构类别"}
 expected_dir, specs = sys.argv[1], sys.argv[2:]
 # 填表单位 is the county's name, as rules/zhengzhou-2021.doudi declares it for the code
 NAMES = {"410102": "中原区", "410103": "二七区", "410104": "管城回族区", "410105": "金水区",
@@ -93,19 +95,22 @@ def text(v):
 
 for spec in specs:
     path, form, sheets = spec.split(":")
-    sheets = sheets.split(",")
-    wb = openpyxl.load_workbook(path)
+    sheets = sheets.split(",")                          # 全市 and county codes
+    wb = openpyxl.load_workbook(path, data_only=True)   # totals are formulas: their cached values
+    # each county's sheet is named by the county's name, in the rule file's order (by code)
+    named = [s if s == "全市" else NAMES[s] for s in sheets]
     if sheets[0] == "全市":
-        ok = wb.sheetnames[:1] == ["全市"] and sorted(wb.sheetnames[1:]) == sorted(sheets[1:])
+        ok = wb.sheetnames == ["全市"] + [NAMES[c] for c in sorted(sheets[1:])]
     else:
-        ok = wb.sheetnames == sheets
+        ok = wb.sheetnames == named
     if not ok:
-        problems.append("%s: sheets %s, want %s" % (path, wb.sheetnames, sheets))
+        problems.append("%s: sheets %s, want %s" % (path, wb.sheetnames, named))
         continue
-    for name in sheets:
+    for code in sheets:
+        name = code if code == "全市" else NAMES[code]
         ws = wb[name]
         where = "%s %s sheet %s" % (form, path.rsplit("/", 1)[-1], name)
-        unit = "city" if name == "全市" else name
+        unit = "city" if code == "全市" else code
         with open("%s/%s-%s.csv" % (expected_dir, form, unit), encoding="utf-8-sig", newline="") as f:
             want = list(csv.reader(f))
         ncols = len(want[0])
@@ -113,7 +118,7 @@ for spec in specs:
             problems.append("%s: %d rows x %d columns, want %d x %d"
                             % (where, ws.max_row, ws.max_column, 4 + len(want) - 1, ncols))
             continue
-        unit_line = "填表单位：全市（12个区县合计）" if name == "全市" else "填表单位：" + NAMES[name]
+        unit_line = "填表单位：全市（12个区县合计）" if name == "全市" else "填表单位：" + NAMES[code]
         for r, first in ((1, TITLES[form]), (2, unit_line)):
             got = [text(ws.cell(r, c).value) for c in range(1, ncols + 1)]
             if got != [first] + [""] * (ncols - 1):
@@ -132,8 +137,8 @@ for spec in specs:
             group = text(ws.cell(3, m.min_col if m is not None else c).value)
             label = text(ws.cell(4, c).value)
             header.append(group + "/" + label if group else label)
-        if header != want[0]:
-            problems.append("%s header: %s, want %s" % (where, header, want[0]))
+        if header != [CORNERS[form]] + want[0][1:]:
+            problems.append("%s header: %s, want %s" % (where, header, [CORNERS[form]] + want[0][1:]))
         for i, row in enumerate(want[1:]):
             r = 5 + i
             got = [text(ws.cell(r, c).value) for c in range(1, ncols + 1)]

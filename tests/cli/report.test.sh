@@ -49,6 +49,23 @@ cmp -s "$d/a1.json" "$d/a1n.json" || die "--county 中原区 is not --county 410
 [ $? -eq 2 ] || die "xlsx without -o: expected exit 2"
 "$DOUDI" report $rules --db "$d/l.db" --form attachment1 -o "$d/a1.xlsx" || die "xlsx failed"
 [ "$(head -c 2 "$d/a1.xlsx")" = "PK" ] || die "xlsx: not a zip"
+# a form by the start of its label, the same as by its name; --form all: both in one workbook
+"$DOUDI" report $rules --db "$d/l.db" --form 附件1 --county "$county" --format csv >"$d/by-label.csv" || die "--form 附件1"
+"$DOUDI" report $rules --db "$d/l.db" --form attachment1 --county "$county" --format csv >"$d/by-name.csv" || die "--form attachment1"
+cmp -s "$d/by-label.csv" "$d/by-name.csv" || die "--form 附件1 is not attachment1"
+"$DOUDI" report $rules --db "$d/l.db" --form all -o "$d/all.xlsx" || die "--form all"
+/usr/bin/python3 - "$d/all.xlsx" "$county" <<'PY' || die "--form all: the sheets"
+import sys, openpyxl
+names = openpyxl.load_workbook(sys.argv[1]).sheetnames
+# the county's sheets by its name (the rule file's: 410122 is 中牟县)
+county = {"410102": "中原区", "410122": "中牟县", "410181": "巩义市", "410185": "登封市"}.get(sys.argv[2], sys.argv[2])
+assert names[0] == "附件1 全市" and "附件1 " + county in names, names
+assert "附件2 全市" in names and "附件2 " + county in names, names
+assert names.index("附件2 全市") > names.index("附件1 " + county), names
+PY
+"$DOUDI" report $rules --db "$d/l.db" --form all --format csv >/dev/null 2>"$d/err"
+[ $? -eq 2 ] || die "--form all as csv: expected exit 2"
+grep -q "one workbook" "$d/err" || die "--form all as csv: $(cat "$d/err")"
 
 # usage errors
 "$DOUDI" report $rules --db "$d/l.db" >/dev/null 2>"$d/err"

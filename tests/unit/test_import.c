@@ -14,6 +14,7 @@
  *     new (the two ways an import stores rows);
  *   - one transaction: a failure mid-file leaves the ledger as it was. */
 #include "ledger_helpers.h"
+#include "base/msg.h"
 
 #include <iconv.h>
 
@@ -132,7 +133,9 @@ typedef struct BadCase {
 
 static const BadCase BAD_CASES[] = {
     {"wrong check digit", PLAIN, {{"id", "<wrong check>"}}, 1, "身份证号校验位不正确（GB 11643-1999）"},
-    {"17-character id", PLAIN, {{"id", "<17 characters>"}}, 1, "身份证号校验位不正确（GB 11643-1999）"},
+    /* an id of the wrong length is reported as such, not as a wrong check digit */
+    {"17-character id", PLAIN, {{"id", "<17 characters>"}}, 1, "身份证号 should have 18 characters (or 15), this one has 17"},
+    {"19-character id", PLAIN, {{"id", "<19 characters>"}}, 1, "身份证号 should have 18 characters (or 15), this one has 19"},
     {"birth date not the id's", PLAIN, {{"birth_date", "1950-03-08"}}, 6, "出生日期与身份证号第7–14位不符"},
     {"sex not the id's parity", PLAIN, {{"sex", "female"}}, 7, "性别与身份证号第17位的奇偶不符"},
     {"grade 0 with a type", PLAIN, {{"disability_type", "visual"}, {"disability_grade", "0"}}, 15,
@@ -178,13 +181,16 @@ static void bad_case(const BadCase *c)
     Person bad = c->shape == DUPLICATE ? first : person_plain("410102", "1950-03-07", 123, true);
     for (int k = 0; k < 3 && c->set[k][0]; k++) {
         const char *col = c->set[k][0], *v = c->set[k][1];
-        char id[19];
-        memcpy(id, person_get(&bad, "id"), sizeof id);
+        char id[20];
+        memcpy(id, person_get(&bad, "id"), 19);
         if (!strcmp(v, "<wrong check>")) {
             id[17] = id[17] == '0' ? '1' : '0';
             v = id;
         } else if (!strcmp(v, "<17 characters>")) {
             id[17] = '\0';
+            v = id;
+        } else if (!strcmp(v, "<19 characters>")) {
+            memcpy(id + 18, "5", 2);
             v = id;
         }
         person_set(&bad, col, v);
@@ -230,6 +236,20 @@ static void test_bad_rows(void **state)
         print_message("[          ] %s\n", BAD_CASES[i].name);
         bad_case(&BAD_CASES[i]);
     }
+}
+
+/* In Chinese, the wrong length reads as the clerk's office words it (the label from the rule
+ * file, the sentence from the catalogue). */
+static void test_wrong_length_in_chinese(void **state)
+{
+    (void)state;
+    static const BadCase zh[] = {
+        {"17-character id", PLAIN, {{"id", "<17 characters>"}}, 1, "身份证号应为18位（或15位），此处为17位"},
+        {"19-character id", PLAIN, {{"id", "<19 characters>"}}, 1, "身份证号应为18位（或15位），此处为19位"},
+    };
+    msg_set_lang(MSG_ZH);
+    for (size_t i = 0; i < ARRAY_LEN(zh); i++) bad_case(&zh[i]);
+    msg_set_lang(MSG_EN);
 }
 
 /* Several bad rows in one file: each reported in file order with its line; the good rows all
@@ -1037,6 +1057,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_rows),
+        cmocka_unit_test(test_wrong_length_in_chinese),
         cmocka_unit_test(test_many_bad_rows),
         cmocka_unit_test(test_missing_column),
         cmocka_unit_test(test_column_twice),

@@ -679,15 +679,21 @@ static void test_other_layouts(void **state)
 
 static const char *const PYTHON = "/usr/bin/python3";
 
-/* Each sheet: "== NAME", its merged ranges, then its rows as CSV (an empty cell for None). */
+/* Each sheet: "== NAME", its merged ranges, its formulas ("formulas B6=SUM(B5:B10) ..."), its
+ * page footer, then its rows as CSV (an empty cell for None) with the values the workbook
+ * caches for its formulas — what a reader that computes nothing sees. */
 static const char *const DUMP_XLSX =
     "import csv, sys, openpyxl\n"
     "wb = openpyxl.load_workbook(sys.argv[1])\n"
+    "values = openpyxl.load_workbook(sys.argv[1], data_only=True)\n"
     "out = csv.writer(sys.stdout, lineterminator='\\n')\n"
     "for ws in wb.worksheets:\n"
     "    print('== ' + ws.title)\n"
     "    print('merged ' + ' '.join(sorted(str(r) for r in ws.merged_cells.ranges)))\n"
-    "    for row in ws.iter_rows(values_only=True):\n"
+    "    print('formulas ' + ' '.join(c.coordinate + c.value for row in ws.iter_rows() for c in row\n"
+    "                                 if c.data_type == 'f'))\n"
+    "    print('footer ' + (ws.oddFooter.center.text or ''))\n"
+    "    for row in values[ws.title].iter_rows(values_only=True):\n"
     "        out.writerow(['' if v is None else v for v in row])\n";
 
 static bool have_openpyxl(void)
@@ -731,12 +737,12 @@ static char *sheet_dump(const char *dump, const char *name)
     return copy;
 }
 
-/* The sheet's data rows (after the 4 lines of title, unit and header, and the merged line)
- * must be the CSV's rows — the CSV's header line and BOM aside. */
+/* The sheet's data rows (after the 4 lines of title, unit and header, and the merged, formulas
+ * and footer lines) must be the CSV's rows — the CSV's header line and BOM aside. */
 static void assert_sheet_matches_csv(const char *sheet, const char *csv)
 {
     const char *rows = sheet;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 7; i++) {
         rows = strchr(rows, '\n');
         assert_non_null(rows);
         rows++;
@@ -757,20 +763,27 @@ static void test_xlsx(void **state)
     if (doudi_report(fx->l, fx->r, "attachment1", NULL, 0, "xlsx", path, &err)) fail_msg("xlsx: %s", err);
     char *dump = dump_xlsx(fx, path);
     /* the city first, then each county */
-    const char *c = strstr(dump, "== 全市\n"), *a = strstr(dump, "== 410122\n"), *b = strstr(dump, "== 410185\n");
+    const char *c = strstr(dump, "== 全市\n"), *a = strstr(dump, "== 中牟县\n"), *b = strstr(dump, "== 登封市\n");
     assert_true(c && a && b && c < a && a < b);
 
     char *city = sheet_dump(dump, "全市");
+    /* the corner as on the official form (人员类别); the 合计 row a formula in every column but
+     * 备注 (blank); 小计 a formula where the counts add up — not for 特困 and 孤儿, whose 低保,
+     * 低收入 and 建档立卡 cells the form leaves empty, so the count stands as a number */
     const char *want_head =
         "merged A1:H1 A3:A4 B3:E3 F3:G3 H3:H4\n"
+        "formulas E6=SUM(B6:D6) E7=SUM(B7:D7) E8=SUM(B8:D8) E10=SUM(B10:D10) B11=SUM(B5:B10) C11=SUM(C5:C10) "
+        "D11=SUM(D5:D10) E11=SUM(E5:E10) F11=SUM(F5:F10) G11=SUM(G5:G10)\n"
+        "footer \n"
         "附件1 郑州市特殊贫困群体兜底保障对象摸底统计表,,,,,,,\n"
         "填表单位：全市（12个区县合计）,,,,,,,\n"
-        ",人员数,,,,供养形式（人）,,备注\n"
+        "人员类别,人员数,,,,供养形式（人）,,备注\n"
         ",低保对象,低收入对象,建档立卡对象,小计,居家供养,集中供养,\n";
     if (strncmp(city, want_head, strlen(want_head)) != 0) fail_msg("got:\n%s", city);
     assert_sheet_matches_csv(city, A1_CITY_CSV);
-    char *s1 = sheet_dump(dump, "410122"), *s2 = sheet_dump(dump, "410185");
+    char *s1 = sheet_dump(dump, "中牟县"), *s2 = sheet_dump(dump, "登封市");
     assert_non_null(strstr(s1, "\n填表单位：中牟县,,,,,,,\n"));
+    assert_non_null(strstr(s1, "\nfooter 区县代码：410122\n"));
     assert_sheet_matches_csv(s1, A1_410122_CSV);
     assert_sheet_matches_csv(s2, A1_410185_CSV);
     free(city);
@@ -794,13 +807,18 @@ static void test_xlsx(void **state)
     if (doudi_report(fx->l, fx->r, "attachment2", "410185", 0, "xlsx", path, &err)) fail_msg("xlsx: %s", err);
     dump = dump_xlsx(fx, path);
     assert_null(strstr(dump, "== 全市"));
-    assert_non_null(strstr(dump, "== 410185\n"));
-    char *s = sheet_dump(dump, "410185");
+    assert_non_null(strstr(dump, "== 登封市\n"));
+    char *s = sheet_dump(dump, "登封市");
     const char *want2 =
         "merged A1:M1 A3:A4 B3:H3 I3:I4 J3:M3\n"
+        "formulas H5=SUM(B5:G5) M5=SUM(J5:L5) H6=SUM(B6:G6) M6=SUM(J6:L6) H7=SUM(B7:G7) M7=SUM(J7:L7) "
+        "H8=SUM(B8:G8) M8=SUM(J8:L8) H9=SUM(B9:G9) M9=SUM(J9:L9) B10=SUM(B5:B9) C10=SUM(C5:C9) D10=SUM(D5:D9) "
+        "E10=SUM(E5:E9) F10=SUM(F5:F9) G10=SUM(G5:G9) H10=SUM(H5:H9) I10=SUM(I5:I9) J10=SUM(J5:J9) "
+        "K10=SUM(K5:K9) L10=SUM(L5:L9) M10=SUM(M5:M9)\n"
+        "footer 区县代码：410185\n"
         "附件2 郑州市特殊贫困群体兜底保障机构建设情况统计表,,,,,,,,,,,,\n"
         "填表单位：登封市,,,,,,,,,,,,\n"
-        ",保障对象人数,,,,,,,现有机构数,机构建设计划（个）,,,\n"
+        "建设机构类别,保障对象人数,,,,,,,现有机构数,机构建设计划（个）,,,\n"
         ",特困供养人员,贫困重度残疾人,重症慢性病人,失能半失能人员,孤儿,孤寡老人,合计,,2021年,2022年,2023年,合计\n";
     if (strncmp(s, want2, strlen(want2)) != 0) fail_msg("got:\n%s", s);
     assert_sheet_matches_csv(s, A2_410185_CSV);
@@ -808,6 +826,90 @@ static void test_xlsx(void **state)
     free(dump);
     unlink(path);
     free(path);
+}
+
+/* --form takes a label or the start of one; --form all puts every form in one workbook, its
+ * sheets prefixed by the first word of their form's label; the county sheets are named by the
+ * county (report_partition_name: the value itself for a text field such as county; enum labels
+ * are tested in test_report_names.c). */
+static const char *const NINTH =
+    "\n"
+    "table ninth \"附件9 简表\" per county {\n"
+    "  row tekun  \"特困\" when primary == tekun\n"
+    "  row others \"其他\" when primary != tekun\n"
+    "  row total  \"合计\" total\n"
+    "  column n \"人数\" count\n"
+    "}\n";
+
+static void test_xlsx_names(void **state)
+{
+    (void)state;
+    if (!have_openpyxl()) skip();
+    Fixture *fx = fixture_new(false);
+    size_t len;
+    char *base = slurp(RULES, &len), *diags = NULL;
+    char *text = malloc(len + strlen(NINTH) + 1);
+    assert_non_null(text);
+    memcpy(text, base, len);
+    memcpy(text + len, NINTH, strlen(NINTH) + 1);
+    free(base);
+    doudi_rules *r = doudi_compile_string("ninth.doudi", text, strlen(text), &diags);
+    if (!r) fail_msg("ninth:\n%s", diags ? diags : "");
+    doudi_string_free(diags);
+    free(text);
+    doudi_free(fx->r);
+    fx->r = r;
+    run_once(fx, 1);
+
+    char *path = path_in(fx->dir, "names.xlsx"), *err = NULL;
+    if (doudi_report(fx->l, fx->r, "附件9", "410122", 0, "xlsx", path, &err)) fail_msg("xlsx: %s", err);
+    char *dump = dump_xlsx(fx, path);
+    char *sheet = sheet_dump(dump, "中牟县");
+    assert_non_null(strstr(sheet, "\nfooter 区县代码：410122\n"));
+    assert_non_null(strstr(sheet, "\n填表单位：中牟县,\n"));
+    assert_non_null(strstr(sheet, "\nformulas B6=SUM(B4:B5)\n"));
+    /* its rows are not all categories (其他 is none): the corner stays empty */
+    assert_non_null(strstr(sheet, "\n,人数\n"));
+    free(sheet);
+    free(dump);
+
+    /* a form by its label, whole or its start; a start two labels share names none */
+    char *t1 = report_of(fx, "attachment1", "410122", 0, "csv"), *t2 = report_of(fx, "附件1", "410122", 0, "csv");
+    assert_string_equal(t1, t2);
+    free(t2);
+    t2 = report_of(fx, "附件1 郑州市特殊贫困群体兜底保障对象摸底统计表", "410122", 0, "csv");
+    assert_string_equal(t1, t2);
+    free(t1);
+    free(t2);
+    char *e = report_error(fx, "附件", NULL, 0, "csv", NULL);
+    assert_non_null(strstr(e, "no form named '附件'"));
+    free(e);
+
+    /* --form all: every form, the city then every county, in one workbook */
+    if (doudi_report(fx->l, fx->r, "all", NULL, 0, "xlsx", path, &err)) fail_msg("xlsx: %s", err);
+    dump = dump_xlsx(fx, path);
+    const char *want[] = {"附件1 全市", "附件1 中牟县", "附件1 登封市", "附件2 全市", "附件2 中牟县",
+                          "附件2 登封市", "附件9 全市", "附件9 中牟县", "附件9 登封市"};
+    const char *at = dump;
+    for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+        char head[64];
+        snprintf(head, sizeof head, "== %s\n", want[i]);
+        const char *found = strstr(at, head);
+        if (!found) fail_msg("no sheet %s (in order) in:\n%s", want[i], dump);
+        at = found;
+    }
+    /* each form's sheets as the form alone writes them: 附件1's city */
+    char *city = sheet_dump(dump, "附件1 全市");
+    assert_non_null(strstr(city, "\n人员类别,人员数,,,,供养形式（人）,,备注\n"));
+    assert_sheet_matches_csv(city, A1_CITY_CSV);
+    free(city);
+    free(dump);
+    e = report_error(fx, "all", NULL, 0, "csv", NULL);
+    assert_string_equal(e, "every form at once (--form all) goes to one workbook: -o FILE.xlsx");
+    free(e);
+    unlink(path);
+    free(path);
+    fixture_free(fx);
 }
 
 int main(void)
@@ -825,6 +927,7 @@ int main(void)
         cmocka_unit_test(test_runs),
         cmocka_unit_test(test_other_layouts),
         cmocka_unit_test(test_xlsx),
+        cmocka_unit_test(test_xlsx_names),
     };
     return cmocka_run_group_tests_name("report", tests, group_setup, group_teardown);
 }

@@ -25,6 +25,27 @@ static void test_check_char(void **state)
     assert_false(resident_id_valid("410122195002301239"));     /* 30 February */
 }
 
+/* The length is judged in characters: 17 or 19 is wrong, 18 and the older 15 are not (the
+ * other checks judge those); a full-width digit is one character, as the clerk counts. */
+static void test_wrong_length(void **state)
+{
+    (void)state;
+    int n;
+    assert_true(resident_id_wrong_length("41012219500307123", &n));
+    assert_int_equal(n, 17);
+    assert_true(resident_id_wrong_length("4101221950030712388", &n));
+    assert_int_equal(n, 19);
+    assert_true(resident_id_wrong_length("", &n));
+    assert_int_equal(n, 0);
+    assert_true(resident_id_wrong_length("4101221950030712３", &n));   /* 17 characters, 19 bytes */
+    assert_int_equal(n, 17);
+    assert_false(resident_id_wrong_length("410122195003071234", &n));  /* 18: a wrong check digit */
+    assert_int_equal(n, 18);
+    assert_false(resident_id_wrong_length("410122500307123", &n));     /* 15: the older format */
+    assert_false(resident_id_wrong_length("41012219500307123８", &n)); /* 18 characters, 20 bytes */
+    assert_int_equal(n, 18);
+}
+
 static void test_birth_and_sex(void **state)
 {
     (void)state;
@@ -68,6 +89,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_char),
+        cmocka_unit_test(test_wrong_length),
         cmocka_unit_test(test_birth_and_sex),
         cmocka_unit_test(test_mask),
     };
