@@ -100,6 +100,14 @@ const char *tr(const char *english)
     return english;
 }
 
+const char *msg_english(const char *text)
+{
+    if (current == MSG_EN || !text) return text;
+    for (size_t i = 0; i < MSG_COUNT; i++)
+        if (catalogue[i].zh == text) return catalogue[i].en;
+    return text;
+}
+
 const char *msg_strerror(int err)
 {
     switch (err) {

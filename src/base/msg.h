@@ -36,6 +36,12 @@ typedef enum MsgLang { MSG_EN, MSG_ZH } MsgLang;
  * words). Valid for the life of the process. */
 const char *tr(const char *english) __attribute__((format_arg(1)));
 
+/* The English of `text` when it is the very string tr() returned for a catalogue entry (the
+ * same pointer, not an equal text: an identifier that happens to spell a Chinese entry stays
+ * as it is), else `text` itself. For the English copy of a diagnostic whose arguments include
+ * translated phrases. */
+const char *msg_english(const char *text);
+
 /* strerror(err) in the current language, for the common errors of opening and writing files
  * (ENOENT, EACCES, ...); others as the C library words them. */
 const char *msg_strerror(int err);
