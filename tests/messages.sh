@@ -37,7 +37,7 @@ CODE_FILES=${MESSAGES_CODE_FILES:-"src/lang/fmt.c src/lang/types.c src/lang/sql.
 PRINTERS="printf fprintf:1 vfprintf:1 fputs puts cli_usage_error:1 sb_printf:1 sb_puts:1 say:1 complain:1 complain_err:2 put:2
   diag_add:5 diag_note:2 diag_note_at:3"
 # A translating function and the position (from 0) of its English argument.
-TRANSLATORS="tr:0 doc_tr:0 diag_add:4 diag_note:1 diag_note_at:2"
+TRANSLATORS=${MESSAGES_TRANSLATORS:-"tr:0 doc_tr:0 diag_add:4 diag_note:1 diag_note_at:2"}
 CATALOGUE=src/base/messages.def
 
 files=

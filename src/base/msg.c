@@ -28,6 +28,28 @@ enum {
 };
 _Static_assert(MSG_COUNT * 2 <= MSG_SLOTS, "messages.def outgrew the table: double MSG_SLOTS");
 
+/* A growing string, for msg_text. Not base/util.h's StrBuf: that one exits when memory runs out,
+ * and a translation that cannot grow had better print what it has. */
+typedef struct StrBufLite {
+    char *data;
+    size_t len, cap;
+} StrBufLite;
+
+static void lite_put(StrBufLite *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 128;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) return;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
 static uint16_t slots[MSG_SLOTS];   /* catalogue index + 1; 0 is an empty slot */
 static bool built;
 static MsgLang current = MSG_EN;
@@ -106,6 +128,175 @@ const char *msg_english(const char *text)
     for (size_t i = 0; i < MSG_COUNT; i++)
         if (catalogue[i].zh == text) return catalogue[i].en;
     return text;
+}
+
+/* ---- msg_text: a text already formatted in English, matched back to its format ------------- */
+
+enum { TEXT_CAPS = 16, TEXT_DEPTH = 3, TEXT_MAX = 2000 };
+
+typedef struct Capture {
+    const char *at;
+    size_t len;
+} Capture;
+
+/* The end of the conversion that starts at f ('%'), and its conversion character in *conv. */
+static const char *conversion_end(const char *f, char *conv)
+{
+    f++;
+    while (*f && strchr("-+ #0123456789.*'hlLqjzt", *f)) f++;
+    *conv = *f;
+    return *f ? f + 1 : f;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Whether text t matches format f from here on, its conversions' texts into caps[n...]. A %s
+ * takes the fewest characters that let the rest match (so "%s: %s" splits at the first ": "
+ * after which the rest matches); %d and kin take a signed run of digits, %x hex digits, %c one
+ * character. */
+static bool match(const char *f, const char *t, Capture *caps, int n)
+{
+    while (*f) {
+        if (*f != '%') {
+            if (*f++ != *t++) return false;
+            continue;
+        }
+        if (f[1] == '%') {
+            if (*t++ != '%') return false;
+            f += 2;
+            continue;
+        }
+        if (n == TEXT_CAPS) return false;
+        char conv;
+        const char *next = conversion_end(f, &conv);
+        const char *start = t;
+        if (conv == 's') {
+            for (const char *end = t;; end++) {
+                caps[n] = (Capture){start, (size_t)(end - start)};
+                if (match(next, end, caps, n + 1)) return true;
+                if (!*end) return false;
+            }
+        }
+        if (strchr("diu", conv)) {
+            if (*t == '-' || *t == '+') t++;
+            if (!is_digit(*t)) return false;
+            while (is_digit(*t)) t++;
+        } else if (strchr("xX", conv)) {
+            if (!strchr("0123456789abcdefABCDEF", *t) || !*t) return false;
+            while (*t && strchr("0123456789abcdefABCDEF", *t)) t++;
+        } else if (conv == 'c') {
+            if (!*t) return false;
+            t++;
+        } else {
+            return false;             /* no message prints floats or pointers */
+        }
+        caps[n++] = (Capture){start, (size_t)(t - start)};
+        f = next;
+    }
+    return *t == 0;
+}
+
+/* The number of literal characters of a format: the more, the more particular its match. */
+static size_t literal_length(const char *f)
+{
+    size_t n = 0;
+    while (*f) {
+        if (*f == '%' && f[1] != '%') {
+            char conv;
+            f = conversion_end(f, &conv);
+        } else {
+            f += *f == '%' ? 2 : 1;
+            n++;
+        }
+    }
+    return n;
+}
+
+static bool translate_text(const char *text, size_t len, int depth, StrBufLite *out);
+
+/* zh with its conversions replaced by the captured texts, in order; a captured text that is a
+ * sentence (it has a space) translated in turn, as "cannot open %s: %s" holds strerror's. */
+static void fill(const char *zh, const Capture *caps, int depth, StrBufLite *out)
+{
+    int k = 0;
+    for (const char *f = zh; *f;) {
+        if (*f != '%') { lite_put(out, f++, 1); continue; }
+        if (f[1] == '%') { lite_put(out, "%", 1); f += 2; continue; }
+        char conv;
+        f = conversion_end(f, &conv);
+        const Capture *c = &caps[k++];
+        if (conv != 's' || !memchr(c->at, ' ', c->len) || !translate_text(c->at, c->len, depth + 1, out))
+            lite_put(out, c->at, c->len);
+    }
+}
+
+/* The entry text[0..len) matches best, refilled into out; false (out untouched) when none does. */
+static bool translate_entry(const char *t, int depth, StrBufLite *out)
+{
+    if (!built) build();
+    uint32_t s = slot_of(t);
+    if (slots[s]) {
+        lite_put(out, catalogue[slots[s] - 1].zh, strlen(catalogue[slots[s] - 1].zh));
+        return true;
+    }
+    size_t best = MSG_COUNT, best_len = 0;
+    Capture caps[TEXT_CAPS], best_caps[TEXT_CAPS];
+    for (size_t i = 0; i < MSG_COUNT; i++) {
+        const char *en = catalogue[i].en;
+        if (!strchr(en, '%') || !has_words(en)) continue;
+        size_t lit = literal_length(en);
+        if (lit <= best_len || !match(en, t, caps, 0)) continue;
+        best = i;
+        best_len = lit;
+        memcpy(best_caps, caps, sizeof caps);
+    }
+    if (best == MSG_COUNT) return false;
+    fill(catalogue[best].zh, best_caps, depth, out);
+    return true;
+}
+
+/* text[0..len) translated into out: a whole entry, else "WHERE: MESSAGE" with the message
+ * translated after the first ": " that leaves one (a field's name, a file's path before it
+ * stay as they are). False, with out untouched, when no part of it is in the catalogue. */
+static bool translate_text(const char *text, size_t len, int depth, StrBufLite *out)
+{
+    if (depth >= TEXT_DEPTH) return false;
+    char *t = malloc(len + 1);
+    if (!t) return false;
+    memcpy(t, text, len);
+    t[len] = 0;
+    bool done = translate_entry(t, depth, out);
+    for (const char *colon = t; !done && (colon = strstr(colon, ": ")) != NULL; colon += 2) {
+        StrBufLite rest = {0};
+        if (translate_entry(colon + 2, depth + 1, &rest) && rest.data) {
+            lite_put(out, t, (size_t)(colon - t));
+            lite_put(out, "：", strlen("："));
+            lite_put(out, rest.data, rest.len);
+            done = true;
+        }
+        free(rest.data);
+    }
+    free(t);
+    return done;
+}
+
+const char *msg_text(const char *english)
+{
+    enum { RING = 4 };
+    static char *ring[RING];
+    static unsigned next;
+    if (current == MSG_EN || !english) return english;
+    size_t len = strlen(english);
+    const char *nl = strchr(english, '\n');
+    if (len > TEXT_MAX || (nl && nl[1])) return english;   /* a message is one line: not diagnostics */
+    StrBufLite out = {0};
+    if (!translate_text(english, len, 0, &out) || !out.data) {
+        free(out.data);
+        return english;
+    }
+    free(ring[next % RING]);
+    ring[next++ % RING] = out.data;
+    return out.data;
 }
 
 const char *msg_strerror(int err)

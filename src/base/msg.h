@@ -42,6 +42,17 @@ const char *tr(const char *english) __attribute__((format_arg(1)));
  * translated phrases. */
 const char *msg_english(const char *text);
 
+/* A text already formatted from a catalogue entry's English — an error string or a review
+ * reason made in English, as the ledger stores it — in the current language: the catalogue
+ * entry whose format it matches (the most particular one when several do) refilled in Chinese
+ * with the same values; a value that is itself a sentence ("cannot open %s: %s" with
+ * strerror's words) translated in turn; a text "WHERE: MESSAGE" no entry makes whole (a field's
+ * name or a file's path, then a catalogued message) has its message translated after the first
+ * ": " that allows it. The text itself when nothing matches, or in English.
+ * The result lives until four more calls. For showing what was kept in English: never store
+ * what it returns. */
+const char *msg_text(const char *english);
+
 /* strerror(err) in the current language, for the common errors of opening and writing files
  * (ENOENT, EACCES, ...); others as the C library words them. */
 const char *msg_strerror(int err);

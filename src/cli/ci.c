@@ -97,7 +97,7 @@ static bool mkdirs(const char *path)
     }
     if (!ok) {
         fputs("doudi ci: ", stderr);
-        fprintf(stderr, tr("cannot make the folder %s: %s\n"), path, strerror(errno));
+        fprintf(stderr, tr("cannot make the folder %s: %s\n"), path, msg_strerror(errno));
     }
     free(p);
     return ok;
@@ -123,7 +123,7 @@ static bool write_file(const char *path, const char *text)
     FILE *f = fopen(path, "w");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
         fputs("doudi ci: ", stderr);
-        fprintf(stderr, tr("cannot write %s: %s\n"), path, strerror(errno));
+        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(errno));
         if (f) fclose(f);
         return false;
     }

@@ -44,7 +44,7 @@ int cli_eval(int argc, char **argv)
     char *err = NULL;
     doudi_rules *r = doudi_open(file, &err);
     if (!r) {
-        fputs(err ? err : "", stderr);
+        fputs(err ? msg_text(err) : "", stderr);
         doudi_string_free(err);
         return 1;
     }

@@ -71,7 +71,7 @@ static char *format_file(const char *path, bool warn, int *status, bool *canonic
 static int cannot_write(const char *path, const char *what)
 {
     fprintf(stderr, "doudi fmt: ");
-    fprintf(stderr, tr("cannot write %s: %s: %s (the file is unchanged)\n"), path, what, strerror(errno));
+    fprintf(stderr, tr("cannot write %s: %s: %s (the file is unchanged)\n"), path, what, msg_strerror(errno));
     return FMT_INPUT_ERROR;
 }
 

@@ -88,7 +88,7 @@ static bool write_report(const char *text, const char *path)
     FILE *f = fopen(path, "w");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
         fputs("doudi test: ", stderr);
-        fprintf(stderr, tr("cannot write %s: %s\n"), path, strerror(errno));
+        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(errno));
         if (f) fclose(f);
         return false;
     }
@@ -113,7 +113,7 @@ int cli_test(int argc, char **argv)
     char *err = NULL;
     char *text = doudi_test_results_render(res, a.format, &err);
     if (!text || !write_report(text, a.out)) {
-        if (err) fprintf(stderr, "doudi test: %s\n", err);
+        if (err) fprintf(stderr, "doudi test: %s\n", msg_text(err));
         status = 2;
     }
     doudi_string_free(text);
