@@ -214,8 +214,23 @@ static size_t literal_length(const char *f)
 
 static bool translate_text(const char *text, size_t len, int depth, StrBufLite *out);
 
+/* Whether a captured text reads as a sentence to translate in turn: an entry as it is ("No such
+ * file or directory", "Permission denied"), or three words and more that may be an entry
+ * filled in. Two words ("year 2023", "category tekun") are names in a message, not one. */
+static bool sentence(const Capture *c)
+{
+    size_t spaces = 0;
+    for (size_t i = 0; i < c->len; i++) spaces += c->at[i] == ' ';
+    if (spaces >= 2) return true;
+    if (!spaces || c->len >= 256) return false;
+    char t[256];
+    memcpy(t, c->at, c->len);
+    t[c->len] = 0;
+    return slots[slot_of(t)] != 0;
+}
+
 /* zh with its conversions replaced by the captured texts, in order; a captured text that is a
- * sentence (it has a space) translated in turn, as "cannot open %s: %s" holds strerror's. */
+ * sentence translated in turn, as "cannot open %s: %s" holds strerror's. */
 static void fill(const char *zh, const Capture *caps, int depth, StrBufLite *out)
 {
     int k = 0;
@@ -225,7 +240,7 @@ static void fill(const char *zh, const Capture *caps, int depth, StrBufLite *out
         char conv;
         f = conversion_end(f, &conv);
         const Capture *c = &caps[k++];
-        if (conv != 's' || !memchr(c->at, ' ', c->len) || !translate_text(c->at, c->len, depth + 1, out))
+        if (conv != 's' || !sentence(c) || !translate_text(c->at, c->len, depth + 1, out))
             lite_put(out, c->at, c->len);
     }
 }

@@ -252,6 +252,19 @@ zh check --format json tests/bad/check-unknown-name.doudi >"$d/s.out" 2>&1
 grep -q '"message":"未知名称' "$d/s.out" && grep -q '"message_en":"unknown name' "$d/s.out" ||
   { bad "check --format json: message and message_en"; cat "$d/s.out"; }
 
+# diff against approved changes that are off by one: the report in Chinese (the explanations
+# under each changed person, indented six spaces, are the explanation's own text), the figures'
+# names as the approved-changes file writes them
+ex=examples/rule-change
+sed -e 's/^changed: 4$/changed: 5/' -e '/^year 2023: -2$/d' $ex/lonely-elderly-40-30-30.approved >"$d/off.approved"
+mkdir -p "$d/difftmp"
+TMPDIR=$d/difftmp strict "diff" 1 diff $Z $ex/zhengzhou-2021-lonely-elderly-40-30-30.doudi \
+  --population tests/fixtures/population-3000 --expect "$d/off.approved"
+grep -v '^      ' "$d/s.all" >"$d/s.msg"
+english "diff" "$d/s.msg"
+grep -q '^  未经批准的变化：year 2023：-2（209 → 207）$' "$d/s.out" || { bad "diff: the unapproved change"; cat "$d/s.out"; }
+grep -q '^有变化：4 人$' "$d/s.out" || bad "diff: the number changed"
+
 # What is stored does not depend on the language: the same rules, rows and date give the same
 # results file in English and in Chinese.
 env -u LANG -u LC_ALL -u DOUDI_LANG "$DOUDI" import --db "$d/r-en.db" --rules $rules "$d/bad.csv" >/dev/null 2>&1
