@@ -197,7 +197,7 @@ bool report_xlsx(const Report *rep, const char *path, char **error)
     if (!wb) {
         if (error) {
             StrBuf sb = {0};
-            sb_printf(&sb, "cannot write %s", path);
+            sb_printf(&sb, "cannot write %s", path); /* not a message: an error, shown through msg_text */
             *error = sb_take(&sb);
         }
         return false;
@@ -216,7 +216,7 @@ bool report_xlsx(const Report *rep, const char *path, char **error)
         ok = false;
         if (error) {
             StrBuf sb = {0};
-            sb_printf(&sb, "cannot write %s: %s", path, lxw_strerror(e));
+            sb_printf(&sb, "cannot write %s: %s", path, lxw_strerror(e)); /* not a message: an error, shown through msg_text */
             *error = sb_take(&sb);
         }
     }

@@ -367,7 +367,7 @@ static void difference(const Tester *t, TestDifference *d, const char *name, Key
     put_value(t, k.vkind, k.en, want, &sb);
     d->expected = sb_take(&sb);
     if (has) put_value(t, k.vkind, k.en, got, &sb);
-    else sb_puts(&sb, "none");
+    else sb_puts(&sb, "none"); /* not a message: a value as tests write it */
     d->actual = sb_take(&sb);
     d->key = xstrdup(name);
 }
@@ -637,8 +637,8 @@ static void group_items(Tester *t, ItemVec *items, TestSummary *sum)
         StrBuf what = {0}, names = {0};
         for (uint32_t c = 0; c < p->ncategories && c < 64; c++)
             if (g->categories >> c & 1) sb_printf(&names, "%s%s", names.count ? ", " : "", ce->values[c]);
-        if (g->pool) sb_printf(&what, "schedule group 'pool %s' never used", sb_str(&names));
-        else sb_printf(&what, "schedule group of %s never used", sb_str(&names));
+        if (g->pool) sb_printf(&what, "schedule group 'pool %s' never used", sb_str(&names)); /* not a message: made in English, shown through msg_text */
+        else sb_printf(&what, "schedule group of %s never used", sb_str(&names)); /* not a message: made in English, shown through msg_text */
         sb_free(&names);
         add_item(items, g->line, g->col, sb_take(&what));
     }
