@@ -245,6 +245,26 @@ static void fill(const char *zh, const Capture *caps, int depth, StrBufLite *out
     }
 }
 
+/* A quick test before matching: t holds the first run of literal text of format f (at its
+ * start when f starts with it), so most entries are passed over without backtracking. */
+static bool has_first_literal(const char *f, const char *t)
+{
+    const char *p = f;
+    while (*p == '%' && p[1] != '%') {
+        char conv;
+        p = conversion_end(p, &conv);
+    }
+    size_t n = 0;
+    while (p[n] && p[n] != '%') n++;
+    if (n == 0) return true;
+    if (p == f) return strncmp(t, p, n) == 0;
+    char seg[64];
+    if (n >= sizeof seg) n = sizeof seg - 1;
+    memcpy(seg, p, n);
+    seg[n] = 0;
+    return strstr(t, seg) != NULL;
+}
+
 /* The entry text[0..len) matches best, refilled into out; false (out untouched) when none does. */
 static bool translate_entry(const char *t, int depth, StrBufLite *out)
 {
@@ -254,13 +274,22 @@ static bool translate_entry(const char *t, int depth, StrBufLite *out)
         lite_put(out, catalogue[slots[s] - 1].zh, strlen(catalogue[slots[s] - 1].zh));
         return true;
     }
+    static uint16_t literal[MSG_COUNT];   /* an entry's literal length; 0: not a pattern to match */
+    static bool measured;
+    if (!measured) {
+        for (size_t i = 0; i < MSG_COUNT; i++) {
+            const char *en = catalogue[i].en;
+            size_t lit = strchr(en, '%') && has_words(en) ? literal_length(en) : 0;
+            literal[i] = (uint16_t)(lit > UINT16_MAX ? UINT16_MAX : lit);
+        }
+        measured = true;
+    }
     size_t best = MSG_COUNT, best_len = 0;
     Capture caps[TEXT_CAPS], best_caps[TEXT_CAPS];
     for (size_t i = 0; i < MSG_COUNT; i++) {
         const char *en = catalogue[i].en;
-        if (!strchr(en, '%') || !has_words(en)) continue;
-        size_t lit = literal_length(en);
-        if (lit <= best_len || !match(en, t, caps, 0)) continue;
+        size_t lit = literal[i];
+        if (lit <= best_len || !has_first_literal(en, t) || !match(en, t, caps, 0)) continue;
         best = i;
         best_len = lit;
         memcpy(best_caps, caps, sizeof caps);
