@@ -44,7 +44,7 @@ PRINTERS="printf fprintf:1 vfprintf:1 fputs puts cli_usage_error:1 sb_printf:1 s
 # that make an error in English, shown in the reader's language by msg_text (base/msg.h), whose
 # formats must be catalogued all the same.
 TRANSLATORS=${MESSAGES_TRANSLATORS:-"tr:0 doc_tr:0 diag_add:4 diag_note:1 diag_note_at:2
-  api_fail:1 ledger_failf:1 diff_failf:1 failf:1 set_error:1 file_error:1 part_fail:1 row_fail:2 jfail:2 fail:2"}
+  phrase:1 api_fail:1 ledger_failf:1 diff_failf:1 failf:1 set_error:1 file_error:1 part_fail:1 row_fail:2 jfail:2 fail:2"}
 CATALOGUE=src/base/messages.def
 
 files=

@@ -122,9 +122,30 @@ const char *tr(const char *english)
     return english;
 }
 
+enum { ALIASES = 32 };
+static struct { const char *text, *english; } aliases[ALIASES];   /* msg_alias's pairs */
+static unsigned alias_next;
+
+void msg_alias(const char *text, const char *english)
+{
+    for (size_t i = 0; i < ALIASES; i++)
+        if (aliases[i].text == text) aliases[i].text = aliases[i].english = NULL;
+    if (!text || !english) return;
+    for (size_t i = 0; i < ALIASES; i++)
+        if (!aliases[i].text) {
+            aliases[i].text = text;
+            aliases[i].english = english;
+            return;
+        }
+    aliases[alias_next++ % ALIASES].text = text;      /* full: the oldest goes */
+    aliases[(alias_next - 1) % ALIASES].english = english;
+}
+
 const char *msg_english(const char *text)
 {
     if (current == MSG_EN || !text) return text;
+    for (size_t i = 0; i < ALIASES; i++)
+        if (aliases[i].text == text) return aliases[i].english;
     for (size_t i = 0; i < MSG_COUNT; i++)
         if (catalogue[i].zh == text) return catalogue[i].en;
     return text;

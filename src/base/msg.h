@@ -53,6 +53,12 @@ const char *msg_english(const char *text);
  * what it returns. */
 const char *msg_text(const char *english);
 
+/* For a phrase formatted at run time in the current language ("argument 2 of 'len'", from
+ * tr("argument %d of '%s'")), its English: msg_english(text) — the same pointer — returns
+ * `english` until msg_alias(text, NULL) forgets the pair. Up to 32 pairs at once (phrases
+ * nest as expressions do); beyond, the oldest is forgotten. */
+void msg_alias(const char *text, const char *english);
+
 /* strerror(err) in the current language, for the common errors of opening and writing files
  * (ENOENT, EACCES, ...); others as the C library words them. */
 const char *msg_strerror(int err);

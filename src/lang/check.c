@@ -25,6 +25,7 @@
 #include "base/msg.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +291,29 @@ static Type *check_expect(Checker *c, Expr *e, Type *want, const char *what)
 {
     return expect_found(c, e, check_expr(c, e, want), want, what);
 }
+
+/* A phrase that names something, for check_expect: `fmt` (catalogued) formatted in the
+ * language of messages into local[], and in English into english[], the pair given to
+ * msg_alias so that message_en reads English. The caller forgets it after: unphrase. */
+typedef struct Phrase {
+    char local[192], english[160];
+} Phrase;
+
+__attribute__((format(printf, 2, 3)))
+static const char *phrase(Phrase *ph, const char *fmt, ...)
+{
+    va_list ap, again;
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    vsnprintf(ph->local, sizeof ph->local, tr(fmt), ap);
+    vsnprintf(ph->english, sizeof ph->english, fmt, again);
+    va_end(again);
+    va_end(ap);
+    msg_alias(ph->local, ph->english);
+    return ph->local;
+}
+
+static void unphrase(Phrase *ph) { msg_alias(ph->local, NULL); }
 
 /* An enum value written alone has no type until something says which enum it belongs to. */
 static bool needs_context(Checker *c, const Expr *e)
@@ -769,16 +793,18 @@ static Type *check_call(Checker *c, Expr *e)
     Type *common = NULL;
     for (int i = 0; i < n; i++) {
         Expr *arg = e->items.items[i];
-        char what[96];
-        snprintf(what, sizeof what, tr("argument %d of '%s'"), i + 1, s->name);
+        Phrase ph;
         if (sig->arg != TY_ERROR) {
-            check_expect(c, arg, scalar(sig->arg), what);
+            check_expect(c, arg, scalar(sig->arg), phrase(&ph, "argument %d of '%s'", i + 1, s->name));
+            unphrase(&ph);
             continue;
         }
         Type *t = check_expr(c, arg, NULL);
         if (t->kind == TY_ERROR) { common = &type_error; continue; }
         if (!type_is_numeric(t)) {
-            diag_add(c->dl, DIAG_ERROR, "type", arg->span, "%s must be a number, found %s", what, tname(c, t));
+            diag_add(c->dl, DIAG_ERROR, "type", arg->span, "%s must be a number, found %s",
+                     phrase(&ph, "argument %d of '%s'", i + 1, s->name), tname(c, t));
+            unphrase(&ph);
             common = &type_error;
             continue;
         }
@@ -1159,9 +1185,10 @@ static Type *check_person_body(Checker *c, Symbol *s)
         return declared ? check_expect(c, d->value, declared, tr("the value of this let"))
                         : check_expr(c, d->value, NULL);
     }
-    char what[160];
-    snprintf(what, sizeof what, tr("the condition of category '%s'"), s->name);
-    return check_expect(c, d->when, &type_bool, what);
+    Phrase ph;
+    Type *t = check_expect(c, d->when, &type_bool, phrase(&ph, "the condition of category '%s'", s->name));
+    unphrase(&ph);
+    return t;
 }
 
 /* Check root, and first whatever it turns out to read that is not checked yet. */
@@ -1480,9 +1507,9 @@ static void check_record_body(Checker *c, Decl *d)
         if (f->default_value) {
             Scope saved = c->scope;
             c->scope = (Scope){.constant = true, .where = tr("a default value")};
-            char what[160];
-            snprintf(what, sizeof what, tr("the default of '%s'"), f->name.text);
-            check_expect(c, f->default_value, f->resolved, what);
+            Phrase ph;
+            check_expect(c, f->default_value, f->resolved, phrase(&ph, "the default of '%s'", f->name.text));
+            unphrase(&ph);
             c->scope = saved;
         }
         if (f->range) {
@@ -1860,9 +1887,9 @@ static void check_given(Checker *c, FieldValueList *fv)
             }
             continue;
         }
-        char what[160];
-        snprintf(what, sizeof what, "the value of '%s'", f->name.text);
-        check_expect(c, v->value, f->resolved, what);
+        Phrase ph;
+        check_expect(c, v->value, f->resolved, phrase(&ph, "the value of '%s'", f->name.text));
+        unphrase(&ph);
     }
 }
 
@@ -1905,9 +1932,9 @@ static void check_test_case(Checker *c, TestCase *tc)
         Scope saved = c->scope;
         c->scope.constant = true;
         c->scope.where = tr("an expected value");
-        char what[160];
-        snprintf(what, sizeof what, "the expected '%s'", v->name.text);
-        check_expect(c, v->value, t, what);
+        Phrase ph;
+        check_expect(c, v->value, t, phrase(&ph, "the expected '%s'", v->name.text));
+        unphrase(&ph);
         c->scope = saved;
     }
 }

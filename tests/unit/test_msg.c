@@ -204,6 +204,28 @@ static void test_text(void **state)
     msg_set_lang(MSG_EN);
 }
 
+/* msg_english: tr()'s own string back to its English, a pair given to msg_alias while it is
+ * kept (nested pairs each their own), and any other text as it is. */
+static void test_english(void **state)
+{
+    (void)state;
+    msg_set_lang(MSG_ZH);
+    const char *zh = tr("out of memory");
+    char same[] = "内存不足", outer[] = "外", inner[] = "内";
+    assert_string_equal(msg_english(zh), "out of memory");
+    assert_ptr_equal(msg_english(same), same);
+    msg_alias(outer, "outer");
+    msg_alias(inner, "inner");
+    assert_string_equal(msg_english(outer), "outer");
+    assert_string_equal(msg_english(inner), "inner");
+    msg_alias(inner, NULL);
+    assert_ptr_equal(msg_english(inner), inner);
+    assert_string_equal(msg_english(outer), "outer");
+    msg_alias(outer, NULL);
+    assert_ptr_equal(msg_english(outer), outer);
+    msg_set_lang(MSG_EN);
+}
+
 /* Run tr(text) with Chinese on and DOUDI_MSG_STRICT=strict in a child; its exit status, and
  * what it wrote to stderr in *err. */
 static int strict_child(const char *strict, const char *text, char *err, size_t cap)
@@ -316,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_chinese_every_entry),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_text),
+        cmocka_unit_test(test_english),
         cmocka_unit_test(test_strict),
         cmocka_unit_test(test_parse_lang),
         cmocka_unit_test(test_lang_from_env),
