@@ -388,11 +388,11 @@ static void diff_one(Ci *ci, CiDiff *cd, doudi_rules *old, doudi_rules *now, con
         cd->status = 2;
         if (err) doudi_mask_ids(err);
         fputs("doudi ci: ", stderr);
-        fprintf(stderr, tr("the diff of %s over %s failed:\n%s\n"), cd->rules, cd->population, err ? err : "");
+        fprintf(stderr, tr("the diff of %s over %s failed:\n%s\n"), cd->rules, cd->population, err ? msg_text(err) : "");
         cd->line = xasprintf(tr("diff %s over %s: not made (see the errors above)"), cd->rules, cd->population);
         free(cd->note);
         cd->note = xasprintf(tr("The diff of %s over %s could not be made: %s"), cd->rules, cd->population,
-                             err ? err : tr("see the log"));
+                             err ? msg_text(err) : tr("see the log"));
         doudi_diff_free(d);
     } else {
         cd->d = d;

@@ -57,7 +57,7 @@ int cli_sql(int argc, char **argv)
     } else if (!(script = doudi_sql(r, &opt, &err))) {
         bool dialect = err && !strncmp(err, "unknown SQL dialect", 19);
         if (dialect) fprintf(stderr, "doudi sql: %s\n", msg_text(err));
-        else fputs(err ? err : "doudi sql: ?\n", stderr);
+        else fputs(err ? msg_text(err) : "doudi sql: ?\n", stderr);
         status = dialect ? 2 : 1;
     } else {
         status = write_script(out, script);

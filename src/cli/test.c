@@ -73,7 +73,7 @@ static int test_file(doudi_test_results *res, const char *path, int flags)
     }
     char *err = NULL;
     int rc = doudi_test_collect(res, r, path, flags, &err);
-    if (rc < 0) fprintf(stderr, "doudi test: %s: %s\n", path, err ? err : tr("failed"));
+    if (rc < 0) fprintf(stderr, "doudi test: %s: %s\n", path, err ? msg_text(err) : tr("failed"));
     doudi_string_free(err);
     doudi_free(r);
     return rc < 0 ? 2 : rc;

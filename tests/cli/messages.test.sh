@@ -222,6 +222,12 @@ strict "report --county" 0 report $Z --db "$d/z.db" --form attachment2 --county 
 strict "report without --form" 2 report $Z --db "$d/z.db"
 strict "report: no such form" 2 report $Z --db "$d/z.db" --form nothing
 strict "test --coverage" 0 test --coverage $Z
+strict "stats --near-miss" 0 stats $Z --db "$d/z.db" --near-miss
+strict "fmt --check" 0 fmt --check $Z
+strict "compile" 0 compile $Z -o "$d/z.ddc"
+strict "eval: a field missing" 1 eval "$d/z.ddc" --record 'id=1'
+grep -q '^doudi eval: county：缺少（没有默认值）$' "$d/s.err" || { bad "eval: the error in Chinese"; cat "$d/s.err"; }
+strict "sql: no such dialect" 2 sql $Z --dialect nosuch
 strict "run: no ledger" 2 run $Z --db "$d/none.db"
 strict "import: no file" 2 import --db "$d/z.db" --rules $Z "$d/none.csv"
 # rows to review: a date that is no date, a yes/no that is neither, a short row, a duplicate id
