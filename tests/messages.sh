@@ -26,10 +26,9 @@ cd "$(dirname "$0")/.." || exit 2
 
 FOLDERS=${MESSAGES_FOLDERS:-"src/base src/vm src/engine src/lang src/api src/cli src/gen"}
 # Other files: the grammar (its actions are C), and the files of src/tools converted so far (not
-# yet: the CI formats of diff_render.c and testing_render.c — Markdown, TAP, JUnit — and the
-# approved-changes file's errors in diff_expect.c).
+# yet: the CI formats of diff_render.c and testing_render.c — Markdown, TAP, JUnit).
 FILES=${MESSAGES_FILES:-"grammar/doudi.y grammar/doudi.l src/tools/nearmiss.c src/tools/testing.c src/tools/diff.c
-  src/tools/diff_population.c"}
+  src/tools/diff_population.c src/tools/diff_expect.c"}
 # Files that print code, not messages — the rule language's canonical form and type names, SQL,
 # disassembly: check 1 is not made in them (check 2 is: their diagnostics are messages). And,
 # for now, the explanations (vm/explain.c, api/explain.c), which their own change catalogues:

@@ -188,7 +188,12 @@ int cli_diff(int argc, char **argv)
     if (err) {
         if (!show_ids) doudi_mask_ids(err);
         if (verdict < 0) {
-            fprintf(stderr, "%s\ndoudi diff: ", msg_text(err));
+            for (char *line = err, *end; line && *line; line = end ? end + 1 : NULL) {
+                end = strchr(line, '\n');          /* one message a line: FILE:LINE: WHAT */
+                if (end) *end = '\0';
+                fprintf(stderr, "%s\n", msg_text(line));
+            }
+            fputs("doudi diff: ", stderr);
             fprintf(stderr, tr("%s: lines that are no figure\n"), expect);
         }
         else fprintf(stderr, "doudi diff: %s\n", msg_text(err));

@@ -270,6 +270,10 @@ grep -v '^      ' "$d/s.all" >"$d/s.msg"
 english "diff" "$d/s.msg"
 grep -q '^  未经批准的变化：year 2023：-2（209 → 207）$' "$d/s.out" || { bad "diff: the unapproved change"; cat "$d/s.out"; }
 grep -q '^有变化：4 人$' "$d/s.out" || bad "diff: the number changed"
+printf 'changed: 4\ncategory nosuch: +1\nyear 2021: 2\n' >"$d/bad.approved"
+TMPDIR=$d/difftmp strict "diff: lines that are no figure" 2 diff $Z $ex/zhengzhou-2021-lonely-elderly-40-30-30.doudi \
+  --population tests/fixtures/population-3000 --expect "$d/bad.approved"
+grep -q 'bad.approved:3：变化量要带正负号：+2 或 -2$' "$d/s.err" || { bad "diff: the approved file's errors"; cat "$d/s.err"; }
 
 # What is stored does not depend on the language: the same rules, rows and date give the same
 # results file in English and in Chinese.
