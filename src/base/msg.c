@@ -153,7 +153,7 @@ const char *msg_english(const char *text)
 
 /* ---- msg_text: a text already formatted in English, matched back to its format ------------- */
 
-enum { TEXT_CAPS = 16, TEXT_DEPTH = 3, TEXT_MAX = 2000 };
+enum { TEXT_CAPS = 16, TEXT_DEPTH = 3, TEXT_MAX = 2000, MATCH_BUDGET = 20000 };
 
 typedef struct Capture {
     const char *at;
@@ -175,8 +175,12 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
  * takes the fewest characters that let the rest match (so "%s: %s" splits at the first ": "
  * after which the rest matches); %d and kin take a signed run of digits, %x hex digits, %c one
  * character. */
+static unsigned long match_budget;   /* calls of match left for one entry: see translate_entry */
+
 static bool match(const char *f, const char *t, Capture *caps, int n)
 {
+    if (match_budget == 0) return false;
+    match_budget--;
     while (*f) {
         if (*f != '%') {
             if (*f++ != *t++) return false;
@@ -310,7 +314,9 @@ static bool translate_entry(const char *t, int depth, StrBufLite *out)
     for (size_t i = 0; i < MSG_COUNT; i++) {
         const char *en = catalogue[i].en;
         size_t lit = literal[i];
-        if (lit <= best_len || !has_first_literal(en, t) || !match(en, t, caps, 0)) continue;
+        if (lit <= best_len || !has_first_literal(en, t)) continue;
+        match_budget = MATCH_BUDGET;    /* "%s %s %s" against a long text backtracks a lot: give up */
+        if (!match(en, t, caps, 0)) continue;
         best = i;
         best_len = lit;
         memcpy(best_caps, caps, sizeof caps);
