@@ -35,6 +35,8 @@ void dderror(DDLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
 %code {
 #include <string.h>
 
+#include "base/msg.h"
+
 /* The grammar reads the bracket-checked token stream of parse.c (its `scanner` parameter is
  * that stream), not the scanner directly. */
 #undef yylex
@@ -621,6 +623,24 @@ static bool chained_comparison(const yypcontext_t *pctx, yysymbol_kind_t got)
     return false;
 }
 
+/* A token as a message names it: keywords and operators quoted as written, the others ("a
+ * name", "end of file") in the language of messages. */
+static const char *token_name(yysymbol_kind_t sym)
+{
+    switch (sym) {
+    case YYSYMBOL_YYEOF: return tr("end of file");
+    case YYSYMBOL_YYUNDEF: return tr("invalid token");
+    case YYSYMBOL_IDENT: return tr("name");
+    case YYSYMBOL_STRING: return tr("string");
+    case YYSYMBOL_INT: return tr("integer");
+    case YYSYMBOL_NUMBER: return tr("number");
+    case YYSYMBOL_PERCENT: return tr("percent");
+    case YYSYMBOL_DATE: return tr("date");
+    case YYSYMBOL_BOOL: return tr("true or false");
+    default: return yysymbol_name(sym);
+    }
+}
+
 /* "unexpected X; expected A, B or C", with a hint for the commonest slips. */
 static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, ParseCtx *ctx)
 {
@@ -635,17 +655,18 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, Par
     yysymbol_kind_t expected[MAX_EXPECTED];
     int n = yypcontext_expected_tokens(pctx, expected, MAX_EXPECTED);
     bool chained = chained_comparison(pctx, got);
-    StrBuf sb = {0};
-    sb_printf(&sb, "unexpected %s", got == YYSYMBOL_YYEOF ? "end of file" : yysymbol_name(got));
     if (n > 0 && n < MAX_EXPECTED && !chained) {
-        sb_puts(&sb, "; expected ");
+        StrBuf sb = {0};
         for (int i = 0; i < n; i++) {
-            if (i) sb_puts(&sb, i == n - 1 ? " or " : ", ");
-            sb_puts(&sb, expected[i] == YYSYMBOL_YYEOF ? "end of file" : yysymbol_name(expected[i]));
+            if (i) sb_puts(&sb, i == n - 1 ? tr(" or ") : tr(", "));
+            sb_puts(&sb, token_name(expected[i]));
         }
+        diag_add(ctx->diags, DIAG_ERROR, "syntax", *yypcontext_location(pctx), "unexpected %s; expected %s",
+                 token_name(got), sb_str(&sb));
+        sb_free(&sb);
+    } else {
+        diag_add(ctx->diags, DIAG_ERROR, "syntax", *yypcontext_location(pctx), "unexpected %s", token_name(got));
     }
-    diag_add(ctx->diags, DIAG_ERROR, "syntax", *yypcontext_location(pctx), "%s", sb_str(&sb));
-    sb_free(&sb);
     if (got == YYSYMBOL_YYEOF) return 0;
     if (got == YYSYMBOL_YYUNDEF) return 0;
     if (got == (yysymbol_kind_t)YYTRANSLATE('='))

@@ -14,6 +14,7 @@
 #include "vm/explain.h"
 #include "vm/record.h"
 #include "vm/values.h"
+#include "base/msg.h"
 
 /* ---- records ------------------------------------------------------------------------------- */
 
@@ -468,7 +469,7 @@ static void format_ref(const Program *p, const ValueRef *v, int64_t x, StrBuf *s
             if ((uint64_t)x >> i & 1) sb_printf(sb, "%s%s", n++ ? ", " : "", en->values[i]);
         sb_putc(sb, '}');
     } else if (v->kind == VK_ENUM && (!en || x < 0 || (uint64_t)x >= en->count)) {
-        sb_puts(sb, "(none)");
+        sb_puts(sb, tr("(none)"));
     } else if (v->kind == VK_TEXT) {
         put_text_literal(sb, (const char *)(intptr_t)x);
     } else {
@@ -479,9 +480,9 @@ static void format_ref(const Program *p, const ValueRef *v, int64_t x, StrBuf *s
 static char *type_of_ref(const Program *p, const ValueRef *v)
 {
     StrBuf sb = {0};
-    if (v->set) sb_puts(&sb, "set of ");
+    if (v->set) sb_puts(&sb, "set of ");   /* not a message: a type as the rule language writes it */
     if (v->kind == VK_ENUM && v->enum_index >= 0 && (uint32_t)v->enum_index < p->nenums)
-        sb_printf(&sb, "enum %s", p->enums[v->enum_index].name);
+        sb_printf(&sb, "enum %s", p->enums[v->enum_index].name);   /* not a message: a type */
     else sb_puts(&sb, value_kind_name(v->kind));
     return sb_take(&sb);
 }

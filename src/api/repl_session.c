@@ -12,6 +12,7 @@
 #include "lang/compile.h"
 #include "lang/parse.h"
 #include "lang/types.h"
+#include "base/msg.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -234,7 +235,8 @@ ReplSession *repl_session_new(void)
     if (!commit(s, NULL, &none, &dl)) {   /* cannot happen: the placeholder record checks */
         StrBuf sb = {0};
         diag_render_all(&sb, &dl);
-        fprintf(stderr, "doudi repl: internal error: an empty session does not compile\n%s", sb_str(&sb));
+        fprintf(stderr, "doudi repl: internal error: an empty session does not compile\n%s", /* not a message: a bug */
+                sb_str(&sb));
         abort();
     }
     diag_free(&dl);
@@ -322,7 +324,7 @@ bool repl_load(ReplSession *s, const char *path, StrBuf *diags) { return load(s,
 bool repl_reload(ReplSession *s, StrBuf *diags)
 {
     if (!s->path) {
-        sb_puts(diags, "error: no rule file to reload: load one with :load FILE\n");
+        sb_puts(diags, tr("error: no rule file to reload: load one with :load FILE\n"));
         return false;
     }
     return load(s, s->path, true, diags);
@@ -352,7 +354,7 @@ static char *describe(ReplSession *s, const Decl *d, const char *replaced)
     Symbol *sym = name ? check_lookup(s->checked, name) : NULL;
     if (sym && (d->kind == DECL_LET || d->kind == DECL_PARAM || d->kind == DECL_PLACEMENT))
         sb_printf(&sb, " : %s", type_name(&s->arena, sym->type));
-    if (replaced) sb_printf(&sb, "  (replaces %s)", replaced);
+    if (replaced) sb_printf(&sb, tr("  (replaces %s)"), replaced);
     return sb_take(&sb);
 }
 
@@ -586,10 +588,10 @@ char *repl_summary(ReplSession *s)
     StrBuf sb = {0};
     const Decl *subject = r->subject;
     if (subject && !hidden(subject->name.text))
-        sb_printf(&sb, "record %s (%zu fields)", subject->name.text, subject->fields.count);
-    else sb_puts(&sb, "no record");
-    sb_printf(&sb, ", %zu params, %zu lets, %zu categories", r->params.count, r->lets.count, r->categories.count);
-    if (r->placement) sb_printf(&sb, ", placement %s", r->placement->name.text);
+        sb_printf(&sb, tr("record %s (%zu fields)"), subject->name.text, subject->fields.count);
+    else sb_puts(&sb, tr("no record"));
+    sb_printf(&sb, tr(", %zu params, %zu lets, %zu categories"), r->params.count, r->lets.count, r->categories.count);
+    if (r->placement) sb_printf(&sb, tr(", placement %s"), r->placement->name.text);
     return sb_take(&sb);
 }
 

@@ -94,6 +94,80 @@ static char *vformat(const char *fmt, va_list ap)
     return sb_take(&sb);
 }
 
+/* One conversion `spec` (with `stars` of its '*' width and precision) of a value taken from ap
+ * by its length modifier and conversion. */
+static void put_conversion(StrBuf *sb, const char *spec, const int *stars, int nstars, char len,
+                           char conv, va_list *ap)
+{
+#define PUT(value) do { \
+        if (nstars == 2) sb_printf(sb, spec, stars[0], stars[1], value); \
+        else if (nstars == 1) sb_printf(sb, spec, stars[0], value); \
+        else sb_printf(sb, spec, value); \
+    } while (0)
+    switch (conv) {
+    case 'd': case 'i': case 'c':
+        if (len == 'L') PUT(va_arg(*ap, long long));
+        else if (len == 'l') PUT(va_arg(*ap, long));
+        else if (len == 'z') PUT(va_arg(*ap, size_t));
+        else PUT(va_arg(*ap, int));
+        break;
+    case 'u': case 'o': case 'x': case 'X':
+        if (len == 'L') PUT(va_arg(*ap, unsigned long long));
+        else if (len == 'l') PUT(va_arg(*ap, unsigned long));
+        else if (len == 'z') PUT(va_arg(*ap, size_t));
+        else PUT(va_arg(*ap, unsigned));
+        break;
+    case 'e': case 'f': case 'g': case 'E': case 'F': case 'G':
+        PUT(va_arg(*ap, double));
+        break;
+    case 's':
+        PUT(msg_english(va_arg(*ap, const char *)));
+        break;
+    case 'p':
+        PUT(va_arg(*ap, void *));
+        break;
+    default:
+        break;
+    }
+#undef PUT
+}
+
+/* The English of a message: fmt with its arguments, where a %s argument that is the Chinese of a
+ * catalogue entry (a phrase such as "a let" passed through tr()) is put back in English, so
+ * that message_en has no Chinese but the rule file's own. The conversions are those of the
+ * diagnostics' formats: flags, width and precision (also '*'), hh h l ll z j t, d i u o x X c
+ * s p e f g. */
+static char *format_english(const char *fmt, va_list ap)
+{
+    StrBuf sb = {0};
+    va_list args;
+    va_copy(args, ap);
+    for (const char *p = fmt; *p;) {
+        if (*p != '%') { sb_putc(&sb, *p++); continue; }
+        const char *start = p++;
+        if (*p == '%') { sb_putc(&sb, *p++); continue; }
+        int stars[2], nstars = 0;
+        while (*p && strchr("-+ #0123456789.*", *p)) {
+            if (*p == '*' && nstars < 2) stars[nstars++] = va_arg(args, int);
+            p++;
+        }
+        char len = 0;
+        while (*p && strchr("hlLjzt", *p)) {
+            len = (*p == 'l' && len == 'l') || *p == 'L' || *p == 'j' ? 'L' : *p == 't' ? 'z' : *p;
+            p++;
+        }
+        if (!*p) break;
+        char spec[32];
+        size_t n = (size_t)(p + 1 - start);
+        if (n >= sizeof spec) break;
+        memcpy(spec, start, n);
+        spec[n] = 0;
+        put_conversion(&sb, spec, stars, nstars, len, *p++, &args);
+    }
+    va_end(args);
+    return sb_take(&sb);
+}
+
 /* The message in the current language into *text and in English into *en. */
 static void format_both(const char *fmt, va_list ap, char **text, char **en)
 {
@@ -101,7 +175,7 @@ static void format_both(const char *fmt, va_list ap, char **text, char **en)
     va_list again;
     va_copy(again, ap);
     *text = vformat(local, ap);
-    *en = local == fmt ? xstrdup(*text) : vformat(fmt, again);
+    *en = msg_lang() == MSG_EN ? xstrdup(*text) : format_english(fmt, again);
     va_end(again);
 }
 

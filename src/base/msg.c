@@ -28,6 +28,28 @@ enum {
 };
 _Static_assert(MSG_COUNT * 2 <= MSG_SLOTS, "messages.def outgrew the table: double MSG_SLOTS");
 
+/* A growing string, for msg_text. Not base/util.h's StrBuf: that one exits when memory runs out,
+ * and a translation that cannot grow had better print what it has. */
+typedef struct StrBufLite {
+    char *data;
+    size_t len, cap;
+} StrBufLite;
+
+static void lite_put(StrBufLite *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 128;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) return;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
 static uint16_t slots[MSG_SLOTS];   /* catalogue index + 1; 0 is an empty slot */
 static bool built;
 static MsgLang current = MSG_EN;
@@ -98,6 +120,254 @@ const char *tr(const char *english)
         if (strict && !strcmp(strict, "1")) untranslated(english);
     }
     return english;
+}
+
+enum { ALIASES = 32 };
+static struct { const char *text, *english; } aliases[ALIASES];   /* msg_alias's pairs */
+static unsigned alias_next;
+
+void msg_alias(const char *text, const char *english)
+{
+    for (size_t i = 0; i < ALIASES; i++)
+        if (aliases[i].text == text) aliases[i].text = aliases[i].english = NULL;
+    if (!text || !english) return;
+    for (size_t i = 0; i < ALIASES; i++)
+        if (!aliases[i].text) {
+            aliases[i].text = text;
+            aliases[i].english = english;
+            return;
+        }
+    aliases[alias_next++ % ALIASES].text = text;      /* full: the oldest goes */
+    aliases[(alias_next - 1) % ALIASES].english = english;
+}
+
+const char *msg_english(const char *text)
+{
+    if (current == MSG_EN || !text) return text;
+    for (size_t i = 0; i < ALIASES; i++)
+        if (aliases[i].text == text) return aliases[i].english;
+    for (size_t i = 0; i < MSG_COUNT; i++)
+        if (catalogue[i].zh == text) return catalogue[i].en;
+    return text;
+}
+
+/* ---- msg_text: a text already formatted in English, matched back to its format ------------- */
+
+enum { TEXT_CAPS = 16, TEXT_DEPTH = 3, TEXT_MAX = 2000, MATCH_BUDGET = 20000 };
+
+typedef struct Capture {
+    const char *at;
+    size_t len;
+} Capture;
+
+/* The end of the conversion that starts at f ('%'), and its conversion character in *conv. */
+static const char *conversion_end(const char *f, char *conv)
+{
+    f++;
+    while (*f && strchr("-+ #0123456789.*'hlLqjzt", *f)) f++;
+    *conv = *f;
+    return *f ? f + 1 : f;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Whether text t matches format f from here on, its conversions' texts into caps[n...]. A %s
+ * takes the fewest characters that let the rest match (so "%s: %s" splits at the first ": "
+ * after which the rest matches); %d and kin take a signed run of digits, %x hex digits, %c one
+ * character. */
+static unsigned long match_budget;   /* calls of match left for one entry: see translate_entry */
+
+static bool match(const char *f, const char *t, Capture *caps, int n)
+{
+    if (match_budget == 0) return false;
+    match_budget--;
+    while (*f) {
+        if (*f != '%') {
+            if (*f++ != *t++) return false;
+            continue;
+        }
+        if (f[1] == '%') {
+            if (*t++ != '%') return false;
+            f += 2;
+            continue;
+        }
+        if (n == TEXT_CAPS) return false;
+        char conv;
+        const char *next = conversion_end(f, &conv);
+        const char *start = t;
+        if (conv == 's') {
+            for (const char *end = t;; end++) {
+                caps[n] = (Capture){start, (size_t)(end - start)};
+                if (match(next, end, caps, n + 1)) return true;
+                if (!*end) return false;
+            }
+        }
+        if (strchr("diu", conv)) {
+            if (*t == '-' || *t == '+') t++;
+            if (!is_digit(*t)) return false;
+            while (is_digit(*t)) t++;
+        } else if (strchr("xX", conv)) {
+            if (!strchr("0123456789abcdefABCDEF", *t) || !*t) return false;
+            while (*t && strchr("0123456789abcdefABCDEF", *t)) t++;
+        } else if (conv == 'c') {
+            if (!*t) return false;
+            t++;
+        } else {
+            return false;             /* no message prints floats or pointers */
+        }
+        caps[n++] = (Capture){start, (size_t)(t - start)};
+        f = next;
+    }
+    return *t == 0;
+}
+
+/* The number of literal characters of a format: the more, the more particular its match. */
+static size_t literal_length(const char *f)
+{
+    size_t n = 0;
+    while (*f) {
+        if (*f == '%' && f[1] != '%') {
+            char conv;
+            f = conversion_end(f, &conv);
+        } else {
+            f += *f == '%' ? 2 : 1;
+            n++;
+        }
+    }
+    return n;
+}
+
+static bool translate_text(const char *text, size_t len, int depth, StrBufLite *out);
+
+/* Whether a captured text reads as a sentence to translate in turn: an entry as it is ("No such
+ * file or directory", "Permission denied"), or three words and more that may be an entry
+ * filled in. Two words ("year 2023", "category tekun") are names in a message, not one. */
+static bool sentence(const Capture *c)
+{
+    size_t spaces = 0;
+    for (size_t i = 0; i < c->len; i++) spaces += c->at[i] == ' ';
+    if (spaces >= 2) return true;
+    if (!spaces || c->len >= 256) return false;
+    char t[256];
+    memcpy(t, c->at, c->len);
+    t[c->len] = 0;
+    return slots[slot_of(t)] != 0;
+}
+
+/* zh with its conversions replaced by the captured texts, in order; a captured text that is a
+ * sentence translated in turn, as "cannot open %s: %s" holds strerror's. */
+static void fill(const char *zh, const Capture *caps, int depth, StrBufLite *out)
+{
+    int k = 0;
+    for (const char *f = zh; *f;) {
+        if (*f != '%') { lite_put(out, f++, 1); continue; }
+        if (f[1] == '%') { lite_put(out, "%", 1); f += 2; continue; }
+        char conv;
+        f = conversion_end(f, &conv);
+        const Capture *c = &caps[k++];
+        if (conv != 's' || !sentence(c) || !translate_text(c->at, c->len, depth + 1, out))
+            lite_put(out, c->at, c->len);
+    }
+}
+
+/* A quick test before matching: t holds the first run of literal text of format f (at its
+ * start when f starts with it), so most entries are passed over without backtracking. */
+static bool has_first_literal(const char *f, const char *t)
+{
+    const char *p = f;
+    while (*p == '%' && p[1] != '%') {
+        char conv;
+        p = conversion_end(p, &conv);
+    }
+    size_t n = 0;
+    while (p[n] && p[n] != '%') n++;
+    if (n == 0) return true;
+    if (p == f) return strncmp(t, p, n) == 0;
+    char seg[64];
+    if (n >= sizeof seg) n = sizeof seg - 1;
+    memcpy(seg, p, n);
+    seg[n] = 0;
+    return strstr(t, seg) != NULL;
+}
+
+/* The entry text[0..len) matches best, refilled into out; false (out untouched) when none does. */
+static bool translate_entry(const char *t, int depth, StrBufLite *out)
+{
+    if (!built) build();
+    uint32_t s = slot_of(t);
+    if (slots[s]) {
+        lite_put(out, catalogue[slots[s] - 1].zh, strlen(catalogue[slots[s] - 1].zh));
+        return true;
+    }
+    static uint16_t literal[MSG_COUNT];   /* an entry's literal length; 0: not a pattern to match */
+    static bool measured;
+    if (!measured) {
+        for (size_t i = 0; i < MSG_COUNT; i++) {
+            const char *en = catalogue[i].en;
+            size_t lit = strchr(en, '%') && has_words(en) ? literal_length(en) : 0;
+            literal[i] = (uint16_t)(lit > UINT16_MAX ? UINT16_MAX : lit);
+        }
+        measured = true;
+    }
+    size_t best = MSG_COUNT, best_len = 0;
+    Capture caps[TEXT_CAPS], best_caps[TEXT_CAPS];
+    for (size_t i = 0; i < MSG_COUNT; i++) {
+        const char *en = catalogue[i].en;
+        size_t lit = literal[i];
+        if (lit <= best_len || !has_first_literal(en, t)) continue;
+        match_budget = MATCH_BUDGET;    /* "%s %s %s" against a long text backtracks a lot: give up */
+        if (!match(en, t, caps, 0)) continue;
+        best = i;
+        best_len = lit;
+        memcpy(best_caps, caps, sizeof caps);
+    }
+    if (best == MSG_COUNT) return false;
+    fill(catalogue[best].zh, best_caps, depth, out);
+    return true;
+}
+
+/* text[0..len) translated into out: a whole entry, else "WHERE: MESSAGE" with the message
+ * translated after the first ": " that leaves one (a field's name, a file's path before it
+ * stay as they are). False, with out untouched, when no part of it is in the catalogue. */
+static bool translate_text(const char *text, size_t len, int depth, StrBufLite *out)
+{
+    if (depth >= TEXT_DEPTH) return false;
+    char *t = malloc(len + 1);
+    if (!t) return false;
+    memcpy(t, text, len);
+    t[len] = 0;
+    bool done = translate_entry(t, depth, out);
+    for (const char *colon = t; !done && (colon = strstr(colon, ": ")) != NULL; colon += 2) {
+        StrBufLite rest = {0};
+        if (translate_entry(colon + 2, depth + 1, &rest) && rest.data) {
+            lite_put(out, t, (size_t)(colon - t));
+            lite_put(out, "：", strlen("："));
+            lite_put(out, rest.data, rest.len);
+            done = true;
+        }
+        free(rest.data);
+    }
+    free(t);
+    return done;
+}
+
+const char *msg_text(const char *english)
+{
+    enum { RING = 4 };
+    static char *ring[RING];
+    static unsigned next;
+    if (current == MSG_EN || !english) return english;
+    size_t len = strlen(english);
+    const char *nl = strchr(english, '\n');
+    if (len > TEXT_MAX || (nl && nl[1])) return english;   /* a message is one line: not diagnostics */
+    StrBufLite out = {0};
+    if (!translate_text(english, len, 0, &out) || !out.data) {
+        free(out.data);
+        return english;
+    }
+    free(ring[next % RING]);
+    ring[next++ % RING] = out.data;
+    return out.data;
 }
 
 const char *msg_strerror(int err)

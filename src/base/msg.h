@@ -36,6 +36,29 @@ typedef enum MsgLang { MSG_EN, MSG_ZH } MsgLang;
  * words). Valid for the life of the process. */
 const char *tr(const char *english) __attribute__((format_arg(1)));
 
+/* The English of `text` when it is the very string tr() returned for a catalogue entry (the
+ * same pointer, not an equal text: an identifier that happens to spell a Chinese entry stays
+ * as it is), else `text` itself. For the English copy of a diagnostic whose arguments include
+ * translated phrases. */
+const char *msg_english(const char *text);
+
+/* A text already formatted from a catalogue entry's English — an error string or a review
+ * reason made in English, as the ledger stores it — in the current language: the catalogue
+ * entry whose format it matches (the most particular one when several do) refilled in Chinese
+ * with the same values; a value that is itself a sentence ("cannot open %s: %s" with
+ * strerror's words) translated in turn; a text "WHERE: MESSAGE" no entry makes whole (a field's
+ * name or a file's path, then a catalogued message) has its message translated after the first
+ * ": " that allows it. The text itself when nothing matches, or in English.
+ * The result lives until four more calls. For showing what was kept in English: never store
+ * what it returns. */
+const char *msg_text(const char *english);
+
+/* For a phrase formatted at run time in the current language ("argument 2 of 'len'", from
+ * tr("argument %d of '%s'")), its English: msg_english(text) — the same pointer — returns
+ * `english` until msg_alias(text, NULL) forgets the pair. Up to 32 pairs at once (phrases
+ * nest as expressions do); beyond, the oldest is forgotten. */
+void msg_alias(const char *text, const char *english);
+
 /* strerror(err) in the current language, for the common errors of opening and writing files
  * (ENOENT, EACCES, ...); others as the C library words them. */
 const char *msg_strerror(int err);

@@ -97,7 +97,7 @@ static bool mkdirs(const char *path)
     }
     if (!ok) {
         fputs("doudi ci: ", stderr);
-        fprintf(stderr, tr("cannot make the folder %s: %s\n"), path, strerror(errno));
+        fprintf(stderr, tr("cannot make the folder %s: %s\n"), path, msg_strerror(errno));
     }
     free(p);
     return ok;
@@ -123,7 +123,7 @@ static bool write_file(const char *path, const char *text)
     FILE *f = fopen(path, "w");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
         fputs("doudi ci: ", stderr);
-        fprintf(stderr, tr("cannot write %s: %s\n"), path, strerror(errno));
+        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(errno));
         if (f) fclose(f);
         return false;
     }
@@ -388,11 +388,11 @@ static void diff_one(Ci *ci, CiDiff *cd, doudi_rules *old, doudi_rules *now, con
         cd->status = 2;
         if (err) doudi_mask_ids(err);
         fputs("doudi ci: ", stderr);
-        fprintf(stderr, tr("the diff of %s over %s failed:\n%s\n"), cd->rules, cd->population, err ? err : "");
+        fprintf(stderr, tr("the diff of %s over %s failed:\n%s\n"), cd->rules, cd->population, err ? msg_text(err) : "");
         cd->line = xasprintf(tr("diff %s over %s: not made (see the errors above)"), cd->rules, cd->population);
         free(cd->note);
         cd->note = xasprintf(tr("The diff of %s over %s could not be made: %s"), cd->rules, cd->population,
-                             err ? err : tr("see the log"));
+                             err ? msg_text(err) : tr("see the log"));
         doudi_diff_free(d);
     } else {
         cd->d = d;

@@ -24,7 +24,7 @@ int cli_compile(int argc, char **argv)
     if (!r) return 1;
     char *err = NULL;
     int rc = doudi_save(r, out, &err);
-    if (rc) fprintf(stderr, "doudi compile: %s\n", err);
+    if (rc) fprintf(stderr, "doudi compile: %s\n", msg_text(err));
     doudi_string_free(err);
     doudi_free(r);
     return rc ? 2 : 0;
@@ -36,7 +36,7 @@ int cli_disasm(int argc, char **argv)
     char *err = NULL;
     doudi_rules *r = doudi_open(argv[1], &err);
     if (!r) {
-        fprintf(stderr, "%s%s", err ? err : "", err && err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+        fprintf(stderr, "%s%s", err ? msg_text(err) : "", err && err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
         doudi_string_free(err);
         return 1;
     }

@@ -55,7 +55,7 @@ static bool write_text(const char *path, const char *text)
     FILE *f = fopen(path, "w");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
         fputs("doudi diff: ", stderr);
-        fprintf(stderr, tr("cannot write %s: %s\n"), path, strerror(errno));
+        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(errno));
         if (f) fclose(f);
         return false;
     }
@@ -220,10 +220,15 @@ int cli_diff(int argc, char **argv)
     if (err) {
         if (!show_ids) doudi_mask_ids(err);
         if (verdict < 0) {
-            fprintf(stderr, "%s\ndoudi diff: ", err);
+            for (char *line = err, *end; line && *line; line = end ? end + 1 : NULL) {
+                end = strchr(line, '\n');          /* one message a line: FILE:LINE: WHAT */
+                if (end) *end = '\0';
+                fprintf(stderr, "%s\n", msg_text(line));
+            }
+            fputs("doudi diff: ", stderr);
             fprintf(stderr, tr("%s: lines that are no figure\n"), expect);
         }
-        else fprintf(stderr, "doudi diff: %s\n", err);
+        else fprintf(stderr, "doudi diff: %s\n", msg_text(err));
     }
     doudi_string_free(err);
     doudi_string_free(mismatches);

@@ -44,7 +44,7 @@ int cli_eval(int argc, char **argv)
     char *err = NULL;
     doudi_rules *r = doudi_open(file, &err);
     if (!r) {
-        fputs(err ? err : "", stderr);
+        fputs(err ? msg_text(err) : "", stderr);
         doudi_string_free(err);
         return 1;
     }
@@ -66,7 +66,7 @@ int cli_eval(int argc, char **argv)
         doudi_string_free(why);
     }
     if (err && !show_ids) doudi_mask_ids(err);
-    if (rc) fprintf(stderr, "doudi eval: %s\n", err ? err : tr("failed"));
+    if (rc) fprintf(stderr, "doudi eval: %s\n", err ? msg_text(err) : tr("failed"));
     doudi_string_free(err);
     doudi_record_free(rec);
     doudi_free(r);

@@ -122,7 +122,7 @@ int cli_gen(int argc, char **argv)
     GenStats st;
     char *err = NULL;
     if (gen_write_dir(&o, out, &st, &err) != 0) {
-        fprintf(stderr, "doudi gen: %s\n", err ? err : tr("failed"));
+        fprintf(stderr, "doudi gen: %s\n", err ? msg_text(err) : tr("failed"));
         free(err);
         return 2;
     }

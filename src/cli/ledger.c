@@ -51,7 +51,7 @@ int cli_import(int argc, char **argv)
         doudi_import_stats st;
         doudi_import_options opt = {encoding, sheet};
         if (doudi_import_file(l, r, i, files[i], &opt, stderr, &st, &err)) {
-            fprintf(stderr, "doudi import: %s\n", err);
+            fprintf(stderr, "doudi import: %s\n", msg_text(err));
             doudi_string_free(err);
             err = NULL;
             status = 2;
@@ -62,7 +62,7 @@ int cli_import(int argc, char **argv)
         if (st.review && status == 0) status = 1;
     }
     if (!l) {
-        fprintf(stderr, "doudi import: %s\n", err);
+        fprintf(stderr, "doudi import: %s\n", msg_text(err));
         status = 2;
     }
     doudi_string_free(err);
@@ -118,7 +118,7 @@ int cli_run(int argc, char **argv)
             if (st.review) status = 1;
         }
     }
-    if (err) fprintf(stderr, "doudi run: %s\n", err);
+    if (err) fprintf(stderr, "doudi run: %s\n", msg_text(err));
     doudi_string_free(err);
     doudi_ledger_close(l);
     doudi_free(r);
@@ -134,7 +134,7 @@ static char *one_person(doudi_ledger *l, doudi_rules *r, const char *query, bool
     char **keys = NULL, *err = NULL;
     int n = 0;
     if (doudi_find(l, r, query, by_name, &keys, &n, &err)) {
-        fprintf(stderr, "doudi explain: %s\n", err);
+        fprintf(stderr, "doudi explain: %s\n", msg_text(err));
         doudi_string_free(err);
         return NULL;
     }
@@ -202,7 +202,7 @@ int cli_explain(int argc, char **argv)
     }
     if (err) {
         if (!show_ids) doudi_mask_ids(err);
-        fprintf(stderr, "doudi explain: %s\n", err);
+        fprintf(stderr, "doudi explain: %s\n", msg_text(err));
     }
     doudi_string_free(err);
     doudi_string_free(text);

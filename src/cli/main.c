@@ -397,7 +397,7 @@ static int finish_output(const char *verb, int status)
     }
     if (!failed) return status;
     fprintf(stderr, "doudi %s: ", verb);
-    fprintf(stderr, tr("cannot write the output: %s\n"), strerror(err ? err : EIO));
+    fprintf(stderr, tr("cannot write the output: %s\n"), msg_strerror(err ? err : EIO));
     return 2;
 }
 

@@ -73,7 +73,7 @@ int cli_notice(int argc, char **argv)
     if (l && a.file) r = cli_open_rules("notice", a.file);
     else if (l) r = doudi_ledger_rules(l, (int64_t)a.run, &err);
     if (!l || !r || doudi_notice(l, r, a.county, (int64_t)a.run, a.format, a.out, &err)) status = 2;
-    if (err) fprintf(stderr, "doudi notice: %s\n", err);
+    if (err) fprintf(stderr, "doudi notice: %s\n", msg_text(err));
     doudi_string_free(err);
     doudi_free(r);
     doudi_ledger_close(l);

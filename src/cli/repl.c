@@ -109,7 +109,7 @@ static void complain(Repl *r, const char *fmt, ...)
 /* An API error message (freed here), or the fallback (translated by the caller). */
 static void complain_err(Repl *r, char *err, const char *fallback)
 {
-    complain(r, "%s", err ? err : fallback);
+    complain(r, "%s", err ? msg_text(err) : fallback);
     doudi_string_free(err);
 }
 

@@ -93,7 +93,7 @@ int cli_report(int argc, char **argv)
     int status = 0;
     doudi_ledger *l = doudi_ledger_open_mode(db, DOUDI_LEDGER_READ, &err);
     if (!l || doudi_report(l, r, form, county, (int64_t)run, format, out, &err)) status = 2;
-    if (err) fprintf(stderr, "doudi report: %s\n", err);
+    if (err) fprintf(stderr, "doudi report: %s\n", msg_text(err));
     doudi_string_free(err);
     doudi_ledger_close(l);
     doudi_free(r);

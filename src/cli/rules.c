@@ -14,9 +14,9 @@ doudi_rules *cli_open_rules(const char *verb, const char *path)
     int compiled = doudi_is_compiled(path);
     doudi_rules *r = doudi_open(path, &err);
     if (compiled > 0 || (compiled < 0 && err)) {
-        if (!r) fprintf(stderr, "doudi %s: %s\n", verb, err ? err : path);
+        if (!r) fprintf(stderr, "doudi %s: %s\n", verb, err ? msg_text(err) : path);
     } else {
-        if (err) fputs(err, stderr);   /* the rule file's diagnostics: errors, or warnings */
+        if (err) fputs(msg_text(err), stderr);   /* the rule file's diagnostics: errors, or warnings */
         if (!r) {
             fprintf(stderr, "doudi %s: ", verb);
             fprintf(stderr, tr("%s has errors\n"), path);

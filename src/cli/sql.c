@@ -16,16 +16,16 @@ static int write_script(const char *path, const char *text)
 {
     if (!path) {
         fputs(text, stdout);
-        return fflush(stdout) == 0 ? 0 : cli_usage_error("sql", tr("cannot write the script: %s"), strerror(errno));
+        return fflush(stdout) == 0 ? 0 : cli_usage_error("sql", tr("cannot write the script: %s"), msg_strerror(errno));
     }
     FILE *f = fopen(path, "wb");
-    if (!f) return cli_usage_error("sql", tr("cannot write %s: %s"), path, strerror(errno));
+    if (!f) return cli_usage_error("sql", tr("cannot write %s: %s"), path, msg_strerror(errno));
     size_t n = strlen(text);
     bool ok = fwrite(text, 1, n, f) == n;
     ok = fclose(f) == 0 && ok;
     if (ok) return 0;
     remove(path);
-    return cli_usage_error("sql", tr("cannot write %s: %s"), path, strerror(errno));
+    return cli_usage_error("sql", tr("cannot write %s: %s"), path, msg_strerror(errno));
 }
 
 int cli_sql(int argc, char **argv)
@@ -52,12 +52,12 @@ int cli_sql(int argc, char **argv)
     char *err = NULL, *script = NULL;
     int status = 0;
     if (as_of && doudi_set_param(r, "as_of", as_of, &err)) {
-        fprintf(stderr, "doudi sql: %s\n", err);
+        fprintf(stderr, "doudi sql: %s\n", msg_text(err));
         status = 2;
     } else if (!(script = doudi_sql(r, &opt, &err))) {
         bool dialect = err && !strncmp(err, "unknown SQL dialect", 19);
-        if (dialect) fprintf(stderr, "doudi sql: %s\n", err);
-        else fputs(err ? err : "doudi sql: ?\n", stderr);
+        if (dialect) fprintf(stderr, "doudi sql: %s\n", msg_text(err));
+        else fputs(err ? msg_text(err) : "doudi sql: ?\n", stderr);
         status = dialect ? 2 : 1;
     } else {
         status = write_script(out, script);

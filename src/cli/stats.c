@@ -41,7 +41,7 @@ int cli_stats(int argc, char **argv)
     char *text = l ? doudi_near_miss(l, r, !strcmp(format, "json") ? DOUDI_JSON : DOUDI_TEXT, &err) : NULL;
     if (text) fputs(text, stdout);
     else status = 2;
-    if (err) fprintf(stderr, "doudi stats: %s\n", err);
+    if (err) fprintf(stderr, "doudi stats: %s\n", msg_text(err));
     doudi_string_free(text);
     doudi_string_free(err);
     doudi_ledger_close(l);

@@ -127,7 +127,7 @@ static int test_file(doudi_test_results *res, const char *path, const TestArgs *
         }
     }
     int rc = doudi_test_collect(res, r, path, a->flags, &err);
-    if (rc < 0) fprintf(stderr, "doudi test: %s: %s\n", path, err ? err : tr("failed"));
+    if (rc < 0) fprintf(stderr, "doudi test: %s: %s\n", path, err ? msg_text(err) : tr("failed"));
     doudi_string_free(err);
     doudi_free(r);
     return rc < 0 ? 2 : rc;
@@ -142,7 +142,7 @@ static bool write_report(const char *text, const char *path)
     FILE *f = fopen(path, "w");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
         fputs("doudi test: ", stderr);
-        fprintf(stderr, tr("cannot write %s: %s\n"), path, strerror(errno));
+        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(errno));
         if (f) fclose(f);
         return false;
     }
@@ -168,7 +168,7 @@ int cli_test(int argc, char **argv)
     char *err = NULL;
     char *text = doudi_test_results_render(res, a.format, &err);
     if (!text || !write_report(text, a.out)) {
-        if (err) fprintf(stderr, "doudi test: %s\n", err);
+        if (err) fprintf(stderr, "doudi test: %s\n", msg_text(err));
         status = 2;
     }
     doudi_string_free(text);

@@ -144,7 +144,7 @@ static bool verify_rows(const Program *p, const FormInfo *fi, const int64_t *R, 
             continue;
         }
         describe(p, &pair, fi->rows[first].name, fi->rows[first].line, fi->rows[first].cond);
-        sb_puts(&pair, " and ");
+        sb_puts(&pair, " and "); /* not a message: part of an English text shown through msg_text */
         describe(p, &pair, fi->rows[row].name, fi->rows[row].line, fi->rows[row].cond);
         break;
     }

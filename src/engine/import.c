@@ -4,6 +4,7 @@
 #include "base/crash.h"
 #include "keyset.h"
 #include "review.h"
+#include "base/msg.h"
 #include "rows.h"
 #include "base/date.h"
 #include "base/resid.h"
@@ -126,7 +127,7 @@ static void to_review(Importer *im, const Row *rec, uint32_t col, const char *re
 {
     if (im->report) {
         /* a message for people: resident ids in it masked (the review table keeps the row whole) */
-        char *shown = xstrdup(reason), *at = where(im, rec->line, col);
+        char *shown = xstrdup(msg_text(reason)), *at = where(im, rec->line, col);
         resident_id_mask(shown);
         /* a CSV row line is FILE:LINE:COL always (column 0 for the whole row): the form tools
          * that read the report have parsed since the first import */

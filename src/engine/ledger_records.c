@@ -262,12 +262,13 @@ char *ledger_check_record(Ledger *l, const Program *p, const RecordInfo *ri, boo
     for (uint32_t i = 0; !msg && i < ri->nfields; i++) {
         const FieldInfo *f = &ri->fields[i];
         if (f->has_default || has_column(&have, f->name)) continue;
-        StrBuf hint = {0};
-        program_default_hint(p, f, &hint);
+        StrBuf value = {0}, where = {0};
+        program_default_parts(p, f, &value, &where);
         msg = xasprintf("field %s is declared without a default, and the ledger's %s records have no value for it "
-                        "(they were imported before it existed): %s, or import the records again with a column "
-                        "for it", f->name, ri->name, sb_str(&hint));
-        sb_free(&hint);
+                        "(they were imported before it existed): add %s to its declaration%s, or import the "
+                        "records again with a column for it", f->name, ri->name, sb_str(&value), sb_str(&where));
+        sb_free(&value);
+        sb_free(&where);
     }
 done:
     stored_free(&stored);

@@ -312,7 +312,7 @@ bool report_xlsx_many(const Report *reps, size_t n, const char *path, char **err
     if (!wb) {
         if (error) {
             StrBuf sb = {0};
-            sb_printf(&sb, "cannot write %s", path);
+            sb_printf(&sb, "cannot write %s", path); /* not a message: an error, shown through msg_text */
             *error = sb_take(&sb);
         }
         return false;
@@ -337,7 +337,7 @@ bool report_xlsx_many(const Report *reps, size_t n, const char *path, char **err
         ok = false;
         if (error) {
             StrBuf sb = {0};
-            sb_printf(&sb, "cannot write %s: %s", path, lxw_strerror(e));
+            sb_printf(&sb, "cannot write %s: %s", path, lxw_strerror(e)); /* not a message: an error, shown through msg_text */
             *error = sb_take(&sb);
         }
     }

@@ -132,7 +132,7 @@ static char **fired_texts(const Program *p)
     for (uint32_t b = 0; b < n; b++) {
         const RuleInfo *ri = &p->rules[first + b];
         StrBuf sb = {0};
-        sb_printf(&sb, "%s branch %u: %s (line %u)", p->placement_name, b + 1, ri->name, ri->line);
+        sb_printf(&sb, "%s branch %u: %s (line %u)", p->placement_name, b + 1, ri->name, ri->line); /* not a message: stored in the ledger */
         if (ri->cite) sb_printf(&sb, " %s", ri->cite);
         texts[b] = sb_take(&sb);
     }
@@ -262,7 +262,7 @@ static void setup(Runner *rn)
     rn->fired = fired_texts(p);
     rn->values = xcalloc(rn->ri->nfields + 1, sizeof *rn->values);
     rn->key_values = xcalloc(rn->nkeys + 1, sizeof *rn->key_values);
-    sb_printf(&rn->source, "run %lld", (long long)rn->stats->run_id);
+    sb_printf(&rn->source, "run %lld", (long long)rn->stats->run_id); /* not a message: stored in the ledger */
 }
 
 static void teardown(Runner *rn)

@@ -1208,7 +1208,7 @@ static int write_institutions(const GenOptions *o, FILE *f, GenStats *st)
                 char field[2 * sizeof name + 2];
                 int breaks = 0;
                 sb_putn(&sb, field, (size_t)(put_field(field, name, &breaks) - field));
-                sb_printf(&sb, ",%d,%s\n", beds, needs ? "needs_upgrade" : "ok");
+                sb_printf(&sb, ",%d,%s\n", beds, needs ? "needs_upgrade" : "ok"); /* not a message: CSV data */
                 n++;
             }
         }
@@ -1356,7 +1356,7 @@ int gen_write_dir(const GenOptions *o, const char *dir, GenStats *stats, char **
     errno = 0;
     if (make_dirs(dir) != 0) {
         StrBuf sb = {0};
-        sb_printf(&sb, "cannot create directory %s: %s", dir, strerror(errno));
+        sb_printf(&sb, "cannot create directory %s: %s", dir, strerror(errno)); /* not a message: an error, shown through msg_text */
         *err = sb_take(&sb);
         return -1;
     }
@@ -1377,7 +1377,7 @@ int gen_write_dir(const GenOptions *o, const char *dir, GenStats *stats, char **
         f[i] = fopen(tmp[i], "wb");
         if (!f[i]) {
             StrBuf sb = {0};
-            sb_printf(&sb, "cannot open %s: %s", tmp[i], strerror(errno));
+            sb_printf(&sb, "cannot open %s: %s", tmp[i], strerror(errno)); /* not a message: an error, shown through msg_text */
             *err = sb_take(&sb);
             rc = -1;
         } else {
@@ -1389,7 +1389,7 @@ int gen_write_dir(const GenOptions *o, const char *dir, GenStats *stats, char **
         if (!f[i]) continue;
         if (fclose(f[i]) != 0 && rc == 0) {
             StrBuf sb = {0};
-            sb_printf(&sb, "cannot write %s: %s", final[i], strerror(errno));
+            sb_printf(&sb, "cannot write %s: %s", final[i], strerror(errno)); /* not a message: an error, shown through msg_text */
             *err = sb_take(&sb);
             rc = -1;
         }
@@ -1398,7 +1398,7 @@ int gen_write_dir(const GenOptions *o, const char *dir, GenStats *stats, char **
         if (!want[i]) continue;
         if (rc == 0 && rename(tmp[i], final[i]) != 0) {
             StrBuf sb = {0};
-            sb_printf(&sb, "cannot write %s: %s", final[i], strerror(errno));
+            sb_printf(&sb, "cannot write %s: %s", final[i], strerror(errno)); /* not a message: an error, shown through msg_text */
             *err = sb_take(&sb);
             rc = -1;
         }

@@ -22,8 +22,10 @@
 #include "completeness.h"
 #include "labels.h"
 #include "base/fixed.h"
+#include "base/msg.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +348,29 @@ static Type *check_expect(Checker *c, Expr *e, Type *want, const char *what)
     return expect_found(c, e, check_expr(c, e, want), want, what);
 }
 
+/* A phrase that names something, for check_expect: `fmt` (catalogued) formatted in the
+ * language of messages into local[], and in English into english[], the pair given to
+ * msg_alias so that message_en reads English. The caller forgets it after: unphrase. */
+typedef struct Phrase {
+    char local[192], english[160];
+} Phrase;
+
+__attribute__((format(printf, 2, 3)))
+static const char *phrase(Phrase *ph, const char *fmt, ...)
+{
+    va_list ap, again;
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    vsnprintf(ph->local, sizeof ph->local, tr(fmt), ap);
+    vsnprintf(ph->english, sizeof ph->english, fmt, again);
+    va_end(again);
+    va_end(ap);
+    msg_alias(ph->local, ph->english);
+    return ph->local;
+}
+
+static void unphrase(Phrase *ph) { msg_alias(ph->local, NULL); }
+
 /* An enum value written alone has no type until something says which enum it belongs to. */
 static bool needs_context(Checker *c, const Expr *e)
 {
@@ -503,8 +528,8 @@ static Type *check_name(Checker *c, Expr *e, Type *expected)
             diag_add(c->dl, DIAG_ERROR, "scope", e->span, "'%s' is not known yet in %s", s->name,
                      c->scope.where);
             diag_note(c->dl, "%s", s->index == BI_YEAR
-                          ? "the year is known in tests (tables are counted before the schedule)"
-                          : "it is known after all categories: in placement, schedule, tables and tests");
+                          ? tr("the year is known in tests (tables are counted before the schedule)")
+                          : tr("it is known after all categories: in placement, schedule, tables and tests"));
             return set_type(e, &type_error);
         }
         break;
@@ -518,9 +543,9 @@ static Type *check_name(Checker *c, Expr *e, Type *expected)
         break;
     default:
         diag_add(c->dl, DIAG_ERROR, "not-a-value", e->span, "'%s' is %s, not a value", s->name,
-                 s->kind == SYM_FUNCTION ? "a function" : s->kind == SYM_ENUM ? "an enum" :
-                 s->kind == SYM_RECORD ? "a record" : s->kind == SYM_TABLE ? "a table" :
-                 s->kind == SYM_TYPE ? "a type" : "a declaration");
+                 s->kind == SYM_FUNCTION ? tr("a function") : s->kind == SYM_ENUM ? tr("an enum") :
+                 s->kind == SYM_RECORD ? tr("a record") : s->kind == SYM_TABLE ? tr("a table") :
+                 s->kind == SYM_TYPE ? tr("a type") : tr("a declaration"));
         return set_type(e, &type_error);
     }
     return set_type(e, s->type);
@@ -635,7 +660,7 @@ static Type *check_compare(Checker *c, Expr *e, Type *lt)
 
 static Type *check_logic(Checker *c, Expr *e, Type *lt)
 {
-    const char *what = e->op == BIN_AND ? "an operand of 'and'" : "an operand of 'or'";
+    const char *what = e->op == BIN_AND ? tr("an operand of 'and'") : tr("an operand of 'or'");
     if (lt) expect_found(c, e->lhs, lt, &type_bool, what);
     else check_expect(c, e->lhs, &type_bool, what);
     check_expect(c, e->rhs, &type_bool, what);
@@ -809,28 +834,33 @@ static Type *check_call(Checker *c, Expr *e)
     const FuncSig *sig = &signatures[s->index];
     int n = (int)e->items.count;
     if (n < sig->min_args || (sig->max_args >= 0 && n > sig->max_args)) {
+        bool one = sig->min_args == 1;
         if (sig->min_args == sig->max_args)
-            diag_add(c->dl, DIAG_ERROR, "arity", e->span, "'%s' takes %d argument%s, found %d",
-                     s->name, sig->min_args, sig->min_args == 1 ? "" : "s", n);
+            diag_add(c->dl, DIAG_ERROR, "arity", e->span,
+                     one ? "'%s' takes %d argument, found %d" : "'%s' takes %d arguments, found %d",
+                     s->name, sig->min_args, n);
         else
-            diag_add(c->dl, DIAG_ERROR, "arity", e->span, "'%s' takes at least %d argument%s, found %d",
-                     s->name, sig->min_args, sig->min_args == 1 ? "" : "s", n);
+            diag_add(c->dl, DIAG_ERROR, "arity", e->span,
+                     one ? "'%s' takes at least %d argument, found %d" : "'%s' takes at least %d arguments, found %d",
+                     s->name, sig->min_args, n);
         for (int i = 0; i < n; i++) check_expr(c, e->items.items[i], NULL);
         return set_type(e, &type_error);
     }
     Type *common = NULL;
     for (int i = 0; i < n; i++) {
         Expr *arg = e->items.items[i];
-        char what[96];
-        snprintf(what, sizeof what, "argument %d of '%s'", i + 1, s->name);
+        Phrase ph;
         if (sig->arg != TY_ERROR) {
-            check_expect(c, arg, scalar(sig->arg), what);
+            check_expect(c, arg, scalar(sig->arg), phrase(&ph, "argument %d of '%s'", i + 1, s->name));
+            unphrase(&ph);
             continue;
         }
         Type *t = check_expr(c, arg, NULL);
         if (t->kind == TY_ERROR) { common = &type_error; continue; }
         if (!type_is_numeric(t)) {
-            diag_add(c->dl, DIAG_ERROR, "type", arg->span, "%s must be a number, found %s", what, tname(c, t));
+            diag_add(c->dl, DIAG_ERROR, "type", arg->span, "%s must be a number, found %s",
+                     phrase(&ph, "argument %d of '%s'", i + 1, s->name), tname(c, t));
+            unphrase(&ph);
             common = &type_error;
             continue;
         }
@@ -887,7 +917,7 @@ static Type *check_results(Checker *c, Expr **results, size_t n, Type *expected,
 static Type *check_case(Checker *c, Expr *e, Type *expected)
 {
     for (size_t i = 0; i < e->conds.count; i++)
-        check_expect(c, e->conds.items[i], &type_bool, "a 'when' condition");
+        check_expect(c, e->conds.items[i], &type_bool, tr("a 'when' condition"));
     size_t n = e->items.count + 1;
     Expr **results = arena_alloc(c->a, n * sizeof *results);
     for (size_t i = 0; i < e->items.count; i++) results[i] = e->items.items[i];
@@ -897,7 +927,7 @@ static Type *check_case(Checker *c, Expr *e, Type *expected)
 
 static Type *check_if(Checker *c, Expr *e, Type *expected)
 {
-    check_expect(c, e->cond, &type_bool, "the condition of 'if'");
+    check_expect(c, e->cond, &type_bool, tr("the condition of 'if'"));
     Expr *results[2] = {e->lhs, e->rhs};
     return set_type(e, check_results(c, results, 2, expected, e->span));
 }
@@ -913,7 +943,7 @@ static Type *check_index_node(Checker *c, Expr *e, Type *t)
         return set_type(e, &type_error);
     }
     Type *key = type_enum(c->a, t->en);
-    check_expect(c, e->rhs, key, "the index");
+    check_expect(c, e->rhs, key, tr("the index"));
     return set_type(e, t->elem);
 }
 
@@ -956,7 +986,7 @@ static Type *check_map(Checker *c, Expr *e, Type *expected)
         } else {
             seen[idx] = true;
         }
-        check_expect(c, e->items.items[i], expected->elem, "a value of this table");
+        check_expect(c, e->items.items[i], expected->elem, tr("a value of this table"));
     }
     for (size_t i = 0; i < en->values.count; i++)
         if (!seen[i]) {
@@ -989,7 +1019,7 @@ static Type *check_node(Checker *c, Expr *e, Type *expected)
         return set_type(e, &type_error);
     case EX_UNARY:
         if (e->op == UN_NOT) {
-            check_expect(c, e->lhs, &type_bool, "the operand of 'not'");
+            check_expect(c, e->lhs, &type_bool, tr("the operand of 'not'"));
             return set_type(e, &type_bool);
         } else {
             Type *t = check_expr(c, e->lhs, NULL);
@@ -1110,14 +1140,14 @@ static void report_cycle(Checker *c, Symbol **path, size_t n, Symbol *s, Span us
     StrBuf sb = {0};
     for (size_t i = 0; i < n; i++) {
         if (n > 2 * SHOWN && i == SHOWN) {
-            sb_printf(&sb, "... (%zu more) -> ", n - 2 * SHOWN);
+            sb_printf(&sb, tr("... (%zu more) -> "), n - 2 * SHOWN);
             i = n - SHOWN;
         }
         sb_printf(&sb, "%s -> ", path[i]->name);
     }
     sb_puts(&sb, s->name);
     diag_add(c->dl, DIAG_ERROR, "cycle", use, "%s '%s' depends on itself: %s",
-             s->kind == SYM_LET ? "let" : "category", s->name, sb_str(&sb));
+             s->kind == SYM_LET ? "let" : "category", s->name, sb_str(&sb)); /* not a message: keywords */
     sb_free(&sb);
     s->quiet = true;           /* reported: stay quiet about this cycle from now on */
 }
@@ -1204,16 +1234,17 @@ static void check_person_symbol(Checker *c, Symbol *s, Span use)
 static Type *check_person_body(Checker *c, Symbol *s)
 {
     c->scope = (Scope){.record = c->r->subject, .person = true,
-                       .where = s->kind == SYM_LET ? "a let" : "a category"};
+                       .where = s->kind == SYM_LET ? tr("a let") : tr("a category")};
     Decl *d = s->decl;
     if (s->kind == SYM_LET) {
         Type *declared = d->type ? s->type : NULL;
-        return declared ? check_expect(c, d->value, declared, "the value of this let")
+        return declared ? check_expect(c, d->value, declared, tr("the value of this let"))
                         : check_expr(c, d->value, NULL);
     }
-    char what[160];
-    snprintf(what, sizeof what, "the condition of category '%s'", s->name);
-    return check_expect(c, d->when, &type_bool, what);
+    Phrase ph;
+    Type *t = check_expect(c, d->when, &type_bool, phrase(&ph, "the condition of category '%s'", s->name));
+    unphrase(&ph);
+    return t;
 }
 
 /* Check root, and first whatever it turns out to read that is not checked yet. */
@@ -1514,32 +1545,32 @@ static void check_param(Checker *c, Decl *d)
 {
     Symbol *s = d->sym;
     if (!s) return;
-    c->scope = (Scope){.constant = true, .where = "a param's value"};
-    check_expect(c, d->value, s->type, "the value of this param");
-    if (s->type->kind == TY_PERCENT) check_percent_range(c, d->value, "percent");
+    c->scope = (Scope){.constant = true, .where = tr("a param's value")};
+    check_expect(c, d->value, s->type, tr("the value of this param"));
+    if (s->type->kind == TY_PERCENT) check_percent_range(c, d->value, tr("percent"));
     if (s->type->kind == TY_TABLE && s->type->elem->kind == TY_PERCENT && d->value->kind == EX_MAP)
         for (size_t i = 0; i < d->value->items.count; i++)
-            check_percent_range(c, d->value->items.items[i], "percent");
+            check_percent_range(c, d->value->items.items[i], tr("percent"));
 }
 
 static void check_record_body(Checker *c, Decl *d)
 {
     /* requires read fields only: they run on import, before any let */
-    c->scope = (Scope){.record = d, .where = "a record's 'require'"};
+    c->scope = (Scope){.record = d, .where = tr("a record's 'require'")};
     for (size_t i = 0; i < d->fields.count; i++) {
         Field *f = &d->fields.items[i];
         if (f->resolved->kind == TY_ERROR) continue;
         if (f->default_value) {
             Scope saved = c->scope;
-            c->scope = (Scope){.constant = true, .where = "a default value"};
-            char what[160];
-            snprintf(what, sizeof what, "the default of '%s'", f->name.text);
-            check_expect(c, f->default_value, f->resolved, what);
+            c->scope = (Scope){.constant = true, .where = tr("a default value")};
+            Phrase ph;
+            check_expect(c, f->default_value, f->resolved, phrase(&ph, "the default of '%s'", f->name.text));
+            unphrase(&ph);
             c->scope = saved;
         }
         if (f->range) {
             Scope saved = c->scope;
-            c->scope = (Scope){.constant = true, .where = "a field's range"};
+            c->scope = (Scope){.constant = true, .where = tr("a field's range")};
             if (f->range->kind == EX_RANGE) {
                 if (!type_is_numeric(f->resolved) && f->resolved->kind != TY_DATE)
                     diag_add(c->dl, DIAG_ERROR, "type", f->range->span,
@@ -1548,7 +1579,7 @@ static void check_record_body(Checker *c, Decl *d)
                 check_expr(c, f->range->rhs, f->resolved);
                 f->range->type = f->resolved;
             } else {
-                check_expect(c, f->range, type_set(c->a, f->resolved), "the allowed values");
+                check_expect(c, f->range, type_set(c->a, f->resolved), tr("the allowed values"));
                 bool small = f->resolved->kind == TY_ENUM || f->resolved->kind == TY_INT;
                 for (size_t k = 0; small && f->range->kind == EX_SET && k < f->range->items.count; k++) {
                     Expr *it = f->range->items.items[k];
@@ -1562,20 +1593,20 @@ static void check_record_body(Checker *c, Decl *d)
         }
     }
     for (size_t i = 0; i < d->requires.count; i++)
-        check_expect(c, d->requires.items[i].cond, &type_bool, "a 'require' condition");
+        check_expect(c, d->requires.items[i].cond, &type_bool, tr("a 'require' condition"));
 }
 
 static void check_placement(Checker *c, Decl *d)
 {
     if (!c->r->placement_enum) return;
     c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true,
-                       .where = "a placement branch"};
+                       .where = tr("a placement branch")};
     Type *pt = type_enum(c->a, c->r->placement_enum);
     for (size_t i = 0; i < d->branches.count; i++) {
         Branch *b = &d->branches.items[i];
         Expr probe = {.kind = EX_NAME, .name = b->value, .span = b->value.span, .enum_value = -1};
         enum_value_expr(c, &probe, pt);
-        if (b->when) check_expect(c, b->when, &type_bool, "the condition of a placement branch");
+        if (b->when) check_expect(c, b->when, &type_bool, tr("the condition of a placement branch"));
         else if (i + 1 < d->branches.count)
             diag_add(c->dl, DIAG_WARNING, "unreachable", d->branches.items[i + 1].span,
                      "this branch is never reached: the one before it has 'otherwise'");
@@ -1604,11 +1635,11 @@ static void check_cumulative_shares(Checker *c, const ShareList *shares, Span wh
 {
     int64_t last_year = 0, last = -1;
     Scope saved = c->scope;
-    c->scope = (Scope){.where = "a share"};
+    c->scope = (Scope){.where = tr("a share")};
     for (size_t i = 0; i < shares->count; i++) {
         Share *sh = &shares->items[i];
-        check_expect(c, sh->percent, &type_percent, "a share");
-        check_percent_range(c, sh->percent, "share");
+        check_expect(c, sh->percent, &type_percent, tr("a share"));
+        check_percent_range(c, sh->percent, tr("share"));
         if (i > 0 && sh->year <= last_year)
             diag_add(c->dl, DIAG_ERROR, "schedule-years", sh->span,
                      "years must increase: %lld comes after %lld", (long long)sh->year, (long long)last_year);
@@ -1647,17 +1678,17 @@ static void check_partition(Checker *c, Name per)
     Field *f = record_field(c->r->subject, per.text, NULL);
     if (!f)
         diag_add(c->dl, DIAG_ERROR, "unknown-name", per.span, "'%s' is not a field of record %s",
-                 per.text, c->r->subject ? c->r->subject->name.text : "(none)");
+                 per.text, c->r->subject ? c->r->subject->name.text : tr("(none)"));
 }
 
 static void check_schedule(Checker *c, Decl *d)
 {
     c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
-                       .where = "a schedule's order"};
+                       .where = tr("a schedule's order")};
     check_partition(c, d->per);
-    c->scope.where = "the schedule's condition";
-    if (d->when) check_expect(c, d->when, &type_bool, "the schedule's condition");
-    c->scope.where = "a schedule's order";
+    c->scope.where = tr("the schedule's condition");
+    if (d->when) check_expect(c, d->when, &type_bool, tr("the schedule's condition"));
+    c->scope.where = tr("a schedule's order");
     for (size_t i = 0; i < d->order.count; i++) {
         Type *t = check_expr(c, d->order.items[i].expr, NULL);
         if (t->kind != TY_ERROR && !type_is_numeric(t) && t->kind != TY_DATE && t->kind != TY_TEXT &&
@@ -1689,7 +1720,7 @@ static void check_schedule(Checker *c, Decl *d)
 
 static void check_capacity(Checker *c, Decl *d)
 {
-    c->scope = (Scope){.where = "the capacity plan"};
+    c->scope = (Scope){.where = tr("the capacity plan")};
     check_partition(c, d->per);
     Symbol *from = check_lookup(c->r, d->from.text);
     Decl *inst = from && from->kind == SYM_RECORD ? from->decl : NULL;
@@ -1723,14 +1754,14 @@ static void check_capacity(Checker *c, Decl *d)
                      "the institutions' %s is %s and the persons' is %s: the plan matches them, so declare them alike",
                      d->per.text, tname(c, ip->resolved), tname(c, pp->resolved));
     }
-    check_expect(c, d->headroom, &type_percent, "the headroom");
+    check_expect(c, d->headroom, &type_percent, tr("the headroom"));
     check_percent_range(c, d->headroom, "headroom");
     int64_t sum = 0;
     bool exact = true;
     for (size_t i = 0; i < d->build.count; i++) {
         Share *sh = &d->build.items[i];
-        check_expect(c, sh->percent, &type_percent, "a share");
-        check_percent_range(c, sh->percent, "share");
+        check_expect(c, sh->percent, &type_percent, tr("a share"));
+        check_percent_range(c, sh->percent, tr("share"));
         if (i > 0 && sh->year <= d->build.items[i - 1].year)
             diag_add(c->dl, DIAG_ERROR, "schedule-years", sh->span, "years must increase: %lld comes after %lld",
                      (long long)sh->year, (long long)d->build.items[i - 1].year);
@@ -1757,12 +1788,12 @@ static void check_capacity(Checker *c, Decl *d)
                 if (!strcmp(d->cap_items.items[j].type.text, it->type.text))
                     diag_add(c->dl, DIAG_ERROR, "duplicate", it->type.span, "'%s' is already listed", it->type.text);
         }
-        check_expect(c, it->beds, &type_int, "the standard beds");
-        if (it->minimum) check_expect(c, it->minimum, &type_int, "the minimum");
+        check_expect(c, it->beds, &type_int, tr("the standard beds"));
+        if (it->minimum) check_expect(c, it->minimum, &type_int, tr("the minimum"));
     }
     if (d->upgrade_when && inst) {
-        c->scope = (Scope){.record = inst, .where = "an institution's condition"};
-        check_expect(c, d->upgrade_when, &type_bool, "the upgrade condition");
+        c->scope = (Scope){.record = inst, .where = tr("an institution's condition")};
+        check_expect(c, d->upgrade_when, &type_bool, tr("the upgrade condition"));
     }
 }
 
@@ -1770,7 +1801,7 @@ static void check_table(Checker *c, Decl *d)
 {
     /* no `year`: tables are counted as people are evaluated, before the schedule */
     c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
-                       .where = "a table"};
+                       .where = tr("a table")};
     check_partition(c, d->per);
     for (size_t i = 0; i < d->rows.count; i++) {
         TableRow *row = &d->rows.items[i];
@@ -1778,7 +1809,7 @@ static void check_table(Checker *c, Decl *d)
             if (!strcmp(d->rows.items[j].name.text, row->name.text))
                 diag_add(c->dl, DIAG_ERROR, "duplicate", row->name.span, "row '%s' is already declared",
                          row->name.text);
-        if (row->when) check_expect(c, row->when, &type_bool, "a row's condition");
+        if (row->when) check_expect(c, row->when, &type_bool, tr("a row's condition"));
     }
     for (size_t i = 0; i < d->columns.count; i++) {
         TableColumn *col = &d->columns.items[i];
@@ -1786,7 +1817,7 @@ static void check_table(Checker *c, Decl *d)
             if (!strcmp(d->columns.items[j].name.text, col->name.text))
                 diag_add(c->dl, DIAG_ERROR, "duplicate", col->name.span, "column '%s' is already declared",
                          col->name.text);
-        if (col->expr) check_expect(c, col->expr, &type_bool, "a column's condition");
+        if (col->expr) check_expect(c, col->expr, &type_bool, tr("a column's condition"));
         if ((col->cell == CELL_EXISTING || col->cell == CELL_BUILD) && !c->r->capacity)
             diag_add(c->dl, DIAG_ERROR, "no-capacity", col->span,
                      "this column reads the capacity plan, and the rule file has none");
@@ -1867,7 +1898,7 @@ static void check_notice_column(Checker *c, const Decl *d, size_t i)
 
 static void check_notice(Checker *c, Decl *d)
 {
-    c->scope = (Scope){.where = "the notice's header"};
+    c->scope = (Scope){.where = tr("the notice's header")};
     for (size_t i = 0; i < d->notice_per.count; i++) {
         Name per = d->notice_per.items[i];
         check_partition(c, per);
@@ -1885,15 +1916,15 @@ static void check_notice(Checker *c, Decl *d)
     for (size_t i = 0; i < d->notice_columns.count; i++) check_notice_column(c, d, i);
     /* who is withheld is known when the forms are counted: no `year` */
     c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
-                       .where = "a notice's condition"};
+                       .where = tr("a notice's condition")};
     for (size_t i = 0; i < d->withholds.count; i++)
-        check_expect(c, d->withholds.items[i].when, &type_bool, "who is withheld");
+        check_expect(c, d->withholds.items[i].when, &type_bool, tr("who is withheld"));
 }
 
 /* Field values of an example or a test's `given`: each a field of the subject, typed. */
 static void check_given(Checker *c, FieldValueList *fv)
 {
-    c->scope = (Scope){.constant = true, .where = "a given value"};
+    c->scope = (Scope){.constant = true, .where = tr("a given value")};
     for (size_t i = 0; i < fv->count; i++) {
         FieldValue *v = &fv->items[i];
         Field *f = record_field(c->r->subject, v->name.text, NULL);
@@ -1903,11 +1934,11 @@ static void check_given(Checker *c, FieldValueList *fv)
         if (!f) {
             Symbol *p = check_lookup(c->r, v->name.text);
             if (p && p->kind == SYM_PARAM) {
-                check_expect(c, v->value, p->type, "a param's value");
+                check_expect(c, v->value, p->type, tr("a param's value"));
                 continue;
             }
             diag_add(c->dl, DIAG_ERROR, "unknown-name", v->name.span, "'%s' is not a field of record %s",
-                     v->name.text, c->r->subject ? c->r->subject->name.text : "(none)");
+                     v->name.text, c->r->subject ? c->r->subject->name.text : tr("(none)"));
             if (c->r->subject && !labels_hint(c->r, c->dl, v->name.text, NULL, LABEL_FIELDS)) {
                 const char *near = NULL;
                 int best = 3;
@@ -1919,9 +1950,9 @@ static void check_given(Checker *c, FieldValueList *fv)
             }
             continue;
         }
-        char what[160];
-        snprintf(what, sizeof what, "the value of '%s'", f->name.text);
-        check_expect(c, v->value, f->resolved, what);
+        Phrase ph;
+        check_expect(c, v->value, f->resolved, phrase(&ph, "the value of '%s'", f->name.text));
+        unphrase(&ph);
     }
 }
 
@@ -1941,18 +1972,18 @@ static void check_test_case(Checker *c, TestCase *tc)
     }
     check_given(c, &tc->given);
     c->scope = (Scope){.record = c->r->subject, .person = true, .outcome = true, .placement = true,
-                       .year = true, .where = "a test's expectation"};
+                       .year = true, .where = tr("a test's expectation")};
     for (size_t i = 0; i < tc->expect.count; i++) {
         FieldValue *v = &tc->expect.items[i];
         for (size_t j = 0; j < i; j++)
             if (!strcmp(tc->expect.items[j].name.text, v->name.text))
                 diag_add(c->dl, DIAG_ERROR, "duplicate", v->name.span, "'%s' is expected twice", v->name.text);
         if (!strcmp(v->name.text, "cite")) {
-            check_expect(c, v->value, &type_text, "an expected citation");
+            check_expect(c, v->value, &type_text, tr("an expected citation"));
             continue;
         }
         if (is_rejected_key(c->r, v->name.text)) {
-            check_expect(c, v->value, &type_text, "an expected rejection");
+            check_expect(c, v->value, &type_text, tr("an expected rejection"));
             if (tc->expect.count > 1)
                 diag_add(c->dl, DIAG_ERROR, "test", v->name.span,
                          "a test case that expects 'rejected' expects nothing else: a rejected record has no outcome");
@@ -1963,10 +1994,10 @@ static void check_test_case(Checker *c, TestCase *tc)
         if (t->kind == TY_ERROR) continue;
         Scope saved = c->scope;
         c->scope.constant = true;
-        c->scope.where = "an expected value";
-        char what[160];
-        snprintf(what, sizeof what, "the expected '%s'", v->name.text);
-        check_expect(c, v->value, t, what);
+        c->scope.where = tr("an expected value");
+        Phrase ph;
+        check_expect(c, v->value, t, phrase(&ph, "the expected '%s'", v->name.text));
+        unphrase(&ph);
         c->scope = saved;
     }
 }
@@ -2027,6 +2058,6 @@ Type *check_expr_in(Rules *r, Expr *e, DiagList *diags)
 {
     Checker c = {.a = r->arena, .r = r, .dl = diags};
     c.scope = (Scope){.record = r->subject, .person = true, .outcome = true, .placement = true,
-                      .year = true, .where = "an expression"};
+                      .year = true, .where = tr("an expression")};
     return check_expr(&c, e, NULL);
 }

@@ -1,6 +1,7 @@
 /* completeness.c — citations a policy requires, and forms that count each person once (see
  * completeness.h). */
 #include "completeness.h"
+#include "base/msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,9 @@ static bool in_file(const Rules *r, Span sp)
 
 /* ---- citations ----------------------------------------------------------------------------- */
 
-static void no_cite(DiagList *dl, Span at, const char *what, const char *where)
+/* The note after a missing cite: where to write it. */
+static void cite_where(DiagList *dl, const char *where)
 {
-    diag_add(dl, DIAG_ERROR, "cite-required", at, "%s has no cite: the policy requires one (cite required)", what);
     diag_note(dl, "add the clause it rests on %s, e.g. cite \"三、(一)\"", where);
 }
 
@@ -26,9 +27,9 @@ static void cite_categories(const Rules *r, DiagList *dl)
     for (size_t i = 0; i < r->categories.count; i++) {
         const Decl *d = r->categories.items[i]->decl;
         if (d->cite || !in_file(r, d->span)) continue;
-        char what[160];
-        snprintf(what, sizeof what, "category '%s'", d->name.text);
-        no_cite(dl, d->name.span, what, "after its label");
+        diag_add(dl, DIAG_ERROR, "cite-required", d->name.span,
+                 "category '%s' has no cite: the policy requires one (cite required)", d->name.text);
+        cite_where(dl, tr("after its label"));
     }
 }
 
@@ -37,9 +38,9 @@ static void cite_branches(const Rules *r, const Decl *d, DiagList *dl)
     for (size_t i = 0; i < d->branches.count; i++) {
         const Branch *b = &d->branches.items[i];
         if (b->cite || !in_file(r, b->span)) continue;
-        char what[160];
-        snprintf(what, sizeof what, "the placement branch '%s'", b->value.text);
-        no_cite(dl, b->value.span, what, "at the end of the branch");
+        diag_add(dl, DIAG_ERROR, "cite-required", b->value.span,
+                 "the placement branch '%s' has no cite: the policy requires one (cite required)", b->value.text);
+        cite_where(dl, tr("at the end of the branch"));
     }
 }
 
@@ -48,12 +49,13 @@ static void cite_groups(const Rules *r, const Decl *d, DiagList *dl)
     for (size_t g = 0; g < d->groups.count; g++) {
         const SchedGroup *grp = &d->groups.items[g];
         if (grp->cite || !grp->categories.count || !in_file(r, grp->span)) continue;
-        StrBuf sb = {0};
-        sb_puts(&sb, "the schedule group of ");
+        StrBuf names = {0};
         for (size_t i = 0; i < grp->categories.count; i++)
-            sb_printf(&sb, "%s%s", i ? ", " : "", grp->categories.items[i].text);
-        no_cite(dl, grp->categories.items[0].span, sb_str(&sb), "after its shares");
-        sb_free(&sb);
+            sb_printf(&names, "%s%s", i ? ", " : "", grp->categories.items[i].text);
+        diag_add(dl, DIAG_ERROR, "cite-required", grp->categories.items[0].span,
+                 "the schedule group of %s has no cite: the policy requires one (cite required)", sb_str(&names));
+        cite_where(dl, tr("after its shares"));
+        sb_free(&names);
     }
 }
 
@@ -73,7 +75,9 @@ static void check_citations(const Rules *r, DiagList *dl)
     if (r->schedule) cite_groups(r, r->schedule, dl);
     if (r->capacity && !r->capacity->cite && in_file(r, r->capacity->span)) {
         Span kw = {r->capacity->span.file, r->capacity->span.start, r->capacity->span.start + 8};
-        no_cite(dl, kw, "the capacity plan", "after its build shares");
+        diag_add(dl, DIAG_ERROR, "cite-required", kw,
+                 "the capacity plan has no cite: the policy requires one (cite required)");
+        cite_where(dl, tr("after its build shares"));
     }
 }
 
@@ -194,35 +198,50 @@ typedef struct Parts {
     Span total_at;             /* where a missing value is reported */
 } Parts;
 
-static const char *value_kind(By by) { return by == BY_PRIMARY ? "category" : "placement value"; }
+static const char *value_kind(By by) { return by == BY_PRIMARY ? tr("category") : tr("placement value"); }
+
+/* "row" or "column" as a message names it (p->what is the keyword). */
+static const char *part_noun(const Parts *p) { return !strcmp(p->what, "column") ? tr("column") : tr("row"); }
 
 static void report_missing(const Rules *r, DiagList *dl, const Parts *p, const Split *s, size_t v)
 {
     const EnumValueDecl *val = &s->en->values.items[v];
     const char *label = val->label ? val->label : val->name.text;
-    StrBuf where = {0};
-    if (p->group) sb_printf(&where, "group \"%s\" of table %s", p->group, p->table->name.text);
-    else sb_printf(&where, "table %s", p->table->name.text);
-    StrBuf why = {0};
-    if (p->total) sb_printf(&why, "its people are left out of %s", p->total);
-    else sb_puts(&why, "its people are counted nowhere in it");
-    diag_add(dl, DIAG_ERROR, "form-incomplete", p->total_at, "%s has no %s for %s '%s' (%s): %s", sb_str(&where),
-             p->what, value_kind(s->by), val->name.text, label, sb_str(&why));
+    const char *table = p->table->name.text, *noun = part_noun(p), *kind = value_kind(s->by);
+    const char *name = val->name.text;
+    if (p->group && p->total)
+        diag_add(dl, DIAG_ERROR, "form-incomplete", p->total_at,
+                 "group \"%s\" of table %s has no %s for %s '%s' (%s): its people are left out of %s", p->group,
+                 table, noun, kind, name, label, p->total);
+    else if (p->group)
+        diag_add(dl, DIAG_ERROR, "form-incomplete", p->total_at,
+                 "group \"%s\" of table %s has no %s for %s '%s' (%s): its people are counted nowhere in it",
+                 p->group, table, noun, kind, name, label);
+    else if (p->total)
+        diag_add(dl, DIAG_ERROR, "form-incomplete", p->total_at,
+                 "table %s has no %s for %s '%s' (%s): its people are left out of %s", table, noun, kind, name,
+                 label, p->total);
+    else
+        diag_add(dl, DIAG_ERROR, "form-incomplete", p->total_at,
+                 "table %s has no %s for %s '%s' (%s): its people are counted nowhere in it", table, noun, kind,
+                 name, label);
     const char *on = s->by == BY_PRIMARY ? "primary" : r->placement_sym ? r->placement_sym->name : "placement";
-    const char *count = !strcmp(p->what, "column") ? " count" : "";
-    diag_note_at(dl, p->names[p->n - 1]->span, "add a %s for it after this one: %s %s \"%s\"%s when %s == %s", p->what, p->what,
-                 val->name.text, label, count, on, val->name.text);
-    sb_free(&where);
-    sb_free(&why);
+    if (!strcmp(p->what, "column"))
+        diag_note_at(dl, p->names[p->n - 1]->span, "add a column for it after this one: column %s \"%s\" count when %s == %s",
+                     name, label, on, name);
+    else
+        diag_note_at(dl, p->names[p->n - 1]->span, "add a row for it after this one: row %s \"%s\" when %s == %s",
+                     name, label, on, name);
 }
 
 static void report_overlap(DiagList *dl, const Parts *p, const Split *s, size_t v, size_t first, size_t second)
 {
     diag_add(dl, DIAG_ERROR, "form-overlap", p->spans[second],
-             "%s '%s' is counted in two %ss of table %s: '%s' and '%s'", value_kind(s->by),
-             s->en->values.items[v].name.text, p->what, p->table->name.text, p->names[first]->text,
+             !strcmp(p->what, "column") ? "%s '%s' is counted in two columns of table %s: '%s' and '%s'"
+                                        : "%s '%s' is counted in two rows of table %s: '%s' and '%s'",
+             value_kind(s->by), s->en->values.items[v].name.text, p->table->name.text, p->names[first]->text,
              p->names[second]->text);
-    diag_note_at(dl, p->spans[first], "the %s '%s' counts it too", p->what, p->names[first]->text);
+    diag_note_at(dl, p->spans[first], "the %s '%s' counts it too", part_noun(p), p->names[first]->text);
 }
 
 /* Each value to cover is counted by exactly one part; returns the split found (BY_NOTHING

@@ -72,7 +72,7 @@ static bool hint(DiagList *dl, const char *text, Candidates *cs)
         for (size_t i = 0; i < cs->count; i++) {
             const Candidate *c = &cs->items[i];
             if (i) sb_puts(&sb, ", ");
-            if (c->owner) sb_printf(&sb, "'%s' (enum %s)", c->ident, c->owner);
+            if (c->owner) sb_printf(&sb, "'%s' (enum %s)", c->ident, c->owner); /* not a message: keywords */
             else sb_printf(&sb, "'%s' (%s)", c->ident, c->kind);
         }
         diag_note(dl, "'%s' is the label of several: %s; write the name of the one you mean", text,

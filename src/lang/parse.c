@@ -26,6 +26,7 @@
 #include "parse.h"
 #include "doudi.tab.h"
 #include "doudi.lex.h"
+#include "base/msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,7 +149,7 @@ const char *parse_name(ParseCtx *ctx, const char *text, Span at)
             Span sp = {at.file, at.start + (uint32_t)i, at.start + (uint32_t)(i + (size_t)k)};
             diag_add(ctx->diags, DIAG_ERROR, "invisible-character", sp,
                      "the name '%s' has an invisible character as its character %d: %s; delete it",
-                     clean, chars, what);
+                     clean, chars, tr(what));
         }
         i += (size_t)k;
     }
@@ -168,7 +169,9 @@ static void name_invisible(const ParseCtx *ctx, size_t from)
         const char *what = parse_invisible_name(cp);
         if (!what || d->span.end - d->span.start != (uint32_t)k) continue;
         free(d->message);
-        d->message = xasprintf("invisible character %s; delete it", what);
+        free(d->message_en);
+        d->message = xasprintf(tr("invisible character %s; delete it"), tr(what));
+        d->message_en = xasprintf("invisible character %s; delete it", what);
     }
 }
 

@@ -118,7 +118,7 @@ bool diff_is_keyword(const char *s)
 
 void diff_catyear_name(StrBuf *sb, const char *cat, const char *year)
 {
-    sb_printf(sb, "%s%s %s", diff_is_keyword(cat) ? "category " : "", cat, year);
+    sb_printf(sb, "%s%s %s", diff_is_keyword(cat) ? "category " : "", cat, year); /* not a message: a figure's name, as the approved-changes file writes it */
 }
 
 /* ---- counting outcomes: a small map (dimension, a, b) → before, after --------------------- */
@@ -359,12 +359,12 @@ static void people_figures(Diff *d, Tally *t)
         char y[24];
         name.count = 0;
         switch (key->dim) {
-        case S_CATEGORY: sb_printf(&name, "category %s", rank_name(&d->cats, key->a)); break;
-        case S_MEMBER: sb_printf(&name, "member %s", rank_name(&d->cats, key->a)); break;
-        case S_PLACEMENT: sb_printf(&name, "placement %s", rank_name(&d->places, key->a)); break;
+        case S_CATEGORY: sb_printf(&name, "category %s", rank_name(&d->cats, key->a)); break; /* not a message: a figure's name, as the approved-changes file writes it */
+        case S_MEMBER: sb_printf(&name, "member %s", rank_name(&d->cats, key->a)); break; /* not a message: a figure's name, as the approved-changes file writes it */
+        case S_PLACEMENT: sb_printf(&name, "placement %s", rank_name(&d->places, key->a)); break; /* not a message: a figure's name, as the approved-changes file writes it */
         case S_YEAR:
             diff_year_text(key->a, y);
-            sb_printf(&name, "year %s", y);
+            sb_printf(&name, "year %s", y); /* not a message: a figure's name, as the approved-changes file writes it */
             break;
         case S_CATYEAR:
             diff_year_text(key->b, y);
@@ -375,7 +375,7 @@ static void people_figures(Diff *d, Tally *t)
             size_t to = key->b == R_NONE ? nplaces : key->b == R_REVIEW ? nplaces + 1 : (size_t)key->b;
             d->matrix[from * d->nvalues + to] = n[0];
             if (key->a == key->b || n[0] == 0) continue;
-            sb_printf(&name, "placement %s -> %s", rank_name(&d->places, key->a), rank_name(&d->places, key->b));
+            sb_printf(&name, "placement %s -> %s", rank_name(&d->places, key->a), rank_name(&d->places, key->b)); /* not a message: a figure's name, as the approved-changes file writes it */
             diff_add_figure(d, sb_str(&name), FIG_COUNT, S_TRANSITION, 0, n[0]);
             continue;
         }
@@ -430,7 +430,7 @@ static size_t compare_sheet(Diff *d, int form, const Report *rn, const ReportShe
             if (before != after) changed++;
             if (bulk >= 0 && before == after) continue;
             name.count = 0;
-            sb_printf(&name, "form %s %s %s %s", nt->name, part, nt->rows[r].name,
+            sb_printf(&name, "form %s %s %s %s", nt->name, part, nt->rows[r].name, /* not a message: a figure's name, as the approved-changes file writes it */
                       nt->cols[c].name);
             size_t f = diff_add_figure(d, sb_str(&name), FIG_DELTA, section, before, after);
             d->figs.items[f].form = form;
@@ -491,7 +491,7 @@ static bool compare_form(Diff *d, Ledger *l, const DiffRules *o, const DiffRules
     const Report *old = have_old ? &ro : NULL;
     compare_sheet(d, form, &rn, &rn.sheets[0], old, old ? &ro.sheets[0] : NULL, "city", S_FORM, -1);
     StrBuf name = {0};
-    sb_printf(&name, "form %s counties", fname);
+    sb_printf(&name, "form %s counties", fname); /* not a message: a figure's name, as the approved-changes file writes it */
     size_t counties = diff_add_figure(d, sb_str(&name), FIG_COUNT, S_FORM_COUNTIES, 0, 0);
     d->figs.items[counties].form = form;
     sb_free(&name);
@@ -606,7 +606,7 @@ static bool compare_capacity(Diff *d, Ledger *l, const DiffRules *o, const DiffR
             }
             if (!any) continue;
             name.count = 0;
-            sb_printf(&name, "capacity city %s %s", pl.types.items[t], pl.cols.items[c]);
+            sb_printf(&name, "capacity city %s %s", pl.types.items[t], pl.cols.items[c]); /* not a message: a figure's name, as the approved-changes file writes it */
             diff_add_figure(d, sb_str(&name), FIG_DELTA, S_CAPACITY, sum[0], sum[1]);
         }
     size_t counties = diff_add_figure(d, "capacity counties", FIG_COUNT, S_CAPACITY_COUNTIES, 0, 0);
@@ -618,7 +618,7 @@ static bool compare_capacity(Diff *d, Ledger *l, const DiffRules *o, const DiffR
                 const int64_t *v = tally_find(&pl.cells, 0, (int64_t)p, (int64_t)t << 16 | (int64_t)corder[ci]);
                 if (!v || v[0] == v[1]) continue;
                 name.count = 0;
-                sb_printf(&name, "capacity %s %s %s", pl.parts.items[p], pl.types.items[t], pl.cols.items[corder[ci]]);
+                sb_printf(&name, "capacity %s %s %s", pl.parts.items[p], pl.types.items[t], pl.cols.items[corder[ci]]); /* not a message: a figure's name, as the approved-changes file writes it */
                 size_t f = diff_add_figure(d, sb_str(&name), FIG_DELTA, S_CAPACITY_COUNTY, v[0], v[1]);
                 d->figs.items[f].bulk = (int32_t)counties;
                 d->figs.items[counties].after++;

@@ -60,61 +60,61 @@ static char *figure_of(const Diff *d, char **w, size_t n, int *kind, StrBuf *msg
     *kind = FIG_DELTA;
     if (n == 1 && !strcmp(w[0], "changed")) {
         *kind = FIG_COUNT;
-        sb_puts(&sb, "changed");
+        sb_puts(&sb, "changed"); /* not a message: made in English, shown by msg_text; or a figure's name */
     } else if (n == 2 && !strcmp(w[0], "category")) {
         if (strcmp(w[1], "none") && strcmp(w[1], "review") && !diff_known(d, "category", w[1], NULL))
-            sb_printf(msg, "no category '%s' in either rule file", w[1]);
-        else sb_printf(&sb, "category %s", w[1]);
+            sb_printf(msg, "no category '%s' in either rule file", w[1]); /* not a message: made in English, shown by msg_text; or a figure's name */
+        else sb_printf(&sb, "category %s", w[1]); /* not a message: made in English, shown by msg_text; or a figure's name */
     } else if (n == 3 && !strcmp(w[0], "category")) {
         cat = w[1], year = w[2];
     } else if (n == 2 && !strcmp(w[0], "member")) {
-        if (!diff_known(d, "category", w[1], NULL)) sb_printf(msg, "no category '%s' in either rule file", w[1]);
-        else sb_printf(&sb, "member %s", w[1]);
+        if (!diff_known(d, "category", w[1], NULL)) sb_printf(msg, "no category '%s' in either rule file", w[1]); /* not a message: made in English, shown by msg_text; or a figure's name */
+        else sb_printf(&sb, "member %s", w[1]); /* not a message: made in English, shown by msg_text; or a figure's name */
     } else if ((n == 2 || (n == 4 && !strcmp(w[2], "->"))) &&
                !strcmp(w[0], "placement")) {
         for (size_t i = 1; i < n && !msg->count; i += 2)
             if (strcmp(w[i], "none") && strcmp(w[i], "review") && !diff_known(d, "placement", w[i], NULL))
-                sb_printf(msg, "no placement '%s' in either rule file", w[i]);
+                sb_printf(msg, "no placement '%s' in either rule file", w[i]); /* not a message: made in English, shown by msg_text; or a figure's name */
         if (!msg->count && n == 4 && !strcmp(w[1], w[3]))
-            sb_printf(msg, "'%s -> %s' is no move: a transition goes from one placement to another", w[1], w[3]);
-        if (!msg->count && n == 2) sb_printf(&sb, "placement %s", w[1]);
+            sb_printf(msg, "'%s -> %s' is no move: a transition goes from one placement to another", w[1], w[3]); /* not a message: made in English, shown by msg_text; or a figure's name */
+        if (!msg->count && n == 2) sb_printf(&sb, "placement %s", w[1]); /* not a message: made in English, shown by msg_text; or a figure's name */
         if (!msg->count && n == 4) {
             *kind = FIG_COUNT;
-            sb_printf(&sb, "placement %s -> %s", w[1], w[3]);
+            sb_printf(&sb, "placement %s -> %s", w[1], w[3]); /* not a message: made in English, shown by msg_text; or a figure's name */
         }
     } else if (n == 2 && !strcmp(w[0], "year")) {
-        if (!year_token(w[1], true)) sb_printf(msg, "'%s' is no year (a year, none or review)", w[1]);
-        else if (all_digits(w[1])) sb_printf(&sb, "year %lld", atoll(w[1]));
-        else sb_printf(&sb, "year %s", w[1]);
+        if (!year_token(w[1], true)) sb_printf(msg, "'%s' is no year (a year, none or review)", w[1]); /* not a message: made in English, shown by msg_text; or a figure's name */
+        else if (all_digits(w[1])) sb_printf(&sb, "year %lld", atoll(w[1])); /* not a message: made in English, shown by msg_text; or a figure's name */
+        else sb_printf(&sb, "year %s", w[1]); /* not a message: made in English, shown by msg_text; or a figure's name */
     } else if (n == 3 && !strcmp(w[0], "form") && !strcmp(w[2], "counties")) {
-        if (!diff_known(d, "form", w[1], NULL)) sb_printf(msg, "no form '%s' in the new rule file", w[1]);
+        if (!diff_known(d, "form", w[1], NULL)) sb_printf(msg, "no form '%s' in the new rule file", w[1]); /* not a message: made in English, shown by msg_text; or a figure's name */
         else {
             *kind = FIG_COUNT;
-            sb_printf(&sb, "form %s counties", w[1]);
+            sb_printf(&sb, "form %s counties", w[1]); /* not a message: made in English, shown by msg_text; or a figure's name */
         }
     } else if (n == 5 && !strcmp(w[0], "form")) {
-        if (!diff_known(d, "form", w[1], NULL)) sb_printf(msg, "no form '%s' in the new rule file", w[1]);
-        else if (!diff_known(d, "row", w[1], w[3])) sb_printf(msg, "form %s has no row '%s'", w[1], w[3]);
-        else if (!diff_known(d, "column", w[1], w[4])) sb_printf(msg, "form %s has no column '%s'", w[1], w[4]);
-        else sb_printf(&sb, "form %s %s %s %s", w[1], w[2], w[3], w[4]);
+        if (!diff_known(d, "form", w[1], NULL)) sb_printf(msg, "no form '%s' in the new rule file", w[1]); /* not a message: made in English, shown by msg_text; or a figure's name */
+        else if (!diff_known(d, "row", w[1], w[3])) sb_printf(msg, "form %s has no row '%s'", w[1], w[3]); /* not a message: made in English, shown by msg_text; or a figure's name */
+        else if (!diff_known(d, "column", w[1], w[4])) sb_printf(msg, "form %s has no column '%s'", w[1], w[4]); /* not a message: made in English, shown by msg_text; or a figure's name */
+        else sb_printf(&sb, "form %s %s %s %s", w[1], w[2], w[3], w[4]); /* not a message: made in English, shown by msg_text; or a figure's name */
     } else if (n == 2 && !strcmp(w[0], "capacity") && !strcmp(w[1], "counties")) {
         *kind = FIG_COUNT;
-        sb_puts(&sb, "capacity counties");
+        sb_puts(&sb, "capacity counties"); /* not a message: made in English, shown by msg_text; or a figure's name */
     } else if (n == 4 && !strcmp(w[0], "capacity")) {
-        if (!diff_known(d, "type", w[2], NULL)) sb_printf(msg, "no institution type '%s' in the capacity plan", w[2]);
+        if (!diff_known(d, "type", w[2], NULL)) sb_printf(msg, "no institution type '%s' in the capacity plan", w[2]); /* not a message: made in English, shown by msg_text; or a figure's name */
         else if (!diff_known(d, "plan", w[3], NULL))
-            sb_printf(msg, "no number '%s' in the capacity plan (demand, required_beds, existing, existing_beds, "
+            sb_printf(msg, "no number '%s' in the capacity plan (demand, required_beds, existing, existing_beds, " /* not a message: made in English, shown by msg_text; or a figure's name */
                            "new, upgrades, tasks, build_YEAR)", w[3]);
-        else sb_printf(&sb, "capacity %s %s %s", w[1], w[2], w[3]);
+        else sb_printf(&sb, "capacity %s %s %s", w[1], w[2], w[3]); /* not a message: made in English, shown by msg_text; or a figure's name */
     } else if (n == 2 && !diff_is_keyword(w[0])) {
         cat = w[0], year = w[1];
     } else {
-        sb_puts(msg, "not a figure (docs/rule-changes.md lists them: changed, category, member, placement, year, "
+        sb_puts(msg, "not a figure (docs/rule-changes.md lists them: changed, category, member, placement, year, " /* not a message: made in English, shown by msg_text; or a figure's name */
                      "CATEGORY YEAR, form, capacity)");
     }
     if (cat) {
-        if (!diff_known(d, "category", cat, NULL)) sb_printf(msg, "no category '%s' in either rule file", cat);
-        else if (!year_token(year, false)) sb_printf(msg, "'%s' is no year (a year or none)", year);
+        if (!diff_known(d, "category", cat, NULL)) sb_printf(msg, "no category '%s' in either rule file", cat); /* not a message: made in English, shown by msg_text; or a figure's name */
+        else if (!year_token(year, false)) sb_printf(msg, "'%s' is no year (a year or none)", year); /* not a message: made in English, shown by msg_text; or a figure's name */
         else {
             char y[24];
             if (all_digits(year)) snprintf(y, sizeof y, "%lld", atoll(year));
@@ -135,16 +135,17 @@ static bool read_value(const char *s, int kind, int64_t *out, StrBuf *msg)
     bool sign = *s == '+' || *s == '-';
     const char *digits = s + sign;
     if (!all_digits(digits) || strlen(digits) > 15) {
-        sb_printf(msg, "'%s' is not a number: write %s", s, kind == FIG_COUNT ? "a count, e.g. 40" : "a change, e.g. +12, -3 or 0");
+        if (kind == FIG_COUNT) sb_printf(msg, "'%s' is not a number: write a count, e.g. 40", s); /* not a message: made in English, shown by msg_text; or a figure's name */
+        else sb_printf(msg, "'%s' is not a number: write a change, e.g. +12, -3 or 0", s); /* not a message: made in English, shown by msg_text; or a figure's name */
         return false;
     }
     int64_t v = atoll(digits);
     if (kind == FIG_COUNT && sign) {
-        sb_printf(msg, "a count is written without a sign: %lld", (long long)v);
+        sb_printf(msg, "a count is written without a sign: %lld", (long long)v); /* not a message: made in English, shown by msg_text; or a figure's name */
         return false;
     }
     if (kind == FIG_DELTA && !sign && v != 0) {
-        sb_printf(msg, "a change is written with its sign: +%lld or -%lld", (long long)v, (long long)v);
+        sb_printf(msg, "a change is written with its sign: +%lld or -%lld", (long long)v, (long long)v); /* not a message: made in English, shown by msg_text; or a figure's name */
         return false;
     }
     *out = *s == '-' ? -v : v;
@@ -180,18 +181,18 @@ bool diff_parse_approvals(const Diff *d, const char *path, const char *text, siz
         int kind = FIG_DELTA;
         int64_t v = 0;
         if (!colon) {
-            sb_puts(&msg, "expected FIGURE: CHANGE, e.g. 'category tekun: -3'");
+            sb_puts(&msg, "expected FIGURE: CHANGE, e.g. 'category tekun: -3'"); /* not a message: made in English, shown by msg_text; or a figure's name */
         } else {
             *colon = '\0';
             char *val = colon + 1;
             while (*val == ' ' || *val == '\t') val++;
             words = split_words(t, w, 8, &nw);
-            if (nw == 0) sb_puts(&msg, "no figure before ':'");
-            else if (nw > 8) sb_puts(&msg, "not a figure (too many words)");
+            if (nw == 0) sb_puts(&msg, "no figure before ':'"); /* not a message: made in English, shown by msg_text; or a figure's name */
+            else if (nw > 8) sb_puts(&msg, "not a figure (too many words)"); /* not a message: made in English, shown by msg_text; or a figure's name */
             else if ((name = figure_of(d, w, nw, &kind, &msg)) != NULL && read_value(val, kind, &v, &msg)) {
                 for (size_t i = 0; i < out->count; i++)
                     if (!strcmp(out->items[i].name, name)) {
-                        sb_printf(&msg, "'%s' is already approved on line %zu", name, out->items[i].line);
+                        sb_printf(&msg, "'%s' is already approved on line %zu", name, out->items[i].line); /* not a message: made in English, shown by msg_text; or a figure's name */
                         break;
                     }
             }
@@ -252,7 +253,7 @@ int diff_expect(Diff *d, const char *path, StrBuf *mismatches, char **error)
         else f = &zero;
         int64_t actual = change_of(f);
         if (actual == a->value) continue;
-        sb_printf(&line, "%s:%zu: expected ", path, a->line);
+        sb_printf(&line, "%s:%zu: expected ", path, a->line); /* not a message: made in English, shown by msg_text; or a figure's name */
         diff_put_change(&line, f, a->value);
         sb_puts(&line, ", actual ");
         diff_put_change(&line, f, actual);
@@ -266,7 +267,7 @@ int diff_expect(Diff *d, const char *path, StrBuf *mismatches, char **error)
         if (approved[i] || change_of(f) == 0) continue;
         if (f->bulk >= 0 && approved[f->bulk]) continue;           /* approved by its `counties` line */
         if (f->section == S_FORM_COUNTIES || f->section == S_CAPACITY_COUNTIES) continue; /* cell by cell */
-        sb_printf(&line, "unapproved change: %s: ", f->name);
+        sb_printf(&line, "unapproved change: %s: ", f->name); /* not a message: made in English, shown by msg_text; or a figure's name */
         diff_put_change(&line, f, change_of(f));
         if (f->kind == FIG_DELTA) sb_printf(&line, " (%lld → %lld)", (long long)f->before, (long long)f->after);
         add_mismatch(d, mismatches, &line);

@@ -131,7 +131,7 @@ Diff *diff_population(const DiffRules *o, const DiffRules *n, const char *popula
          * committed change; the file itself is only read */
         char *wal = NULL;
         StrBuf sb = {0};
-        sb_printf(&sb, "%s-wal", population);
+        sb_printf(&sb, "%s-wal", population); /* not a message: a file name */
         wal = sb_take(&sb);
         ok = copy_file(population, db, error);
         if (ok && access(wal, F_OK) == 0) {

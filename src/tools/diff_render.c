@@ -10,6 +10,8 @@
 #include "markdown.h"
 #include "base/resid.h"
 
+#include "base/msg.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +84,7 @@ static size_t put_figures(StrBuf *out, const Diff *d, Section s, int form, bool 
 static void put_section(StrBuf *out, const Diff *d, Section s, const char *title, bool changed_only)
 {
     sb_printf(out, "\n%s\n", title);
-    if (!put_figures(out, d, s, -1, changed_only)) sb_puts(out, "  (no change)\n");
+    if (!put_figures(out, d, s, -1, changed_only)) sb_puts(out, tr("  (no change)\n"));
 }
 
 /* County cells are listed in the text when there are at most this many (JSON lists them all). */
@@ -98,17 +100,21 @@ static const Figure *first_of(const Diff *d, Section s, int form)
 static void put_outcome(StrBuf *out, const Diff *d, const Outcome *o)
 {
     if (!o->present) {
-        sb_puts(out, "not evaluated (in review)");
+        sb_puts(out, tr("not evaluated (in review)"));
         return;
     }
     if (!*o->primary) {
-        sb_printf(out, "not a target%s%s", *o->categories ? ", categories " : "", o->categories);
+        if (*o->categories) sb_printf(out, tr("not a target, categories %s"), o->categories);
+        else sb_puts(out, tr("not a target"));
         return;
     }
-    sb_printf(out, "categories %s, primary %s, %s %s, year ", o->categories, o->primary, d->placement_name,
-              *o->placement ? o->placement : "none");
-    if (o->has_year) sb_printf(out, "%lld", (long long)o->year);
-    else sb_puts(out, "none");
+    const char *placement = *o->placement ? o->placement : tr("none");
+    if (o->has_year)
+        sb_printf(out, tr("categories %s, primary %s, %s %s, year %lld"), o->categories, o->primary,
+                  d->placement_name, placement, (long long)o->year);
+    else
+        sb_printf(out, tr("categories %s, primary %s, %s %s, year none"), o->categories, o->primary,
+                  d->placement_name, placement);
 }
 
 static void put_indented(StrBuf *out, const char *text, const char *indent)
@@ -128,8 +134,9 @@ static void put_matrix(StrBuf *out, const Diff *d)
 {
     size_t nv = d->nvalues, np = d->places.count;
     const char **label = xcalloc(nv + 1, sizeof *label);
-    for (size_t i = 0; i < nv; i++) label[i] = i < np ? d->places.items[i] : i == np ? "none" : "review";
-    int first = width_of("before \\ after");
+    for (size_t i = 0; i < nv; i++) label[i] = i < np ? d->places.items[i] : i == np ? tr("none") : tr("review");
+    const char *corner = tr("before \\ after");
+    int first = width_of(corner);
     for (size_t i = 0; i < nv; i++)
         if (width_of(label[i]) > first) first = width_of(label[i]);
     int *w = xcalloc(nv + 1, sizeof *w);
@@ -142,7 +149,7 @@ static void put_matrix(StrBuf *out, const Diff *d)
         }
     }
     sb_puts(out, "  ");
-    put_padded(out, "before \\ after", first);
+    put_padded(out, corner, first);
     for (size_t c = 0; c < nv; c++) {
         sb_puts(out, "  ");
         put_right(out, label[c], w[c]);
@@ -165,14 +172,15 @@ static void put_matrix(StrBuf *out, const Diff *d)
 
 static void put_side(StrBuf *out, const Side *s, const char *which)
 {
-    sb_printf(out, "%s rules: %s\n  run as of %s: %llu persons, %llu targets, %llu scheduled, %llu in review\n", which,
+    sb_printf(out, which[0] == 'o' ? tr("old rules: %s\n  run as of %s: %llu persons, %llu targets, %llu scheduled, %llu in review\n")
+                                   : tr("new rules: %s\n  run as of %s: %llu persons, %llu targets, %llu scheduled, %llu in review\n"),
               s->rules_path, s->run.as_of, (unsigned long long)s->run.persons, (unsigned long long)s->run.targets,
               (unsigned long long)s->run.scheduled, (unsigned long long)s->run.review);
     if (s->imported) {
-        sb_printf(out, "  imported with them: persons.csv %llu rows, %llu rejected", (unsigned long long)s->persons.rows,
+        sb_printf(out, tr("  imported with them: persons.csv %llu rows, %llu rejected"), (unsigned long long)s->persons.rows,
                   (unsigned long long)s->persons.review);
         if (s->has_institutions)
-            sb_printf(out, "; institutions.csv %llu rows, %llu rejected", (unsigned long long)s->institutions.rows,
+            sb_printf(out, tr("; institutions.csv %llu rows, %llu rejected"), (unsigned long long)s->institutions.rows,
                       (unsigned long long)s->institutions.review);
         sb_putc(out, '\n');
     }
@@ -202,68 +210,74 @@ static void put_outside(StrBuf *out, const DiffForm *f, const char *indent)
 void diff_render_text(const Diff *d, StrBuf *out)
 {
     if (d->population)
-        sb_printf(out, "population: %s (%s)\n", d->population,
-                  d->population_is_ledger ? "a ledger, run in a temporary copy" : "imported into a temporary ledger");
+        sb_printf(out, d->population_is_ledger ? tr("population: %s (a ledger, run in a temporary copy)\n")
+                                               : tr("population: %s (imported into a temporary ledger)\n"),
+                  d->population);
     put_side(out, &d->side[0], "old");
     put_side(out, &d->side[1], "new");
-    sb_printf(out, "\nchanged: %llu %s\n", (unsigned long long)d->changed, d->changed == 1 ? "person" : "persons");
-    put_section(out, d, S_CATEGORY, "people per primary category", false);
-    put_section(out, d, S_MEMBER, "people in each category (a person may be in several)", false);
-    put_section(out, d, S_PLACEMENT, "people per placement", false);
-    put_section(out, d, S_YEAR, "people per year", false);
-    put_section(out, d, S_CATYEAR, "people per primary category and year: the changes", true);
-    sb_printf(out, "\ntransitions: %s before (rows) × after (columns)\n", d->placement_name);
+    sb_printf(out, d->changed == 1 ? tr("\nchanged: %llu person\n") : tr("\nchanged: %llu persons\n"),
+              (unsigned long long)d->changed);
+    put_section(out, d, S_CATEGORY, tr("people per primary category"), false);
+    put_section(out, d, S_MEMBER, tr("people in each category (a person may be in several)"), false);
+    put_section(out, d, S_PLACEMENT, tr("people per placement"), false);
+    put_section(out, d, S_YEAR, tr("people per year"), false);
+    put_section(out, d, S_CATYEAR, tr("people per primary category and year: the changes"), true);
+    sb_printf(out, tr("\ntransitions: %s before (rows) × after (columns)\n"), d->placement_name);
     put_matrix(out, d);
-    put_section(out, d, S_TRANSITION, "moves", false);
+    put_section(out, d, S_TRANSITION, tr("moves"), false);
 
-    sb_printf(out, "\nchanged people: %llu", (unsigned long long)d->changed);
-    if (d->people.count < d->changed) sb_printf(out, ", the first %zu by key", d->people.count);
-    sb_putc(out, '\n');
+    if (d->people.count < d->changed)
+        sb_printf(out, tr("\nchanged people: %llu, the first %zu by key\n"), (unsigned long long)d->changed,
+                  d->people.count);
+    else
+        sb_printf(out, tr("\nchanged people: %llu\n"), (unsigned long long)d->changed);
     for (size_t i = 0; i < d->people.count; i++) {
         const Person *p = &d->people.items[i];
-        sb_printf(out, "\n  %s\n    before: ", p->key);
+        sb_printf(out, tr("\n  %s\n    before: "), p->key);
         put_outcome(out, d, &p->was);
-        sb_puts(out, "\n    after:  ");
+        sb_puts(out, tr("\n    after:  "));
         put_outcome(out, d, &p->now);
         sb_putc(out, '\n');
         for (int s = 0; s < 2; s++) {
-            sb_printf(out, "    -- explanation by the %s rules", s ? "new" : "old");
-            if (s && p->explain[0][0] && p->explain[1][0] && !strcmp(p->explain[0][0], p->explain[1][0])) {
-                sb_puts(out, ": the same, word for word\n");
+            bool same = s && p->explain[0][0] && p->explain[1][0] && !strcmp(p->explain[0][0], p->explain[1][0]);
+            if (same) {
+                sb_puts(out, tr("    -- explanation by the new rules: the same, word for word\n"));
                 continue;
             }
-            sb_putc(out, '\n');
+            sb_puts(out, s ? tr("    -- explanation by the new rules\n") : tr("    -- explanation by the old rules\n"));
             if (p->explain[s][0]) put_indented(out, p->explain[s][0], "      ");
-            else sb_printf(out, "      not evaluated: %s\n", p->why[s]);
+            else sb_printf(out, tr("      not evaluated: %s\n"), msg_text(p->why[s]));
         }
     }
 
     for (size_t k = 0; k < d->forms.count; k++) {
-        sb_printf(out, "\nform %s %s: the city's cells that changed\n", d->forms.items[k].name, d->forms.items[k].label);
-        if (!put_figures(out, d, S_FORM, (int)k, true)) sb_puts(out, "  (no change)\n");
+        sb_printf(out, tr("\nform %s %s: the city's cells that changed\n"), d->forms.items[k].name, d->forms.items[k].label);
+        if (!put_figures(out, d, S_FORM, (int)k, true)) sb_puts(out, tr("  (no change)\n"));
         put_outside(out, &d->forms.items[k], "  ");
         const Figure *c = first_of(d, S_FORM_COUNTIES, (int)k);
-        sb_printf(out, "  county cells changed: %lld  (`%s: N`, or each as `form %s COUNTY ROW COLUMN`)\n",
+        sb_printf(out, tr("  county cells changed: %lld  (`%s: N`, or each as `form %s COUNTY ROW COLUMN`)\n"),
                   c ? (long long)c->after : 0LL, c ? c->name : "", d->forms.items[k].name);
         if (c && c->after && c->after <= LIST_COUNTY_CELLS) put_figures(out, d, S_FORM_COUNTY, (int)k, true);
     }
     if (first_of(d, S_CAPACITY, -1)) {
-        sb_puts(out, "\ncapacity plan: the city's numbers that changed\n");
-        if (!put_figures(out, d, S_CAPACITY, -1, true)) sb_puts(out, "  (no change)\n");
+        sb_puts(out, tr("\ncapacity plan: the city's numbers that changed\n"));
+        if (!put_figures(out, d, S_CAPACITY, -1, true)) sb_puts(out, tr("  (no change)\n"));
         const Figure *c = first_of(d, S_CAPACITY_COUNTIES, -1);
-        sb_printf(out, "  county numbers changed: %lld  (`capacity counties: N`, or each as `capacity COUNTY TYPE "
-                       "NUMBER`)\n",
+        sb_printf(out, tr("  county numbers changed: %lld  (`capacity counties: N`, or each as `capacity COUNTY TYPE "
+                       "NUMBER`)\n"),
                   c ? (long long)c->after : 0LL);
         if (c && c->after && c->after <= LIST_COUNTY_CELLS) put_figures(out, d, S_CAPACITY_COUNTY, -1, true);
     }
     if (d->checked) {
-        sb_printf(out, "\napproved changes: %s (%zu %s)\n", d->expect_path, d->approvals,
-                  d->approvals == 1 ? "figure" : "figures");
-        for (size_t i = 0; i < d->mismatches.count; i++) sb_printf(out, "  %s\n", d->mismatches.items[i]);
+        sb_printf(out, d->approvals == 1 ? tr("\napproved changes: %s (%zu figure)\n")
+                                         : tr("\napproved changes: %s (%zu figures)\n"),
+                  d->expect_path, d->approvals);
+        for (size_t i = 0; i < d->mismatches.count; i++) sb_printf(out, "  %s\n", msg_text(d->mismatches.items[i]));
         if (d->mismatches.count)
-            sb_printf(out, "%zu %s from the approved changes\n", d->mismatches.count,
-                      d->mismatches.count == 1 ? "figure differs" : "figures differ");
-        else sb_puts(out, "every figure is as approved\n");
+            sb_printf(out, d->mismatches.count == 1 ? tr("%zu figure differs from the approved changes\n")
+                                                    : tr("%zu figures differ from the approved changes\n"),
+                      d->mismatches.count);
+        else sb_puts(out, tr("every figure is as approved\n"));
     }
 }
 

@@ -756,7 +756,7 @@ static void html_categories(const People *x, StrBuf *out)
         sb_printf(out, "<br><span class=\"skip\">");
         put_where(ri->cite, ri->line, &tmp);
         html_buf(out, &tmp);
-        sb_printf(out, "</span></td><td class=\"%s\">", holds ? "met" : "unmet");
+        sb_printf(out, "</span></td><td class=\"%s\">", holds ? "met" : "unmet"); /* not a message: CSS classes */
         html_text(out, holds ? tr("[met]") : tr("[not met]"));
         if (!holds && x->missing[c] != UINT32_MAX) {
             char n[48];
@@ -832,7 +832,7 @@ static void html_years(const People *x, StrBuf *out)
         const ScheduleYearRow *r = &y->years[i];
         bool mine = y->has_year && r->year == y->year;
         sb_printf(out, "<tr class=\"yrow%s\"><td class=\"year\">%lld</td><td class=\"quota\">%lld</td><td>",
-                  mine ? " mine" : "", (long long)r->year, (long long)r->quota);
+                  mine ? " mine" : "", (long long)r->year, (long long)r->quota); /* not a message: a CSS class */
         if (r->cutoff_key) {
             put_stored_keys(x, r->cutoff_keys, &tmp);
             html_buf(out, &tmp);
@@ -902,7 +902,7 @@ void explain_people_html(const Program *p, Vm *vm, const VmTrace *trace, const E
     decide(&x);
     StrBuf v = {0};
     verdict(&x, &v);
-    sb_printf(out, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>", x.zh ? "zh-CN" : "en");
+    sb_printf(out, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>", x.zh ? "zh-CN" : "en"); /* not a message: the page's language tag */
     html_text(out, sb_str(&v));
     sb_printf(out, "</title><style>%s</style></head>\n<body>\n<h1 class=\"verdict\">", PAGE_CSS);
     html_text(out, sb_str(&v));

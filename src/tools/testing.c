@@ -240,11 +240,12 @@ static void build(Tester *t, Case *c)
     give(t, c, &c->tc->given);
     for (uint32_t i = 0; i < ri->nfields && !c->error; i++)
         if (!c->set[i]) {
-            StrBuf hint = {0};
-            program_default_hint(t->p, &ri->fields[i], &hint);
-            c->error = printf_dup("no value for the field '%s', which has no default: give it in the test, or %s",
-                                  ri->fields[i].name, sb_str(&hint));
-            sb_free(&hint);
+            StrBuf value = {0}, where = {0};
+            program_default_parts(t->p, &ri->fields[i], &value, &where);
+            c->error = printf_dup("no value for the field '%s', which has no default: give it in the test, or add %s "
+                                  "to its declaration%s", ri->fields[i].name, sb_str(&value), sb_str(&where));
+            sb_free(&value);
+            sb_free(&where);
         }
 }
 
@@ -397,7 +398,7 @@ static void difference(const Tester *t, TestDifference *d, const FieldValue *fv,
     put_value(t, k.vkind, k.en, want, &sb);
     d->expected = sb_take(&sb);
     if (has) put_value(t, k.vkind, k.en, got, &sb);
-    else sb_puts(&sb, "none");
+    else sb_puts(&sb, "none"); /* not a message: a value as tests write it */
     d->actual = sb_take(&sb);
     d->key = xstrdup(fv->name.text);
     locate(d, fv);
@@ -679,8 +680,8 @@ static void group_items(Tester *t, ItemVec *items, TestSummary *sum)
         StrBuf what = {0}, names = {0};
         for (uint32_t c = 0; c < p->ncategories && c < 64; c++)
             if (g->categories >> c & 1) sb_printf(&names, "%s%s", names.count ? ", " : "", ce->values[c]);
-        if (g->pool) sb_printf(&what, "schedule group 'pool %s' never used", sb_str(&names));
-        else sb_printf(&what, "schedule group of %s never used", sb_str(&names));
+        if (g->pool) sb_printf(&what, "schedule group 'pool %s' never used", sb_str(&names)); /* not a message: made in English, shown through msg_text */
+        else sb_printf(&what, "schedule group of %s never used", sb_str(&names)); /* not a message: made in English, shown through msg_text */
         sb_free(&names);
         add_item(items, g->line, g->col, sb_take(&what));
     }

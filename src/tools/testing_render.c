@@ -8,6 +8,7 @@
  * under the failing ones). */
 #include "testing.h"
 #include "markdown.h"
+#include "base/msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,8 @@
 /* "care: expected township_home, got welfare_institution", or "care: cannot be compared ...". */
 static void put_difference(StrBuf *out, const TestDifference *d)
 {
-    if (d->note) sb_printf(out, "%s: %s", d->key, d->note);
-    else sb_printf(out, "%s: expected %s, got %s", d->key, d->expected, d->actual);
+    if (d->note) sb_printf(out, "%s: %s", d->key, msg_text(d->note));
+    else sb_printf(out, tr("%s: expected %s, got %s"), d->key, d->expected, d->actual);
 }
 
 static void put_indented(StrBuf *out, const char *text, int indent)
@@ -40,14 +41,13 @@ static void put_case(StrBuf *out, const TestCaseResult *c, uint32_t ncases, int 
 {
     if (ncases > 1) {
         sb_pad(out, ind);
-        sb_printf(out, "case %u of %u (line %d", c->number, ncases, c->line);
-        if (c->base) sb_printf(out, ", given %s", c->base);
-        sb_puts(out, "):\n");
+        if (c->base) sb_printf(out, tr("case %u of %u (line %d, given %s):\n"), c->number, ncases, c->line, c->base);
+        else sb_printf(out, tr("case %u of %u (line %d):\n"), c->number, ncases, c->line);
         ind += 2;
     }
     if (c->error) {
         sb_pad(out, ind);
-        sb_printf(out, "error: %s\n", c->error);
+        sb_printf(out, tr("error: %s\n"), msg_text(c->error));
         return;
     }
     for (size_t i = 0; i < c->diffs.count; i++) {
@@ -57,7 +57,7 @@ static void put_case(StrBuf *out, const TestCaseResult *c, uint32_t ncases, int 
     }
     if (c->explanation) {
         sb_pad(out, ind);
-        sb_puts(out, "explanation:\n");
+        sb_puts(out, tr("explanation:\n"));
         put_indented(out, c->explanation, ind + 2);
     }
 }
@@ -71,14 +71,14 @@ static bool has_coverage(const TestReport *r) { return r->flags & (TEST_COVERAGE
 
 static void put_coverage_line(StrBuf *out, const TestSummary *s)
 {
-    sb_printf(out, "coverage: %d of %d condition outcomes, %d/%d categories, %d/%d branches, %d/%d schedule groups",
+    sb_printf(out, tr("coverage: %d of %d condition outcomes, %d/%d categories, %d/%d branches, %d/%d schedule groups"),
               s->outcomes_covered, s->outcomes, s->categories_covered, s->categories, s->branches_covered,
               s->branches, s->groups_covered, s->groups);
 }
 
 static void put_item(StrBuf *out, const TestReport *r, const CoverageItem *it)
 {
-    sb_printf(out, "%s:%u:%u: %s", r->path, it->line, it->col, it->text);
+    sb_printf(out, "%s:%u:%u: %s", r->path, it->line, it->col, msg_text(it->text));
 }
 
 /* A test that failed only because its cases cannot be evaluated is an error, not a failure. */
@@ -111,12 +111,12 @@ static Totals totals(const TestReports *rs)
 void testing_render_file(const TestReport *r, StrBuf *out)
 {
     if (r->error) {
-        sb_printf(out, "%s: not tested: %s\n", r->path, r->error);
+        sb_printf(out, tr("%s: not tested: %s\n"), r->path, msg_text(r->error));
         return;
     }
     for (size_t i = 0; i < r->tests.count; i++) {
         const TestResult *t = &r->tests.items[i];
-        sb_printf(out, "%s %s\n", t->failed ? "FAIL" : "ok  ", t->name);
+        sb_printf(out, "%s %s\n", t->failed ? tr("FAIL") : tr("ok  "), t->name);
         put_failure_text(out, t, 2);
     }
     if (!has_coverage(r)) return;
@@ -135,7 +135,7 @@ static void render_text(const TestReports *rs, StrBuf *out)
         testing_render_file(rs->items[i], out);
     }
     Totals t = totals(rs);
-    sb_printf(out, "%d passed, %d failed\n", t.passed, t.failed);
+    sb_printf(out, tr("%d passed, %d failed\n"), t.passed, t.failed);
 }
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
@@ -301,9 +301,9 @@ static void junit_properties(StrBuf *out, const TestReport *r)
 static void failure_message(StrBuf *out, const TestResult *t)
 {
     const TestCaseResult *c = &t->failures.items[0];
-    if (c->error) sb_puts(out, c->error);
+    if (c->error) sb_puts(out, msg_text(c->error));
     else if (c->diffs.count) put_difference(out, &c->diffs.items[0]);
-    if (t->failures.count > 1) sb_printf(out, " (%zu of %u cases failed)", t->failures.count, t->ncases);
+    if (t->failures.count > 1) sb_printf(out, tr(" (%zu of %u cases failed)"), t->failures.count, t->ncases);
 }
 
 static void junit_testcase(StrBuf *out, const TestReport *r, const TestResult *t)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/msg.h"
 #include "base/util.h"
 
 /* ---- opcode tables -------------------------------------------------------------------- */
@@ -311,7 +312,16 @@ const char *program_partition_code(const Program *p, int32_t field, const char *
 
 void program_default_hint(const Program *p, const FieldInfo *f, StrBuf *out)
 {
-    sb_puts(out, "add `default ");
+    StrBuf value = {0}, where = {0};
+    program_default_parts(p, f, &value, &where);
+    sb_printf(out, tr("add %s to its declaration%s"), sb_str(&value), sb_str(&where));
+    sb_free(&value);
+    sb_free(&where);
+}
+
+void program_default_parts(const Program *p, const FieldInfo *f, StrBuf *out, StrBuf *where)
+{
+    sb_puts(out, "`default "); /* not a message: rule-file text */
     switch (f->kind) {
     case VK_BOOL: sb_puts(out, "false"); break;
     case VK_PERCENT: sb_puts(out, "0%"); break;
@@ -324,6 +334,6 @@ void program_default_hint(const Program *p, const FieldInfo *f, StrBuf *out)
         break;
     default: sb_puts(out, "0"); break;
     }
-    sb_puts(out, "` to its declaration");
-    if (f->line && p->source_path) sb_printf(out, " (%s:%u:%u)", p->source_path, f->line, f->col);
+    sb_putc(out, '`');
+    if (f->line && p->source_path) sb_printf(where, " (%s:%u:%u)", p->source_path, f->line, f->col);
 }

@@ -425,5 +425,9 @@ void program_disasm(const Program *p, struct StrBuf *out);
  * its declaration (FILE:LINE:COL)" — a value of its kind (false, 0, 0%, "", the first value
  * of its enum, a date as `…`), and where, when the program knows its source. */
 void program_default_hint(const Program *p, const FieldInfo *f, struct StrBuf *out);
+/* Its two parts, for a message that holds them: "`default false`" and " (FILE:LINE:COL)" (or
+ * nothing). program_default_hint is in the current language; messages stored or shown through
+ * msg_text take the parts. */
+void program_default_parts(const Program *p, const FieldInfo *f, struct StrBuf *value, struct StrBuf *where);
 
 #endif

@@ -185,7 +185,7 @@ static bool parse_enum(const EnumInfo *e, const char *s, size_t n, int64_t *out,
     StrBuf sb = {0};
     int32_t near = enum_near(e, s, n);
     if (near >= 0) {
-        sb_puts(&sb, "; did you mean ");
+        sb_puts(&sb, "; did you mean "); /* not a message: part of an English text shown through msg_text */
         enum_value_text(e, (uint32_t)near, &sb);
         sb_putc(&sb, '?');
     }
@@ -471,12 +471,12 @@ bool value_in_range(const Program *p, const FieldInfo *f, int64_t v, char *err, 
     StrBuf sb = {0};
     value_format(p, f->kind, f->enum_index, v, false, &sb);
     if (f->range_kind == 1) {
-        sb_puts(&sb, " is outside ");
+        sb_puts(&sb, " is outside "); /* not a message: a reason stored in English, shown through msg_text */
         value_format(p, f->kind, f->enum_index, f->range_lo, false, &sb);
         sb_puts(&sb, "..");
         value_format(p, f->kind, f->enum_index, f->range_hi, false, &sb);
     } else {
-        sb_puts(&sb, " is not one of ");
+        sb_puts(&sb, " is not one of "); /* not a message: a reason stored in English, shown through msg_text */
         const char *sep = "";
         for (int k = 0; k < 64; k++) {
             if (!((uint64_t)f->range_lo >> k & 1)) continue;

@@ -194,4 +194,92 @@ printf ':help\n:person\n' | zh repl >"$d/out" 2>&1
 grep -q '^  :quit                  退出（也可按 Ctrl-D）$' "$d/out" || { bad "repl :help in Chinese"; cat "$d/out"; }
 grep -q '^错误：哪一个人？请用 :person ID 指定$' "$d/out" || { bad "repl error in Chinese"; cat "$d/out"; }
 
+# ---- the main verbs in Chinese over the golden population and broken files ----------------------
+# Each runs with DOUDI_MSG_STRICT=1 (a wrapped text missing from the catalogue ends it with 70),
+# and what it prints must hold no English sentence: no run of four English words (identifiers,
+# paths, dates and the rule file's own code are single words or joined by punctuation).
+english() {   # english NAME FILE: fail on a run of four English words in FILE
+  if grep -E '(^|[^A-Za-z_./-])[A-Za-z]+ [A-Za-z]+ [A-Za-z]+ [A-Za-z]+([^A-Za-z_./-]|$)' "$2" >"$d/english"; then
+    bad "$1: English in Chinese output:"; cat "$d/english"
+  fi
+}
+# strict NAME STATUS ARGS...: doudi in Chinese, strict; exit status STATUS; no English printed
+strict() {
+  name=$1 want=$2; shift 2
+  zh "$@" >"$d/s.out" 2>"$d/s.err"; got=$?
+  [ "$got" -eq "$want" ] || { bad "$name: exit $got, want $want"; cat "$d/s.err"; }
+  grep -q '^untranslated message' "$d/s.err" && { bad "$name: not in the catalogue:"; grep '^untranslated' "$d/s.err"; }
+  cat "$d/s.out" "$d/s.err" >"$d/s.all"
+  english "$name" "$d/s.all"
+}
+Z=rules/zhengzhou-2021.doudi
+G=tests/golden/forms
+strict "check" 0 check $Z
+strict "import" 0 import --db "$d/z.db" --rules $Z $G/persons.csv $G/institutions.csv
+strict "run" 0 run $Z --db "$d/z.db" --out "$d/z.csv"
+strict "report" 0 report $Z --db "$d/z.db" --form attachment1
+strict "report --county" 0 report $Z --db "$d/z.db" --form attachment2 --county 410102
+strict "report without --form" 2 report $Z --db "$d/z.db"
+strict "report: no such form" 2 report $Z --db "$d/z.db" --form nothing
+strict "test --coverage" 0 test --coverage $Z
+strict "stats --near-miss" 0 stats $Z --db "$d/z.db" --near-miss
+strict "fmt --check" 0 fmt --check $Z
+strict "compile" 0 compile $Z -o "$d/z.ddc"
+strict "eval: a field missing" 1 eval "$d/z.ddc" --record 'id=1'
+grep -q '^doudi eval: county：缺少（没有默认值）$' "$d/s.err" || { bad "eval: the error in Chinese"; cat "$d/s.err"; }
+strict "sql: no such dialect" 2 sql $Z --dialect nosuch
+strict "run: no ledger" 2 run $Z --db "$d/none.db"
+strict "import: no file" 2 import --db "$d/z.db" --rules $Z "$d/none.csv"
+# rows to review: a date that is no date, a yes/no that is neither, a short row, a duplicate id
+cat >"$d/bad.csv" <<'EOF'
+id,birth_date,dibao,has_caretaker
+1,1935-05-01,yes,no
+4,1950-13-01,yes,no
+5,1950-01-01,maybe,no
+6,1950-01-01,yes
+1,1935-05-01,yes,no
+EOF
+strict "import with rows to review" 1 import --db "$d/r.db" --rules $rules "$d/bad.csv"
+grep -q 'bad.csv:3:2: birth_date (出生日期)：“1950-13-01”不是有效的日期（应为 YYYY-MM-DD）$' "$d/s.err" ||
+  { bad "import: the review line in Chinese"; cat "$d/s.err"; }
+printf 'id,birth_date\n' >"$d/header.csv"
+strict "import: columns missing" 2 import --db "$d/r.db" --rules $rules "$d/header.csv"
+# every broken rule file of tests/bad, and the fuzzing seeds: diagnostics all in the catalogue,
+# their own lines (not the quoted source line under them) in Chinese
+for f in tests/bad/*.doudi tests/fuzz/corpus/fuzz_compile/*.doudi; do
+  zh check "$f" >"$d/s.out" 2>"$d/s.err"
+  [ $? -eq 70 ] && { bad "check $f: not in the catalogue:"; grep '^untranslated' "$d/s.err"; }
+  cat "$d/s.out" "$d/s.err" | grep -E '(错误|警告|注)：' | sed 's/^.*(错误|警告|注)：//' >"$d/s.all"
+  sed -E 's/^.*(错误|警告|注)：//' "$d/s.all" >"$d/s.msg"
+  english "check $f" "$d/s.msg"
+done
+# the JSON keeps the English beside the Chinese
+zh check --format json tests/bad/check-unknown-name.doudi >"$d/s.out" 2>&1
+grep -q '"message":"未知名称' "$d/s.out" && grep -q '"message_en":"unknown name' "$d/s.out" ||
+  { bad "check --format json: message and message_en"; cat "$d/s.out"; }
+
+# diff against approved changes that are off by one: the report in Chinese (the explanations
+# under each changed person, indented six spaces, are the explanation's own text), the figures'
+# names as the approved-changes file writes them
+ex=examples/rule-change
+sed -e 's/^changed: 4$/changed: 5/' -e '/^year 2023: -2$/d' $ex/lonely-elderly-40-30-30.approved >"$d/off.approved"
+mkdir -p "$d/difftmp"
+TMPDIR=$d/difftmp strict "diff" 1 diff $Z $ex/zhengzhou-2021-lonely-elderly-40-30-30.doudi \
+  --population tests/fixtures/population-3000 --expect "$d/off.approved"
+grep -v '^      ' "$d/s.all" >"$d/s.msg"
+english "diff" "$d/s.msg"
+grep -q '^  未经批准的变化：year 2023：-2（209 → 207）$' "$d/s.out" || { bad "diff: the unapproved change"; cat "$d/s.out"; }
+grep -q '^有变化：4 人$' "$d/s.out" || bad "diff: the number changed"
+printf 'changed: 4\ncategory nosuch: +1\nyear 2021: 2\n' >"$d/bad.approved"
+TMPDIR=$d/difftmp strict "diff: lines that are no figure" 2 diff $Z $ex/zhengzhou-2021-lonely-elderly-40-30-30.doudi \
+  --population tests/fixtures/population-3000 --expect "$d/bad.approved"
+grep -q 'bad.approved:3：变化量要带正负号：+2 或 -2$' "$d/s.err" || { bad "diff: the approved file's errors"; cat "$d/s.err"; }
+
+# What is stored does not depend on the language: the same rules, rows and date give the same
+# results file in English and in Chinese.
+env -u LANG -u LC_ALL -u DOUDI_LANG "$DOUDI" import --db "$d/r-en.db" --rules $rules "$d/bad.csv" >/dev/null 2>&1
+env -u LANG -u LC_ALL -u DOUDI_LANG "$DOUDI" run $rules --db "$d/r-en.db" --out "$d/r-en.csv" >/dev/null 2>&1
+zh run $rules --db "$d/r.db" --out "$d/r-zh.csv" >/dev/null 2>&1
+cmp -s "$d/r-en.csv" "$d/r-zh.csv" || bad "the results file depends on the language"
+
 exit $fail

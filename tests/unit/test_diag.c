@@ -231,6 +231,34 @@ static void test_chinese(void **state)
     source_free(sf);
 }
 
+/* A phrase passed through tr() as an argument is Chinese in the message and English again in
+ * message_en (msg_english: by the very pointer tr() returned); an argument that merely spells
+ * the same Chinese (a label from a rule file) stays as written, and the other conversions
+ * (%d, %.*s, %zu, %lld, %%) format alike in both. */
+static void test_chinese_arguments(void **state)
+{
+    (void)state;
+    DiagList dl = {0};
+    msg_set_lang(MSG_ZH);
+    char label[] = "函数";        /* the Chinese of "a function", but not tr()'s string */
+    diag_add(&dl, DIAG_ERROR, "x", (Span){0}, "'%s' is %s, not a value", "f", tr("a function"));
+    diag_add(&dl, DIAG_ERROR, "x", (Span){0}, "'%s' is %s, not a value", "g", label);
+    diag_add(&dl, DIAG_ERROR, "x", (Span){0}, "'%.*s' has more than %u decimals", 3, "1.23456", 4u);
+    diag_add(&dl, DIAG_ERROR, "x", (Span){0}, "yearly build shares must add up to 100%%, found %lld.%02lld%%",
+             99LL, 5LL);
+    diag_add(&dl, DIAG_ERROR, "x", (Span){0}, "this '%s' and the %zu brackets opened after it are never closed either",
+             "(", (size_t)2);
+    assert_string_equal(dl.items[0].message, "“f”是函数，不是值");
+    assert_string_equal(dl.items[0].message_en, "'f' is a function, not a value");
+    assert_string_equal(dl.items[1].message_en, "'g' is 函数, not a value");
+    assert_string_equal(dl.items[2].message, "“1.2”的小数超过 4 位");
+    assert_string_equal(dl.items[2].message_en, "'1.2' has more than 4 decimals");
+    assert_string_equal(dl.items[3].message_en, "yearly build shares must add up to 100%, found 99.05%");
+    assert_string_equal(dl.items[4].message_en, "this '(' and the 2 brackets opened after it are never closed either");
+    msg_set_lang(MSG_EN);
+    diag_free(&dl);
+}
+
 /* A copy owns its strings: the list it came from can go first. */
 static void test_push_copy(void **state)
 {
@@ -396,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_render_all),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_chinese),
+        cmocka_unit_test(test_chinese_arguments),
         cmocka_unit_test(test_push_copy),
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_source_read),

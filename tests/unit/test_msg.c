@@ -185,6 +185,47 @@ static void test_strerror(void **state)
     assert_string_equal(msg_strerror(EPIPE), strerror(EPIPE));
 }
 
+/* msg_text: a text formatted in English back to its entry, refilled in Chinese; the most
+ * particular entry wins ("cannot write %s: %s" over "cannot write %s"), a sentence among the
+ * values is translated in turn (strerror's words), numbers are matched as numbers, and a text
+ * no entry makes stays as it is. In English it is the text itself. */
+static void test_text(void **state)
+{
+    (void)state;
+    const char *t = "cannot write out.csv: No such file or directory";
+    assert_ptr_equal(msg_text(t), t);
+    msg_set_lang(MSG_ZH);
+    assert_string_equal(msg_text(t), "无法写入 out.csv：文件或目录不存在");
+    assert_string_equal(msg_text("cannot write out.csv"), "无法写入 out.csv");
+    assert_string_equal(msg_text("'f' takes 2 arguments, found 3"), "“f”需要 2 个参数，实际为 3 个");
+    assert_string_equal(msg_text("'f' takes two arguments, found 3"), "'f' takes two arguments, found 3");
+    assert_string_equal(msg_text("年龄"), "年龄");
+    assert_string_equal(msg_text("out of memory"), "内存不足");
+    msg_set_lang(MSG_EN);
+}
+
+/* msg_english: tr()'s own string back to its English, a pair given to msg_alias while it is
+ * kept (nested pairs each their own), and any other text as it is. */
+static void test_english(void **state)
+{
+    (void)state;
+    msg_set_lang(MSG_ZH);
+    const char *zh = tr("out of memory");
+    char same[] = "内存不足", outer[] = "外", inner[] = "内";
+    assert_string_equal(msg_english(zh), "out of memory");
+    assert_ptr_equal(msg_english(same), same);
+    msg_alias(outer, "outer");
+    msg_alias(inner, "inner");
+    assert_string_equal(msg_english(outer), "outer");
+    assert_string_equal(msg_english(inner), "inner");
+    msg_alias(inner, NULL);
+    assert_ptr_equal(msg_english(inner), inner);
+    assert_string_equal(msg_english(outer), "outer");
+    msg_alias(outer, NULL);
+    assert_ptr_equal(msg_english(outer), outer);
+    msg_set_lang(MSG_EN);
+}
+
 /* Run tr(text) with Chinese on and DOUDI_MSG_STRICT=strict in a child; its exit status, and
  * what it wrote to stderr in *err. */
 static int strict_child(const char *strict, const char *text, char *err, size_t cap)
@@ -296,6 +337,8 @@ int main(void)
         cmocka_unit_test(test_english_is_the_argument),
         cmocka_unit_test(test_chinese_every_entry),
         cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_text),
+        cmocka_unit_test(test_english),
         cmocka_unit_test(test_strict),
         cmocka_unit_test(test_parse_lang),
         cmocka_unit_test(test_lang_from_env),
