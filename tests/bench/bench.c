@@ -9,7 +9,10 @@
  *       counted into the forms, the run and its results stored (the results file, a SELECT
  *       after the commit, is left out: the floor writes none either);
  *   (d) the SQLite floor for (c): a bare scan of the same persons table and a bare insert of
- *       the same number of result rows, with the same settings.
+ *       the same number of result rows, with the same settings;
+ *   (e) the embedding API's doudi_eval, record by record, and (f) doudi_eval_batch over the
+ *       same records (up to 100k of them), validating and with verdicts kept, against the VM
+ *       over those records.
  * Each figure is the median of several repetitions. Sizes: 10k, 100k, 1M (10M with
  * BENCH_10M=1). */
 #include "lang/check.h"
@@ -17,6 +20,7 @@
 #include "engine/csv.h"
 #include "base/date.h"
 #include "doudi.h"
+#include "api/api_int.h"
 #include "gen/gen.h"
 #include "lang/parse.h"
 #include "vm/values.h"
@@ -304,6 +308,106 @@ static size_t disagreements(const Program *p, Vm *vm, const Native *nv, const Po
     return bad;
 }
 
+/* ---- (e) and (f): the embedding API over the same records ------------------------------------ */
+
+/* Up to EVAL_SAMPLE of the population as doudi_records (their text points into pop). */
+enum { EVAL_SAMPLE = 100000 };
+
+static doudi_record **api_records(const doudi_rules *r, const Population *pop, size_t m)
+{
+    doudi_record **recs = xmalloc((m + 1) * sizeof *recs);
+    for (size_t i = 0; i < m; i++) {
+        recs[i] = doudi_record_new(r);
+        memcpy(recs[i]->values, pop->values + i * pop->nfields, pop->nfields * sizeof *recs[i]->values);
+        for (uint32_t k = 0; k < pop->nfields; k++) recs[i]->set[k] = true;
+    }
+    return recs;
+}
+
+/* Forget every record's verdict, so that the next evaluation validates it, as every call did
+ * before records kept their verdict. */
+static void forget_verdicts(doudi_record **recs, size_t m)
+{
+    for (size_t i = 0; i < m; i++) recs[i]->valid_stamp = 0;
+}
+
+static double time_vm_records(const doudi_rules *r, doudi_record **recs, size_t m)
+{
+    double t0 = now();
+    int64_t acc = 0;
+    for (size_t i = 0; i < m; i++) {
+        vm_run(r->vm, r->prog->person_entry, recs[i]->values, recs[i]->n);
+        acc += r->vm->regs[r->prog->reg_catmask] + r->vm->regs[r->prog->reg_placement];
+    }
+    sink = acc;
+    return now() - t0;
+}
+
+static double time_eval(const doudi_rules *r, doudi_record **recs, size_t m)
+{
+    double t0 = now();
+    int64_t acc = 0;
+    doudi_outcome o;
+    for (size_t i = 0; i < m; i++) {
+        if (doudi_eval(r, recs[i], &o, NULL)) { fprintf(stderr, "bench: doudi_eval refused record %zu\n", i); exit(2); }
+        acc += (int64_t)o.categories + o.placement;
+    }
+    sink = acc;
+    return now() - t0;
+}
+
+static double time_eval_batch(const doudi_rules *r, doudi_record **recs, size_t m, doudi_outcome *outs)
+{
+    double t0 = now();
+    if (doudi_eval_batch(r, (const doudi_record *const *)recs, m, outs, NULL, NULL) != 0) {
+        fprintf(stderr, "bench: doudi_eval_batch refused records\n");
+        exit(2);
+    }
+    int64_t acc = 0;
+    for (size_t i = 0; i < m; i++) acc += (int64_t)outs[i].categories + outs[i].placement;
+    sink = acc;
+    return now() - t0;
+}
+
+/* (e) doudi_eval record by record and (f) one doudi_eval_batch over the sample: each first on
+ * records never validated (as every call was before records kept their verdict), then again
+ * (verdicts kept); all against the VM's person entry over the same records (the records live
+ * apart in the heap, so this VM figure can differ from (a)), interleaved in each repetition. */
+enum { API_VM, API_EVAL_NEW, API_EVAL_KEPT, API_BATCH_NEW, API_BATCH_KEPT, API_N };
+
+static void bench_api(const Population *pop, int reps)
+{
+    char *err = NULL;
+    doudi_rules *r = doudi_compile_file(RULES, &err);
+    if (!r) { fprintf(stderr, "bench: %s\n", err); exit(2); }
+    size_t m = pop->n < EVAL_SAMPLE ? pop->n : EVAL_SAMPLE;
+    doudi_record **recs = api_records(r, pop, m);
+    doudi_outcome *outs = xmalloc((m + 1) * sizeof *outs);
+    double *t[API_N], ns[API_N];
+    for (int k = 0; k < API_N; k++) t[k] = xmalloc((size_t)reps * sizeof *t[k]);
+    for (int i = 0; i < reps; i++) {
+        t[API_VM][i] = time_vm_records(r, recs, m);
+        forget_verdicts(recs, m);
+        t[API_EVAL_NEW][i] = time_eval(r, recs, m);
+        t[API_EVAL_KEPT][i] = time_eval(r, recs, m);
+        forget_verdicts(recs, m);
+        t[API_BATCH_NEW][i] = time_eval_batch(r, recs, m, outs);
+        t[API_BATCH_KEPT][i] = time_eval_batch(r, recs, m, outs);
+    }
+    for (int k = 0; k < API_N; k++) ns[k] = median(t[k], reps) / (double)m * 1e9;
+    printf("%10s  (e) doudi_eval        %6.1f ns/rec validating = %.2fx VM, %6.1f ns/rec validated = %.2fx VM\n", "",
+           ns[API_EVAL_NEW], ns[API_EVAL_NEW] / ns[API_VM], ns[API_EVAL_KEPT], ns[API_EVAL_KEPT] / ns[API_VM]);
+    printf("%10s  (f) doudi_eval_batch  %6.1f ns/rec validating = %.2fx VM, %6.1f ns/rec validated = %.2fx VM"
+           "   (VM over these %zu records: %.1f ns/rec)\n", "",
+           ns[API_BATCH_NEW], ns[API_BATCH_NEW] / ns[API_VM], ns[API_BATCH_KEPT], ns[API_BATCH_KEPT] / ns[API_VM], m,
+           ns[API_VM]);
+    for (size_t i = 0; i < m; i++) doudi_record_free(recs[i]);
+    free(recs);
+    free(outs);
+    for (int k = 0; k < API_N; k++) free(t[k]);
+    doudi_free(r);
+}
+
 /* ---- (c) and (d) ------------------------------------------------------------------------------ */
 
 static double time_run(const char *db, const char *results)
@@ -428,6 +532,7 @@ static void bench_size(const Compiled *c, const char *tmp, uint64_t n, int reps,
     printf("%10llu  (a) VM %8.1f M rec/s  %6.1f ns/rec   (b) native %8.1f M rec/s  %5.1f ns/rec   a/b = %.2fx  %s\n",
            (unsigned long long)n, n / a / 1e6, a / n * 1e9, n / b / 1e6, b / n * 1e9, a / b,
            bad ? "DISAGREE" : "agree on every record");
+    bench_api(&pop, reps);
     vm_free(vm);
     free_population(&pop);
     if (ledger) {
