@@ -24,6 +24,7 @@
 #include "gen/gen.h"
 #include "lang/parse.h"
 #include "vm/values.h"
+#include "vm/record.h"
 #include "vm/vm.h"
 
 #include <sqlite3.h>
@@ -352,6 +353,31 @@ static double time_vm(const Program *p, Vm *vm, const Population *pop)
     return now() - t0;
 }
 
+/* The population as compact records (vm/record.h), one after another. */
+static uint8_t *packed_population(const RecordLayout *l, const Population *pop)
+{
+    uint8_t *packed = xmalloc(pop->n * l->size + 1);
+    for (size_t i = 0; i < pop->n; i++)
+        if (!record_pack(l, pop->values + i * pop->nfields, packed + i * l->size)) {
+            fprintf(stderr, "bench: record %zu does not pack\n", i);
+            exit(2);
+        }
+    return packed;
+}
+
+static double time_vm_packed(const Program *p, Vm *vm, const RecordLayout *l, const uint8_t *packed, size_t n)
+{
+    double t0 = now();
+    int64_t acc = 0;
+    const int64_t *R = vm->regs;
+    for (size_t i = 0; i < n; i++) {
+        record_run(vm, p->person_entry, l, packed + i * l->size);
+        acc += R[p->reg_catmask] + R[p->reg_placement];
+    }
+    sink = acc;
+    return now() - t0;
+}
+
 static double time_native(const Native *nv, const Population *pop)
 {
     double t0 = now();
@@ -379,7 +405,8 @@ static double time_native_compact(const Native *nv, const CompactPerson *cp, siz
 }
 
 /* Every record: the VM and the native function agree, or the benchmark means nothing. */
-static size_t disagreements(const Program *p, Vm *vm, const Native *nv, const Population *pop, const CompactPerson *cp)
+static size_t disagreements(const Program *p, Vm *vm, const Native *nv, const Population *pop, const CompactPerson *cp,
+                            const RecordLayout *l, const uint8_t *packed)
 {
     size_t bad = 0;
     const int64_t *R = vm->regs;
@@ -388,8 +415,12 @@ static size_t disagreements(const Program *p, Vm *vm, const Native *nv, const Po
         Outcome o, oc;
         native_eval(nv, f, &o);
         native_eval_compact(nv, &cp[i], &oc);
+        record_run(vm, p->person_entry, l, packed + i * l->size);
+        int64_t pm = R[p->reg_catmask], pp = R[p->reg_primary], pl = R[p->reg_placement];
         vm_run(vm, p->person_entry, f, pop->nfields);
-        if (oc.mask != o.mask || oc.primary != o.primary || oc.placement != o.placement) {
+        if (pm != R[p->reg_catmask] || pp != R[p->reg_primary] || pl != R[p->reg_placement]) {
+            if (bad++ < 5) fprintf(stderr, "disagree on %s: the VM over int64 and packed records\n", (const char *)(intptr_t)f[0]);
+        } else if (oc.mask != o.mask || oc.primary != o.primary || oc.placement != o.placement) {
             if (bad++ < 5) fprintf(stderr, "disagree on %s: native and native compact\n", (const char *)(intptr_t)f[0]);
         } else if (o.mask != R[p->reg_catmask] || o.primary != R[p->reg_primary] || o.placement != R[p->reg_placement]) {
             if (bad++ < 5)
@@ -617,22 +648,30 @@ static void bench_size(const Compiled *c, const char *tmp, uint64_t n, int reps,
     Native nv;
     native_setup(c->prog, &nv);
     CompactPerson *cp = compact_population(&nv, &pop);
-    size_t bad = disagreements(c->prog, vm, &nv, &pop, cp);
+    RecordLayout layout;
+    record_layout_init(&layout, c->prog, &c->prog->records[0]);
+    uint8_t *packed = packed_population(&layout, &pop);
+    size_t bad = disagreements(c->prog, vm, &nv, &pop, cp, &layout, packed);
     double *ta = xmalloc((size_t)reps * sizeof *ta), *tb = xmalloc((size_t)reps * sizeof *tb);
-    double *tb2 = xmalloc((size_t)reps * sizeof *tb2);
+    double *ta2 = xmalloc((size_t)reps * sizeof *ta2), *tb2 = xmalloc((size_t)reps * sizeof *tb2);
     for (int i = 0; i < reps; i++) {
         ta[i] = time_vm(c->prog, vm, &pop);
         tb[i] = time_native(&nv, &pop);
+        ta2[i] = time_vm_packed(c->prog, vm, &layout, packed, pop.n);
         tb2[i] = time_native_compact(&nv, cp, pop.n);
     }
-    double a = median(ta, reps), b = median(tb, reps), b2 = median(tb2, reps);
+    double a = median(ta, reps), b = median(tb, reps), a2 = median(ta2, reps), b2 = median(tb2, reps);
     printf("%10llu  (a) VM %8.1f M rec/s  %6.1f ns/rec   (b) native %8.1f M rec/s  %5.1f ns/rec   a/b = %.2fx  %s\n",
            (unsigned long long)n, n / a / 1e6, a / n * 1e9, n / b / 1e6, b / n * 1e9, a / b,
            bad ? "DISAGREE" : "agree on every record");
-    printf("%10s  (b') native over a %zu-byte compact record %8.1f M rec/s  %5.1f ns/rec   a/b' = %.2fx\n", "",
-           sizeof(CompactPerson), n / b2 / 1e6, b2 / n * 1e9, a / b2);
+    printf("%10s  (a') VM, %u-byte records %5.1f ns/rec   (b') native, %zu-byte struct %5.1f ns/rec   a'/b' = %.2fx"
+           "   (a over int64 records / b' = %.2fx)\n", "", layout.size, a2 / n * 1e9, sizeof(CompactPerson),
+           b2 / n * 1e9, a2 / b2, a / b2);
+    free(ta2);
     free(tb2);
     free(cp);
+    free(packed);
+    record_layout_free(&layout);
     bench_api(&pop, reps);
     vm_free(vm);
     free_population(&pop);
