@@ -24,8 +24,9 @@
 /* ---- writing .ddc --------------------------------------------------------------------- */
 
 /* Version 2 added the opcode hash; a file of another version, or made for another instruction
- * set, is refused as such (not as damage) before anything else is read. */
-enum { DDC_VERSION = 2, DDC_HEADER = 32, DDC_LENGTH_AT = 16, DDC_SUM_AT = 24 };
+ * set, is refused as such (not as damage) before anything else is read. Version 3: MOVP, and
+ * MOVJ made from a move of a constant and the jump after it. */
+enum { DDC_VERSION = 3, DDC_HEADER = 32, DDC_LENGTH_AT = 16, DDC_SUM_AT = 24 };
 static const char ddc_magic[4] = {'D', 'D', 'C', 0x1A};
 #define NULL_STR 0xFFFFFFFFu
 

@@ -732,6 +732,43 @@ static void test_move_and_branch(void **state)
     program_free(p);
 }
 
+/* MOVP: the move paired with the jump after it — when the moved value's truth equals k, the
+ * jump's target; else the instruction after the jump. The jump itself never runs.
+ * No constants: the fields are R0 and R1.
+ *   0 MOVP R4 R0 (k 0) ; 1 JMPF R4 ->3 ; 2 LOADI R5 1 ; 3 MOVP R6 R1 (k 1) ; 4 JMPT R6 ->6 ;
+ *   5 LOADI R7 1 ; 6 HALT */
+static void test_move_paired(void **state)
+{
+    (void)state;
+    const Ins code[] = {I(MOVP, 4, 0, 0), I(JMPF, 4, 3, 0), I(LOADI, 5, 1, 0), IK(MOVP, 1, 6, 1, 0),
+                        I(JMPT, 6, 6, 0), I(LOADI, 7, 1, 0), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(NULL, 0, NULL, 0, code, 7, 8);
+    const int64_t fields[2] = {0, 9};              /* R0 false: jump to 3; R1 true: jump to 6 */
+    Run r = run_both(p, 0, fields, 2);
+    assert_int_equal(r.regs[4], 0);
+    assert_int_equal(r.regs[6], 9);
+    for (int pc = 1; pc <= 5; pc += pc == 2 ? 2 : 1) assert_int_equal(r.ran[pc], 0);   /* 1, 2, 4, 5 */
+    assert_int_equal(r.ran[3], 1);
+    assert_int_equal(r.value[3], 9);
+    run_free(&r);
+    const int64_t others[2] = {3, 0};              /* both fall through, over their jumps */
+    r = run_both(p, 0, others, 2);
+    assert_int_equal(r.regs[4], 3);
+    assert_int_equal(r.regs[5], 1);
+    assert_int_equal(r.regs[6], 0);
+    assert_int_equal(r.regs[7], 1);
+    assert_int_equal(r.ran[1], 0);
+    assert_int_equal(r.ran[4], 0);
+    run_free(&r);
+    /* the pair is checked: the jump must test what was moved, and be the one k names */
+    p->code[1].a = 5;
+    assert_unsound(p, "instruction 0 (MOVP): must be followed by the JMPF that tests R4");
+    p->code[1].a = 4;
+    p->code[3].k = 0;
+    assert_unsound(p, "instruction 3 (MOVP): must be followed by the JMPF that tests R6");
+    program_free(p);
+}
+
 /* ---- control flow and the trace ---------------------------------------------------------- */
 
 /* `a and b` / `a or b` short-circuit over the fields R2 (a) and R3 (b):
@@ -1061,6 +1098,7 @@ static const struct CMUnitTest vm_cases[] = {
     cmocka_unit_test(test_compare_and_branch),
     cmocka_unit_test(test_branch_pair_verified),
     cmocka_unit_test(test_move_and_branch),
+    cmocka_unit_test(test_move_paired),
     cmocka_unit_test(test_short_circuit_false),
     cmocka_unit_test(test_short_circuit_true),
     cmocka_unit_test(test_trace_cleared),
