@@ -48,6 +48,10 @@ typedef struct RecordLayout {
     uint32_t *order;           /* field indexes in packed order: n8 wide, n4 int32, n1 bytes */
     uint32_t *offset;          /* per field (declaration order): its byte offset */
     uint8_t *width;            /* per field: 8, 4 or 1 */
+    /* the packed order as runs of consecutive fields of one width, what unpacking loops over:
+     * the Zhengzhou person is three (five texts, the birth date, thirty bytes) */
+    uint32_t nruns;
+    struct RecordRun { uint32_t field, count, width; } *runs;
 } RecordLayout;
 
 void record_layout_init(RecordLayout *l, const Program *p, const RecordInfo *ri);

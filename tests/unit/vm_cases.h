@@ -1029,6 +1029,14 @@ static void test_compact_record(void **state)
         assert_int_equal(l.offset[i], offset[i]);
         assert_int_equal(l.width[i], width[i]);
     }
+    /* runs of consecutive fields of one width: f0 | f6 f7 | f1 | f5 | f2 f3 f4 */
+    static const uint32_t runs[5][3] = {{0, 1, 8}, {6, 2, 8}, {1, 1, 4}, {5, 1, 4}, {2, 3, 1}};
+    assert_int_equal(l.nruns, 5);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(l.runs[i].field, runs[i][0]);
+        assert_int_equal(l.runs[i].count, runs[i][1]);
+        assert_int_equal(l.runs[i].width, runs[i][2]);
+    }
     char name[] = "x";
     const int64_t values[8] = {(int64_t)(intptr_t)name, day(2021, 4, 1), 1, 2, 4, -5, INT64_C(1) << 40, -25000};
     uint8_t rec[35 + 1];
