@@ -45,6 +45,9 @@ void dderror(DDLTYPE *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
  * broken one) gets the error `too-deep` where it happens instead of unbounded memory. Within
  * it, the checker limits expressions to CHECK_MAX_NESTING levels (check.h). */
 #define YYMAXDEPTH 10000
+/* ... from the x-allocators, so that a call abandoned for lack of memory frees it (base/oom.h) */
+#define YYMALLOC xmalloc
+#define YYFREE xfree
 
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                   \
     do {                                                              \

@@ -56,6 +56,25 @@ doudi_version doudi_version_info(void);
  * language unchanged) for a name that is neither. Call it before starting threads. */
 int doudi_set_language(const char *lang);
 
+/* ---- running out of memory ------------------------------------------------------------- */
+
+/* What doudi does when the system refuses it memory is the host's choice. With no hook (the
+ * default, and the command line's choice) it prints "out of memory" and aborts. With a hook,
+ * it calls hook(size, ctx) first: return DOUDI_ALLOC_RETRY once you have freed memory of your
+ * own, to have the allocation tried again, or DOUDI_ALLOC_FAIL to give up. Giving up in one of
+ * the guarded calls — doudi_compile_file, doudi_compile_string, doudi_load, doudi_open,
+ * doudi_record_new, doudi_eval, doudi_eval_batch, doudi_run — abandons that call cleanly: it returns its failure
+ * (NULL, or -1 with *error "out of memory"; *error NULL when even that could not be had),
+ * doudi_out_of_memory() returns 1, every block it had allocated is freed, and the handles given
+ * to it are as before the call (a run's transaction is rolled back and its temporary results
+ * file removed). Giving up anywhere else aborts as without a hook. The hook is for the whole
+ * process; call this before starting threads. */
+enum { DOUDI_ALLOC_FAIL = 0, DOUDI_ALLOC_RETRY = 1 };
+typedef int (*doudi_alloc_failure_fn)(size_t size, void *ctx);
+void doudi_set_alloc_failure(doudi_alloc_failure_fn hook, void *ctx);
+/* 1 when the last guarded call on this thread was abandoned for lack of memory, else 0. */
+int doudi_out_of_memory(void);
+
 /* ---- checking and compiling ------------------------------------------------------------ */
 
 /* Parse and check a rule file without compiling it. Returns the number of errors (0: the
@@ -156,13 +175,15 @@ int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out
  * gives for records[i]. Each record is validated as doudi_eval validates it (every field set,
  * ranges, the `require`s) — once: not again when it was found valid since it last changed, in
  * an earlier batch or by doudi_eval — and evaluated from the values validation loaded; the
- * per-call work (finding the outcome's shape) is paid once per batch. A record that cannot be evaluated does not stop the others: its outcome is
- * {categories 0, category_count -1, primary -1, placement -1, branch -1} and, when errors is
- * not NULL, errors[i] receives the message doudi_eval would give (caller frees each with
- * doudi_string_free); errors[i] is NULL for a record that was evaluated. Returns how many
- * records could not be evaluated (0: all were), or -1 with *error when the call itself is wrong
- * (no records or outcomes given, more than INT_MAX records, rules without a record). n may be
- * 0. The records may have been made by other rules with the same fields (see doudi_value).
+ * per-call work (finding the outcome's shape) is paid once per batch. A record that cannot be
+ * evaluated does not stop the others: its outcome is {categories 0, category_count -1,
+ * primary -1, placement -1, branch -1} and, when errors is not NULL, errors[i] receives the
+ * message doudi_eval would give (caller frees each with doudi_string_free); errors[i] is NULL
+ * for a record that was evaluated. Returns how many records could not be evaluated (0: all
+ * were), or -1 with *error when the call itself is wrong (no records or outcomes given, more
+ * than INT_MAX records, rules without a record) or when memory ran out (see
+ * doudi_set_alloc_failure; no errors[i] is then set). n may be 0. The records may have been
+ * made by other rules with the same fields (see doudi_value).
  *
  *   doudi_record *recs[256]; doudi_outcome outs[256]; char *errs[256];
  *   ... recs[i] = doudi_record_new(r); doudi_record_parse(recs[i], line[i], &err); ...

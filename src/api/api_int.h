@@ -8,6 +8,7 @@
 
 #include "doudi.h"
 
+#include "base/oom.h"
 #include "engine/ledger.h"
 #include "lang/check.h"
 #include "vm/program.h"
@@ -42,6 +43,10 @@ struct doudi_record {
 struct doudi_ledger {
     Ledger *l;
 };
+
+/* A guarded entry point (base/oom.h) whose call was abandoned for lack of memory: the call's
+ * blocks freed, *error (when not NULL) set to "out of memory" if that much can be had. */
+void api_out_of_memory(OomGuard *g, char **error);
 
 /* Set *error (when not NULL) to the formatted message; returns -1. */
 int api_fail(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

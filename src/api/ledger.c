@@ -77,8 +77,16 @@ int doudi_import(doudi_ledger *l, doudi_rules *r, int record, const char *csv_pa
 int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_progress_fn progress,
               void *ctx, doudi_run_stats *stats, char **error)
 {
+    OomGuard g;
+    oom_guard_enter(&g);
+    if (setjmp(g.env)) {
+        ledger_abandon(l->l);
+        api_out_of_memory(&g, error);
+        return -1;
+    }
     RunStats st;
     bool ok = run_rules(l->l, r->prog, r->vm, results_path, progress, ctx, &st, error);
+    oom_guard_leave(&g);
     if (stats) {
         stats->run_id = st.run_id;
         stats->persons = st.persons;

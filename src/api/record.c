@@ -16,7 +16,22 @@
 
 /* ---- records ------------------------------------------------------------------------------- */
 
+static doudi_record *record_new(const doudi_rules *r);
+
 doudi_record *doudi_record_new(const doudi_rules *r)
+{
+    OomGuard g;
+    oom_guard_enter(&g);
+    if (setjmp(g.env)) {
+        api_out_of_memory(&g, NULL);
+        return NULL;
+    }
+    doudi_record *rec = record_new(r);
+    oom_guard_leave(&g);
+    return rec;
+}
+
+static doudi_record *record_new(const doudi_rules *r)
 {
     const RecordInfo *ri = api_subject(r);
     doudi_record *rec = xcalloc(1, sizeof *rec);
@@ -243,7 +258,22 @@ static void read_outcome(const Program *p, const int64_t *R, const OutcomeShape 
     out->branch = (int)program_index(R[p->reg_branch], s->nbranches);
 }
 
+static int eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error);
+
 int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error)
+{
+    OomGuard g;
+    oom_guard_enter(&g);
+    if (setjmp(g.env)) {
+        api_out_of_memory(&g, error);
+        return -1;
+    }
+    int rc = eval(r, rec, out, error);
+    oom_guard_leave(&g);
+    return rc;
+}
+
+static int eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error)
 {
     if (run(r, rec, false, error)) return -1;
     OutcomeShape s = outcome_shape(r->prog);
@@ -251,8 +281,28 @@ int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out
     return 0;
 }
 
+static int eval_batch(const doudi_rules *r, const doudi_record *const *records, size_t n, doudi_outcome *outcomes,
+                      char **errors, char **error);
+
 int doudi_eval_batch(const doudi_rules *r, const doudi_record *const *records, size_t n, doudi_outcome *outcomes,
                      char **errors, char **error)
+{
+    OomGuard g;
+    oom_guard_enter(&g);
+    if (setjmp(g.env)) {
+        /* the messages made so far were the call's blocks: abandoning frees them */
+        if (errors)
+            for (size_t i = 0; i < n; i++) errors[i] = NULL;
+        api_out_of_memory(&g, error);
+        return -1;
+    }
+    int rc = eval_batch(r, records, n, outcomes, errors, error);
+    oom_guard_leave(&g);
+    return rc;
+}
+
+static int eval_batch(const doudi_rules *r, const doudi_record *const *records, size_t n, doudi_outcome *outcomes,
+                      char **errors, char **error)
 {
     if (error) *error = NULL;
     if (errors)

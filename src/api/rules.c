@@ -117,7 +117,7 @@ static doudi_rules *compile_source(SourceFile *sf, char **diagnostics)
     return r;
 }
 
-doudi_rules *doudi_compile_file(const char *path, char **diagnostics)
+static doudi_rules *compile_file(const char *path, char **diagnostics)
 {
     SourceFile *sf = source_read(path);
     if (!sf) {
@@ -127,9 +127,32 @@ doudi_rules *doudi_compile_file(const char *path, char **diagnostics)
     return compile_source(sf, diagnostics);
 }
 
+/* The entry points below are guarded (base/oom.h): out of memory, they fail cleanly. */
+
+doudi_rules *doudi_compile_file(const char *path, char **diagnostics)
+{
+    OomGuard g;
+    oom_guard_enter(&g);
+    if (setjmp(g.env)) {
+        api_out_of_memory(&g, diagnostics);
+        return NULL;
+    }
+    doudi_rules *r = compile_file(path, diagnostics);
+    oom_guard_leave(&g);
+    return r;
+}
+
 doudi_rules *doudi_compile_string(const char *name, const char *text, size_t len, char **diagnostics)
 {
-    return compile_source(source_new(name, text, len), diagnostics);
+    OomGuard g;
+    oom_guard_enter(&g);
+    if (setjmp(g.env)) {
+        api_out_of_memory(&g, diagnostics);
+        return NULL;
+    }
+    doudi_rules *r = compile_source(source_new(name, text, len), diagnostics);
+    oom_guard_leave(&g);
+    return r;
 }
 
 int doudi_save(const doudi_rules *r, const char *path, char **error)
@@ -139,8 +162,16 @@ int doudi_save(const doudi_rules *r, const char *path, char **error)
 
 doudi_rules *doudi_load(const char *path, char **error)
 {
+    OomGuard g;
+    oom_guard_enter(&g);
+    if (setjmp(g.env)) {
+        api_out_of_memory(&g, error);
+        return NULL;
+    }
     Program *p = program_load(path, error);
-    return p ? api_wrap(p) : NULL;
+    doudi_rules *r = p ? api_wrap(p) : NULL;
+    oom_guard_leave(&g);
+    return r;
 }
 
 int doudi_is_compiled(const char *path)

@@ -1,38 +1,45 @@
 /* util.c — see util.h. */
 #include "util.h"
 #include "msg.h"
+#include "oom.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void out_of_memory(void)
-{
-    fprintf(stderr, "doudi: %s\n", tr("out of memory"));
-    abort();
-}
+
+/* The allocator's answer, or NULL as the system's refusal (or the tests' injected one). */
+static void *try_malloc(size_t n) { return oom_should_fail() ? NULL : malloc(n); }
+static void *try_calloc(size_t c, size_t n) { return oom_should_fail() ? NULL : calloc(c, n); }
+static void *try_realloc(void *p, size_t n) { return oom_should_fail() ? NULL : realloc(p, n); }
 
 void *xmalloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
-    if (!p) out_of_memory();
+    void *p;
+    while (!(p = try_malloc(n ? n : 1))) oom_failed(n);
+    oom_note_alloc(p);
     return p;
 }
 
 void *xcalloc(size_t count, size_t size)
 {
-    void *p = calloc(count ? count : 1, size ? size : 1);
-    if (!p) out_of_memory();
+    void *p;
+    while (!(p = try_calloc(count ? count : 1, size ? size : 1))) oom_failed(count * size);
+    oom_note_alloc(p);
     return p;
 }
 
 void *xrealloc(void *p, size_t n)
 {
-    void *q = realloc(p, n ? n : 1);
-    if (!q) out_of_memory();
+    if (!p) return xmalloc(n);
+    uintptr_t old = (uintptr_t)p;       /* the old address, only as a name once p is gone */
+    void *q;
+    while (!(q = try_realloc(p, n ? n : 1))) oom_failed(n);
+    if ((uintptr_t)q != old) oom_note_moved(old, q);
     return q;
 }
+
 
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 
@@ -117,7 +124,7 @@ char *sb_take(StrBuf *sb)
 
 void sb_free(StrBuf *sb)
 {
-    free(sb->items);
+    xfree(sb->items);
     sb->items = NULL;
     sb->count = sb->cap = 0;
 }
@@ -249,4 +256,12 @@ int edit_distance(const char *a, const char *b, int cap)
         memcpy(prev, cur, sizeof(int) * (lb + 1));
     }
     return prev[lb];
+}
+
+/* Last in the file: from here on free() is the C library's own. */
+#undef free
+void xfree(void *p)
+{
+    oom_note_free(p);
+    free(p);                   /* the C library's: the macro is undone just above */
 }

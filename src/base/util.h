@@ -1,6 +1,8 @@
 /* util.h — small shared helpers: checked allocation, growable arrays, string builder,
  * UTF-8 decoding and display width. Everything in doudi that allocates goes through
- * xmalloc/xrealloc so an out-of-memory condition has a single exit. */
+ * xmalloc/xcalloc/xrealloc, and frees through xfree, so that running out of memory has one
+ * exit (oom.h: the host's hook, calls abandoned without a leak). To that end free() means
+ * xfree() in every file that includes this header. */
 #ifndef DOUDI_UTIL_H
 #define DOUDI_UTIL_H
 
@@ -8,12 +10,16 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdarg.h>
+#include <stdlib.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* free(), and the block forgotten by a guarded call that recorded it (oom.h). */
+void xfree(void *p);
+#define free(p) xfree(p)
 
 /* Growable array of T: struct { T *items; size_t count, cap; }. */
 #define VEC(T) struct { T *items; size_t count, cap; }

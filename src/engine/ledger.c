@@ -306,6 +306,23 @@ static void drop_pending(PendingFile *pf)
     *pf = (PendingFile){.fd = -1};
 }
 
+static bool is_cached(const Ledger *l, const sqlite3_stmt *s)
+{
+    return s == l->result_insert || s == l->review_insert || s == l->count_insert || s == l->plan_insert ||
+           s == l->year_insert;
+}
+
+void ledger_abandon(Ledger *l)
+{
+    for (sqlite3_stmt *s = sqlite3_next_stmt(l->db, NULL), *next; s; s = next) {
+        next = sqlite3_next_stmt(l->db, s);
+        if (is_cached(l, s)) sqlite3_reset(s);
+        else sqlite3_finalize(s);
+    }
+    if (!sqlite3_get_autocommit(l->db)) sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    drop_pending(&l->pending);
+}
+
 void ledger_close(Ledger *l)
 {
     if (!l) return;

@@ -58,6 +58,10 @@ bool ledger_begin(Ledger *l, char **error);
 bool ledger_commit(Ledger *l, char **error);
 /* Undo the transaction, and drop a results file written in it. */
 void ledger_rollback(Ledger *l);
+/* Undo an operation abandoned half-way (out of memory, base/oom.h): the statements it left
+ * open finalized (the connection's own kept for reuse), its transaction rolled back, its
+ * pending results file removed. Allocates nothing. */
+void ledger_abandon(Ledger *l);
 
 /* ---- what was imported: the record declarations (ledger_records.c) -------------------------- */
 

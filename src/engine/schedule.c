@@ -58,49 +58,13 @@ void schedule_free(Schedule *s)
     free(s->person);
     for (size_t i = 0; i < s->count; i++) free(s->person_key[i]);
     free(s->person_key);
-    for (size_t i = 0; i < s->nstrings; i++) free(s->strings[i]);
-    free(s->strings);
-    free(s->string_hash);
+    strset_free(&s->strings);
     free(s);
-}
-
-static uint64_t hash_text(const char *t)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *t; t++) h = (h ^ (unsigned char)*t) * 1099511628211ull;
-    return h;
-}
-
-static void rehash(Schedule *s)
-{
-    size_t cap = s->hash_cap ? s->hash_cap * 2 : 256;
-    uint32_t *table = xcalloc(cap, sizeof *table);
-    for (size_t i = 0; i < s->nstrings; i++) {
-        size_t j = hash_text(s->strings[i]) & (cap - 1);
-        while (table[j]) j = (j + 1) & (cap - 1);
-        table[j] = (uint32_t)i + 1;
-    }
-    free(s->string_hash);
-    s->string_hash = table;
-    s->hash_cap = cap;
 }
 
 uint32_t schedule_intern(Schedule *s, const char *text)
 {
-    if ((s->nstrings + 1) * 2 > s->hash_cap) rehash(s);
-    size_t j = hash_text(text) & (s->hash_cap - 1);
-    while (s->string_hash[j]) {
-        uint32_t id = s->string_hash[j] - 1;
-        if (!strcmp(s->strings[id], text)) return id;
-        j = (j + 1) & (s->hash_cap - 1);
-    }
-    if (s->nstrings == s->strings_cap) {
-        s->strings_cap = s->strings_cap ? s->strings_cap * 2 : 64;
-        s->strings = xrealloc(s->strings, s->strings_cap * sizeof *s->strings);
-    }
-    s->strings[s->nstrings] = xstrdup(text);
-    s->string_hash[j] = (uint32_t)s->nstrings + 1;
-    return (uint32_t)s->nstrings++;
+    return strset_add(&s->strings, text, NULL);
 }
 
 bool schedule_add(Schedule *s, const char *partition, int category, const int64_t *key_values,
@@ -133,7 +97,8 @@ static const Schedule *sort_ctx;   /* qsort has no context argument in C11 */
 static int compare_key(const Schedule *s, uint32_t k, int64_t a, int64_t b)
 {
     int c;
-    if (s->key_kind[k] == VK_TEXT) c = strcmp(s->strings[a], s->strings[b]);
+    if (s->key_kind[k] == VK_TEXT)
+        c = strcmp(strset_text(&s->strings, (uint32_t)a), strset_text(&s->strings, (uint32_t)b));
     else c = a < b ? -1 : a > b;
     return s->key_desc[k] ? -c : c;
 }

@@ -8,6 +8,7 @@
 #ifndef DOUDI_SCHEDULE_H
 #define DOUDI_SCHEDULE_H
 
+#include "base/strset.h"
 #include "vm/program.h"
 #include "vm/vm.h"
 
@@ -31,18 +32,15 @@ typedef struct Schedule {
     int64_t *keys;             /* nkeys per entry; text keys as interned string ids */
     uint32_t *person;          /* the caller's handle (e.g. a row number) */
     char **person_key;         /* the record key, the last tie-break */
-    /* interned strings (partition values, text keys) */
-    char **strings;
-    size_t nstrings, strings_cap;
-    uint32_t *string_hash;     /* open addressing table of string ids + 1 */
-    size_t hash_cap;
+    StrSet strings;            /* interned partition values and text keys */
 } Schedule;
 
 /* From the program's schedule (program.h); NULL when it has none. Each share is read from its
  * register in vm, so a param that was overridden gives its new value. */
 Schedule *schedule_new(const Program *p, const Vm *vm);
 void schedule_free(Schedule *s);
-/* Intern a string; the id is stable and orders like the string (see schedule_assign). */
+/* Intern a string: the same text always gets the same small id (partitions are grouped by id,
+ * text keys compared by their text). */
 uint32_t schedule_intern(Schedule *s, const char *text);
 /* Add a person whose primary category is `category`. False (not added) when that category is
  * in no group. key_values: one per order key, text keys as pointers to their text. */

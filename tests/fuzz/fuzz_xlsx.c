@@ -23,6 +23,9 @@
 #include <string.h>
 #include <zip.h>
 
+/* every cell's last byte is read into it, so the sanitizers see a read past a cell */
+static volatile size_t sink;
+
 static void read_all(const uint8_t *data, size_t size, const char *sheet)
 {
     XlsxOptions opt = {.sheet = sheet, .max_shared = 1 << 20};
@@ -35,7 +38,6 @@ static void read_all(const uint8_t *data, size_t size, const char *sheet)
     }
     XlsxRecord rec;
     int rc;
-    volatile size_t sum = 0;
     xlsx_set_width(r, 3);
     while ((rc = xlsx_next(r, &rec)) != 0) {
         if (rc == -2) {
@@ -45,8 +47,8 @@ static void read_all(const uint8_t *data, size_t size, const char *sheet)
         if (rec.count == 0 || strlen(rec.raw) != rec.raw_len) abort();
         for (size_t i = 0; i < rec.count; i++) {
             if (strlen(rec.fields[i]) > rec.lens[i]) abort();
-            sum += rec.lens[i] ? (unsigned char)rec.fields[i][rec.lens[i] - 1] : 0;
-            if (rec.cell_errors[i]) sum += strlen(rec.cell_errors[i]);
+            sink += rec.lens[i] ? (unsigned char)rec.fields[i][rec.lens[i] - 1] : 0;
+            if (rec.cell_errors[i]) sink += strlen(rec.cell_errors[i]);
             if (rec.kinds[i] > XLSX_ERROR) abort();
         }
     }
