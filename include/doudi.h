@@ -63,7 +63,7 @@ int doudi_set_language(const char *lang);
  * it calls hook(size, ctx) first: return DOUDI_ALLOC_RETRY once you have freed memory of your
  * own, to have the allocation tried again, or DOUDI_ALLOC_FAIL to give up. Giving up in one of
  * the guarded calls — doudi_compile_file, doudi_compile_string, doudi_load, doudi_open,
- * doudi_record_new, doudi_eval, doudi_run — abandons that call cleanly: it returns its failure
+ * doudi_record_new, doudi_eval, doudi_eval_batch, doudi_run — abandons that call cleanly: it returns its failure
  * (NULL, or -1 with *error "out of memory"; *error NULL when even that could not be had),
  * doudi_out_of_memory() returns 1, every block it had allocated is freed, and the handles given
  * to it are as before the call (a run's transaction is rolled back and its temporary results
@@ -149,7 +149,10 @@ int doudi_record_parse(doudi_record *rec, const char *assignments, char **error)
 /* Set fields from a flat JSON object {"field": value, ...}. */
 int doudi_record_parse_json(doudi_record *rec, const char *json, char **error);
 /* Check the record as the importer would: every field without a default set, ranges, and the
- * record's `require` constraints. 0 when it can be evaluated. */
+ * record's `require` constraints. 0 when it can be evaluated. A record found valid keeps that
+ * verdict until one of its fields is set or a param of the rules changes (doudi_set_param):
+ * doudi_eval, doudi_eval_batch and doudi_explain validate a record once, not at every call.
+ * So a record, like the rules, is used by one thread at a time. */
 int doudi_record_validate(const doudi_rules *r, const doudi_record *rec, char **error);
 void doudi_record_free(doudi_record *rec);
 
@@ -163,9 +166,35 @@ typedef struct doudi_outcome {
     int branch;               /* index of the placement branch that fired, or -1 */
 } doudi_outcome;
 
-/* Evaluate a validated record. -1 when it is not valid or evaluation stops (overflow,
+/* Evaluate a record, validating it first unless it was found valid since it last changed
+ * (doudi_record_validate). -1 when it is not valid or evaluation stops (overflow,
  * division by zero, ...: the message names the record's key and the source position). */
 int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error);
+
+/* Evaluate n records in one call, for an embedder with many: outcomes[i] is what doudi_eval
+ * gives for records[i]. Each record is validated as doudi_eval validates it (every field set,
+ * ranges, the `require`s) — once: not again when it was found valid since it last changed, in
+ * an earlier batch or by doudi_eval — and evaluated from the values validation loaded; the
+ * per-call work (finding the outcome's shape) is paid once per batch. A record that cannot be
+ * evaluated does not stop the others: its outcome is {categories 0, category_count -1,
+ * primary -1, placement -1, branch -1} and, when errors is not NULL, errors[i] receives the
+ * message doudi_eval would give (caller frees each with doudi_string_free); errors[i] is NULL
+ * for a record that was evaluated. Returns how many records could not be evaluated (0: all
+ * were), or -1 with *error when the call itself is wrong (no records or outcomes given, more
+ * than INT_MAX records, rules without a record) or when memory ran out (see
+ * doudi_set_alloc_failure; no errors[i] is then set). n may be 0. The records may have been
+ * made by other rules with the same fields (see doudi_value).
+ *
+ *   doudi_record *recs[256]; doudi_outcome outs[256]; char *errs[256];
+ *   ... recs[i] = doudi_record_new(r); doudi_record_parse(recs[i], line[i], &err); ...
+ *   int bad = doudi_eval_batch(r, (const doudi_record *const *)recs, n, outs, errs, &err);
+ *   for (size_t i = 0; bad >= 0 && i < n; i++) {
+ *       if (errs[i]) { fprintf(stderr, "%s\n", errs[i]); doudi_string_free(errs[i]); }
+ *       else if (outs[i].primary >= 0) printf("%s\n", doudi_category_name(r, outs[i].primary));
+ *   }
+ */
+int doudi_eval_batch(const doudi_rules *r, const doudi_record *const *records, size_t n, doudi_outcome *outcomes,
+                     char **errors, char **error);
 
 /* The outcome with its explanation: each category's verdict with the values of the
  * conditions that decided it, the placement branch that fired and those before it that did

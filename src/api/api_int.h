@@ -24,6 +24,9 @@ struct doudi_rules {
     SourceFile *src;
     Arena arena;
     Rules *rules;
+    /* names the rules with their params as they stand: new for each rules and each
+     * doudi_set_param, never reused in the process (a record's verdict is kept against it) */
+    uint64_t stamp;
 };
 
 struct doudi_record {
@@ -32,6 +35,9 @@ struct doudi_record {
     int64_t *values;
     bool *set;
     char **owned;              /* text values this record owns */
+    /* the stamp of the rules (and params) under which the record, as it is, was found valid;
+     * 0: not known. Setting a field clears it: a record is validated once, not per call. */
+    uint64_t valid_stamp;
 };
 
 struct doudi_ledger {
@@ -46,6 +52,8 @@ void api_out_of_memory(OomGuard *g, char **error);
 int api_fail(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Rules around a compiled program (taking it over): how a .ddc and the REPL get a doudi_rules. */
 doudi_rules *api_wrap(Program *prog);
+/* A stamp no rules have had before (see doudi_rules.stamp). */
+uint64_t api_new_stamp(void);
 /* The subject record's schema, or NULL. */
 const RecordInfo *api_subject(const doudi_rules *r);
 /* A record's explanation (doudi_explain), with what a stored run says of its year (NULL: no

@@ -5,6 +5,7 @@
 #include "base/msg.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,7 @@ static int set_field(doudi_record *rec, const char *name, size_t nlen, const cha
     size_t tn = vlen;
     value_trim(&t, &tn);
     if (tn == 0 && f->has_default) {   /* an empty cell takes the default, as on import */
+        rec->valid_stamp = 0;
         free(rec->owned[i]);
         rec->owned[i] = NULL;
         rec->values[i] = f->kind == VK_TEXT ? (int64_t)(intptr_t)rec->r->prog->strings[f->default_value]
@@ -100,6 +102,7 @@ static int set_field(doudi_record *rec, const char *name, size_t nlen, const cha
     rec->owned[i] = owned;
     rec->values[i] = v;
     rec->set[i] = true;
+    rec->valid_stamp = 0;
     return 0;
 }
 
@@ -183,14 +186,22 @@ const char *api_record_key(const doudi_record *rec, StrBuf *sb)
     return sb_str(sb);
 }
 
+static bool same_subject(const doudi_rules *r, const doudi_record *rec);
+
 int doudi_record_validate(const doudi_rules *r, const doudi_record *rec, char **error)
 {
     const RecordInfo *ri = api_subject(r);
     if (!ri) return api_fail(error, "the rules declare no record");
+    if (rec->r != r && !same_subject(r, rec)) return api_fail(error, "the record was made for rules with another record");
     for (uint32_t i = 0; i < rec->n; i++)
         if (!rec->set[i]) return api_fail(error, "%s: missing (it has no default)", ri->fields[i].name);
     RecordCheck rc;
-    if (record_check(r->vm, ri, rec->values, &rc)) return 0;
+    if (record_check(r->vm, ri, rec->values, &rc)) {
+        /* kept on the record (which the caller made, not const in itself): evaluations that
+         * follow, until a field or a param changes, need not validate it again */
+        ((doudi_record *)rec)->valid_stamp = r->stamp;
+        return 0;
+    }
     if (rc.verdict != RECORD_STOPPED) return api_fail(error, "%s", rc.reason);
     StrBuf key = {0};
     api_fail(error, "record %s: %s", api_record_key(rec, &key), rc.reason);
@@ -200,19 +211,54 @@ int doudi_record_validate(const doudi_rules *r, const doudi_record *rec, char **
 
 /* ---- evaluation -------------------------------------------------------------------------------- */
 
-static int run(const doudi_rules *r, const doudi_record *rec, bool traced, char **error)
+/* Where evaluation stopped, as doudi_eval reports it. */
+static int stop_error(const doudi_rules *r, const doudi_record *rec, char **error)
 {
-    if (doudi_record_validate(r, rec, error)) return -1;
-    const Program *p = r->prog;
-    bool ok = traced ? vm_run_traced(r->vm, p->person_entry, rec->values, rec->n, (VmTrace *)&r->trace)
-                     : vm_run(r->vm, p->person_entry, rec->values, rec->n);
-    if (ok) return 0;
     StrBuf key = {0};
     char where[400];
     record_stop_reason(r->vm, where, sizeof where);
     int rc = api_fail(error, "record %s: %s", api_record_key(rec, &key), where);
     sb_free(&key);
     return rc;
+}
+
+static int run(const doudi_rules *r, const doudi_record *rec, bool traced, char **error)
+{
+    /* validated once: again only when a field or a param changed since */
+    bool loaded = false;
+    if (rec->valid_stamp != r->stamp) {
+        if (doudi_record_validate(r, rec, error)) return -1;
+        loaded = true;
+    }
+    const Program *p = r->prog;
+    /* validation left the fields in their registers (the check entry never writes them):
+     * the plain run goes on from there instead of loading the record a second time */
+    bool ok = traced   ? vm_run_traced(r->vm, p->person_entry, rec->values, rec->n, (VmTrace *)&r->trace)
+              : loaded ? vm_continue(r->vm, p->person_entry)
+                       : vm_run(r->vm, p->person_entry, rec->values, rec->n);
+    return ok ? 0 : stop_error(r, rec, error);
+}
+
+/* What an outcome is read against, found once per call (per batch, not per record). */
+typedef struct OutcomeShape {
+    uint32_t ncategories, nplacements, nbranches;
+} OutcomeShape;
+
+static OutcomeShape outcome_shape(const Program *p)
+{
+    OutcomeShape s = {.ncategories = p->ncategories};
+    program_rules(p, RULE_BRANCH, &s.nbranches);
+    s.nplacements = p->placement_enum >= 0 ? p->enums[p->placement_enum].count : 0;
+    return s;
+}
+
+static void read_outcome(const Program *p, const int64_t *R, const OutcomeShape *s, doudi_outcome *out)
+{
+    out->categories = (uint64_t)R[p->reg_catmask];
+    out->category_count = (int)R[p->reg_catcount];
+    out->primary = (int)program_index(R[p->reg_primary], s->ncategories);
+    out->placement = (int)program_index(R[p->reg_placement], s->nplacements);
+    out->branch = (int)program_index(R[p->reg_branch], s->nbranches);
 }
 
 static int eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error);
@@ -233,16 +279,55 @@ int doudi_eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out
 static int eval(const doudi_rules *r, const doudi_record *rec, doudi_outcome *out, char **error)
 {
     if (run(r, rec, false, error)) return -1;
-    const int64_t *R = r->vm->regs;
-    const Program *p = r->prog;
-    out->categories = (uint64_t)R[p->reg_catmask];
-    out->category_count = (int)R[p->reg_catcount];
-    uint32_t nbranches;
-    program_rules(p, RULE_BRANCH, &nbranches);
-    out->primary = (int)program_index(R[p->reg_primary], p->ncategories);
-    out->placement = (int)program_index(R[p->reg_placement], p->placement_enum >= 0 ? p->enums[p->placement_enum].count : 0);
-    out->branch = (int)program_index(R[p->reg_branch], nbranches);
+    OutcomeShape s = outcome_shape(r->prog);
+    read_outcome(r->prog, r->vm->regs, &s, out);
     return 0;
+}
+
+static int eval_batch(const doudi_rules *r, const doudi_record *const *records, size_t n, doudi_outcome *outcomes,
+                      char **errors, char **error);
+
+int doudi_eval_batch(const doudi_rules *r, const doudi_record *const *records, size_t n, doudi_outcome *outcomes,
+                     char **errors, char **error)
+{
+    OomGuard g;
+    oom_guard_enter(&g);
+    if (setjmp(g.env)) {
+        /* the messages made so far were the call's blocks: abandoning frees them */
+        if (errors)
+            for (size_t i = 0; i < n; i++) errors[i] = NULL;
+        api_out_of_memory(&g, error);
+        return -1;
+    }
+    int rc = eval_batch(r, records, n, outcomes, errors, error);
+    oom_guard_leave(&g);
+    return rc;
+}
+
+static int eval_batch(const doudi_rules *r, const doudi_record *const *records, size_t n, doudi_outcome *outcomes,
+                      char **errors, char **error)
+{
+    if (error) *error = NULL;
+    if (errors)
+        for (size_t i = 0; i < n; i++) errors[i] = NULL;
+    if (!api_subject(r)) return api_fail(error, "the rules declare no record");
+    if (n && (!records || !outcomes)) return api_fail(error, "no records or no outcomes given");
+    if (n > INT_MAX) return api_fail(error, "at most %d records a call", INT_MAX);
+    const Program *p = r->prog;
+    const OutcomeShape shape = outcome_shape(p);
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        char **why = errors ? &errors[i] : NULL;
+        const doudi_record *rec = records[i];
+        int rc = rec ? run(r, rec, false, why) : api_fail(why, "no record");
+        if (rc == 0) {
+            read_outcome(p, r->vm->regs, &shape, &outcomes[i]);
+        } else {
+            outcomes[i] = (doudi_outcome){.category_count = -1, .primary = -1, .placement = -1, .branch = -1};
+            failed++;
+        }
+    }
+    return failed;
 }
 
 char *api_explain(const doudi_rules *r, const doudi_record *rec, doudi_format format, const ExplainYear *y,

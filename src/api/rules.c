@@ -75,10 +75,17 @@ int doudi_check_file(const char *path, doudi_format format, char **diagnostics, 
     return doudi_check_files(&path, 1, format, diagnostics, warnings);
 }
 
+uint64_t api_new_stamp(void)
+{
+    static _Atomic uint64_t last;
+    return ++last;
+}
+
 doudi_rules *api_wrap(Program *prog)
 {
     doudi_rules *r = xcalloc(1, sizeof *r);
     r->prog = prog;
+    r->stamp = api_new_stamp();
     r->vm = vm_new(prog);
     r->trace.ran = xcalloc(prog->ncode + 1, 1);
     r->trace.value = xcalloc(prog->ncode + 1, sizeof *r->trace.value);
@@ -298,6 +305,7 @@ int doudi_set_param(doudi_rules *r, const char *name, const char *value, char **
         if (!value_parse_kind(r->prog, pi->kind, pi->enum_index, value, strlen(value), &v, NULL, err, sizeof err))
             return api_fail(error, "param %s: %s", name, err);
         vm_set_param(r->vm, name, v);
+        r->stamp = api_new_stamp();   /* a require may read the param: records are validated anew */
         return 0;
     }
     return api_fail(error, "no param named '%s'", name);

@@ -309,12 +309,9 @@ Ledger *ledger_open(const char *path, LedgerMode mode, char **error)
 
 static void finalize_all(Ledger *l)
 {
-    sqlite3_finalize(l->result_insert);
-    sqlite3_finalize(l->review_insert);
-    sqlite3_finalize(l->count_insert);
-    sqlite3_finalize(l->plan_insert);
-    sqlite3_finalize(l->year_insert);
-    sqlite3_finalize(l->sched_insert);
+#define FINALIZE(name) sqlite3_finalize(l->name);
+    LEDGER_CACHED_STATEMENTS(FINALIZE)
+#undef FINALIZE
 }
 
 static void drop_pending(PendingFile *pf)
@@ -328,8 +325,10 @@ static void drop_pending(PendingFile *pf)
 
 static bool is_cached(const Ledger *l, const sqlite3_stmt *s)
 {
-    return s == l->result_insert || s == l->review_insert || s == l->count_insert || s == l->plan_insert ||
-           s == l->year_insert;
+#define IS(name) if (s == l->name) return true;
+    LEDGER_CACHED_STATEMENTS(IS)
+#undef IS
+    return false;
 }
 
 void ledger_abandon(Ledger *l)

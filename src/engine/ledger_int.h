@@ -22,12 +22,19 @@ typedef struct PendingFile {
  * few hundred thousand persons' pages. An import raises it while it writes (ledger_records.c). */
 #define LEDGER_CACHE_KIB "-65536"
 
+/* The statements a connection prepares once and keeps (ledger_cached), listed once: the struct's
+ * fields, closing and abandoning an operation all go by this list. */
+#define LEDGER_CACHED_STATEMENTS(X) \
+    X(result_insert) X(review_insert) X(count_insert) X(plan_insert) X(year_insert) X(sched_insert)
+
 struct Ledger {
     sqlite3 *db;
     char *path;
     LedgerMode mode;
     bool created;              /* this process made the file (LEDGER_CREATE on a missing file) */
-    sqlite3_stmt *result_insert, *review_insert, *count_insert, *plan_insert, *year_insert, *sched_insert;
+#define LEDGER_STMT_FIELD(name) sqlite3_stmt *name;
+    LEDGER_CACHED_STATEMENTS(LEDGER_STMT_FIELD)
+#undef LEDGER_STMT_FIELD
     PendingFile pending;
 };
 

@@ -1,5 +1,6 @@
 /* peephole.c — the finished instruction list made faster without changing what it computes:
- * jumps threaded to their final target, and a condition's leaf fused with the jump on it.
+ * jumps threaded to their final target, a condition's leaf fused with the jump on it, and a
+ * move fused with the jump after it.
  * Which opcodes jump, and which fuse into what, is opcodes.def's to say (opcode_shapes,
  * opcode_flags, opcode_fused); only the two plain conditional jumps are named here. */
 #include "compile_int.h"
@@ -60,8 +61,32 @@ static void fuse_branches(Cg *g)
     }
 }
 
+/* Moves that emitting could not fuse, because a jump landed between the move and the jump
+ * on it then (an inner `and`'s exit, which threading has since sent past the chain):
+ *   MOV a b; JMPF/JMPT a   -> MOVP, the move's paired form (the jump stays, as for EQJ);
+ *   MOV a K; JMP t         -> MOVJ a K t with k the constant's truth, so it always jumps (a
+ *                             `when` arm's value and the jump to the end: one dispatch).
+ * K must be a shared constant: a param's register may be overridden, its truth not known. */
+static void fuse_moves(Cg *g)
+{
+    for (size_t i = 0; i + 1 < g->code.count; i++) {
+        IrIns *in = &g->code.items[i], *next = &g->code.items[i + 1];
+        if (in->op != OP_MOV) continue;
+        if ((next->op == OP_JMPF || next->op == OP_JMPT) && next->a == in->a) {
+            in->op = OP_MOVP;
+            in->k = next->op == OP_JMPT;
+        } else if (next->op == OP_JMP && (in->b & K_TAG) && !g->own.items[in->b & ~K_TAG]) {
+            const Const *k = &g->consts.items[in->b & ~K_TAG];
+            in->op = OP_MOVJ;
+            in->c = next->a;
+            in->k = k->kind == VK_TEXT || k->value != 0;   /* text: a pointer, never null */
+        }
+    }
+}
+
 void cg_peephole(Cg *g)
 {
     thread_jumps(g);
     fuse_branches(g);
+    fuse_moves(g);
 }

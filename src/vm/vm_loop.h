@@ -108,6 +108,10 @@ static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace, uint32_t stop)
     CASE(NOTJ):     BRANCH(!B);
     CASE(MOVJ):     if (((A = B) != 0) == in->k) ip = code + in->c;
                     NEXT();
+    CASE(MOVP):     A = B;
+                    TRACE(A);
+                    ip = (A != 0) == in->k ? code + ip->b : ip + 1;
+                    DISPATCH();
     CASE(INDEX):    v = B;
                     if (v < 0 || v >= C || (uint64_t)v >= nregs - in->c - 1u) FAIL(VM_BAD_INDEX);
                     SET(R[in->c + 1 + v]);

@@ -9,7 +9,10 @@
  *       counted into the forms, the run and its results stored (the results file, a SELECT
  *       after the commit, is left out: the floor writes none either);
  *   (d) the SQLite floor for (c): a bare scan of the same persons table and a bare insert of
- *       the same number of result rows, with the same settings.
+ *       the same number of result rows, with the same settings;
+ *   (e) the embedding API's doudi_eval, record by record, and (f) doudi_eval_batch over the
+ *       same records (up to 100k of them), validating and with verdicts kept, against the VM
+ *       over those records.
  * Each figure is the median of several repetitions. Sizes: 10k, 100k, 1M (10M with
  * BENCH_10M=1). */
 #include "lang/check.h"
@@ -17,9 +20,11 @@
 #include "engine/csv.h"
 #include "base/date.h"
 #include "doudi.h"
+#include "api/api_int.h"
 #include "gen/gen.h"
 #include "lang/parse.h"
 #include "vm/values.h"
+#include "vm/record.h"
 #include "vm/vm.h"
 
 #include <sqlite3.h>
@@ -253,11 +258,92 @@ static inline void native_eval(const Native *nv, const int64_t *f, Outcome *o)
     else o->placement = nv->p_welfare;
 }
 
+/* ---- (b) over a compact record, as a C programmer would lay the person out ---------------------- */
+
+/* The fields the per-person work reads, each as narrow as it can be: bytes for the flags, the
+ * enums and the grade, an int32 day number for the birth date — 33 bytes, against doudi's 288
+ * (an int64 per field; the issue counted 34). Packed: an array of them is 33 bytes a person. */
+typedef struct __attribute__((packed)) CompactPerson {
+    int32_t birth_date;
+    uint8_t dibao, low_income, registered_poor, labor_capacity, income_source, supporter;
+    uint8_t disability_type, disability_grade, chronic_severe, family_can_bear, severe_mental;
+    uint8_t adl[6], family_care, guardian, de_facto_unsupported, has_caretaker, home[7], wants_central;
+} CompactPerson;
+_Static_assert(sizeof(CompactPerson) == 33, "the compact person is 33 bytes");
+
+static CompactPerson *compact_population(const Native *nv, const Population *pop)
+{
+    CompactPerson *cp = xmalloc((pop->n + 1) * sizeof *cp);
+    for (size_t i = 0; i < pop->n; i++) {
+        const int64_t *f = pop->values + i * pop->nfields;
+        CompactPerson *c = &cp[i];
+        c->birth_date = (int32_t)f[nv->birth_date];
+        c->dibao = (uint8_t)f[nv->dibao];
+        c->low_income = (uint8_t)f[nv->low_income];
+        c->registered_poor = (uint8_t)f[nv->registered_poor];
+        c->labor_capacity = (uint8_t)f[nv->labor_capacity];
+        c->income_source = (uint8_t)f[nv->income_source];
+        c->supporter = (uint8_t)f[nv->supporter];
+        c->disability_type = (uint8_t)f[nv->disability_type];
+        c->disability_grade = (uint8_t)f[nv->disability_grade];
+        c->chronic_severe = (uint8_t)f[nv->chronic_severe];
+        c->family_can_bear = (uint8_t)f[nv->family_can_bear];
+        c->severe_mental = (uint8_t)f[nv->severe_mental];
+        for (int k = 0; k < 6; k++) c->adl[k] = (uint8_t)f[nv->adl[k]];
+        c->family_care = (uint8_t)f[nv->family_care];
+        c->guardian = (uint8_t)f[nv->guardian];
+        c->de_facto_unsupported = (uint8_t)f[nv->de_facto_unsupported];
+        c->has_caretaker = (uint8_t)f[nv->has_caretaker];
+        for (int k = 0; k < 7; k++) c->home[k] = (uint8_t)f[nv->home[k]];
+        c->wants_central = (uint8_t)f[nv->wants_central];
+    }
+    return cp;
+}
+
+/* native_eval over the compact person: the same logic, field by field. */
+static inline void native_eval_compact(const Native *nv, const CompactPerson *f, Outcome *o)
+{
+    int64_t age = years_between(f->birth_date, nv->as_of);
+    int lost = 0;
+    for (int i = 0; i < 6; i++) lost += !f->adl[i];
+    int self_care = lost == 0 ? 0 : lost <= 3 ? 1 : 2;   /* full, partial, none */
+    bool poor = f->dibao || f->low_income || f->registered_poor;
+    bool minor = age < 18, elderly = age >= 60;
+    int64_t lc = f->labor_capacity, dt = f->disability_type, grade = f->disability_grade;
+    bool c[6];
+    c[0] = lc == nv->lc_none && !f->income_source && (f->supporter == nv->sup_none || f->supporter == nv->sup_unable) &&
+           (elderly || minor || grade >= 1);
+    c[1] = poor && grade >= 1 && grade <= 2 &&
+           (dt == nv->dt_physical || dt == nv->dt_intellectual || dt == nv->dt_mental);
+    c[2] = poor && f->chronic_severe && self_care != 0 && !f->family_can_bear;
+    c[3] = poor && (lc == nv->lc_partial || lc == nv->lc_none) &&
+           (f->family_care == nv->fc_heavy || f->family_care == nv->fc_none);
+    c[4] = minor && (f->guardian == nv->g_none || f->guardian == nv->g_incapable || f->de_facto_unsupported);
+    c[5] = poor && elderly && !f->has_caretaker && self_care != 0;
+    int64_t mask = 0;
+    for (int i = 0; i < 6; i++) mask |= (int64_t)c[i] << i;
+    o->mask = mask;
+    o->primary = mask ? __builtin_ctzll((uint64_t)mask) : -1;
+    if (!mask) { o->placement = -1; return; }
+    bool home_met = true;
+    for (int i = 0; i < 7; i++) home_met = home_met && f->home[i];
+    if (home_met && f->wants_central != nv->wc_yes) o->placement = nv->p_home;
+    else if ((f->severe_mental || f->chronic_severe) && self_care != 0) o->placement = nv->p_medical;
+    else if (c[1]) o->placement = nv->p_disability;
+    else if (c[4]) o->placement = nv->p_welfare;
+    else if (self_care == 0) o->placement = nv->p_village;
+    else if (self_care == 1) o->placement = nv->p_township;
+    else o->placement = nv->p_welfare;
+}
+
 /* ---- (a) and (b) ------------------------------------------------------------------------------ */
 
 static volatile int64_t sink;   /* keeps the loops from being optimised away */
 
-static double time_vm(const Program *p, Vm *vm, const Population *pop)
+/* The timed loops are kept out of line (noinline) so that a profiler — callgrind, whose
+ * instruction counts do not move with the machine's load — gives each its own figure. */
+
+__attribute__((noinline)) static double time_vm(const Program *p, Vm *vm, const Population *pop)
 {
     double t0 = now();
     int64_t acc = 0;
@@ -270,7 +356,32 @@ static double time_vm(const Program *p, Vm *vm, const Population *pop)
     return now() - t0;
 }
 
-static double time_native(const Native *nv, const Population *pop)
+/* The population as compact records (vm/record.h), one after another. */
+static uint8_t *packed_population(const RecordLayout *l, const Population *pop)
+{
+    uint8_t *packed = xmalloc(pop->n * l->size + 1);
+    for (size_t i = 0; i < pop->n; i++)
+        if (!record_pack(l, pop->values + i * pop->nfields, packed + i * l->size)) {
+            fprintf(stderr, "bench: record %zu does not pack\n", i);
+            exit(2);
+        }
+    return packed;
+}
+
+__attribute__((noinline)) static double time_vm_packed(const Program *p, Vm *vm, const RecordLayout *l, const uint8_t *packed, size_t n)
+{
+    double t0 = now();
+    int64_t acc = 0;
+    const int64_t *R = vm->regs;
+    for (size_t i = 0; i < n; i++) {
+        record_run(vm, p->person_entry, l, packed + i * l->size);
+        acc += R[p->reg_catmask] + R[p->reg_placement];
+    }
+    sink = acc;
+    return now() - t0;
+}
+
+__attribute__((noinline)) static double time_native(const Native *nv, const Population *pop)
 {
     double t0 = now();
     int64_t acc = 0;
@@ -283,17 +394,38 @@ static double time_native(const Native *nv, const Population *pop)
     return now() - t0;
 }
 
+__attribute__((noinline)) static double time_native_compact(const Native *nv, const CompactPerson *cp, size_t n)
+{
+    double t0 = now();
+    int64_t acc = 0;
+    Outcome o;
+    for (size_t i = 0; i < n; i++) {
+        native_eval_compact(nv, &cp[i], &o);
+        acc += o.mask + o.placement;
+    }
+    sink = acc;
+    return now() - t0;
+}
+
 /* Every record: the VM and the native function agree, or the benchmark means nothing. */
-static size_t disagreements(const Program *p, Vm *vm, const Native *nv, const Population *pop)
+static size_t disagreements(const Program *p, Vm *vm, const Native *nv, const Population *pop, const CompactPerson *cp,
+                            const RecordLayout *l, const uint8_t *packed)
 {
     size_t bad = 0;
     const int64_t *R = vm->regs;
     for (size_t i = 0; i < pop->n; i++) {
         const int64_t *f = pop->values + i * pop->nfields;
-        Outcome o;
+        Outcome o, oc;
         native_eval(nv, f, &o);
+        native_eval_compact(nv, &cp[i], &oc);
+        record_run(vm, p->person_entry, l, packed + i * l->size);
+        int64_t pm = R[p->reg_catmask], pp = R[p->reg_primary], pl = R[p->reg_placement];
         vm_run(vm, p->person_entry, f, pop->nfields);
-        if (o.mask != R[p->reg_catmask] || o.primary != R[p->reg_primary] || o.placement != R[p->reg_placement]) {
+        if (pm != R[p->reg_catmask] || pp != R[p->reg_primary] || pl != R[p->reg_placement]) {
+            if (bad++ < 5) fprintf(stderr, "disagree on %s: the VM over int64 and packed records\n", (const char *)(intptr_t)f[0]);
+        } else if (oc.mask != o.mask || oc.primary != o.primary || oc.placement != o.placement) {
+            if (bad++ < 5) fprintf(stderr, "disagree on %s: native and native compact\n", (const char *)(intptr_t)f[0]);
+        } else if (o.mask != R[p->reg_catmask] || o.primary != R[p->reg_primary] || o.placement != R[p->reg_placement]) {
             if (bad++ < 5)
                 fprintf(stderr, "disagree on %s: native %lld/%lld/%lld vm %lld/%lld/%lld\n",
                         (const char *)(intptr_t)f[0], (long long)o.mask, (long long)o.primary,
@@ -302,6 +434,106 @@ static size_t disagreements(const Program *p, Vm *vm, const Native *nv, const Po
         }
     }
     return bad;
+}
+
+/* ---- (e) and (f): the embedding API over the same records ------------------------------------ */
+
+/* Up to EVAL_SAMPLE of the population as doudi_records (their text points into pop). */
+enum { EVAL_SAMPLE = 100000 };
+
+static doudi_record **api_records(const doudi_rules *r, const Population *pop, size_t m)
+{
+    doudi_record **recs = xmalloc((m + 1) * sizeof *recs);
+    for (size_t i = 0; i < m; i++) {
+        recs[i] = doudi_record_new(r);
+        memcpy(recs[i]->values, pop->values + i * pop->nfields, pop->nfields * sizeof *recs[i]->values);
+        for (uint32_t k = 0; k < pop->nfields; k++) recs[i]->set[k] = true;
+    }
+    return recs;
+}
+
+/* Forget every record's verdict, so that the next evaluation validates it, as every call did
+ * before records kept their verdict. */
+static void forget_verdicts(doudi_record **recs, size_t m)
+{
+    for (size_t i = 0; i < m; i++) recs[i]->valid_stamp = 0;
+}
+
+static double time_vm_records(const doudi_rules *r, doudi_record **recs, size_t m)
+{
+    double t0 = now();
+    int64_t acc = 0;
+    for (size_t i = 0; i < m; i++) {
+        vm_run(r->vm, r->prog->person_entry, recs[i]->values, recs[i]->n);
+        acc += r->vm->regs[r->prog->reg_catmask] + r->vm->regs[r->prog->reg_placement];
+    }
+    sink = acc;
+    return now() - t0;
+}
+
+static double time_eval(const doudi_rules *r, doudi_record **recs, size_t m)
+{
+    double t0 = now();
+    int64_t acc = 0;
+    doudi_outcome o;
+    for (size_t i = 0; i < m; i++) {
+        if (doudi_eval(r, recs[i], &o, NULL)) { fprintf(stderr, "bench: doudi_eval refused record %zu\n", i); exit(2); }
+        acc += (int64_t)o.categories + o.placement;
+    }
+    sink = acc;
+    return now() - t0;
+}
+
+static double time_eval_batch(const doudi_rules *r, doudi_record **recs, size_t m, doudi_outcome *outs)
+{
+    double t0 = now();
+    if (doudi_eval_batch(r, (const doudi_record *const *)recs, m, outs, NULL, NULL) != 0) {
+        fprintf(stderr, "bench: doudi_eval_batch refused records\n");
+        exit(2);
+    }
+    int64_t acc = 0;
+    for (size_t i = 0; i < m; i++) acc += (int64_t)outs[i].categories + outs[i].placement;
+    sink = acc;
+    return now() - t0;
+}
+
+/* (e) doudi_eval record by record and (f) one doudi_eval_batch over the sample: each first on
+ * records never validated (as every call was before records kept their verdict), then again
+ * (verdicts kept); all against the VM's person entry over the same records (the records live
+ * apart in the heap, so this VM figure can differ from (a)), interleaved in each repetition. */
+enum { API_VM, API_EVAL_NEW, API_EVAL_KEPT, API_BATCH_NEW, API_BATCH_KEPT, API_N };
+
+static void bench_api(const Population *pop, int reps)
+{
+    char *err = NULL;
+    doudi_rules *r = doudi_compile_file(RULES, &err);
+    if (!r) { fprintf(stderr, "bench: %s\n", err); exit(2); }
+    size_t m = pop->n < EVAL_SAMPLE ? pop->n : EVAL_SAMPLE;
+    doudi_record **recs = api_records(r, pop, m);
+    doudi_outcome *outs = xmalloc((m + 1) * sizeof *outs);
+    double *t[API_N], ns[API_N];
+    for (int k = 0; k < API_N; k++) t[k] = xmalloc((size_t)reps * sizeof *t[k]);
+    for (int i = 0; i < reps; i++) {
+        t[API_VM][i] = time_vm_records(r, recs, m);
+        forget_verdicts(recs, m);
+        t[API_EVAL_NEW][i] = time_eval(r, recs, m);
+        t[API_EVAL_KEPT][i] = time_eval(r, recs, m);
+        forget_verdicts(recs, m);
+        t[API_BATCH_NEW][i] = time_eval_batch(r, recs, m, outs);
+        t[API_BATCH_KEPT][i] = time_eval_batch(r, recs, m, outs);
+    }
+    for (int k = 0; k < API_N; k++) ns[k] = median(t[k], reps) / (double)m * 1e9;
+    printf("%10s  (e) doudi_eval        %6.1f ns/rec validating = %.2fx VM, %6.1f ns/rec validated = %.2fx VM\n", "",
+           ns[API_EVAL_NEW], ns[API_EVAL_NEW] / ns[API_VM], ns[API_EVAL_KEPT], ns[API_EVAL_KEPT] / ns[API_VM]);
+    printf("%10s  (f) doudi_eval_batch  %6.1f ns/rec validating = %.2fx VM, %6.1f ns/rec validated = %.2fx VM"
+           "   (VM over these %zu records: %.1f ns/rec)\n", "",
+           ns[API_BATCH_NEW], ns[API_BATCH_NEW] / ns[API_VM], ns[API_BATCH_KEPT], ns[API_BATCH_KEPT] / ns[API_VM], m,
+           ns[API_VM]);
+    for (size_t i = 0; i < m; i++) doudi_record_free(recs[i]);
+    free(recs);
+    free(outs);
+    for (int k = 0; k < API_N; k++) free(t[k]);
+    doudi_free(r);
 }
 
 /* ---- (c) and (d) ------------------------------------------------------------------------------ */
@@ -418,16 +650,32 @@ static void bench_size(const Compiled *c, const char *tmp, uint64_t n, int reps,
     Vm *vm = vm_new(c->prog);
     Native nv;
     native_setup(c->prog, &nv);
-    size_t bad = disagreements(c->prog, vm, &nv, &pop);
+    CompactPerson *cp = compact_population(&nv, &pop);
+    RecordLayout layout;
+    record_layout_init(&layout, c->prog, &c->prog->records[0]);
+    uint8_t *packed = packed_population(&layout, &pop);
+    size_t bad = disagreements(c->prog, vm, &nv, &pop, cp, &layout, packed);
     double *ta = xmalloc((size_t)reps * sizeof *ta), *tb = xmalloc((size_t)reps * sizeof *tb);
+    double *ta2 = xmalloc((size_t)reps * sizeof *ta2), *tb2 = xmalloc((size_t)reps * sizeof *tb2);
     for (int i = 0; i < reps; i++) {
         ta[i] = time_vm(c->prog, vm, &pop);
         tb[i] = time_native(&nv, &pop);
+        ta2[i] = time_vm_packed(c->prog, vm, &layout, packed, pop.n);
+        tb2[i] = time_native_compact(&nv, cp, pop.n);
     }
-    double a = median(ta, reps), b = median(tb, reps);
+    double a = median(ta, reps), b = median(tb, reps), a2 = median(ta2, reps), b2 = median(tb2, reps);
     printf("%10llu  (a) VM %8.1f M rec/s  %6.1f ns/rec   (b) native %8.1f M rec/s  %5.1f ns/rec   a/b = %.2fx  %s\n",
            (unsigned long long)n, n / a / 1e6, a / n * 1e9, n / b / 1e6, b / n * 1e9, a / b,
            bad ? "DISAGREE" : "agree on every record");
+    printf("%10s  (a') VM, %u-byte records %5.1f ns/rec   (b') native, %zu-byte struct %5.1f ns/rec   a'/b' = %.2fx"
+           "   (a over int64 records / b' = %.2fx)\n", "", layout.size, a2 / n * 1e9, sizeof(CompactPerson),
+           b2 / n * 1e9, a2 / b2, a / b2);
+    free(ta2);
+    free(tb2);
+    free(cp);
+    free(packed);
+    record_layout_free(&layout);
+    bench_api(&pop, reps);
     vm_free(vm);
     free_population(&pop);
     if (ledger) {

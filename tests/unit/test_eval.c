@@ -1,5 +1,6 @@
 /* test_eval.c — the Zhengzhou rules (rules/zhengzhou-2021.doudi) run through the embedding API
- * (doudi.h only): categories, primary, placement, record validation and explanations.
+ * (doudi.h; a generated population, read with engine/csv.h, for the batch): categories,
+ * primary, placement, record validation, explanations and batch evaluation.
  *
  * Every expected value is worked out by hand from INTERPRETATION.md (§1 the record, §2 derived
  * values, §3 categories, §4 placement); the reasoning is in the comments. Unless a case says
@@ -14,6 +15,9 @@
  *               4 village_courtyard (full), 5 township_home (partial), 6 welfare_institution (none)
  */
 #include "eval_helpers.h"
+
+#include "engine/csv.h"
+#include "gen/gen.h"
 
 static doudi_rules *R;   /* compiled once for the group */
 
@@ -875,6 +879,205 @@ static void test_determinism(void **state)
     doudi_record_free(b);
 }
 
+/* ---- doudi_eval_batch ---------------------------------------------------------------------- */
+
+/* A generated population (doudi gen, seed 3, 5% malformed rows) as records: every row whose
+ * cells all parse; the malformed ones that parse (a wrong check digit, a birth date or sex
+ * that contradicts the id, a disability grade that contradicts the type or lies outside 0..4)
+ * are kept, so the batch meets records that fail validation among good ones. */
+static doudi_record **population_records(const doudi_rules *r, size_t *n)
+{
+    GenOptions o = gen_default_options();
+    o.count = 3000;
+    o.seed = 3;
+    o.bad_rate = 0.05;
+    char *buf = NULL, *ibuf = NULL, *gerr = NULL;
+    size_t len = 0, ilen = 0;
+    FILE *persons = open_memstream(&buf, &len), *inst = open_memstream(&ibuf, &ilen);
+    assert_int_equal(gen_write(&o, persons, inst, NULL, NULL, &gerr), 0);
+    fclose(persons);
+    fclose(inst);
+    free(ibuf);
+    CsvReader *csv = csv_open_memory(buf, len, NULL, &gerr);
+    free(buf);
+    assert_non_null(csv);
+    CsvRecord row;
+    assert_int_equal(csv_next(csv, &row), 1);
+    size_t ncols = row.count;
+    char **header = calloc(ncols, sizeof *header);
+    for (size_t i = 0; i < ncols; i++) header[i] = strdup(row.fields[i]);
+    doudi_record **recs = calloc(o.count, sizeof *recs);
+    *n = 0;
+    int rc;
+    while ((rc = csv_next(csv, &row)) != 0) {
+        if (rc != 1 || row.count != ncols) continue;
+        doudi_record *rec = doudi_record_new(r);
+        bool ok = true;
+        for (size_t i = 0; i < ncols && ok; i++) ok = doudi_record_set(rec, header[i], row.fields[i], NULL) == 0;
+        if (ok) recs[(*n)++] = rec;
+        else doudi_record_free(rec);
+    }
+    csv_close(csv);
+    for (size_t i = 0; i < ncols; i++) free(header[i]);
+    free(header);
+    return recs;
+}
+
+/* Record for record, the batch gives what doudi_eval gives: the same outcome for a valid
+ * record, the same message for one that is not (and the outcome that says so). */
+static void test_eval_batch_population(void **state)
+{
+    (void)state;
+    size_t n;
+    doudi_record **recs = population_records(R, &n);
+    assert_true(n > 2900);   /* 3000 rows, 150 malformed, of which only some fail to parse */
+    doudi_outcome *outs = calloc(n, sizeof *outs);
+    char **errs = calloc(n, sizeof *errs);
+    char *err = NULL;
+    int bad = doudi_eval_batch(R, (const doudi_record *const *)recs, n, outs, errs, &err);
+    assert_null(err);
+    int want_bad = 0, targets = 0;
+    for (size_t i = 0; i < n; i++) {
+        doudi_outcome one;
+        char *why = NULL;
+        if (doudi_eval(R, recs[i], &one, &why) == 0) {
+            assert_null(errs[i]);
+            assert_memory_equal(&one, &outs[i], sizeof one);
+            targets += one.primary >= 0;
+        } else {
+            want_bad++;
+            assert_non_null(errs[i]);
+            assert_string_equal(errs[i], why);
+            assert_int_equal(outs[i].categories, 0);
+            assert_int_equal(outs[i].category_count, -1);
+            assert_int_equal(outs[i].primary, -1);
+            assert_int_equal(outs[i].placement, -1);
+            assert_int_equal(outs[i].branch, -1);
+        }
+        doudi_string_free(why);
+    }
+    assert_int_equal(bad, want_bad);
+    /* the malformed rows that parse: at least the contradicting birth dates, sexes and grades
+     * (gen cycles 13 kinds over 150 rows, about 11 each) */
+    assert_true(bad >= 30);
+    assert_true(targets > 100);
+    /* without the errors array: the same outcomes and count */
+    doudi_outcome *outs2 = calloc(n, sizeof *outs2);
+    assert_int_equal(doudi_eval_batch(R, (const doudi_record *const *)recs, n, outs2, NULL, NULL), bad);
+    assert_memory_equal(outs, outs2, n * sizeof *outs);
+    for (size_t i = 0; i < n; i++) {
+        doudi_string_free(errs[i]);
+        doudi_record_free(recs[i]);
+    }
+    free(outs2);
+    free(errs);
+    free(outs);
+    free(recs);
+}
+
+/* The batch's edges, worked out by hand: a known person, an incomplete record and one the rule
+ * file's require refuses, in one call; an empty batch; a call that is wrong as a whole. */
+static void test_eval_batch_edges(void **state)
+{
+    (void)state;
+    /* born 1950-06-15: 70, tekun alone, full self-care -> village_courtyard (test_tekun_alone) */
+    doudi_record *tekun = zz_person(R, "1950-06-15", true, "labor_capacity=none,income_source=0,supporter=none");
+    doudi_record *incomplete = doudi_record_new(R);
+    assert_int_equal(doudi_record_parse(incomplete, "dibao=1", NULL), 0);
+    /* grade 0 with a disability type: the require on disability_type and grade fails */
+    doudi_record *refused = zz_person(R, NULL, true, "disability_type=physical,disability_grade=0");
+    const doudi_record *recs[4] = {tekun, incomplete, refused, tekun};
+    doudi_outcome outs[4];
+    char *errs[4];
+    char *err = NULL;
+    assert_int_equal(doudi_eval_batch(R, recs, 4, outs, errs, &err), 2);
+    assert_null(err);
+    for (int i = 0; i < 4; i += 3) {
+        assert_null(errs[i]);
+        assert_int_equal(outs[i].categories, CAT(TEKUN));
+        assert_int_equal(outs[i].category_count, 1);
+        assert_int_equal(outs[i].primary, TEKUN);
+        assert_int_equal(outs[i].placement, VILLAGE_COURTYARD);
+        assert_int_equal(outs[i].branch, BR_FULL);
+    }
+    assert_contains(errs[1], "missing (it has no default)");
+    assert_int_equal(outs[1].category_count, -1);
+    assert_non_null(errs[2]);
+    char *one = NULL;
+    doudi_outcome o;
+    assert_int_equal(doudi_eval(R, refused, &o, &one), -1);
+    assert_string_equal(errs[2], one);
+    doudi_string_free(one);
+    for (int i = 0; i < 4; i++) doudi_string_free(errs[i]);
+    /* nothing to do */
+    assert_int_equal(doudi_eval_batch(R, NULL, 0, NULL, NULL, &err), 0);
+    /* records but nowhere to put the outcomes */
+    assert_int_equal(doudi_eval_batch(R, recs, 4, NULL, NULL, &err), -1);
+    assert_non_null(err);
+    doudi_string_free(err);
+    /* a NULL record is that record's failure */
+    const doudi_record *holes[2] = {NULL, tekun};
+    assert_int_equal(doudi_eval_batch(R, holes, 2, outs, errs, NULL), 1);
+    assert_non_null(errs[0]);
+    assert_null(errs[1]);
+    assert_int_equal(outs[1].primary, TEKUN);
+    doudi_string_free(errs[0]);
+    doudi_record_free(tekun);
+    doudi_record_free(incomplete);
+    doudi_record_free(refused);
+}
+
+/* A record keeps its verdict only while neither it nor the params change: a field set to a
+ * value the requires refuse, or a param the requires read, makes the next evaluation
+ * validate it again. */
+static void test_eval_verdict_kept(void **state)
+{
+    (void)state;
+    /* the Zhengzhou rules: grade 0 with a disability type breaks the grade/type require */
+    doudi_record *rec = zz_person(R, "1950-06-15", true, "labor_capacity=none,income_source=0,supporter=none");
+    assert_outcome(R, rec, CAT(TEKUN), TEKUN, VILLAGE_COURTYARD, BR_FULL);
+    assert_int_equal(doudi_record_set(rec, "disability_type", "physical", NULL), 0);
+    assert_eval_fails(R, rec, "残疾等级为0当且仅当残疾类别为无");
+    doudi_outcome o;
+    char *err = NULL;
+    const doudi_record *one[1] = {rec};
+    assert_int_equal(doudi_eval_batch(R, one, 1, &o, NULL, NULL), 1);
+    /* grade 1 physical: valid again; 70, tekun (grade >= 1 too); not poor, so not severe_disabled */
+    assert_int_equal(doudi_record_set(rec, "disability_grade", "1", NULL), 0);
+    assert_int_equal(doudi_eval_batch(R, one, 1, &o, NULL, &err), 0);
+    assert_int_equal(o.categories, CAT(TEKUN));
+    doudi_record_free(rec);
+
+    /* a require that reads a param: born on or before as_of */
+    static const char text[] = "record person {\n"
+                               "  id: text key\n"
+                               "  born: date\n"
+                               "  require born <= as_of \"born after the survey date\"\n"
+                               "}\n"
+                               "param as_of: date = 2021-04-01\n"
+                               "category all when born <= as_of\n";
+    doudi_rules *r = doudi_compile_string("asof.doudi", text, strlen(text), &err);
+    assert_non_null(r);
+    doudi_string_free(err);
+    err = NULL;
+    doudi_record *p = doudi_record_new(r);
+    assert_int_equal(doudi_record_parse(p, "id=a,born=2021-03-01", NULL), 0);
+    one[0] = p;
+    assert_int_equal(doudi_eval_batch(r, one, 1, &o, NULL, NULL), 0);
+    assert_int_equal(o.categories, 1);
+    assert_int_equal(doudi_set_param(r, "as_of", "2021-02-01", NULL), 0);
+    char *why = NULL;
+    assert_int_equal(doudi_eval_batch(r, one, 1, &o, &why, NULL), 1);
+    assert_string_equal(why, "born after the survey date");
+    doudi_string_free(why);
+    assert_int_equal(doudi_eval(r, p, &o, NULL), -1);
+    assert_int_equal(doudi_set_param(r, "as_of", "2021-04-01", NULL), 0);
+    assert_int_equal(doudi_eval(r, p, &o, NULL), 0);
+    assert_int_equal(o.categories, 1);
+    doudi_record_free(p);
+    doudi_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -899,6 +1102,9 @@ int main(void)
         cmocka_unit_test(test_explain_text),
         cmocka_unit_test(test_explain_json),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_eval_batch_population),
+        cmocka_unit_test(test_eval_batch_edges),
+        cmocka_unit_test(test_eval_verdict_kept),
     };
     return cmocka_run_group_tests_name("eval (zhengzhou rules)", tests, group_setup, group_teardown);
 }

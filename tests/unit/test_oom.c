@@ -281,6 +281,57 @@ static void test_eval_needs_no_memory(void **state)
     doudi_free(r);
 }
 
+/* A batch with a record it refuses allocates that record's message: failing each allocation in
+ * turn, the batch fails whole — no message handed out, none of its blocks left — until it
+ * succeeds as without any failure. */
+static void test_eval_batch_fails_cleanly(void **state)
+{
+    (void)state;
+    char *err = NULL;
+    doudi_rules *r = doudi_compile_file(SMALL, &err);
+    assert_non_null(r);
+    doudi_record *good = doudi_record_new(r), *empty = doudi_record_new(r);
+    if (doudi_record_parse(good, "id=410102195001010014, county=410102, birth_date=1950-01-01, dibao=true, grade=1, "
+                                 "adl_eat=false, adl_walk=true, labor=none", &err))
+        fail_msg("%s", err);
+    const doudi_record *recs[2] = {good, empty};
+    doudi_outcome want;
+    if (doudi_eval(r, good, &want, &err)) fail_msg("%s", err);
+    doudi_outcome outs[2];
+    char *errs[2];
+    doudi_set_alloc_failure(give_up, NULL);
+    long n = 0;
+    for (;; n++) {
+        long live = oom_live_blocks();
+        oom_fail_after(n);
+        int rc = doudi_eval_batch(r, recs, 2, outs, errs, &err);
+        if (rc >= 0) {
+            assert_int_equal(rc, 1);
+            break;
+        }
+        assert_true(doudi_out_of_memory());
+        assert_null(errs[0]);
+        assert_null(errs[1]);
+        if (oom_live_blocks() != live)
+            fail_msg("allocation %ld failed: %ld blocks of the abandoned batch left", n, oom_live_blocks() - live);
+        assert_string_equal(err, "out of memory");
+        free(err);        /* the C library's, as doudi.h allows for this message */
+        err = NULL;
+    }
+    oom_fail_after(-1);
+    doudi_set_alloc_failure(NULL, NULL);
+    assert_true(n > 0);   /* the refused record's message was allocated */
+    assert_null(errs[0]);
+    assert_int_equal(outs[0].categories, want.categories);
+    assert_int_equal(outs[0].placement, want.placement);
+    assert_non_null(errs[1]);
+    assert_int_equal(outs[1].category_count, -1);
+    doudi_string_free(errs[1]);
+    doudi_record_free(good);
+    doudi_record_free(empty);
+    doudi_free(r);
+}
+
 static void test_retry_hook_lets_the_call_succeed(void **state)
 {
     (void)state;
@@ -313,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_compile_fails_cleanly_at_every_allocation),
         cmocka_unit_test(test_compile_zhengzhou_fails_cleanly),
         cmocka_unit_test(test_eval_needs_no_memory),
+        cmocka_unit_test(test_eval_batch_fails_cleanly),
         cmocka_unit_test(test_run_fails_cleanly_at_every_allocation),
     };
     return cmocka_run_group_tests_name("oom", tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include "base/fixed.h"
 #include "base/resid.h"
 #include "vm/program.h"
+#include "vm/record.h"
 #include "base/util.h"
 #include "vm/vm.h"
 
@@ -731,6 +732,43 @@ static void test_move_and_branch(void **state)
     program_free(p);
 }
 
+/* MOVP: the move paired with the jump after it — when the moved value's truth equals k, the
+ * jump's target; else the instruction after the jump. The jump itself never runs.
+ * No constants: the fields are R0 and R1.
+ *   0 MOVP R4 R0 (k 0) ; 1 JMPF R4 ->3 ; 2 LOADI R5 1 ; 3 MOVP R6 R1 (k 1) ; 4 JMPT R6 ->6 ;
+ *   5 LOADI R7 1 ; 6 HALT */
+static void test_move_paired(void **state)
+{
+    (void)state;
+    const Ins code[] = {I(MOVP, 4, 0, 0), I(JMPF, 4, 3, 0), I(LOADI, 5, 1, 0), IK(MOVP, 1, 6, 1, 0),
+                        I(JMPT, 6, 6, 0), I(LOADI, 7, 1, 0), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(NULL, 0, NULL, 0, code, 7, 8);
+    const int64_t fields[2] = {0, 9};              /* R0 false: jump to 3; R1 true: jump to 6 */
+    Run r = run_both(p, 0, fields, 2);
+    assert_int_equal(r.regs[4], 0);
+    assert_int_equal(r.regs[6], 9);
+    for (int pc = 1; pc <= 5; pc += pc == 2 ? 2 : 1) assert_int_equal(r.ran[pc], 0);   /* 1, 2, 4, 5 */
+    assert_int_equal(r.ran[3], 1);
+    assert_int_equal(r.value[3], 9);
+    run_free(&r);
+    const int64_t others[2] = {3, 0};              /* both fall through, over their jumps */
+    r = run_both(p, 0, others, 2);
+    assert_int_equal(r.regs[4], 3);
+    assert_int_equal(r.regs[5], 1);
+    assert_int_equal(r.regs[6], 0);
+    assert_int_equal(r.regs[7], 1);
+    assert_int_equal(r.ran[1], 0);
+    assert_int_equal(r.ran[4], 0);
+    run_free(&r);
+    /* the pair is checked: the jump must test what was moved, and be the one k names */
+    p->code[1].a = 5;
+    assert_unsound(p, "instruction 0 (MOVP): must be followed by the JMPF that tests R4");
+    p->code[1].a = 4;
+    p->code[3].k = 0;
+    assert_unsound(p, "instruction 3 (MOVP): must be followed by the JMPF that tests R6");
+    program_free(p);
+}
+
 /* ---- control flow and the trace ---------------------------------------------------------- */
 
 /* `a and b` / `a or b` short-circuit over the fields R2 (a) and R3 (b):
@@ -957,6 +995,94 @@ static void test_region(void **state)
     program_free(p);
 }
 
+/* The compact record (vm/record.h), worked out by hand. Fields, in declaration order:
+ *   f0 text  8     f1 date  4     f2 bool  1     f3 enum (3 values)  1
+ *   f4 int in 0..4  1     f5 int in -5..100000  4     f6 int  8     f7 number  8
+ * Widest first, declaration order within a width: f0 f6 f7 | f1 f5 | f2 f3 f4, at offsets
+ * 0 8 16 | 24 28 | 32 33 34: 35 bytes. */
+static void test_compact_record(void **state)
+{
+    (void)state;
+    const Const k[1] = {K_INT(0)};
+    /* fields from R1: R9 := f5 + f4 (R6, R5); R10 := f1 - f6 (R2, R7); R11 := f3 (R4) */
+    const Ins code[] = {I(ADD, 9, 6, 5), I(SUB, 10, 2, 7), I(MOV, 11, 4, 0), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(k, 1, NULL, 0, code, 4, 12);
+    prog_record(p, (const uint8_t[]){VK_TEXT, VK_DATE, VK_BOOL, VK_ENUM, VK_INT, VK_INT, VK_INT, VK_NUMBER}, 8);
+    p->nenums = 1;
+    p->enums = xcalloc(1, sizeof *p->enums);
+    p->enums[0] = (EnumInfo){.name = xstrdup("e"), .count = 3, .values = xcalloc(3, sizeof(char *)),
+                             .labels = xcalloc(3, sizeof(char *))};
+    FieldInfo *f = p->records[0].fields;
+    f[3].enum_index = 0;
+    f[4].range_kind = 1, f[4].range_lo = 0, f[4].range_hi = 4;
+    f[5].range_kind = 1, f[5].range_lo = -5, f[5].range_hi = 100000;
+    RecordLayout l;
+    record_layout_init(&l, p, &p->records[0]);
+    assert_int_equal(l.size, 35);
+    assert_int_equal(l.n8, 3);
+    assert_int_equal(l.n4, 2);
+    assert_int_equal(l.n1, 3);
+    static const uint32_t order[8] = {0, 6, 7, 1, 5, 2, 3, 4}, offset[8] = {0, 24, 32, 33, 34, 28, 8, 16};
+    static const uint8_t width[8] = {8, 4, 1, 1, 1, 4, 8, 8};
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(l.order[i], order[i]);
+        assert_int_equal(l.offset[i], offset[i]);
+        assert_int_equal(l.width[i], width[i]);
+    }
+    /* runs of consecutive fields of one width: f0 | f6 f7 | f1 | f5 | f2 f3 f4 */
+    static const uint32_t runs[5][3] = {{0, 1, 8}, {6, 2, 8}, {1, 1, 4}, {5, 1, 4}, {2, 3, 1}};
+    assert_int_equal(l.nruns, 5);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(l.runs[i].field, runs[i][0]);
+        assert_int_equal(l.runs[i].count, runs[i][1]);
+        assert_int_equal(l.runs[i].width, runs[i][2]);
+    }
+    char name[] = "x";
+    const int64_t values[8] = {(int64_t)(intptr_t)name, day(2021, 4, 1), 1, 2, 4, -5, INT64_C(1) << 40, -25000};
+    uint8_t rec[35 + 1];
+    memset(rec, 0xEE, sizeof rec);
+    assert_true(record_pack(&l, values, rec));
+    assert_int_equal(rec[35], 0xEE);   /* nothing written past the record */
+    int32_t d;
+    memcpy(&d, rec + 24, 4);
+    assert_int_equal(d, day(2021, 4, 1));
+    memcpy(&d, rec + 28, 4);
+    assert_int_equal(d, -5);
+    assert_int_equal(rec[32], 1);
+    assert_int_equal(rec[33], 2);
+    assert_int_equal(rec[34], 4);
+    int64_t back[8];
+    record_unpack(&l, rec, back);
+    assert_memory_equal(back, values, sizeof values);
+    /* evaluated from the packed record, the VM computes what it does from the int64 one:
+     * R9 = -5 + 4 = -1, R10 = day(2021-04-01) - 2^40, R11 = 2 */
+    Vm *vm = vm_new(p);
+    assert_true(record_run(vm, 0, &l, rec));
+    assert_int_equal(vm->regs[9], -1);
+    assert_int_equal(vm->regs[10], day(2021, 4, 1) - (INT64_C(1) << 40));
+    assert_int_equal(vm->regs[11], 2);
+    /* a value that does not fit its slot is refused, never cut: a bool of 2 fits a byte (it
+     * fails validation, but packs losslessly); 256 does not, nor -1 in a byte, nor a day
+     * number past int32 */
+    int64_t v[8];
+    memcpy(v, values, sizeof v);
+    v[2] = 2;
+    assert_true(record_pack(&l, v, rec));
+    v[2] = 256;
+    assert_false(record_pack(&l, v, rec));
+    v[2] = 1;
+    v[4] = -1;
+    assert_false(record_pack(&l, v, rec));
+    v[4] = 4;
+    v[1] = (int64_t)INT32_MAX + 1;
+    assert_false(record_pack(&l, v, rec));
+    v[1] = INT32_MIN;
+    assert_true(record_pack(&l, v, rec));
+    vm_free(vm);
+    record_layout_free(&l);
+    program_free(p);
+}
+
 static const struct CMUnitTest vm_cases[] = {
     cmocka_unit_test(test_int_arith),
     cmocka_unit_test(test_loadi),
@@ -980,6 +1106,7 @@ static const struct CMUnitTest vm_cases[] = {
     cmocka_unit_test(test_compare_and_branch),
     cmocka_unit_test(test_branch_pair_verified),
     cmocka_unit_test(test_move_and_branch),
+    cmocka_unit_test(test_move_paired),
     cmocka_unit_test(test_short_circuit_false),
     cmocka_unit_test(test_short_circuit_true),
     cmocka_unit_test(test_trace_cleared),
@@ -990,6 +1117,7 @@ static const struct CMUnitTest vm_cases[] = {
     cmocka_unit_test(test_set_param),
     cmocka_unit_test(test_set_param_table),
     cmocka_unit_test(test_region),
+    cmocka_unit_test(test_compact_record),
 };
 
 #endif
