@@ -72,17 +72,22 @@ int resident_id_male(const char *id)
 
 /* The length of the id starting at text[i] (18 or 15), or 0 when none starts there: a run
  * of exactly 17 digits and a digit or X/x, or of exactly 15 digits, not part of a longer run. */
+/* An ASCII letter or digit: an id is a word of its own, so a run of digits inside a longer
+ * word (a commit hash, a hex checksum, a file name) is not taken for one. */
+static bool is_word_char(char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 static size_t id_at(const char *text, size_t i, size_t n)
 {
-    if (i > 0 && is_digit(text[i - 1])) return 0;
+    if (i > 0 && is_word_char(text[i - 1])) return 0;
     size_t k = 0;
     while (i + k < n && is_digit(text[i + k])) k++;
-    if (k == 15) return (i + k < n && (text[i + k] == 'X' || text[i + k] == 'x')) ? 0 : 15;
-    if (k == 18) return 18;
-    if (k == 17 && i + 17 < n && (text[i + 17] == 'X' || text[i + 17] == 'x') &&
-        !(i + 18 < n && (is_digit(text[i + 18]) || text[i + 18] == 'X' || text[i + 18] == 'x')))
-        return 18;
-    return 0;
+    size_t len = k == 15 || k == 18 ? k
+               : k == 17 && i + 17 < n && (text[i + 17] == 'X' || text[i + 17] == 'x') ? 18 : 0;
+    if (len && i + len < n && is_word_char(text[i + len])) return 0;
+    return len;
 }
 
 /* "YYYY-MM-DD" of the birth date in the id at `id` (len 18 or 15: the older form writes the

@@ -15,7 +15,9 @@ d=$TMPDIR
 die() { echo "$*"; exit 1; }
 fx=$(pwd)/tests/fixtures/ci
 repo=$d/repo
-g() { git -C "$repo" -c user.name="doudi test" -c user.email=test@example.org -c commit.gpgsign=false "$@"; }
+# fixed names and dates: the same commits, so the same hashes, on every run
+g() { GIT_AUTHOR_DATE="2021-04-01T08:00:00+0800" GIT_COMMITTER_DATE="2021-04-01T08:00:00+0800" \
+      git -C "$repo" -c user.name="doudi test" -c user.email=test@example.org -c commit.gpgsign=false "$@"; }
 ci() { DOUDI=$DOUDI sh "$repo/ci.sh" "$@"; }
 has() { grep -qxF -- "$1" "$2" || { echo "missing line in $2:"; echo "  $1"; echo "--- $2:"; cat "$2"; exit 1; }; }
 command -v git >/dev/null || die "git is missing"

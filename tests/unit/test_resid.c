@@ -79,6 +79,11 @@ static void test_mask(void **state)
     masked("410122500307123 1950-03-07", "410122******123 ****-**-**");
     /* other runs of digits are no ids */
     masked("12345678901234567 1234567890123456789 13812345678", "12345678901234567 1234567890123456789 13812345678");
+    /* nor are runs inside a longer word: a commit hash holding 15 or 18 digits in a row, a
+     * file name; an id beside CJK text or punctuation is still one */
+    masked("base a410122195003071238f9 and c410122500307123d", "base a410122195003071238f9 and c410122500307123d");
+    masked("410122195003071238a.csv 410122195003071238_x", "410122195003071238a.csv 410122********1238_x");
+    masked("身份证号410122195003071238的人", "身份证号410122********1238的人");
     masked("", "");
     char s[] = "birth_date = 1950-03-07";
     resident_id_mask_date(s, "410122195003071238");
