@@ -195,7 +195,7 @@ static const Verb verbs[] = {
      "and the office that receives objections. The document is in Chinese.",
      {{"FILE", "the rules (default: those the run was made with, as the ledger stores them)"},
       {"--db DB", "the ledger (default doudi.db)"},
-      {"--county CODE", "one county (default: every county)"},
+      {"--county CODE", "one county, by code or name (default: every county)"},
       {"--run N", "the run (default: the latest)"},
       {"--format F", "html, csv or xlsx (default: from -o's extension, else html)"},
       {"-o, --out FILE", "write to FILE instead of stdout; xlsx needs it (a sheet per county)"}}},

@@ -24,6 +24,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -203,8 +204,17 @@ def report_counties(doudi, rules, ledger, form, work):
     import openpyxl
     path = os.path.join(work, form + ".xlsx")
     run([doudi, "report", rules, "--db", ledger, "--form", form, "--format", "xlsx", "-o", path])
-    names = openpyxl.load_workbook(path, read_only=True).sheetnames
-    return names[1:] if names and names[0] == "全市" else names
+    # each county's sheet is named by the county's name; its footer holds the code the forms are
+    # keyed by (区县代码：410122), as plan_forms is
+    wb = openpyxl.load_workbook(path)
+    sheets = wb.worksheets[1:] if wb.sheetnames and wb.sheetnames[0] == "全市" else wb.worksheets
+    codes = []
+    for ws in sheets:
+        f = ws.oddFooter
+        text = "".join(part.text or "" for part in (f.left, f.center, f.right))
+        m = re.search(r"区县代码：(\S+)", text)
+        codes.append(m.group(1) if m else ws.title)
+    return codes
 
 
 def vm_report(reports, args):
