@@ -72,22 +72,34 @@ int resident_id_male(const char *id)
 
 /* The length of the id starting at text[i] (18 or 15), or 0 when none starts there: a run
  * of exactly 17 digits and a digit or X/x, or of exactly 15 digits, not part of a longer run. */
-/* An ASCII letter or digit: an id is a word of its own, so a run of digits inside a longer
- * word (a commit hash, a hex checksum, a file name) is not taken for one. */
-static bool is_word_char(char c)
+static bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+/* Whether text[i..i+len) lies inside a hexadecimal word of 32 characters or more with a letter
+ * in it — a commit hash, a SHA-256 — whose digits are no id. Anything else that holds an id's
+ * digits is masked, letters around it or not: privacy first. */
+static bool inside_hash(const char *text, size_t i, size_t len, size_t n)
 {
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    size_t a = i, b = i + len;
+    while (a > 0 && is_hex(text[a - 1])) a--;
+    while (b < n && is_hex(text[b])) b++;
+    if (b - a < 32) return false;
+    for (size_t k = a; k < b; k++)
+        if (!is_digit(text[k])) return true;
+    return false;
 }
 
 static size_t id_at(const char *text, size_t i, size_t n)
 {
-    if (i > 0 && is_word_char(text[i - 1])) return 0;
+    if (i > 0 && is_digit(text[i - 1])) return 0;
     size_t k = 0;
     while (i + k < n && is_digit(text[i + k])) k++;
-    size_t len = k == 15 || k == 18 ? k
-               : k == 17 && i + 17 < n && (text[i + 17] == 'X' || text[i + 17] == 'x') ? 18 : 0;
-    if (len && i + len < n && is_word_char(text[i + len])) return 0;
-    return len;
+    size_t len = 0;
+    if (k == 15) len = (i + k < n && (text[i + k] == 'X' || text[i + k] == 'x')) ? 0 : 15;
+    else if (k == 18) len = 18;
+    else if (k == 17 && i + 17 < n && (text[i + 17] == 'X' || text[i + 17] == 'x') &&
+             !(i + 18 < n && (is_digit(text[i + 18]) || text[i + 18] == 'X' || text[i + 18] == 'x')))
+        len = 18;
+    return len && !inside_hash(text, i, len, n) ? len : 0;
 }
 
 /* "YYYY-MM-DD" of the birth date in the id at `id` (len 18 or 15: the older form writes the

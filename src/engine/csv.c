@@ -930,3 +930,21 @@ void csv_set_max_record(CsvReader *r, size_t n)
 {
     if (n) r->max_record = n;
 }
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
+void csv_write_cell(StrBuf *sb, const char *s)
+{
+    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
+        sb_puts(sb, s);
+        return;
+    }
+    sb_putc(sb, '"');
+    if (formula) sb_putc(sb, '\'');
+    for (; *s; s++) {
+        if (*s == '"') sb_putc(sb, '"');
+        sb_putc(sb, *s);
+    }
+    sb_putc(sb, '"');
+}

@@ -53,6 +53,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/util.h"
+
 /* Records larger than this (raw bytes) are malformed: see above. */
 #define CSV_MAX_RECORD ((size_t)64 << 20)
 
@@ -106,5 +108,12 @@ size_t csv_buffer_bytes(const CsvReader *r);
 void csv_set_chunk_size(CsvReader *r, size_t n);
 /* Change the record size limit (default CSV_MAX_RECORD; n >= 1). */
 void csv_set_max_record(CsvReader *r, size_t n);
+
+/* Writing: one cell of a CSV file doudi writes (results, forms, the notice, review rows),
+ * appended to sb — quoted when it holds a comma, quote or line end; a cell a spreadsheet would
+ * take for a formula (it begins with = + - @, a tab or a carriage return) gets a leading
+ * apostrophe inside the quotes, so that opening the file in Excel never runs what a record
+ * holds. */
+void csv_write_cell(StrBuf *sb, const char *s);
 
 #endif

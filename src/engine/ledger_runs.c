@@ -2,6 +2,7 @@
  * and the capacity plans (see ledger.h). */
 #define _GNU_SOURCE            /* O_TMPFILE, linkat's AT_SYMLINK_FOLLOW */
 #include "ledger_int.h"
+#include "csv.h"
 #include "base/crash.h"
 #include "base/date.h"
 #include "base/sha256.h"
@@ -267,25 +268,6 @@ void ledger_results_close(LedgerResults *c)
 
 /* ---- the results file ------------------------------------------------------------------------------- */
 
-/* A cell, quoted when it holds a comma, quote or newline; one that a spreadsheet would take
- * for a formula (it begins with = + - @, a tab or a carriage return) is written with a
- * leading apostrophe, so that opening the file in Excel never runs what a record holds. */
-static void csv_field(FILE *f, const char *s)
-{
-    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
-    if (!formula && !strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    if (formula) fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 bool ledger_write_results(Ledger *l, int64_t run, int fd, char **error)
 {
     int dupfd = dup(fd);
@@ -298,18 +280,22 @@ bool ledger_write_results(Ledger *l, int64_t run, int fd, char **error)
     int rc = c ? 1 : -1;
     fputs("id,categories,primary_category,placement,year\n", f);
     ResultRow r;
+    StrBuf line = {0};
     while (c && (rc = ledger_results_next(c, &r, error)) == 1) {
-        csv_field(f, r.key);
-        fputc(',', f);
-        csv_field(f, r.categories);
-        fputc(',', f);
-        csv_field(f, r.primary);
-        fputc(',', f);
-        csv_field(f, r.placement);
-        fputc(',', f);
-        if (r.has_year) fprintf(f, "%lld", (long long)r.year);
-        fputc('\n', f);
+        line.count = 0;
+        csv_write_cell(&line, r.key);
+        sb_putc(&line, ',');
+        csv_write_cell(&line, r.categories);
+        sb_putc(&line, ',');
+        csv_write_cell(&line, r.primary);
+        sb_putc(&line, ',');
+        csv_write_cell(&line, r.placement);
+        sb_putc(&line, ',');
+        if (r.has_year) sb_printf(&line, "%lld", (long long)r.year);
+        sb_putc(&line, '\n');
+        fwrite(line.items, 1, line.count, f);
     }
+    sb_free(&line);
     ledger_results_close(c);
     errno = 0;
     bool written = !ferror(f);             /* a write that failed mid-way (disk full) */

@@ -7,6 +7,7 @@
  * entries are sorted by their levels and key and cut into villages. Masking happens here, as
  * each cell is made: no full name or id is kept past the person being read. */
 #include "notice_int.h"
+#include "csv.h"
 #include "document.h"
 #include "base/date.h"
 #include "vm/record.h"
@@ -552,28 +553,10 @@ static void notice_html(const Notice *n, StrBuf *out)
 
 /* ---- CSV -------------------------------------------------------------------------------------- */
 
-/* Quoted when it holds a comma, quote or line end; a cell a spreadsheet would take for a
- * formula (= + - @ first) gets a leading apostrophe, as in the results file. */
-static void csv_field(StrBuf *sb, const char *s)
-{
-    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
-    if (!formula && !strpbrk(s, ",\"\r\n")) {
-        sb_puts(sb, s);
-        return;
-    }
-    sb_putc(sb, '"');
-    if (formula) sb_putc(sb, '\'');
-    for (; *s; s++) {
-        if (*s == '"') sb_putc(sb, '"');
-        sb_putc(sb, *s);
-    }
-    sb_putc(sb, '"');
-}
-
 static void csv_row_start(const Notice *n, const NoticeEntry *e, StrBuf *out)
 {
     for (uint32_t l = 0; l < n->ni->nper; l++) {
-        csv_field(out, e->levels[l]);
+        csv_write_cell(out, e->levels[l]);
         sb_putc(out, ',');
     }
 }
@@ -588,7 +571,7 @@ static void csv_unit(const Notice *n, const NoticeUnit *u, StrBuf *out)
         sb_printf(out, "%zu", ++no);
         for (uint32_t c = 0; c < n->ni->ncols; c++) {
             sb_putc(out, ',');
-            csv_field(out, e->cells[c]);
+            csv_write_cell(out, e->cells[c]);
         }
         sb_puts(out, ",\n");
     }
@@ -598,7 +581,7 @@ static void csv_unit(const Notice *n, const NoticeUnit *u, StrBuf *out)
         csv_row_start(n, &n->entries.items[u->first], out);
         for (uint32_t c = 0; c < n->ni->ncols; c++) sb_putc(out, ',');
         sb_putc(out, ',');
-        csv_field(out, line);
+        csv_write_cell(out, line);
         sb_putc(out, '\n');
         free(line);
     }
@@ -609,21 +592,21 @@ static void notice_csv(const Notice *n, StrBuf *out)
     sb_puts(out, "\xEF\xBB\xBF");
     const char *lines[] = {n->title, n->period, n->office, n->privacy, n->basis};
     for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
-        csv_field(out, lines[i]);
+        csv_write_cell(out, lines[i]);
         sb_putc(out, '\n');
     }
     sb_putc(out, '\n');
     for (uint32_t l = 0; l < n->ni->nper; l++) {
-        csv_field(out, n->level_labels[l]);
+        csv_write_cell(out, n->level_labels[l]);
         sb_putc(out, ',');
     }
-    csv_field(out, doc_tr("No."));
+    csv_write_cell(out, doc_tr("No."));
     for (uint32_t c = 0; c < n->ni->ncols; c++) {
         sb_putc(out, ',');
-        csv_field(out, n->ni->cols[c].label ? n->ni->cols[c].label : n->ni->cols[c].name);
+        csv_write_cell(out, n->ni->cols[c].label ? n->ni->cols[c].label : n->ni->cols[c].name);
     }
     sb_putc(out, ',');
-    csv_field(out, doc_tr("Remarks"));
+    csv_write_cell(out, doc_tr("Remarks"));
     sb_putc(out, '\n');
     for (size_t i = 0; i < n->units.count; i++) csv_unit(n, &n->units.items[i], out);
 }

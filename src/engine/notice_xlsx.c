@@ -6,6 +6,7 @@
 #include "notice_int.h"
 #include "base/msg.h"
 #include "document.h"
+#include "xlsx_write.h"
 
 #ifdef DOUDI_NO_XLSX
 
@@ -122,30 +123,6 @@ static void finish_sheet(Sheet *s)
     worksheet_center_horizontally(s->ws);
 }
 
-/* A sheet name Excel takes: the county's value, cut to 31 characters, none of []:*?/\. */
-static char *sheet_name(lxw_workbook *wb, const char *want)
-{
-    StrBuf sb = {0};
-    int chars = 0;
-    for (const char *p = want; *p && chars < 26; chars++) {
-        uint32_t cp;
-        int len = utf8_decode(p, strlen(p), &cp);
-        if (len <= 0) len = 1;
-        if (len == 1 && strchr("[]:*?/\\'", *p)) sb_putc(&sb, '_');
-        else sb_putn(&sb, p, (size_t)len);
-        p += len;
-    }
-    if (!sb.count) sb_putc(&sb, '_');
-    char *base = sb_take(&sb);
-    sb_puts(&sb, base);
-    for (int k = 2; workbook_validate_sheet_name(wb, sb_str(&sb)) != LXW_NO_ERROR && k < 1000; k++) {
-        sb.count = 0;
-        sb_printf(&sb, "%s~%d", base, k);
-    }
-    free(base);
-    return sb_take(&sb);
-}
-
 static bool sheets(const Notice *n, lxw_workbook *wb, const Formats *f, char **error)
 {
     Sheet s = {0};
@@ -162,7 +139,8 @@ static bool sheets(const Notice *n, lxw_workbook *wb, const Formats *f, char **e
         if (!u) break;
         if (!s.ws) {
             /* a sheet per county, named as the county is (中牟县) */
-            char *name = sheet_name(wb, *first ? notice_level_name(n, 0, first) : n->title);
+            const char *want = *first ? notice_level_name(n, 0, first) : n->title;
+            char *name = xlsx_new_sheet_name(wb, want, strlen(want));
             s.ws = workbook_add_worksheet(wb, name);
             free(name);
             if (!s.ws) {

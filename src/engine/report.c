@@ -1,6 +1,7 @@
 /* report.c — loading a run's forms and rendering them as text, CSV and JSON (see report.h;
  * the workbook is report_xlsx.c). */
 #include "report.h"
+#include "csv.h"
 #include "base/date.h"
 
 #include <errno.h>
@@ -529,23 +530,6 @@ void report_text(const Report *rep, const ReportSheet *s, StrBuf *out)
     free(w);
 }
 
-/* ---- CSV ------------------------------------------------------------------------------------ */
-
-static void csv_field(StrBuf *sb, const char *s)
-{
-    s = text_or_empty(s);
-    if (!strpbrk(s, ",\"\r\n")) {
-        sb_puts(sb, s);
-        return;
-    }
-    sb_putc(sb, '"');
-    for (; *s; s++) {
-        if (*s == '"') sb_putc(sb, '"');
-        sb_putc(sb, *s);
-    }
-    sb_putc(sb, '"');
-}
-
 /* UTF-8 with a byte-order mark: Excel reads a CSV without one in the machine's ANSI code page
  * (GBK on a Chinese Windows) and garbles the labels; with it, Excel (and LibreOffice, and
  * `doudi import`) take UTF-8. Lines end in LF alone: Excel, LibreOffice and every CSV reader
@@ -562,12 +546,12 @@ void report_csv(const Report *rep, const ReportSheet *s, StrBuf *out)
         if (col->group) sb_printf(&h, "%s/", col->group);
         sb_puts(&h, text_or_empty(col->label));
         sb_putc(out, ',');
-        csv_field(out, sb_str(&h));
+        csv_write_cell(out, sb_str(&h));
         sb_free(&h);
     }
     sb_putc(out, '\n');
     for (size_t i = 0; i < rep->nrows; i++) {
-        csv_field(out, d->rows[i].label);
+        csv_write_cell(out, d->rows[i].label);
         for (size_t c = 0; c < nc; c++) {
             sb_putc(out, ',');
             if (!s->blank[i * nc + c]) sb_printf(out, "%lld", (long long)s->cells[i * nc + c]);

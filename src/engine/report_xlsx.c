@@ -20,6 +20,7 @@
  * Optional: built with DOUDI_NO_XLSX (`make XLSX=0`), there is no libxlsxwriter and
  * report_xlsx says so instead. */
 #include "report.h"
+#include "xlsx_write.h"
 
 #ifdef DOUDI_NO_XLSX
 
@@ -79,32 +80,6 @@ static Formats make_formats(lxw_workbook *wb)
 }
 
 static int width_of(const char *s) { return s ? utf8_width(s, strlen(s)) : 0; }
-
-/* A sheet name Excel accepts: at most 31 characters, none of []:*?/\, not starting with an
- * apostrophe, unused (a county code is all of that); else the nearest such, with ~2, ~3, .... */
-static char *sheet_name(lxw_workbook *wb, const char *want)
-{
-    StrBuf base = {0};
-    size_t n = strlen(want);
-    int chars = 0;
-    for (size_t i = 0; i < n && chars < 26;) {
-        uint32_t cp;
-        int len = utf8_decode(want + i, n - i, &cp);
-        if (len == 1 && strchr("[]:*?/\\", want[i])) sb_putc(&base, '_');
-        else sb_putn(&base, want + i, (size_t)len);
-        i += (size_t)len;
-        chars++;
-    }
-    if (!base.count || base.items[0] == '\'') sb_putc(&base, '_');
-    StrBuf name = {0};
-    sb_puts(&name, sb_str(&base));
-    for (int k = 2; workbook_validate_sheet_name(wb, sb_str(&name)) != LXW_NO_ERROR && k < 1000; k++) {
-        name.count = 0;
-        sb_printf(&name, "%s~%d", sb_str(&base), k);
-    }
-    sb_free(&base);
-    return sb_take(&name);
-}
 
 /* ---- totals as formulas ------------------------------------------------------------------------ */
 
@@ -192,7 +167,7 @@ static bool write_sheet(lxw_workbook *wb, const Formats *f, const Report *rep, c
     const FormInfo *d = rep->table;
     size_t nc = rep->ncols, nr = rep->nrows;
     char *want = prefix ? xasprintf("%s %s", prefix, s->name) : xstrdup(s->name);
-    char *name = sheet_name(wb, want);
+    char *name = xlsx_new_sheet_name(wb, want, strlen(want));
     free(want);
     lxw_worksheet *ws = workbook_add_worksheet(wb, name);
     free(name);

@@ -5,6 +5,7 @@
 #include "csv.h"
 #include "import.h"
 #include "rows.h"
+#include "xlsx_write.h"
 #include "xlsx.h"
 
 #include <errno.h>
@@ -243,37 +244,21 @@ static bool put_in_place(const char *tmp, const char *path, char **error)
     return false;
 }
 
-/* ---- CSV ------------------------------------------------------------------------------------- */
-
-static void csv_cell(StrBuf *sb, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        sb_puts(sb, s);
-        return;
-    }
-    sb_putc(sb, '"');
-    for (; *s; s++) {
-        if (*s == '"') sb_putc(sb, '"');
-        sb_putc(sb, *s);
-    }
-    sb_putc(sb, '"');
-}
-
 static void csv_group(const ReviewGroup *g, StrBuf *sb)
 {
     for (size_t c = 0; c < g->ncols; c++) {
-        csv_cell(sb, head_at(g, c));
+        csv_write_cell(sb, head_at(g, c));
         sb_putc(sb, ',');
     }
     sb_puts(sb, REVIEW_REASON "\n");
     for (size_t k = 0; k < g->nrows; k++) {
         const ReviewRow *r = &g->rows[k];
         for (size_t c = 0; c < g->ncols; c++) {
-            csv_cell(sb, cell_at(r, c));
+            csv_write_cell(sb, cell_at(r, c));
             sb_putc(sb, ',');
         }
         char *why = reason_text(g, r);
-        csv_cell(sb, why);
+        csv_write_cell(sb, why);
         free(why);
         sb_putc(sb, '\n');
     }
@@ -354,34 +339,6 @@ static ReviewFormats review_formats(lxw_workbook *wb)
     return f;
 }
 
-/* The file's name without its extension, as a sheet name Excel accepts (at most 31
- * characters, none of []:*?/\, unused): "persons", "摸底台账", "摸底台账~2". */
-static char *sheet_name(lxw_workbook *wb, const char *source)
-{
-    const char *file = base_name(source), *dot = strrchr(file, '.');
-    size_t n = dot && dot != file ? (size_t)(dot - file) : strlen(file);
-    StrBuf base = {0};
-    int chars = 0;
-    for (size_t i = 0; i < n && chars < 26;) {
-        uint32_t cp;
-        int len = utf8_decode(file + i, n - i, &cp);
-        if (len < 1) len = 1;
-        if (len == 1 && strchr("[]:*?/\\", file[i])) sb_putc(&base, '_');
-        else sb_putn(&base, file + i, (size_t)len);
-        i += (size_t)len;
-        chars++;
-    }
-    if (!base.count || base.items[0] == '\'') sb_putc(&base, '_');
-    StrBuf name = {0};
-    sb_puts(&name, sb_str(&base));
-    for (int k = 2; workbook_validate_sheet_name(wb, sb_str(&name)) != LXW_NO_ERROR && k < 1000; k++) {
-        name.count = 0;
-        sb_printf(&name, "%s~%d", sb_str(&base), k);
-    }
-    sb_free(&base);
-    return sb_take(&name);
-}
-
 static double text_width(const char *s)
 {
     int w = utf8_width(s, strlen(s));
@@ -440,7 +397,9 @@ static bool write_xlsx(const Groups *gs, const char *path, char **error)
     ReviewFormats f = review_formats(wb);
     bool ok = true;
     for (size_t i = 0; i < gs->n && ok; i++) {
-        char *name = sheet_name(wb, gs->g[i].source);
+        /* the sheet of a source file: its name without the extension ("摸底台账") */
+        const char *file = base_name(gs->g[i].source), *dot = strrchr(file, '.');
+        char *name = xlsx_new_sheet_name(wb, file, dot && dot != file ? (size_t)(dot - file) : strlen(file));
         ok = xlsx_group(wb, &f, &gs->g[i], name);
         free(name);
     }

@@ -79,11 +79,14 @@ static void test_mask(void **state)
     masked("410122500307123 1950-03-07", "410122******123 ****-**-**");
     /* other runs of digits are no ids */
     masked("12345678901234567 1234567890123456789 13812345678", "12345678901234567 1234567890123456789 13812345678");
-    /* nor are runs inside a longer word: a commit hash holding 15 or 18 digits in a row, a
-     * file name; an id beside CJK text or punctuation is still one */
-    masked("base a410122195003071238f9 and c410122500307123d", "base a410122195003071238f9 and c410122500307123d");
-    masked("410122195003071238a.csv 410122195003071238_x", "410122195003071238a.csv 410122********1238_x");
+    /* nor are the digits of a commit hash or a checksum (a hex word of 32 or more with a
+     * letter); an id among letters, CJK text or punctuation is still one: privacy first */
+    masked("base 4f1c410122195003071238e9a0b1c2d3e4f5a6b7c8d9e0f1 and 410122500307123abcdef0123456789abcdef",
+           "base 4f1c410122195003071238e9a0b1c2d3e4f5a6b7c8d9e0f1 and 410122500307123abcdef0123456789abcdef");
+    masked("x410122195003071238x 410122195003071238.csv", "x410122********1238x 410122********1238.csv");
     masked("身份证号410122195003071238的人", "身份证号410122********1238的人");
+    /* 18 digits and a short hex tail are no hash */
+    masked("410122195003071238abc", "410122********1238abc");
     masked("", "");
     char s[] = "birth_date = 1950-03-07";
     resident_id_mask_date(s, "410122195003071238");
