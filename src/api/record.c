@@ -461,6 +461,16 @@ static void fields_read(const Program *p, const char *name, bool *fields, uint8_
 }
 
 /* A record made by other rules can be evaluated by these when its fields are the same. */
+/* Enum values are held as indices: the same values in the same order, or the record would be
+ * read with its values swapped. */
+static bool same_enum(const EnumInfo *a, const EnumInfo *b)
+{
+    if (a->count != b->count) return false;
+    for (uint32_t v = 0; v < a->count; v++)
+        if (strcmp(a->values[v], b->values[v])) return false;
+    return true;
+}
+
 static bool same_subject(const doudi_rules *r, const doudi_record *rec)
 {
     const RecordInfo *a = api_subject(r), *b = api_subject(rec->r);
@@ -468,7 +478,7 @@ static bool same_subject(const doudi_rules *r, const doudi_record *rec)
     for (uint32_t i = 0; i < a->nfields; i++) {
         const FieldInfo *fa = &a->fields[i], *fb = &b->fields[i];
         if (strcmp(fa->name, fb->name) || fa->kind != fb->kind) return false;
-        if (fa->kind == VK_ENUM && r->prog->enums[fa->enum_index].count != rec->r->prog->enums[fb->enum_index].count)
+        if (fa->kind == VK_ENUM && !same_enum(&r->prog->enums[fa->enum_index], &rec->r->prog->enums[fb->enum_index]))
             return false;
     }
     return true;
@@ -532,18 +542,6 @@ static int value_of(const doudi_rules *r, const doudi_record *rec, const char *n
     return 0;
 }
 
-static void put_text_literal(StrBuf *sb, const char *s)
-{
-    sb_putc(sb, '"');
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\') sb_printf(sb, "\\%c", *s);
-        else if (*s == '\n') sb_puts(sb, "\\n");
-        else if (*s == '\t') sb_puts(sb, "\\t");
-        else sb_putc(sb, *s);
-    }
-    sb_putc(sb, '"');
-}
-
 static void format_ref(const Program *p, const ValueRef *v, int64_t x, StrBuf *sb)
 {
     const EnumInfo *en = v->kind == VK_ENUM && v->enum_index >= 0 && (uint32_t)v->enum_index < p->nenums
@@ -556,7 +554,7 @@ static void format_ref(const Program *p, const ValueRef *v, int64_t x, StrBuf *s
     } else if (v->kind == VK_ENUM && (!en || x < 0 || (uint64_t)x >= en->count)) {
         sb_puts(sb, tr("(none)"));
     } else if (v->kind == VK_TEXT) {
-        put_text_literal(sb, (const char *)(intptr_t)x);
+        value_text_literal((const char *)(intptr_t)x, sb);
     } else {
         value_format(p, v->kind, v->enum_index, x, true, sb);
     }

@@ -45,6 +45,7 @@ int doudi_out_of_memory(void) { return oom_last_call_failed(); }
 void api_out_of_memory(OomGuard *g, char **error)
 {
     oom_guard_abandon(g);
+    msg_alias_reset();             /* phrases of an abandoned compile point into its freed blocks */
     if (!error) return;
     const char *m = tr("out of memory");
     size_t n = strlen(m) + 1;

@@ -123,8 +123,14 @@ const char *tr(const char *english)
 }
 
 enum { ALIASES = 32 };
-static struct { const char *text, *english; } aliases[ALIASES];   /* msg_alias's pairs */
-static unsigned alias_next;
+/* msg_alias's pairs: per thread, as the compiles that make them are */
+static _Thread_local struct { const char *text, *english; } aliases[ALIASES];
+static _Thread_local unsigned alias_next;
+
+void msg_alias_reset(void)
+{
+    memset(aliases, 0, sizeof aliases);
+}
 
 void msg_alias(const char *text, const char *english)
 {

@@ -58,6 +58,8 @@ const char *msg_text(const char *english);
  * `english` until msg_alias(text, NULL) forgets the pair. Up to 32 pairs at once (phrases
  * nest as expressions do); beyond, the oldest is forgotten. */
 void msg_alias(const char *text, const char *english);
+/* Forget every pair (a compile abandoned for lack of memory never unwound its phrases). */
+void msg_alias_reset(void);
 
 /* strerror(err) in the current language, for the common errors of opening and writing files
  * (ENOENT, EACCES, ...); others as the C library words them. */

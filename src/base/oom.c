@@ -20,6 +20,8 @@ typedef struct ThreadState {
     bool counting;
 } ThreadState;
 
+static _Noreturn void give_up(void);
+
 static _Thread_local ThreadState st = {.fail_countdown = -1};
 static OomHook hook;
 static void *hook_ctx;
@@ -73,11 +75,13 @@ static bool grow(void)
 
 static void record(void *p)
 {
-    if ((st.used + 1) * 2 > st.nslots && !grow()) {
-        /* no room to record the block: the call could not be undone, so it fails here */
+    /* no room to record the block: ask the host as for any allocation; giving up abandons the
+     * call with p freed first (it is in no set, and its caller never sees it) */
+    while ((st.used + 1) * 2 > st.nslots && !grow()) {
+        if (hook && hook(st.nslots * 2 * sizeof(void *), hook_ctx) == OOM_RETRY) continue;
         free(p);
-        oom_failed(sizeof(void *));
-        if (!grow()) abort();  /* the hook freed memory but still none for the set */
+        if (st.counting) st.live--;
+        give_up();
     }
     st.used += insert(st.slots, st.nslots, p);
 }
@@ -116,6 +120,11 @@ bool oom_last_call_failed(void) { return st.last_failed; }
 bool oom_failed(size_t size)
 {
     if (hook && hook(size, hook_ctx) == OOM_RETRY) return true;
+    give_up();
+}
+
+static _Noreturn void give_up(void)
+{
     OomGuard *g = st.active;
     if (hook && g && !st.unwinding) {
         st.unwinding = true;

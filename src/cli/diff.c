@@ -53,13 +53,14 @@ static bool parse_bytes(const char *s, size_t *out)
 static bool write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+    bool ok = f && fputs(text, f) >= 0;
+    ok = (f && fclose(f) == 0) && ok;         /* closed once, whether the write went well or not */
+    if (!ok) {
+        int e = errno;
         fputs("doudi diff: ", stderr);
-        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(errno));
-        if (f) fclose(f);
-        return false;
+        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(e));
     }
-    return true;
+    return ok;
 }
 
 /* FILE.md → FILE.EXT (FILE.EXT beside any other name). */

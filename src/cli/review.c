@@ -51,9 +51,9 @@ int cli_review(int argc, char **argv)
     else if (a.out) printf(tr("%s: %llu rows in review (files they came from: %llu)\n"), a.out, (unsigned long long)st.rows,
                            (unsigned long long)st.files);
     if (err && l && !r && !a.rules)
-        fprintf(stderr, tr("doudi review: %s (give the rules with --rules FILE)\n"), err);
+        fprintf(stderr, tr("doudi review: %s (give the rules with --rules FILE)\n"), msg_text(err));
     else if (err)
-        fprintf(stderr, "doudi review: %s\n", err);
+        fprintf(stderr, "doudi review: %s\n", msg_text(err));
     doudi_string_free(err);
     doudi_free(r);
     doudi_ledger_close(l);

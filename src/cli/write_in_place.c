@@ -25,8 +25,9 @@
 
 static int cannot_write(const char *verb, const char *path, const char *what)
 {
+    int e = errno;                 /* before anything else can change it */
     fprintf(stderr, "doudi %s: ", verb);
-    fprintf(stderr, tr("cannot write %s: %s: %s (the file is unchanged)\n"), path, what, strerror(errno));
+    fprintf(stderr, tr("cannot write %s: %s: %s (the file is unchanged)\n"), path, what, msg_strerror(e));
     return 2;
 }
 

@@ -184,8 +184,9 @@ static bool read_fast(const Program *p, const FieldInfo *f, const char *s, size_
     }
     case VK_ENUM: {
         const EnumInfo *e = &p->enums[f->enum_index];
+        /* the identifier exactly (a cell may hold NUL bytes: lengths compared, not C strings) */
         for (uint32_t k = 0; k < e->count; k++)
-            if (strncmp(e->values[k], s, n) == 0 && e->values[k][n] == '\0') {
+            if (strlen(e->values[k]) == n && memcmp(e->values[k], s, n) == 0) {
                 *out = k;
                 return true;
             }
@@ -384,7 +385,7 @@ static bool import_rows(Importer *im, char **error)
         (know_keys(im) && !ledger_each_key(im->l, im->ri, note_stored, &im->keys, error)) ||
         !(im->upsert = ledger_upsert_open(im->l, im->p, im->ri, error)) ||
         !ledger_review_clear(im->l, im->source, im->ri->name, error) ||
-        !(im->match = review_match_open(im->l, im->ri->name, im->source, im->column_of, im->ri->nfields, error)))
+        !(im->match = review_match_open(im->l, im->ri, im->source, im->column_of, error)))
         return false;
     while ((rc = rows_next(im->src, &rec)) != 0) {
         if (rc == -2) {   /* the file became unreadable: fail the whole import */

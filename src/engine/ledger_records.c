@@ -652,6 +652,9 @@ bool ledger_each_key(Ledger *l, const RecordInfo *ri, ledger_key_fn fn, void *ct
 
 static int step_update(LedgerUpsert *u, const int64_t *values, char **error)
 {
+    /* a record of its key alone has nothing to update (and its stand-in statement changes
+     * nothing, so sqlite3_changes would still hold the last write's count) */
+    if (u->ri->nfields <= (u->ri->key >= 0 ? 1u : 0u)) return 0;
     sqlite3_reset(u->update);
     for (uint32_t i = 0; i < u->ri->nfields; i++) bind_value(u, u->update, i, values[i]);
     if (sqlite3_step(u->update) == SQLITE_ROW || sqlite3_reset(u->update) != SQLITE_OK) {

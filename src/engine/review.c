@@ -229,11 +229,17 @@ static const char *head_at(const ReviewGroup *g, size_t c) { return c < g->nhead
 
 /* ---- writing the file: a temporary next to it, 0600, renamed into place ---------------------- */
 
-static char *temp_path(const char *path)
+/* A new temporary file beside path, made by mkstemp: a name nobody could have prepared, mode
+ * 0600 from the start (the rows hold full ids). *fd open on it, or -1 (the name then NULL). */
+static char *temp_file(const char *path, int *fd)
 {
-    StrBuf sb = {0};
-    sb_printf(&sb, "%s.tmp%ld", path, (long)getpid());
-    return sb_take(&sb);
+    char *tmp = xasprintf("%s.tmp-XXXXXX", path);
+    *fd = mkstemp(tmp);
+    if (*fd < 0) {
+        free(tmp);
+        return NULL;
+    }
+    return tmp;
 }
 
 static bool put_in_place(const char *tmp, const char *path, char **error)
@@ -284,15 +290,15 @@ static bool write_csv(const Groups *gs, const char *path, char **error)
         ok = fwrite(sb.items, 1, sb.count, stdout) == sb.count && fflush(stdout) == 0;
         if (!ok) *error = xasprintf("cannot write the review: %s", strerror(errno));
     } else {
-        char *tmp = temp_path(path);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int fd;
+        char *tmp = temp_file(path, &fd);
         FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
         ok = f && fwrite(sb.items, 1, sb.count, f) == sb.count;
         if (f && fclose(f) != 0) ok = false;
         else if (!f && fd >= 0) close(fd);
         if (!ok) {
             *error = xasprintf("cannot write %s: %s", path, strerror(errno));
-            remove(tmp);
+            if (tmp) remove(tmp);
         } else {
             ok = put_in_place(tmp, path, error);
         }
@@ -385,10 +391,13 @@ static bool xlsx_group(lxw_workbook *wb, const ReviewFormats *f, const ReviewGro
 
 static bool write_xlsx(const Groups *gs, const char *path, char **error)
 {
-    char *tmp = temp_path(path);
-    lxw_workbook *wb = workbook_new(tmp);
+    int fd;
+    char *tmp = temp_file(path, &fd);
+    if (fd >= 0) close(fd);              /* the workbook writes it again, keeping its mode 0600 */
+    lxw_workbook *wb = tmp ? workbook_new(tmp) : NULL;
     if (!wb) {
         *error = xasprintf("cannot write %s: %s", path, strerror(errno));
+        if (tmp) remove(tmp);
         free(tmp);
         return false;
     }
@@ -455,13 +464,17 @@ typedef struct MatchEntry {
     uint64_t hash;             /* of the field cells but the offending one */
     char **cells;
     size_t ncells;
-    bool key_read;             /* a cell holds a key the import read */
+    int key_col;               /* the 0-based column of the record's key in the entry's own file, or
+                                  -1 when that file's header cannot be read any more */
     bool matched;
 } MatchEntry;
 
 struct ReviewMatch {
     Ledger *l;
+    const RecordInfo *ri;
     const char *source;
+    char *header_source;       /* the entry source whose key column was found last ... */
+    int header_key_col;        /* ... and that column (-1: none) */
     int *columns;              /* the field columns of the file being imported, ascending */
     size_t ncolumns;
     MatchEntry *e;             /* sorted by offending column, then hash */
@@ -537,6 +550,29 @@ static bool same_row(const ReviewMatch *m, const MatchEntry *e, char *const *cel
     return true;
 }
 
+/* The column of the record's key in `source`, by its header read again (as the import read
+ * it); -1 when the file is gone or its header names no key. Entries come grouped by source, so
+ * the last answer is kept. */
+static int key_column(ReviewMatch *m, const char *source)
+{
+    if (m->header_source && !strcmp(m->header_source, source)) return m->header_key_col;
+    free(m->header_source);
+    m->header_source = xstrdup(source);
+    m->header_key_col = -1;
+    if (!m->ri || m->ri->key < 0) return -1;
+    char *err = NULL;
+    RowSource *src = rows_open(source, NULL, &err);
+    free(err);
+    Row row;
+    size_t skipped = 0, need = m->ri->nfields < 2 ? m->ri->nfields : 2;
+    if (src && rows_find_header(src, names_field, (void *)m->ri, need, &row, &skipped) == 1 && skipped != SIZE_MAX)
+        for (size_t c = 0; c < row.count && m->header_key_col < 0; c++)
+            if (import_header_field(m->ri, row.cells[c], row.lens[c]) == (uint32_t)m->ri->key + 1)
+                m->header_key_col = (int)c;
+    if (src) rows_close(src);
+    return m->header_key_col;
+}
+
 static bool load_entry(void *ctx, int64_t id, const ReviewEntry *e)
 {
     ReviewMatch *m = ctx;
@@ -546,7 +582,7 @@ static bool load_entry(void *ctx, int64_t id, const ReviewEntry *e)
         m->e = xrealloc(m->e, m->cap * sizeof *m->e);
     }
     MatchEntry *me = &m->e[m->n++];
-    *me = (MatchEntry){.id = id, .col = e->col};
+    *me = (MatchEntry){.id = id, .col = e->col, .key_col = key_column(m, e->source)};
     split_raw(e->raw, e->raw_len, &me->cells, &me->ncells);
     uint64_t sum = row_shares(m, me->cells, NULL, me->ncells);
     me->hash = hash_without(m, sum, field_position(m, e->col));
@@ -585,6 +621,7 @@ static int cmp_int(const void *a, const void *b)
 
 static void match_free(ReviewMatch *m)
 {
+    free(m->header_source);
     for (size_t i = 0; i < m->n; i++) free_cells(m->e[i].cells, m->e[i].ncells);
     free(m->e);
     free(m->cols);
@@ -595,11 +632,14 @@ static void match_free(ReviewMatch *m)
     free(m);
 }
 
-ReviewMatch *review_match_open(Ledger *l, const char *record, const char *source, const int *column_of,
-                               uint32_t nfields, char **error)
+ReviewMatch *review_match_open(Ledger *l, const RecordInfo *ri, const char *source, const int *column_of,
+                               char **error)
 {
+    const char *record = ri->name;
+    uint32_t nfields = ri->nfields;
     ReviewMatch *m = xcalloc(1, sizeof *m);
     m->l = l;
+    m->ri = ri;
     m->source = source;
     m->columns = xcalloc(nfields + 1, sizeof *m->columns);
     m->shares = xcalloc(nfields + 1, sizeof *m->shares);
@@ -637,9 +677,11 @@ bool review_match_close(ReviewMatch *m, review_key_fn read_again, void *ctx, cha
     bool ok = true;
     for (size_t i = 0; ok && read_again && i < m->n; i++) {
         MatchEntry *e = &m->e[i];
-        for (size_t c = 0; c < e->ncells && !e->matched; c++) {
+        /* only the entry's key cell: its other cells may hold other people's ids (a guardian's,
+         * the household head's), and a row read for them is no correction of this one */
+        if (!e->matched && e->key_col >= 0 && (size_t)e->key_col < e->ncells) {
             char key[256];
-            review_key_norm(e->cells[c], strlen(e->cells[c]), key, sizeof key);
+            review_key_norm(e->cells[e->key_col], strlen(e->cells[e->key_col]), key, sizeof key);
             e->matched = *key && read_again(ctx, key);
         }
         if (e->matched) ok = ledger_review_delete(m->l, e->id, error);

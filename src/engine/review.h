@@ -47,15 +47,17 @@ typedef bool (*review_key_fn)(void *ctx, const char *key);
  * import of `source` (its absolute path) reads: column_of[f] is the 0-based column of field f
  * in the file being imported (-1 when absent). NULL with *error when the ledger fails. */
 typedef struct ReviewMatch ReviewMatch;
-ReviewMatch *review_match_open(Ledger *l, const char *record, const char *source, const int *column_of,
-                               uint32_t nfields, char **error);
+ReviewMatch *review_match_open(Ledger *l, const RecordInfo *ri, const char *source, const int *column_of,
+                               char **error);
 /* A row the import read (stored or sent to review again): it matches an entry whose row had the
  * same text in every field's column but the entry's offending cell — the same row, corrected
  * (so an id of 17 digits made 18 still finds its entry), when the file keeps the columns where
  * the entry's file had them, as the exported sheet does. */
 void review_match_row(ReviewMatch *m, char *const *cells, const size_t *lens, size_t count);
-/* Drop the entries a row matched, and those whose row holds a cell `read_again` recognises as
- * a key the import read. Frees m (also on failure); read_again NULL: only frees it. */
+/* Drop the entries a row matched, and those whose key cell — the column its own file's header
+ * names the key, read again — holds a key `read_again` recognises as one the import read (no
+ * other cell: a row may hold other people's ids; no key match when that file is gone). Frees m
+ * (also on failure); read_again NULL: only frees it. */
 bool review_match_close(ReviewMatch *m, review_key_fn read_again, void *ctx, char **error);
 
 /* A key as rows are matched by: leading and trailing blanks dropped, a final x as X. Into out

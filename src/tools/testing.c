@@ -367,19 +367,6 @@ static bool actual(const Tester *t, const Case *c, Key k, int64_t *v)
     }
 }
 
-/* Text as a rule file's string literal writes it: quoted, with \" \\ \n \t escaped. */
-static void put_literal_text(const char *s, StrBuf *sb)
-{
-    sb_putc(sb, '"');
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\') sb_printf(sb, "\\%c", *s);
-        else if (*s == '\n') sb_puts(sb, "\\n");
-        else if (*s == '\t') sb_puts(sb, "\\t");
-        else sb_putc(sb, *s);
-    }
-    sb_putc(sb, '"');
-}
-
 /* Where the expected value of entry fv is written: for `doudi test --update`. */
 static void locate(TestDifference *d, const FieldValue *fv)
 {
@@ -403,7 +390,7 @@ static void difference(const Tester *t, TestDifference *d, const FieldValue *fv,
     d->key = xstrdup(fv->name.text);
     locate(d, fv);
     if (!has) return;
-    if (k.vkind == VK_TEXT) put_literal_text((const char *)(intptr_t)got, &sb);
+    if (k.vkind == VK_TEXT) value_text_literal((const char *)(intptr_t)got, &sb);
     else put_value(t, k.vkind, k.en, got, &sb);
     d->literal = sb_take(&sb);
 }
@@ -424,7 +411,7 @@ static void text_difference(TestDifference *d, const FieldValue *fv, const char 
     if (actual) {
         sb_printf(&sb, "\"%s\"", actual);
         d->actual = sb_take(&sb);
-        put_literal_text(actual, &sb);
+        value_text_literal(actual, &sb);
         d->literal = sb_take(&sb);
     } else {
         d->actual = xstrdup("accepted");

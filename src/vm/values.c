@@ -745,3 +745,15 @@ bool json_parse_flat_object(const char *text, size_t len, json_member_fn cb, voi
     if (j.i < j.n) return jfail(&j, j.i, "unexpected text after the object");
     return true;
 }
+
+void value_text_literal(const char *s, StrBuf *out)
+{
+    sb_putc(out, '"');
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\') sb_printf(out, "\\%c", *s);
+        else if (*s == '\n') sb_puts(out, "\\n");
+        else if (*s == '\t') sb_puts(out, "\\t");
+        else sb_putc(out, *s);
+    }
+    sb_putc(out, '"');
+}

@@ -52,6 +52,9 @@ bool value_parse_kind(const Program *p, uint8_t kind, int32_t enum_index, const 
  * as its identifier and, with `labels`, " (label)" when it has one, e.g. "none (无)". An enum
  * index out of range is written "#N". */
 void value_format(const Program *p, uint8_t kind, int32_t enum_index, int64_t v, bool labels, StrBuf *out);
+/* Text as a rule file's string literal writes it: quoted, with \" \\ \n \t escaped (for a test's
+ * expected value, a REPL's echo). NULL as "". */
+void value_text_literal(const char *s, StrBuf *out);
 
 /* Whether the field's value lies in its declared range (FieldInfo.range_kind: 0 none, 1
  * range_lo..range_hi inclusive, 2 bit mask in range_lo of the allowed values 0..63). On failure
