@@ -594,7 +594,8 @@ static void md_failing(StrBuf *out, const TestReports *rs, int nfailed)
             md_code(out, where);
             sb_puts(out, " **");
             md_text(out, t->name, MD_LINE);
-            sb_puts(out, "**: ");
+            sb_puts(out, "**");
+            sb_puts(out, tr(": "));
             md_text(out, sb_str(&first), MD_LINE);
             sb_putc(out, '\n');
             sb_free(&first);
