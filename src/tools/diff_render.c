@@ -749,7 +749,7 @@ static void person_reason(const Diff *d, const Person *p, StrBuf *out)
     sb_free(&dropped);
     if (strcmp(a->primary, b->primary)) clause(out, tr("primary category: %s → %s"), or_none(a->primary), or_none(b->primary));
     bool moved = strcmp(a->placement, b->placement) != 0;
-    if (moved) clause(out, "%s: %s → %s", d->placement_name, or_none(a->placement), or_none(b->placement));
+    if (moved) clause(out, tr("%s: %s → %s"), d->placement_name, or_none(a->placement), or_none(b->placement));
     char ya[24], yb[24];
     year_of(a, ya);
     year_of(b, yb);

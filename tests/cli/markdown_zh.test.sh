@@ -2,7 +2,8 @@
 # examples/rule-change (tests/fixtures/population-3000; the figures are that README's: 586 → 613
 # village-courtyard beds, 29 county numbers of the capacity plan, 4 cells of 附件2; the lonely
 # elderly 40/30/30 moves 4 people, 2021 +2, 2023 -2) and `doudi test --format markdown` over a
-# rule file with one failing test and one uncovered condition, each run with --lang zh and
+# rule file with one failing test and one uncovered condition, and `doudi ci`'s summary.md over
+# examples/ci with an unapproved change, each run with --lang zh and
 # DOUDI_MSG_STRICT=1 (a text not in the catalogue ends the run with 70). The key lines are
 # written out by hand; no run of four English words may remain; and the Chinese comment has the
 # English one's numbers and lines (only words change).
@@ -113,4 +114,31 @@ zh test --format junit --require-full-coverage "$d/broken.doudi" >"$d/t.xml" 2>/
 grep -q 'message="1 items are not covered by the tests."' "$d/t.xml" || die "junit: the coverage message is not English"
 zh test --format tap "$d/broken.doudi" >"$d/t.tap" 2>/dev/null
 grep -q '^# 43 passed, 1 failed$' "$d/t.tap" || die "tap: the summary is not English"
+
+# ---- doudi ci's summary.md in Chinese: examples/ci with the unapproved change of minors under 16
+# (tests/cli/ci_pipeline.test.sh, step 2: one person, 30 figures differ) -----------------------------
+command -v git >/dev/null || die "git is missing"
+{
+  repo=$d/repo
+  g() { GIT_AUTHOR_DATE="2021-04-01T08:00:00+0800" GIT_COMMITTER_DATE="2021-04-01T08:00:00+0800" \
+        git -C "$repo" -c user.name="doudi test" -c user.email=test@example.org -c commit.gpgsign=false "$@"; }
+  cp -R examples/ci "$repo" || die "ci: copy"
+  g init -q && g add -A && g commit -qm base || die "ci: git"
+  g apply "$(pwd)/tests/fixtures/ci/minor-age-16.patch" || die "ci: patch"
+  doudi=$DOUDI
+  case $doudi in /*) ;; *) doudi=$(pwd)/$doudi ;; esac
+  (cd "$repo" && DOUDI_MSG_STRICT=1 "$doudi" --lang zh ci --base HEAD --out doudi-ci >"$d/ci.out" 2>"$d/ci.err")
+  [ $? -eq 1 ] || { cat "$d/ci.out" "$d/ci.err"; die "ci: expected exit 1"; }
+  m=$repo/doudi-ci/summary.md
+  has "## doudi ci：❌ 未通过" "$m"
+  has "✅ **通过 45 项，未通过 0 项。**" "$m"
+  has "#### 与核准的变化不符之处" "$m"
+  has "| orphan | 1 | 0 | **-1** | 1 | 0 | **-1** |" "$m"
+  has "| care（变更前） | care（变更后） | 人数 |" "$m"
+  has "| welfare\\_institution | none | 1 |" "$m"
+  has "#### 床位规划中有变化的数字：区县数字 2 个" "$m"
+  has "#### 有变化的人员：1 人" "$m"
+  has "- \`410122********0284\`：不再属于的类别：orphan；主类别：orphan → 无；care：welfare\\_institution → 无；年度：2021 → 无" "$m"
+  english "$m"
+}
 exit 0
