@@ -25,11 +25,12 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 
 FOLDERS=${MESSAGES_FOLDERS:-"src/base src/vm src/engine src/lang src/api src/cli src/gen"}
-# Other files: the grammar (its actions are C), and the files of src/tools converted so far (not
-# yet: the CI formats of diff_render.c and testing_render.c — Markdown, TAP, JUnit).
+# Other files: the grammar (its actions are C), and the files of src/tools. The machine formats
+# of diff_render.c and testing_render.c (JSON, JUnit XML, TAP) are read by programs and stay in
+# English: their calls are marked "not a message".
 FILES=${MESSAGES_FILES:-"grammar/doudi.y grammar/doudi.l src/tools/nearmiss.c src/tools/testing.c src/tools/diff.c
   src/tools/diff_population.c src/tools/diff_expect.c src/tools/testing_update.c src/tools/diff_write.c
-  src/tools/explain_people.c"}
+  src/tools/explain_people.c src/tools/diff_render.c src/tools/testing_render.c src/tools/markdown.c"}
 # Files that print code, not messages — the rule language's canonical form and type names, SQL,
 # disassembly: check 1 is not made in them (check 2 is: their diagnostics are messages).
 CODE_FILES=${MESSAGES_CODE_FILES:-"src/lang/fmt.c src/lang/types.c src/lang/sql.c src/lang/sql_dialect.c

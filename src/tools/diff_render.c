@@ -196,15 +196,18 @@ static void put_outside(StrBuf *out, const DiffForm *f, const char *indent)
     const char *form = f->label && *f->label ? f->label : f->name;
     int64_t n = a > b ? a - b : b - a;
     sb_puts(out, indent);
-    if (a > b)
-        sb_printf(out, "%lld more %s counted in no row of %s after the change (outside its rows: %lld → %lld)%s%s%s\n",
-                  (long long)n, n == 1 ? "person is" : "persons are", form, (long long)b, (long long)a,
-                  f->total_label ? ": " : "", f->total_label ? f->total_label : "",
-                  f->total_label ? " leaves them out" : "");
+    if (a > b && f->total_label)
+        sb_printf(out, n == 1 ? tr("%lld more person is counted in no row of %s after the change (outside its rows: %lld → %lld): %s leaves them out\n")
+                              : tr("%lld more persons are counted in no row of %s after the change (outside its rows: %lld → %lld): %s leaves them out\n"),
+                  (long long)n, form, (long long)b, (long long)a, f->total_label);
+    else if (a > b)
+        sb_printf(out, n == 1 ? tr("%lld more person is counted in no row of %s after the change (outside its rows: %lld → %lld)\n")
+                              : tr("%lld more persons are counted in no row of %s after the change (outside its rows: %lld → %lld)\n"),
+                  (long long)n, form, (long long)b, (long long)a);
     else
-        sb_printf(out, "%lld %s counted in no row of %s before the change %s in one after it (outside its rows: "
-                       "%lld → %lld)\n",
-                  (long long)n, n == 1 ? "person" : "persons", form, n == 1 ? "is" : "are", (long long)b, (long long)a);
+        sb_printf(out, n == 1 ? tr("%lld person counted in no row of %s before the change is in one after it (outside its rows: %lld → %lld)\n")
+                              : tr("%lld persons counted in no row of %s before the change are in one after it (outside its rows: %lld → %lld)\n"),
+                  (long long)n, form, (long long)b, (long long)a);
 }
 
 void diff_render_text(const Diff *d, StrBuf *out)
@@ -352,7 +355,7 @@ static void json_outside(StrBuf *out, const Diff *d)
         sb_puts(out, "{\"form\": ");
         sb_json_string(out, f->name);
         for (int s = 0; s < 2; s++) {
-            sb_printf(out, ", \"%s\": ", s ? "after" : "before");
+            sb_printf(out, ", \"%s\": ", s ? "after" : "before");   /* not a message: JSON keys */
             if (f->outside[s] < 0) sb_puts(out, "null");
             else sb_printf(out, "%lld", (long long)f->outside[s]);
         }
@@ -474,7 +477,7 @@ static void md_head(MdTable *t, const char *heading, const char *columns, const 
 static void md_simple(MdDoc *doc, const Diff *d, Section s, const char *heading, const char *what, bool changed_only)
 {
     MdTable t = {.doc = doc};
-    char *columns = xasprintf("| %s | before | after | Δ |", what);
+    char *columns = xasprintf(tr("| %s | before | after | Δ |"), what);
     md_head(&t, heading, columns, "|---|---:|---:|---:|");
     free(columns);
     for (size_t i = 0; i < d->figs.count; i++) {
@@ -496,8 +499,8 @@ static void md_simple(MdDoc *doc, const Diff *d, Section s, const char *heading,
 static void md_categories(MdDoc *doc, const Diff *d)
 {
     MdTable t = {.doc = doc};
-    md_head(&t, "People per category",
-            "| category | primary before | primary after | Δ | members before | members after | Δ |",
+    md_head(&t, tr("People per category"),
+            tr("| category | primary before | primary after | Δ | members before | members after | Δ |"),
             "|---|---:|---:|---:|---:|---:|---:|");
     StrBuf name = {0};
     for (size_t i = 0; i < d->figs.count; i++) {
@@ -505,7 +508,7 @@ static void md_categories(MdDoc *doc, const Diff *d)
         if (!selected(f, S_CATEGORY, -1, false)) continue;
         const char *value = f->name + strlen("category ");
         sb_free(&name);
-        sb_printf(&name, "member %s", value);
+        sb_printf(&name, "member %s", value);   /* not a message: a figure's name */
         const Figure *m = diff_find_figure(d, sb_str(&name));
         StrBuf row = {0};
         md_delta_row(&row, &value, 1, f);
@@ -527,7 +530,7 @@ static void md_categories(MdDoc *doc, const Diff *d)
 static void md_category_years(MdDoc *doc, const Diff *d)
 {
     MdTable t = {.doc = doc};
-    md_head(&t, "People per primary category and year that change", "| category | year | before | after | Δ |",
+    md_head(&t, tr("People per primary category and year that change"), tr("| category | year | before | after | Δ |"),
             "|---|---|---:|---:|---:|");
     for (size_t i = 0; i < d->figs.count; i++) {
         const Figure *f = &d->figs.items[i];
@@ -548,8 +551,8 @@ static void md_category_years(MdDoc *doc, const Diff *d)
 static void md_moves(MdDoc *doc, const Diff *d)
 {
     MdTable t = {.doc = doc};
-    char *heading = xasprintf("Moves between values of %s", d->placement_name);
-    char *columns = xasprintf("| %s before | %s after | people |", d->placement_name, d->placement_name);
+    char *heading = xasprintf(tr("Moves between values of %s"), d->placement_name);
+    char *columns = xasprintf(tr("| %s before | %s after | people |"), d->placement_name, d->placement_name);
     md_head(&t, heading, columns, "|---|---|---:|");
     free(heading);
     free(columns);
@@ -577,15 +580,16 @@ static void md_form(MdDoc *doc, const Diff *d, size_t k)
     const DiffForm *form = &d->forms.items[k];
     const Figure *c = first_of(d, S_FORM_COUNTIES, (int)k);
     MdTable t = {.doc = doc};
-    StrBuf heading = {0};
-    sb_puts(&heading, "Cells of ");
-    md_text(&heading, form->label ? form->label : form->name, 0);
-    sb_puts(&heading, " (");
-    md_code(&heading, form->name);
-    sb_printf(&heading, ") that change: %lld county %s", c ? (long long)c->after : 0LL,
-              c && c->after == 1 ? "cell" : "cells");
-    md_head(&t, sb_str(&heading), "| where | row | column | before | after | Δ |", "|---|---|---|---:|---:|---:|");
+    StrBuf heading = {0}, label = {0}, name = {0};
+    md_text(&label, form->label ? form->label : form->name, 0);
+    md_code(&name, form->name);
+    sb_printf(&heading, c && c->after == 1 ? tr("Cells of %s (%s) that change: %lld county cell")
+                                           : tr("Cells of %s (%s) that change: %lld county cells"),
+              sb_str(&label), sb_str(&name), c ? (long long)c->after : 0LL);
+    md_head(&t, sb_str(&heading), tr("| where | row | column | before | after | Δ |"), "|---|---|---|---:|---:|---:|");
     sb_free(&heading);
+    sb_free(&label);
+    sb_free(&name);
     for (size_t i = 0; i < d->figs.count; i++) {
         const Figure *f = &d->figs.items[i];
         if (!selected(f, S_FORM, (int)k, true) && !selected(f, S_FORM_COUNTY, (int)k, true)) continue;
@@ -608,9 +612,10 @@ static void md_capacity(MdDoc *doc, const Diff *d)
 {
     const Figure *c = first_of(d, S_CAPACITY_COUNTIES, -1);
     MdTable t = {.doc = doc};
-    char *heading = xasprintf("Numbers of the capacity plan that change: %lld county %s", c ? (long long)c->after : 0LL,
-                              c && c->after == 1 ? "number" : "numbers");
-    md_head(&t, heading, "| where | institution type | number | before | after | Δ |", "|---|---|---|---:|---:|---:|");
+    char *heading = xasprintf(c && c->after == 1 ? tr("Numbers of the capacity plan that change: %lld county number")
+                                                 : tr("Numbers of the capacity plan that change: %lld county numbers"),
+                              c ? (long long)c->after : 0LL);
+    md_head(&t, heading, tr("| where | institution type | number | before | after | Δ |"), "|---|---|---|---:|---:|---:|");
     free(heading);
     for (size_t i = 0; i < d->figs.count; i++) {
         const Figure *f = &d->figs.items[i];
@@ -655,15 +660,18 @@ static void md_cells(MdDoc *doc, const Diff *d)
             sb_free(&line);
             continue;
         }
-        sb_puts(&same, same.count ? ", " : "");
+        sb_puts(&same, same.count ? tr(", ") : "");
         md_code(&same, d->forms.items[k].name);
     }
     bool capacity = first_of(d, S_CAPACITY, -1) != NULL;
     if (capacity && (any_change(d, S_CAPACITY, -1) || any_change(d, S_CAPACITY_COUNTY, -1))) md_capacity(doc, d);
-    else if (capacity) sb_puts(&same, same.count ? ", the capacity plan" : "the capacity plan");
+    else if (capacity) {
+        sb_puts(&same, same.count ? tr(", ") : "");
+        sb_puts(&same, tr("the capacity plan"));
+    }
     if (same.count) {
         StrBuf line = {0};
-        sb_printf(&line, "\nNo cell changes in: %s.\n", sb_str(&same));
+        sb_printf(&line, tr("\nNo cell changes in: %s.\n"), sb_str(&same));
         md_add(doc, &line);
         sb_free(&line);
     }
@@ -672,7 +680,10 @@ static void md_cells(MdDoc *doc, const Diff *d)
 
 /* ---- the changed people, one line each ---- */
 
-static const char *or_none(const char *s) { return s && *s ? s : "none"; }
+static const char *or_none(const char *s) { return s && *s ? s : tr("none"); }
+
+/* Why a person was not evaluated, stored in English, in the reader's language. */
+static const char *why_not(const char *why) { return why && *why ? msg_text(why) : tr("none"); }
 
 /* Whether category c is in the '|'-joined list. */
 static bool has_category(const char *list, const char *c, size_t n)
@@ -706,7 +717,7 @@ static void categories_missing(StrBuf *out, const char *a, const char *b)
 static void clause(StrBuf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void clause(StrBuf *out, const char *fmt, ...)
 {
-    if (out->count) sb_puts(out, "; ");
+    if (out->count) sb_puts(out, tr("; "));
     va_list ap;
     va_start(ap, fmt);
     sb_vprintf(out, fmt, ap);
@@ -716,7 +727,7 @@ static void clause(StrBuf *out, const char *fmt, ...)
 static void year_of(const Outcome *o, char out[24])
 {
     if (o->has_year) snprintf(out, 24, "%lld", (long long)o->year);
-    else strcpy(out, "none");
+    else snprintf(out, 24, "%s", tr("none"));
 }
 
 /* What changed for a person, in one line: each part of the outcome that differs, as a label
@@ -724,28 +735,28 @@ static void year_of(const Outcome *o, char out[24])
 static void person_reason(const Diff *d, const Person *p, StrBuf *out)
 {
     if (!p->was.present || !p->now.present) {
-        if (!p->was.present) clause(out, "not evaluated by the old rules: %s", or_none(p->why[0]));
-        if (!p->now.present) clause(out, "not evaluated by the new rules: %s", or_none(p->why[1]));
+        if (!p->was.present) clause(out, tr("not evaluated by the old rules: %s"), why_not(p->why[0]));
+        if (!p->now.present) clause(out, tr("not evaluated by the new rules: %s"), why_not(p->why[1]));
         return;
     }
     const Outcome *a = &p->was, *b = &p->now;
     StrBuf added = {0}, dropped = {0};
     categories_missing(&added, b->categories, a->categories);
     categories_missing(&dropped, a->categories, b->categories);
-    if (added.count) clause(out, "categories added: %s", sb_str(&added));
-    if (dropped.count) clause(out, "categories dropped: %s", sb_str(&dropped));
+    if (added.count) clause(out, tr("categories added: %s"), sb_str(&added));
+    if (dropped.count) clause(out, tr("categories dropped: %s"), sb_str(&dropped));
     sb_free(&added);
     sb_free(&dropped);
-    if (strcmp(a->primary, b->primary)) clause(out, "primary category: %s → %s", or_none(a->primary), or_none(b->primary));
+    if (strcmp(a->primary, b->primary)) clause(out, tr("primary category: %s → %s"), or_none(a->primary), or_none(b->primary));
     bool moved = strcmp(a->placement, b->placement) != 0;
-    if (moved) clause(out, "%s: %s → %s", d->placement_name, or_none(a->placement), or_none(b->placement));
+    if (moved) clause(out, tr("%s: %s → %s"), d->placement_name, or_none(a->placement), or_none(b->placement));
     char ya[24], yb[24];
     year_of(a, ya);
     year_of(b, yb);
     if (strcmp(ya, yb)) {
         bool alone = out->count == 0;
-        clause(out, "year: %s → %s", ya, yb);
-        if (alone) clause(out, "categories and %s unchanged: the schedule's shares or ranking moved the year",
+        clause(out, tr("year: %s → %s"), ya, yb);
+        if (alone) clause(out, tr("categories and %s unchanged: the schedule's shares or ranking moved the year"),
                           d->placement_name);
     }
 }
@@ -755,16 +766,16 @@ static void md_people(MdDoc *doc, const Diff *d, int limit)
     size_t n = d->people.count < (size_t)limit ? d->people.count : (size_t)limit;
     if (!n) return;
     MdTable t = {.doc = doc};
-    sb_printf(&t.head, "\n#### Changed people: %llu", (unsigned long long)d->changed);
-    if (n < d->changed) sb_printf(&t.head, ", the first %zu by key", n);
-    sb_puts(&t.head, "\n\n");
+    if (n < d->changed)
+        sb_printf(&t.head, tr("\n#### Changed people: %llu, the first %zu by key\n\n"), (unsigned long long)d->changed, n);
+    else sb_printf(&t.head, tr("\n#### Changed people: %llu\n\n"), (unsigned long long)d->changed);
     for (size_t i = 0; i < n; i++) {
         const Person *p = &d->people.items[i];
         StrBuf reason = {0}, row = {0};
         person_reason(d, p, &reason);
         sb_puts(&row, "- ");
         md_code(&row, p->key);
-        sb_puts(&row, ": ");
+        sb_puts(&row, tr(": "));
         md_text(&row, sb_str(&reason), 600);
         sb_putc(&row, '\n');
         md_table_row(&t, &row);
@@ -779,33 +790,34 @@ static void md_people(MdDoc *doc, const Diff *d, int limit)
 static void md_verdict(MdDoc *doc, const Diff *d, const DiffMarkdown *opt)
 {
     StrBuf v = {0};
-    sb_printf(&v, "**%llu %s.**", (unsigned long long)d->changed,
-              d->changed == 1 ? "person changes category, placement or year" : "people change category, placement or year");
+    sb_printf(&v, d->changed == 1 ? tr("**%llu person changes category, placement or year.**")
+                                  : tr("**%llu people change category, placement or year.**"),
+              (unsigned long long)d->changed);
     if (opt->approval_note) {
         sb_puts(&v, " ");
         md_text(&v, opt->approval_note, 0);
     }
-    if (d->checked && d->mismatches.count) {
-        sb_printf(&v, " ❌ **%zu %s from the approved changes** (", d->mismatches.count,
-                  d->mismatches.count == 1 ? "figure differs" : "figures differ");
-        md_code(&v, d->expect_path);
-        sb_puts(&v, ").\n");
-    } else if (d->checked) {
-        sb_puts(&v, " ✅ Every figure is as approved (");
-        md_code(&v, d->expect_path);
-        sb_printf(&v, ", %zu %s).\n", d->approvals, d->approvals == 1 ? "line" : "lines");
-    } else {
-        sb_puts(&v, " No approved-changes file was checked.\n");
-    }
+    StrBuf path = {0};
+    if (d->checked) md_code(&path, d->expect_path);
+    if (d->checked && d->mismatches.count)
+        sb_printf(&v, d->mismatches.count == 1 ? tr(" ❌ **%zu figure differs from the approved changes** (%s).\n")
+                                               : tr(" ❌ **%zu figures differ from the approved changes** (%s).\n"),
+                  d->mismatches.count, sb_str(&path));
+    else if (d->checked)
+        sb_printf(&v, d->approvals == 1 ? tr(" ✅ Every figure is as approved (%s, %zu line).\n")
+                                        : tr(" ✅ Every figure is as approved (%s, %zu lines).\n"),
+                  sb_str(&path), d->approvals);
+    else sb_puts(&v, tr(" No approved-changes file was checked.\n"));
+    sb_free(&path);
     md_add(doc, &v);
     sb_free(&v);
     if (!d->checked || !d->mismatches.count) return;
     MdTable t = {.doc = doc};
-    sb_puts(&t.head, "\n#### Differences from the approved changes\n\n");
+    sb_puts(&t.head, tr("\n#### Differences from the approved changes\n\n"));
     for (size_t i = 0; i < d->mismatches.count; i++) {
         StrBuf row = {0};
         sb_puts(&row, "- ");
-        md_code(&row, d->mismatches.items[i]);
+        md_code(&row, msg_text(d->mismatches.items[i]));
         sb_putc(&row, '\n');
         md_table_row(&t, &row);
         sb_free(&row);
@@ -815,25 +827,27 @@ static void md_verdict(MdDoc *doc, const Diff *d, const DiffMarkdown *opt)
 
 static void md_header(MdDoc *doc, const Diff *d, const DiffMarkdown *opt)
 {
-    StrBuf h = {0};
+    StrBuf h = {0}, a = {0}, b = {0};
     sb_puts(&h, "### ");
     if (opt->title) {
         md_text(&h, opt->title, 0);
     } else {
-        sb_puts(&h, "Rule change: ");
-        md_code(&h, d->side[0].rules_path);
-        sb_puts(&h, " → ");
-        md_code(&h, d->side[1].rules_path);
+        md_code(&a, d->side[0].rules_path);
+        md_code(&b, d->side[1].rules_path);
+        sb_printf(&h, tr("Rule change: %s → %s"), sb_str(&a), sb_str(&b));
     }
     sb_puts(&h, "\n\n");
     if (d->population) {
-        sb_puts(&h, "Population ");
-        md_code(&h, d->population);
-        sb_printf(&h, ": %llu persons, as of %s.", (unsigned long long)d->side[1].run.persons, d->side[1].run.as_of);
+        sb_free(&a);
+        md_code(&a, d->population);
+        sb_printf(&h, tr("Population %s: %llu persons, as of %s."), sb_str(&a), (unsigned long long)d->side[1].run.persons,
+                  d->side[1].run.as_of);
     } else {
-        sb_printf(&h, "A ledger of %llu persons, as of %s.", (unsigned long long)d->side[1].run.persons,
+        sb_printf(&h, tr("A ledger of %llu persons, as of %s."), (unsigned long long)d->side[1].run.persons,
                   d->side[1].run.as_of);
     }
+    sb_free(&a);
+    sb_free(&b);
     sb_puts(&h, "\n\n");
     md_add(doc, &h);
     sb_free(&h);
@@ -843,16 +857,18 @@ static void md_footer(StrBuf *f, const DiffMarkdown *opt)
 {
     sb_puts(f, "\n---\n");
     if (opt->full_text && opt->full_json) {
-        sb_puts(f, "The full report, with both explanations of every listed person, is in ");
-        md_code(f, opt->full_text);
-        sb_puts(f, " (text) and ");
-        md_code(f, opt->full_json);
-        sb_puts(f, " (JSON).");
+        StrBuf text = {0}, json = {0};
+        md_code(&text, opt->full_text);
+        md_code(&json, opt->full_json);
+        sb_printf(f, tr("The full report, with both explanations of every listed person, is in %s (text) and %s (JSON)."),
+                  sb_str(&text), sb_str(&json));
+        sb_free(&text);
+        sb_free(&json);
     } else {
-        sb_puts(f, "The full report, with both explanations of every listed person, is printed by "
-                   "`doudi diff --format text` (or `--format json`).");
+        sb_puts(f, tr("The full report, with both explanations of every listed person, is printed by "
+                      "`doudi diff --format text` (or `--format json`)."));
     }
-    sb_printf(f, " Resident ids are %s.\n", opt->show_ids ? "shown in full" : "masked");
+    sb_puts(f, opt->show_ids ? tr(" Resident ids are shown in full.\n") : tr(" Resident ids are masked.\n"));
 }
 
 void diff_render_markdown(const Diff *d, const DiffMarkdown *opt, StrBuf *out)
@@ -860,13 +876,13 @@ void diff_render_markdown(const Diff *d, const DiffMarkdown *opt, StrBuf *out)
     StrBuf footer = {0}, cut = {0};
     md_footer(&footer, opt);
     size_t limit = opt->limit ? opt->limit : DIFF_MARKDOWN_LIMIT;
-    sb_printf(&cut, "\n*This comment stops at %zu bytes: what is left out is in the full report.*\n", limit);
+    sb_printf(&cut, tr("\n*This comment stops at %zu bytes: what is left out is in the full report.*\n"), limit);
     MdDoc doc = {.limit = limit, .reserve = footer.count + cut.count + 64};
     md_header(&doc, d, opt);
     md_verdict(&doc, d, opt);
     md_categories(&doc, d);
-    md_simple(&doc, d, S_PLACEMENT, "People per placement", d->placement_name, false);
-    md_simple(&doc, d, S_YEAR, "People per year", "year", false);
+    md_simple(&doc, d, S_PLACEMENT, tr("People per placement"), d->placement_name, false);
+    md_simple(&doc, d, S_YEAR, tr("People per year"), tr("year"), false);
     md_category_years(&doc, d);
     md_moves(&doc, d);
     md_cells(&doc, d);

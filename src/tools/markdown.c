@@ -1,6 +1,8 @@
 /* markdown.c — see markdown.h. */
 #include "markdown.h"
 
+#include "base/msg.h"
+
 #include <string.h>
 
 /* The length of the longest prefix of s, at most max bytes, that ends on a character boundary. */
@@ -72,7 +74,8 @@ size_t md_table_end(MdTable *t)
 {
     if (t->left && t->rows) {
         StrBuf note = {0};
-        sb_printf(&note, "\n*%zu more %s in the full report.*\n", t->left, t->left == 1 ? "row is" : "rows are");
+        sb_printf(&note, t->left == 1 ? tr("\n*%zu more row is in the full report.*\n")
+                                      : tr("\n*%zu more rows are in the full report.*\n"), t->left);
         md_close(t->doc, &note);
         sb_free(&note);
     }

@@ -341,7 +341,7 @@ static void junit_coverage_case(StrBuf *out, const TestReport *r)
         return;
     }
     StrBuf msg = {0}, body = {0};
-    sb_printf(&msg, "%d items are not covered by the tests.", r->sum.uncovered);
+    sb_printf(&msg, "%d items are not covered by the tests.", r->sum.uncovered);   /* not a message: JUnit XML stays English */
     put_coverage_line(&body, &r->sum);
     sb_putc(&body, '\n');
     for (size_t i = 0; i < r->uncovered.count; i++) {
@@ -486,7 +486,7 @@ static void tap_case(StrBuf *out, const TestCaseResult *c)
 
 static void tap_point(StrBuf *out, int n, bool ok, const char *what)
 {
-    sb_printf(out, "%s %d - ", ok ? "ok" : "not ok", n);
+    sb_printf(out, "%s %d - ", ok ? "ok" : "not ok", n);   /* not a message: TAP */
     tap_description(out, what);
     sb_putc(out, '\n');
 }
@@ -550,11 +550,11 @@ static void render_tap(const TestReports *rs, StrBuf *out)
 {
     int planned = 0;
     for (size_t i = 0; i < rs->count; i++) planned += suite_counts(rs->items[i]).tests;
-    sb_printf(out, "TAP version 13\n1..%d\n", planned);
+    sb_printf(out, "TAP version 13\n1..%d\n", planned);   /* not a message: TAP */
     int n = 0;
     for (size_t i = 0; i < rs->count; i++) n = tap_file(out, rs->items[i], n);
     Totals t = totals(rs);
-    sb_printf(out, "# %d passed, %d failed\n", t.passed, t.failed);
+    sb_printf(out, "# %d passed, %d failed\n", t.passed, t.failed);   /* not a message: TAP */
 }
 
 /* ---- Markdown: a summary for a merge-request comment ------------------------------------------- */
@@ -568,19 +568,19 @@ static void md_file_row(StrBuf *out, const TestReport *r)
     sb_puts(out, "| ");
     md_code(out, r->path);
     if (r->error) {
-        sb_puts(out, " | – | – | – | – | not tested |\n");
+        sb_puts(out, tr(" | – | – | – | – | not tested |\n"));
         return;
     }
     sb_printf(out, " | %d | %d | ", r->sum.passed, r->sum.failed);
-    if (has_coverage(r)) sb_printf(out, "%d of %d | %d", r->sum.outcomes_covered, r->sum.outcomes, r->sum.uncovered);
+    if (has_coverage(r)) sb_printf(out, tr("%d of %d | %d"), r->sum.outcomes_covered, r->sum.outcomes, r->sum.uncovered);
     else sb_puts(out, "– | –");
-    sb_printf(out, " | %s |\n", testing_failed(r) ? "**fails**" : "passes");
+    sb_printf(out, " | %s |\n", testing_failed(r) ? tr("**fails**") : tr("passes"));
 }
 
 static void md_failing(StrBuf *out, const TestReports *rs, int nfailed)
 {
     int listed = 0;
-    sb_printf(out, "\n%s\n\n", nfailed > MD_LIST ? "The first failing tests:" : "Failing tests:");
+    sb_printf(out, "\n%s\n\n", nfailed > MD_LIST ? tr("The first failing tests:") : tr("Failing tests:"));
     for (size_t i = 0; i < rs->count && listed < MD_LIST; i++) {
         const TestReport *r = rs->items[i];
         for (size_t k = 0; k < r->tests.count && listed < MD_LIST; k++) {
@@ -594,7 +594,8 @@ static void md_failing(StrBuf *out, const TestReports *rs, int nfailed)
             md_code(out, where);
             sb_puts(out, " **");
             md_text(out, t->name, MD_LINE);
-            sb_puts(out, "**: ");
+            sb_puts(out, "**");
+            sb_puts(out, tr(": "));
             md_text(out, sb_str(&first), MD_LINE);
             sb_putc(out, '\n');
             sb_free(&first);
@@ -606,7 +607,7 @@ static void md_failing(StrBuf *out, const TestReports *rs, int nfailed)
 static void md_uncovered(StrBuf *out, const TestReports *rs, int nuncovered)
 {
     int listed = 0;
-    sb_printf(out, "\n%s\n\n", nuncovered > MD_LIST ? "The first uncovered items:" : "Uncovered items:");
+    sb_printf(out, "\n%s\n\n", nuncovered > MD_LIST ? tr("The first uncovered items:") : tr("Uncovered items:"));
     for (size_t i = 0; i < rs->count && listed < MD_LIST; i++) {
         const TestReport *r = rs->items[i];
         for (size_t k = 0; k < r->uncovered.count && listed < MD_LIST; k++, listed++) {
@@ -615,7 +616,7 @@ static void md_uncovered(StrBuf *out, const TestReports *rs, int nuncovered)
             sb_puts(out, "- ");
             md_code(out, where);
             sb_putc(out, ' ');
-            md_text(out, it->text, MD_LINE);
+            md_text(out, msg_text(it->text), MD_LINE);
             sb_putc(out, '\n');
             free(where);
         }
@@ -625,11 +626,11 @@ static void md_uncovered(StrBuf *out, const TestReports *rs, int nuncovered)
 static void render_markdown(const TestReports *rs, StrBuf *out)
 {
     Totals t = totals(rs);
-    sb_printf(out, "**%d passed, %d failed.**", t.passed, t.failed);
-    if (t.errors == 1) sb_puts(out, " 1 rule file could not be tested.");
-    else if (t.errors) sb_printf(out, " %d rule files could not be tested.", t.errors);
-    sb_puts(out, "\n\n| rule file | passed | failed | condition outcomes covered | uncovered | verdict |\n"
-                 "|---|---:|---:|---:|---:|---|\n");
+    sb_printf(out, tr("**%d passed, %d failed.**"), t.passed, t.failed);
+    if (t.errors == 1) sb_puts(out, tr(" 1 rule file could not be tested."));
+    else if (t.errors) sb_printf(out, tr(" %d rule files could not be tested."), t.errors);
+    sb_puts(out, tr("\n\n| rule file | passed | failed | condition outcomes covered | uncovered | verdict |\n"));
+    sb_puts(out, "|---|---:|---:|---:|---:|---|\n");
     for (size_t i = 0; i < rs->count; i++) md_file_row(out, rs->items[i]);
     if (t.failed) md_failing(out, rs, t.failed);
     if (t.uncovered) md_uncovered(out, rs, t.uncovered);
