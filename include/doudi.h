@@ -67,7 +67,9 @@ int doudi_set_language(const char *lang);
  * (NULL, or -1 with *error "out of memory"; *error NULL when even that could not be had),
  * doudi_out_of_memory() returns 1, every block it had allocated is freed, and the handles given
  * to it are as before the call (a run's transaction is rolled back and its temporary results
- * file removed). Giving up anywhere else aborts as without a hook. The hook is for the whole
+ * file removed). Giving up anywhere else aborts as without a hook. A callback the host gives a
+ * guarded call (doudi_run's progress) runs inside it: what it gets from doudi belongs to the
+ * call, so keep nothing of it past a call that fails for memory. The hook is for the whole
  * process; call this before starting threads. */
 enum { DOUDI_ALLOC_FAIL = 0, DOUDI_ALLOC_RETRY = 1 };
 typedef int (*doudi_alloc_failure_fn)(size_t size, void *ctx);
