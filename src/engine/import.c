@@ -97,6 +97,7 @@ static bool map_header(Importer *im, const Row *h, char **error)
                                        ri->fields[i].name, rows_column_name(im->src, (uint32_t)im->column_of[i] + 1, name));
                     free(at);
                     sb_free(&missing);
+                    sb_free(&hints);
                     return false;
                 }
                 im->column_of[i] = (int)c;
