@@ -68,7 +68,7 @@ GEN     := $(BUILD)/gen
 CPPFLAGS += -Isrc -Iinclude -I$(GEN)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LDLIBS  += -lzip -lexpat -lsqlite3 -lm -ledit
+LDLIBS  += -lzip -lexpat -lsqlite3 -lm -ledit -pthread
 ifeq ($(XLSX),1)
 LDLIBS  += -lxlsxwriter
 else

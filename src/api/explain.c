@@ -216,14 +216,13 @@ char *doudi_explain_stored(doudi_ledger *l, doudi_rules *r, const char *key, int
 {
     if (error) *error = NULL;
     /* the printable page is in Chinese, whatever the language of the rest */
-    MsgLang lang = msg_lang();
-    if (format == DOUDI_HTML) msg_set_lang(MSG_ZH);
+    int lang = msg_lang_enter(format == DOUDI_HTML ? MSG_ZH : msg_lang());
     Stored st = {0};
     char *ignored = NULL;
     st.has_run = ledger_run_info(l->l, run, &st.run, run ? error : &ignored);
     free(ignored);
     if (!st.has_run && run) {
-        msg_set_lang(lang);
+        msg_lang_leave(lang);
         return NULL;
     }
     doudi_rules *use = st.has_run ? rules_of_run(l, r, &st, error) : r;
@@ -286,6 +285,6 @@ char *doudi_explain_stored(doudi_ledger *l, doudi_rules *r, const char *key, int
     ledger_result_free(&st.result);
     ledger_run_info_free(&st.run);
     if (use && use != r) doudi_free(use);
-    msg_set_lang(lang);
+    msg_lang_leave(lang);
     return text;
 }

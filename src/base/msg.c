@@ -6,6 +6,7 @@
 #include "msg.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,8 +52,12 @@ static void lite_put(StrBufLite *b, const char *s, size_t n)
 }
 
 static uint16_t slots[MSG_SLOTS];   /* catalogue index + 1; 0 is an empty slot */
-static bool built;
+static pthread_once_t slots_built = PTHREAD_ONCE_INIT;
 static MsgLang current = MSG_EN;
+/* A language this thread uses for a while (msg_lang_enter), or -1: the process's. */
+static _Thread_local signed char thread_lang = -1;
+
+static MsgLang lang_now(void) { return thread_lang >= 0 ? (MsgLang)thread_lang : current; }
 
 static uint32_t hash(const char *s)
 {
@@ -76,7 +81,6 @@ static void build(void)
         uint32_t s = slot_of(catalogue[i].en);
         if (!slots[s]) slots[s] = (uint16_t)(i + 1);
     }
-    built = true;
 }
 
 /* Whether s has an ASCII letter outside its printf conversions: a text someone reads. */
@@ -111,8 +115,8 @@ static void untranslated(const char *en)
 
 const char *tr(const char *english)
 {
-    if (current == MSG_EN || !english) return english;
-    if (!built) build();
+    if (lang_now() == MSG_EN || !english) return english;
+    pthread_once(&slots_built, build);
     uint32_t s = slot_of(english);
     if (slots[s]) return catalogue[slots[s] - 1].zh;
     if (has_words(english)) {
@@ -149,7 +153,7 @@ void msg_alias(const char *text, const char *english)
 
 const char *msg_english(const char *text)
 {
-    if (current == MSG_EN || !text) return text;
+    if (lang_now() == MSG_EN || !text) return text;
     for (size_t i = 0; i < ALIASES; i++)
         if (aliases[i].text == text) return aliases[i].english;
     for (size_t i = 0; i < MSG_COUNT; i++)
@@ -181,7 +185,7 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
  * takes the fewest characters that let the rest match (so "%s: %s" splits at the first ": "
  * after which the rest matches); %d and kin take a signed run of digits, %x hex digits, %c one
  * character. */
-static unsigned long match_budget;   /* calls of match left for one entry: see translate_entry */
+static _Thread_local unsigned long match_budget;   /* calls of match left for one entry: see translate_entry */
 
 static bool match(const char *f, const char *t, Capture *caps, int n)
 {
@@ -297,24 +301,27 @@ static bool has_first_literal(const char *f, const char *t)
 }
 
 /* The entry text[0..len) matches best, refilled into out; false (out untouched) when none does. */
+static uint16_t literal[MSG_COUNT];   /* an entry's literal length; 0: not a pattern to match */
+static pthread_once_t literals_measured = PTHREAD_ONCE_INIT;
+
+static void measure_literals(void)
+{
+    for (size_t i = 0; i < MSG_COUNT; i++) {
+        const char *en = catalogue[i].en;
+        size_t lit = strchr(en, '%') && has_words(en) ? literal_length(en) : 0;
+        literal[i] = (uint16_t)(lit > UINT16_MAX ? UINT16_MAX : lit);
+    }
+}
+
 static bool translate_entry(const char *t, int depth, StrBufLite *out)
 {
-    if (!built) build();
+    pthread_once(&slots_built, build);
     uint32_t s = slot_of(t);
     if (slots[s]) {
         lite_put(out, catalogue[slots[s] - 1].zh, strlen(catalogue[slots[s] - 1].zh));
         return true;
     }
-    static uint16_t literal[MSG_COUNT];   /* an entry's literal length; 0: not a pattern to match */
-    static bool measured;
-    if (!measured) {
-        for (size_t i = 0; i < MSG_COUNT; i++) {
-            const char *en = catalogue[i].en;
-            size_t lit = strchr(en, '%') && has_words(en) ? literal_length(en) : 0;
-            literal[i] = (uint16_t)(lit > UINT16_MAX ? UINT16_MAX : lit);
-        }
-        measured = true;
-    }
+    pthread_once(&literals_measured, measure_literals);
     size_t best = MSG_COUNT, best_len = 0;
     Capture caps[TEXT_CAPS], best_caps[TEXT_CAPS];
     for (size_t i = 0; i < MSG_COUNT; i++) {
@@ -357,22 +364,49 @@ static bool translate_text(const char *text, size_t len, int depth, StrBufLite *
     return done;
 }
 
+/* msg_text's last RING texts, per thread (each thread's freed when it ends). */
+enum { RING = 4 };
+typedef struct Ring {
+    char *texts[RING];
+    unsigned next;
+} Ring;
+static pthread_key_t ring_key;
+static pthread_once_t ring_made = PTHREAD_ONCE_INIT;
+
+static void ring_free(void *r)
+{
+    Ring *ring = r;
+    for (size_t i = 0; i < RING; i++) free(ring->texts[i]);
+    free(ring);
+}
+
+static void make_ring_key(void) { pthread_key_create(&ring_key, ring_free); }
+
+static Ring *thread_ring(void)
+{
+    pthread_once(&ring_made, make_ring_key);
+    Ring *ring = pthread_getspecific(ring_key);
+    if (!ring && (ring = calloc(1, sizeof *ring)) != NULL && pthread_setspecific(ring_key, ring) != 0) {
+        free(ring);
+        ring = NULL;
+    }
+    return ring;
+}
+
 const char *msg_text(const char *english)
 {
-    enum { RING = 4 };
-    static char *ring[RING];
-    static unsigned next;
-    if (current == MSG_EN || !english) return english;
+    if (lang_now() == MSG_EN || !english) return english;
     size_t len = strlen(english);
     const char *nl = strchr(english, '\n');
     if (len > TEXT_MAX || (nl && nl[1])) return english;   /* a message is one line: not diagnostics */
     StrBufLite out = {0};
-    if (!translate_text(english, len, 0, &out) || !out.data) {
+    Ring *ring = thread_ring();
+    if (!ring || !translate_text(english, len, 0, &out) || !out.data) {
         free(out.data);
         return english;
     }
-    free(ring[next % RING]);
-    ring[next++ % RING] = out.data;
+    free(ring->texts[ring->next % RING]);
+    ring->texts[ring->next++ % RING] = out.data;
     return out.data;
 }
 
@@ -394,10 +428,19 @@ const char *msg_strerror(int err)
 void msg_set_lang(MsgLang lang)
 {
     current = lang == MSG_ZH ? MSG_ZH : MSG_EN;
-    if (current == MSG_ZH && !built) build();
+    if (current == MSG_ZH) pthread_once(&slots_built, build);
 }
 
-MsgLang msg_lang(void) { return current; }
+MsgLang msg_lang(void) { return lang_now(); }
+
+int msg_lang_enter(MsgLang lang)
+{
+    int saved = thread_lang;
+    thread_lang = lang == MSG_ZH ? MSG_ZH : MSG_EN;
+    return saved;
+}
+
+void msg_lang_leave(int saved) { thread_lang = (signed char)saved; }
 
 bool msg_parse_lang(const char *name, MsgLang *lang)
 {

@@ -22,9 +22,10 @@
  * catalogued. A text without English words (only conversions and punctuation, such as "%s")
  * is its own translation and never a miss.
  *
- * Threads: the lookup table is built on the first tr() with Chinese on, without a lock. doudi
- * is single-threaded; an embedder with threads sets the language (msg_set_lang builds the
- * table) before starting them. */
+ * Threads: the language is the process's (msg_set_lang: call it before starting threads), or
+ * for a while one thread's own (msg_lang_enter/leave: a printable page in Chinese while other
+ * threads go on in English). The lookup tables are built once (pthread_once); msg_text keeps
+ * its texts per thread, freed when the thread ends. */
 #ifndef DOUDI_MSG_H
 #define DOUDI_MSG_H
 
@@ -67,6 +68,10 @@ const char *msg_strerror(int err);
 
 void msg_set_lang(MsgLang lang);
 MsgLang msg_lang(void);
+/* This thread speaks `lang` until msg_lang_leave(the value returned); other threads keep
+ * theirs. Pairs nest. */
+int msg_lang_enter(MsgLang lang);
+void msg_lang_leave(int saved);
 
 /* "zh", "zh_CN.UTF-8", "zh-TW", ... → MSG_ZH; "en", "en_US.UTF-8", "C", "C.UTF-8", "POSIX" →
  * MSG_EN; false for anything else (`lang` untouched). */

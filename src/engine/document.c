@@ -11,10 +11,9 @@
 
 const char *doc_tr(const char *english)
 {
-    MsgLang saved = msg_lang();
-    msg_set_lang(MSG_ZH);
+    int saved = msg_lang_enter(MSG_ZH);
     const char *zh = tr(english);
-    msg_set_lang(saved);
+    msg_lang_leave(saved);
     return zh;
 }
 

@@ -12,6 +12,7 @@
 #include "base/util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -254,6 +255,51 @@ static int strict_child(const char *strict, const char *text, char *err, size_t 
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* A thread's own language (msg_lang_enter): the page it makes is in Chinese while the process
+ * and every other thread stay English, and leave gives back what was before (pairs nest).
+ * Threads translating at once each keep their own texts (run under ASan: a thread's texts are
+ * freed when it ends). */
+typedef struct Speaker {
+    MsgLang lang;
+    int mismatches;
+} Speaker;
+
+static void *speak(void *arg)
+{
+    Speaker *sp = arg;
+    int saved = msg_lang_enter(sp->lang);
+    const char *want = sp->lang == MSG_ZH ? "无法写入 out.csv：文件或目录不存在"
+                                          : "cannot write out.csv: No such file or directory";
+    for (int i = 0; i < 200; i++) {
+        if (msg_lang() != sp->lang) sp->mismatches++;
+        if (strcmp(msg_text("cannot write out.csv: No such file or directory"), want)) sp->mismatches++;
+        if (strcmp(tr("out of memory"), sp->lang == MSG_ZH ? "内存不足" : "out of memory")) sp->mismatches++;
+    }
+    msg_lang_leave(saved);
+    return NULL;
+}
+
+static void test_thread_language(void **state)
+{
+    (void)state;
+    msg_set_lang(MSG_EN);
+    int outer = msg_lang_enter(MSG_ZH);
+    assert_int_equal(msg_lang(), MSG_ZH);
+    int inner = msg_lang_enter(MSG_EN);
+    assert_string_equal(tr("out of memory"), "out of memory");
+    msg_lang_leave(inner);
+    assert_string_equal(tr("out of memory"), "内存不足");
+    msg_lang_leave(outer);
+    assert_int_equal(msg_lang(), MSG_EN);
+
+    Speaker sp[4] = {{MSG_ZH, 0}, {MSG_EN, 0}, {MSG_ZH, 0}, {MSG_EN, 0}};
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) assert_int_equal(pthread_create(&t[i], NULL, speak, &sp[i]), 0);
+    for (int i = 0; i < 4; i++) assert_int_equal(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < 4; i++) assert_int_equal(sp[i].mismatches, 0);
+    assert_int_equal(msg_lang(), MSG_EN);
+}
+
 static void test_strict(void **state)
 {
     (void)state;
@@ -339,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_english),
+        cmocka_unit_test(test_thread_language),
         cmocka_unit_test(test_strict),
         cmocka_unit_test(test_parse_lang),
         cmocka_unit_test(test_lang_from_env),
