@@ -1,13 +1,12 @@
 /* document.c — see document.h. */
 #include "document.h"
 #include "base/date.h"
+#include "base/replace.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 const char *doc_tr(const char *english)
 {
@@ -67,43 +66,9 @@ static bool write_stdout(const StrBuf *sb, char **error)
     return true;
 }
 
-/* A pipe or a device (/dev/stdout) is written as it is: there is nothing to rename over. */
-static bool write_through(const char *path, const StrBuf *sb, char **error)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return failf(error, tr("cannot write %s: %s"), path, msg_strerror(errno));
-    bool ok = fwrite(sb->items ? sb->items : "", 1, sb->count, f) == sb->count && !ferror(f);
-    int err = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = false;
-        err = errno;
-    }
-    return ok || failf(error, tr("cannot write %s: %s"), path, msg_strerror(err));
-}
-
 bool doc_write(const char *path, const StrBuf *sb, char **error)
 {
     if (!path) return write_stdout(sb, error);
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) return write_through(path, sb, error);
-    char *tmp = xasprintf("%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        int err = errno;
-        free(tmp);
-        return failf(error, tr("cannot write %s: %s"), path, msg_strerror(err));
-    }
-    bool ok = fwrite(sb->items ? sb->items : "", 1, sb->count, f) == sb->count && !ferror(f);
-    int err = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = false;
-        err = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = false;
-        err = errno;
-    }
-    if (!ok) remove(tmp);
-    free(tmp);
-    return ok || failf(error, tr("cannot write %s: %s"), path, msg_strerror(err));
+    int err = file_replace(path, sb->items, sb->count, FILE_MODE_KEEP, NULL);
+    return !err || failf(error, tr("cannot write %s: %s"), path, msg_strerror(err));
 }

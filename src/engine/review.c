@@ -7,6 +7,7 @@
 #include "rows.h"
 #include "xlsx_write.h"
 #include "xlsx.h"
+#include "base/replace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -227,28 +228,7 @@ static char *reason_text(const ReviewGroup *g, const ReviewRow *r)
 static const char *cell_at(const ReviewRow *r, size_t c) { return c < r->ncells ? r->cells[c] : ""; }
 static const char *head_at(const ReviewGroup *g, size_t c) { return c < g->nheader ? g->header[c] : ""; }
 
-/* ---- writing the file: a temporary next to it, 0600, renamed into place ---------------------- */
-
-/* A new temporary file beside path, made by mkstemp: a name nobody could have prepared, mode
- * 0600 from the start (the rows hold full ids). *fd open on it, or -1 (the name then NULL). */
-static char *temp_file(const char *path, int *fd)
-{
-    char *tmp = xasprintf("%s.tmp-XXXXXX", path);
-    *fd = mkstemp(tmp);
-    if (*fd < 0) {
-        free(tmp);
-        return NULL;
-    }
-    return tmp;
-}
-
-static bool put_in_place(const char *tmp, const char *path, char **error)
-{
-    if (chmod(tmp, 0600) == 0 && rename(tmp, path) == 0) return true;
-    if (error) *error = xasprintf("cannot write %s: %s", path, strerror(errno));
-    remove(tmp);
-    return false;
-}
+/* ---- writing the file: 0600 (the rows hold full ids), put in place whole (base/replace.h) ------ */
 
 static void csv_group(const ReviewGroup *g, StrBuf *sb)
 {
@@ -290,19 +270,9 @@ static bool write_csv(const Groups *gs, const char *path, char **error)
         ok = fwrite(sb.items, 1, sb.count, stdout) == sb.count && fflush(stdout) == 0;
         if (!ok) *error = xasprintf("cannot write the review: %s", strerror(errno));
     } else {
-        int fd;
-        char *tmp = temp_file(path, &fd);
-        FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-        ok = f && fwrite(sb.items, 1, sb.count, f) == sb.count;
-        if (f && fclose(f) != 0) ok = false;
-        else if (!f && fd >= 0) close(fd);
-        if (!ok) {
-            *error = xasprintf("cannot write %s: %s", path, strerror(errno));
-            if (tmp) remove(tmp);
-        } else {
-            ok = put_in_place(tmp, path, error);
-        }
-        free(tmp);
+        int err = file_replace(path, sb.items, sb.count, 0600, NULL);
+        ok = !err;
+        if (err) *error = xasprintf("cannot write %s: %s", path, strerror(err));
     }
     sb_free(&sb);
     return ok;
@@ -391,14 +361,17 @@ static bool xlsx_group(lxw_workbook *wb, const ReviewFormats *f, const ReviewGro
 
 static bool write_xlsx(const Groups *gs, const char *path, char **error)
 {
-    int fd;
-    char *tmp = temp_file(path, &fd);
-    if (fd >= 0) close(fd);              /* the workbook writes it again, keeping its mode 0600 */
-    lxw_workbook *wb = tmp ? workbook_new(tmp) : NULL;
+    FileReplace fr;
+    int err = file_replace_begin(&fr, path, 0600);
+    lxw_workbook *wb = NULL;
+    if (!err) {
+        close(fr.fd);                    /* the workbook writes it again by name, keeping its mode 0600 */
+        fr.fd = -1;
+        if (!(wb = workbook_new(fr.name))) err = errno ? errno : EIO;
+    }
     if (!wb) {
-        *error = xasprintf("cannot write %s: %s", path, strerror(errno));
-        if (tmp) remove(tmp);
-        free(tmp);
+        *error = xasprintf("cannot write %s: %s", path, strerror(err));
+        if (fr.name) file_replace_abort(&fr);
         return false;
     }
     lxw_doc_properties props = {.title = "待核查", .comments = "doudi review"};
@@ -419,13 +392,11 @@ static bool write_xlsx(const Groups *gs, const char *path, char **error)
     lxw_error e = workbook_close(wb);
     if (!ok || e != LXW_NO_ERROR) {
         *error = xasprintf("cannot write %s: %s", path, ok ? lxw_strerror(e) : "cannot add a worksheet");
-        remove(tmp);
-        ok = false;
-    } else {
-        ok = put_in_place(tmp, path, error);
+        file_replace_abort(&fr);
+        return false;
     }
-    free(tmp);
-    return ok;
+    if ((err = file_replace_commit(&fr, NULL)) != 0) *error = xasprintf("cannot write %s: %s", path, strerror(err));
+    return !err;
 }
 
 #endif

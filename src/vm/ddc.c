@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/replace.h"
 #include "base/util.h"
 
 /* ---- writing .ddc --------------------------------------------------------------------- */
@@ -392,23 +393,10 @@ bool program_save(const Program *p, const char *path, char **error)
 {
     size_t len;
     char *data = program_serialize(p, &len);
-    char *tmp = xasprintf("%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f && fwrite(data, 1, len, f) == len;
-    int err = errno;
-    if (f && fclose(f) != 0 && ok) {
-        ok = false;
-        err = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = false;
-        err = errno;
-    }
-    if (!ok) remove(tmp);
-    free(tmp);
+    int err = file_replace(path, data, len, FILE_MODE_KEEP, NULL);
     free(data);
-    if (!ok && error) *error = xasprintf("cannot write %s: %s", path, strerror(err));
-    return ok;
+    if (err && error) *error = xasprintf("cannot write %s: %s", path, strerror(err));
+    return !err;
 }
 
 /* ---- reading .ddc --------------------------------------------------------------------- */
