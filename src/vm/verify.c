@@ -166,6 +166,9 @@ static char *verify_field(const Program *p, const RecordInfo *r, uint32_t i)
     CHECK(enum_ok(p, f->enum_index) && (f->kind != VK_ENUM || f->enum_index >= 0),
           "record %s: field %s names enum %d (%u enums)", r->name, f->name, f->enum_index, p->nenums);
     CHECK(f->range_kind <= 2, "record %s: field %s has an unknown range kind %u", r->name, f->name, f->range_kind);
+    /* a range bounds numbers; on text it would make hosts that size or fill values by the
+     * range (the compact record, generators) take a pointer for a small number */
+    CHECK(f->range_kind == 0 || f->kind != VK_TEXT, "record %s: field %s is text but has a range", r->name, f->name);
     if (f->kind == VK_TEXT && f->has_default)
         CHECK(f->default_value >= 0 && f->default_value < (int64_t)p->nstrings && p->strings[f->default_value],
               "record %s: field %s: default text index %lld is outside the string table (%u strings)",

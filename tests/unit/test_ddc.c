@@ -557,6 +557,7 @@ DEFECT(check_entry, p->records[1].check_entry = 30)
 DEFECT(field_base, p->field_base = 21)
 DEFECT(fields_on_consts, p->field_base = 6)
 DEFECT(field_enum, p->records[0].fields[0].kind = VK_ENUM)
+DEFECT(text_range, p->records[0].fields[0].range_kind = 2; p->records[0].fields[0].range_lo = 4)
 DEFECT(param_reg, p->params[0].reg = 8)
 DEFECT(too_many_regs, p->nregs = 70000)
 DEFECT(consts_regs, p->nconsts = 30; p->consts = xrealloc(p->consts, 30 * sizeof *p->consts);
@@ -614,6 +615,7 @@ static const Defect defects[] = {
     {field_base, "record person: 4 fields from R21 run past the register file (24 registers)"},
     {fields_on_consts, "record person: its fields from R6 overlap the constants (8)"},
     {field_enum, "record person: field id names enum -1 (2 enums)"},
+    {text_range, "record person: field id is text but has a range"},
     {param_reg, "param as_of: R8 is not a constant register (8 constants)"},
     {too_many_regs, "70000 registers; the 16-bit operands reach 65536"},
     {consts_regs, "30 constants but only 24 registers"},
