@@ -285,6 +285,7 @@ static bool store(Importer *im, bool stored, char **error)
     case 1: im->stats->added++; return true;
     case 2: im->stats->updated++; return true;
     case 0: im->stats->unchanged++; return true;
+    case 3: return true;   /* held: ledger_upsert_finish counts it */
     default: return false;
     }
 }
@@ -402,7 +403,10 @@ static bool import_rows(Importer *im, char **error)
         }
         CRASH_POINT("import.row");
     }
-    if (!ledger_upsert_finish(im->upsert, error)) return false;
+    uint64_t updated, unchanged;
+    if (!ledger_upsert_finish(im->upsert, &updated, &unchanged, error)) return false;
+    im->stats->updated += updated;
+    im->stats->unchanged += unchanged;
     /* the rows read here leave review wherever they were read before (review.h) */
     ReviewMatch *m = im->match;
     im->match = NULL;

@@ -8,9 +8,15 @@
  *       as it comes (ints as ints, the rest as the cell's text) to one bare prepared INSERT into
  *       a table of the same schema (the ledger's own CREATE TABLE), same settings (WAL,
  *       synchronous=NORMAL, no per-call mutex, the import's page cache of 512 MiB), one
- *       transaction.
- * Printed per size: rows/s of each, (e)/(f) as a fraction of the floor, peak memory of the
- * process, and the ledger's bytes per person. Sizes: 100k, 1M (10M with BENCH_10M=1), or
+ *       transaction. The rows go in the file's order, as every import stored them before new
+ *       rows were held and inserted in key order: this is also the old storage path's floor.
+ *   (b) with BENCH_BEFORE=DIR: `DIR/build/doudi import --rules DIR/rules/…` of the same file
+ *       into a new ledger, DIR a tree of the code before the import's rework, built
+ *       (docs/performance.md says how), timed as the child's CPU time in the same run — the
+ *       "before" of the 3× target.
+ * Printed per size: rows/s of each, (e)/(f) as a fraction of the floor, (e)/(b), peak memory
+ * of the process, and the ledger's bytes per person. --designs [--size N] instead times the
+ * person table's possible layouts as bare INSERTs, and the run's read in key order of each. Sizes: 100k, 1M (10M with BENCH_10M=1), or
  * --size N; --reps R repetitions (median; default 3, 1 from 1M up). Times are the process's
  * CPU time: on a shared machine wall time moves with everyone else's load. time_import and
  * time_floor are kept out of line so that `valgrind --tool=callgrind` counts each apart. */
@@ -24,6 +30,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,6 +110,43 @@ static void exec_sql(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) die(sql, msg);
+}
+
+/* (b) before: `ROOT/build/doudi import` of csv into a new ledger, ROOT a tree of the code before
+ * this work, built apart (see docs/performance.md), as a child process; its CPU time (user and
+ * system) from getrusage(RUSAGE_CHILDREN) around its wait. Its counts are not checked (its output goes to /dev/null); the ledger's
+ * rows are: every one stored. */
+static double time_before(const char *root, const char *db, const char *csv, uint64_t n)
+{
+    char old[1100], rules[1100];
+    snprintf(old, sizeof old, "%s/build/doudi", root);
+    snprintf(rules, sizeof rules, "%s/%s", root, RULES);   /* the rule file as that code reads it */
+    remove_db(db);
+    fflush(stdout);
+    struct rusage r0, r1;
+    getrusage(RUSAGE_CHILDREN, &r0);
+    pid_t pid = fork();
+    if (pid < 0) die("fork", "failed");
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+        execl(old, old, "import", "--db", db, "--rules", rules, csv, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) die(old, "import failed");
+    getrusage(RUSAGE_CHILDREN, &r1);
+    double t = (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) + (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) * 1e-6 +
+               (double)(r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) + (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) * 1e-6;
+    sqlite3 *sdb;
+    sqlite3_stmt *st;
+    sqlite3_open_v2(db, &sdb, SQLITE_OPEN_READONLY, NULL);
+    if (sqlite3_prepare_v2(sdb, "SELECT count(*) FROM person", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW || (uint64_t)sqlite3_column_int64(st, 0) != n)
+        die(old, "the ledger does not hold every row");
+    sqlite3_finalize(st);
+    sqlite3_close(sdb);
+    remove_db(db);
+    return t;
 }
 
 /* The person table's CREATE TABLE, as the import made it. */
@@ -366,7 +410,7 @@ static void bench_designs(const char *tmp, uint64_t n)
     if (system(cmd) != 0) exit(2);
 }
 
-static void bench_size(doudi_rules *r, const char *tmp, uint64_t n, int reps)
+static void bench_size(doudi_rules *r, const char *tmp, uint64_t n, int reps, const char *old)
 {
     char dir[512], csv[600], db[600], floor_db[600];
     snprintf(dir, sizeof dir, "%s/n%llu", tmp, (unsigned long long)n);
@@ -380,7 +424,7 @@ static void bench_size(doudi_rules *r, const char *tmp, uint64_t n, int reps)
     mkdir(dir, 0700);
     if (gen_write_dir(&o, dir, NULL, &err) != 0) die("gen", err);
     double *te = malloc((size_t)reps * sizeof *te), *tr = malloc((size_t)reps * sizeof *tr),
-           *tf = malloc((size_t)reps * sizeof *tf);
+           *tf = malloc((size_t)reps * sizeof *tf), *tb = malloc((size_t)reps * sizeof *tb);
     long long bytes = 0;
     char *schema = NULL;
     for (int i = 0; i < reps; i++) {
@@ -393,17 +437,24 @@ static void bench_size(doudi_rules *r, const char *tmp, uint64_t n, int reps)
         snprintf(wal, sizeof wal, "%s-wal", db);
         bytes += file_bytes(wal);
         tf[i] = time_floor(schema, floor_db, csv, n);
+        if (old) tb[i] = time_before(old, floor_db, csv, n);
     }
     double e = median(te, reps), ea = median(tr, reps), f = median(tf, reps);
     printf("%10llu  (e) import %6.0f k rows/s  (e') again %6.0f k rows/s  (f) floor %6.0f k rows/s"
            "   e/f = %.2f  e'/f = %.2f   %lld bytes/person  peak %ld MB\n",
            (unsigned long long)n, n / e / 1e3, n / ea / 1e3, n / f / 1e3, f / e, f / ea, bytes / (long long)n,
            peak_mb());
+    if (old) {
+        double b = median(tb, reps);
+        printf("%10llu  (b) before %6.0f k rows/s (%s)   e/b = %.2f  e'/b = %.2f  b/f = %.2f\n", (unsigned long long)n,
+               n / b / 1e3, old, b / e, b / ea, f / b);
+    }
     fflush(stdout);
     free(schema);
     free(te);
     free(tr);
     free(tf);
+    free(tb);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) exit(2);
@@ -435,7 +486,7 @@ int main(int argc, char **argv)
     int nsizes = getenv("BENCH_10M") ? 3 : 2;
     for (int i = 0; i < nsizes; i++) {
         uint64_t n = only ? only : sizes[i];
-        bench_size(r, tmp, n, reps ? reps : n >= 1000000 ? 1 : 3);
+        bench_size(r, tmp, n, reps ? reps : n >= 1000000 ? 1 : 3, getenv("BENCH_BEFORE"));
         if (only) break;
     }
     char cmd[600];
