@@ -503,8 +503,7 @@ bool ledger_each_match(Ledger *l, const RecordInfo *ri, const char *key_like, co
  * where the row starts in the held bytes, and whether the ledger held its key (an UPDATE). */
 typedef struct HeldRow {
     uint64_t p0, p1;
-    size_t off : 63;
-    size_t stored : 1;
+    uint64_t at;               /* the offset << 1 | 1 when stored */
 } HeldRow;
 
 struct LedgerUpsert {
@@ -702,11 +701,14 @@ static int step_update(LedgerUpsert *u, const int64_t *values, char **error)
 
 static void put_varint(StrBuf *sb, uint64_t v)
 {
+    char buf[10];
+    size_t n = 0;
     while (v >= 0x80) {
-        sb_putc(sb, (char)(v | 0x80));
+        buf[n++] = (char)(v | 0x80);
         v >>= 7;
     }
-    sb_putc(sb, (char)v);
+    buf[n++] = (char)v;
+    sb_putn(sb, buf, n);
 }
 
 static uint64_t get_varint(const unsigned char **p)
@@ -739,7 +741,7 @@ static void hold_row(LedgerUpsert *u, const int64_t *values, bool stored)
     const RecordInfo *ri = u->ri;
     const char *key = (const char *)(intptr_t)values[ri->key];
     size_t kn = strlen(key);
-    HeldRow h = {be8(key, kn), kn > 8 ? be8(key + 8, kn - 8) : 0, u->held.count, stored};
+    HeldRow h = {be8(key, kn), kn > 8 ? be8(key + 8, kn - 8) : 0, (uint64_t)u->held.count << 1 | stored};
     VEC_PUSH(&u->order, h);
     put_text(&u->held, key);
     for (uint32_t i = 0; i < ri->nfields; i++) {
@@ -785,7 +787,7 @@ static int cmp_held(const void *a, const void *b)
     const HeldRow *x = a, *y = b;
     if (x->p0 != y->p0) return x->p0 < y->p0 ? -1 : 1;
     if (x->p1 != y->p1) return x->p1 < y->p1 ? -1 : 1;
-    return strcmp(held_key(sorting, x->off), held_key(sorting, y->off));
+    return strcmp(held_key(sorting, x->at >> 1), held_key(sorting, y->at >> 1));
 }
 
 static int step_update(LedgerUpsert *u, const int64_t *values, char **error);
@@ -798,8 +800,8 @@ static bool write_held(LedgerUpsert *u, char **error)
     sorting = NULL;
     bool ok = true;
     for (size_t k = 0; ok && k < u->order.count; k++) {
-        unhold_row(u, u->order.items[k].off);
-        if (u->order.items[k].stored) {
+        unhold_row(u, u->order.items[k].at >> 1);
+        if (u->order.items[k].at & 1) {
             int rc = step_update(u, u->scratch, error);
             ok = rc >= 0;
             if (rc == 2) u->updated++;

@@ -362,7 +362,7 @@ __attribute__((noinline)) static double time_design(const char *schema, const De
     sqlite3_finalize(sel);
     sqlite3_close(db);
     remove_db(db_path);
-    if (rows != n || seen != n) { fprintf(stderr, "bench_import: design %s: %llu rows\n", d->name, (unsigned long long)rows); exit(2); }
+    if (rows != n || seen != n || !sum) { fprintf(stderr, "bench_import: design %s: %llu rows\n", d->name, (unsigned long long)rows); exit(2); }
     return t;
 }
 
