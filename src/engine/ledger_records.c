@@ -795,6 +795,7 @@ static int step_update(LedgerUpsert *u, const int64_t *values, char **error);
 /* Store the held rows sorted by key, then forget them. */
 static bool write_held(LedgerUpsert *u, char **error)
 {
+    if (!u->order.count) return true;
     sorting = u;
     qsort(u->order.items, u->order.count, sizeof *u->order.items, cmp_held);
     sorting = NULL;
