@@ -495,7 +495,7 @@ bool ledger_each_match(Ledger *l, const RecordInfo *ri, const char *key_like, co
 #define IMPORT_CACHE_KIB "-524288"   /* 512 MiB: see ledger_upsert_open */
 
 /* Rows are held and stored in key order (see hold_row): the held rows' bytes past which
- * they are written out, sorted, before more are held. 256 MiB holds about 2.5 million persons.
+ * they are written out, sorted, before more are held. 256 MiB holds about 2.9 million persons.
  * DOUDI_IMPORT_HOLD_BYTES sets another (the tests write out every few rows). */
 #define HELD_CAP ((size_t)256 << 20)
 
