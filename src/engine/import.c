@@ -285,6 +285,7 @@ static bool store(Importer *im, bool stored, char **error)
     case 1: im->stats->added++; return true;
     case 2: im->stats->updated++; return true;
     case 0: im->stats->unchanged++; return true;
+    case 3: return true;   /* held: ledger_upsert_finish counts it */
     default: return false;
     }
 }
@@ -381,10 +382,11 @@ static bool import_rows(Importer *im, char **error)
         return false;
     }
     im->header_line = rec.line;
+    bool keys_known = know_keys(im);
     if (!map_header(im, &rec, error) || !ledger_declare_record(im->l, im->p, im->ri, error) ||
         !ledger_declare_absent(im->l, im->p, error) ||
-        (know_keys(im) && !ledger_each_key(im->l, im->ri, note_stored, &im->keys, error)) ||
-        !(im->upsert = ledger_upsert_open(im->l, im->p, im->ri, error)) ||
+        (keys_known && !ledger_each_key(im->l, im->ri, note_stored, &im->keys, error)) ||
+        !(im->upsert = ledger_upsert_open(im->l, im->p, im->ri, keys_known, error)) ||
         !ledger_review_clear(im->l, im->source, im->ri->name, error) ||
         !(im->match = review_match_open(im->l, im->ri, im->source, im->column_of, error)))
         return false;
@@ -401,6 +403,10 @@ static bool import_rows(Importer *im, char **error)
         }
         CRASH_POINT("import.row");
     }
+    uint64_t updated, unchanged;
+    if (!ledger_upsert_finish(im->upsert, &updated, &unchanged, error)) return false;
+    im->stats->updated += updated;
+    im->stats->unchanged += unchanged;
     /* the rows read here leave review wherever they were read before (review.h) */
     ReviewMatch *m = im->match;
     im->match = NULL;

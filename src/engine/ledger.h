@@ -121,13 +121,19 @@ typedef struct LedgerUpsert LedgerUpsert;
 typedef void (*ledger_key_fn)(void *ctx, const char *key, size_t len);
 bool ledger_each_key(Ledger *l, const RecordInfo *ri, ledger_key_fn fn, void *ctx, char **error);
 
-LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *ri, char **error);
-/* Store one record by key, one statement: `stored` says whether the ledger held its key before
- * (from ledger_each_key) — false: inserted (should the key be there after all, updated as
- * below); true: its other values written where one differs. Text values must stay valid for
- * the call only. Returns 1 added, 2 updated, 0 unchanged (every value the same), -1 on
- * failure (*error). */
+/* keys_known: the caller read every stored key (ledger_each_key), so a record it calls new is
+ * not in the ledger; records are then held and stored in key order by ledger_upsert_finish
+ * (or earlier, when many are held): one pass over the table instead of a random page a row. */
+LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *ri, bool keys_known, char **error);
+/* Store one record by key: `stored` says whether the ledger held its key before (from
+ * ledger_each_key) — false: inserted (should the key be there after all when keys are not
+ * known, updated as below); true: its other values written where one differs. Text values
+ * must stay valid for the call only. Returns 1 added, 2 updated, 0 unchanged (every value the
+ * same), 3 held (a stored record, counted by ledger_upsert_finish), -1 on failure (*error). */
 int ledger_upsert(LedgerUpsert *u, const int64_t *values, bool stored, char **error);
+/* Store the records still held, in key order, before the transaction commits; *updated and
+ * *unchanged count the held stored records (0 when keys were not known). */
+bool ledger_upsert_finish(LedgerUpsert *u, uint64_t *updated, uint64_t *unchanged, char **error);
 void ledger_upsert_close(LedgerUpsert *u);
 
 /* ---- review ------------------------------------------------------------------------------------ */

@@ -489,10 +489,22 @@ bool ledger_each_match(Ledger *l, const RecordInfo *ri, const char *key_like, co
 
 /* One statement per row: the importer knows from the key set (ledger_each_key, read once)
  * whether the ledger holds a key already, so a new record is a bare INSERT and a known one an
- * UPDATE that writes only when a value differs. Values are bound in their stored form without
+ * UPDATE that writes only when a value differs; both held and run in key order (see hold_row). Values are bound in their stored form without
  * copies: ints as ints, text and enum identifiers in place, dates written into a buffer per
  * field that lives until the statement has run. */
 #define IMPORT_CACHE_KIB "-524288"   /* 512 MiB: see ledger_upsert_open */
+
+/* Rows are held and stored in key order (see hold_row): the held rows' bytes past which
+ * they are written out, sorted, before more are held. 256 MiB holds about 2.9 million persons.
+ * DOUDI_IMPORT_HOLD_BYTES sets another (the tests write out every few rows). */
+#define HELD_CAP ((size_t)256 << 20)
+
+/* A held row for the sort: its key's first 16 bytes big-endian (most keys differ there),
+ * where the row starts in the held bytes, and whether the ledger held its key (an UPDATE). */
+typedef struct HeldRow {
+    uint64_t p0, p1;
+    uint64_t at;               /* the offset << 1 | 1 when stored */
+} HeldRow;
 
 struct LedgerUpsert {
     Ledger *l;
@@ -501,6 +513,12 @@ struct LedgerUpsert {
     sqlite3_stmt *insert, *update;
     char (*dates)[16];         /* per field: a date as YYYY-MM-DD while it is bound */
     StrBuf *other;             /* per field: a number or percent (or an odd value) written out */
+    bool hold;                 /* rows held and stored in key order (keys known, text key) */
+    uint64_t updated, unchanged;   /* of the held stored rows written so far */
+    size_t held_cap;           /* HELD_CAP, or DOUDI_IMPORT_HOLD_BYTES */
+    StrBuf held;               /* the held rows, encoded (encode_row) */
+    VEC(HeldRow) order;        /* one per held row */
+    int64_t *scratch;          /* a held row's values, decoded */
 };
 
 /* "YYYY-MM-DD" for day number v in years 0–9999 (the stored form); false outside them. */
@@ -600,19 +618,25 @@ static void update_sql(const RecordInfo *ri, StrBuf *sql)
     sb_puts(sql, ")");
 }
 
-LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *ri, char **error)
+LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *ri, bool keys_known, char **error)
 {
     if (ri->key < 0) {
         ledger_failf(error, "record %s has no key", ri->name);
         return NULL;
     }
-    /* Keys come in the file's order, not the table's: each row lands on a page of its own, and
-     * once the table outgrows the page cache most of them are read back in and written out
-     * again. A cache the size of a million persons' table (~160 MB) keeps the cost per row flat
-     * that far; it is taken only as pages are used, and given back when the import ends. */
-    if (!ledger_exec(l, "PRAGMA cache_size=" IMPORT_CACHE_KIB, error)) return NULL;
+    /* Rows stored in the file's order (keys not known: each row tried as new) land each on a
+     * page of its own, and once the table outgrows the page cache most of them are read back in
+     * and written out again: a cache the size of a million persons' table (~160 MB) keeps the
+     * cost per row flat that far; it is taken only as pages are used, and given back when the
+     * import ends. Rows held and stored in key order pass over the table once: the connection's
+     * own cache serves (a larger one only costs the memory it takes). */
+    bool hold = keys_known && ri->fields[ri->key].kind == VK_TEXT;
+    if (!hold && !ledger_exec(l, "PRAGMA cache_size=" IMPORT_CACHE_KIB, error)) return NULL;
     LedgerUpsert *u = xcalloc(1, sizeof *u);
-    *u = (LedgerUpsert){.l = l, .p = p, .ri = ri};
+    *u = (LedgerUpsert){.l = l, .p = p, .ri = ri, .hold = hold};
+    u->scratch = xcalloc(ri->nfields + 1, sizeof *u->scratch);
+    const char *cap = getenv("DOUDI_IMPORT_HOLD_BYTES");
+    u->held_cap = cap && atoll(cap) > 0 ? (size_t)atoll(cap) : HELD_CAP;
     u->dates = xcalloc(ri->nfields + 1, sizeof *u->dates);
     u->other = xcalloc(ri->nfields + 1, sizeof *u->other);
     StrBuf sql = {0};
@@ -664,8 +688,151 @@ static int step_update(LedgerUpsert *u, const int64_t *values, char **error)
     return sqlite3_changes(u->l->db) ? 2 : 0;
 }
 
+/* ---- new rows in key order ------------------------------------------------------------------------ */
+
+/* A file's rows come in its own order, random for the key: each row would land on a random
+ * page of the table, and once the table outgrows the page cache most rows read a page back and
+ * write one out. When the importer knows every stored key (so a row it calls new cannot be in
+ * the table) the rows are held, encoded, and stored sorted by key — INSERT for a new key,
+ * UPDATE for a stored one — when the import ends or the held bytes reach HELD_CAP: new rows
+ * appended to the B-tree or merged into it, stored ones visited, in one pass. A held row is
+ * its key (text: a varint length, the bytes, a NUL) then every other field: text the same way,
+ * any other value as a zigzag varint. */
+
+static void put_varint(StrBuf *sb, uint64_t v)
+{
+    char buf[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        buf[n++] = (char)(v | 0x80);
+        v >>= 7;
+    }
+    buf[n++] = (char)v;
+    sb_putn(sb, buf, n);
+}
+
+static uint64_t get_varint(const unsigned char **p)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        unsigned char c = *(*p)++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) return v;
+    }
+}
+
+static void put_text(StrBuf *sb, const char *t)
+{
+    size_t n = strlen(t);
+    put_varint(sb, n);
+    sb_putn(sb, t, n);
+    sb_putc(sb, '\0');
+}
+
+static uint64_t be8(const char *s, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++) v = v << 8 | (i < n ? (unsigned char)s[i] : 0);
+    return v;
+}
+
+static void hold_row(LedgerUpsert *u, const int64_t *values, bool stored)
+{
+    const RecordInfo *ri = u->ri;
+    const char *key = (const char *)(intptr_t)values[ri->key];
+    size_t kn = strlen(key);
+    HeldRow h = {be8(key, kn), kn > 8 ? be8(key + 8, kn - 8) : 0, (uint64_t)u->held.count << 1 | stored};
+    VEC_PUSH(&u->order, h);
+    put_text(&u->held, key);
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if ((int32_t)i == ri->key) continue;
+        if (ri->fields[i].kind == VK_TEXT) put_text(&u->held, (const char *)(intptr_t)values[i]);
+        else put_varint(&u->held, ((uint64_t)values[i] << 1) ^ (uint64_t)(values[i] >> 63));
+    }
+}
+
+/* Row at `off` of the held bytes back into u->scratch (texts pointing into the held bytes). */
+static void unhold_row(LedgerUpsert *u, size_t off)
+{
+    const RecordInfo *ri = u->ri;
+    const unsigned char *p = (const unsigned char *)u->held.items + off;
+    uint64_t n = get_varint(&p);   /* the key comes first, whatever its field's position */
+    u->scratch[ri->key] = (int64_t)(intptr_t)p;
+    p += n + 1;
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if ((int32_t)i == ri->key) continue;
+        if (ri->fields[i].kind == VK_TEXT) {
+            n = get_varint(&p);
+            u->scratch[i] = (int64_t)(intptr_t)p;
+            p += n + 1;
+        } else {
+            uint64_t z = get_varint(&p);
+            u->scratch[i] = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+        }
+    }
+}
+
+static const char *held_key(const LedgerUpsert *u, size_t off)
+{
+    const unsigned char *p = (const unsigned char *)u->held.items + off;
+    get_varint(&p);
+    return (const char *)p;
+}
+
+static const LedgerUpsert *sorting;   /* for cmp_held: qsort takes no context */
+
+/* SQLite's BINARY order of the keys: bytes compared unsigned, a prefix first. */
+static int cmp_held(const void *a, const void *b)
+{
+    const HeldRow *x = a, *y = b;
+    if (x->p0 != y->p0) return x->p0 < y->p0 ? -1 : 1;
+    if (x->p1 != y->p1) return x->p1 < y->p1 ? -1 : 1;
+    return strcmp(held_key(sorting, x->at >> 1), held_key(sorting, y->at >> 1));
+}
+
+static int step_update(LedgerUpsert *u, const int64_t *values, char **error);
+
+/* Store the held rows sorted by key, then forget them. */
+static bool write_held(LedgerUpsert *u, char **error)
+{
+    if (!u->order.count) return true;
+    sorting = u;
+    qsort(u->order.items, u->order.count, sizeof *u->order.items, cmp_held);
+    sorting = NULL;
+    bool ok = true;
+    for (size_t k = 0; ok && k < u->order.count; k++) {
+        unhold_row(u, u->order.items[k].at >> 1);
+        if (u->order.items[k].at & 1) {
+            int rc = step_update(u, u->scratch, error);
+            ok = rc >= 0;
+            if (rc == 2) u->updated++;
+            else if (rc == 0) u->unchanged++;
+            continue;
+        }
+        sqlite3_reset(u->insert);
+        for (uint32_t i = 0; i < u->ri->nfields; i++) bind_value(u, u->insert, i, u->scratch[i]);
+        ok = sqlite3_step(u->insert) == SQLITE_DONE || ledger_fail(u->l, error, NULL);
+    }
+    sqlite3_reset(u->insert);
+    u->order.count = 0;
+    u->held.count = 0;
+    return ok;
+}
+
+bool ledger_upsert_finish(LedgerUpsert *u, uint64_t *updated, uint64_t *unchanged, char **error)
+{
+    bool ok = write_held(u, error);
+    *updated = u->updated;
+    *unchanged = u->unchanged;
+    return ok;
+}
+
 int ledger_upsert(LedgerUpsert *u, const int64_t *values, bool stored, char **error)
 {
+    if (u->hold) {
+        hold_row(u, values, stored);
+        return u->held.count < u->held_cap || write_held(u, error) ? (stored ? 3 : 1) : -1;
+    }
     if (stored) return step_update(u, values, error);
     sqlite3_reset(u->insert);
     for (uint32_t i = 0; i < u->ri->nfields; i++) bind_value(u, u->insert, i, values[i]);
@@ -684,10 +851,13 @@ int ledger_upsert(LedgerUpsert *u, const int64_t *values, bool stored, char **er
 void ledger_upsert_close(LedgerUpsert *u)
 {
     if (!u) return;
-    ledger_exec(u->l, "PRAGMA cache_size=" LEDGER_CACHE_KIB, NULL);
+    if (!u->hold) ledger_exec(u->l, "PRAGMA cache_size=" LEDGER_CACHE_KIB, NULL);
     sqlite3_finalize(u->insert);
     sqlite3_finalize(u->update);
     for (uint32_t i = 0; i < u->ri->nfields; i++) sb_free(&u->other[i]);
+    sb_free(&u->held);
+    VEC_FREE(&u->order);
+    free(u->scratch);
     free(u->other);
     free(u->dates);
     free(u);
