@@ -123,6 +123,7 @@ static bool insert_result(Runner *rn, const char *key, size_t keylen, const Outc
         .has_rank = placed != NULL, .partition = placed ? placed->partition : NULL,
         .group = placed ? placed->group : 0, .rank = placed ? placed->rank : 0,
     };
+    if (rn->src && rn->src->result) return rn->src->result(rn->src->ctx, &r, error);
     return ledger_result_add(rn->l, rn->stats->run_id, &r, error);
 }
 
@@ -304,7 +305,10 @@ static bool run_body(Runner *rn, const char *results_path, RunProgress progress,
     ok = ok && ledger_run_finish(rn->l, rn->stats->run_id, &counts, error);
     ledger_cursor_close(rn->persons);
     rn->persons = NULL;
-    return ok && (!results_path || ledger_results_file(rn->l, rn->stats->run_id, results_path, error));
+    if (!ok || !results_path) return ok;
+    if (rn->src && rn->src->result)
+        return ledger_results_file_from(rn->l, rn->stats->run_id, results_path, rn->src->results, rn->src->ctx, error);
+    return ledger_results_file(rn->l, rn->stats->run_id, results_path, error);
 }
 
 bool run_rules(Ledger *l, const Program *p, Vm *vm, const char *results_path, RunProgress progress, void *ctx,

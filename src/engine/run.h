@@ -35,6 +35,12 @@ bool run_rules(Ledger *l, const Program *p, Vm *vm, const char *results_path, Ru
 typedef struct RunSource {
     int (*next)(void *ctx, int64_t *values, const char **key, char *why, size_t whylen, char **error);
     void (*reviewed)(void *ctx, const char *reason);
+    /* When set, the result rows go to result() (its strings valid for the call only) instead of
+     * the ledger's results table, and the results file is written from results() (the same
+     * rows in key order, ledger.h's ledger_result_fn): a run whose ledger is scratch need not
+     * store and sort a row per person in SQLite. */
+    bool (*result)(void *ctx, const ResultRow *r, char **error);
+    ledger_result_fn results;
     void *ctx;
 } RunSource;
 

@@ -3,6 +3,7 @@
 #include "stream.h"
 #include "base/msg.h"
 #include "base/resid.h"
+#include "base/strset.h"
 #include "csv.h"
 #include "keyset.h"
 #include "rows.h"
@@ -16,6 +17,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A person's result row, kept for the results file (the run's ledger does not store it). */
+typedef struct Kept {
+    union {
+        size_t off;            /* into Streamer.keytext while the run adds rows */
+        const char *text;      /* once they are all in: sorted by it */
+    } key;
+    uint64_t prefix[2];        /* the key's first 16 bytes, big-endian (zero-padded): most
+                                  comparisons of the sort end there, without reading the text */
+    const char *primary, *placement;   /* the program's strings, or "" */
+    uint32_t categories;       /* in Streamer.categories */
+    int32_t year;              /* -1: none */
+} Kept;
+
 typedef struct Streamer {
     Ledger *l;
     const StreamOptions *opt;
@@ -28,6 +42,10 @@ typedef struct Streamer {
     KeySet keys;               /* the keys read so far, with their first lines */
     StrBuf key;
     StrBuf review;             /* the review file's text, when one is asked for */
+    Kept *kept;                /* the result rows, one per person evaluated */
+    size_t nkept, kept_cap, next_kept;
+    StrBuf keytext;            /* their keys, each NUL-terminated */
+    StrSet categories;         /* their sets of categories ("a|b"): a few distinct texts */
 } Streamer;
 
 static void review_line(Streamer *s, const char *file, uint32_t line, uint32_t col, const char *reason,
@@ -116,6 +134,58 @@ static void person_reviewed(void *ctx, const char *reason)
     review_line(s, s->opt->path, s->row.line, 0, reason, s->row.raw);
 }
 
+/* RunSource.result: keep the row for the results file. */
+static bool keep_result(void *ctx, const ResultRow *r, char **error)
+{
+    (void)error;
+    Streamer *s = ctx;
+    if (s->nkept == s->kept_cap) {
+        s->kept_cap = s->kept_cap ? 2 * s->kept_cap : 4096;
+        s->kept = xrealloc(s->kept, s->kept_cap * sizeof *s->kept);
+    }
+    Kept *k = &s->kept[s->nkept++];
+    k->key.off = s->keytext.count;
+    sb_putn(&s->keytext, r->key, r->key_len);
+    sb_putc(&s->keytext, '\0');
+    unsigned char b[16] = {0};
+    memcpy(b, r->key, r->key_len < 16 ? r->key_len : 16);
+    for (int w = 0; w < 2; w++) {
+        k->prefix[w] = 0;
+        for (int i = 0; i < 8; i++) k->prefix[w] = k->prefix[w] << 8 | b[8 * w + i];
+    }
+    k->categories = strset_add(&s->categories, r->categories, NULL);
+    k->primary = r->primary;
+    k->placement = r->placement;
+    k->year = r->has_year ? (int32_t)r->year : -1;
+    return true;
+}
+
+/* Byte order, as SQLite's BINARY collation sorts the stored results (keys hold no NUL). */
+static int by_key(const void *a, const void *b)
+{
+    const Kept *x = a, *y = b;
+    for (int w = 0; w < 2; w++)
+        if (x->prefix[w] != y->prefix[w]) return x->prefix[w] < y->prefix[w] ? -1 : 1;
+    return strcmp(x->key.text, y->key.text);
+}
+
+/* RunSource.results: the rows kept, in key order (byte order, as the ledger sorts them). */
+static int next_result(void *ctx, ResultRow *out, char **error)
+{
+    (void)error;
+    Streamer *s = ctx;
+    if (s->next_kept == 0) {
+        for (size_t i = 0; i < s->nkept; i++) s->kept[i].key.text = s->keytext.items + s->kept[i].key.off;
+        qsort(s->kept, s->nkept, sizeof *s->kept, by_key);
+    }
+    if (s->next_kept == s->nkept) return 0;
+    const Kept *k = &s->kept[s->next_kept++];
+    *out = (ResultRow){.key = k->key.text, .key_len = strlen(k->key.text),
+                       .categories = strset_text(&s->categories, k->categories), .primary = k->primary,
+                       .placement = k->placement, .has_year = k->year >= 0, .year = k->year};
+    return 1;
+}
+
 /* The rows earlier imports into this ledger sent to review (the institutions), first in the
  * review file. */
 static bool earlier_entry(void *ctx, int64_t id, const ReviewEntry *e)
@@ -171,7 +241,7 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
         sb_puts(&s->review, "file,line,column,reason,row\n");   /* not a message: a file's header */
         if (!ledger_each_review(s->l, NULL, NULL, earlier_entry, s, error)) return false;
     }
-    RunSource src = {next_person, person_reviewed, s};
+    RunSource src = {next_person, person_reviewed, keep_result, next_result, s};
     if (!run_rules_from(s->l, p, vm, &src, results_path, progress, ctx, stats, error)) return false;
     return !s->opt->review_path || write_review(s->opt->review_path, &s->review, error);
 }
@@ -205,5 +275,8 @@ bool stream_run(Ledger *l, const Program *p, Vm *vm, const StreamOptions *opt, c
     keyset_free(&s.keys);
     sb_free(&s.key);
     sb_free(&s.review);
+    free(s.kept);
+    sb_free(&s.keytext);
+    strset_free(&s.categories);
     return ok;
 }
