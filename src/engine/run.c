@@ -66,13 +66,13 @@ static void key_text(Runner *rn)
 }
 
 /* The person's ranges and `require` constraints, as on import: the rule file may have changed
- * since; then the per-person code, and the targets' code for a target. False (reviewed) when
+ * since (not again for a source that has just checked them); then the per-person code, and the targets' code for a target. False (reviewed) when
  * the person cannot be evaluated. */
 static bool evaluate(Runner *rn, bool *reviewed, char **error)
 {
     const Program *p = rn->p;
     RecordCheck rc;
-    if (!record_check(rn->vm, rn->ri, rn->values, &rc)) {
+    if (!(rn->src && rn->src->checked) && !record_check(rn->vm, rn->ri, rn->values, &rc)) {
         *reviewed = true;
         return to_review(rn, rn->key.items, rc.reason, error);
     }

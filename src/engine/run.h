@@ -41,6 +41,9 @@ typedef struct RunSource {
      * store and sort a row per person in SQLite. */
     bool (*result)(void *ctx, const ResultRow *r, char **error);
     ledger_result_fn results;
+    /* The source has run each person's range and `require` checks already (import.h's
+     * row_check, with this program and VM): the run does not run them again. */
+    bool checked;
     void *ctx;
 } RunSource;
 

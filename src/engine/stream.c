@@ -248,7 +248,7 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
         sb_puts(&s->review, "file,line,column,reason,row\n");   /* not a message: a file's header */
         if (!ledger_each_review(s->l, NULL, NULL, earlier_entry, s, error)) return false;
     }
-    RunSource src = {next_person, person_reviewed, keep_result, next_result, s};
+    RunSource src = {next_person, person_reviewed, keep_result, next_result, true, s};
     if (!run_rules_from(s->l, p, vm, &src, results_path, progress, ctx, stats, error)) return false;
     return !s->opt->review_path || write_review(s->opt->review_path, &s->review, error);
 }
