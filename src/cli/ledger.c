@@ -145,6 +145,8 @@ int cli_run(int argc, char **argv)
     if (so.forms_format && strcmp(so.forms_format, "text") && strcmp(so.forms_format, "csv") &&
         strcmp(so.forms_format, "json"))
         return cli_usage_error("run", tr("unknown format '%s' (text, csv or json)"), so.forms_format);
+    if (out && so.review_path && !strcmp(out, so.review_path))
+        return cli_usage_error("run", tr("--out and --review name the same file: give each its own"));
     if (!db) db = DEFAULT_DB;
     const char *inputs[] = {file, streaming ? so.persons : db, so.institutions ? so.institutions : file};
     if (!cli_not_an_input("run", out, inputs, 3) || !cli_not_an_input("run", so.review_path, inputs, 3)) return 2;

@@ -147,5 +147,7 @@ check_fails "a directory" "$F/adir"
 [ $? -eq 2 ] || bad "--from with --db: want a usage error"
 "$DOUDI" run $R --review "$F/review.csv" >/dev/null 2>&1
 [ $? -eq 2 ] || bad "--review without --from: want a usage error"
+"$DOUDI" run $R --from "$G/persons.csv" --out "$F/same.csv" --review "$F/same.csv" >/dev/null 2>&1
+[ $? -eq 2 ] && [ ! -e "$F/same.csv" ] || bad "--out and --review the same file: want a usage error, nothing written"
 
 exit $failed
