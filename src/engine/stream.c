@@ -243,6 +243,11 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
     if (stat(s->opt->path, &st) == 0 && S_ISREG(st.st_mode) && rows_kind(s->src) == ROWS_CSV) {
         size_t rows = (size_t)st.st_size / 170;
         keyset_reserve(&s->keys, rows, rows * 19);
+        /* and the result rows and their keys likewise: no copy of them on the way */
+        s->kept_cap = rows + 1;
+        s->kept = xmalloc(s->kept_cap * sizeof *s->kept);
+        s->keytext.cap = rows * 19 + 1;
+        s->keytext.items = xmalloc(s->keytext.cap);
     }
     if (s->opt->review_path) {
         sb_puts(&s->review, "file,line,column,reason,row\n");   /* not a message: a file's header */
