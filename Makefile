@@ -280,15 +280,20 @@ asan:
 
 # Throughput, as ratios against baselines run in the same process (see docs/performance.md).
 # Not part of `make test`: it generates and imports a million people.
-bench: build/bench build/bench_import
+bench: build/bench build/bench_import build/bench_stream
 	build/bench
 	build/bench_import
+	build/bench_stream
 
 build/bench: tests/bench/bench.c build/libdoudi-gen.a build/libdoudi.a
 	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi-gen.a build/libdoudi.a $(LDLIBS)
 
 build/bench_import: tests/bench/bench_import.c build/libdoudi-gen.a build/libdoudi.a
 	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi-gen.a build/libdoudi.a $(LDLIBS)
+
+# the end-to-end line: the hand-written pipeline (libc only) against run --from and import + run
+build/bench_stream: tests/bench/bench_stream.c tests/bench/handwritten.c tests/bench/handwritten.h build/libdoudi-gen.a build/libdoudi.a
+	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ tests/bench/bench_stream.c tests/bench/handwritten.c build/libdoudi-gen.a build/libdoudi.a $(LDLIBS)
 
 # Prints a ledger file's rows as the importer's row source reads them (a CSV or an .xlsx), or
 # counts them with --count: for trying the readers by hand and measuring a large workbook.

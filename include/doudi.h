@@ -270,6 +270,38 @@ typedef void (*doudi_progress_fn)(uint64_t done, uint64_t total, void *ctx);
 int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_progress_fn progress,
               void *ctx, doudi_run_stats *stats, char **error);
 
+/* The streaming run: the persons read from their ledger file (CSV or .xlsx) straight into the
+ * run, without a ledger file. Each row is validated exactly as doudi_import_file validates it
+ * (the same reasons at the same line and column, a repeated key's second row reviewed), each
+ * bad row reported to `report` (may be NULL) as the import reports it; the good ones are
+ * evaluated, scheduled and counted as doudi_run does. The run's outputs go to a scratch
+ * ledger in memory (the institutions imported into it first), so the results file is byte for
+ * byte what doudi_import_file + doudi_run write, and each form what doudi_report renders of
+ * that run for the city. */
+typedef struct doudi_stream_options {
+    const char *persons;      /* the persons' ledger file: CSV or .xlsx (required) */
+    const char *institutions; /* the institutions' file (record number 1), or NULL */
+    const char *encoding;     /* a CSV's: NULL to detect, or utf-8 / gbk / gb18030 */
+    const char *sheet;        /* a workbook's sheet: NULL for the first */
+    const char *results_path; /* the results file (atomic, 0600), or NULL */
+    const char *review_path;  /* the rows sent to review, CSV `file,line,column,reason,row`
+                                 (atomic, 0600: it holds full ids), or NULL */
+    const char *forms_dir;    /* every form for the city into DIR/NAME.txt (made when missing),
+                                 as doudi_report renders it; or NULL */
+    const char *forms_format; /* "text" (NULL), "csv" (NAME.csv) or "json" (NAME.json) */
+} doudi_stream_options;
+
+typedef struct doudi_stream_stats {
+    doudi_import_stats persons;      /* rows read; `added`: the good rows; review */
+    doudi_import_stats institutions; /* as doudi_import_file's (zero without institutions) */
+    doudi_run_stats run;             /* the run's counts (run_id is the scratch ledger's: 1) */
+} doudi_stream_stats;
+
+/* -1 with *error on a file-level error (a file unreadable, a missing column: no results,
+ * review or form file written) or a failed run; else 0. */
+int doudi_run_stream(doudi_rules *r, const doudi_stream_options *opt, FILE *report, doudi_progress_fn progress,
+                     void *ctx, doudi_stream_stats *stats, char **error);
+
 /* Load the stored person with key `key` into a new record (caller frees). */
 doudi_record *doudi_ledger_record(doudi_ledger *l, doudi_rules *r, const char *key, char **error);
 

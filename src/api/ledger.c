@@ -3,6 +3,7 @@
 #include "api_int.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "engine/import.h"
 #include "engine/report.h"
 #include "engine/run.h"
+#include "engine/stream.h"
 #include "vm/values.h"
 
 /* ---- the ledger ------------------------------------------------------------------------------ */
@@ -95,6 +97,83 @@ int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_p
         stats->review = st.review;
         memcpy(stats->as_of, st.as_of, sizeof stats->as_of);
     }
+    return ok ? 0 : -1;
+}
+
+static void copy_import_stats(const ImportStats *st, doudi_import_stats *out)
+{
+    out->rows = st->rows;
+    out->added = st->added;
+    out->updated = st->updated;
+    out->unchanged = st->unchanged;
+    out->review = st->review;
+    memcpy(out->encoding, st->encoding, sizeof out->encoding);
+    memcpy(out->sheet, st->sheet, sizeof out->sheet);
+}
+
+/* Every form of the run for the city, into dir/NAME.EXT. */
+static bool stream_forms(Ledger *l, const Program *p, int64_t run, const char *dir, const char *format,
+                         char **error)
+{
+    ReportFormat f;
+    if (!report_parse_format(format ? format : "text", &f) || f == REPORT_XLSX) {
+        *error = xasprintf("unknown format '%s' (text, csv or json)", format);
+        return false;
+    }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        *error = xasprintf("cannot make %s: %s", dir, strerror(errno));
+        return false;
+    }
+    const char *ext = f == REPORT_TEXT ? "txt" : f == REPORT_CSV ? "csv" : "json";
+    bool ok = true;
+    for (uint32_t i = 0; i < p->nforms && ok; i++) {
+        char *path = xasprintf("%s/%s.%s", dir, p->forms[i].name, ext);
+        ok = report_write(l, p, p->forms[i].name, NULL, run, f, path, error);
+        free(path);
+    }
+    return ok;
+}
+
+static bool run_stream(Ledger *l, doudi_rules *r, const doudi_stream_options *opt, FILE *report,
+                       doudi_progress_fn progress, void *ctx, doudi_stream_stats *stats, char **error)
+{
+    ImportStats inst = {0}, read = {0};
+    RunStats st = {0};
+    ImportOptions io = {opt->encoding, NULL};
+    StreamOptions so = {opt->persons, opt->encoding, opt->sheet, opt->review_path};
+    bool ok = (!opt->institutions || import_file(l, r->prog, r->vm, 1, opt->institutions, &io, report, &inst, error)) &&
+              stream_run(l, r->prog, r->vm, &so, opt->results_path, report, progress, ctx, &read, &st, error) &&
+              (!opt->forms_dir || stream_forms(l, r->prog, st.run_id, opt->forms_dir, opt->forms_format, error));
+    if (stats) {
+        copy_import_stats(&read, &stats->persons);
+        copy_import_stats(&inst, &stats->institutions);
+        stats->run = (doudi_run_stats){st.run_id, st.persons, st.targets, st.scheduled, st.review, {0}};
+        memcpy(stats->run.as_of, st.as_of, sizeof stats->run.as_of);
+    }
+    return ok;
+}
+
+int doudi_run_stream(doudi_rules *r, const doudi_stream_options *opt, FILE *report, doudi_progress_fn progress,
+                     void *ctx, doudi_stream_stats *stats, char **error)
+{
+    if (error) *error = NULL;
+    if (stats) memset(stats, 0, sizeof *stats);
+    if (!opt || !opt->persons) return api_fail(error, "no persons file given");
+    if (opt->institutions && r->prog->nrecords < 2)
+        return api_fail(error, "the rules declare no record number %d", 1);
+    Ledger *l = ledger_open(":memory:", LEDGER_CREATE, error);
+    if (!l) return -1;
+    OomGuard g;
+    oom_guard_enter(&g);
+    if (setjmp(g.env)) {
+        ledger_abandon(l);
+        ledger_close(l);
+        api_out_of_memory(&g, error);
+        return -1;
+    }
+    bool ok = run_stream(l, r, opt, report, progress, ctx, stats, error);
+    oom_guard_leave(&g);
+    ledger_close(l);
     return ok ? 0 : -1;
 }
 

@@ -86,26 +86,78 @@ static void progress_bar(uint64_t done, uint64_t total, void *ctx)
     fflush(stderr);
 }
 
+static void print_read(const char *path, const doudi_import_stats *s)
+{
+    char read_as[200];
+    if (*s->sheet) snprintf(read_as, sizeof read_as, "%s, %s", s->encoding, s->sheet);
+    else snprintf(read_as, sizeof read_as, "%s", s->encoding);
+    printf(tr("%s (%s): %llu rows: %llu read in, %llu to review\n"), path, read_as, (unsigned long long)s->rows,
+           (unsigned long long)s->added, (unsigned long long)s->review);
+}
+
+/* `run RULES --from persons.csv`: the streaming run, no ledger file (doudi_run_stream). */
+static int run_from(doudi_rules *r, const doudi_stream_options *opt)
+{
+    char *err = NULL;
+    doudi_stream_stats st;
+    int status = 0;
+    if (doudi_run_stream(r, opt, stderr, isatty(2) ? progress_bar : NULL, NULL, &st, &err)) {
+        fprintf(stderr, "doudi run: %s\n", msg_text(err));
+        doudi_string_free(err);
+        return 2;
+    }
+    if (opt->institutions) print_read(opt->institutions, &st.institutions);
+    print_read(opt->persons, &st.persons);
+    printf(tr("run (as of %s, without a ledger): %llu persons, %llu targets, %llu scheduled, %llu to review\n"),
+           st.run.as_of, (unsigned long long)st.run.persons, (unsigned long long)st.run.targets,
+           (unsigned long long)st.run.scheduled, (unsigned long long)st.run.review);
+    if (opt->results_path) printf(tr("results: %s\n"), opt->results_path);
+    if (opt->review_path) printf(tr("review: %s\n"), opt->review_path);
+    if (opt->forms_dir) printf(tr("forms: %s\n"), opt->forms_dir);
+    if (st.run.review || st.persons.review || st.institutions.review) status = 1;
+    return status;
+}
+
 int cli_run(int argc, char **argv)
 {
-    const char *file = NULL, *db = DEFAULT_DB, *as_of = NULL, *out = NULL;
+    const char *file = NULL, *db = NULL, *as_of = NULL, *out = NULL;
+    doudi_stream_options so = {0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc) db = argv[++i];
         else if (!strcmp(argv[i], "--as-of") && i + 1 < argc) as_of = argv[++i];
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--from") && i + 1 < argc) so.persons = argv[++i];
+        else if (!strcmp(argv[i], "--institutions") && i + 1 < argc) so.institutions = argv[++i];
+        else if (!strcmp(argv[i], "--review") && i + 1 < argc) so.review_path = argv[++i];
+        else if (!strcmp(argv[i], "--forms") && i + 1 < argc) so.forms_dir = argv[++i];
+        else if (!strcmp(argv[i], "--forms-format") && i + 1 < argc) so.forms_format = argv[++i];
+        else if (!strcmp(argv[i], "--encoding") && i + 1 < argc) so.encoding = argv[++i];
+        else if (!strcmp(argv[i], "--sheet") && i + 1 < argc) so.sheet = argv[++i];
         else if (argv[i][0] == '-') return cli_usage_error("run", tr("unknown option '%s'"), argv[i]);
         else if (!file) file = argv[i];
         else return cli_usage_error("run", tr("one rule file at a time"));
     }
     if (!file) return cli_usage("run");
-    const char *inputs[] = {file, db};
-    if (!cli_not_an_input("run", out, inputs, 2)) return 2;
+    bool streaming = so.persons != NULL;
+    if (streaming && db) return cli_usage_error("run", tr("--from reads the persons from a file: no --db with it"));
+    if (!streaming && (so.institutions || so.review_path || so.forms_dir || so.forms_format || so.encoding || so.sheet))
+        return cli_usage_error("run", tr("--institutions, --review, --forms, --encoding and --sheet go with --from"));
+    if (so.forms_format && strcmp(so.forms_format, "text") && strcmp(so.forms_format, "csv") &&
+        strcmp(so.forms_format, "json"))
+        return cli_usage_error("run", tr("unknown format '%s' (text, csv or json)"), so.forms_format);
+    if (out && so.review_path && !strcmp(out, so.review_path))
+        return cli_usage_error("run", tr("--out and --review name the same file: give each its own"));
+    if (!db) db = DEFAULT_DB;
+    const char *inputs[] = {file, streaming ? so.persons : db, so.institutions ? so.institutions : file};
+    if (!cli_not_an_input("run", out, inputs, 3) || !cli_not_an_input("run", so.review_path, inputs, 3)) return 2;
     doudi_rules *r = cli_open_rules("run", file);
     if (!r) return 2;
     char *err = NULL;
     int status = 0;
     doudi_ledger *l = NULL;
+    so.results_path = out;
     if (as_of && doudi_set_param(r, "as_of", as_of, &err)) status = 2;
+    else if (streaming) status = run_from(r, &so);
     else if (!(l = doudi_ledger_open_mode(db, DOUDI_LEDGER_WRITE, &err))) status = 2;
     else {
         doudi_run_stats st;

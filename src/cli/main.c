@@ -28,7 +28,7 @@ typedef struct Option {
     const char *help;        /* English, shown through tr(); '\n' continues on the next line */
 } Option;
 
-enum { MAX_OPTIONS = 10 };
+enum { MAX_OPTIONS = 12 };
 
 typedef struct Verb {
     const char *name;
@@ -83,15 +83,26 @@ static const Verb verbs[] = {
       {"--rules FILE", "the rule file that declares the columns"},
       {"--encoding E", "a CSV's encoding: utf-8, gbk or gb18030 (default: detected from the file)"},
       {"--sheet NAME", "a workbook's sheet to read (default: the first)"}}},
-    {"run", cli_run, "run FILE [--db DB] [--as-of DATE] [--out results.csv]",
+    {"run", cli_run,
+     "run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv]",
      "run the rules over every person in the ledger",
      "Every person is evaluated, the years are scheduled and the forms counted, and all of it is\n"
      "stored as one run (one transaction). Persons that cannot be evaluated go to review (exit 1).\n"
-     "A progress bar is shown when stderr is a terminal.",
+     "A progress bar is shown when stderr is a terminal.\n"
+     "With --from, the persons are read from their file (CSV or .xlsx) straight into the run, with\n"
+     "no ledger file: each row checked as `doudi import` checks it, bad rows reported (and written\n"
+     "to --review), the results file and the forms the same as import, run and report would give.",
      {{"FILE", "the rule file"},
       {"--db DB", "the ledger (default doudi.db)"},
       {"--as-of DATE", "the date of the run (default: the rule file's as_of)"},
-      {"--out FILE", "also write the results file (CSV, sorted by id)"}}},
+      {"--out FILE", "also write the results file (CSV, sorted by id)"},
+      {"--from PERSONS", "read the persons from this file (CSV or .xlsx), not from a ledger"},
+      {"--institutions F", "with --from: the institutions' file, when the rule file declares them"},
+      {"--review F", "with --from: the rows sent to review, as CSV (file, line, column, reason, row)"},
+      {"--forms DIR", "with --from: every form for the city into DIR/NAME.txt, as `doudi report` prints it"},
+      {"--forms-format F", "text (default), csv or json: the forms as `doudi report --format F`"},
+      {"--encoding E", "with --from: a CSV's encoding, as for `doudi import`"},
+      {"--sheet NAME", "with --from: a workbook's sheet, as for `doudi import`"}}},
     {"explain", cli_explain,
      "explain FILE (--id ID | --name NAME) [--db DB] [--run N] [--as-of DATE] [--format text|json|html] [--show-ids]",
      "why a person in the ledger is placed as they are",

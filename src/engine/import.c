@@ -30,6 +30,7 @@ typedef struct Importer {
     FILE *report;
     ImportStats *stats;
     RowSource *src;            /* the CSV file or the workbook's sheet */
+    RowCheck check;            /* the header's columns and the row's values (column_of, values, owned alias them) */
     uint32_t header_line;      /* the header's line (or sheet row: title rows may come first) */
     int *column_of;            /* field index -> 0-based column, or -1 */
     size_t ncolumns;           /* in the header */
@@ -74,14 +75,14 @@ static bool header_matches(const FieldInfo *f, const char *cell, size_t n)
 }
 
 /* "persons.csv:12:6", "台账.xlsx!F12": where a message points. The caller frees. */
-static char *where(const Importer *im, uint32_t line, uint32_t col)
+static char *where(const RowSource *src, uint32_t line, uint32_t col)
 {
     StrBuf sb = {0};
-    rows_where(im->src, line, col, &sb);
+    rows_where(src, line, col, &sb);
     return sb_take(&sb);
 }
 
-static bool map_header(Importer *im, const Row *h, char **error)
+static bool map_header(RowCheck *im, const Row *h, char **error)
 {
     const RecordInfo *ri = im->ri;
     im->ncolumns = h->count;
@@ -92,7 +93,7 @@ static bool map_header(Importer *im, const Row *h, char **error)
         for (size_t c = 0; c < h->count; c++)
             if (header_matches(&ri->fields[i], h->cells[c], h->lens[c])) {
                 if (im->column_of[i] >= 0) {
-                    char *at = where(im, h->line, (uint32_t)c + 1), name[12];
+                    char *at = where(im->src, h->line, (uint32_t)c + 1), name[12];
                     *error = xasprintf("%s: column '%s' appears twice in the header (also column %s)", at,
                                        ri->fields[i].name, rows_column_name(im->src, (uint32_t)im->column_of[i] + 1, name));
                     free(at);
@@ -111,7 +112,7 @@ static bool map_header(Importer *im, const Row *h, char **error)
         }
     }
     if (missing.count) {
-        char *at = where(im, h->line, 0);
+        char *at = where(im->src, h->line, 0);
         *error = xasprintf("%s: the header has no column for: %s (if the file may lack it, the field needs a "
                            "default: %s)", at, sb_str(&missing), sb_str(&hints));
         free(at);
@@ -128,7 +129,7 @@ static void to_review(Importer *im, const Row *rec, uint32_t col, const char *re
 {
     if (im->report) {
         /* a message for people: resident ids in it masked (the review table keeps the row whole) */
-        char *shown = xstrdup(msg_text(reason)), *at = where(im, rec->line, col);
+        char *shown = xstrdup(msg_text(reason)), *at = where(im->src, rec->line, col);
         resident_id_mask(shown);
         /* a CSV row line is FILE:LINE:COL always (column 0 for the whole row): the form tools
          * that read the report have parsed since the first import */
@@ -146,7 +147,7 @@ static void to_review(Importer *im, const Row *rec, uint32_t col, const char *re
     im->stats->review++;
 }
 
-static void free_owned(Importer *im)
+static void free_owned(RowCheck *im)
 {
     for (uint32_t i = 0; i < im->ri->nfields; i++) {
         free(im->owned[i]);
@@ -206,8 +207,16 @@ static bool read_fast(const Program *p, const FieldInfo *f, const char *s, size_
     }
 }
 
-/* Read each field of the row; false (row reviewed) at the first bad cell. */
-static bool read_cells(Importer *im, const Row *rec)
+/* The row turned down: where (1-based column, 0 for the whole row) and why. False. */
+static bool reject(RowCheck *c, uint32_t col, const char *reason)
+{
+    c->col = col;
+    snprintf(c->reason, sizeof c->reason, "%s", reason);
+    return false;
+}
+
+/* Read each field of the row; false (c->col, c->reason) at the first bad cell. */
+static bool read_cells(RowCheck *im, const Row *rec)
 {
     const RecordInfo *ri = im->ri;
     char reason[512], why[300], fname[160];
@@ -220,8 +229,7 @@ static bool read_cells(Importer *im, const Row *rec)
             /* a workbook's cell whose value is not to be used: an error value, lost digits */
             field_name(f, fname, sizeof fname);
             snprintf(reason, sizeof reason, "%s: %s", fname, rec->cell_errors[c]);
-            to_review(im, rec, (uint32_t)c + 1, reason);
-            return false;
+            return reject(im, (uint32_t)c + 1, reason);
         }
         if ((f->kind != VK_ENUM || (f->enum_index >= 0 && (uint32_t)f->enum_index < im->p->nenums)) &&
             read_fast(im->p, f, cell, len, &im->values[i]) &&
@@ -238,22 +246,20 @@ static bool read_cells(Importer *im, const Row *rec)
             }
             field_name(f, fname, sizeof fname);
             snprintf(reason, sizeof reason, "%s: empty", fname);
-            to_review(im, rec, c >= 0 ? (uint32_t)c + 1 : 0, reason);
-            return false;
+            return reject(im, c >= 0 ? (uint32_t)c + 1 : 0, reason);
         }
         if (!value_parse(im->p, f, cell, len, &im->values[i], &im->owned[i], why, sizeof why) ||
             !value_in_range(im->p, f, im->values[i], why, sizeof why)) {
             field_name(f, fname, sizeof fname);
             snprintf(reason, sizeof reason, "%s: %s", fname, why);
-            to_review(im, rec, (uint32_t)c + 1, reason);
-            return false;
+            return reject(im, (uint32_t)c + 1, reason);
         }
     }
     return true;
 }
 
 /* The CSV column of the first field a require's text names (for the diagnostic's column). */
-static uint32_t require_column(const Importer *im, const RequireInfo *rq)
+static uint32_t require_column(const RowCheck *im, const RequireInfo *rq)
 {
     const char *s = rq->text;
     while (*s) {
@@ -268,15 +274,32 @@ static uint32_t require_column(const Importer *im, const RequireInfo *rq)
     return 0;
 }
 
-static bool check_requires(Importer *im, const Row *rec)
+static bool check_requires(RowCheck *im)
 {
     RecordCheck rc;
     if (record_check(im->vm, im->ri, im->values, &rc)) return true;
     uint32_t col = rc.verdict == RECORD_REQUIRE ? require_column(im, &im->ri->requires[rc.require])
                  : rc.verdict == RECORD_RANGE && im->column_of[rc.field] >= 0 ? (uint32_t)im->column_of[rc.field] + 1
                  : 0;
-    to_review(im, rec, col, rc.reason);
-    return false;
+    return reject(im, col, rc.reason);
+}
+
+/* The row's shape (malformed, more or fewer cells than the header), then its cells, then the
+ * record's `require` constraints. */
+bool row_check(RowCheck *c, const Row *rec)
+{
+    char reason[256];
+    if (rec->error[0]) return reject(c, rec->error_col, rec->error);
+    snprintf(reason, sizeof reason, "the row has %zu fields, the header %zu", rec->count, c->ncolumns);
+    if (rec->count < c->ncolumns) return reject(c, 0, reason);
+    for (size_t k = c->ncolumns; k < rec->count; k++)
+        if (rec->lens[k]) return reject(c, (uint32_t)k + 1, reason);
+    return read_cells(c, rec) && check_requires(c);
+}
+
+void row_check_release(RowCheck *c)
+{
+    free_owned(c);
 }
 
 static bool store(Importer *im, bool stored, char **error)
@@ -295,22 +318,12 @@ static bool import_row(Importer *im, const Row *rec, char **error)
     char reason[256];
     im->stats->rows++;
     review_match_row(im->match, rec->cells, rec->lens, rec->count);
-    if (rec->error[0]) {
-        to_review(im, rec, rec->error_col, rec->error);
+    if (!row_check(&im->check, rec)) {
+        to_review(im, rec, im->check.col, im->check.reason);
+        free_owned(&im->check);
         return true;
     }
-    if (rec->count < im->ncolumns) {
-        snprintf(reason, sizeof reason, "the row has %zu fields, the header %zu", rec->count, im->ncolumns);
-        to_review(im, rec, 0, reason);
-        return true;
-    }
-    for (size_t c = im->ncolumns; c < rec->count; c++)
-        if (rec->lens[c]) {
-            snprintf(reason, sizeof reason, "the row has %zu fields, the header %zu", rec->count, im->ncolumns);
-            to_review(im, rec, (uint32_t)c + 1, reason);
-            return true;
-        }
-    bool ok = read_cells(im, rec) && check_requires(im, rec), stored = false;
+    bool ok = true, stored = false;
     if (ok) {
         const FieldInfo *kf = &im->ri->fields[im->ri->key];
         im->key.count = 0;
@@ -326,7 +339,7 @@ static bool import_row(Importer *im, const Row *rec, char **error)
         }
     }
     bool done = !ok || store(im, stored, error);
-    free_owned(im);
+    free_owned(&im->check);
     return done;
 }
 
@@ -340,8 +353,21 @@ uint32_t import_header_field(const RecordInfo *ri, const char *cell, size_t len)
 /* Which field (index + 1) a header cell names, or 0: for rows_find_header. */
 static uint32_t names_field(void *ctx, const char *cell, size_t len)
 {
-    const Importer *im = ctx;
-    return import_header_field(im->ri, cell, len);
+    const RowCheck *c = ctx;
+    return import_header_field(c->ri, cell, len);
+}
+
+bool row_check_header(RowCheck *c, const char *path, char **error)
+{
+    Row rec;
+    size_t skipped = 0, need = c->ri->nfields < 2 ? c->ri->nfields : 2;
+    int rc = rows_find_header(c->src, names_field, c, need, &rec, &skipped);
+    if (rc == 0 || rc == -2) {
+        *error = xasprintf("%s: %s", path, rc == 0 ? "the file is empty (no header line)" : rec.error);
+        return false;
+    }
+    c->header_line = rec.line;
+    return map_header(c, &rec, error);
 }
 
 /* Whether this import read a row with the key `key`: stored, or sent to review again. */
@@ -375,15 +401,13 @@ static bool know_keys(const Importer *im)
 static bool import_rows(Importer *im, char **error)
 {
     Row rec;
-    size_t skipped = 0, need = im->ri->nfields < 2 ? im->ri->nfields : 2;
-    int rc = rows_find_header(im->src, names_field, im, need, &rec, &skipped);
-    if (rc == 0 || rc == -2) {
-        *error = xasprintf("%s: %s", im->path, rc == 0 ? "the file is empty (no header line)" : rec.error);
-        return false;
-    }
-    im->header_line = rec.line;
+    int rc;
+    bool mapped = row_check_header(&im->check, im->path, error);
+    im->column_of = im->check.column_of;
+    im->ncolumns = im->check.ncolumns;
+    im->header_line = im->check.header_line;
     bool keys_known = know_keys(im);
-    if (!map_header(im, &rec, error) || !ledger_declare_record(im->l, im->p, im->ri, error) ||
+    if (!mapped || !ledger_declare_record(im->l, im->p, im->ri, error) ||
         !ledger_declare_absent(im->l, im->p, error) ||
         (keys_known && !ledger_each_key(im->l, im->ri, note_stored, &im->keys, error)) ||
         !(im->upsert = ledger_upsert_open(im->l, im->p, im->ri, keys_known, error)) ||
@@ -439,6 +463,7 @@ bool import_file(Ledger *l, const Program *p, Vm *vm, uint32_t record, const cha
                    .stats = stats, .src = src};
     im.values = xcalloc(ri->nfields + 1, sizeof *im.values);
     im.owned = xcalloc(ri->nfields + 1, sizeof *im.owned);
+    im.check = (RowCheck){.p = p, .vm = vm, .ri = ri, .src = src, .values = im.values, .owned = im.owned};
     bool ok = ledger_begin(l, error);
     if (ok) {
         ok = import_rows(&im, error);

@@ -36,6 +36,38 @@ typedef struct ImportOptions {
 bool import_file(Ledger *l, const Program *p, Vm *vm, uint32_t record, const char *path,
                  const ImportOptions *opt, FILE *report, ImportStats *stats, char **error);
 
+/* Reading and validating the rows of a ledger file, as the import does, for whatever else reads
+ * one (the streaming run, run.h): the header found and mapped to the record's fields, then each
+ * row checked — its shape, each cell (types, enum values, ranges, defaults) and the record's
+ * `require` constraints — with the same reasons at the same line and column. The caller sets
+ * p, vm, ri, src, values and owned (ri->nfields + 1 each, zeroed); row_check_header fills the
+ * rest. Keys unique in the file are the caller's to check (the import knows the ledger's). */
+struct Row;
+struct RowSource;
+
+typedef struct RowCheck {
+    const Program *p;
+    Vm *vm;
+    const RecordInfo *ri;
+    struct RowSource *src;     /* rows.h */
+    int64_t *values;           /* the row's values in field order (text into the row or owned) */
+    char **owned;              /* text values made by the general reader: row_check_release */
+    int *column_of;            /* field index -> 0-based column, or -1; the caller frees */
+    size_t ncolumns;           /* in the header */
+    uint32_t header_line;
+    uint32_t col;              /* a row turned down: 1-based column (0: the whole row) */
+    char reason[600];          /* and why, in English (msg.h translates it) */
+} RowCheck;
+
+/* Find the header (title rows above it skipped) and map its columns: false with *error (the
+ * file empty or unreadable, a column twice, a field without default missing). `path` names
+ * the file in the messages. */
+bool row_check_header(RowCheck *c, const char *path, char **error);
+/* Check the row just read into c->values: false with c->col and c->reason when it is bad. */
+bool row_check(RowCheck *c, const struct Row *rec);
+/* Free the row's owned text values (after each row, good or bad). */
+void row_check_release(RowCheck *c);
+
 /* Which field of ri a header cell names (its identifier, any case, or its label, full-width
  * parentheses read as ASCII ones): the field's index plus one, or 0 — as the import matches
  * its header; for whatever reads a ledger file's header again (the review export). */

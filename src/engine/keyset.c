@@ -30,6 +30,15 @@ static void keyset_grow(KeySet *ks)
     ks->cap = cap;
 }
 
+void keyset_reserve(KeySet *ks, size_t n, size_t bytes)
+{
+    while ((n + 1) * 10 > ks->cap * 7) keyset_grow(ks);
+    if (bytes > ks->text_cap) {
+        ks->text_cap = bytes;
+        ks->text = xrealloc(ks->text, ks->text_cap);
+    }
+}
+
 /* The slot of key: its own, or the empty one where it would go. */
 static KeySlot *find(KeySet *ks, const char *key, size_t len, uint32_t h)
 {

@@ -236,6 +236,15 @@ void ledger_results_close(LedgerResults *c);
  * open after a crash in between does too. Outside a run's transaction (re-writing the file of
  * an old run) it is put in place at once. */
 bool ledger_results_file(Ledger *l, int64_t run, const char *path, char **error);
+/* A run's result rows in key order, one per call (its strings valid until the next call): 1 a
+ * row, 0 no more, -1 a failure (*error). */
+typedef int (*ledger_result_fn)(void *ctx, ResultRow *out, char **error);
+/* As ledger_results_file, the rows from `next` rather than the run's stored results: for a run
+ * that keeps its results elsewhere (the streaming run, stream.h). A crash between the commit
+ * and the rename then leaves no file to put in place (the stored results are what recovery
+ * reads). */
+bool ledger_results_file_from(Ledger *l, int64_t run, const char *path, ledger_result_fn next, void *ctx,
+                              char **error);
 /* After the run's commit: rename the pending results file into place and clear the mark. */
 bool ledger_results_file_done(Ledger *l, char **error);
 

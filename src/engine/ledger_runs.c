@@ -268,7 +268,14 @@ void ledger_results_close(LedgerResults *c)
 
 /* ---- the results file ------------------------------------------------------------------------------- */
 
-bool ledger_write_results(Ledger *l, int64_t run, int fd, char **error)
+/* The stored results of a run, as a ledger_result_fn. */
+static int next_stored(void *ctx, ResultRow *out, char **error)
+{
+    return ledger_results_next(ctx, out, error);
+}
+
+/* The results file from the rows `next` gives, in key order. */
+static bool write_rows(int fd, ledger_result_fn next, void *ctx, char **error)
 {
     int dupfd = dup(fd);
     FILE *f = dupfd >= 0 ? fdopen(dupfd, "wb") : NULL;
@@ -276,12 +283,11 @@ bool ledger_write_results(Ledger *l, int64_t run, int fd, char **error)
         if (dupfd >= 0) close(dupfd);
         return ledger_failf(error, "cannot write the results file: %s", strerror(errno));
     }
-    LedgerResults *c = ledger_results(l, run, error);
-    int rc = c ? 1 : -1;
+    int rc = 1;
     fputs("id,categories,primary_category,placement,year\n", f);
     ResultRow r;
     StrBuf line = {0};
-    while (c && (rc = ledger_results_next(c, &r, error)) == 1) {
+    while ((rc = next(ctx, &r, error)) == 1) {
         line.count = 0;
         csv_write_cell(&line, r.key);
         sb_putc(&line, ',');
@@ -296,13 +302,26 @@ bool ledger_write_results(Ledger *l, int64_t run, int fd, char **error)
         fwrite(line.items, 1, line.count, f);
     }
     sb_free(&line);
-    ledger_results_close(c);
     errno = 0;
     bool written = !ferror(f);             /* a write that failed mid-way (disk full) */
     written = fclose(f) == 0 && written;
     if (rc < 0) return false;
     if (!written) return ledger_failf(error, "cannot write the results file: %s", strerror(errno ? errno : EIO));
     return true;
+}
+
+bool ledger_write_results(Ledger *l, int64_t run, int fd, char **error)
+{
+    LedgerResults *c = ledger_results(l, run, error);
+    bool ok = c && write_rows(fd, next_stored, c, error);
+    ledger_results_close(c);
+    return ok;
+}
+
+/* The rows to write: the run's stored results (next NULL), or the caller's. */
+static bool write_results(Ledger *l, int64_t run, int fd, ledger_result_fn next, void *ctx, char **error)
+{
+    return next ? write_rows(fd, next, ctx, error) : ledger_write_results(l, run, fd, error);
 }
 
 /* The directory a path is in, made absolute, with the file's name: where the results file goes
@@ -349,21 +368,28 @@ static bool mark_pending(Ledger *l, int64_t run, const char *abs, bool pending, 
 }
 
 /* Anything but a regular file (a device, a pipe) is written in place, never replaced. */
-static bool write_directly(Ledger *l, int64_t run, const char *path, char **error)
+static bool write_directly(Ledger *l, int64_t run, const char *path, ledger_result_fn next, void *ctx,
+                           char **error)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return ledger_failf(error, "cannot write %s: %s", path, strerror(errno));
-    bool ok = ledger_write_results(l, run, fd, error);
+    bool ok = write_results(l, run, fd, next, ctx, error);
     close(fd);
     return ok;
 }
 
 bool ledger_results_file(Ledger *l, int64_t run, const char *path, char **error)
 {
+    return ledger_results_file_from(l, run, path, NULL, NULL, error);
+}
+
+bool ledger_results_file_from(Ledger *l, int64_t run, const char *path, ledger_result_fn next, void *ctx,
+                              char **error)
+{
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         if (S_ISDIR(st.st_mode)) return ledger_failf(error, "cannot write %s: it is a directory", path);
-        return write_directly(l, run, path, error);
+        return write_directly(l, run, path, next, ctx, error);
     }
     char *abs = absolute_path(path);
     if (!abs) return ledger_failf(error, "cannot write %s: %s", path, strerror(errno));
@@ -373,7 +399,7 @@ bool ledger_results_file(Ledger *l, int64_t run, const char *path, char **error)
         free(abs);
         return ledger_failf(error, "cannot write %s: %s", path, strerror(errno));
     }
-    bool ok = ledger_write_results(l, run, fd, error);
+    bool ok = write_results(l, run, fd, next, ctx, error);
     if (ok && fsync(fd) != 0) ok = ledger_failf(error, "cannot write %s: %s", path, strerror(errno));
     bool in_run = !sqlite3_get_autocommit(l->db);
     if (ok && in_run) ok = mark_pending(l, run, abs, true, error);

@@ -25,6 +25,7 @@ typedef struct Runner {
     Schedule *sched;
     Forms *forms;
     LedgerCursor *persons;
+    const RunSource *src;      /* NULL: the persons come from the ledger */
     int32_t partition_field;   /* index of the schedule's `per` field, or -1 */
     uint32_t key_first, nkeys, filter_reg;
     bool has_filter;
@@ -51,6 +52,7 @@ static bool to_review(Runner *rn, const char *key, const char *reason, char **er
     ReviewEntry e = {.source = sb_str(&rn->source), .reason = reason, .raw = key, .raw_len = strlen(key),
                      .record = rn->ri->name, .run = rn->stats->run_id};
     rn->stats->review++;
+    if (rn->src && rn->src->reviewed) rn->src->reviewed(rn->src->ctx, reason);
     return ledger_review_add(rn->l, &e, error);
 }
 
@@ -64,13 +66,13 @@ static void key_text(Runner *rn)
 }
 
 /* The person's ranges and `require` constraints, as on import: the rule file may have changed
- * since; then the per-person code, and the targets' code for a target. False (reviewed) when
+ * since (not again for a source that has just checked them); then the per-person code, and the targets' code for a target. False (reviewed) when
  * the person cannot be evaluated. */
 static bool evaluate(Runner *rn, bool *reviewed, char **error)
 {
     const Program *p = rn->p;
     RecordCheck rc;
-    if (!record_check(rn->vm, rn->ri, rn->values, &rc)) {
+    if (!(rn->src && rn->src->checked) && !record_check(rn->vm, rn->ri, rn->values, &rc)) {
         *reviewed = true;
         return to_review(rn, rn->key.items, rc.reason, error);
     }
@@ -121,6 +123,7 @@ static bool insert_result(Runner *rn, const char *key, size_t keylen, const Outc
         .has_rank = placed != NULL, .partition = placed ? placed->partition : NULL,
         .group = placed ? placed->group : 0, .rank = placed ? placed->rank : 0,
     };
+    if (rn->src && rn->src->result) return rn->src->result(rn->src->ctx, &r, error);
     return ledger_result_add(rn->l, rn->stats->run_id, &r, error);
 }
 
@@ -171,15 +174,21 @@ static bool evaluate_row(Runner *rn, uint32_t row, char **error)
     return insert_result(rn, rn->key.items, rn->key.count, &o, -1, NULL, error);
 }
 
+static int next_person(Runner *rn, const char **key, char *why, size_t whylen, char **error)
+{
+    if (rn->src) return rn->src->next(rn->src->ctx, rn->values, key, why, whylen, error);
+    return ledger_next(rn->persons, rn->values, key, why, whylen, error);
+}
+
 static bool scan(Runner *rn, RunProgress progress, void *ctx, char **error)
 {
-    int64_t total = progress ? ledger_count(rn->l, rn->ri, error) : 0;   /* a scan of its own */
+    int64_t total = progress && !rn->src ? ledger_count(rn->l, rn->ri, error) : 0;   /* a scan of its own */
     if (total < 0) return false;
     uint32_t row = 0;
     int rc;
     const char *stored_key;
     char why[400];
-    while ((rc = ledger_next(rn->persons, rn->values, &stored_key, why, sizeof why, error)) != 0) {
+    while ((rc = next_person(rn, &stored_key, why, sizeof why, error)) != 0) {
         if (rc == -2) return false;
         rn->stats->persons++;
         bool ok = rc == -1 ? to_review(rn, stored_key, why, error) : evaluate_row(rn, row, error);
@@ -288,28 +297,37 @@ static bool run_body(Runner *rn, const char *results_path, RunProgress progress,
     RunHeader h = {rn->p->source_path, rn->p->source_text, rn->p->source_len, rn->stats->as_of};
     if (!ledger_run_start(rn->l, &h, &rn->stats->run_id, error)) return false;
     setup(rn);
-    rn->persons = ledger_records(rn->l, rn->p, rn->ri, true, error);
+    if (!rn->src) rn->persons = ledger_records(rn->l, rn->p, rn->ri, true, error);
     RunCounts counts;
-    bool ok = rn->persons && scan(rn, progress, ctx, error) && write_years(rn, error) &&
+    bool ok = (rn->src || rn->persons) && scan(rn, progress, ctx, error) && write_years(rn, error) &&
               forms_store(rn->forms, rn->l, rn->vm, rn->stats->run_id, error);
     counts = (RunCounts){rn->stats->persons, rn->stats->targets, rn->stats->scheduled, rn->stats->review};
     ok = ok && ledger_run_finish(rn->l, rn->stats->run_id, &counts, error);
     ledger_cursor_close(rn->persons);
     rn->persons = NULL;
-    return ok && (!results_path || ledger_results_file(rn->l, rn->stats->run_id, results_path, error));
+    if (!ok || !results_path) return ok;
+    if (rn->src && rn->src->result)
+        return ledger_results_file_from(rn->l, rn->stats->run_id, results_path, rn->src->results, rn->src->ctx, error);
+    return ledger_results_file(rn->l, rn->stats->run_id, results_path, error);
 }
 
 bool run_rules(Ledger *l, const Program *p, Vm *vm, const char *results_path, RunProgress progress, void *ctx,
                RunStats *stats, char **error)
+{
+    return run_rules_from(l, p, vm, NULL, results_path, progress, ctx, stats, error);
+}
+
+bool run_rules_from(Ledger *l, const Program *p, Vm *vm, const RunSource *src, const char *results_path,
+                    RunProgress progress, void *ctx, RunStats *stats, char **error)
 {
     memset(stats, 0, sizeof *stats);
     if (p->nrecords == 0 || p->records[0].key < 0) {
         *error = xstrdup("the rule file declares no record with a key");
         return false;
     }
-    Runner rn = {.l = l, .p = p, .vm = vm, .ri = &p->records[0], .stats = stats};
+    Runner rn = {.l = l, .p = p, .vm = vm, .ri = &p->records[0], .stats = stats, .src = src};
     as_of_text(p, vm, stats->as_of);
-    char *mismatch = ledger_check_record(l, p, rn.ri, true);
+    char *mismatch = src ? NULL : ledger_check_record(l, p, rn.ri, true);
     if (!mismatch && p->capacity) mismatch = ledger_check_record(l, p, &p->records[p->capacity->record], false);
     if (mismatch) {
         *error = mismatch;

@@ -26,6 +26,31 @@ typedef void (*RunProgress)(uint64_t done, uint64_t total, void *ctx);
 bool run_rules(Ledger *l, const Program *p, Vm *vm, const char *results_path, RunProgress progress, void *ctx,
                RunStats *stats, char **error);
 
+/* A source of persons other than the ledger (the streaming run, stream.h): next() gives the
+ * next person's values in field order as ledger_next does (1 a person, 0 no more, -1 a person
+ * who cannot be read — `why`, *key — sent to review, -2 a failure: *error), text values valid
+ * until the next call; reviewed() (may be NULL) hears of the person just given who could not
+ * be evaluated, with the reason the run stores. The run then reads no person from the ledger
+ * (the ledger need hold none: it receives the run, its results, years, forms and capacity). */
+typedef struct RunSource {
+    int (*next)(void *ctx, int64_t *values, const char **key, char *why, size_t whylen, char **error);
+    void (*reviewed)(void *ctx, const char *reason);
+    /* When set, the result rows go to result() (its strings valid for the call only) instead of
+     * the ledger's results table, and the results file is written from results() (the same
+     * rows in key order, ledger.h's ledger_result_fn): a run whose ledger is scratch need not
+     * store and sort a row per person in SQLite. */
+    bool (*result)(void *ctx, const ResultRow *r, char **error);
+    ledger_result_fn results;
+    /* The source has run each person's range and `require` checks already (import.h's
+     * row_check, with this program and VM): the run does not run them again. */
+    bool checked;
+    void *ctx;
+} RunSource;
+
+/* run_rules with the persons from `src`. */
+bool run_rules_from(Ledger *l, const Program *p, Vm *vm, const RunSource *src, const char *results_path,
+                    RunProgress progress, void *ctx, RunStats *stats, char **error);
+
 /* Write the results file of run `run_id`: DESIGN "Results file". */
 bool run_write_results(Ledger *l, int64_t run_id, const char *path, char **error);
 

@@ -73,7 +73,7 @@ doudi run: 未知选项“--bogus”
 EOF
 zh run >/dev/null 2>"$d/err"
 expect "usage in Chinese" "$d/err" <<'EOF'
-doudi run: 用法：doudi run FILE [--db DB] [--as-of DATE] [--out results.csv]
+doudi run: 用法：doudi run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv]
 （各选项的说明见 doudi help run）
 EOF
 zh frobnicate >/dev/null 2>"$d/err"
@@ -129,36 +129,56 @@ EOF
 # ---- help -------------------------------------------------------------------------------------
 plain help run >"$d/out" 2>&1 || bad "help run: expected exit 0"
 expect "help run" "$d/out" <<'EOF'
-usage: doudi run FILE [--db DB] [--as-of DATE] [--out results.csv]
+usage: doudi run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv]
 
 run the rules over every person in the ledger
 Every person is evaluated, the years are scheduled and the forms counted, and all of it is
 stored as one run (one transaction). Persons that cannot be evaluated go to review (exit 1).
 A progress bar is shown when stderr is a terminal.
+With --from, the persons are read from their file (CSV or .xlsx) straight into the run, with
+no ledger file: each row checked as `doudi import` checks it, bad rows reported (and written
+to --review), the results file and the forms the same as import, run and report would give.
 
-  FILE          the rule file
-  --db DB       the ledger (default doudi.db)
-  --as-of DATE  the date of the run (default: the rule file's as_of)
-  --out FILE    also write the results file (CSV, sorted by id)
-  --lang zh|en  the language of messages (default: DOUDI_LANG, else the locale)
-  --help        this help
+  FILE              the rule file
+  --db DB           the ledger (default doudi.db)
+  --as-of DATE      the date of the run (default: the rule file's as_of)
+  --out FILE        also write the results file (CSV, sorted by id)
+  --from PERSONS    read the persons from this file (CSV or .xlsx), not from a ledger
+  --institutions F  with --from: the institutions' file, when the rule file declares them
+  --review F        with --from: the rows sent to review, as CSV (file, line, column, reason, row)
+  --forms DIR       with --from: every form for the city into DIR/NAME.txt, as `doudi report` prints it
+  --forms-format F  text (default), csv or json: the forms as `doudi report --format F`
+  --encoding E      with --from: a CSV's encoding, as for `doudi import`
+  --sheet NAME      with --from: a workbook's sheet, as for `doudi import`
+  --lang zh|en      the language of messages (default: DOUDI_LANG, else the locale)
+  --help            this help
 EOF
 plain run --help >"$d/again" 2>&1 || bad "run --help: expected exit 0"
 cmp -s "$d/out" "$d/again" || bad "run --help differs from help run"
 zh help run >"$d/out" 2>&1 || bad "help run in Chinese: expected exit 0"
 expect "help run in Chinese" "$d/out" <<'EOF'
-用法：doudi run FILE [--db DB] [--as-of DATE] [--out results.csv]
+用法：doudi run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv]
 
 对台账中的全部人员运行规则
 逐人认定类别和供养形式，安排年度，统计报表，全部作为一次运行存入台账（一个事务）。
 无法认定的人员列入待核查（退出码 1）。标准错误为终端时显示进度条。
+使用 --from 时，直接从人员名单文件（CSV 或 .xlsx）读取人员运行，不建台账文件：每行按
+`doudi import` 的规则检查，有问题的行照常报告（并写入 --review 文件），结果文件和报表与
+导入、运行、出表所得完全相同。
 
-  FILE          规则文件
-  --db DB       台账文件（默认 doudi.db）
-  --as-of DATE  本次运行的基准日期（默认取规则文件的 as_of）
-  --out FILE    同时写出结果文件（CSV，按身份证号排序）
-  --lang zh|en  提示信息的语言（默认取 DOUDI_LANG，其次取区域设置）
-  --help        显示本帮助
+  FILE              规则文件
+  --db DB           台账文件（默认 doudi.db）
+  --as-of DATE      本次运行的基准日期（默认取规则文件的 as_of）
+  --out FILE        同时写出结果文件（CSV，按身份证号排序）
+  --from PERSONS    从此文件（CSV 或 .xlsx）读取人员，不用台账
+  --institutions F  与 --from 同用：机构名单文件（规则文件声明了机构时）
+  --review F        与 --from 同用：列入待核查的行写成 CSV（文件、行、列、原因、原行）
+  --forms DIR       与 --from 同用：全市各报表写入 DIR/表名.txt，与 `doudi report` 输出相同
+  --forms-format F  text（默认）、csv 或 json：报表格式同 `doudi report --format F`
+  --encoding E      与 --from 同用：CSV 文件的编码，同 `doudi import`
+  --sheet NAME      与 --from 同用：要读取的工作表，同 `doudi import`
+  --lang zh|en      提示信息的语言（默认取 DOUDI_LANG，其次取区域设置）
+  --help            显示本帮助
 EOF
 
 # Every option a verb's source reads appears in its help, in both languages; every page prints

@@ -1,0 +1,294 @@
+/* stream.c — the streaming run (see stream.h). */
+#define _XOPEN_SOURCE 700   /* realpath */
+#include "stream.h"
+#include "base/msg.h"
+#include "base/resid.h"
+#include "base/strset.h"
+#include "csv.h"
+#include "keyset.h"
+#include "rows.h"
+#include "vm/values.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A person's result row, kept for the results file (the run's ledger does not store it). */
+typedef struct Kept {
+    union {
+        size_t off;            /* into Streamer.keytext while the run adds rows */
+        const char *text;      /* once they are all in: sorted by it */
+    } key;
+    uint64_t prefix[2];        /* the key's first 16 bytes, big-endian (zero-padded): most
+                                  comparisons of the sort end there, without reading the text */
+    const char *primary, *placement;   /* the program's strings, or "" */
+    uint32_t categories;       /* in Streamer.categories */
+    int32_t year;              /* -1: none */
+} Kept;
+
+typedef struct Streamer {
+    Ledger *l;
+    const StreamOptions *opt;
+    const char *source;        /* the file's absolute path: its review entries' key, as import's */
+    FILE *report;
+    ImportStats *read;
+    RowSource *src;
+    RowCheck check;
+    Row row;                   /* the row last read: the person the run holds */
+    KeySet keys;               /* the keys read so far, with their first lines */
+    StrBuf key;
+    StrBuf review;             /* the review file's text, when one is asked for */
+    Kept *kept;                /* the result rows, one per person evaluated */
+    size_t nkept, kept_cap, next_kept;
+    StrBuf keytext;            /* their keys, each NUL-terminated */
+    StrSet categories;         /* their sets of categories ("a|b"): a few distinct texts */
+} Streamer;
+
+static void review_line(Streamer *s, const char *file, uint32_t line, uint32_t col, const char *reason,
+                        const char *raw)
+{
+    if (!s->opt->review_path) return;
+    csv_write_cell(&s->review, file);
+    sb_printf(&s->review, ",%u,%u,", line, col);
+    csv_write_cell(&s->review, msg_text(reason));
+    sb_putc(&s->review, ',');
+    csv_write_cell(&s->review, raw ? raw : "");
+    sb_putc(&s->review, '\n');
+}
+
+/* A bad row, as the import sends it to review: reported (ids masked), stored in the ledger's
+ * review table, and into the review file. False when the ledger failed. */
+static bool to_review(Streamer *s, const Row *rec, uint32_t col, const char *reason, char **error)
+{
+    if (s->report) {
+        StrBuf at = {0};
+        rows_where(s->src, rec->line, col, &at);
+        char *shown = xstrdup(msg_text(reason));
+        resident_id_mask(shown);
+        fprintf(s->report, "%s%s: %s\n", sb_str(&at), rows_kind(s->src) == ROWS_CSV && !col ? ":0" : "", shown);
+        free(shown);
+        sb_free(&at);
+    }
+    review_line(s, s->opt->path, rec->line, col, reason, rec->raw);
+    s->read->review++;
+    ReviewEntry e = {.source = s->source, .line = rec->line, .col = col, .reason = reason, .raw = rec->raw,
+                     .raw_len = rec->raw ? rec->raw_len : 0, .record = s->check.ri->name};
+    return ledger_review_add(s->l, &e, error);
+}
+
+/* The key seen before in the file: the row reviewed as the import reviews it. */
+static bool duplicate(Streamer *s, const Row *rec, bool *dup, char **error)
+{
+    const RecordInfo *ri = s->check.ri;
+    const FieldInfo *kf = &ri->fields[ri->key];
+    s->key.count = 0;
+    value_format(s->check.p, kf->kind, kf->enum_index, s->check.values[ri->key], false, &s->key);
+    bool stored;
+    uint32_t first = keyset_see(&s->keys, sb_str(&s->key), s->key.count, rec->line, &stored);
+    *dup = first != 0;
+    if (!first) return true;
+    char reason[256];
+    snprintf(reason, sizeof reason,
+             rows_kind(s->src) == ROWS_XLSX ? "duplicate %s %s: the first is in row %u"
+                                            : "duplicate %s %s: the first is at line %u",
+             kf->name, sb_str(&s->key), first);
+    return to_review(s, rec, (uint32_t)s->check.column_of[ri->key] + 1, reason, error);
+}
+
+/* RunSource.next: the next good row's values. */
+static int next_person(void *ctx, int64_t *values, const char **key, char *why, size_t whylen, char **error)
+{
+    (void)key, (void)why, (void)whylen;
+    Streamer *s = ctx;
+    row_check_release(&s->check);
+    int rc;
+    while ((rc = rows_next(s->src, &s->row)) != 0) {
+        if (rc == -2) {   /* the file became unreadable: the run fails */
+            *error = xasprintf("%s: %s", s->opt->path, s->row.error);
+            return -2;
+        }
+        s->read->rows++;
+        bool dup = false;
+        if (!row_check(&s->check, &s->row)) {
+            if (!to_review(s, &s->row, s->check.col, s->check.reason, error)) return -2;
+        } else if (!duplicate(s, &s->row, &dup, error)) {
+            return -2;
+        } else if (!dup) {
+            s->read->added++;
+            memcpy(values, s->check.values, s->check.ri->nfields * sizeof *values);
+            return 1;
+        }
+        row_check_release(&s->check);
+    }
+    return 0;
+}
+
+/* RunSource.reviewed: the person just given could not be evaluated (the run stores it). */
+static void person_reviewed(void *ctx, const char *reason)
+{
+    Streamer *s = ctx;
+    review_line(s, s->opt->path, s->row.line, 0, reason, s->row.raw);
+}
+
+/* RunSource.result: keep the row for the results file. */
+static bool keep_result(void *ctx, const ResultRow *r, char **error)
+{
+    (void)error;
+    Streamer *s = ctx;
+    if (s->nkept == s->kept_cap) {
+        s->kept_cap = s->kept_cap ? 2 * s->kept_cap : 4096;
+        s->kept = xrealloc(s->kept, s->kept_cap * sizeof *s->kept);
+    }
+    Kept *k = &s->kept[s->nkept++];
+    k->key.off = s->keytext.count;
+    sb_putn(&s->keytext, r->key, r->key_len);
+    sb_putc(&s->keytext, '\0');
+    unsigned char b[16] = {0};
+    memcpy(b, r->key, r->key_len < 16 ? r->key_len : 16);
+    for (int w = 0; w < 2; w++) {
+        k->prefix[w] = 0;
+        for (int i = 0; i < 8; i++) k->prefix[w] = k->prefix[w] << 8 | b[8 * w + i];
+    }
+    k->categories = strset_add(&s->categories, r->categories, NULL);
+    k->primary = r->primary;
+    k->placement = r->placement;
+    k->year = r->has_year ? (int32_t)r->year : -1;
+    return true;
+}
+
+/* Byte order, as SQLite's BINARY collation sorts the stored results (keys hold no NUL). */
+static int by_key(const void *a, const void *b)
+{
+    const Kept *x = a, *y = b;
+    for (int w = 0; w < 2; w++)
+        if (x->prefix[w] != y->prefix[w]) return x->prefix[w] < y->prefix[w] ? -1 : 1;
+    return strcmp(x->key.text, y->key.text);
+}
+
+/* RunSource.results: the rows kept, in key order (byte order, as the ledger sorts them). */
+static int next_result(void *ctx, ResultRow *out, char **error)
+{
+    (void)error;
+    Streamer *s = ctx;
+    if (s->next_kept == 0) {
+        for (size_t i = 0; i < s->nkept; i++) s->kept[i].key.text = s->keytext.items + s->kept[i].key.off;
+        qsort(s->kept, s->nkept, sizeof *s->kept, by_key);
+    }
+    if (s->next_kept == s->nkept) return 0;
+    const Kept *k = &s->kept[s->next_kept++];
+    *out = (ResultRow){.key = k->key.text, .key_len = strlen(k->key.text),
+                       .categories = strset_text(&s->categories, k->categories), .primary = k->primary,
+                       .placement = k->placement, .has_year = k->year >= 0, .year = k->year};
+    return 1;
+}
+
+/* The rows earlier imports into this ledger sent to review (the institutions), first in the
+ * review file. */
+static bool earlier_entry(void *ctx, int64_t id, const ReviewEntry *e)
+{
+    (void)id;
+    Streamer *s = ctx;
+    review_line(s, e->source, e->line, e->col, e->reason, e->raw);
+    return true;
+}
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* The review file: a temporary file beside it (mkstemp: 0600 from the start) renamed into
+ * place; anything but a regular file written directly. */
+static bool write_review(const char *path, const StrBuf *text, char **error)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        bool ok = fd >= 0 && write_all(fd, text->items, text->count);
+        if (fd >= 0) close(fd);
+        if (!ok) *error = xasprintf("cannot write %s: %s", path, strerror(errno));
+        return ok;
+    }
+    char *tmp = xasprintf("%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    bool ok = fd >= 0 && write_all(fd, text->items, text->count) && fsync(fd) == 0;
+    if (fd >= 0 && close(fd) != 0) ok = false;
+    ok = ok && rename(tmp, path) == 0;
+    if (!ok) {
+        *error = xasprintf("cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0) unlink(tmp);
+    }
+    free(tmp);
+    return ok;
+}
+
+static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *results_path, RunProgress progress,
+                        void *ctx, RunStats *stats, char **error)
+{
+    if (!row_check_header(&s->check, s->opt->path, error)) return false;
+    /* the key set sized for the file's rows at once (a row of the survey ledger takes some 170
+     * bytes; a key some 19): growing it on the way rehashes every key again, at random */
+    struct stat st;
+    if (stat(s->opt->path, &st) == 0 && S_ISREG(st.st_mode) && rows_kind(s->src) == ROWS_CSV) {
+        size_t rows = (size_t)st.st_size / 170;
+        keyset_reserve(&s->keys, rows, rows * 19);
+        /* and the result rows and their keys likewise: no copy of them on the way */
+        s->kept_cap = rows + 1;
+        s->kept = xmalloc(s->kept_cap * sizeof *s->kept);
+        s->keytext.cap = rows * 19 + 1;
+        s->keytext.items = xmalloc(s->keytext.cap);
+    }
+    if (s->opt->review_path) {
+        sb_puts(&s->review, "file,line,column,reason,row\n");   /* not a message: a file's header */
+        if (!ledger_each_review(s->l, NULL, NULL, earlier_entry, s, error)) return false;
+    }
+    RunSource src = {next_person, person_reviewed, keep_result, next_result, true, s};
+    if (!run_rules_from(s->l, p, vm, &src, results_path, progress, ctx, stats, error)) return false;
+    return !s->opt->review_path || write_review(s->opt->review_path, &s->review, error);
+}
+
+bool stream_run(Ledger *l, const Program *p, Vm *vm, const StreamOptions *opt, const char *results_path,
+                FILE *report, RunProgress progress, void *ctx, ImportStats *read, RunStats *stats, char **error)
+{
+    memset(read, 0, sizeof *read);
+    memset(stats, 0, sizeof *stats);
+    if (p->nrecords == 0 || p->records[0].key < 0) {
+        *error = xstrdup("the rule file declares no record with a key");
+        return false;
+    }
+    const RecordInfo *ri = &p->records[0];
+    RowsOptions ro = {.encoding = opt->encoding, .sheet = opt->sheet};
+    RowSource *src = rows_open(opt->path, &ro, error);
+    if (!src) return false;
+    snprintf(read->encoding, sizeof read->encoding, "%s", rows_encoding(src));
+    if (rows_sheet(src)) snprintf(read->sheet, sizeof read->sheet, "%s", rows_sheet(src));
+    char real[PATH_MAX];
+    Streamer s = {.l = l, .opt = opt, .source = realpath(opt->path, real) ? real : opt->path, .report = report,
+                  .read = read, .src = src};
+    s.check = (RowCheck){.p = p, .vm = vm, .ri = ri, .src = src, .values = xcalloc(ri->nfields + 1, sizeof(int64_t)),
+                         .owned = xcalloc(ri->nfields + 1, sizeof(char *))};
+    bool ok = stream_body(&s, p, vm, results_path, progress, ctx, stats, error);
+    row_check_release(&s.check);
+    free(s.check.values);
+    free(s.check.owned);
+    free(s.check.column_of);
+    rows_close(src);
+    keyset_free(&s.keys);
+    sb_free(&s.key);
+    sb_free(&s.review);
+    free(s.kept);
+    sb_free(&s.keytext);
+    strset_free(&s.categories);
+    return ok;
+}
