@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700   /* realpath */
 #include "stream.h"
 #include "base/msg.h"
+#include "base/replace.h"
 #include "base/resid.h"
 #include "base/strset.h"
 #include "csv.h"
@@ -196,41 +197,12 @@ static bool earlier_entry(void *ctx, int64_t id, const ReviewEntry *e)
     return true;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
-/* The review file: a temporary file beside it (mkstemp: 0600 from the start) renamed into
- * place; anything but a regular file written directly. */
+/* The review file, put in place whole (base/replace.h): 0600, it holds full ids. */
 static bool write_review(const char *path, const StrBuf *text, char **error)
 {
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        bool ok = fd >= 0 && write_all(fd, text->items, text->count);
-        if (fd >= 0) close(fd);
-        if (!ok) *error = xasprintf("cannot write %s: %s", path, strerror(errno));
-        return ok;
-    }
-    char *tmp = xasprintf("%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    bool ok = fd >= 0 && write_all(fd, text->items, text->count) && fsync(fd) == 0;
-    if (fd >= 0 && close(fd) != 0) ok = false;
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
-        *error = xasprintf("cannot write %s: %s", path, strerror(errno));
-        if (fd >= 0) unlink(tmp);
-    }
-    free(tmp);
-    return ok;
+    int err = file_replace(path, text->items, text->count, 0600, NULL);   /* full ids: 0600 */
+    if (err) *error = xasprintf("cannot write %s: %s", path, strerror(err));
+    return !err;
 }
 
 static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *results_path, RunProgress progress,
