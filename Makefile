@@ -66,9 +66,10 @@ FUZZ_DEPS_STAMP := build/.deps-fuzz-$(shell echo $(FUZZ_PACKAGES) | cksum | cut 
 
 GEN     := $(BUILD)/gen
 CPPFLAGS += -Isrc -Iinclude -I$(GEN)
-CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
+# -pthread: a run's workers (src/engine/run_jobs.c); in LDLIBS so every link line has it
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LDLIBS  += -lzip -lexpat -lsqlite3 -lm -ledit
+LDLIBS  += -lzip -lexpat -lsqlite3 -lm -ledit -pthread
 ifeq ($(XLSX),1)
 LDLIBS  += -lxlsxwriter
 else

@@ -83,7 +83,7 @@ static const Verb verbs[] = {
       {"--rules FILE", "the rule file that declares the columns"},
       {"--encoding E", "a CSV's encoding: utf-8, gbk or gb18030 (default: detected from the file)"},
       {"--sheet NAME", "a workbook's sheet to read (default: the first)"}}},
-    {"run", cli_run, "run FILE [--db DB] [--as-of DATE] [--out results.csv]",
+    {"run", cli_run, "run FILE [--db DB] [--as-of DATE] [--out results.csv] [--jobs N]",
      "run the rules over every person in the ledger",
      "Every person is evaluated, the years are scheduled and the forms counted, and all of it is\n"
      "stored as one run (one transaction). Persons that cannot be evaluated go to review (exit 1).\n"
@@ -91,7 +91,8 @@ static const Verb verbs[] = {
      {{"FILE", "the rule file"},
       {"--db DB", "the ledger (default doudi.db)"},
       {"--as-of DATE", "the date of the run (default: the rule file's as_of)"},
-      {"--out FILE", "also write the results file (CSV, sorted by id)"}}},
+      {"--out FILE", "also write the results file (CSV, sorted by id)"},
+      {"--jobs N", "threads to use (default: the cores present); the run is the same for every N"}}},
     {"explain", cli_explain,
      "explain FILE (--id ID | --name NAME) [--db DB] [--run N] [--as-of DATE] [--format text|json|html] [--show-ids]",
      "why a person in the ledger is placed as they are",

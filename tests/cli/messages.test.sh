@@ -73,7 +73,7 @@ doudi run: 未知选项“--bogus”
 EOF
 zh run >/dev/null 2>"$d/err"
 expect "usage in Chinese" "$d/err" <<'EOF'
-doudi run: 用法：doudi run FILE [--db DB] [--as-of DATE] [--out results.csv]
+doudi run: 用法：doudi run FILE [--db DB] [--as-of DATE] [--out results.csv] [--jobs N]
 （各选项的说明见 doudi help run）
 EOF
 zh frobnicate >/dev/null 2>"$d/err"
@@ -129,7 +129,7 @@ EOF
 # ---- help -------------------------------------------------------------------------------------
 plain help run >"$d/out" 2>&1 || bad "help run: expected exit 0"
 expect "help run" "$d/out" <<'EOF'
-usage: doudi run FILE [--db DB] [--as-of DATE] [--out results.csv]
+usage: doudi run FILE [--db DB] [--as-of DATE] [--out results.csv] [--jobs N]
 
 run the rules over every person in the ledger
 Every person is evaluated, the years are scheduled and the forms counted, and all of it is
@@ -140,6 +140,7 @@ A progress bar is shown when stderr is a terminal.
   --db DB       the ledger (default doudi.db)
   --as-of DATE  the date of the run (default: the rule file's as_of)
   --out FILE    also write the results file (CSV, sorted by id)
+  --jobs N      threads to use (default: the cores present); the run is the same for every N
   --lang zh|en  the language of messages (default: DOUDI_LANG, else the locale)
   --help        this help
 EOF
@@ -147,7 +148,7 @@ plain run --help >"$d/again" 2>&1 || bad "run --help: expected exit 0"
 cmp -s "$d/out" "$d/again" || bad "run --help differs from help run"
 zh help run >"$d/out" 2>&1 || bad "help run in Chinese: expected exit 0"
 expect "help run in Chinese" "$d/out" <<'EOF'
-用法：doudi run FILE [--db DB] [--as-of DATE] [--out results.csv]
+用法：doudi run FILE [--db DB] [--as-of DATE] [--out results.csv] [--jobs N]
 
 对台账中的全部人员运行规则
 逐人认定类别和供养形式，安排年度，统计报表，全部作为一次运行存入台账（一个事务）。
@@ -157,6 +158,7 @@ expect "help run in Chinese" "$d/out" <<'EOF'
   --db DB       台账文件（默认 doudi.db）
   --as-of DATE  本次运行的基准日期（默认取规则文件的 as_of）
   --out FILE    同时写出结果文件（CSV，按身份证号排序）
+  --jobs N      使用的线程数（默认：本机的处理器核数）；N 取何值，运行结果都完全相同
   --lang zh|en  提示信息的语言（默认取 DOUDI_LANG，其次取区域设置）
   --help        显示本帮助
 EOF
