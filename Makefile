@@ -66,8 +66,7 @@ FUZZ_DEPS_STAMP := build/.deps-fuzz-$(shell echo $(FUZZ_PACKAGES) | cksum | cut 
 
 GEN     := $(BUILD)/gen
 CPPFLAGS += -Isrc -Iinclude -I$(GEN)
-# -pthread: a run's workers (src/engine/run_jobs.c); in LDLIBS so every link line has it
-CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += -lzip -lexpat -lsqlite3 -lm -ledit -pthread
 ifeq ($(XLSX),1)
