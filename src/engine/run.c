@@ -240,7 +240,7 @@ static uint32_t *registers_kept(const Runner *rn, uint32_t *n)
     return regs;
 }
 
-static int next_person(void *cursor, int64_t *values, const char **key, char *why, size_t whylen, char **error)
+static int cursor_next(void *cursor, int64_t *values, const char **key, char *why, size_t whylen, char **error)
 {
     return ledger_next(cursor, values, key, why, whylen, error);
 }
@@ -281,7 +281,7 @@ static bool scan_jobs(Runner *rn, unsigned jobs, RunProgress progress, void *ctx
     LedgerCursor *c = total >= 0 ? ledger_records(reader, rn->p, rn->ri, true, error) : NULL;
     JobsScan js = {.rn = rn, .progress = progress, .ctx = ctx, .total = (uint64_t)total};
     js.kept = registers_kept(rn, &js.nkept);
-    RunJobs job = {.p = rn->p, .vm = rn->vm, .ri = rn->ri, .workers = jobs - 1, .next = next_person, .next_ctx = c,
+    RunJobs job = {.p = rn->p, .vm = rn->vm, .ri = rn->ri, .workers = jobs - 1, .next = cursor_next, .next_ctx = c,
                    .reg_list = js.kept, .nregs = js.nkept, .take = take_person, .take_ctx = &js};
     bool ok = c && run_jobs(&job, error);
     if (ok && progress) progress(js.row, js.total, ctx);
