@@ -322,7 +322,9 @@ Ledger *ledger_open_snapshot(Ledger *l)
     if (!file || !*file || !in_wal_mode(l)) return NULL;   /* in memory, or a reader would block the writer */
     char *ignored = NULL;
     Ledger *r = connect(file, SQLITE_OPEN_READONLY, LEDGER_READ, &ignored);
-    if (r && !configure(r, &ignored)) {
+    /* it reads the records once, in key order: SQLite's default page cache is enough, and the
+     * writer's 64 MB is not taken twice */
+    if (r && !ledger_exec(r, "PRAGMA query_only=ON;", &ignored)) {
         ledger_close(r);
         r = NULL;
     }
