@@ -3,9 +3,11 @@
  *
  * The blocks form a ring. Block number s lives in slot s % nslots, and a worker may claim the
  * next number only while fewer than nslots blocks are claimed and not yet taken back, so a slot
- * is never reused before the calling thread is done with it. Claiming and reading happen under
- * one lock (`reading`), so numbers follow the source's order; evaluation runs outside it, on as
- * many threads as there are workers. Every block claimed is finished (evaluated, or marked as
+ * is never reused before the calling thread is done with it. One worker reads at a time, so
+ * numbers follow the source's order; a block read is evaluated by whoever gets to it first — a
+ * worker with nothing to read, or the calling thread when it is the block it waits for — so on
+ * two cores the one reader reads without pause while the writer, between its writes, evaluates
+ * what it is about to take. Every block claimed is read and then evaluated (the last one marks
  * the end), so the calling thread, waiting for block after block in number order, never waits
  * for one that will not come. */
 #include "run_jobs.h"
@@ -17,6 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef enum BlockState {
+    BLOCK_FREE,                /* its slot holds no block */
+    BLOCK_READING,
+    BLOCK_READ,                /* read, not evaluated yet: anyone may take up its evaluation */
+    BLOCK_EVALUATING,
+    BLOCK_DONE,                /* ready for the calling thread */
+} BlockState;
+
 typedef struct Block {
     uint32_t n;                /* persons */
     int64_t *values;           /* RUN_JOBS_BLOCK × nfields */
@@ -27,20 +37,19 @@ typedef struct Block {
     StrBuf refusals;           /* RUN_JOBS_REFUSED's reasons (apart: text values point into text) */
     int end;                   /* after these persons: 0 more, 1 the source ended, -1 it failed */
     char *error;               /* end == -1 */
-    bool done;                 /* ready for the calling thread */
+    BlockState state;
 } Block;
 
 typedef struct Shared {
     const RunJobs *job;
     Block *slots;
     size_t nslots;
-    pthread_mutex_t reading;   /* one reader at a time: claiming a number and reading its block */
-    pthread_mutex_t lock;      /* the fields below */
-    pthread_cond_t room;       /* a slot was freed, or the stream ended, or stop */
-    pthread_cond_t ready;      /* a block is done */
+    pthread_mutex_t lock;      /* the fields below and every block's state */
+    pthread_cond_t changed;    /* a block changed state, or stop */
     size_t claimed;            /* the next block number to read */
     size_t taken;              /* the next block number the calling thread takes */
-    bool ended;                /* the source's last block is claimed */
+    bool reading;              /* a worker is reading (one at a time: numbers follow the source) */
+    bool ended;                /* the source's last block is read */
     bool stop;                 /* the calling thread gives up */
 } Shared;
 
@@ -130,37 +139,56 @@ static void evaluate_block(const RunJobs *job, Vm *vm, Block *b)
     }
 }
 
+static Block *slot_of(Shared *sh, size_t number) { return &sh->slots[number % sh->nslots]; }
+
+/* The oldest block read and waiting for its evaluation, or NULL (under the lock). */
+static Block *oldest_read(Shared *sh)
+{
+    for (size_t n = sh->taken; n < sh->claimed; n++)
+        if (slot_of(sh, n)->state == BLOCK_READ) return slot_of(sh, n);
+    return NULL;
+}
+
+/* Evaluate b (claimed under the lock, which is released meanwhile) and mark it done. */
+static void evaluate_claimed(Shared *sh, Vm *vm, Block *b)
+{
+    b->state = BLOCK_EVALUATING;
+    pthread_mutex_unlock(&sh->lock);
+    evaluate_block(sh->job, vm, b);
+    pthread_mutex_lock(&sh->lock);
+    b->state = BLOCK_DONE;
+    pthread_cond_broadcast(&sh->changed);
+}
+
+/* A worker reads the next block when nobody is reading and the ring has room — reading is the
+ * one part that cannot be shared, so it comes first — and otherwise evaluates the oldest block
+ * read; it ends when the source has ended and nothing is left to evaluate. */
 static void *work(void *arg)
 {
     Worker *w = arg;
     Shared *sh = w->sh;
-    for (;;) {
-        pthread_mutex_lock(&sh->reading);
-        pthread_mutex_lock(&sh->lock);
-        while (!sh->stop && !sh->ended && sh->claimed - sh->taken >= sh->nslots) pthread_cond_wait(&sh->room, &sh->lock);
-        bool quit = sh->stop || sh->ended;
-        size_t number = sh->claimed;
-        if (!quit) sh->claimed++;
-        pthread_mutex_unlock(&sh->lock);
-        if (quit) {
-            pthread_mutex_unlock(&sh->reading);
-            return NULL;
-        }
-        Block *b = &sh->slots[number % sh->nslots];
-        read_block(sh, b);
-        if (b->end) {
-            pthread_mutex_lock(&sh->lock);
-            sh->ended = true;
-            pthread_cond_broadcast(&sh->room);
+    pthread_mutex_lock(&sh->lock);
+    while (!sh->stop) {
+        if (!sh->reading && !sh->ended && sh->claimed - sh->taken < sh->nslots) {
+            Block *b = slot_of(sh, sh->claimed++);
+            b->state = BLOCK_READING;
+            sh->reading = true;
             pthread_mutex_unlock(&sh->lock);
+            read_block(sh, b);
+            pthread_mutex_lock(&sh->lock);
+            sh->reading = false;
+            if (b->end) sh->ended = true;
+            b->state = BLOCK_READ;
+            pthread_cond_broadcast(&sh->changed);
+            continue;
         }
-        pthread_mutex_unlock(&sh->reading);
-        evaluate_block(sh->job, w->vm, b);
-        pthread_mutex_lock(&sh->lock);
-        b->done = true;
-        pthread_cond_broadcast(&sh->ready);
-        pthread_mutex_unlock(&sh->lock);
+        Block *b = oldest_read(sh);
+        if (b) evaluate_claimed(sh, w->vm, b);
+        else if (sh->ended) break;
+        else pthread_cond_wait(&sh->changed, &sh->lock);
     }
+    pthread_mutex_unlock(&sh->lock);
+    return NULL;
 }
 
 /* ---- taking the blocks back, in order ------------------------------------------------------------ */
@@ -189,21 +217,26 @@ static bool take_block(const RunJobs *job, Block *b, char **error)
     return true;
 }
 
-/* Take every block in number order until the one that ends the stream; false at the first
- * failure (the workers are still running then: the caller stops them). */
-static bool take_all(Shared *sh, char **error)
+/* Take every block in number order until the one that ends the stream, evaluating (with vm)
+ * the one it waits for when no worker has taken that up; false at the first failure (the
+ * workers are still running then: the caller stops them). */
+static bool take_all(Shared *sh, Vm *vm, char **error)
 {
     for (;;) {
-        Block *b = &sh->slots[sh->taken % sh->nslots];
+        Block *b = slot_of(sh, sh->taken);
         pthread_mutex_lock(&sh->lock);
-        while (!b->done) pthread_cond_wait(&sh->ready, &sh->lock);
+        while (b->state != BLOCK_DONE) {
+            /* read and nobody evaluating it: rather than wait, evaluate it here */
+            if (b->state == BLOCK_READ) evaluate_claimed(sh, vm, b);
+            else pthread_cond_wait(&sh->changed, &sh->lock);
+        }
         pthread_mutex_unlock(&sh->lock);
         bool ok = take_block(sh->job, b, error);
         int end = b->end;
         pthread_mutex_lock(&sh->lock);
-        b->done = false;
+        b->state = BLOCK_FREE;
         sh->taken++;
-        pthread_cond_broadcast(&sh->room);
+        pthread_cond_broadcast(&sh->changed);
         pthread_mutex_unlock(&sh->lock);
         if (!ok) return false;
         if (end) return true;
@@ -241,22 +274,28 @@ static void blocks_free(Shared *sh)
     free(sh->slots);
 }
 
+/* A Vm for the program with the registers of job->vm (its params as set). */
+static Vm *vm_copy(const RunJobs *job)
+{
+    Vm *vm = vm_new(job->p);
+    memcpy(vm->regs, job->vm->regs, (job->p->nregs ? job->p->nregs : 1) * sizeof *vm->regs);
+    return vm;
+}
+
 bool run_jobs(const RunJobs *job, char **error)
 {
     Shared sh = {.job = job};
-    pthread_mutex_init(&sh.reading, NULL);
     pthread_mutex_init(&sh.lock, NULL);
-    pthread_cond_init(&sh.room, NULL);
-    pthread_cond_init(&sh.ready, NULL);
+    pthread_cond_init(&sh.changed, NULL);
     unsigned nworkers = job->workers ? job->workers : 1;
     blocks_new(&sh, 2 * (size_t)nworkers + 2);
     (void)tr("out of memory");   /* the catalogue's lookup is built once, here, not by two workers at once */
     Worker *w = xcalloc(nworkers, sizeof *w);
+    Vm *own = vm_copy(job);
     unsigned started = 0;
     for (; started < nworkers; started++) {
         w[started].sh = &sh;
-        w[started].vm = vm_new(job->p);
-        memcpy(w[started].vm->regs, job->vm->regs, (job->p->nregs ? job->p->nregs : 1) * sizeof *job->vm->regs);
+        w[started].vm = vm_copy(job);
         if (pthread_create(&w[started].thread, NULL, work, &w[started]) != 0) {
             vm_free(w[started].vm);
             break;
@@ -264,20 +303,19 @@ bool run_jobs(const RunJobs *job, char **error)
     }
     bool ok = started > 0;
     if (!ok) *error = xstrdup("no thread could be started for the run");
-    else ok = take_all(&sh, error);
+    else ok = take_all(&sh, own, error);
     pthread_mutex_lock(&sh.lock);
     sh.stop = true;
-    pthread_cond_broadcast(&sh.room);
+    pthread_cond_broadcast(&sh.changed);
     pthread_mutex_unlock(&sh.lock);
     for (unsigned i = 0; i < started; i++) {
         pthread_join(w[i].thread, NULL);
         vm_free(w[i].vm);
     }
     free(w);
+    vm_free(own);
     blocks_free(&sh);
-    pthread_cond_destroy(&sh.ready);
-    pthread_cond_destroy(&sh.room);
+    pthread_cond_destroy(&sh.changed);
     pthread_mutex_destroy(&sh.lock);
-    pthread_mutex_destroy(&sh.reading);
     return ok;
 }

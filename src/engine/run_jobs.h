@@ -2,13 +2,15 @@
  *
  * The pipeline behind `doudi run --jobs N` (N ≥ 2): N-1 worker threads take turns reading the
  * next block of persons from the source (one reader at a time, so blocks are numbered in the
- * source's order), copy their values (text included) into the block, and evaluate the block
- * with a Vm of their own — the record's ranges and `require`s (vm/record.h), the person entry,
- * the targets entry for a target — keeping per person only what the run needs afterwards: the
- * registers the caller names. The calling thread takes the blocks back strictly in block order
- * and hands each person to the caller's `take`, in the source's order: everything that writes
- * (the ledger, the schedule, the forms) stays on the calling thread and sees the persons in the
- * same order as a run on one thread, so the run's output is the same by construction.
+ * source's order) and copy their values (text included) into the block. A block read is then
+ * evaluated, with a Vm of its own, by whoever gets to it first — a worker with nothing to read,
+ * or the calling thread when it is the next block it takes: the record's ranges and `require`s
+ * (vm/record.h), the person entry, the targets entry for a target — keeping per person only
+ * what the run needs afterwards: the registers the caller names. The calling thread takes the
+ * blocks back strictly in block order and hands each person to the caller's `take`, in the
+ * source's order: everything that writes (the ledger, the schedule, the forms) stays on the
+ * calling thread and sees the persons in the same order as a run on one thread, so the run's
+ * output is the same by construction.
  *
  * Memory: a fixed ring of blocks (two per worker, and two more), each RUN_JOBS_BLOCK persons;
  * nothing per person outlives its block. A source error ends the stream where it happened
@@ -51,7 +53,7 @@ typedef bool (*RunJobsTake)(void *ctx, const RunJobsPerson *person, char **error
 
 typedef struct RunJobs {
     const Program *p;
-    const Vm *vm;              /* each worker's Vm starts as a copy of its registers (params) */
+    const Vm *vm;              /* each evaluating Vm starts as a copy of its registers (params) */
     const RecordInfo *ri;
     unsigned workers;          /* worker threads, at least 1 */
     RunJobsSource next;
