@@ -266,7 +266,9 @@ typedef void (*doudi_progress_fn)(uint64_t done, uint64_t total, void *ctx);
 
 /* Evaluate every person of the ledger, schedule them, and store the run and its results in
  * one transaction; write the results file when results_path is not NULL. Needs rules
- * compiled from source (the schedule is read from it). */
+ * compiled from source (the schedule is read from it). On the calling thread alone: the
+ * command line's `run --jobs N` stores the same run on several threads, but a call that runs
+ * out of memory on a worker thread could not be abandoned cleanly (see above). */
 int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_progress_fn progress,
               void *ctx, doudi_run_stats *stats, char **error);
 

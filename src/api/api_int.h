@@ -48,6 +48,9 @@ struct doudi_ledger {
  * blocks freed, *error (when not NULL) set to "out of memory" if that much can be had. */
 void api_out_of_memory(OomGuard *g, char **error);
 
+/* Whether the host set an out-of-memory hook (doudi_set_alloc_failure). */
+bool api_alloc_hook_set(void);
+
 /* Set *error (when not NULL) to the formatted message; returns -1. */
 int api_fail(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Rules around a compiled program (taking it over): how a .ddc and the REPL get a doudi_rules. */

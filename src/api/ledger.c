@@ -1,6 +1,7 @@
 /* ledger.c — ledgers: opened, imported into, run, reported and scanned (doudi.h, "the
  * ledger" and "reports"). */
 #include "api_int.h"
+#include "jobs.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -79,6 +80,12 @@ int doudi_import(doudi_ledger *l, doudi_rules *r, int record, const char *csv_pa
 int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_progress_fn progress,
               void *ctx, doudi_run_stats *stats, char **error)
 {
+    return doudi_run_jobs(l, r, 1, results_path, progress, ctx, stats, error);
+}
+
+int doudi_run_jobs(doudi_ledger *l, doudi_rules *r, unsigned jobs, const char *results_path,
+                   doudi_progress_fn progress, void *ctx, doudi_run_stats *stats, char **error)
+{
     OomGuard g;
     oom_guard_enter(&g);
     if (setjmp(g.env)) {
@@ -87,7 +94,9 @@ int doudi_run(doudi_ledger *l, doudi_rules *r, const char *results_path, doudi_p
         return -1;
     }
     RunStats st;
-    bool ok = run_rules(l->l, r->prog, r->vm, results_path, progress, ctx, &st, error);
+    /* jobs.h: with a hook, on one thread (a worker's refused allocation would abort) */
+    unsigned threads = api_alloc_hook_set() || jobs == 0 ? 1 : jobs;
+    bool ok = run_rules_jobs(l->l, r->prog, r->vm, threads, results_path, progress, ctx, &st, error);
     oom_guard_leave(&g);
     if (stats) {
         stats->run_id = st.run_id;

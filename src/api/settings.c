@@ -40,6 +40,8 @@ void doudi_set_alloc_failure(doudi_alloc_failure_fn hook, void *ctx)
     oom_set_hook(hook ? call_alloc_hook : NULL, ctx);
 }
 
+bool api_alloc_hook_set(void) { return alloc_hook != NULL; }
+
 int doudi_out_of_memory(void) { return oom_last_call_failed(); }
 
 void api_out_of_memory(OomGuard *g, char **error)

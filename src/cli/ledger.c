@@ -2,6 +2,7 @@
  * `doudi explain`. */
 #include "cli.h"
 #include "doudi.h"
+#include "api/jobs.h"
 #include "base/msg.h"
 
 #include <stdbool.h>
@@ -118,12 +119,32 @@ static int run_from(doudi_rules *r, const doudi_stream_options *opt)
     return status;
 }
 
+/* --jobs N: 1..256 threads; the default is the cores present. */
+static bool parse_jobs(const char *text, unsigned *jobs)
+{
+    char *end;
+    long n = strtol(text, &end, 10);
+    if (end == text || *end || n < 1 || n > 256) return false;
+    *jobs = (unsigned)n;
+    return true;
+}
+
+static unsigned cores_present(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
 int cli_run(int argc, char **argv)
 {
     const char *file = NULL, *db = NULL, *as_of = NULL, *out = NULL;
     doudi_stream_options so = {0};
+    unsigned jobs = cores_present();
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc) db = argv[++i];
+        else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) {
+            if (!parse_jobs(argv[++i], &jobs)) return cli_usage_error("run", tr("--jobs wants a number of threads (1 to 256)"));
+        }
         else if (!strcmp(argv[i], "--as-of") && i + 1 < argc) as_of = argv[++i];
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--from") && i + 1 < argc) so.persons = argv[++i];
@@ -161,7 +182,7 @@ int cli_run(int argc, char **argv)
     else if (!(l = doudi_ledger_open_mode(db, DOUDI_LEDGER_WRITE, &err))) status = 2;
     else {
         doudi_run_stats st;
-        if (doudi_run(l, r, out, isatty(2) ? progress_bar : NULL, NULL, &st, &err)) status = 2;
+        if (doudi_run_jobs(l, r, jobs, out, isatty(2) ? progress_bar : NULL, NULL, &st, &err)) status = 2;
         else {
             printf(tr("run %lld (as of %s): %llu persons, %llu targets, %llu scheduled, %llu to review\n"),
                    (long long)st.run_id, st.as_of, (unsigned long long)st.persons, (unsigned long long)st.targets,

@@ -28,7 +28,7 @@ typedef struct Option {
     const char *help;        /* English, shown through tr(); '\n' continues on the next line */
 } Option;
 
-enum { MAX_OPTIONS = 12 };
+enum { MAX_OPTIONS = 14 };
 
 typedef struct Verb {
     const char *name;
@@ -84,7 +84,7 @@ static const Verb verbs[] = {
       {"--encoding E", "a CSV's encoding: utf-8, gbk or gb18030 (default: detected from the file)"},
       {"--sheet NAME", "a workbook's sheet to read (default: the first)"}}},
     {"run", cli_run,
-     "run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv]",
+     "run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv] [--jobs N]",
      "run the rules over every person in the ledger",
      "Every person is evaluated, the years are scheduled and the forms counted, and all of it is\n"
      "stored as one run (one transaction). Persons that cannot be evaluated go to review (exit 1).\n"
@@ -102,7 +102,9 @@ static const Verb verbs[] = {
       {"--forms DIR", "with --from: every form for the city into DIR/NAME.txt, as `doudi report` prints it"},
       {"--forms-format F", "text (default), csv or json: the forms as `doudi report --format F`"},
       {"--encoding E", "with --from: a CSV's encoding, as for `doudi import`"},
-      {"--sheet NAME", "with --from: a workbook's sheet, as for `doudi import`"}}},
+      {"--sheet NAME", "with --from: a workbook's sheet, as for `doudi import`"},
+
+      {"--jobs N", "threads to use (default: the cores present); the run is the same for every N"}}},
     {"explain", cli_explain,
      "explain FILE (--id ID | --name NAME) [--db DB] [--run N] [--as-of DATE] [--format text|json|html] [--show-ids]",
      "why a person in the ledger is placed as they are",

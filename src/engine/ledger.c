@@ -307,6 +307,31 @@ Ledger *ledger_open(const char *path, LedgerMode mode, char **error)
     return l;
 }
 
+static bool in_wal_mode(Ledger *l)
+{
+    sqlite3_stmt *st = ledger_prepare(l, "PRAGMA journal_mode", NULL);
+    bool wal = st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+               !strcmp((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    return wal;
+}
+
+Ledger *ledger_open_snapshot(Ledger *l)
+{
+    const char *file = sqlite3_db_filename(l->db, "main");
+    if (!file || !*file || !in_wal_mode(l)) return NULL;   /* in memory, or a reader would block the writer */
+    char *ignored = NULL;
+    Ledger *r = connect(file, SQLITE_OPEN_READONLY, LEDGER_READ, &ignored);
+    /* it reads the records once, in key order: SQLite's default page cache is enough, and the
+     * writer's 64 MB is not taken twice */
+    if (r && !ledger_exec(r, "PRAGMA query_only=ON;", &ignored)) {
+        ledger_close(r);
+        r = NULL;
+    }
+    free(ignored);
+    return r;
+}
+
 static void finalize_all(Ledger *l)
 {
 #define FINALIZE(name) sqlite3_finalize(l->name);

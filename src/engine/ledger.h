@@ -49,6 +49,13 @@ typedef enum LedgerMode {
  * in place (see the header comment). */
 Ledger *ledger_open(const char *path, LedgerMode mode, char **error);
 void ledger_close(Ledger *l);
+/* A second, read-only connection to the file of `l`, for reading its records on another
+ * thread while `l` writes (a run on several threads): NULL (no message) when `l` is not a file
+ * in WAL mode — only then can a reader go on while the writer's transaction is open. Call it
+ * inside `l`'s write transaction: the writer holds the file's write lock, so what this
+ * connection reads is what `l` would read of the tables `l` has not written. Close with
+ * ledger_close. */
+Ledger *ledger_open_snapshot(Ledger *l);
 /* Close a ledger this process created (LEDGER_CREATE on a missing file) and remove it with
  * its -wal and -shm files: a failed first import leaves nothing. Otherwise as ledger_close. */
 void ledger_discard(Ledger *l);

@@ -3,6 +3,7 @@
 #include "base/crash.h"
 #include "base/date.h"
 #include "forms.h"
+#include "run_jobs.h"
 #include "schedule.h"
 #include "vm/record.h"
 #include "vm/values.h"
@@ -36,6 +37,7 @@ typedef struct Runner {
     Outcome *waiting;          /* by schedule entry: the result rows that wait for their year */
     size_t waiting_cap;
     uint32_t nbranches;
+    unsigned jobs;             /* threads: 1 scans on this one alone */
 } Runner;
 
 static const char *as_of_text(const Program *p, const Vm *vm, char out[16])
@@ -162,11 +164,10 @@ static bool maybe_schedule(Runner *rn, const char *key, uint32_t row, const Outc
     return true;
 }
 
-static bool evaluate_row(Runner *rn, uint32_t row, char **error)
+/* What the run does with a person evaluated (rn->vm holds their registers, rn->values their
+ * record): counted, counted into the forms, scheduled or their result row written. */
+static bool record_evaluated(Runner *rn, uint32_t row, char **error)
 {
-    key_text(rn);
-    bool reviewed = false;
-    if (!evaluate(rn, &reviewed, error) || reviewed) return !*error;
     Outcome o = outcome_of(rn);
     if (o.primary >= 0) rn->stats->targets++;
     if (rn->forms && !forms_add(rn->forms, rn->vm, rn->values, error)) return false;
@@ -178,6 +179,14 @@ static int next_person(Runner *rn, const char **key, char *why, size_t whylen, c
 {
     if (rn->src) return rn->src->next(rn->src->ctx, rn->values, key, why, whylen, error);
     return ledger_next(rn->persons, rn->values, key, why, whylen, error);
+}
+
+static bool evaluate_row(Runner *rn, uint32_t row, char **error)
+{
+    key_text(rn);
+    bool reviewed = false;
+    if (!evaluate(rn, &reviewed, error) || reviewed) return !*error;
+    return record_evaluated(rn, row, error);
 }
 
 static bool scan(Runner *rn, RunProgress progress, void *ctx, char **error)
@@ -199,6 +208,96 @@ static bool scan(Runner *rn, RunProgress progress, void *ctx, char **error)
     }
     if (progress) progress(row, (uint64_t)total, ctx);
     return true;
+}
+
+/* ---- on several threads (run_jobs.h) --------------------------------------------------------- */
+
+typedef struct JobsScan {
+    Runner *rn;
+    uint32_t *kept;            /* the registers record_evaluated reads */
+    uint32_t nkept;
+    uint32_t row;
+    RunProgress progress;
+    void *ctx;
+    uint64_t total;
+} JobsScan;
+
+/* What record_evaluated reads of the registers: the outcome, the filter, the order keys, the
+ * forms' rows and columns (forms_add); nothing else of a person's registers is looked at
+ * after their evaluation. */
+static uint32_t *registers_kept(const Runner *rn, uint32_t *n)
+{
+    const Program *p = rn->p;
+    size_t cap = 5 + rn->nkeys;
+    for (uint32_t t = 0; t < p->nforms; t++) cap += (size_t)p->forms[t].nrows + p->forms[t].ncols;
+    uint32_t *regs = xmalloc(cap * sizeof *regs);
+    uint32_t k = 0;
+    regs[k++] = p->reg_catmask;
+    regs[k++] = p->reg_primary;
+    regs[k++] = p->reg_placement;
+    regs[k++] = p->reg_branch;
+    if (rn->has_filter) regs[k++] = rn->filter_reg;
+    for (uint32_t i = 0; i < rn->nkeys; i++) regs[k++] = p->rules[rn->key_first + i].reg;
+    for (uint32_t t = 0; t < p->nforms; t++) {
+        const FormInfo *fi = &p->forms[t];
+        for (uint32_t r = 0; r < fi->nrows; r++)
+            if (fi->rows[r].reg >= 0) regs[k++] = (uint32_t)fi->rows[r].reg;
+        for (uint32_t c = 0; c < fi->ncols; c++)
+            if (fi->cols[c].reg >= 0) regs[k++] = (uint32_t)fi->cols[c].reg;
+    }
+    *n = k;
+    return regs;
+}
+
+static int cursor_next(void *cursor, int64_t *values, const char **key, char *why, size_t whylen, char **error)
+{
+    return ledger_next(cursor, values, key, why, whylen, error);
+}
+
+/* A person back from the workers, in ledger order: what scan's loop does with them, the
+ * evaluation's registers put back into rn->vm first. */
+static bool take_person(void *ctx, const RunJobsPerson *jp, char **error)
+{
+    JobsScan *js = ctx;
+    Runner *rn = js->rn;
+    rn->stats->persons++;
+    bool ok;
+    if (jp->kind == RUN_JOBS_UNREADABLE) ok = to_review(rn, jp->key, jp->reason, error);
+    else {
+        memcpy(rn->values, jp->values, rn->ri->nfields * sizeof *rn->values);
+        key_text(rn);
+        if (jp->kind == RUN_JOBS_REFUSED) ok = to_review(rn, rn->key.items, jp->reason, error);
+        else {
+            for (uint32_t k = 0; k < js->nkept; k++) rn->vm->regs[js->kept[k]] = jp->regs[k];
+            ok = record_evaluated(rn, js->row, error);
+        }
+    }
+    if (!ok) return false;
+    CRASH_POINT("run.person");
+    js->row++;
+    if (js->progress && (js->row & 1023) == 0) js->progress(js->row, js->total, js->ctx);
+    return true;
+}
+
+/* scan on `jobs` threads: jobs - 1 workers read (through a connection of their own) and
+ * evaluate, this thread writes. A ledger a second connection cannot read during the run (in
+ * memory, not in WAL mode) is scanned on this thread alone. */
+static bool scan_jobs(Runner *rn, unsigned jobs, RunProgress progress, void *ctx, char **error)
+{
+    Ledger *reader = ledger_open_snapshot(rn->l);
+    if (!reader) return scan(rn, progress, ctx, error);
+    int64_t total = progress ? ledger_count(rn->l, rn->ri, error) : 0;
+    LedgerCursor *c = total >= 0 ? ledger_records(reader, rn->p, rn->ri, true, error) : NULL;
+    JobsScan js = {.rn = rn, .progress = progress, .ctx = ctx, .total = (uint64_t)total};
+    js.kept = registers_kept(rn, &js.nkept);
+    RunJobs job = {.p = rn->p, .vm = rn->vm, .ri = rn->ri, .workers = jobs - 1, .next = cursor_next, .next_ctx = c,
+                   .reg_list = js.kept, .nregs = js.nkept, .take = take_person, .take_ctx = &js};
+    bool ok = c && run_jobs(&job, error);
+    if (ok && progress) progress(js.row, js.total, ctx);
+    free(js.kept);
+    ledger_cursor_close(c);
+    ledger_close(reader);
+    return ok;
 }
 
 /* Entry i's order keys as people read them, joined by 0x1F (text keys are interned ids). */
@@ -299,7 +398,9 @@ static bool run_body(Runner *rn, const char *results_path, RunProgress progress,
     setup(rn);
     if (!rn->src) rn->persons = ledger_records(rn->l, rn->p, rn->ri, true, error);
     RunCounts counts;
-    bool ok = (rn->src || rn->persons) && scan(rn, progress, ctx, error) && write_years(rn, error) &&
+    bool ok = (rn->src || rn->persons) &&
+              (rn->jobs > 1 && !rn->src ? scan_jobs(rn, rn->jobs, progress, ctx, error) : scan(rn, progress, ctx, error)) &&
+              write_years(rn, error) &&
               forms_store(rn->forms, rn->l, rn->vm, rn->stats->run_id, error);
     counts = (RunCounts){rn->stats->persons, rn->stats->targets, rn->stats->scheduled, rn->stats->review};
     ok = ok && ledger_run_finish(rn->l, rn->stats->run_id, &counts, error);
@@ -311,21 +412,37 @@ static bool run_body(Runner *rn, const char *results_path, RunProgress progress,
     return ledger_results_file(rn->l, rn->stats->run_id, results_path, error);
 }
 
+static bool run_with(Ledger *l, const Program *p, Vm *vm, const RunSource *src, unsigned jobs, const char *results_path,
+                     RunProgress progress, void *ctx, RunStats *stats, char **error);
+
 bool run_rules(Ledger *l, const Program *p, Vm *vm, const char *results_path, RunProgress progress, void *ctx,
                RunStats *stats, char **error)
 {
-    return run_rules_from(l, p, vm, NULL, results_path, progress, ctx, stats, error);
+    return run_with(l, p, vm, NULL, 1, results_path, progress, ctx, stats, error);
 }
 
 bool run_rules_from(Ledger *l, const Program *p, Vm *vm, const RunSource *src, const char *results_path,
                     RunProgress progress, void *ctx, RunStats *stats, char **error)
+{
+    return run_with(l, p, vm, src, 1, results_path, progress, ctx, stats, error);
+}
+
+bool run_rules_jobs(Ledger *l, const Program *p, Vm *vm, unsigned jobs, const char *results_path, RunProgress progress,
+                    void *ctx, RunStats *stats, char **error)
+{
+    return run_with(l, p, vm, NULL, jobs, results_path, progress, ctx, stats, error);
+}
+
+/* The run: persons from `src`, or from the ledger on `jobs` threads. */
+static bool run_with(Ledger *l, const Program *p, Vm *vm, const RunSource *src, unsigned jobs, const char *results_path,
+                     RunProgress progress, void *ctx, RunStats *stats, char **error)
 {
     memset(stats, 0, sizeof *stats);
     if (p->nrecords == 0 || p->records[0].key < 0) {
         *error = xstrdup("the rule file declares no record with a key");
         return false;
     }
-    Runner rn = {.l = l, .p = p, .vm = vm, .ri = &p->records[0], .stats = stats, .src = src};
+    Runner rn = {.l = l, .p = p, .vm = vm, .ri = &p->records[0], .stats = stats, .src = src, .jobs = jobs};
     as_of_text(p, vm, stats->as_of);
     char *mismatch = src ? NULL : ledger_check_record(l, p, rn.ri, true);
     if (!mismatch && p->capacity) mismatch = ledger_check_record(l, p, &p->records[p->capacity->record], false);

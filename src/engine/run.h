@@ -51,6 +51,15 @@ typedef struct RunSource {
 bool run_rules_from(Ledger *l, const Program *p, Vm *vm, const RunSource *src, const char *results_path,
                     RunProgress progress, void *ctx, RunStats *stats, char **error);
 
+/* The same on `jobs` threads (run_jobs.h): jobs - 1 read and evaluate persons, the calling
+ * thread writes everything, taking the persons in the same order; the stored run, the results
+ * file, the forms and the review entries are the same as with jobs = 1 (this thread alone).
+ * Reading goes through a second, read-only connection to the ledger's file; a ledger that
+ * cannot have one (in memory, not in WAL mode) is run on this thread alone. Not inside a
+ * guarded call with an out-of-memory hook (base/oom.h): that call runs with jobs = 1. */
+bool run_rules_jobs(Ledger *l, const Program *p, Vm *vm, unsigned jobs, const char *results_path, RunProgress progress,
+                    void *ctx, RunStats *stats, char **error);
+
 /* Write the results file of run `run_id`: DESIGN "Results file". */
 bool run_write_results(Ledger *l, int64_t run_id, const char *path, char **error);
 

@@ -73,7 +73,7 @@ doudi run: 未知选项“--bogus”
 EOF
 zh run >/dev/null 2>"$d/err"
 expect "usage in Chinese" "$d/err" <<'EOF'
-doudi run: 用法：doudi run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv]
+doudi run: 用法：doudi run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv] [--jobs N]
 （各选项的说明见 doudi help run）
 EOF
 zh frobnicate >/dev/null 2>"$d/err"
@@ -129,7 +129,7 @@ EOF
 # ---- help -------------------------------------------------------------------------------------
 plain help run >"$d/out" 2>&1 || bad "help run: expected exit 0"
 expect "help run" "$d/out" <<'EOF'
-usage: doudi run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv]
+usage: doudi run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv] [--jobs N]
 
 run the rules over every person in the ledger
 Every person is evaluated, the years are scheduled and the forms counted, and all of it is
@@ -150,6 +150,7 @@ to --review), the results file and the forms the same as import, run and report 
   --forms-format F  text (default), csv or json: the forms as `doudi report --format F`
   --encoding E      with --from: a CSV's encoding, as for `doudi import`
   --sheet NAME      with --from: a workbook's sheet, as for `doudi import`
+  --jobs N          threads to use (default: the cores present); the run is the same for every N
   --lang zh|en      the language of messages (default: DOUDI_LANG, else the locale)
   --help            this help
 EOF
@@ -157,7 +158,7 @@ plain run --help >"$d/again" 2>&1 || bad "run --help: expected exit 0"
 cmp -s "$d/out" "$d/again" || bad "run --help differs from help run"
 zh help run >"$d/out" 2>&1 || bad "help run in Chinese: expected exit 0"
 expect "help run in Chinese" "$d/out" <<'EOF'
-用法：doudi run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv]
+用法：doudi run FILE [--db DB | --from PERSONS [--institutions F] [--review F] [--forms DIR]] [--as-of DATE] [--out results.csv] [--jobs N]
 
 对台账中的全部人员运行规则
 逐人认定类别和供养形式，安排年度，统计报表，全部作为一次运行存入台账（一个事务）。
@@ -177,6 +178,7 @@ expect "help run in Chinese" "$d/out" <<'EOF'
   --forms-format F  text（默认）、csv 或 json：报表格式同 `doudi report --format F`
   --encoding E      与 --from 同用：CSV 文件的编码，同 `doudi import`
   --sheet NAME      与 --from 同用：要读取的工作表，同 `doudi import`
+  --jobs N          使用的线程数（默认：本机的处理器核数）；N 取何值，运行结果都完全相同
   --lang zh|en      提示信息的语言（默认取 DOUDI_LANG，其次取区域设置）
   --help            显示本帮助
 EOF

@@ -9,8 +9,13 @@
  *     callback, in a child), leave runs, results, review and the form tables exactly as they
  *     were, and the next run succeeds;
  *   - a re-imported change moves exactly the person it changes;
- *   - doudi_ledger_record, doudi_explain and doudi_mask_ids on a stored person. */
+ *   - doudi_ledger_record, doudi_explain and doudi_mask_ids on a stored person.
+ * The fixture, review and one-transaction cases run again on three threads (run --jobs 3,
+ * src/api/jobs.h): the same results and tables, and a failure mid-run on a worker-fed writer
+ * rolls everything back alike. */
 #include "ledger_helpers.h"
+
+#include "api/jobs.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -74,12 +79,30 @@ typedef struct Run {
     char *error;
 } Run;
 
+/* The threads a run takes here: 1 is doudi_run itself. */
+static unsigned run_threads = 1;
+
+static int on_three_threads(void **state)
+{
+    (void)state;
+    run_threads = 3;
+    return 0;
+}
+
+static int on_one_thread(void **state)
+{
+    (void)state;
+    run_threads = 1;
+    return 0;
+}
+
 static Run run_ledger(const char *db, const char *results, doudi_progress_fn progress, void *ctx)
 {
     Run r = {0};
     doudi_ledger *l = doudi_ledger_open(db, &r.error);
     assert_non_null(l);
-    r.rc = doudi_run(l, rules, results, progress, ctx, &r.st, &r.error);
+    if (run_threads == 1) r.rc = doudi_run(l, rules, results, progress, ctx, &r.st, &r.error);
+    else r.rc = doudi_run_jobs(l, rules, run_threads, results, progress, ctx, &r.st, &r.error);
     doudi_ledger_close(l);
     return r;
 }
@@ -464,6 +487,9 @@ int main(void)
         cmocka_unit_test(test_fixture_results),
         cmocka_unit_test(test_review_at_run),
         cmocka_unit_test(test_run_is_one_transaction),
+        cmocka_unit_test_setup_teardown(test_fixture_results, on_three_threads, on_one_thread),
+        cmocka_unit_test_setup_teardown(test_review_at_run, on_three_threads, on_one_thread),
+        cmocka_unit_test_setup_teardown(test_run_is_one_transaction, on_three_threads, on_one_thread),
         cmocka_unit_test(test_run_killed),
         cmocka_unit_test(test_reimport_moves_one),
         cmocka_unit_test(test_explain_stored),
