@@ -285,14 +285,14 @@ bench: build/bench build/bench_import build/bench_stream
 	build/bench_import
 	build/bench_stream
 
-build/bench: tests/bench/bench.c build/libdoudi-gen.a build/libdoudi.a
+build/bench: tests/bench/bench.c tests/bench/bench_util.h build/libdoudi-gen.a build/libdoudi.a
 	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi-gen.a build/libdoudi.a $(LDLIBS)
 
-build/bench_import: tests/bench/bench_import.c build/libdoudi-gen.a build/libdoudi.a
+build/bench_import: tests/bench/bench_import.c tests/bench/bench_util.h build/libdoudi-gen.a build/libdoudi.a
 	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ $< build/libdoudi-gen.a build/libdoudi.a $(LDLIBS)
 
 # the end-to-end line: the hand-written pipeline (libc only) against run --from and import + run
-build/bench_stream: tests/bench/bench_stream.c tests/bench/handwritten.c tests/bench/handwritten.h build/libdoudi-gen.a build/libdoudi.a
+build/bench_stream: tests/bench/bench_util.h tests/bench/bench_stream.c tests/bench/handwritten.c tests/bench/handwritten.h build/libdoudi-gen.a build/libdoudi.a
 	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O2 -g -o $@ tests/bench/bench_stream.c tests/bench/handwritten.c build/libdoudi-gen.a build/libdoudi.a $(LDLIBS)
 
 # Prints a ledger file's rows as the importer's row source reads them (a CSV or an .xlsx), or

@@ -38,33 +38,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench"
+#include "bench_util.h"
+
 static const char *RULES = "rules/zhengzhou-2021.doudi";
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static long peak_kb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
 
 /* ---- the rules, compiled ------------------------------------------------------------------ */
 
@@ -348,7 +325,7 @@ static volatile int64_t sink;   /* keeps the loops from being optimised away */
 
 __attribute__((noinline)) static double time_vm(const Program *p, Vm *vm, const Population *pop)
 {
-    double t0 = now();
+    double t0 = wall_now();
     int64_t acc = 0;
     const int64_t *R = vm->regs;
     for (size_t i = 0; i < pop->n; i++) {
@@ -356,7 +333,7 @@ __attribute__((noinline)) static double time_vm(const Program *p, Vm *vm, const 
         acc += R[p->reg_catmask] + R[p->reg_placement];
     }
     sink = acc;
-    return now() - t0;
+    return wall_now() - t0;
 }
 
 /* The population as compact records (vm/record.h), one after another. */
@@ -373,7 +350,7 @@ static uint8_t *packed_population(const RecordLayout *l, const Population *pop)
 
 __attribute__((noinline)) static double time_vm_packed(const Program *p, Vm *vm, const RecordLayout *l, const uint8_t *packed, size_t n)
 {
-    double t0 = now();
+    double t0 = wall_now();
     int64_t acc = 0;
     const int64_t *R = vm->regs;
     for (size_t i = 0; i < n; i++) {
@@ -381,12 +358,12 @@ __attribute__((noinline)) static double time_vm_packed(const Program *p, Vm *vm,
         acc += R[p->reg_catmask] + R[p->reg_placement];
     }
     sink = acc;
-    return now() - t0;
+    return wall_now() - t0;
 }
 
 __attribute__((noinline)) static double time_native(const Native *nv, const Population *pop)
 {
-    double t0 = now();
+    double t0 = wall_now();
     int64_t acc = 0;
     Outcome o;
     for (size_t i = 0; i < pop->n; i++) {
@@ -394,12 +371,12 @@ __attribute__((noinline)) static double time_native(const Native *nv, const Popu
         acc += o.mask + o.placement;
     }
     sink = acc;
-    return now() - t0;
+    return wall_now() - t0;
 }
 
 __attribute__((noinline)) static double time_native_compact(const Native *nv, const CompactPerson *cp, size_t n)
 {
-    double t0 = now();
+    double t0 = wall_now();
     int64_t acc = 0;
     Outcome o;
     for (size_t i = 0; i < n; i++) {
@@ -407,7 +384,7 @@ __attribute__((noinline)) static double time_native_compact(const Native *nv, co
         acc += o.mask + o.placement;
     }
     sink = acc;
-    return now() - t0;
+    return wall_now() - t0;
 }
 
 /* Every record: the VM and the native function agree, or the benchmark means nothing. */
@@ -464,19 +441,19 @@ static void forget_verdicts(doudi_record **recs, size_t m)
 
 static double time_vm_records(const doudi_rules *r, doudi_record **recs, size_t m)
 {
-    double t0 = now();
+    double t0 = wall_now();
     int64_t acc = 0;
     for (size_t i = 0; i < m; i++) {
         vm_run(r->vm, r->prog->person_entry, recs[i]->values, recs[i]->n);
         acc += r->vm->regs[r->prog->reg_catmask] + r->vm->regs[r->prog->reg_placement];
     }
     sink = acc;
-    return now() - t0;
+    return wall_now() - t0;
 }
 
 static double time_eval(const doudi_rules *r, doudi_record **recs, size_t m)
 {
-    double t0 = now();
+    double t0 = wall_now();
     int64_t acc = 0;
     doudi_outcome o;
     for (size_t i = 0; i < m; i++) {
@@ -484,12 +461,12 @@ static double time_eval(const doudi_rules *r, doudi_record **recs, size_t m)
         acc += (int64_t)o.categories + o.placement;
     }
     sink = acc;
-    return now() - t0;
+    return wall_now() - t0;
 }
 
 static double time_eval_batch(const doudi_rules *r, doudi_record **recs, size_t m, doudi_outcome *outs)
 {
-    double t0 = now();
+    double t0 = wall_now();
     if (doudi_eval_batch(r, (const doudi_record *const *)recs, m, outs, NULL, NULL) != 0) {
         fprintf(stderr, "bench: doudi_eval_batch refused records\n");
         exit(2);
@@ -497,7 +474,7 @@ static double time_eval_batch(const doudi_rules *r, doudi_record **recs, size_t 
     int64_t acc = 0;
     for (size_t i = 0; i < m; i++) acc += (int64_t)outs[i].categories + outs[i].placement;
     sink = acc;
-    return now() - t0;
+    return wall_now() - t0;
 }
 
 /* (e) doudi_eval record by record and (f) one doudi_eval_batch over the sample: each first on
@@ -548,9 +525,9 @@ static double time_run(const char *db, const char *results, unsigned jobs)
     doudi_ledger *l = doudi_ledger_open(db, &err);
     if (!r || !l) { fprintf(stderr, "bench: %s\n", err ? err : "?"); exit(2); }
     doudi_run_stats st;
-    double t0 = now();
+    double t0 = wall_now();
     if (doudi_run_jobs(l, r, jobs, results, NULL, NULL, &st, &err)) { fprintf(stderr, "bench: %s\n", err); exit(2); }
-    double t = now() - t0;
+    double t = wall_now() - t0;
     doudi_ledger_close(l);
     doudi_free(r);
     return t;
@@ -577,7 +554,7 @@ static double time_floor(const char *db_path, const Program *p, size_t n)
     sb_puts(&sql, "SELECT ");
     for (uint32_t i = 0; i < ri->nfields; i++) sb_printf(&sql, "%s\"%s\"", i ? ", " : "", ri->fields[i].name);
     sb_printf(&sql, " FROM \"%s\" ORDER BY \"%s\"", ri->name, ri->fields[ri->key].name);
-    double t0 = now();
+    double t0 = wall_now();
     exec_sql(db, "BEGIN IMMEDIATE");
     sqlite3_stmt *sel, *ins;
     sqlite3_prepare_v2(db, sb_str(&sql), -1, &sel, NULL);
@@ -603,7 +580,7 @@ static double time_floor(const char *db_path, const Program *p, size_t n)
     sqlite3_finalize(sel);
     sqlite3_finalize(ins);
     exec_sql(db, "COMMIT");
-    double t = now() - t0;
+    double t = wall_now() - t0;
     exec_sql(db, "DROP TABLE floor_results");
     sqlite3_close(db);
     sb_free(&sql);

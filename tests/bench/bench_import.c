@@ -34,49 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench_import"
+#include "bench_util.h"
+
 static const char *RULES = "rules/zhengzhou-2021.doudi";
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);   /* CPU time: the machine is shared */
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static long peak_mb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024;
-}
-
-static void die(const char *what, const char *err)
-{
-    fprintf(stderr, "bench_import: %s: %s\n", what, err ? err : "?");
-    exit(2);
-}
-
-static void remove_db(const char *db)
-{
-    char p[1100];
-    unlink(db);
-    snprintf(p, sizeof p, "%s-wal", db);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", db);
-    unlink(p);
-}
 
 static long long file_bytes(const char *path)
 {
@@ -92,9 +53,9 @@ __attribute__((noinline)) static double time_import(doudi_rules *r, const char *
     doudi_ledger *l = doudi_ledger_open(db, &err);
     if (!l) die("open", err);
     doudi_import_stats st;
-    double t0 = now();
+    double t0 = cpu_now();
     if (doudi_import_file(l, r, 0, csv, NULL, NULL, &st, &err)) die("import", err);
-    double t = now() - t0;
+    double t = cpu_now() - t0;
     doudi_ledger_close(l);
     uint64_t want_new = again ? 0 : n, want_same = again ? n : 0;
     if (st.rows != n || st.added != want_new || st.unchanged != want_same || st.updated || st.review) {
@@ -172,7 +133,7 @@ __attribute__((noinline)) static double time_floor(const char *schema, const cha
     sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     exec_sql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-524288;");   /* as an import */
     exec_sql(db, schema);
-    double t0 = now();
+    double t0 = cpu_now();
     char *err = NULL;
     CsvReader *r = csv_open(csv, NULL, &err);
     if (!r) die(csv, err);
@@ -202,7 +163,7 @@ __attribute__((noinline)) static double time_floor(const char *schema, const cha
     sqlite3_finalize(ins);
     exec_sql(db, "COMMIT");
     csv_close(r);
-    double t = now() - t0;
+    double t = cpu_now() - t0;
     sqlite3_close(db);
     free(is_int);
     remove_db(db_path);
@@ -276,7 +237,7 @@ __attribute__((noinline)) static double time_design(const char *schema, const De
     char *sql_schema = design_schema(schema, d);
     exec_sql(db, sql_schema);
     free(sql_schema);
-    double t0 = now();
+    double t0 = cpu_now();
     char *err = NULL;
     CsvReader *r = csv_open(csv, NULL, &err);
     if (!r) die(csv, err);
@@ -343,7 +304,7 @@ __attribute__((noinline)) static double time_design(const char *schema, const De
     if (d->index_after) exec_sql(db, "CREATE UNIQUE INDEX person_id ON person(id)");
     exec_sql(db, "COMMIT");
     csv_close(r);
-    double t = now() - t0;
+    double t = cpu_now() - t0;
     sqlite3_close(db);
     free(is_int);
     /* the run's read: every column of every person in key order, from a fresh connection with
@@ -352,13 +313,13 @@ __attribute__((noinline)) static double time_design(const char *schema, const De
     exec_sql(db, "PRAGMA cache_size=-65536");
     sqlite3_stmt *sel;
     sqlite3_prepare_v2(db, "SELECT * FROM person ORDER BY id", -1, &sel, NULL);
-    t0 = now();
+    t0 = cpu_now();
     uint64_t seen = 0, sum = 0;
     while (sqlite3_step(sel) == SQLITE_ROW) {
         for (int i = 0; i < (int)ncols; i++) sum += (uint64_t)sqlite3_column_bytes(sel, i);
         seen++;
     }
-    *scan = now() - t0;
+    *scan = cpu_now() - t0;
     sqlite3_finalize(sel);
     sqlite3_close(db);
     remove_db(db_path);

@@ -28,49 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench_stream"
+#include "bench_util.h"
+
 static const char *RULES = "rules/zhengzhou-2021.doudi";
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static long peak_mb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024;
-}
-
-static void die(const char *what, const char *err)
-{
-    fprintf(stderr, "bench_stream: %s: %s\n", what, err ? err : "?");
-    exit(2);
-}
-
-static void remove_db(const char *db)
-{
-    char p[1100];
-    unlink(db);
-    snprintf(p, sizeof p, "%s-wal", db);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", db);
-    unlink(p);
-}
 
 typedef struct Files {
     char persons[600], institutions[600], db[600], hw[600], stream[600], ledger[600];
@@ -79,9 +40,9 @@ typedef struct Files {
 /* (g) */
 static double time_handwritten(const Files *f, HwResult *res)
 {
-    double t = now();
+    double t = cpu_now();
     if (!hw_run(f->persons, f->institutions, f->hw, res)) die("handwritten", "failed");
-    return now() - t;
+    return cpu_now() - t;
 }
 
 /* (h) */
@@ -89,9 +50,9 @@ static double time_stream(doudi_rules *r, const Files *f, doudi_stream_stats *st
 {
     doudi_stream_options o = {.persons = f->persons, .institutions = f->institutions, .results_path = f->stream};
     char *err = NULL;
-    double t = now();
+    double t = cpu_now();
     if (doudi_run_stream(r, &o, NULL, NULL, NULL, st, &err)) die("run --from", err);
-    return now() - t;
+    return cpu_now() - t;
 }
 
 /* (i) */
@@ -99,7 +60,7 @@ static double time_import_run(doudi_rules *r, const Files *f, doudi_run_stats *s
 {
     remove_db(f->db);
     char *err = NULL;
-    double t = now();
+    double t = cpu_now();
     doudi_ledger *l = doudi_ledger_open(f->db, &err);
     doudi_import_stats is;
     if (!l || doudi_import_file(l, r, 0, f->persons, NULL, NULL, &is, &err) ||
@@ -107,7 +68,7 @@ static double time_import_run(doudi_rules *r, const Files *f, doudi_run_stats *s
         doudi_run(l, r, f->ledger, NULL, NULL, st, &err))
         die("import + run", err);
     doudi_ledger_close(l);
-    return now() - t;
+    return cpu_now() - t;
 }
 
 static bool same_file(const char *a, const char *b)
