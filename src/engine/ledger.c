@@ -142,12 +142,11 @@ const char *ledger_path(const Ledger *l) { return l->path; }
 
 bool ledger_begin(Ledger *l, char **error) { return ledger_exec(l, "BEGIN IMMEDIATE", error); }
 bool ledger_commit(Ledger *l, char **error) { return ledger_exec(l, "COMMIT", error); }
-static void drop_pending(PendingFile *pf);
 
 void ledger_rollback(Ledger *l)
 {
     sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
-    drop_pending(&l->pending);
+    ledger_pending_drop(&l->pending);
 }
 
 /* ---- the schema's version ------------------------------------------------------------------------- */
@@ -339,7 +338,7 @@ static void finalize_all(Ledger *l)
 #undef FINALIZE
 }
 
-static void drop_pending(PendingFile *pf)
+void ledger_pending_drop(PendingFile *pf)
 {
     if (pf->fd >= 0) close(pf->fd);
     if (pf->tmp) unlink(pf->tmp);
@@ -364,13 +363,13 @@ void ledger_abandon(Ledger *l)
         else sqlite3_finalize(s);
     }
     if (!sqlite3_get_autocommit(l->db)) sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
-    drop_pending(&l->pending);
+    ledger_pending_drop(&l->pending);
 }
 
 void ledger_close(Ledger *l)
 {
     if (!l) return;
-    drop_pending(&l->pending);
+    ledger_pending_drop(&l->pending);
     finalize_all(l);
     if (l->db) sqlite3_close(l->db);
     free(l->path);

@@ -42,6 +42,8 @@ struct Ledger {
 bool ledger_fail(Ledger *l, char **error, const char *what);
 bool ledger_failf(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool ledger_exec(Ledger *l, const char *sql, char **error);
+/* Forget a results file not yet in place: its descriptor closed, its temporary file removed. */
+void ledger_pending_drop(PendingFile *pf);
 sqlite3_stmt *ledger_prepare(Ledger *l, const char *sql, char **error);
 /* A statement prepared once per connection and kept in *slot, reset for reuse. */
 sqlite3_stmt *ledger_cached(Ledger *l, sqlite3_stmt **slot, const char *sql, char **error);

@@ -405,12 +405,7 @@ bool ledger_results_file_from(Ledger *l, int64_t run, const char *path, ledger_r
     if (ok && in_run) ok = mark_pending(l, run, abs, true, error);
     l->pending = (PendingFile){.fd = fd, .tmp = tmp, .path = abs, .run = run};
     if (!ok) {
-        PendingFile *pf = &l->pending;
-        close(pf->fd);
-        if (pf->tmp) unlink(pf->tmp);
-        free(pf->tmp);
-        free(pf->path);
-        *pf = (PendingFile){.fd = -1};
+        ledger_pending_drop(&l->pending);
         return false;
     }
     return in_run || ledger_results_file_done(l, error);
@@ -450,11 +445,7 @@ bool ledger_results_file_done(Ledger *l, char **error)
     bool ok = put_in_place(pf, error);
     /* the file is in place (or the error says why not): a later open has nothing to redo */
     if (ok) ok = mark_pending(l, pf->run, pf->path, false, error);
-    close(pf->fd);
-    if (pf->tmp) unlink(pf->tmp);
-    free(pf->tmp);
-    free(pf->path);
-    *pf = (PendingFile){.fd = -1};
+    ledger_pending_drop(pf);
     return ok;
 }
 
