@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/resid.h"
 #include "engine/import.h"
@@ -143,6 +144,27 @@ static bool stream_forms(Ledger *l, const Program *p, int64_t run, const char *d
     return ok;
 }
 
+/* Before the run: the forms' directory writable, or one that can be made (it is made after the
+ * run) — a run whose forms cannot be written is not run (its results file would replace the
+ * old one beside the old forms). */
+static bool forms_dir_ready(const char *dir, char **error)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode) && access(dir, W_OK | X_OK) == 0) return true;
+        *error = xasprintf("cannot write %s: %s", dir, strerror(S_ISDIR(st.st_mode) ? errno : ENOTDIR));
+        return false;
+    }
+    /* not there yet: it is made after the run, in a directory that must take it */
+    char *parent = xstrdup(dir), *slash = strrchr(parent, '/');
+    if (slash == parent) slash[1] = '\0';
+    else if (slash) *slash = '\0';
+    bool ok = access(slash ? parent : ".", W_OK | X_OK) == 0;
+    if (!ok) *error = xasprintf("cannot make %s: %s", dir, strerror(errno));
+    free(parent);
+    return ok;
+}
+
 static bool run_stream(Ledger *l, doudi_rules *r, const doudi_stream_options *opt, FILE *report,
                        doudi_progress_fn progress, void *ctx, doudi_stream_stats *stats, char **error)
 {
@@ -150,7 +172,7 @@ static bool run_stream(Ledger *l, doudi_rules *r, const doudi_stream_options *op
     RunStats st = {0};
     ImportOptions io = {opt->encoding, NULL};
     StreamOptions so = {opt->persons, opt->encoding, opt->sheet, opt->review_path};
-    bool ok = (!opt->institutions || import_file(l, r->prog, r->vm, 1, opt->institutions, &io, report, &inst, error)) &&
+    bool ok = (!opt->forms_dir || forms_dir_ready(opt->forms_dir, error)) && (!opt->institutions || import_file(l, r->prog, r->vm, 1, opt->institutions, &io, report, &inst, error)) &&
               stream_run(l, r->prog, r->vm, &so, opt->results_path, report, progress, ctx, &read, &st, error) &&
               (!opt->forms_dir || stream_forms(l, r->prog, st.run_id, opt->forms_dir, opt->forms_format, error));
     if (stats) {

@@ -4,11 +4,13 @@
  * rule files rewritten by fmt -w and test --update) goes through here: the content is written
  * to a temporary file beside its place (same directory, so the rename cannot cross file
  * systems; made by mkstemp, so nobody can have prepared the name), flushed to disk, given its
- * mode, and renamed over the place. A crash or a full disk leaves the old file or the new one,
- * never half of either, and no temporary file (the caller's crash point, when it names one,
- * sits just before the rename). A symbolic link is followed: the file it points to is
- * replaced, the link kept. A pipe or a device (/dev/stdout) is written as it is: there is
- * nothing to rename over. A directory is refused (EISDIR).
+ * mode, and renamed over the place. A failure (a full disk) leaves the old file and removes
+ * the temporary one; a crash leaves the old file or the new one, never half of either — a
+ * process killed before the rename may leave its hidden `.NAME.tmp-XXXXXX` beside it (the
+ * caller's crash point, when it names one, sits just before the rename). A symbolic link is
+ * followed: the file it points to is replaced, the link kept (a dangling link is replaced by
+ * the file). A pipe or a device (/dev/stdout) is written as it is: there is nothing to rename
+ * over. A directory is refused (EISDIR).
  *
  * Modes: FILE_MODE_KEEP keeps an existing file's mode and gives a new one 0644 less the umask;
  * any other value is the mode itself (0600 for what holds full resident ids).

@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "doudi.h"
 #include "base/msg.h"
+#include "base/replace.h"
 #include "base/util.h"
 
 #include <dirent.h>
@@ -120,14 +121,12 @@ static bool mkparents(const char *path)
 static bool write_file(const char *path, const char *text)
 {
     if (!mkparents(path)) return false;
-    FILE *f = fopen(path, "w");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+    int err = file_replace(path, text, strlen(text), FILE_MODE_KEEP, NULL);
+    if (err) {
         fputs("doudi ci: ", stderr);
-        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(errno));
-        if (f) fclose(f);
-        return false;
+        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(err));
     }
-    return true;
+    return !err;
 }
 
 static bool is_file(const char *path)

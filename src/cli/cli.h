@@ -38,6 +38,9 @@ bool cli_is_source(const char *verb, const char *path);
 /* False, after saying so, when the output file `out` is one of the n input files (the same
  * file, by device and inode): a verb never overwrites what it reads. */
 bool cli_not_an_input(const char *verb, const char *out, const char *const *inputs, int n);
+/* Whether two paths name one file: the same file when both exist, else the same place (a
+ * directory's links resolved). */
+bool cli_same_file(const char *a, const char *b);
 
 /* Replace the file at `path` (a symbolic link followed; created when missing) by `text`,
  * atomically: a temporary file beside it, flushed, with the file's mode, renamed over it; the

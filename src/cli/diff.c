@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "doudi.h"
 #include "base/msg.h"
+#include "base/replace.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -52,15 +53,12 @@ static bool parse_bytes(const char *s, size_t *out)
 
 static bool write_text(const char *path, const char *text)
 {
-    FILE *f = fopen(path, "w");
-    bool ok = f && fputs(text, f) >= 0;
-    ok = (f && fclose(f) == 0) && ok;         /* closed once, whether the write went well or not */
-    if (!ok) {
-        int e = errno;
+    int err = file_replace(path, text, strlen(text), FILE_MODE_KEEP, NULL);
+    if (err) {
         fputs("doudi diff: ", stderr);
-        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(e));
+        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(err));
     }
-    return ok;
+    return !err;
 }
 
 /* FILE.md → FILE.EXT (FILE.EXT beside any other name). */

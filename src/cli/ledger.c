@@ -166,7 +166,7 @@ int cli_run(int argc, char **argv)
     if (so.forms_format && strcmp(so.forms_format, "text") && strcmp(so.forms_format, "csv") &&
         strcmp(so.forms_format, "json"))
         return cli_usage_error("run", tr("unknown format '%s' (text, csv or json)"), so.forms_format);
-    if (out && so.review_path && !strcmp(out, so.review_path))
+    if (out && so.review_path && cli_same_file(out, so.review_path))
         return cli_usage_error("run", tr("--out and --review name the same file: give each its own"));
     if (!db) db = DEFAULT_DB;
     const char *inputs[] = {file, streaming ? so.persons : db, so.institutions ? so.institutions : file};

@@ -1,11 +1,16 @@
 /* cli/rules.c — opening the rules a verb is given: a rule file (.doudi) or a compiled program
  * (.ddc). Verbs that run rules take either; verbs that read the rule file's text (check, fmt,
- * test) say plainly when they are given a compiled program instead. */
+ * test) say plainly when they are given a compiled program instead; and whether an output would
+ * overwrite an input or another output. */
+#define _XOPEN_SOURCE 700      /* realpath() */
 #include "cli.h"
 #include "doudi.h"
 #include "base/msg.h"
+#include "base/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 doudi_rules *cli_open_rules(const char *verb, const char *path)
@@ -50,4 +55,30 @@ bool cli_not_an_input(const char *verb, const char *out, const char *const *inpu
         return false;
     }
     return true;
+}
+
+/* `path` made absolute through its directory (which must exist), the file itself not needed. */
+static char *placed_path(const char *path)
+{
+    char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (slash == dir) dir[1] = '\0';
+    else if (slash) *slash = '\0';
+    char *real = realpath(slash ? dir : ".", NULL);
+    char *placed = real ? xasprintf("%s/%s", real, base) : NULL;
+    free(real);
+    free(dir);
+    return placed;
+}
+
+bool cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (!a || !b) return false;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char *pa = placed_path(a), *pb = placed_path(b);
+    bool same = pa && pb ? !strcmp(pa, pb) : !strcmp(a, b);
+    free(pa);
+    free(pb);
+    return same;
 }

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "doudi.h"
 #include "base/msg.h"
+#include "base/replace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,14 +19,8 @@ static int write_script(const char *path, const char *text)
         fputs(text, stdout);
         return fflush(stdout) == 0 ? 0 : cli_usage_error("sql", tr("cannot write the script: %s"), msg_strerror(errno));
     }
-    FILE *f = fopen(path, "wb");
-    if (!f) return cli_usage_error("sql", tr("cannot write %s: %s"), path, msg_strerror(errno));
-    size_t n = strlen(text);
-    bool ok = fwrite(text, 1, n, f) == n;
-    ok = fclose(f) == 0 && ok;
-    if (ok) return 0;
-    remove(path);
-    return cli_usage_error("sql", tr("cannot write %s: %s"), path, msg_strerror(errno));
+    int err = file_replace(path, text, strlen(text), FILE_MODE_KEEP, NULL);
+    return err ? cli_usage_error("sql", tr("cannot write %s: %s"), path, msg_strerror(err)) : 0;
 }
 
 int cli_sql(int argc, char **argv)

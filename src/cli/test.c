@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "doudi.h"
 #include "base/msg.h"
+#include "base/replace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -139,14 +140,12 @@ static bool write_report(const char *text, const char *path)
         fputs(text, stdout);
         return fflush(stdout) == 0;
     }
-    FILE *f = fopen(path, "w");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+    int err = file_replace(path, text, strlen(text), FILE_MODE_KEEP, NULL);
+    if (err) {
         fputs("doudi test: ", stderr);
-        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(errno));
-        if (f) fclose(f);
-        return false;
+        fprintf(stderr, tr("cannot write %s: %s\n"), path, msg_strerror(err));
     }
-    return true;
+    return !err;
 }
 
 int cli_test(int argc, char **argv)

@@ -779,7 +779,7 @@ static const char *held_key(const LedgerUpsert *u, size_t off)
     return (const char *)p;
 }
 
-static const LedgerUpsert *sorting;   /* for cmp_held: qsort takes no context */
+static _Thread_local const LedgerUpsert *sorting;   /* for cmp_held: qsort takes no context (per thread: hosts import on several) */
 
 /* SQLite's BINARY order of the keys: bytes compared unsigned, a prefix first. */
 static int cmp_held(const void *a, const void *b)

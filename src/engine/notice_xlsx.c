@@ -5,6 +5,7 @@
  * Built without libxlsxwriter (make XLSX=0), it says so. */
 #include "notice_int.h"
 #include "base/msg.h"
+#include "base/replace.h"
 #include "document.h"
 #include "xlsx_write.h"
 
@@ -23,6 +24,7 @@ bool notice_xlsx(const Notice *n, const char *path, char **error)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xlsxwriter.h>
 
 typedef struct Formats {
@@ -158,7 +160,13 @@ static bool sheets(const Notice *n, lxw_workbook *wb, const Formats *f, char **e
 
 bool notice_xlsx(const Notice *n, const char *path, char **error)
 {
-    lxw_workbook *wb = workbook_new(path);
+    FileReplace fr;
+    lxw_workbook *wb = NULL;
+    if (file_replace_begin(&fr, path, FILE_MODE_KEEP) == 0) {
+        close(fr.fd);                    /* the workbook writes it by name */
+        fr.fd = -1;
+        if (!(wb = workbook_new(fr.name))) file_replace_abort(&fr);
+    }
     if (!wb) {
         if (error) *error = xasprintf(tr("cannot write %s"), path);
         return false;
@@ -175,8 +183,13 @@ bool notice_xlsx(const Notice *n, const char *path, char **error)
         ok = false;
         if (error) *error = xasprintf(tr("cannot write %s: %s"), path, lxw_strerror(e));
     }
-    if (!ok) remove(path);
-    return ok;
+    if (!ok) {
+        file_replace_abort(&fr);
+        return false;
+    }
+    int err = file_replace_commit(&fr, NULL);
+    if (err && error) *error = xasprintf(tr("cannot write %s: %s"), path, msg_strerror(err));
+    return !err;
 }
 
 #endif

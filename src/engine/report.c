@@ -3,6 +3,7 @@
 #include "report.h"
 #include "csv.h"
 #include "base/date.h"
+#include "base/replace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -620,20 +621,8 @@ static bool write_out(const char *path, const StrBuf *sb, char **error)
         if (fflush(stdout) != 0 || ferror(stdout)) return failf(error, "cannot write the report: %s", strerror(errno));
         return true;
     }
-    FILE *f = fopen(path, "wb");
-    if (!f) return failf(error, "cannot write %s: %s", path, strerror(errno));
-    size_t n = fwrite(sb->items ? sb->items : "", 1, sb->count, f);
-    bool ok = n == sb->count && !ferror(f);
-    int saved = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = false;
-        saved = errno;
-    }
-    if (!ok) {
-        remove(path);
-        return failf(error, "cannot write %s: %s", path, strerror(saved));
-    }
-    return true;
+    int err = file_replace(path, sb->items, sb->count, FILE_MODE_KEEP, NULL);
+    return !err || failf(error, "cannot write %s: %s", path, strerror(err));
 }
 
 /* --form all: every form in one workbook, each as it would be alone. */

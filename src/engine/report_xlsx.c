@@ -21,6 +21,7 @@
  * report_xlsx says so instead. */
 #include "report.h"
 #include "xlsx_write.h"
+#include "base/replace.h"
 
 #ifdef DOUDI_NO_XLSX
 
@@ -43,6 +44,7 @@ bool report_xlsx_many(const Report *reps, size_t n, const char *path, char **err
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xlsxwriter.h>
 
 typedef struct Formats {
@@ -283,7 +285,13 @@ static char *form_prefix(const FormInfo *d)
 
 bool report_xlsx_many(const Report *reps, size_t n, const char *path, char **error)
 {
-    lxw_workbook *wb = workbook_new(path);
+    FileReplace fr;
+    lxw_workbook *wb = NULL;
+    if (file_replace_begin(&fr, path, FILE_MODE_KEEP) == 0) {
+        close(fr.fd);                    /* the workbook writes it by name */
+        fr.fd = -1;
+        if (!(wb = workbook_new(fr.name))) file_replace_abort(&fr);
+    }
     if (!wb) {
         if (error) {
             StrBuf sb = {0};
@@ -316,8 +324,13 @@ bool report_xlsx_many(const Report *reps, size_t n, const char *path, char **err
             *error = sb_take(&sb);
         }
     }
-    if (!ok) remove(path);
-    return ok;
+    if (!ok) {
+        file_replace_abort(&fr);
+        return false;
+    }
+    int err = file_replace_commit(&fr, NULL);
+    if (err && error) *error = xasprintf("cannot write %s: %s", path, strerror(err));
+    return !err;
 }
 
 bool report_xlsx(const Report *rep, const char *path, char **error)

@@ -406,10 +406,16 @@ static bool run_body(Runner *rn, const char *results_path, RunProgress progress,
     ok = ok && ledger_run_finish(rn->l, rn->stats->run_id, &counts, error);
     ledger_cursor_close(rn->persons);
     rn->persons = NULL;
-    if (!ok || !results_path) return ok;
-    if (rn->src && rn->src->result)
-        return ledger_results_file_from(rn->l, rn->stats->run_id, results_path, rn->src->results, rn->src->ctx, error);
-    return ledger_results_file(rn->l, rn->stats->run_id, results_path, error);
+    if (!ok) return false;
+    if (results_path) {
+        ok = rn->src && rn->src->result
+                 ? ledger_results_file_from(rn->l, rn->stats->run_id, results_path, rn->src->results, rn->src->ctx, error)
+                 : ledger_results_file(rn->l, rn->stats->run_id, results_path, error);
+        if (!ok) return false;
+    }
+    /* the source's own outputs, before the commit: one that cannot be written rolls the run
+     * back, and the results file (not yet in place) with it */
+    return !(rn->src && rn->src->finish) || rn->src->finish(rn->src->ctx, error);
 }
 
 static bool run_with(Ledger *l, const Program *p, Vm *vm, const RunSource *src, unsigned jobs, const char *results_path,

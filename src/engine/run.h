@@ -45,6 +45,10 @@ typedef struct RunSource {
      * row_check, with this program and VM): the run does not run them again. */
     bool checked;
     void *ctx;
+    /* (may be NULL) After the run and its results file are written, before the commit: the
+     * source's own outputs (the streaming run's review file); false stops the run, nothing
+     * kept. */
+    bool (*finish)(void *ctx, char **error);
 } RunSource;
 
 /* run_rules with the persons from `src`. */

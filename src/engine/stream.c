@@ -197,10 +197,13 @@ static bool earlier_entry(void *ctx, int64_t id, const ReviewEntry *e)
     return true;
 }
 
-/* The review file, put in place whole (base/replace.h): 0600, it holds full ids. */
-static bool write_review(const char *path, const StrBuf *text, char **error)
+/* The review file, put in place whole (base/replace.h; 0600: it holds full ids) before the run
+ * commits (RunSource.finish): if it cannot be written, neither is the results file. */
+static bool finish_review(void *ctx, char **error)
 {
-    int err = file_replace(path, text->items, text->count, 0600, NULL);   /* full ids: 0600 */
+    Streamer *s = ctx;
+    const char *path = s->opt->review_path;
+    int err = file_replace(path, s->review.items, s->review.count, 0600, NULL);
     if (err) *error = xasprintf("cannot write %s: %s", path, strerror(err));
     return !err;
 }
@@ -225,9 +228,9 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
         sb_puts(&s->review, "file,line,column,reason,row\n");   /* not a message: a file's header */
         if (!ledger_each_review(s->l, NULL, NULL, earlier_entry, s, error)) return false;
     }
-    RunSource src = {next_person, person_reviewed, keep_result, next_result, true, s};
-    if (!run_rules_from(s->l, p, vm, &src, results_path, progress, ctx, stats, error)) return false;
-    return !s->opt->review_path || write_review(s->opt->review_path, &s->review, error);
+    RunSource src = {next_person, person_reviewed, keep_result, next_result, true, s,
+                     s->opt->review_path ? finish_review : NULL};
+    return run_rules_from(s->l, p, vm, &src, results_path, progress, ctx, stats, error);
 }
 
 bool stream_run(Ledger *l, const Program *p, Vm *vm, const StreamOptions *opt, const char *results_path,

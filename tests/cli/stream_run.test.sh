@@ -149,5 +149,20 @@ check_fails "a directory" "$F/adir"
 [ $? -eq 2 ] || bad "--review without --from: want a usage error"
 "$DOUDI" run $R --from "$G/persons.csv" --out "$F/same.csv" --review "$F/same.csv" >/dev/null 2>&1
 [ $? -eq 2 ] && [ ! -e "$F/same.csv" ] || bad "--out and --review the same file: want a usage error, nothing written"
+(cd "$F" && "$DOUDI" run "$OLDPWD/$R" --from "$G/persons.csv" --out same.csv --review ./same.csv >/dev/null 2>&1)
+[ $? -eq 2 ] && [ ! -e "$F/same.csv" ] || bad "--out FILE and --review ./FILE: want a usage error, nothing written"
+
+# ---- a review file or forms that cannot be written: the old results file stays --------------------
+printf 'old results\n' >"$F/kept.csv"
+"$DOUDI" --lang en run $R --from "$G/persons.csv" --out "$F/kept.csv" --review "$F/no/such/dir/review.csv" \
+  >/dev/null 2>"$F/err"
+[ $? -eq 2 ] || bad "unwritable --review: want exit 2"
+[ "$(cat "$F/kept.csv")" = "old results" ] || bad "unwritable --review: the results file was replaced"
+grep -q "no/such/dir/review.csv" "$F/err" || bad "unwritable --review: $(cat "$F/err")"
+"$DOUDI" --lang en run $R --from "$G/persons.csv" --out "$F/kept.csv" --forms "$F/no/such/forms" \
+  >/dev/null 2>"$F/err"
+[ $? -eq 2 ] || bad "unmakeable --forms: want exit 2"
+[ "$(cat "$F/kept.csv")" = "old results" ] || bad "unmakeable --forms: the results file was replaced"
+ls -A "$F" | grep -q '\.tmp' && bad "a temporary file was left: $(ls -A "$F")"
 
 exit $failed
