@@ -137,7 +137,17 @@ static bool load_partitions(Ledger *l, const Program *p, const FormInfo *d, Repo
 typedef struct Raw {
     int64_t **cells;
     size_t nparts;
+    bool overflow;             /* a sum left int64: the report is refused, never wrapped */
 } Raw;
+
+/* *to += n, or the overflow noted (*to unchanged). Stored numbers come from a run, but a
+ * hand-made program's capacity plan can make them as large as it likes. */
+static void add_to(int64_t *to, int64_t n, bool *overflow)
+{
+    int64_t sum;
+    if (__builtin_add_overflow(*to, n, &sum)) *overflow = true;
+    else *to = sum;
+}
 
 static int64_t *raw_cells(Raw *raw, const Report *rep, const char *partition)
 {
@@ -162,7 +172,7 @@ static bool add_count(void *ctx, const char *partition, const char *row, const c
                      "(the run used other rules: report it with the rule file it was run with)",
                      (long long)ld->rep->run, d->name, ri < 0 ? "row" : "column", ri < 0 ? row : col);
     int64_t *cells = raw_cells(ld->raw, ld->rep, partition);
-    if (cells) cells[(size_t)ri * ld->rep->ncols + (size_t)ci] += n;
+    if (cells) add_to(&cells[(size_t)ri * ld->rep->ncols + (size_t)ci], n, &ld->raw->overflow);
     return true;
 }
 
@@ -173,14 +183,15 @@ static bool load_counts(Ledger *l, Report *rep, Raw *raw, char **error)
 }
 
 /* Put `v` into every capacity column of the row named `type` that `want` selects. */
-static void put_capacity(Report *rep, int64_t *cells, const char *type, FormCell kind, int64_t year, int64_t v)
+static void put_capacity(Loading *ld, int64_t *cells, const char *type, FormCell kind, int64_t year, int64_t v)
 {
+    const Report *rep = ld->rep;
     const FormInfo *d = rep->table;
     int ri = index_of_row(d, type);
     if (!cells || ri < 0 || d->rows[ri].total) return;
     for (size_t c = 0; c < rep->ncols; c++) {
         const FormColumn *col = &d->cols[c];
-        if (col->cell == kind && col->year == year) cells[(size_t)ri * rep->ncols + c] += v;
+        if (col->cell == kind && col->year == year) add_to(&cells[(size_t)ri * rep->ncols + c], v, &ld->raw->overflow);
     }
 }
 
@@ -193,15 +204,15 @@ static bool add_capacity(void *ctx, const CapacityRow *row)
 {
     Loading *ld = ctx;
     int64_t *cells = capacity_cells(ld, row->partition);
-    put_capacity(ld->rep, cells, row->type, FORM_EXISTING, 0, row->existing);
-    put_capacity(ld->rep, cells, row->type, FORM_BUILD, 0, row->tasks);
+    put_capacity(ld, cells, row->type, FORM_EXISTING, 0, row->existing);
+    put_capacity(ld, cells, row->type, FORM_BUILD, 0, row->tasks);
     return true;
 }
 
 static bool add_year(void *ctx, const char *partition, const char *type, int64_t year, int64_t n)
 {
     Loading *ld = ctx;
-    if (year != 0) put_capacity(ld->rep, capacity_cells(ld, partition), type, FORM_BUILD, year, n);   /* 0: `build total` */
+    if (year != 0) put_capacity(ld, capacity_cells(ld, partition), type, FORM_BUILD, year, n);   /* 0: `build total` */
     return true;
 }
 
@@ -221,7 +232,7 @@ static void fill_sheet(Report *rep, ReportSheet *s, Raw *raw, int only)
     s->blank = xcalloc(nr * nc + 1, sizeof *s->blank);
     for (size_t p = 0; p < raw->nparts; p++) {
         if (only >= 0 && (size_t)only != p) continue;
-        for (size_t i = 0; i < nr * nc; i++) s->cells[i] += raw->cells[p][i];
+        for (size_t i = 0; i < nr * nc; i++) add_to(&s->cells[i], raw->cells[p][i], &raw->overflow);
     }
     for (size_t i = 0; i < nr; i++)
         for (size_t c = 0; c < nc; c++) {
@@ -237,7 +248,7 @@ static void fill_sheet(Report *rep, ReportSheet *s, Raw *raw, int only)
             bool any = false;
             for (size_t i = 0; i < nr; i++) {
                 if (d->rows[i].total || s->blank[i * nc + c]) continue;
-                sum += s->cells[i * nc + c];
+                add_to(&sum, s->cells[i * nc + c], &raw->overflow);
                 any = true;
             }
             s->cells[t * nc + c] = sum;
@@ -358,6 +369,9 @@ bool report_load(Ledger *l, const Program *p, const char *form, const char *coun
             if (!s->name) s->name = xstrdup("全市");
             fill_sheet(out, s, &raw, part);
         }
+        if (raw.overflow)
+            ok = failf(error, "form '%s' of run %lld: a cell's sum is beyond the largest number a report holds",
+                       d->name, (long long)out->run);
     }
     for (size_t k = 0; k < raw.nparts; k++) free(raw.cells[k]);
     free(raw.cells);
