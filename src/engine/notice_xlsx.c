@@ -24,7 +24,6 @@ bool notice_xlsx(const Notice *n, const char *path, char **error)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 typedef struct Formats {
@@ -161,12 +160,8 @@ static bool sheets(const Notice *n, lxw_workbook *wb, const Formats *f, char **e
 bool notice_xlsx(const Notice *n, const char *path, char **error)
 {
     FileReplace fr;
-    lxw_workbook *wb = NULL;
-    if (file_replace_begin(&fr, path, FILE_MODE_KEEP) == 0) {
-        close(fr.fd);                    /* the workbook writes it by name */
-        fr.fd = -1;
-        if (!(wb = workbook_new(fr.name))) file_replace_abort(&fr);
-    }
+    int err;
+    lxw_workbook *wb = xlsx_workbook_begin(&fr, path, FILE_MODE_KEEP, &err);
     if (!wb) {
         if (error) *error = xasprintf(tr("cannot write %s"), path);
         return false;
@@ -187,7 +182,7 @@ bool notice_xlsx(const Notice *n, const char *path, char **error)
         file_replace_abort(&fr);
         return false;
     }
-    int err = file_replace_commit(&fr, NULL);
+    err = file_replace_commit(&fr, NULL);
     if (err && error) *error = xasprintf(tr("cannot write %s: %s"), path, msg_strerror(err));
     return !err;
 }

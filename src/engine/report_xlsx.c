@@ -44,7 +44,6 @@ bool report_xlsx_many(const Report *reps, size_t n, const char *path, char **err
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 typedef struct Formats {
@@ -286,12 +285,8 @@ static char *form_prefix(const FormInfo *d)
 bool report_xlsx_many(const Report *reps, size_t n, const char *path, char **error)
 {
     FileReplace fr;
-    lxw_workbook *wb = NULL;
-    if (file_replace_begin(&fr, path, FILE_MODE_KEEP) == 0) {
-        close(fr.fd);                    /* the workbook writes it by name */
-        fr.fd = -1;
-        if (!(wb = workbook_new(fr.name))) file_replace_abort(&fr);
-    }
+    int err;
+    lxw_workbook *wb = xlsx_workbook_begin(&fr, path, FILE_MODE_KEEP, &err);
     if (!wb) {
         if (error) {
             StrBuf sb = {0};
@@ -328,7 +323,7 @@ bool report_xlsx_many(const Report *reps, size_t n, const char *path, char **err
         file_replace_abort(&fr);
         return false;
     }
-    int err = file_replace_commit(&fr, NULL);
+    err = file_replace_commit(&fr, NULL);
     if (err && error) *error = xasprintf("cannot write %s: %s", path, strerror(err));
     return !err;
 }

@@ -362,16 +362,10 @@ static bool xlsx_group(lxw_workbook *wb, const ReviewFormats *f, const ReviewGro
 static bool write_xlsx(const Groups *gs, const char *path, char **error)
 {
     FileReplace fr;
-    int err = file_replace_begin(&fr, path, 0600);
-    lxw_workbook *wb = NULL;
-    if (!err) {
-        close(fr.fd);                    /* the workbook writes it again by name, keeping its mode 0600 */
-        fr.fd = -1;
-        if (!(wb = workbook_new(fr.name))) err = errno ? errno : EIO;
-    }
+    int err;
+    lxw_workbook *wb = xlsx_workbook_begin(&fr, path, 0600, &err);   /* full ids: 0600 */
     if (!wb) {
         *error = xasprintf("cannot write %s: %s", path, strerror(err));
-        if (fr.name) file_replace_abort(&fr);
         return false;
     }
     lxw_doc_properties props = {.title = "待核查", .comments = "doudi review"};

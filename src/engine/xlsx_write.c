@@ -4,7 +4,9 @@
 #ifndef DOUDI_NO_XLSX
 #include "base/util.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 char *xlsx_new_sheet_name(lxw_workbook *wb, const char *want, size_t len)
 {
@@ -28,4 +30,17 @@ char *xlsx_new_sheet_name(lxw_workbook *wb, const char *want, size_t len)
     sb_free(&base);
     return sb_take(&name);
 }
+lxw_workbook *xlsx_workbook_begin(FileReplace *fr, const char *path, int mode, int *err)
+{
+    if ((*err = file_replace_begin(fr, path, mode)) != 0) return NULL;
+    close(fr->fd);                       /* the workbook writes it by name, keeping its mode */
+    fr->fd = -1;
+    lxw_workbook *wb = workbook_new(fr->name);
+    if (!wb) {
+        *err = errno ? errno : EIO;
+        file_replace_abort(fr);
+    }
+    return wb;
+}
+
 #endif

@@ -4,6 +4,8 @@
 #define DOUDI_XLSX_WRITE_H
 
 #ifndef DOUDI_NO_XLSX
+#include "base/replace.h"
+
 #include <stddef.h>
 #include <xlsxwriter.h>
 
@@ -12,6 +14,11 @@
  * starting with an apostrophe, not empty; when taken, "NAME~2", "NAME~3", ....
  * The caller frees it. */
 char *xlsx_new_sheet_name(lxw_workbook *wb, const char *want, size_t len);
+
+/* A workbook that goes to `path` whole (base/replace.h): libxlsxwriter writes the temporary file
+ * by name; after workbook_close, file_replace_commit puts it in place (file_replace_abort on a
+ * failure). NULL, *err set and nothing left, when it cannot be made. */
+lxw_workbook *xlsx_workbook_begin(FileReplace *fr, const char *path, int mode, int *err);
 #endif
 
 #endif
