@@ -57,7 +57,7 @@ int doudi_import_file(doudi_ledger *l, doudi_rules *r, int record, const char *p
     ImportStats st;
     if (record < 0 || (uint32_t)record >= r->prog->nrecords)
         return api_fail(error, "the rules declare no record number %d", record);
-    ImportOptions o = {opt ? opt->encoding : NULL, opt ? opt->sheet : NULL};
+    ImportOptions o = {.encoding = opt ? opt->encoding : NULL, .sheet = opt ? opt->sheet : NULL};
     bool ok = import_file(l->l, r->prog, r->vm, (uint32_t)record, path, &o, report, &st, error);
     if (stats) {
         stats->rows = st.rows;
@@ -170,8 +170,8 @@ static bool run_stream(Ledger *l, doudi_rules *r, const doudi_stream_options *op
 {
     ImportStats inst = {0}, read = {0};
     RunStats st = {0};
-    ImportOptions io = {opt->encoding, NULL};
-    StreamOptions so = {opt->persons, opt->encoding, opt->sheet, opt->review_path};
+    ImportOptions io = {.encoding = opt->encoding};
+    StreamOptions so = {.path = opt->persons, .encoding = opt->encoding, .sheet = opt->sheet, .review_path = opt->review_path};
     bool ok = (!opt->forms_dir || forms_dir_ready(opt->forms_dir, error)) && (!opt->institutions || import_file(l, r->prog, r->vm, 1, opt->institutions, &io, report, &inst, error)) &&
               stream_run(l, r->prog, r->vm, &so, opt->results_path, report, progress, ctx, &read, &st, error) &&
               (!opt->forms_dir || stream_forms(l, r->prog, st.run_id, opt->forms_dir, opt->forms_format, error));

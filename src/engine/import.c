@@ -41,6 +41,7 @@ typedef struct Importer {
     StrSet reviewed;           /* the key cells of the rows sent to review (review.h) */
     ReviewMatch *match;        /* other files' review entries these rows may take out (review.h) */
     LedgerUpsert *upsert;
+    const StrSet *only_keys;   /* ImportOptions.only_keys */
     char *error;               /* the first failure to store a review entry */
 } Importer;
 
@@ -328,6 +329,10 @@ static bool import_row(Importer *im, const Row *rec, char **error)
         const FieldInfo *kf = &im->ri->fields[im->ri->key];
         im->key.count = 0;
         value_format(im->p, kf->kind, kf->enum_index, im->values[im->ri->key], false, &im->key);
+        if (im->only_keys && strset_find_n(im->only_keys, sb_str(&im->key), im->key.count) == STRSET_NONE) {
+            free_owned(&im->check);
+            return true;
+        }
         uint32_t first = keyset_see(&im->keys, sb_str(&im->key), im->key.count, rec->line, &stored);
         if (first) {
             snprintf(reason, sizeof reason,
@@ -460,7 +465,7 @@ bool import_file(Ledger *l, const Program *p, Vm *vm, uint32_t record, const cha
     char real[PATH_MAX];
     const char *source = realpath(path, real) ? real : path;
     Importer im = {.l = l, .p = p, .vm = vm, .ri = ri, .path = path, .source = source, .report = report,
-                   .stats = stats, .src = src};
+                   .stats = stats, .src = src, .only_keys = opt ? opt->only_keys : NULL};
     im.values = xcalloc(ri->nfields + 1, sizeof *im.values);
     im.owned = xcalloc(ri->nfields + 1, sizeof *im.owned);
     im.check = (RowCheck){.p = p, .vm = vm, .ri = ri, .src = src, .values = im.values, .owned = im.owned};

@@ -10,6 +10,7 @@
 #ifndef DOUDI_IMPORT_H
 #define DOUDI_IMPORT_H
 
+#include "base/strset.h"
 #include "ledger.h"
 #include "vm/vm.h"
 
@@ -26,6 +27,10 @@ typedef struct ImportStats {
 typedef struct ImportOptions {
     const char *encoding;      /* a CSV's: NULL to detect, or utf-8 / gbk / gb18030 */
     const char *sheet;         /* a workbook's sheet: NULL for the first */
+    /* NULL, or the keys to store: a row with any other key is read and checked (a bad one is
+     * reviewed as always), then passed over — for a few persons of a large file (the people a
+     * diff explains) */
+    const StrSet *only_keys;
 } ImportOptions;
 
 /* Import `path` as records of type p->records[record]. The header may follow title rows (an

@@ -218,17 +218,20 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
     if (stat(s->opt->path, &st) == 0 && S_ISREG(st.st_mode) && rows_kind(s->src) == ROWS_CSV) {
         size_t rows = (size_t)st.st_size / 170;
         keyset_reserve(&s->keys, rows, rows * 19);
-        /* and the result rows and their keys likewise: no copy of them on the way */
-        s->kept_cap = rows + 1;
-        s->kept = xmalloc(s->kept_cap * sizeof *s->kept);
-        s->keytext.cap = rows * 19 + 1;
-        s->keytext.items = xmalloc(s->keytext.cap);
+        /* and the result rows and their keys likewise, when kept: no copy of them on the way */
+        if (!s->opt->store_results) {
+            s->kept_cap = rows + 1;
+            s->kept = xmalloc(s->kept_cap * sizeof *s->kept);
+            s->keytext.cap = rows * 19 + 1;
+            s->keytext.items = xmalloc(s->keytext.cap);
+        }
     }
     if (s->opt->review_path) {
         sb_puts(&s->review, "file,line,column,reason,row\n");   /* not a message: a file's header */
         if (!ledger_each_review(s->l, NULL, NULL, earlier_entry, s, error)) return false;
     }
-    RunSource src = {next_person, person_reviewed, keep_result, next_result, true, s,
+    bool keep = !s->opt->store_results;
+    RunSource src = {next_person, person_reviewed, keep ? keep_result : NULL, keep ? next_result : NULL, true, s,
                      s->opt->review_path ? finish_review : NULL};
     return run_rules_from(s->l, p, vm, &src, results_path, progress, ctx, stats, error);
 }

@@ -30,6 +30,10 @@ typedef struct StreamOptions {
     const char *encoding;      /* a CSV's: NULL to detect (import.h) */
     const char *sheet;         /* a workbook's sheet: NULL for the first */
     const char *review_path;   /* NULL: no review file */
+    /* The result rows stored in the ledger's results table, as `doudi run` stores them, for
+     * whoever reads the run back from the ledger (a diff of two rule files); otherwise they are
+     * kept in memory for the results file alone. */
+    bool store_results;
 } StreamOptions;
 
 /* Run p over the persons of opt->path into ledger l (see above); the results file to

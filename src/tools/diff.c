@@ -720,7 +720,7 @@ bool diff_run_side(Diff *d, Ledger *l, const DiffRules *r, int side, char **erro
     return true;
 }
 
-static void explain_people(Diff *d, Ledger *l, const DiffRules *o, const DiffRules *n)
+void diff_explain_people(Diff *d, Ledger *l, const DiffRules *o, const DiffRules *n)
 {
     for (size_t i = 0; i < d->people.count; i++) {
         Person *p = &d->people.items[i];
@@ -757,7 +757,6 @@ bool diff_compare_runs(Diff *d, Ledger *l, const DiffRules *o, const DiffRules *
     tally_free(&t);
     for (size_t i = 0; ok && i < n->p->nforms; i++) ok = compare_form(d, l, o, n, &n->p->forms[i], error);
     if (ok) ok = compare_capacity(d, l, o, n, error);
-    if (ok) explain_people(d, l, o, n);
     if (ok) diff_index_figures(d);
     return ok;
 }
@@ -766,7 +765,10 @@ Diff *diff_ledger(Ledger *l, const DiffRules *o, const DiffRules *n, int limit, 
 {
     if (!diff_reserved_names(o, error) || !diff_reserved_names(n, error)) return NULL;
     Diff *d = diff_new(o, n);
-    if (diff_run_side(d, l, o, 0, error) && diff_run_side(d, l, n, 1, error) && diff_compare_runs(d, l, o, n, limit, error)) return d;
+    if (diff_run_side(d, l, o, 0, error) && diff_run_side(d, l, n, 1, error) && diff_compare_runs(d, l, o, n, limit, error)) {
+        diff_explain_people(d, l, o, n);
+        return d;
+    }
     diff_free(d);
     return NULL;
 }

@@ -46,12 +46,13 @@ typedef struct DiffRules {
 
 typedef struct doudi_diff Diff;
 
-/* population: a directory holding persons.csv (and institutions.csv), imported into a
- * temporary ledger in a mkdtemp() directory — with the old rules before their run, then with
- * the new rules (which may declare fields the old ones lack) before theirs — or a ledger
- * file, copied (with its -wal file, if any) into such a directory and run there: the file
- * itself is only read. The directory is removed afterwards. limit: how many changed people
- * (the first by key) to keep with both explanations. */
+/* population: a directory holding persons.csv (and institutions.csv), run straight from its
+ * files by each rule file (the streaming run, engine/stream.h: each side reads the population
+ * as its own import would) into a scratch ledger in memory, the listed people's rows alone
+ * imported afterwards for their explanations — or a ledger file, copied (with its -wal file,
+ * if any) into a mkdtemp() directory and run there: the file itself is only read; the
+ * directory is removed afterwards. limit: how many changed people (the first by key) to keep
+ * with both explanations. */
 Diff *diff_population(const DiffRules *old_rules, const DiffRules *new_rules, const char *population, int limit,
                       char **error);
 /* The same on an open ledger: both runs are stored in it. */

@@ -129,7 +129,10 @@ Diff *diff_new(const DiffRules *o, const DiffRules *n);
 bool diff_reserved_names(const DiffRules *r, char **error);
 /* Run one side's rules as run `side` (0 old, 1 new) of the ledger. */
 bool diff_run_side(Diff *d, Ledger *l, const DiffRules *r, int side, char **error);
-/* Both runs are stored: compute the figures. */
+/* Both runs are stored: compute the figures, and keep the first `limit` people who changed. */
 bool diff_compare_runs(Diff *d, Ledger *l, const DiffRules *o, const DiffRules *n, int limit, char **error);
+/* Explain the people kept, each side with its rules, from their records in the ledger (a
+ * person the ledger does not hold gets why[side] instead). */
+void diff_explain_people(Diff *d, Ledger *l, const DiffRules *o, const DiffRules *n);
 
 #endif

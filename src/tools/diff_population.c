@@ -1,6 +1,8 @@
-/* diff_population.c — the population a diff runs over: a directory of CSV files imported into
- * a temporary ledger (with each side's rules), or a ledger copied into one (see diff.h). */
+/* diff_population.c — the population a diff runs over: a directory of CSV files, run straight
+ * from the files by each side's rules (the streaming run, engine/stream.h) into a scratch
+ * ledger, or a ledger copied into a temporary one (see diff.h). */
 #include "diff_int.h"
+#include "engine/stream.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -73,19 +75,44 @@ static bool is_sqlite_file(const char *path)
     return n == 16 && !memcmp(head, "SQLite format 3", 16);
 }
 
-static bool import_side(Diff *d, Ledger *l, const DiffRules *r, int side, const char *persons,
+/* One side's run straight from the population's files: the institutions imported into the
+ * scratch ledger with the side's rules, the persons streamed (each row checked as the import
+ * checks it), the results stored for the comparison. */
+static bool stream_side(Diff *d, Ledger *l, const DiffRules *r, int side, const char *persons,
                         const char *institutions, char **error)
 {
     Side *s = &d->side[side];
     s->imported = true;
     char *inner = NULL;
-    bool ok = import_file(l, r->p, r->vm, 0, persons, NULL, NULL, &s->persons, &inner);
-    if (ok && institutions && r->p->nrecords > 1) {
+    bool ok = true;
+    if (institutions && r->p->nrecords > 1) {
         s->has_institutions = true;
         ok = import_file(l, r->p, r->vm, 1, institutions, NULL, NULL, &s->institutions, &inner);
     }
-    if (!ok) diff_failf(error, "importing the population with %s: %s", s->rules_path, inner ? inner : "failed");
+    StreamOptions so = {.path = persons, .store_results = true};
+    if (ok) ok = stream_run(l, r->p, r->vm, &so, NULL, NULL, NULL, NULL, &s->persons, &s->run, &inner);
+    if (!ok) diff_failf(error, "reading the population with %s: %s", s->rules_path, inner ? inner : "failed");
     free(inner);
+    return ok;
+}
+
+/* The people the diff explains, into the ledger: their rows of persons.csv imported with the
+ * old rules, then with the new (as an import of the whole file by each side would leave them),
+ * every other row read and passed over. */
+static bool import_explained(Diff *d, Ledger *l, const DiffRules *o, const DiffRules *n, const char *persons,
+                             char **error)
+{
+    if (d->people.count == 0) return true;
+    StrSet keys = {0};
+    for (size_t i = 0; i < d->people.count; i++) strset_add(&keys, d->people.items[i].key, NULL);
+    ImportOptions io = {.only_keys = &keys};
+    ImportStats st;
+    char *inner = NULL;
+    bool ok = import_file(l, o->p, o->vm, 0, persons, &io, NULL, &st, &inner) &&
+              import_file(l, n->p, n->vm, 0, persons, &io, NULL, &st, &inner);
+    if (!ok) diff_failf(error, "reading the people who changed from %s: %s", persons, inner ? inner : "failed");
+    free(inner);
+    strset_free(&keys);
     return ok;
 }
 
@@ -121,9 +148,10 @@ Diff *diff_population(const DiffRules *o, const DiffRules *n, const char *popula
         free(institutions);
         return NULL;
     }
-    char *tmp = make_tmpdir(error);
-    char *db = tmp ? join_path(tmp, LEDGER_FILES[0]) : NULL;
-    Diff *d = tmp ? diff_new(o, n) : NULL;
+    /* the runs from a directory need no ledger on disk: a scratch one in memory holds them */
+    char *tmp = dir ? NULL : make_tmpdir(error);
+    char *db = dir ? xstrdup(":memory:") : tmp ? join_path(tmp, LEDGER_FILES[0]) : NULL;
+    Diff *d = db ? diff_new(o, n) : NULL;
     Ledger *l = NULL;
     bool ok = d != NULL;
     if (ok && !dir) {
@@ -142,10 +170,15 @@ Diff *diff_population(const DiffRules *o, const DiffRules *n, const char *popula
         free(wal);
     }
     if (ok) ok = (l = ledger_open(db, LEDGER_CREATE, error)) != NULL;
-    if (ok && dir) ok = import_side(d, l, o, 0, persons, institutions, error);
-    if (ok) ok = diff_run_side(d, l, o, 0, error);
-    if (ok && dir) ok = import_side(d, l, n, 1, persons, institutions, error);
-    if (ok) ok = diff_run_side(d, l, n, 1, error) && diff_compare_runs(d, l, o, n, limit, error);
+    if (ok && dir) {
+        ok = stream_side(d, l, o, 0, persons, institutions, error) &&
+             stream_side(d, l, n, 1, persons, institutions, error) && diff_compare_runs(d, l, o, n, limit, error) &&
+             import_explained(d, l, o, n, persons, error);
+    } else if (ok) {
+        ok = diff_run_side(d, l, o, 0, error) && diff_run_side(d, l, n, 1, error) &&
+             diff_compare_runs(d, l, o, n, limit, error);
+    }
+    if (ok) diff_explain_people(d, l, o, n);
     if (ok) {
         d->population = xstrdup(population);
         d->population_is_ledger = !dir;

@@ -214,7 +214,7 @@ void diff_render_text(const Diff *d, StrBuf *out)
 {
     if (d->population)
         sb_printf(out, d->population_is_ledger ? tr("population: %s (a ledger, run in a temporary copy)\n")
-                                               : tr("population: %s (imported into a temporary ledger)\n"),
+                                               : tr("population: %s (each rule file reads its files)\n"),
                   d->population);
     put_side(out, &d->side[0], "old");
     put_side(out, &d->side[1], "new");

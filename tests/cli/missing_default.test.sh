@@ -34,7 +34,7 @@ grep -qF -- "$hint" "$d/err" || { cat "$d/err"; die "run of the .ddc: no hint"; 
 # the diff's population has no column for it
 "$DOUDI" diff $old "$d/z.doudi" --population $pop >/dev/null 2>"$d/err"
 [ $? -eq 2 ] || die "diff: expected exit 2"
-want="doudi diff: importing the population with $d/z.doudi: $pop/persons.csv:1: the header has no column for: edge (边缘户) (if the file may lack it, the field needs a default: edge: $hint)"
+want="doudi diff: reading the population with $d/z.doudi: $pop/persons.csv:1: the header has no column for: edge (边缘户) (if the file may lack it, the field needs a default: edge: $hint)"
 [ "$(cat "$d/err")" = "$want" ] || { cat "$d/err"; echo "want: $want"; die "diff: message"; }
 
 # the fix the hints name: the tests pass, the run and the diff work

@@ -635,7 +635,7 @@ static void test_new_field(void **state)
     char *err = NULL;
     assert_null(doudi_diff_population(old_rules, required, s.pop, 10, &err));
     assert_non_null(err);
-    assert_non_null(strstr(err, "importing the population with hukou2.doudi: "));
+    assert_non_null(strstr(err, "reading the population with hukou2.doudi: "));
     doudi_string_free(err);
     err = NULL;
     /* no population, or a file that is no ledger */
