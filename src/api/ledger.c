@@ -165,13 +165,14 @@ static bool forms_dir_ready(const char *dir, char **error)
     return ok;
 }
 
-static bool run_stream(Ledger *l, doudi_rules *r, const doudi_stream_options *opt, FILE *report,
+static bool run_stream(Ledger *l, doudi_rules *r, const doudi_stream_options *opt, unsigned jobs, FILE *report,
                        doudi_progress_fn progress, void *ctx, doudi_stream_stats *stats, char **error)
 {
     ImportStats inst = {0}, read = {0};
     RunStats st = {0};
     ImportOptions io = {.encoding = opt->encoding};
-    StreamOptions so = {.path = opt->persons, .encoding = opt->encoding, .sheet = opt->sheet, .review_path = opt->review_path};
+    StreamOptions so = {.path = opt->persons, .encoding = opt->encoding, .sheet = opt->sheet, .review_path = opt->review_path,
+                        .jobs = jobs};
     bool ok = (!opt->forms_dir || forms_dir_ready(opt->forms_dir, error)) && (!opt->institutions || import_file(l, r->prog, r->vm, 1, opt->institutions, &io, report, &inst, error)) &&
               stream_run(l, r->prog, r->vm, &so, opt->results_path, report, progress, ctx, &read, &st, error) &&
               (!opt->forms_dir || stream_forms(l, r->prog, st.run_id, opt->forms_dir, opt->forms_format, error));
@@ -186,6 +187,12 @@ static bool run_stream(Ledger *l, doudi_rules *r, const doudi_stream_options *op
 
 int doudi_run_stream(doudi_rules *r, const doudi_stream_options *opt, FILE *report, doudi_progress_fn progress,
                      void *ctx, doudi_stream_stats *stats, char **error)
+{
+    return doudi_run_stream_jobs(r, opt, 1, report, progress, ctx, stats, error);
+}
+
+int doudi_run_stream_jobs(doudi_rules *r, const doudi_stream_options *opt, unsigned jobs, FILE *report,
+                          doudi_progress_fn progress, void *ctx, doudi_stream_stats *stats, char **error)
 {
     if (error) *error = NULL;
     if (stats) memset(stats, 0, sizeof *stats);
@@ -202,7 +209,9 @@ int doudi_run_stream(doudi_rules *r, const doudi_stream_options *opt, FILE *repo
         api_out_of_memory(&g, error);
         return -1;
     }
-    bool ok = run_stream(l, r, opt, report, progress, ctx, stats, error);
+    /* jobs.h: with a hook, on one thread (a worker's refused allocation would abort) */
+    unsigned threads = api_alloc_hook_set() || jobs == 0 ? 1 : jobs;
+    bool ok = run_stream(l, r, opt, threads, report, progress, ctx, stats, error);
     oom_guard_leave(&g);
     ledger_close(l);
     return ok ? 0 : -1;

@@ -97,12 +97,12 @@ static void print_read(const char *path, const doudi_import_stats *s)
 }
 
 /* `run RULES --from persons.csv`: the streaming run, no ledger file (doudi_run_stream). */
-static int run_from(doudi_rules *r, const doudi_stream_options *opt)
+static int run_from(doudi_rules *r, const doudi_stream_options *opt, unsigned jobs)
 {
     char *err = NULL;
     doudi_stream_stats st;
     int status = 0;
-    if (doudi_run_stream(r, opt, stderr, isatty(2) ? progress_bar : NULL, NULL, &st, &err)) {
+    if (doudi_run_stream_jobs(r, opt, jobs, stderr, isatty(2) ? progress_bar : NULL, NULL, &st, &err)) {
         fprintf(stderr, "doudi run: %s\n", msg_text(err));
         doudi_string_free(err);
         return 2;
@@ -178,7 +178,7 @@ int cli_run(int argc, char **argv)
     doudi_ledger *l = NULL;
     so.results_path = out;
     if (as_of && doudi_set_param(r, "as_of", as_of, &err)) status = 2;
-    else if (streaming) status = run_from(r, &so);
+    else if (streaming) status = run_from(r, &so, jobs);
     else if (!(l = doudi_ledger_open_mode(db, DOUDI_LEDGER_WRITE, &err))) status = 2;
     else {
         doudi_run_stats st;

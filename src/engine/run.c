@@ -33,6 +33,7 @@ typedef struct Runner {
     int64_t *values;
     int64_t *key_values;
     StrBuf key, cats, source;  /* scratch, reused for every person */
+    StrBuf note;               /* a row the source passed over: its RunSource.note */
     char **fired;              /* the text of each placement branch, for the results table */
     Outcome *waiting;          /* by schedule entry: the result rows that wait for their year */
     size_t waiting_cap;
@@ -189,6 +190,14 @@ static bool evaluate_row(Runner *rn, uint32_t row, char **error)
     return record_evaluated(rn, row, error);
 }
 
+/* A row the source passed over (RunSource.next gave 2), handed back at once. */
+static bool source_passed(Runner *rn, char **error)
+{
+    rn->note.count = 0;
+    if (rn->src->note) rn->src->note(rn->src->ctx, &rn->note);
+    return !rn->src->taken || rn->src->taken(rn->src->ctx, rn->note.items ? rn->note.items : "", rn->note.count, error);
+}
+
 static bool scan(Runner *rn, RunProgress progress, void *ctx, char **error)
 {
     int64_t total = progress && !rn->src ? ledger_count(rn->l, rn->ri, error) : 0;   /* a scan of its own */
@@ -199,6 +208,10 @@ static bool scan(Runner *rn, RunProgress progress, void *ctx, char **error)
     char why[400];
     while ((rc = next_person(rn, &stored_key, why, sizeof why, error)) != 0) {
         if (rc == -2) return false;
+        if (rc == 2) {
+            if (!source_passed(rn, error)) return false;
+            continue;
+        }
         rn->stats->persons++;
         bool ok = rc == -1 ? to_review(rn, stored_key, why, error) : evaluate_row(rn, row, error);
         if (!ok) return false;
@@ -260,6 +273,8 @@ static bool take_person(void *ctx, const RunJobsPerson *jp, char **error)
 {
     JobsScan *js = ctx;
     Runner *rn = js->rn;
+    if (rn->src && rn->src->taken && !rn->src->taken(rn->src->ctx, jp->note, jp->note_len, error)) return false;
+    if (jp->kind == RUN_JOBS_PASSED) return true;
     rn->stats->persons++;
     bool ok;
     if (jp->kind == RUN_JOBS_UNREADABLE) ok = to_review(rn, jp->key, jp->reason, error);
@@ -279,22 +294,33 @@ static bool take_person(void *ctx, const RunJobsPerson *jp, char **error)
     return true;
 }
 
-/* scan on `jobs` threads: jobs - 1 workers read (through a connection of their own) and
- * evaluate, this thread writes. A ledger a second connection cannot read during the run (in
- * memory, not in WAL mode) is scanned on this thread alone. */
+/* scan on `jobs` threads, the persons from `next`: jobs - 1 workers read and evaluate, this
+ * thread writes. */
+static bool scan_pipeline(Runner *rn, unsigned jobs, RunJobsSource next, RunJobsNote note, void *next_ctx,
+                          uint64_t total, RunProgress progress, void *ctx, char **error)
+{
+    JobsScan js = {.rn = rn, .progress = progress, .ctx = ctx, .total = total};
+    js.kept = registers_kept(rn, &js.nkept);
+    RunJobs job = {.p = rn->p, .vm = rn->vm, .ri = rn->ri, .workers = jobs - 1, .next = next, .note = note,
+                   .next_ctx = next_ctx, .checked = rn->src && rn->src->checked, .reg_list = js.kept,
+                   .nregs = js.nkept, .take = take_person, .take_ctx = &js};
+    bool ok = run_jobs(&job, error);
+    if (ok && progress) progress(js.row, js.total, ctx);
+    free(js.kept);
+    return ok;
+}
+
+/* scan on `jobs` threads: from the source, or from the ledger through a connection of the
+ * workers' own. A ledger a second connection cannot read during the run (in memory, not in
+ * WAL mode) is scanned on this thread alone. */
 static bool scan_jobs(Runner *rn, unsigned jobs, RunProgress progress, void *ctx, char **error)
 {
+    if (rn->src) return scan_pipeline(rn, jobs, rn->src->next, rn->src->note, rn->src->ctx, 0, progress, ctx, error);
     Ledger *reader = ledger_open_snapshot(rn->l);
     if (!reader) return scan(rn, progress, ctx, error);
     int64_t total = progress ? ledger_count(rn->l, rn->ri, error) : 0;
     LedgerCursor *c = total >= 0 ? ledger_records(reader, rn->p, rn->ri, true, error) : NULL;
-    JobsScan js = {.rn = rn, .progress = progress, .ctx = ctx, .total = (uint64_t)total};
-    js.kept = registers_kept(rn, &js.nkept);
-    RunJobs job = {.p = rn->p, .vm = rn->vm, .ri = rn->ri, .workers = jobs - 1, .next = cursor_next, .next_ctx = c,
-                   .reg_list = js.kept, .nregs = js.nkept, .take = take_person, .take_ctx = &js};
-    bool ok = c && run_jobs(&job, error);
-    if (ok && progress) progress(js.row, js.total, ctx);
-    free(js.kept);
+    bool ok = c && scan_pipeline(rn, jobs, cursor_next, NULL, c, (uint64_t)total, progress, ctx, error);
     ledger_cursor_close(c);
     ledger_close(reader);
     return ok;
@@ -384,6 +410,7 @@ static void teardown(Runner *rn)
     sb_free(&rn->key);
     sb_free(&rn->cats);
     sb_free(&rn->source);
+    sb_free(&rn->note);
     free(rn->values);
     free(rn->key_values);
 }
@@ -399,7 +426,7 @@ static bool run_body(Runner *rn, const char *results_path, RunProgress progress,
     if (!rn->src) rn->persons = ledger_records(rn->l, rn->p, rn->ri, true, error);
     RunCounts counts;
     bool ok = (rn->src || rn->persons) &&
-              (rn->jobs > 1 && !rn->src ? scan_jobs(rn, rn->jobs, progress, ctx, error) : scan(rn, progress, ctx, error)) &&
+              (rn->jobs > 1 ? scan_jobs(rn, rn->jobs, progress, ctx, error) : scan(rn, progress, ctx, error)) &&
               write_years(rn, error) &&
               forms_store(rn->forms, rn->l, rn->vm, rn->stats->run_id, error);
     counts = (RunCounts){rn->stats->persons, rn->stats->targets, rn->stats->scheduled, rn->stats->review};
@@ -427,10 +454,10 @@ bool run_rules(Ledger *l, const Program *p, Vm *vm, const char *results_path, Ru
     return run_with(l, p, vm, NULL, 1, results_path, progress, ctx, stats, error);
 }
 
-bool run_rules_from(Ledger *l, const Program *p, Vm *vm, const RunSource *src, const char *results_path,
+bool run_rules_from(Ledger *l, const Program *p, Vm *vm, const RunSource *src, unsigned jobs, const char *results_path,
                     RunProgress progress, void *ctx, RunStats *stats, char **error)
 {
-    return run_with(l, p, vm, src, 1, results_path, progress, ctx, stats, error);
+    return run_with(l, p, vm, src, jobs ? jobs : 1, results_path, progress, ctx, stats, error);
 }
 
 bool run_rules_jobs(Ledger *l, const Program *p, Vm *vm, unsigned jobs, const char *results_path, RunProgress progress,
@@ -439,7 +466,7 @@ bool run_rules_jobs(Ledger *l, const Program *p, Vm *vm, unsigned jobs, const ch
     return run_with(l, p, vm, NULL, jobs, results_path, progress, ctx, stats, error);
 }
 
-/* The run: persons from `src`, or from the ledger on `jobs` threads. */
+/* The run: persons from `src` or from the ledger, on `jobs` threads. */
 static bool run_with(Ledger *l, const Program *p, Vm *vm, const RunSource *src, unsigned jobs, const char *results_path,
                      RunProgress progress, void *ctx, RunStats *stats, char **error)
 {

@@ -28,13 +28,25 @@ bool run_rules(Ledger *l, const Program *p, Vm *vm, const char *results_path, Ru
 
 /* A source of persons other than the ledger (the streaming run, stream.h): next() gives the
  * next person's values in field order as ledger_next does (1 a person, 0 no more, -1 a person
- * who cannot be read — `why`, *key — sent to review, -2 a failure: *error), text values valid
- * until the next call; reviewed() (may be NULL) hears of the person just given who could not
- * be evaluated, with the reason the run stores. The run then reads no person from the ledger
- * (the ledger need hold none: it receives the run, its results, years, forms and capacity). */
+ * who cannot be read — `why`, *key — sent to review, -2 a failure: *error; or 2, a row the
+ * source passes over, which the run hands back to taken() in its turn, counting no person),
+ * text values valid until the next call; reviewed() (may be NULL) hears of the person just
+ * handled who could not be evaluated, with the reason the run stores. The run then reads no
+ * person from the ledger (the ledger need hold none: it receives the run, its results, years,
+ * forms and capacity).
+ *
+ * On several threads (jobs > 1), next() runs on worker threads, one call at a time, ahead of
+ * the run: it must not write what the calling thread uses (the ledger, a report). After each
+ * call that gave a person or a row passed over, note() (on the same thread) writes whatever the
+ * source will want to know of it later; the run hands the note to taken() on the calling
+ * thread, in the source's order, before it handles that person (or instead, for a row passed
+ * over) — and so before reviewed() is called for them. On one thread, note() and taken() are
+ * called for the rows passed over alone (the person just given is the source's current one). */
 typedef struct RunSource {
     int (*next)(void *ctx, int64_t *values, const char **key, char *why, size_t whylen, char **error);
     void (*reviewed)(void *ctx, const char *reason);
+    void (*note)(void *ctx, StrBuf *out);
+    bool (*taken)(void *ctx, const char *note, size_t len, char **error);
     /* When set, the result rows go to result() (its strings valid for the call only) instead of
      * the ledger's results table, and the results file is written from results() (the same
      * rows in key order, ledger.h's ledger_result_fn): a run whose ledger is scratch need not
@@ -51,8 +63,9 @@ typedef struct RunSource {
     bool (*finish)(void *ctx, char **error);
 } RunSource;
 
-/* run_rules with the persons from `src`. */
-bool run_rules_from(Ledger *l, const Program *p, Vm *vm, const RunSource *src, const char *results_path,
+/* run_rules with the persons from `src`, on `jobs` threads as run_rules_jobs (1: this one
+ * alone; the output is the same whatever the number). */
+bool run_rules_from(Ledger *l, const Program *p, Vm *vm, const RunSource *src, unsigned jobs, const char *results_path,
                     RunProgress progress, void *ctx, RunStats *stats, char **error);
 
 /* The same on `jobs` threads (run_jobs.h): jobs - 1 read and evaluate persons, the calling

@@ -33,6 +33,8 @@ typedef struct Block {
     int64_t *regs;             /* RUN_JOBS_BLOCK × nregs */
     uint8_t *kind;             /* RunJobsKind per person */
     size_t *key, *reason;      /* offsets into text (RUN_JOBS_UNREADABLE's key; every reason) */
+    size_t *note;              /* person i's note is notes[note[i] .. note[i + 1]) */
+    StrBuf notes;
     StrBuf text;               /* the block's text values, and the unreadable's keys and reasons */
     StrBuf refusals;           /* RUN_JOBS_REFUSED's reasons (apart: text values point into text) */
     int end;                   /* after these persons: 0 more, 1 the source ended, -1 it failed */
@@ -80,6 +82,7 @@ static void read_block(Shared *sh, Block *b)
     b->end = 0;
     b->text.count = 0;
     b->refusals.count = 0;
+    b->notes.count = 0;
     char why[400];
     while (b->n < RUN_JOBS_BLOCK) {
         int64_t *v = b->values + (size_t)b->n * nf;
@@ -90,7 +93,11 @@ static void read_block(Shared *sh, Block *b)
             b->end = rc == 0 ? 1 : -1;
             break;
         }
-        if (rc == -1) {
+        b->note[b->n] = b->notes.count;
+        if (job->note) job->note(job->next_ctx, &b->notes);
+        if (rc == 2) {
+            b->kind[b->n] = RUN_JOBS_PASSED;
+        } else if (rc == -1) {
             b->kind[b->n] = RUN_JOBS_UNREADABLE;
             b->key[b->n] = put_text(&b->text, key);
             b->reason[b->n] = put_text(&b->text, why);
@@ -101,6 +108,7 @@ static void read_block(Shared *sh, Block *b)
         }
         b->n++;
     }
+    b->note[b->n] = b->notes.count;
     for (uint32_t i = 0; i < b->n; i++) {
         if (b->kind[i] != RUN_JOBS_EVALUATED) continue;
         int64_t *v = b->values + (size_t)i * nf;
@@ -123,7 +131,7 @@ static void evaluate_block(const RunJobs *job, Vm *vm, Block *b)
         RecordCheck rc;
         char reason[400];
         const char *why = NULL;
-        if (!record_check(vm, ri, v, &rc)) why = rc.reason;
+        if (!job->checked && !record_check(vm, ri, v, &rc)) why = rc.reason;
         else if (!vm_run(vm, p->person_entry, v, nf) ||
                  (vm->regs[p->reg_catmask] != 0 && !vm_continue(vm, p->targets_entry))) {
             record_stop_reason(vm, reason, sizeof reason);
@@ -197,7 +205,9 @@ static bool take_block(const RunJobs *job, Block *b, char **error)
 {
     uint32_t nf = job->ri->nfields;
     for (uint32_t i = 0; i < b->n; i++) {
-        RunJobsPerson person = {.kind = (RunJobsKind)b->kind[i], .values = b->values + (size_t)i * nf};
+        RunJobsPerson person = {.kind = (RunJobsKind)b->kind[i], .values = b->values + (size_t)i * nf,
+                                .note = b->notes.items ? b->notes.items + b->note[i] : "",
+                                .note_len = b->note[i + 1] - b->note[i]};
         switch (person.kind) {
         case RUN_JOBS_EVALUATED: person.regs = b->regs + (size_t)i * job->nregs; break;
         case RUN_JOBS_REFUSED: person.reason = b->refusals.items + b->reason[i]; break;
@@ -206,6 +216,7 @@ static bool take_block(const RunJobs *job, Block *b, char **error)
             person.key = b->text.items + b->key[i];
             person.reason = b->text.items + b->reason[i];
             break;
+        case RUN_JOBS_PASSED: person.values = NULL; break;
         }
         if (!job->take(job->take_ctx, &person, error)) return false;
     }
@@ -255,6 +266,7 @@ static void blocks_new(Shared *sh, size_t nslots)
         b->kind = xcalloc(RUN_JOBS_BLOCK, sizeof *b->kind);
         b->key = xcalloc(RUN_JOBS_BLOCK, sizeof *b->key);
         b->reason = xcalloc(RUN_JOBS_BLOCK, sizeof *b->reason);
+        b->note = xcalloc(RUN_JOBS_BLOCK + 1, sizeof *b->note);
     }
 }
 
@@ -267,19 +279,13 @@ static void blocks_free(Shared *sh)
         free(b->kind);
         free(b->key);
         free(b->reason);
+        free(b->note);
+        sb_free(&b->notes);
         sb_free(&b->text);
         sb_free(&b->refusals);
         free(b->error);
     }
     free(sh->slots);
-}
-
-/* A Vm for the program with the registers of job->vm (its params as set). */
-static Vm *vm_copy(const RunJobs *job)
-{
-    Vm *vm = vm_new(job->p);
-    memcpy(vm->regs, job->vm->regs, (job->p->nregs ? job->p->nregs : 1) * sizeof *vm->regs);
-    return vm;
 }
 
 bool run_jobs(const RunJobs *job, char **error)
@@ -291,11 +297,11 @@ bool run_jobs(const RunJobs *job, char **error)
     blocks_new(&sh, 2 * (size_t)nworkers + 2);
     (void)tr("out of memory");   /* the catalogue's lookup is built once, here, not by two workers at once */
     Worker *w = xcalloc(nworkers, sizeof *w);
-    Vm *own = vm_copy(job);
+    Vm *own = vm_copy(job->vm);
     unsigned started = 0;
     for (; started < nworkers; started++) {
         w[started].sh = &sh;
-        w[started].vm = vm_copy(job);
+        w[started].vm = vm_copy(job->vm);
         if (pthread_create(&w[started].thread, NULL, work, &w[started]) != 0) {
             vm_free(w[started].vm);
             break;

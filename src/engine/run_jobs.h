@@ -20,6 +20,7 @@
 #ifndef DOUDI_RUN_JOBS_H
 #define DOUDI_RUN_JOBS_H
 
+#include "base/util.h"
 #include "vm/vm.h"
 
 #include <stdbool.h>
@@ -30,23 +31,32 @@ enum { RUN_JOBS_BLOCK = 4096 };
 
 /* Where persons come from, in ledger_next's shape: 1 a person (values filled; text values may
  * point into the source's memory until the next call), -1 a person that cannot be read (*key
- * and why say who and why), 0 the end, -2 an error (*error). Called on worker threads, one at
- * a time. */
+ * and why say who and why), 0 the end, -2 an error (*error); and 2, a row the source passes
+ * over (no person: its note says what the calling thread is to do about it). Called on worker
+ * threads, one at a time. */
 typedef int (*RunJobsSource)(void *ctx, int64_t *values, const char **key, char *why, size_t whylen, char **error);
+
+/* (may be NULL) Right after each call of the source that gave a person or a row passed over,
+ * on the same thread: whatever the source wants back with it on the calling thread (a row's
+ * line and text), appended to `out`. */
+typedef void (*RunJobsNote)(void *ctx, StrBuf *out);
 
 typedef enum RunJobsKind {
     RUN_JOBS_EVALUATED,        /* regs holds the named registers as the evaluation left them */
     RUN_JOBS_REFUSED,          /* the record check or the VM stopped it: `reason` (values are its own) */
     RUN_JOBS_UNREADABLE,       /* the source could not read it: `key` and `reason` */
+    RUN_JOBS_PASSED,           /* the source passed the row over (2): no person, only its note */
 } RunJobsKind;
 
 /* One person, as the calling thread takes it (everything is valid during `take` only). */
 typedef struct RunJobsPerson {
     RunJobsKind kind;
-    const int64_t *values;     /* the record (not for RUN_JOBS_UNREADABLE) */
+    const int64_t *values;     /* the record (not for RUN_JOBS_UNREADABLE or RUN_JOBS_PASSED) */
     const int64_t *regs;       /* RUN_JOBS_EVALUATED: regs[i] is register reg_list[i] */
     const char *key;           /* RUN_JOBS_UNREADABLE */
     const char *reason;
+    const char *note;          /* what RunJobs.note wrote (note_len bytes; empty without one) */
+    size_t note_len;
 } RunJobsPerson;
 
 typedef bool (*RunJobsTake)(void *ctx, const RunJobsPerson *person, char **error);
@@ -57,7 +67,9 @@ typedef struct RunJobs {
     const RecordInfo *ri;
     unsigned workers;          /* worker threads, at least 1 */
     RunJobsSource next;
+    RunJobsNote note;
     void *next_ctx;
+    bool checked;              /* the source checked each record (ranges, `require`s) already */
     const uint32_t *reg_list;  /* the registers kept per evaluated person */
     uint32_t nregs;
     RunJobsTake take;

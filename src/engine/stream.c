@@ -34,12 +34,18 @@ typedef struct Kept {
 typedef struct Streamer {
     Ledger *l;
     const StreamOptions *opt;
+    bool threaded;             /* opt->jobs > 1: rows are read on a worker thread (see note_row) */
     const char *source;        /* the file's absolute path: its review entries' key, as import's */
     FILE *report;
     ImportStats *read;
     RowSource *src;
     RowCheck check;
-    Row row;                   /* the row last read: the person the run holds */
+    Row row;                   /* the row last read */
+    uint32_t cur_line;         /* the person the run handles now: their line and row, for a */
+    const char *cur_raw;       /* review by the run (person_reviewed) */
+    size_t cur_raw_len;
+    uint32_t bad_col;          /* the row last read is to go to review (next_person gave 2): */
+    char bad_reason[600];      /* where and why */
     KeySet keys;               /* the keys read so far, with their first lines */
     StrBuf key;
     StrBuf review;             /* the review file's text, when one is asked for */
@@ -61,28 +67,43 @@ static void review_line(Streamer *s, const char *file, uint32_t line, uint32_t c
     sb_putc(&s->review, '\n');
 }
 
+/* A row to review, as the reading thread describes it to the run's (see note_row). */
+typedef struct Refusal {
+    uint32_t line, col;
+    const char *where;         /* "persons.csv:12:3", as the import reports it */
+    const char *reason;
+    const char *raw;           /* NULL: none */
+    size_t raw_len;
+} Refusal;
+
 /* A bad row, as the import sends it to review: reported (ids masked), stored in the ledger's
  * review table, and into the review file. False when the ledger failed. */
-static bool to_review(Streamer *s, const Row *rec, uint32_t col, const char *reason, char **error)
+static bool to_review(Streamer *s, const Refusal *r, char **error)
 {
     if (s->report) {
-        StrBuf at = {0};
-        rows_where(s->src, rec->line, col, &at);
-        char *shown = xstrdup(msg_text(reason));
+        char *shown = xstrdup(msg_text(r->reason));
         resident_id_mask(shown);
-        fprintf(s->report, "%s%s: %s\n", sb_str(&at), rows_kind(s->src) == ROWS_CSV && !col ? ":0" : "", shown);
+        fprintf(s->report, "%s: %s\n", r->where, shown);
         free(shown);
-        sb_free(&at);
     }
-    review_line(s, s->opt->path, rec->line, col, reason, rec->raw);
+    review_line(s, s->opt->path, r->line, r->col, r->reason, r->raw);
     s->read->review++;
-    ReviewEntry e = {.source = s->source, .line = rec->line, .col = col, .reason = reason, .raw = rec->raw,
-                     .raw_len = rec->raw ? rec->raw_len : 0, .record = s->check.ri->name};
+    ReviewEntry e = {.source = s->source, .line = r->line, .col = r->col, .reason = r->reason, .raw = r->raw,
+                     .raw_len = r->raw ? r->raw_len : 0, .record = s->check.ri->name};
     return ledger_review_add(s->l, &e, error);
 }
 
-/* The key seen before in the file: the row reviewed as the import reviews it. */
-static bool duplicate(Streamer *s, const Row *rec, bool *dup, char **error)
+/* The row last read goes to review at col for reason: next_person gives 2, and the run hands
+ * the row back (note_row, then row_taken) in its turn. */
+static int refuse(Streamer *s, uint32_t col, const char *reason)
+{
+    s->bad_col = col;
+    snprintf(s->bad_reason, sizeof s->bad_reason, "%s", reason);
+    return 2;
+}
+
+/* The key seen before in the file: the row reviewed as the import reviews it (2), or 1. */
+static int unique(Streamer *s, const Row *rec)
 {
     const RecordInfo *ri = s->check.ri;
     const FieldInfo *kf = &ri->fields[ri->key];
@@ -90,49 +111,111 @@ static bool duplicate(Streamer *s, const Row *rec, bool *dup, char **error)
     value_format(s->check.p, kf->kind, kf->enum_index, s->check.values[ri->key], false, &s->key);
     bool stored;
     uint32_t first = keyset_see(&s->keys, sb_str(&s->key), s->key.count, rec->line, &stored);
-    *dup = first != 0;
-    if (!first) return true;
+    if (!first) return 1;
     char reason[256];
     snprintf(reason, sizeof reason,
              rows_kind(s->src) == ROWS_XLSX ? "duplicate %s %s: the first is in row %u"
                                             : "duplicate %s %s: the first is at line %u",
              kf->name, sb_str(&s->key), first);
-    return to_review(s, rec, (uint32_t)s->check.column_of[ri->key] + 1, reason, error);
+    return refuse(s, (uint32_t)s->check.column_of[ri->key] + 1, reason);
 }
 
-/* RunSource.next: the next good row's values. */
+/* RunSource.next: the next row's values (1), or a bad row to review (2). Runs on a worker
+ * thread when threaded: it writes nothing the calling thread reads. */
 static int next_person(void *ctx, int64_t *values, const char **key, char *why, size_t whylen, char **error)
 {
     (void)key, (void)why, (void)whylen;
     Streamer *s = ctx;
     row_check_release(&s->check);
-    int rc;
-    while ((rc = rows_next(s->src, &s->row)) != 0) {
-        if (rc == -2) {   /* the file became unreadable: the run fails */
-            *error = xasprintf("%s: %s", s->opt->path, s->row.error);
-            return -2;
-        }
-        s->read->rows++;
-        bool dup = false;
-        if (!row_check(&s->check, &s->row)) {
-            if (!to_review(s, &s->row, s->check.col, s->check.reason, error)) return -2;
-        } else if (!duplicate(s, &s->row, &dup, error)) {
-            return -2;
-        } else if (!dup) {
-            s->read->added++;
-            memcpy(values, s->check.values, s->check.ri->nfields * sizeof *values);
-            return 1;
-        }
-        row_check_release(&s->check);
+    int rc = rows_next(s->src, &s->row);
+    if (rc == 0) return 0;
+    if (rc == -2) {   /* the file became unreadable: the run fails */
+        *error = xasprintf("%s: %s", s->opt->path, s->row.error);
+        return -2;
     }
-    return 0;
+    s->read->rows++;
+    if (!row_check(&s->check, &s->row)) return refuse(s, s->check.col, s->check.reason);
+    if (unique(s, &s->row) == 2) return 2;
+    s->read->added++;
+    memcpy(values, s->check.values, s->check.ri->nfields * sizeof *values);
+    if (!s->threaded) {
+        s->cur_line = s->row.line;
+        s->cur_raw = s->row.raw;
+        s->cur_raw_len = s->row.raw_len;
+    }
+    return 1;
+}
+
+/* ---- what the reading thread tells the run's about a row (RunSource.note / taken) ----------- */
+
+static void put_u32(StrBuf *out, uint32_t v) { sb_putn(out, (const char *)&v, sizeof v); }
+
+static uint32_t get_u32(const char **p)
+{
+    uint32_t v;
+    memcpy(&v, *p, sizeof v);
+    *p += sizeof v;
+    return v;
+}
+
+/* RunSource.note: 'R', a row to review (line, column, where, reason, its text), or 'P', a
+ * person (line, text: for a review by the run). The text: a byte 0 (none) or 1, then its
+ * bytes to the end. Strings end with NUL (the text too). */
+static void note_row(void *ctx, StrBuf *out)
+{
+    Streamer *s = ctx;
+    bool bad = s->bad_col != UINT32_MAX;
+    sb_putc(out, bad ? 'R' : 'P');
+    put_u32(out, s->row.line);
+    if (bad) {
+        put_u32(out, s->bad_col);
+        rows_where(s->src, s->row.line, s->bad_col, out);
+        if (rows_kind(s->src) == ROWS_CSV && !s->bad_col) sb_puts(out, ":0");
+        sb_putc(out, '\0');
+        sb_puts(out, s->bad_reason);
+        sb_putc(out, '\0');
+        s->bad_col = UINT32_MAX;
+    }
+    sb_putc(out, s->row.raw ? 1 : 0);
+    if (s->row.raw) sb_putn(out, s->row.raw, s->row.raw_len);
+    sb_putc(out, '\0');
+}
+
+/* RunSource.taken, on the run's thread in the file's order: a bad row is reviewed now; a
+ * person becomes the one a review by the run is about. */
+static bool row_taken(void *ctx, const char *note, size_t len, char **error)
+{
+    Streamer *s = ctx;
+    const char *p = note, *end = note + len;
+    char kind = *p++;
+    uint32_t line = get_u32(&p);
+    Refusal r = {.line = line};
+    if (kind == 'R') {
+        r.col = get_u32(&p);
+        r.where = p;
+        p += strlen(p) + 1;
+        r.reason = p;
+        p += strlen(p) + 1;
+    }
+    bool has_raw = *p++;
+    const char *raw = has_raw ? p : NULL;
+    size_t raw_len = has_raw ? (size_t)(end - p) - 1 : 0;
+    if (kind == 'R') {
+        r.raw = raw;
+        r.raw_len = raw_len;
+        return to_review(s, &r, error);
+    }
+    s->cur_line = line;
+    s->cur_raw = raw;
+    s->cur_raw_len = raw_len;
+    return true;
 }
 
 /* RunSource.reviewed: the person just given could not be evaluated (the run stores it). */
 static void person_reviewed(void *ctx, const char *reason)
 {
     Streamer *s = ctx;
-    review_line(s, s->opt->path, s->row.line, 0, reason, s->row.raw);
+    review_line(s, s->opt->path, s->cur_line, 0, reason, s->cur_raw);
 }
 
 /* RunSource.result: keep the row for the results file. */
@@ -231,9 +314,10 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
         if (!ledger_each_review(s->l, NULL, NULL, earlier_entry, s, error)) return false;
     }
     bool keep = !s->opt->store_results;
-    RunSource src = {next_person, person_reviewed, keep ? keep_result : NULL, keep ? next_result : NULL, true, s,
-                     s->opt->review_path ? finish_review : NULL};
-    return run_rules_from(s->l, p, vm, &src, results_path, progress, ctx, stats, error);
+    RunSource src = {.next = next_person, .reviewed = person_reviewed, .note = note_row, .taken = row_taken,
+                     .result = keep ? keep_result : NULL, .results = keep ? next_result : NULL, .checked = true,
+                     .ctx = s, .finish = s->opt->review_path ? finish_review : NULL};
+    return run_rules_from(s->l, p, vm, &src, s->opt->jobs, results_path, progress, ctx, stats, error);
 }
 
 bool stream_run(Ledger *l, const Program *p, Vm *vm, const StreamOptions *opt, const char *results_path,
@@ -252,12 +336,16 @@ bool stream_run(Ledger *l, const Program *p, Vm *vm, const StreamOptions *opt, c
     snprintf(read->encoding, sizeof read->encoding, "%s", rows_encoding(src));
     if (rows_sheet(src)) snprintf(read->sheet, sizeof read->sheet, "%s", rows_sheet(src));
     char real[PATH_MAX];
-    Streamer s = {.l = l, .opt = opt, .source = realpath(opt->path, real) ? real : opt->path, .report = report,
-                  .read = read, .src = src};
-    s.check = (RowCheck){.p = p, .vm = vm, .ri = ri, .src = src, .values = xcalloc(ri->nfields + 1, sizeof(int64_t)),
+    Streamer s = {.l = l, .opt = opt, .threaded = opt->jobs > 1, .source = realpath(opt->path, real) ? real : opt->path,
+                  .report = report, .read = read, .src = src, .bad_col = UINT32_MAX};
+    /* the rows' `require`s run on the reading thread: with a Vm of their own when that is a
+     * worker */
+    Vm *check_vm = s.threaded ? vm_copy(vm) : vm;
+    s.check = (RowCheck){.p = p, .vm = check_vm, .ri = ri, .src = src, .values = xcalloc(ri->nfields + 1, sizeof(int64_t)),
                          .owned = xcalloc(ri->nfields + 1, sizeof(char *))};
     bool ok = stream_body(&s, p, vm, results_path, progress, ctx, stats, error);
     row_check_release(&s.check);
+    if (check_vm != vm) vm_free(check_vm);
     free(s.check.values);
     free(s.check.owned);
     free(s.check.column_of);

@@ -34,6 +34,9 @@ typedef struct StreamOptions {
      * whoever reads the run back from the ledger (a diff of two rule files); otherwise they are
      * kept in memory for the results file alone. */
     bool store_results;
+    /* Threads (0 or 1: this one alone): one at a time reads and checks rows, the others
+     * evaluate, this one writes (run.h); the output is the same whatever the number. */
+    unsigned jobs;
 } StreamOptions;
 
 /* Run p over the persons of opt->path into ledger l (see above); the results file to

@@ -119,6 +119,13 @@ Vm *vm_new(const Program *p)
     return vm;
 }
 
+Vm *vm_copy(const Vm *vm)
+{
+    Vm *copy = vm_new(vm->prog);
+    memcpy(copy->regs, vm->regs, (vm->prog->nregs ? vm->prog->nregs : 1) * sizeof *copy->regs);
+    return copy;
+}
+
 void vm_free(Vm *vm)
 {
     if (!vm) return;

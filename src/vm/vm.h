@@ -33,6 +33,9 @@ typedef struct Vm {
 } Vm;
 
 Vm *vm_new(const Program *p);
+/* A Vm of its own for another thread: vm's program, with vm's registers as they are now (its
+ * params as set). */
+Vm *vm_copy(const Vm *vm);
 void vm_free(Vm *vm);
 /* Set a param's constant register (e.g. as_of from --as-of). False if no such param, or if it
  * is a per-enum table (one value cannot override a table; its register holds the size). */
