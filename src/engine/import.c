@@ -189,7 +189,7 @@ static bool read_fast(const Program *p, const FieldInfo *f, const char *s, size_
         const EnumInfo *e = &p->enums[f->enum_index];
         /* the identifier exactly (a cell may hold NUL bytes: lengths compared, not C strings) */
         for (uint32_t k = 0; k < e->count; k++)
-            if (strlen(e->values[k]) == n && memcmp(e->values[k], s, n) == 0) {
+            if (n && e->values[k][0] == s[0] && strlen(e->values[k]) == n && memcmp(e->values[k], s, n) == 0) {
                 *out = k;
                 return true;
             }
@@ -285,16 +285,22 @@ static bool check_requires(RowCheck *im)
     return reject(im, col, rc.reason);
 }
 
+/* A row with more or fewer cells than the header. False. */
+static bool reject_shape(RowCheck *c, const Row *rec, uint32_t col)
+{
+    char reason[256];
+    snprintf(reason, sizeof reason, "the row has %zu fields, the header %zu", rec->count, c->ncolumns);
+    return reject(c, col, reason);
+}
+
 /* The row's shape (malformed, more or fewer cells than the header), then its cells, then the
  * record's `require` constraints. */
 bool row_check(RowCheck *c, const Row *rec)
 {
-    char reason[256];
     if (rec->error[0]) return reject(c, rec->error_col, rec->error);
-    snprintf(reason, sizeof reason, "the row has %zu fields, the header %zu", rec->count, c->ncolumns);
-    if (rec->count < c->ncolumns) return reject(c, 0, reason);
+    if (rec->count < c->ncolumns) return reject_shape(c, rec, 0);
     for (size_t k = c->ncolumns; k < rec->count; k++)
-        if (rec->lens[k]) return reject(c, (uint32_t)k + 1, reason);
+        if (rec->lens[k]) return reject_shape(c, rec, (uint32_t)k + 1);
     return read_cells(c, rec) && check_requires(c);
 }
 

@@ -7,7 +7,11 @@
  *       counted;
  *   (h) the streaming run, `doudi run RULES --from persons.csv --institutions … --out …`
  *       (doudi_run_stream): the same work by doudi, the run kept in a scratch ledger in memory;
- *   (i) `doudi import` of both files into a new ledger, then `doudi run --out`.
+ *   (i) `doudi import` of both files into a new ledger, then `doudi run --out`;
+ *   (h2) (h) on two threads (`run --from --jobs 2`: one reads and checks rows, the others
+ *       evaluate, the calling one writes), timed in wall time against (h)'s wall time in the
+ *       same repetitions, alternately first and second (CPU time adds the threads up); h/h2 is
+ *       the speed-up, which only shows when the machine has a second core to give.
  *
  * Before the figures count, (g) is checked against doudi: its results file must equal (h)'s
  * and (i)'s byte for byte, and every counted cell of both forms and every number of the
@@ -17,6 +21,7 @@
  * 100k, 1 from 1M up). Sizes 100k and 1M (10M with BENCH_10M=1), or --size N. The generated
  * population has --bad-rate 1%: bad rows of every kind, checked and dropped by all three. */
 #include "doudi.h"
+#include "api/jobs.h"
 #include "gen/gen.h"
 #include "handwritten.h"
 
@@ -34,7 +39,7 @@
 static const char *RULES = "rules/zhengzhou-2021.doudi";
 
 typedef struct Files {
-    char persons[600], institutions[600], db[600], hw[600], stream[600], ledger[600];
+    char persons[600], institutions[600], db[600], hw[600], stream[600], stream2[600], ledger[600];
 } Files;
 
 /* (g) */
@@ -45,13 +50,15 @@ static double time_handwritten(const Files *f, HwResult *res)
     return cpu_now() - t;
 }
 
-/* (h) */
-static double time_stream(doudi_rules *r, const Files *f, doudi_stream_stats *st)
+/* (h) on `jobs` threads: CPU time, and wall time in *wall */
+static double time_stream(doudi_rules *r, const Files *f, unsigned jobs, doudi_stream_stats *st, double *wall)
 {
-    doudi_stream_options o = {.persons = f->persons, .institutions = f->institutions, .results_path = f->stream};
+    doudi_stream_options o = {.persons = f->persons, .institutions = f->institutions,
+                              .results_path = jobs > 1 ? f->stream2 : f->stream};
     char *err = NULL;
-    double t = cpu_now();
-    if (doudi_run_stream(r, &o, NULL, NULL, NULL, st, &err)) die("run --from", err);
+    double t = cpu_now(), w = wall_now();
+    if (doudi_run_stream_jobs(r, &o, jobs, NULL, NULL, NULL, st, &err)) die("run --from", err);
+    *wall = wall_now() - w;
     return cpu_now() - t;
 }
 
@@ -174,6 +181,7 @@ static void bench_size(doudi_rules *r, const char *tmp, uint64_t n, int reps)
     snprintf(f.db, sizeof f.db, "%s/ledger.db", dir);
     snprintf(f.hw, sizeof f.hw, "%s/results-hw.csv", dir);
     snprintf(f.stream, sizeof f.stream, "%s/results-stream.csv", dir);
+    snprintf(f.stream2, sizeof f.stream2, "%s/results-stream2.csv", dir);
     snprintf(f.ledger, sizeof f.ledger, "%s/results-ledger.csv", dir);
     GenOptions o = gen_default_options();
     o.count = n;
@@ -184,25 +192,33 @@ static void bench_size(doudi_rules *r, const char *tmp, uint64_t n, int reps)
 
     double *tg = calloc((size_t)reps, sizeof *tg), *th = calloc((size_t)reps, sizeof *th);
     double *ti = calloc((size_t)reps, sizeof *ti);
+    double *wh = calloc((size_t)reps, sizeof *wh), *wh2 = calloc((size_t)reps, sizeof *wh2);
     HwResult *hw = malloc(sizeof *hw);
-    doudi_stream_stats ss;
+    doudi_stream_stats ss, ss2;
     doudi_run_stats rs;
     for (int i = 0; i < reps; i++) {   /* interleaved: a slow spell of the machine hits all three */
         tg[i] = time_handwritten(&f, hw);
-        th[i] = time_stream(r, &f, &ss);
+        if (i % 2) time_stream(r, &f, 2, &ss2, &wh2[i]);
+        th[i] = time_stream(r, &f, 1, &ss, &wh[i]);
+        if (i % 2 == 0) time_stream(r, &f, 2, &ss2, &wh2[i]);
         ti[i] = time_import_run(r, &f, &rs);
     }
     size_t bad = disagreements(f.db, hw);
-    bool same = same_file(f.hw, f.stream) && same_file(f.hw, f.ledger);
+    bool same = same_file(f.hw, f.stream) && same_file(f.hw, f.stream2) && same_file(f.hw, f.ledger);
     bool counts = hw->persons == ss.run.persons && hw->persons == rs.persons && hw->targets == rs.targets &&
-                  hw->scheduled == rs.scheduled && hw->rejected == ss.persons.review;
+                  hw->scheduled == rs.scheduled && hw->rejected == ss.persons.review &&
+                  ss2.run.persons == ss.run.persons && ss2.run.targets == ss.run.targets &&
+                  ss2.run.scheduled == ss.run.scheduled && ss2.persons.review == ss.persons.review;
     double g = median(tg, reps), h = median(th, reps), i = median(ti, reps);
+    double hw1 = median(wh, reps), hw2 = median(wh2, reps);
     printf("%10llu  (g) by hand %7.0f k rows/s   (h) run --from %7.0f k rows/s   (i) import + run %7.0f k rows/s\n",
            (unsigned long long)n, n / g / 1e3, n / h / 1e3, n / i / 1e3);
     printf("%10s  h/g = %.2fx   i/g = %.2fx   i/h = %.2fx   %s   peak memory %ld MB\n", "", h / g, i / g, i / h,
            same && !bad && counts ? "agree on every record, form cell and plan number"
                                   : "DISAGREE",
            peak_mb());
+    printf("%10s  (h2) run --from --jobs 2: wall %.2f s against (h)'s %.2f s   h/h2 = %.2fx faster on 2 threads\n", "",
+           hw2, hw1, hw1 / hw2);
     if (!counts)
         printf("%10s  counts: by hand %llu persons %llu rejected %llu targets %llu scheduled; run --from %llu persons "
                "%llu rejected; import + run %llu persons %llu targets %llu scheduled\n", "",
@@ -210,11 +226,13 @@ static void bench_size(doudi_rules *r, const char *tmp, uint64_t n, int reps)
                (unsigned long long)hw->scheduled, (unsigned long long)ss.run.persons,
                (unsigned long long)ss.persons.review, (unsigned long long)rs.persons, (unsigned long long)rs.targets,
                (unsigned long long)rs.scheduled);
-    if (!same) printf("%10s  the results files differ: %s %s %s\n", "", f.hw, f.stream, f.ledger);
+    if (!same) printf("%10s  the results files differ: %s %s %s %s\n", "", f.hw, f.stream, f.stream2, f.ledger);
     fflush(stdout);
     free(tg);
     free(th);
     free(ti);
+    free(wh);
+    free(wh2);
     free(hw);
     if (!same || bad || !counts) exit(1);   /* the files are left for a look */
     char cmd[600];
