@@ -304,6 +304,12 @@ static char *verify_rules(const Program *p)
     program_rules(p, RULE_CATEGORY, &ncat);
     CHECK(ncat == p->ncategories, "the program declares %u categories but has %u category rules",
           p->ncategories, ncat);
+    /* a person's categories are a bit mask, each bit named by the category enum's value */
+    CHECK(p->ncategories <= 63, "the program declares %u categories (at most 63)", p->ncategories);
+    CHECK(p->ncategories == 0 ||
+              (p->category_enum >= 0 && p->enums[p->category_enum].count == p->ncategories),
+          "the program declares %u categories but its category enum names %u", p->ncategories,
+          p->category_enum >= 0 ? p->enums[p->category_enum].count : 0);
     return NULL;
 }
 

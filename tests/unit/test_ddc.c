@@ -564,6 +564,8 @@ DEFECT(consts_regs, p->nconsts = 30; p->consts = xrealloc(p->consts, 30 * sizeof
        for (int i = S_NCONSTS; i < 30; i++) p->consts[i] = (Const){VK_INT, 0})
 DEFECT(rule_order, RuleInfo t = p->rules[0]; p->rules[0] = p->rules[1]; p->rules[1] = t)
 DEFECT(ncategories, p->ncategories = 3)
+/* the run names each category by its enum value (found by fuzz_ddc: read past the values) */
+DEFECT(category_enum_short, free(p->enums[1].values[1]); free(p->enums[1].labels[1]); p->enums[1].count = 1)
 DEFECT(atom_pc, p->rules[1].atoms[0].pc = S_NCODE)
 DEFECT(branch_value, p->rules[3].enum_index = 2)
 DEFECT(rule_code, p->rules[0].pc_end = S_NCODE + 1)
@@ -621,6 +623,7 @@ static const Defect defects[] = {
     {consts_regs, "30 constants but only 24 registers"},
     {rule_order, "rule 1 (age) is out of order: lets, categories, branches, keys, filter"},
     {ncategories, "the program declares 3 categories but has 2 category rules"},
+    {category_enum_short, "the program declares 2 categories but its category enum names 1"},
     {atom_pc, "rule 1 (tekun): atom 0 at pc 22 is outside the code (22 instructions)"},
     {branch_value, "rule 3 (home): 2 is not a value of the placement enum"},
     {rule_code, "rule 0 (age): code 0..23 is outside the code (22 instructions)"},
