@@ -63,17 +63,16 @@ int doudi_set_language(const char *lang);
  * it calls hook(size, ctx) first: return DOUDI_ALLOC_RETRY once you have freed memory of your
  * own, to have the allocation tried again, or DOUDI_ALLOC_FAIL to give up. Giving up in one of
  * the guarded calls — doudi_compile_file, doudi_compile_string, doudi_load, doudi_open,
- * doudi_record_new, doudi_eval, doudi_eval_batch, doudi_run — abandons that call cleanly: it
- * returns its failure (NULL, or -1 with *error "out of memory"; *error NULL when even that
- * could not be had), doudi_out_of_memory() returns 1, every block it had allocated is freed,
- * and the handles given to it are as before the call (a run's transaction is rolled back).
- * Not yet undone: a file the call had open at that moment (the rule file being read, the
- * results file being written) stays open, and a failure while a committed run's results file
- * is put in place reports the committed run as failed. Giving up anywhere else aborts as
- * without a hook. A callback the host gives a
- * guarded call (doudi_run's progress) runs inside it: what it gets from doudi belongs to the
- * call, so keep nothing of it past a call that fails for memory. The hook is for the whole
- * process; call this before starting threads. */
+ * doudi_record_new, doudi_eval, doudi_eval_batch, doudi_run, doudi_run_stream — abandons that
+ * call cleanly: it returns its failure (NULL, or -1 with *error "out of memory"; *error NULL
+ * when even that could not be had), doudi_out_of_memory() returns 1, every block it had
+ * allocated is freed, every file and connection it had opened is closed, and the handles
+ * given to it are as before the call (a run's transaction is rolled back, its results file
+ * not written). A run allocates nothing after its commit, so a committed run is never
+ * reported as failed for memory. Giving up anywhere else aborts as without a hook. A callback
+ * the host gives a guarded call (doudi_run's progress) runs inside it: what it gets from
+ * doudi belongs to the call, so keep nothing of it past a call that fails for memory. The
+ * hook is for the whole process; call this before starting threads. */
 enum { DOUDI_ALLOC_FAIL = 0, DOUDI_ALLOC_RETRY = 1 };
 typedef int (*doudi_alloc_failure_fn)(size_t size, void *ctx);
 void doudi_set_alloc_failure(doudi_alloc_failure_fn hook, void *ctx);

@@ -199,14 +199,15 @@ int doudi_run_stream_jobs(doudi_rules *r, const doudi_stream_options *opt, unsig
     if (!opt || !opt->persons) return api_fail(error, "no persons file given");
     if (opt->institutions && r->prog->nrecords < 2)
         return api_fail(error, "the rules declare no record number %d", 1);
-    Ledger *l = ledger_open(":memory:", LEDGER_CREATE, error);
-    if (!l) return -1;
     OomGuard g;
     oom_guard_enter(&g);
-    if (setjmp(g.env)) {
-        ledger_abandon(l);
-        ledger_close(l);
+    if (setjmp(g.env)) {   /* the scratch ledger, opened in the guard, is closed by it */
         api_out_of_memory(&g, error);
+        return -1;
+    }
+    Ledger *l = ledger_open(":memory:", LEDGER_CREATE, error);
+    if (!l) {
+        oom_guard_leave(&g);
         return -1;
     }
     /* jobs.h: with a hook, on one thread (a worker's refused allocation would abort) */

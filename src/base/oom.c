@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define TOMBSTONE ((void *)1)
 
@@ -18,6 +19,11 @@ typedef struct ThreadState {
     long fail_countdown;       /* oom_fail_after: allocations to let through; -1 none */
     long live;                 /* counted while a failure is injected or pending */
     bool counting;
+    struct {
+        void (*fn)(void *);
+        void *arg;
+    } undo[OOM_UNDO_MAX];      /* what the call in progress must undo if abandoned; fn NULL: free */
+    int nundo;                 /* entries in use, free ones included, from the start */
 } ThreadState;
 
 static _Noreturn void give_up(void);
@@ -106,13 +112,55 @@ void oom_guard_enter(OomGuard *g)
     if (!g->outermost) return;
     st.active = g;
     st.last_failed = false;
+    st.nundo = 0;
 }
 
 void oom_guard_leave(OomGuard *g)
 {
     if (!g->outermost || st.active != g) return;
     st.active = NULL;
+    st.nundo = 0;
     forget_blocks(false);
+}
+
+int oom_undo_push(void (*undo)(void *arg), void *arg)
+{
+    if (!st.active) return -1;
+    while (st.nundo > 0 && !st.undo[st.nundo - 1].fn) st.nundo--;
+    if (st.nundo == OOM_UNDO_MAX) {
+        fprintf(stderr, "doudi: more than %d things to undo at once\n", OOM_UNDO_MAX); /* not a message: a defect */
+        abort();
+    }
+    st.undo[st.nundo].fn = undo;
+    st.undo[st.nundo].arg = arg;
+    return st.nundo++;
+}
+
+void oom_undo_drop(int handle)
+{
+    if (handle >= 0 && handle < st.nundo) st.undo[handle].fn = NULL;
+}
+
+void oom_undo_drop_arg(void *arg)
+{
+    for (int i = st.nundo - 1; i >= 0; i--)
+        if (st.undo[i].fn && st.undo[i].arg == arg) {
+            st.undo[i].fn = NULL;
+            return;
+        }
+}
+
+void oom_undo_fclose(void *file) { fclose(file); }
+
+void oom_undo_close(void *fd) { close((int)(intptr_t)fd); }
+
+/* The abandoned call's undos, the last registered first. */
+static void run_undos(void)
+{
+    while (st.nundo > 0) {
+        st.nundo--;
+        if (st.undo[st.nundo].fn) st.undo[st.nundo].fn(st.undo[st.nundo].arg);
+    }
 }
 
 bool oom_last_call_failed(void) { return st.last_failed; }
@@ -137,6 +185,7 @@ static _Noreturn void give_up(void)
 void oom_guard_abandon(OomGuard *g)
 {
     if (!g->outermost || st.active != g) return;
+    run_undos();
     if (st.counting) {
         for (size_t i = 0; i < st.nslots; i++)
             if (st.slots[i] && st.slots[i] != TOMBSTONE) st.live--;

@@ -11,6 +11,7 @@
  * is seekable (a regular file, a temporary file or memory; anything else — a pipe — is read
  * into memory at open). Offsets in the stream are decoded-byte offsets. */
 #include "csv.h"
+#include "base/oom.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -698,6 +699,20 @@ static void describe_bad(char *buf, size_t n, const BadByte *b)
 
 /* Open over a source (a regular file, or memory owned by the caller of this function: `mem`
  * is adopted by the reader when it is read as UTF-8). `name` prefixes messages. */
+/* A FILE the reader opens is closed by a guarded call abandoned for memory (base/oom.h) as
+ * well as here: registered when opened, taken back when closed. */
+static FILE *registered(FILE *f)
+{
+    if (f) oom_undo_push(oom_undo_fclose, f);
+    return f;
+}
+
+static void close_file(FILE *f)
+{
+    oom_undo_drop_arg(f);
+    fclose(f);
+}
+
 static CsvReader *open_source(Source *s, char *owned_mem, const char *name, const char *encoding,
                               char **error)
 {
@@ -757,13 +772,13 @@ static CsvReader *open_source(Source *s, char *owned_mem, const char *name, cons
 
     /* GB18030: convert to a temporary file, or to memory if there is none to be had. */
     Sink sink = {0};
-    sink.f = tmpfile();
+    sink.f = registered(tmpfile());
     ConvResult cr;
     for (;;) {
         if (!source_seek(s, 0)) goto read_fail;
         cr = convert_gb18030(s, &sink, &badgb);
         if (cr != CONV_WRITE || !sink.f) break;
-        fclose(sink.f);                          /* the disk is full: try memory */
+        close_file(sink.f);                      /* the disk is full: try memory */
         sink = (Sink){0};
     }
     if (cr == CONV_OK && sink.f && (fflush(sink.f) != 0 || fseeko(sink.f, 0, SEEK_SET) != 0)) {
@@ -771,7 +786,7 @@ static CsvReader *open_source(Source *s, char *owned_mem, const char *name, cons
         sink.err = errno;
     }
     if (cr != CONV_OK) {
-        if (sink.f) fclose(sink.f);
+        if (sink.f) close_file(sink.f);
         free(sink.mem.p);
         if (cr == CONV_READ) goto read_fail;
         if (cr == CONV_ICONV) {
@@ -789,7 +804,7 @@ static CsvReader *open_source(Source *s, char *owned_mem, const char *name, cons
         }
         goto fail;
     }
-    if (s->f) fclose(s->f);
+    if (s->f) close_file(s->f);
     free(owned_mem);
     CsvReader *r = reader_new("gb18030");
     if (sink.f) {
@@ -803,7 +818,7 @@ static CsvReader *open_source(Source *s, char *owned_mem, const char *name, cons
 read_fail:
     set_error(error, "%s: cannot read: %s", name, strerror(s->err ? s->err : EIO));
 fail:
-    if (s->f) fclose(s->f);
+    if (s->f) close_file(s->f);
     free(owned_mem);
     return NULL;
 }
@@ -820,7 +835,7 @@ CsvReader *csv_open_memory(const void *data, size_t len, const char *encoding, c
  * cannot be stored, or is not text (a byte 0 in its first TEXT_PROBE bytes: /dev/zero). */
 static FILE *spool_stream(FILE *in, const char *path, char **error)
 {
-    FILE *out = tmpfile();
+    FILE *out = registered(tmpfile());
     if (!out) {
         set_error(error, "%s: cannot keep a copy of the stream to read it: %s", path, strerror(errno));
         return NULL;
@@ -836,14 +851,14 @@ static FILE *spool_stream(FILE *in, const char *path, char **error)
             if (z) {
                 set_error(error, "%s: not a text file (a byte 0 at byte offset %llu): a CSV ledger is text", path,
                           (unsigned long long)(total + (uint64_t)(z - buf)));
-                fclose(out);
+                close_file(out);
                 return NULL;
             }
         }
         if (fwrite(buf, 1, n, out) != n) {
             err = errno ? errno : EIO;
             set_error(error, "%s: cannot keep a copy of the stream to read it: %s", path, strerror(err));
-            fclose(out);
+            close_file(out);
             return NULL;
         }
         total += n;
@@ -852,7 +867,7 @@ static FILE *spool_stream(FILE *in, const char *path, char **error)
     if (!err && (fflush(out) != 0 || fseeko(out, 0, SEEK_SET) != 0)) err = errno ? errno : EIO;
     if (err) {
         set_error(error, "%s: cannot read: %s", path, strerror(err));
-        fclose(out);
+        close_file(out);
         return NULL;
     }
     return out;
@@ -865,7 +880,7 @@ CsvReader *csv_open(const char *path, const char *encoding, char **error)
         set_error(error, "unknown encoding '%s' (expected utf-8, gbk or gb18030)", encoding);
         return NULL;
     }
-    FILE *f = fopen(path, "rb");
+    FILE *f = registered(fopen(path, "rb"));
     if (!f) {
         set_error(error, "%s: %s", path, strerror(errno));
         return NULL;
@@ -873,19 +888,19 @@ CsvReader *csv_open(const char *path, const char *encoding, char **error)
     struct stat st;
     if (fstat(fileno(f), &st) != 0) {
         set_error(error, "%s: %s", path, strerror(errno));
-        fclose(f);
+        close_file(f);
         return NULL;
     }
     if (S_ISDIR(st.st_mode)) {
         set_error(error, "%s: is a directory", path);
-        fclose(f);
+        close_file(f);
         return NULL;
     }
     if (!S_ISREG(st.st_mode)) {
         /* A pipe or device cannot be read twice: it is copied to an anonymous temporary file
          * and read from there, memory flat however long it runs. */
         FILE *spool = spool_stream(f, path, error);
-        fclose(f);
+        close_file(f);
         if (!spool) return NULL;
         Source s = {.f = spool};
         return open_source(&s, NULL, path, encoding, error);
@@ -897,7 +912,7 @@ CsvReader *csv_open(const char *path, const char *encoding, char **error)
 void csv_close(CsvReader *r)
 {
     if (!r) return;
-    if (r->f) fclose(r->f);
+    if (r->f) close_file(r->f);
     free(r->mem);
     free(r->in);
     free(r->raw.p);

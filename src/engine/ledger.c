@@ -1,6 +1,7 @@
 /* ledger.c — opening the store: modes, the schema and its migrations, transactions, and the
  * recovery of a results file a crashed run left pending (see ledger.h). */
 #include "ledger_int.h"
+#include "base/oom.h"
 #include "base/crash.h"
 
 #include <errno.h>
@@ -203,12 +204,21 @@ static bool file_writable(const char *path) { return access(path, W_OK) == 0; }
 
 /* ---- opening ------------------------------------------------------------------------------------ */
 
+static void abandon_and_close(void *arg)
+{
+    Ledger *l = arg;
+    if (l->db) ledger_abandon(l);
+    ledger_close(l);
+}
+
 static Ledger *connect(const char *path, int flags, LedgerMode mode, char **error)
 {
     Ledger *l = xcalloc(1, sizeof *l);
     l->path = xstrdup(path);
     l->mode = mode;
     l->pending.fd = -1;
+    /* a call abandoned for memory (base/oom.h) with this connection open closes it */
+    oom_undo_push(abandon_and_close, l);
     /* one connection, one thread: no per-call mutex (SQLite's default would take one) */
     if (sqlite3_open_v2(path, &l->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         ledger_fail(l, error, path);
@@ -344,6 +354,7 @@ void ledger_pending_drop(PendingFile *pf)
     if (pf->tmp) unlink(pf->tmp);
     free(pf->tmp);
     free(pf->path);
+    free(pf->link);
     *pf = (PendingFile){.fd = -1};
 }
 
@@ -369,6 +380,7 @@ void ledger_abandon(Ledger *l)
 void ledger_close(Ledger *l)
 {
     if (!l) return;
+    oom_undo_drop_arg(l);
     ledger_pending_drop(&l->pending);
     finalize_all(l);
     if (l->db) sqlite3_close(l->db);

@@ -15,6 +15,8 @@ typedef struct PendingFile {
     int fd;                    /* the unnamed file (O_TMPFILE), or -1 */
     char *tmp;                 /* without O_TMPFILE: the named temporary file */
     char *path;                /* where it goes */
+    char *link;                /* with O_TMPFILE: the name it is linked under before the rename,
+                                  made beforehand — nothing is allocated after the commit */
     int64_t run;
 } PendingFile;
 

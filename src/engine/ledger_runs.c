@@ -5,6 +5,7 @@
 #include "csv.h"
 #include "base/crash.h"
 #include "base/date.h"
+#include "base/oom.h"
 #include "base/sha256.h"
 
 #include <errno.h>
@@ -283,6 +284,7 @@ static bool write_rows(int fd, ledger_result_fn next, void *ctx, char **error)
         if (dupfd >= 0) close(dupfd);
         return ledger_failf(error, "cannot write the results file: %s", strerror(errno));
     }
+    int undo = oom_undo_push(oom_undo_fclose, f);   /* a row's text may need memory there is not */
     int rc = 1;
     fputs("id,categories,primary_category,placement,year\n", f);
     ResultRow r;
@@ -304,6 +306,7 @@ static bool write_rows(int fd, ledger_result_fn next, void *ctx, char **error)
     sb_free(&line);
     errno = 0;
     bool written = !ferror(f);             /* a write that failed mid-way (disk full) */
+    oom_undo_drop(undo);
     written = fclose(f) == 0 && written;
     if (rc < 0) return false;
     if (!written) return ledger_failf(error, "cannot write the results file: %s", strerror(errno ? errno : EIO));
@@ -373,7 +376,9 @@ static bool write_directly(Ledger *l, int64_t run, const char *path, ledger_resu
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return ledger_failf(error, "cannot write %s: %s", path, strerror(errno));
+    int undo = oom_undo_push(oom_undo_close, (void *)(intptr_t)fd);
     bool ok = write_results(l, run, fd, next, ctx, error);
+    oom_undo_drop(undo);
     close(fd);
     return ok;
 }
@@ -393,17 +398,25 @@ bool ledger_results_file_from(Ledger *l, int64_t run, const char *path, ledger_r
     }
     char *abs = absolute_path(path);
     if (!abs) return ledger_failf(error, "cannot write %s: %s", path, strerror(errno));
+    /* everything allocated before the file is opened, and the file the ledger's at once: a call
+     * abandoned for memory while it is written drops it (ledger_abandon) */
+    char *link = xasprintf("%s.tmp", abs);
     char *tmp;
     int fd = open_unnamed(path, &tmp);
     if (fd < 0) {
         free(abs);
+        free(link);
         return ledger_failf(error, "cannot write %s: %s", path, strerror(errno));
     }
+    if (tmp) {
+        free(link);
+        link = NULL;
+    }
+    l->pending = (PendingFile){.fd = fd, .tmp = tmp, .path = abs, .run = run, .link = link};
     bool ok = write_results(l, run, fd, next, ctx, error);
     if (ok && fsync(fd) != 0) ok = ledger_failf(error, "cannot write %s: %s", path, strerror(errno));
     bool in_run = !sqlite3_get_autocommit(l->db);
     if (ok && in_run) ok = mark_pending(l, run, abs, true, error);
-    l->pending = (PendingFile){.fd = fd, .tmp = tmp, .path = abs, .run = run};
     if (!ok) {
         ledger_pending_drop(&l->pending);
         return false;
@@ -414,17 +427,13 @@ bool ledger_results_file_from(Ledger *l, int64_t run, const char *path, ledger_r
 /* Give the unnamed file a name next to its place, then rename it there. */
 static bool put_in_place(PendingFile *pf, char **error)
 {
-    char *named = pf->tmp;
-    if (!named) {
-        named = xasprintf("%s.tmp", pf->path);
+    char *named = pf->tmp ? pf->tmp : pf->link;
+    if (!pf->tmp) {
         unlink(named);   /* a crashed run's */
         char proc[64];
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", pf->fd);
-        if (linkat(AT_FDCWD, proc, AT_FDCWD, named, AT_SYMLINK_FOLLOW) != 0) {
-            ledger_failf(error, "cannot write %s: %s", pf->path, strerror(errno));
-            free(named);
-            return false;
-        }
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, named, AT_SYMLINK_FOLLOW) != 0)
+            return ledger_failf(error, "cannot write %s: %s", pf->path, strerror(errno));
     }
     CRASH_POINT("run.before-rename");
     bool ok = rename(named, pf->path) == 0;
@@ -432,8 +441,10 @@ static bool put_in_place(PendingFile *pf, char **error)
         ledger_failf(error, "cannot write %s: %s", pf->path, strerror(errno));
         unlink(named);
     }
-    if (named != pf->tmp) free(named);
-    else pf->tmp = NULL;
+    if (named == pf->tmp) {   /* renamed or removed: nothing for ledger_pending_drop to unlink */
+        free(pf->tmp);
+        pf->tmp = NULL;
+    }
     if (ok) CRASH_POINT("run.after-rename");
     return ok;
 }

@@ -6,6 +6,7 @@
  * elements are matched by local name, so prefixed (x:row) and strict-OOXML workbooks read the
  * same as Excel's. Part names are matched ignoring case, as OPC says. */
 #include "xlsx_int.h"
+#include "base/oom.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -129,6 +130,8 @@ static PartResult parse_part(XlsxReader *r, const char *part, PartCtx *pc, XML_S
         return PART_FAILED;
     }
     XML_Parser xp = XML_ParserCreateNS(NULL, '\x01');
+    r->part_zf = zf;
+    r->part_xp = xp;
     pc->xp = xp;
     pc->err[0] = '\0';
     XML_SetUserData(xp, pc);
@@ -158,6 +161,8 @@ static PartResult parse_part(XlsxReader *r, const char *part, PartCtx *pc, XML_S
     }
     XML_ParserFree(xp);
     zip_fclose(zf);
+    r->part_xp = NULL;
+    r->part_zf = NULL;
     return res;
 }
 
@@ -583,9 +588,31 @@ static XlsxReader *finish_open(XlsxReader *r, zip_t *za, zip_error_t *ze, const 
     return NULL;
 }
 
-XlsxReader *xlsx_open(const char *path, const XlsxOptions *opt, char **error)
+/* What a guarded call abandoned for memory (base/oom.h) must close of an open reader: the
+ * archive, its open parts and their parsers (libzip's and expat's, not in the call's blocks). */
+static void release_external(void *arg)
+{
+    XlsxReader *r = arg;
+    if (r->part_xp) XML_ParserFree(r->part_xp);
+    if (r->part_zf) zip_fclose(r->part_zf);
+    if (r->xp) XML_ParserFree(r->xp);
+    if (r->zf) zip_fclose(r->zf);
+    if (r->za) zip_discard(r->za);
+    r->part_xp = r->xp = NULL;
+    r->part_zf = r->zf = NULL;
+    r->za = NULL;
+}
+
+static XlsxReader *reader_new(void)
 {
     XlsxReader *r = xcalloc(1, sizeof *r);
+    oom_undo_push(release_external, r);
+    return r;
+}
+
+XlsxReader *xlsx_open(const char *path, const XlsxOptions *opt, char **error)
+{
+    XlsxReader *r = reader_new();
     r->owned_name = xstrdup(path);
     r->name = r->owned_name;
     int code = 0;
@@ -607,7 +634,7 @@ XlsxReader *xlsx_open(const char *path, const XlsxOptions *opt, char **error)
 
 XlsxReader *xlsx_open_memory(const void *data, size_t len, const XlsxOptions *opt, char **error)
 {
-    XlsxReader *r = xcalloc(1, sizeof *r);
+    XlsxReader *r = reader_new();
     r->name = "<memory>";
     r->mem = xmalloc(len ? len : 1);
     if (len) memcpy(r->mem, data, len);
@@ -627,6 +654,7 @@ XlsxReader *xlsx_open_memory(const void *data, size_t len, const XlsxOptions *op
 void xlsx_close(XlsxReader *r)
 {
     if (!r) return;
+    oom_undo_drop_arg(r);
     xlsx_sheet_free(r);
     if (r->za) zip_discard(r->za);
     free(r->mem);

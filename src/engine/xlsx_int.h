@@ -28,6 +28,8 @@ struct XlsxReader {
     char *owned_name;
     void *mem;                 /* the workbook's bytes when opened from memory */
     zip_t *za;
+    zip_file_t *part_zf;       /* a part being read whole (parse_part), and its parser */
+    XML_Parser part_xp;
 
     /* workbook.xml */
     bool date1904;

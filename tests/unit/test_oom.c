@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <cmocka.h>
 
 #include "doudi.h"
@@ -152,6 +153,45 @@ static void test_compile_zhengzhou_fails_cleanly(void **state)
     free(text);
 }
 
+/* The process's open file descriptors: an abandoned call must leave none of its own. */
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.';
+    closedir(d);
+    return n - 1;   /* the directory's own */
+}
+
+/* A compile from a file: the file is closed whichever allocation fails (it is open while its
+ * text is read into a buffer that grows). */
+static void test_compile_file_closes_its_file(void **state)
+{
+    (void)state;
+    doudi_set_alloc_failure(give_up, NULL);
+    int fds = open_fds();
+    long n = 0;
+    for (;; n++) {
+        long live = oom_live_blocks();
+        oom_fail_after(n);
+        char *diag = NULL;
+        doudi_rules *r = doudi_compile_file(SMALL, &diag);
+        if (r) {
+            oom_fail_after(-1);
+            doudi_free(r);
+            doudi_string_free(diag);
+            break;
+        }
+        assert_true(doudi_out_of_memory());
+        assert_int_equal(oom_live_blocks(), live);
+        if (open_fds() != fds) fail_msg("allocation %ld failed: %d descriptors left open", n, open_fds() - fds);
+        free(diag);
+    }
+    doudi_set_alloc_failure(NULL, NULL);
+    assert_true(n > 100);
+}
+
 static int64_t count_runs(const char *db)
 {
     sqlite3 *h;
@@ -162,6 +202,17 @@ static int64_t count_runs(const char *db)
     int64_t n = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     sqlite3_close(h);
+    return n;
+}
+
+/* The entries of a directory (a ledger's -wal and -shm files included). */
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
     return n;
 }
 
@@ -204,13 +255,20 @@ static void test_run_fails_cleanly_at_every_allocation(void **state)
     doudi_ledger_close(ref);
 
     doudi_ledger *l = small_ledger(dir, "ledger.db", r, 40, &path);
+    char results[1024];
+    snprintf(results, sizeof results, "%s/results.csv", dir);
+    int files = count_files(dir);
     doudi_set_alloc_failure(give_up, NULL);
+    /* (SQLite keeps the descriptor of a connection closed beside another for its next open:
+     * count_runs's, once it has run) */
+    assert_int_equal(count_runs(path), 0);
+    int fds = open_fds();
     long n = 0;
     doudi_run_stats got;
     for (;; n++) {
         long live = oom_live_blocks();
         oom_fail_after(n);
-        int rc = doudi_run(l, r, NULL, NULL, NULL, &got, &err);
+        int rc = doudi_run(l, r, results, NULL, NULL, &got, &err);
         if (rc == 0) {
             assert_false(doudi_out_of_memory());
             oom_fail_after(-1);
@@ -223,7 +281,11 @@ static void test_run_fails_cleanly_at_every_allocation(void **state)
         free(err);
         err = NULL;
         assert_int_equal(count_runs(path), 0);     /* rolled back: the ledger as it was */
+        /* and the results file neither written nor half-written, nothing left open */
+        if (open_fds() != fds) fail_msg("allocation %ld failed: %d descriptors left open", n, open_fds() - fds);
+        if (count_files(dir) != files) fail_msg("allocation %ld failed: a file was left in %s", n, dir);
     }
+    assert_int_equal(count_files(dir), files + 1);   /* results.csv */
     doudi_set_alloc_failure(NULL, NULL);
     print_message("[          ] a run of 40 persons: each of its %ld allocations failed in turn\n", n);
     assert_true(n > 50);
@@ -238,6 +300,62 @@ static void test_run_fails_cleanly_at_every_allocation(void **state)
     doudi_ledger_close(l);
     doudi_free(r);
     free(path);
+    free(ref_path);
+    remove_tree(dir);
+}
+
+/* The streaming run (a CSV read while the run goes on, a results file and a review file
+ * written): whichever allocation fails, the call leaves no block, no open descriptor and no
+ * file, and the run that finally goes through has the figures of import + run. */
+static void test_stream_fails_cleanly_at_every_allocation(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir_tagged("oom");
+    char *err = NULL;
+    doudi_rules *r = doudi_compile_file(ZHENGZHOU, &err);
+    if (!r) fail_msg("%s", err);
+    assert_int_equal(doudi_set_param(r, "as_of", "2021-06-30", &err), 0);
+    char *ref_path;
+    doudi_ledger *ref = small_ledger(dir, "reference.db", r, 40, &ref_path);
+    doudi_run_stats want;
+    if (doudi_run(ref, r, NULL, NULL, NULL, &want, &err) != 0) fail_msg("%s", err);
+    doudi_ledger_close(ref);
+
+    char persons[1024], results[1024], review[1024];
+    snprintf(persons, sizeof persons, "%s/persons.csv", dir);
+    snprintf(results, sizeof results, "%s/stream-results.csv", dir);
+    snprintf(review, sizeof review, "%s/stream-review.csv", dir);
+    doudi_stream_options opt = {.persons = persons, .results_path = results, .review_path = review};
+    int files = count_files(dir);
+    doudi_set_alloc_failure(give_up, NULL);
+    int fds = open_fds();
+    long n = 0;
+    doudi_stream_stats got;
+    for (;; n++) {
+        long live = oom_live_blocks();
+        oom_fail_after(n);
+        int rc = doudi_run_stream(r, &opt, NULL, NULL, NULL, &got, &err);
+        if (rc == 0) {
+            assert_false(doudi_out_of_memory());
+            oom_fail_after(-1);
+            break;
+        }
+        if (!doudi_out_of_memory()) fail_msg("allocation %ld: the run failed, not for memory: %s", n, err);
+        if (oom_live_blocks() != live)
+            fail_msg("allocation %ld failed: %ld blocks of the abandoned run left", n, oom_live_blocks() - live);
+        free(err);
+        err = NULL;
+        if (open_fds() != fds) fail_msg("allocation %ld failed: %d descriptors left open", n, open_fds() - fds);
+        if (count_files(dir) != files) fail_msg("allocation %ld failed: a file was left in %s", n, dir);
+    }
+    doudi_set_alloc_failure(NULL, NULL);
+    print_message("[          ] a streaming run of 40 persons: each of its %ld allocations failed in turn\n", n);
+    assert_true(n > 100);
+    assert_int_equal(count_files(dir), files + 2);   /* the results and the review file */
+    assert_int_equal(got.run.persons, want.persons);
+    assert_int_equal(got.run.targets, want.targets);
+    assert_int_equal(got.run.scheduled, want.scheduled);
+    doudi_free(r);
     free(ref_path);
     remove_tree(dir);
 }
@@ -363,9 +481,11 @@ int main(void)
         cmocka_unit_test(test_retry_hook_lets_the_call_succeed),
         cmocka_unit_test(test_compile_fails_cleanly_at_every_allocation),
         cmocka_unit_test(test_compile_zhengzhou_fails_cleanly),
+        cmocka_unit_test(test_compile_file_closes_its_file),
         cmocka_unit_test(test_eval_needs_no_memory),
         cmocka_unit_test(test_eval_batch_fails_cleanly),
         cmocka_unit_test(test_run_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(test_stream_fails_cleanly_at_every_allocation),
     };
     return cmocka_run_group_tests_name("oom", tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
  * vm.o is never pulled in. The rest of the library (program.c, date.c, util.c) is shared. */
 #define DOUDI_VM_SWITCH
 #define vm_new vm_switch_new
+#define vm_copy vm_switch_copy
 #define vm_free vm_switch_free
 #define vm_set_param vm_switch_set_param
 #define vm_run vm_switch_run
