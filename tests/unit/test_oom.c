@@ -239,21 +239,41 @@ static doudi_ledger *small_ledger(const char *dir, const char *name, doudi_rules
     return l;
 }
 
+/* A run whose allocation n failed: it failed for memory, saying so, and left no block, no open
+ * descriptor and no file (no results or review file, whole or half-written) of its own. */
+static void abandoned_cleanly(long n, const char *err, long live, int fds, const char *dir, int files)
+{
+    if (!doudi_out_of_memory()) fail_msg("allocation %ld: the run failed, not for memory: %s", n, err);
+    assert_string_equal(err, "out of memory");
+    if (oom_live_blocks() != live)
+        fail_msg("allocation %ld failed: %ld blocks of the abandoned run left", n, oom_live_blocks() - live);
+    if (open_fds() != fds) fail_msg("allocation %ld failed: %d descriptors left open", n, open_fds() - fds);
+    if (count_files(dir) != files) fail_msg("allocation %ld failed: a file was left in %s", n, dir);
+}
+
+/* The Zhengzhou rules as of 2021-06-30, and what a run over the fixture's first 40 persons
+ * gives when nothing fails (in dir/reference.db; dir/persons.csv holds them): the figures a
+ * run that failed at every allocation in turn must reach in the end. */
+static doudi_rules *rules_and_reference(const char *dir, doudi_run_stats *want)
+{
+    char *err = NULL, *ref_path;
+    doudi_rules *r = doudi_compile_file(ZHENGZHOU, &err);
+    if (!r) fail_msg("%s", err);
+    assert_int_equal(doudi_set_param(r, "as_of", "2021-06-30", &err), 0);
+    doudi_ledger *ref = small_ledger(dir, "reference.db", r, 40, &ref_path);
+    if (doudi_run(ref, r, NULL, NULL, NULL, want, &err) != 0) fail_msg("%s", err);
+    doudi_ledger_close(ref);
+    free(ref_path);
+    return r;
+}
+
 static void test_run_fails_cleanly_at_every_allocation(void **state)
 {
     (void)state;
     char *dir = make_tmpdir_tagged("oom");
-    char *err = NULL;
-    doudi_rules *r = doudi_compile_file(ZHENGZHOU, &err);
-    if (!r) fail_msg("%s", err);
-    assert_int_equal(doudi_set_param(r, "as_of", "2021-06-30", &err), 0);
-
-    char *ref_path, *path;
-    doudi_ledger *ref = small_ledger(dir, "reference.db", r, 40, &ref_path);
+    char *err = NULL, *path;
     doudi_run_stats want;
-    if (doudi_run(ref, r, NULL, NULL, NULL, &want, &err) != 0) fail_msg("%s", err);
-    doudi_ledger_close(ref);
-
+    doudi_rules *r = rules_and_reference(dir, &want);
     doudi_ledger *l = small_ledger(dir, "ledger.db", r, 40, &path);
     char results[1024];
     snprintf(results, sizeof results, "%s/results.csv", dir);
@@ -274,16 +294,10 @@ static void test_run_fails_cleanly_at_every_allocation(void **state)
             oom_fail_after(-1);
             break;
         }
-        if (!doudi_out_of_memory()) fail_msg("allocation %ld: the run failed, not for memory: %s", n, err);
-        if (oom_live_blocks() != live)
-            fail_msg("allocation %ld failed: %ld blocks of the abandoned run left", n, oom_live_blocks() - live);
-        assert_string_equal(err, "out of memory");
+        abandoned_cleanly(n, err, live, fds, dir, files);
         free(err);
         err = NULL;
         assert_int_equal(count_runs(path), 0);     /* rolled back: the ledger as it was */
-        /* and the results file neither written nor half-written, nothing left open */
-        if (open_fds() != fds) fail_msg("allocation %ld failed: %d descriptors left open", n, open_fds() - fds);
-        if (count_files(dir) != files) fail_msg("allocation %ld failed: a file was left in %s", n, dir);
     }
     assert_int_equal(count_files(dir), files + 1);   /* results.csv */
     doudi_set_alloc_failure(NULL, NULL);
@@ -300,7 +314,6 @@ static void test_run_fails_cleanly_at_every_allocation(void **state)
     doudi_ledger_close(l);
     doudi_free(r);
     free(path);
-    free(ref_path);
     remove_tree(dir);
 }
 
@@ -312,15 +325,8 @@ static void test_stream_fails_cleanly_at_every_allocation(void **state)
     (void)state;
     char *dir = make_tmpdir_tagged("oom");
     char *err = NULL;
-    doudi_rules *r = doudi_compile_file(ZHENGZHOU, &err);
-    if (!r) fail_msg("%s", err);
-    assert_int_equal(doudi_set_param(r, "as_of", "2021-06-30", &err), 0);
-    char *ref_path;
-    doudi_ledger *ref = small_ledger(dir, "reference.db", r, 40, &ref_path);
     doudi_run_stats want;
-    if (doudi_run(ref, r, NULL, NULL, NULL, &want, &err) != 0) fail_msg("%s", err);
-    doudi_ledger_close(ref);
-
+    doudi_rules *r = rules_and_reference(dir, &want);
     char persons[1024], results[1024], review[1024];
     snprintf(persons, sizeof persons, "%s/persons.csv", dir);
     snprintf(results, sizeof results, "%s/stream-results.csv", dir);
@@ -340,13 +346,9 @@ static void test_stream_fails_cleanly_at_every_allocation(void **state)
             oom_fail_after(-1);
             break;
         }
-        if (!doudi_out_of_memory()) fail_msg("allocation %ld: the run failed, not for memory: %s", n, err);
-        if (oom_live_blocks() != live)
-            fail_msg("allocation %ld failed: %ld blocks of the abandoned run left", n, oom_live_blocks() - live);
+        abandoned_cleanly(n, err, live, fds, dir, files);
         free(err);
         err = NULL;
-        if (open_fds() != fds) fail_msg("allocation %ld failed: %d descriptors left open", n, open_fds() - fds);
-        if (count_files(dir) != files) fail_msg("allocation %ld failed: a file was left in %s", n, dir);
     }
     doudi_set_alloc_failure(NULL, NULL);
     print_message("[          ] a streaming run of 40 persons: each of its %ld allocations failed in turn\n", n);
@@ -356,7 +358,6 @@ static void test_stream_fails_cleanly_at_every_allocation(void **state)
     assert_int_equal(got.run.targets, want.targets);
     assert_int_equal(got.run.scheduled, want.scheduled);
     doudi_free(r);
-    free(ref_path);
     remove_tree(dir);
 }
 
