@@ -3,8 +3,9 @@
 # names aside), stderr (each bad row reported in file order) and the exit status. Over a
 # generated population with bad rows (refused as the import refuses them) and persons the run
 # itself cannot evaluate (a `let` that divides by zero for some: reviewed by the run, in their
-# place among the bad rows), and over tests/fixtures/population-3000. stream_run.test.sh checks
-# that the streaming run equals import + run.
+# place among the bad rows), and over tests/fixtures/population-3000; a workbook that breaks off
+# mid-way fails the same way on every N and leaves no file. stream_run.test.sh checks that the
+# streaming run equals import + run.
 set -u
 R=rules/zhengzhou-2021.doudi
 T=${TMPDIR:-/tmp}/stream-jobs.$$
@@ -48,4 +49,40 @@ lines=$(grep -v '^file,' "$rv" | sed 's/^[^,]*,\([0-9]*\),.*/\1/')
 
 # ---- the fixture population ----
 same $R tests/fixtures/population-3000/persons.csv tests/fixtures/population-3000/institutions.csv fx
+
+# ---- a file that breaks off mid-way: the same error on every N, after the same rows, no file ----
+# (a workbook whose sheet's XML stops being XML after row 2405, written part by part with zipfile)
+python3 - tests/fixtures/population-3000/persons.csv "$T/broken.xlsx" <<'PY' || die "could not write the workbook"
+import csv, sys, zipfile
+from xml.sax.saxutils import escape
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
+def col(i):
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+sheet = ['<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+for ri, row in enumerate(rows[:2406]):
+    cells = "".join('<c r="%s%d" t="inlineStr"><is><t>%s</t></is></c>' % (col(ci), ri + 1, escape(v)) for ci, v in enumerate(row))
+    sheet.append('<row r="%d">%s</row>' % (ri + 1, cells))
+sheet.append('<row r="2407"><c r="A2407" t="inlineStr"><is><t>x</t></is></c></ro w></sheetData></worksheet>')
+ns = "http://schemas.openxmlformats.org"
+z = zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED)
+z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="%s/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>' % ns)
+z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="%s/package/2006/relationships"><Relationship Id="rId1" Type="%s/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>' % (ns, ns))
+z.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook xmlns="%s/spreadsheetml/2006/main" xmlns:r="%s/officeDocument/2006/relationships"><sheets><sheet name="persons" sheetId="1" r:id="rId1"/></sheets></workbook>' % (ns, ns))
+z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="%s/package/2006/relationships"><Relationship Id="rId1" Type="%s/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>' % (ns, ns))
+z.writestr("xl/worksheets/sheet1.xml", "".join(sheet))
+z.close()
+PY
+for n in 1 2 7; do
+  "$DOUDI" run $R --from "$T/broken.xlsx" --out "$T/broken.$n.csv" --review "$T/broken.$n.review" --jobs $n \
+    >/dev/null 2>"$T/broken.$n.err"
+  [ $? -eq 2 ] || die "broken: --jobs $n: expected exit 2"
+  grep -q "is not well-formed XML after row 2406" "$T/broken.$n.err" || { cat "$T/broken.$n.err"; die "broken: --jobs $n: message"; }
+  [ ! -e "$T/broken.$n.csv" ] && [ ! -e "$T/broken.$n.review" ] || die "broken: --jobs $n left a results or review file"
+done
+cmp "$T/broken.1.err" "$T/broken.7.err" || die "broken: stderr differs between --jobs 1 and 7"
 exit 0
