@@ -1,11 +1,14 @@
 /* run_jobs.h — a run's persons read and evaluated on worker threads, taken back in order.
  *
- * The pipeline behind `doudi run --jobs N` (N ≥ 2): N-1 worker threads take turns reading the
- * next block of persons from the source (one reader at a time, so blocks are numbered in the
- * source's order) and copy their values (text included) into the block. A block read is then
+ * The pipeline behind `doudi run --jobs N` (N ≥ 2), from a ledger or a file (`run --from`):
+ * N-1 worker threads take turns reading the next block of persons from the source (one reader
+ * at a time, so blocks are numbered in the source's order) and copy their values (text
+ * included) into the block, with the source's note of each (and the rows it passes over, as
+ * notes alone, in their place). A block read is then
  * evaluated, with a Vm of its own, by whoever gets to it first — a worker with nothing to read,
  * or the calling thread when it is the next block it takes: the record's ranges and `require`s
- * (vm/record.h), the person entry, the targets entry for a target — keeping per person only
+ * (vm/record.h; not when the source checked them), the person entry, the targets entry for a
+ * target — keeping per person only
  * what the run needs afterwards: the registers the caller names. The calling thread takes the
  * blocks back strictly in block order and hands each person to the caller's `take`, in the
  * source's order: everything that writes (the ledger, the schedule, the forms) stays on the
