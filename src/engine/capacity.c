@@ -27,9 +27,25 @@ typedef struct Plan {
     size_t nyears;
     int64_t *years, *cumulative;
     VEC(Existing) existing;
+    bool shares_overflow;      /* the build shares add up beyond int64 (a hand-made program) */
 } Plan;
 
-/* The plan's numbers, read from their registers (a param may have been overridden). */
+/* Arithmetic that notes an overflow in *overflow (the result then means nothing): a hand-made
+ * program's constants, or absurd numbers in the data, must refuse the plan, not wrap. */
+static int64_t plus(bool *overflow, int64_t a, int64_t b)
+{
+    int64_t s;
+    if (__builtin_add_overflow(a, b, &s)) *overflow = true;
+    return s;
+}
+
+static int64_t minus(bool *overflow, int64_t a, int64_t b)
+{
+    int64_t d;
+    if (__builtin_sub_overflow(a, b, &d)) *overflow = true;
+    return d;
+}
+
 static void plan_setup(Plan *pl, const Program *p, const Vm *vm)
 {
     const CapacityInfo *ci = p->capacity;
@@ -50,7 +66,7 @@ static void plan_setup(Plan *pl, const Program *p, const Vm *vm)
     int64_t sum = 0;
     for (size_t i = 0; i < pl->nyears; i++) {
         pl->years[i] = ci->build_years[i];
-        sum += R[ci->build_reg[i]];
+        sum = plus(&pl->shares_overflow, sum, R[ci->build_reg[i]]);
         pl->cumulative[i] = sum;
     }
 }
@@ -77,7 +93,8 @@ static int64_t *existing_of(Plan *pl, const char *partition, bool make)
     return e.cells;
 }
 
-static int64_t ceil_div(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : 0; }
+/* a / b rounded up, for a >= 0 (0 when b is not positive) */
+static int64_t ceil_div(int64_t a, int64_t b) { return b > 0 ? a / b + (a % b != 0) : 0; }
 
 /* Read every institution: count, beds and the ones to upgrade, per partition and type. An
  * institution the ledger cannot read as the rules declare it is left out (it was checked on
@@ -98,9 +115,17 @@ static bool read_institutions(Plan *pl, Vm *vm, Ledger *l, char **error)
         if (rc < 0 || ftype < 0 || fbeds < 0 || !vm_run(vm, ri->check_entry, values, ri->nfields)) continue;
         int64_t type = program_index(values[ftype], (uint32_t)pl->nplacements);
         if (type < 0) continue;
-        int64_t *cells = existing_of(pl, program_partition_key(pl->p, (uint32_t)ci->record, fpart, fpart >= 0 ? values[fpart] : 0), true);
+        const char *part = program_partition_key(pl->p, (uint32_t)ci->record, fpart, fpart >= 0 ? values[fpart] : 0);
+        int64_t *cells = existing_of(pl, part, true);
         cells[type]++;
-        cells[pl->nplacements + (size_t)type] += values[fbeds];
+        bool overflow = false;
+        cells[pl->nplacements + (size_t)type] = plus(&overflow, cells[pl->nplacements + (size_t)type], values[fbeds]);
+        if (overflow) {
+            *error = xasprintf("the institutions of %s, %s: their beds add up beyond the largest number a plan holds",
+                               part, pl->p->enums[pl->p->placement_enum].values[type]);
+            rc = -2;
+            break;
+        }
         if (ci->upgrade_reg >= 0 && vm->regs[ci->upgrade_reg]) cells[2 * pl->nplacements + (size_t)type]++;
     }
     free(values);
@@ -141,15 +166,20 @@ static bool store_type(const Plan *pl, Ledger *l, int64_t run, const char *part,
 {
     size_t n = pl->nplacements, t = (size_t)ct->type;
     CapacityRow row = {.partition = part, .type = pl->p->enums[pl->p->placement_enum].values[t]};
+    bool overflow = false;
     row.demand = dem ? dem[t] : 0;
-    row.required_beds = fixed_quota(FIXED_SCALE + pl->headroom, row.demand);
+    row.required_beds = fixed_quota(plus(&overflow, FIXED_SCALE, pl->headroom), row.demand);
     row.existing = ex ? ex[t] : 0;
     row.existing_beds = ex ? ex[n + t] : 0;
     row.upgrades = ex ? ex[2 * n + t] : 0;
-    row.build = ceil_div(row.required_beds > row.existing_beds ? row.required_beds - row.existing_beds : 0,
+    row.build = ceil_div(row.required_beds > row.existing_beds ? minus(&overflow, row.required_beds, row.existing_beds) : 0,
                          ct->std_beds);
-    if (row.existing + row.build < ct->minimum) row.build = ct->minimum - row.existing;
-    row.tasks = row.build + row.upgrades;
+    if (plus(&overflow, row.existing, row.build) < ct->minimum) row.build = minus(&overflow, ct->minimum, row.existing);
+    row.tasks = plus(&overflow, row.build, row.upgrades);
+    if (overflow) {
+        *error = xasprintf("the capacity plan of %s, %s: a number is beyond the largest a plan holds", part, row.type);
+        return false;
+    }
     if (!ledger_capacity_add(l, run, &row, error)) return false;
     int64_t before = 0;
     for (size_t y = 0; y < pl->nyears; y++) {
@@ -166,7 +196,9 @@ bool capacity_store(const Program *p, Vm *vm, const Forms *demand, Ledger *l, in
     if (!p->capacity || p->placement_enum < 0) return true;
     Plan pl = {0};
     plan_setup(&pl, p, vm);
-    bool ok = read_institutions(&pl, vm, l, error);
+    bool ok = !pl.shares_overflow;
+    if (!ok) *error = xstrdup("the capacity plan's yearly build shares add up beyond the largest number a plan holds");
+    ok = ok && read_institutions(&pl, vm, l, error);
     size_t nparts = 0;
     const char **parts = ok ? plan_partitions(&pl, demand, &nparts) : NULL;
     for (size_t pi = 0; ok && pi < nparts; pi++) {
