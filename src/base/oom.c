@@ -123,9 +123,9 @@ void oom_guard_leave(OomGuard *g)
     forget_blocks(false);
 }
 
-int oom_undo_push(void (*undo)(void *arg), void *arg)
+void oom_undo_push(void (*undo)(void *arg), void *arg)
 {
-    if (!st.active) return -1;
+    if (!st.active) return;
     while (st.nundo > 0 && !st.undo[st.nundo - 1].fn) st.nundo--;
     if (st.nundo == OOM_UNDO_MAX) {
         fprintf(stderr, "doudi: more than %d things to undo at once\n", OOM_UNDO_MAX); /* not a message: a defect */
@@ -133,15 +133,10 @@ int oom_undo_push(void (*undo)(void *arg), void *arg)
     }
     st.undo[st.nundo].fn = undo;
     st.undo[st.nundo].arg = arg;
-    return st.nundo++;
+    st.nundo++;
 }
 
-void oom_undo_drop(int handle)
-{
-    if (handle >= 0 && handle < st.nundo) st.undo[handle].fn = NULL;
-}
-
-void oom_undo_drop_arg(void *arg)
+void oom_undo_drop(void *arg)
 {
     for (int i = st.nundo - 1; i >= 0; i--)
         if (st.undo[i].fn && st.undo[i].arg == arg) {

@@ -46,16 +46,14 @@ void oom_guard_leave(OomGuard *g);
 /* Free the blocks of the abandoned call and leave its guard. */
 void oom_guard_abandon(OomGuard *g);
 /* What an abandoned call must undo besides freeing its blocks — a file it has open — is
- * registered where it is opened: oom_undo_push returns a handle (-1 outside a guarded call, when
- * nothing is recorded) that oom_undo_drop takes back where the thing is closed. An abandoned
+ * registered where it is opened (oom_undo_push; nothing is recorded outside a guarded call) and
+ * taken back where it is closed (oom_undo_drop, by the arg it was registered with). An abandoned
  * call's undos run (last registered first) when its guard is abandoned, before its blocks are
  * freed. At most OOM_UNDO_MAX at a time: more is a defect, and aborts. */
 enum { OOM_UNDO_MAX = 16 };
-int oom_undo_push(void (*undo)(void *arg), void *arg);
-void oom_undo_drop(int handle);
-/* The same by what was registered (the latest entry with this arg): for a thing that changes
- * hands between opening and closing, such as a FILE. */
-void oom_undo_drop_arg(void *arg);
+void oom_undo_push(void (*undo)(void *arg), void *arg);
+/* The latest entry registered with this arg (none: nothing). */
+void oom_undo_drop(void *arg);
 /* The undos of the usual things: fclose a FILE *, close a descriptor (its number as the arg). */
 void oom_undo_fclose(void *file);
 void oom_undo_close(void *fd);

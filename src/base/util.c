@@ -226,13 +226,13 @@ char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
-    int undo = oom_undo_push(oom_undo_fclose, f);   /* the buffer may grow past what memory allows */
+    oom_undo_push(oom_undo_fclose, f);   /* the buffer may grow past what memory allows */
     StrBuf sb = {0};
     char buf[65536];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_putn(&sb, buf, n);
     int err = ferror(f);
-    oom_undo_drop(undo);
+    oom_undo_drop(f);
     fclose(f);
     if (err) { sb_free(&sb); errno = EIO; return NULL; }
     if (len) *len = sb.count;

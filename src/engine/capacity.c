@@ -46,6 +46,7 @@ static int64_t minus(bool *overflow, int64_t a, int64_t b)
     return d;
 }
 
+/* The plan's numbers, read from their registers (a param may have been overridden). */
 static void plan_setup(Plan *pl, const Program *p, const Vm *vm)
 {
     const CapacityInfo *ci = p->capacity;

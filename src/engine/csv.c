@@ -709,7 +709,7 @@ static FILE *registered(FILE *f)
 
 static void close_file(FILE *f)
 {
-    oom_undo_drop_arg(f);
+    oom_undo_drop(f);
     fclose(f);
 }
 

@@ -380,7 +380,7 @@ void ledger_abandon(Ledger *l)
 void ledger_close(Ledger *l)
 {
     if (!l) return;
-    oom_undo_drop_arg(l);
+    oom_undo_drop(l);
     ledger_pending_drop(&l->pending);
     finalize_all(l);
     if (l->db) sqlite3_close(l->db);

@@ -284,7 +284,7 @@ static bool write_rows(int fd, ledger_result_fn next, void *ctx, char **error)
         if (dupfd >= 0) close(dupfd);
         return ledger_failf(error, "cannot write the results file: %s", strerror(errno));
     }
-    int undo = oom_undo_push(oom_undo_fclose, f);   /* a row's text may need memory there is not */
+    oom_undo_push(oom_undo_fclose, f);   /* a row's text may need memory there is not */
     int rc = 1;
     fputs("id,categories,primary_category,placement,year\n", f);
     ResultRow r;
@@ -306,7 +306,7 @@ static bool write_rows(int fd, ledger_result_fn next, void *ctx, char **error)
     sb_free(&line);
     errno = 0;
     bool written = !ferror(f);             /* a write that failed mid-way (disk full) */
-    oom_undo_drop(undo);
+    oom_undo_drop(f);
     written = fclose(f) == 0 && written;
     if (rc < 0) return false;
     if (!written) return ledger_failf(error, "cannot write the results file: %s", strerror(errno ? errno : EIO));
@@ -376,9 +376,9 @@ static bool write_directly(Ledger *l, int64_t run, const char *path, ledger_resu
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return ledger_failf(error, "cannot write %s: %s", path, strerror(errno));
-    int undo = oom_undo_push(oom_undo_close, (void *)(intptr_t)fd);
+    oom_undo_push(oom_undo_close, (void *)(intptr_t)fd);
     bool ok = write_results(l, run, fd, next, ctx, error);
-    oom_undo_drop(undo);
+    oom_undo_drop((void *)(intptr_t)fd);
     close(fd);
     return ok;
 }

@@ -43,7 +43,6 @@ typedef struct Streamer {
     Row row;                   /* the row last read */
     uint32_t cur_line;         /* the person the run handles now: their line and row, for a */
     const char *cur_raw;       /* review by the run (person_reviewed) */
-    size_t cur_raw_len;
     uint32_t bad_col;          /* the row last read is to go to review (next_person gave 2): */
     char bad_reason[600];      /* where and why */
     KeySet keys;               /* the keys read so far, with their first lines */
@@ -141,7 +140,6 @@ static int next_person(void *ctx, int64_t *values, const char **key, char *why, 
     if (!s->threaded) {
         s->cur_line = s->row.line;
         s->cur_raw = s->row.raw;
-        s->cur_raw_len = s->row.raw_len;
     }
     return 1;
 }
@@ -207,7 +205,6 @@ static bool row_taken(void *ctx, const char *note, size_t len, char **error)
     }
     s->cur_line = line;
     s->cur_raw = raw;
-    s->cur_raw_len = raw_len;
     return true;
 }
 

@@ -654,7 +654,7 @@ XlsxReader *xlsx_open_memory(const void *data, size_t len, const XlsxOptions *op
 void xlsx_close(XlsxReader *r)
 {
     if (!r) return;
-    oom_undo_drop_arg(r);
+    oom_undo_drop(r);
     xlsx_sheet_free(r);
     if (r->za) zip_discard(r->za);
     free(r->mem);
