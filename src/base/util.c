@@ -1,4 +1,5 @@
 /* util.c — see util.h. */
+#define _DEFAULT_SOURCE   /* madvise, MADV_HUGEPAGE */
 #include "util.h"
 #include "msg.h"
 #include "oom.h"
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 
 /* The allocator's answer, or NULL as the system's refusal (or the tests' injected one). */
@@ -20,6 +22,18 @@ void *xmalloc(size_t n)
     while (!(p = try_malloc(n ? n : 1))) oom_failed(n);
     oom_note_alloc(p);
     return p;
+}
+
+void memory_advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    enum { HUGE = 2u << 20 };
+    uintptr_t from = ((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
+    uintptr_t to = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE - 1);
+    if (to > from) (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+#else
+    (void)p, (void)n;
+#endif
 }
 
 void *xcalloc(size_t count, size_t size)

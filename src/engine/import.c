@@ -162,14 +162,67 @@ static void field_name(const FieldInfo *f, char *buf, size_t n)
     else snprintf(buf, n, "%s", f->name);
 }
 
+/* An enum's spellings as ledgers write them — identifiers, labels, codes — each with the value
+ * the general reader gives for exactly that text: a cell equal to one is read by comparing
+ * bytes (a county written as its code cost the general reader some 60 strlen calls). */
+typedef struct Spelling {
+    const char *text;          /* the program's */
+    uint32_t len;
+    int32_t value;
+} Spelling;
+
+typedef struct EnumSpellings {
+    Spelling *items;
+    uint32_t count;
+} EnumSpellings;
+
+static void add_spelling(EnumSpellings *es, const EnumInfo *e, const char *text)
+{
+    if (!text) return;
+    size_t n = strlen(text);
+    const char *t = text;
+    size_t tn = n;
+    value_trim(&t, &tn);
+    if (n == 0 || tn != n || n > UINT32_MAX) return;   /* one the reader trims: left to it */
+    int32_t v = value_enum_lookup(e, text, n);
+    if (v >= 0) es->items[es->count++] = (Spelling){.text = text, .len = (uint32_t)n, .value = v};
+}
+
+static void make_spellings(RowCheck *c)
+{
+    c->spell = xcalloc(c->ri->nfields + 1, sizeof *c->spell);
+    for (uint32_t i = 0; i < c->ri->nfields; i++) {
+        const FieldInfo *f = &c->ri->fields[i];
+        if (f->kind != VK_ENUM || f->enum_index < 0 || (uint32_t)f->enum_index >= c->p->nenums) continue;
+        const EnumInfo *e = &c->p->enums[f->enum_index];
+        EnumSpellings *es = &c->spell[i];
+        es->items = xmalloc(((size_t)e->count * 3 + 1) * sizeof *es->items);
+        for (uint32_t k = 0; k < e->count; k++) {
+            add_spelling(es, e, e->values[k]);
+            if (e->labels) add_spelling(es, e, e->labels[k]);
+            if (e->codes) add_spelling(es, e, e->codes[k]);
+        }
+    }
+}
+
+void row_check_free(RowCheck *c)
+{
+    for (uint32_t i = 0; c->spell && i < c->ri->nfields; i++) free(c->spell[i].items);
+    free(c->spell);
+    free(c->column_of);
+    c->spell = NULL;
+    c->column_of = NULL;
+}
+
 /* The spellings a ledger file has most often, read without value_parse's general reader: the
  * cell whole (not trimmed), and only where the value is certain — digits for an int, 0 or 1
- * for a yes/no, an enum's exact identifier, YYYY-MM-DD, text as it is (valid UTF-8, no NUL,
+ * for a yes/no, one of an enum's spellings, YYYY-MM-DD, text as it is (valid UTF-8, no NUL,
  * not an id with a lowercase x). The value is what value_parse gives for the same text; text
  * points into the row, which outlives the row's store. Anything else: false, and the general
  * reader decides. */
-static bool read_fast(const Program *p, const FieldInfo *f, const char *s, size_t n, int64_t *out)
+static bool read_fast(const RowCheck *c, uint32_t field, const char *s, size_t n, int64_t *out)
 {
+    const FieldInfo *f = &c->ri->fields[field];
     switch (f->kind) {
     case VK_BOOL:
         if (n != 1 || (s[0] != '0' && s[0] != '1')) return false;
@@ -186,11 +239,11 @@ static bool read_fast(const Program *p, const FieldInfo *f, const char *s, size_
         return true;
     }
     case VK_ENUM: {
-        const EnumInfo *e = &p->enums[f->enum_index];
-        /* the identifier exactly (a cell may hold NUL bytes: lengths compared, not C strings) */
-        for (uint32_t k = 0; k < e->count; k++)
-            if (n && e->values[k][0] == s[0] && strlen(e->values[k]) == n && memcmp(e->values[k], s, n) == 0) {
-                *out = k;
+        /* a cell may hold NUL bytes: lengths compared, not C strings */
+        const EnumSpellings *es = &c->spell[field];
+        for (uint32_t k = 0; k < es->count; k++)
+            if (es->items[k].len == n && es->items[k].text[0] == s[0] && memcmp(es->items[k].text, s, n) == 0) {
+                *out = es->items[k].value;
                 return true;
             }
         return false;
@@ -233,7 +286,7 @@ static bool read_cells(RowCheck *im, const Row *rec)
             return reject(im, (uint32_t)c + 1, reason);
         }
         if ((f->kind != VK_ENUM || (f->enum_index >= 0 && (uint32_t)f->enum_index < im->p->nenums)) &&
-            read_fast(im->p, f, cell, len, &im->values[i]) &&
+            read_fast(im, i, cell, len, &im->values[i]) &&
             (!f->range_kind || value_in_range(im->p, f, im->values[i], why, sizeof why)))
             continue;
         const char *t = cell;
@@ -324,6 +377,8 @@ static bool import_row(Importer *im, const Row *rec, char **error)
 {
     char reason[256];
     im->stats->rows++;
+    int kc = im->column_of[im->ri->key];
+    if (kc >= 0 && (size_t)kc < rec->count) keyset_prefetch(&im->keys, rec->cells[kc], rec->lens[kc]);
     review_match_row(im->match, rec->cells, rec->lens, rec->count);
     if (!row_check(&im->check, rec)) {
         to_review(im, rec, im->check.col, im->check.reason);
@@ -378,7 +433,9 @@ bool row_check_header(RowCheck *c, const char *path, char **error)
         return false;
     }
     c->header_line = rec.line;
-    return map_header(c, &rec, error);
+    if (!map_header(c, &rec, error)) return false;
+    make_spellings(c);
+    return true;
 }
 
 /* Whether this import read a row with the key `key`: stored, or sent to review again. */
@@ -490,7 +547,7 @@ bool import_file(Ledger *l, const Program *p, Vm *vm, uint32_t record, const cha
     sb_free(&im.key);
     strset_free(&im.reviewed);
     review_match_close(im.match, NULL, NULL, NULL);   /* after a failure: only freed */
-    free(im.column_of);
+    row_check_free(&im.check);
     free(im.values);
     free(im.owned);
     return ok;

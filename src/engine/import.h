@@ -46,7 +46,7 @@ bool import_file(Ledger *l, const Program *p, Vm *vm, uint32_t record, const cha
  * row checked — its shape, each cell (types, enum values, ranges, defaults) and the record's
  * `require` constraints — with the same reasons at the same line and column. The caller sets
  * p, vm, ri, src, values and owned (ri->nfields + 1 each, zeroed); row_check_header fills the
- * rest. Keys unique in the file are the caller's to check (the import knows the ledger's). */
+ * rest, which row_check_free frees. Keys unique in the file are the caller's to check (the import knows the ledger's). */
 struct Row;
 struct RowSource;
 
@@ -57,11 +57,13 @@ typedef struct RowCheck {
     struct RowSource *src;     /* rows.h */
     int64_t *values;           /* the row's values in field order (text into the row or owned) */
     char **owned;              /* text values made by the general reader: row_check_release */
-    int *column_of;            /* field index -> 0-based column, or -1; the caller frees */
+    int *column_of;            /* field index -> 0-based column, or -1 */
     size_t ncolumns;           /* in the header */
     uint32_t header_line;
     uint32_t col;              /* a row turned down: 1-based column (0: the whole row) */
     char reason[600];          /* and why, in English (msg.h translates it) */
+    struct EnumSpellings *spell;   /* per field: an enum's spellings read without the general
+                                      reader (row_check_header makes them; row_check_free) */
 } RowCheck;
 
 /* Find the header (title rows above it skipped) and map its columns: false with *error (the
@@ -72,6 +74,8 @@ bool row_check_header(RowCheck *c, const char *path, char **error);
 bool row_check(RowCheck *c, const struct Row *rec);
 /* Free the row's owned text values (after each row, good or bad). */
 void row_check_release(RowCheck *c);
+/* Free what row_check_header made (column_of and the spellings), when the file is done. */
+void row_check_free(RowCheck *c);
 
 /* Which field of ri a header cell names (its identifier, any case, or its label, full-width
  * parentheses read as ASCII ones): the field's index plus one, or 0 — as the import matches

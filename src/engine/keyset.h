@@ -27,6 +27,9 @@ typedef struct KeySet {
 /* Make room for n keys of about `bytes` bytes in all, so that a set whose size is known
  * beforehand (a file's rows, estimated from its size) is not grown and rehashed on the way. */
 void keyset_reserve(KeySet *ks, size_t n, size_t bytes);
+/* The key's slot fetched into the cache ahead of keyset_see: a table of millions of keys costs
+ * a cache miss a probe, which the row's checks can hide when asked early. Only a hint. */
+void keyset_prefetch(const KeySet *ks, const char *key, size_t len);
 /* Note a key the ledger holds (before this import). */
 void keyset_add_stored(KeySet *ks, const char *key, size_t len);
 /* The key seen at `line` of the file: 0 when it is new to the file (and now noted), else the

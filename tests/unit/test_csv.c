@@ -91,6 +91,22 @@ static void check_invariants(const CsvRecord *rec, int rc, uint32_t prev_line)
     }
 }
 
+/* When set, read_all also gives where each field starts (line:column), where an error is,
+ * and each record's raw text: what a reader must give alike however its input is chunked
+ * (a whole line in the buffer takes another path through the reader than a line cut in
+ * pieces). */
+static bool show_positions;
+
+static void show_record_positions(StrBuf *sb, const CsvRecord *rec, int rc)
+{
+    sb_putc(sb, '{');
+    for (size_t i = 0; i < rec->count; i++) sb_printf(sb, "%s%u:%u", i ? " " : "", rec->field_lines[i], rec->field_cols[i]);
+    if (rc < 0) sb_printf(sb, " error at field %u, %u:%u", rec->error_col, rec->error_line, rec->error_char);
+    sb_puts(sb, " raw ");
+    show_bytes(sb, rec->raw, rec->raw_len);
+    sb_putc(sb, '}');
+}
+
 /* All records of a reader as "LINE[a][b] LINE[c]!reason ..."; the reader is closed. */
 static char *read_all(CsvReader *r)
 {
@@ -111,6 +127,7 @@ static char *read_all(CsvReader *r)
             sb_putc(&sb, ']');
         }
         if (rc < 0) sb_printf(&sb, "!%s", rec.error);
+        if (show_positions) show_record_positions(&sb, &rec, rc);
     }
     assert_int_equal(rec.count, 0);                       /* the end leaves an empty record */
     assert_string_equal(rec.error, "");
@@ -149,6 +166,23 @@ static void assert_reads_at(const char *input, const char *want, const char *fil
         free(got);
         if (!same) _fail(file, line);
     }
+    /* and the positions alike, whole lines or cut */
+    show_positions = true;
+    char *whole = read_mem(input, 0);
+    for (size_t i = 1; i < ARRAY_LEN(chunks); i++) {
+        char *got = read_mem(input, chunks[i]);
+        int same = strcmp(got, whole) == 0;
+        if (!same)
+            print_error("%s:%d: positions (chunk %zu)\n  whole: %s\n  cut:   %s\n", file, line, chunks[i], whole, got);
+        free(got);
+        if (!same) {
+            free(whole);
+            show_positions = false;
+            _fail(file, line);
+        }
+    }
+    free(whole);
+    show_positions = false;
 }
 #define assert_reads(input, want) assert_reads_at((input), (want), __FILE__, __LINE__)
 
@@ -1041,6 +1075,7 @@ static void test_fuzz(void **state)
         }
         size_t max = rng() % 3 == 0 ? (size_t)(1 + rng() % 64) : 0;
         if (max) csv_set_max_record(r, max);
+        show_positions = true;
         char *whole = read_all(r);
         size_t chunk = 1 + (size_t)(rng() % 9);
         r = csv_open_memory(in.items, in.count, enc, &err);
@@ -1048,6 +1083,7 @@ static void test_fuzz(void **state)
         csv_set_chunk_size(r, chunk);
         if (max) csv_set_max_record(r, max);
         char *chunked = read_all(r);
+        show_positions = false;
         if (strcmp(whole, chunked) != 0) {
             StrBuf shown = {0};
             show_bytes(&shown, in.items, in.count);
