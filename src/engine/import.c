@@ -150,10 +150,11 @@ static void to_review(Importer *im, const Row *rec, uint32_t col, const char *re
 
 static void free_owned(RowCheck *im)
 {
-    for (uint32_t i = 0; i < im->ri->nfields; i++) {
-        free(im->owned[i]);
-        im->owned[i] = NULL;
-    }
+    for (uint32_t i = 0; i < im->ri->nfields; i++)
+        if (im->owned[i]) {   /* most rows own none: no call per field */
+            free(im->owned[i]);
+            im->owned[i] = NULL;
+        }
 }
 
 static void field_name(const FieldInfo *f, char *buf, size_t n)
@@ -216,11 +217,11 @@ void row_check_free(RowCheck *c)
 
 /* The spellings a ledger file has most often, read without value_parse's general reader: the
  * cell whole (not trimmed), and only where the value is certain — digits for an int, 0 or 1
- * for a yes/no, one of an enum's spellings, YYYY-MM-DD, text as it is (valid UTF-8, no NUL,
- * not an id with a lowercase x). The value is what value_parse gives for the same text; text
+ * for a yes/no, one of an enum's spellings, YYYY-MM-DD, text as it is (valid UTF-8 — checked
+ * unless the row's reader vouches for it — no NUL, not an id with a lowercase x). The value is what value_parse gives for the same text; text
  * points into the row, which outlives the row's store. Anything else: false, and the general
  * reader decides. */
-static bool read_fast(const RowCheck *c, uint32_t field, const char *s, size_t n, int64_t *out)
+static bool read_fast(const RowCheck *c, uint32_t field, const char *s, size_t n, bool utf8_checked, int64_t *out)
 {
     const FieldInfo *f = &c->ri->fields[field];
     switch (f->kind) {
@@ -253,7 +254,8 @@ static bool read_fast(const RowCheck *c, uint32_t field, const char *s, size_t n
         const char *t = s;
         size_t tn = n;
         value_trim(&t, &tn);   /* spaces about it: the general reader trims them */
-        if (n == 0 || tn != n || strlen(s) != n || (n == 18 && s[17] == 'x') || !utf8_valid(s, n)) return false;
+        if (n == 0 || tn != n || strlen(s) != n || (n == 18 && s[17] == 'x') || (!utf8_checked && !utf8_valid(s, n)))
+            return false;
         *out = (int64_t)(intptr_t)s;
         return true;
     }
@@ -286,7 +288,7 @@ static bool read_cells(RowCheck *im, const Row *rec)
             return reject(im, (uint32_t)c + 1, reason);
         }
         if ((f->kind != VK_ENUM || (f->enum_index >= 0 && (uint32_t)f->enum_index < im->p->nenums)) &&
-            read_fast(im, i, cell, len, &im->values[i]) &&
+            read_fast(im, i, cell, len, rec->utf8_checked, &im->values[i]) &&
             (!f->range_kind || value_in_range(im->p, f, im->values[i], why, sizeof why)))
             continue;
         const char *t = cell;

@@ -276,6 +276,17 @@ static int next_stored(void *ctx, ResultRow *out, char **error)
 }
 
 /* The results file from the rows `next` gives, in key order. */
+/* As "%lld" would write it, without a format string parsed per row. */
+static void put_int(StrBuf *sb, int64_t v)
+{
+    char buf[24], *p = buf + sizeof buf;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0) *--p = '-';
+    sb_putn(sb, p, (size_t)(buf + sizeof buf - p));
+}
+
 static bool write_rows(int fd, ledger_result_fn next, void *ctx, char **error)
 {
     int dupfd = dup(fd);
@@ -288,9 +299,12 @@ static bool write_rows(int fd, ledger_result_fn next, void *ctx, char **error)
     int rc = 1;
     fputs("id,categories,primary_category,placement,year\n", f);
     ResultRow r;
-    StrBuf line = {0};
+    StrBuf line = {0};   /* rows gathered, written some 64 KiB at a time */
     while ((rc = next(ctx, &r, error)) == 1) {
-        line.count = 0;
+        if (line.count >= 65536) {
+            fwrite(line.items, 1, line.count, f);
+            line.count = 0;
+        }
         csv_write_cell(&line, r.key);
         sb_putc(&line, ',');
         csv_write_cell(&line, r.categories);
@@ -299,10 +313,10 @@ static bool write_rows(int fd, ledger_result_fn next, void *ctx, char **error)
         sb_putc(&line, ',');
         csv_write_cell(&line, r.placement);
         sb_putc(&line, ',');
-        if (r.has_year) sb_printf(&line, "%lld", (long long)r.year);
+        if (r.has_year) put_int(&line, r.year);
         sb_putc(&line, '\n');
-        fwrite(line.items, 1, line.count, f);
     }
+    fwrite(line.items, 1, line.count, f);
     sb_free(&line);
     errno = 0;
     bool written = !ferror(f);             /* a write that failed mid-way (disk full) */

@@ -12,6 +12,7 @@
 #include "svg.h"
 #include "base/fixed.h"
 #include "base/resid.h"
+#include "base/sort.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,16 +217,15 @@ static int compare_review(const void *a, const void *b)
 
 static int compare_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static const Program *sort_ctx;   /* qsort has no context argument in C11 */
-
 /* By partition, then in the order of the placement enum (the order of the forms' rows). */
-static int compare_capacity(const void *a, const void *b)
+static int compare_capacity(const void *a, const void *b, void *ctx)
 {
     const Capacity *x = a, *y = b;
+    const Program *p = ctx;
     int c = strcmp(x->row.partition, y->row.partition);
     if (c) return c;
-    int i = enum_find_name(sort_ctx, sort_ctx->placement_enum, x->row.type);
-    int j = enum_find_name(sort_ctx, sort_ctx->placement_enum, y->row.type);
+    int i = enum_find_name(p, p->placement_enum, x->row.type);
+    int j = enum_find_name(p, p->placement_enum, y->row.type);
     return i != j ? (i < j ? -1 : 1) : strcmp(x->row.type, y->row.type);
 }
 
@@ -261,9 +261,7 @@ static bool load(Page *pg, int64_t run, char **error)
     if (!ledger_each_review_count(pg->l, pg->info.id, on_review, pg, error)) return false;
     /* qsort may not be given a NULL array, even of no elements */
     if (pg->counties.count) qsort(pg->counties.items, pg->counties.count, sizeof *pg->counties.items, compare_names);
-    sort_ctx = pg->p;
-    if (pg->capacity.count) qsort(pg->capacity.items, pg->capacity.count, sizeof *pg->capacity.items, compare_capacity);
-    sort_ctx = NULL;
+    sort_with(pg->capacity.items, pg->capacity.count, sizeof *pg->capacity.items, compare_capacity, (void *)pg->p);
     if (pg->review.count) qsort(pg->review.items, pg->review.count, sizeof *pg->review.items, compare_review);
     return true;
 }

@@ -130,6 +130,7 @@ static int next_csv(RowSource *s, Row *row)
     row->line = rec.line;
     row->raw = rec.raw;
     row->raw_len = rec.raw_len;
+    row->utf8_checked = true;
     copy_error(row, rec.error);
     row->error_col = rec.error_col;
     return rc;

@@ -48,6 +48,8 @@ typedef struct Row {
                                   only 15: ..." — to be reported like a bad value of that cell,
                                   when (and only when) the cell's column is a field's */
     const uint8_t *kinds;      /* NULL (CSV), or per cell an XlsxCellKind (xlsx.h) */
+    bool utf8_checked;         /* the cells are valid UTF-8 for certain (a CSV file is checked
+                                  or converted whole at open): a reader need not check again */
     const char *raw;           /* the row's text (XLSX: its cells as one CSV line); NUL-ended */
     size_t raw_len;
     char error[256];           /* "" for a good row; why a malformed row is malformed */

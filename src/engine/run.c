@@ -354,7 +354,7 @@ static bool write_cutoffs(Runner *rn, size_t i, int64_t rank, int64_t n, StrBuf 
         if (q != rank && !(q == 0 && rank == 1)) continue;
         if (q) order_keys_text(rn, i, keys);
         ScheduleYearRow row = {strset_text(&s->strings, s->partition[i]), s->group[i], g->years[k], n, q,
-                               q ? s->person_key[i] : NULL, q ? keys->items : NULL};
+                               q ? schedule_person_key(s, i) : NULL, q ? keys->items : NULL};
         ok = ledger_schedule_year_add(rn->l, rn->stats->run_id, &row, error);
     }
     return ok;
@@ -372,7 +372,8 @@ static bool write_years(Runner *rn, char **error)
     bool ok = true;
     for (size_t i = 0; i < s->count && ok; i++) {
         Placed placed = {strset_text(&s->strings, s->partition[i]), s->group[i], ranks[i]};
-        ok = insert_result(rn, s->person_key[i], strlen(s->person_key[i]), &rn->waiting[i], years[i], &placed, error) &&
+        const char *key = schedule_person_key(s, i);
+        ok = insert_result(rn, key, strlen(key), &rn->waiting[i], years[i], &placed, error) &&
              write_cutoffs(rn, i, ranks[i], sizes[i], &keys, error);
     }
     sb_free(&keys);

@@ -1,6 +1,7 @@
 /* schedule.c — the yearly schedule (see schedule.h). */
 #include "schedule.h"
 #include "base/fixed.h"
+#include "base/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +57,8 @@ void schedule_free(Schedule *s)
     free(s->group);
     free(s->keys);
     free(s->person);
-    for (size_t i = 0; i < s->count; i++) free(s->person_key[i]);
     free(s->person_key);
+    sb_free(&s->key_text);
     strset_free(&s->strings);
     free(s);
 }
@@ -86,13 +87,17 @@ bool schedule_add(Schedule *s, const char *partition, int category, const int64_
         s->keys[i * s->nkeys + k] = s->key_kind[k] == VK_TEXT
             ? (int64_t)schedule_intern(s, (const char *)(intptr_t)key_values[k]) : key_values[k];
     s->person[i] = person;
-    s->person_key[i] = xstrdup(record_key);
+    s->person_key[i] = s->key_text.count;
+    sb_putn(&s->key_text, record_key, strlen(record_key) + 1);
     return true;
 }
 
-/* ---- ranking ---------------------------------------------------------------------------------- */
+const char *schedule_person_key(const Schedule *s, size_t i)
+{
+    return s->key_text.items + s->person_key[i];
+}
 
-static const Schedule *sort_ctx;   /* qsort has no context argument in C11 */
+/* ---- ranking ---------------------------------------------------------------------------------- */
 
 static int compare_key(const Schedule *s, uint32_t k, int64_t a, int64_t b)
 {
@@ -103,9 +108,9 @@ static int compare_key(const Schedule *s, uint32_t k, int64_t a, int64_t b)
     return s->key_desc[k] ? -c : c;
 }
 
-static int compare_entries(const void *pa, const void *pb)
+static int compare_entries(const void *pa, const void *pb, void *ctx)
 {
-    const Schedule *s = sort_ctx;
+    const Schedule *s = ctx;
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
     if (s->partition[a] != s->partition[b]) return s->partition[a] < s->partition[b] ? -1 : 1;
     if (s->group[a] != s->group[b]) return s->group[a] < s->group[b] ? -1 : 1;
@@ -113,7 +118,7 @@ static int compare_entries(const void *pa, const void *pb)
         int c = compare_key(s, k, s->keys[a * s->nkeys + k], s->keys[b * s->nkeys + k]);
         if (c) return c;
     }
-    return strcmp(s->person_key[a], s->person_key[b]);
+    return strcmp(schedule_person_key(s, a), schedule_person_key(s, b));
 }
 
 int64_t schedule_quota(const ScheduleGroup *g, uint32_t k, int64_t n)
@@ -135,9 +140,7 @@ void schedule_assign_ranked(Schedule *s, int64_t *years, int64_t *ranks, int64_t
 {
     size_t *order = xmalloc((s->count + 1) * sizeof *order);
     for (size_t i = 0; i < s->count; i++) order[i] = i;
-    sort_ctx = s;
-    qsort(order, s->count, sizeof *order, compare_entries);
-    sort_ctx = NULL;
+    sort_with(order, s->count, sizeof *order, compare_entries, s);
     size_t start = 0;
     while (start < s->count) {
         size_t end = start;

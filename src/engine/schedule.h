@@ -9,6 +9,7 @@
 #define DOUDI_SCHEDULE_H
 
 #include "base/strset.h"
+#include "base/util.h"
 #include "vm/program.h"
 #include "vm/vm.h"
 
@@ -31,7 +32,8 @@ typedef struct Schedule {
     uint32_t *group;
     int64_t *keys;             /* nkeys per entry; text keys as interned string ids */
     uint32_t *person;          /* the caller's handle (e.g. a row number) */
-    char **person_key;         /* the record key, the last tie-break */
+    size_t *person_key;        /* the record key, the last tie-break: its offset in key_text */
+    StrBuf key_text;           /* the record keys, each NUL-terminated (no allocation each) */
     StrSet strings;            /* interned partition values and text keys */
 } Schedule;
 
@@ -46,6 +48,8 @@ uint32_t schedule_intern(Schedule *s, const char *text);
  * in no group. key_values: one per order key, text keys as pointers to their text. */
 bool schedule_add(Schedule *s, const char *partition, int category, const int64_t *key_values,
                   const char *record_key, uint32_t person);
+/* The record key of the i-th added entry. */
+const char *schedule_person_key(const Schedule *s, size_t i);
 /* Rank and assign; years[i] receives the year of the i-th added entry (in add order). */
 void schedule_assign(Schedule *s, int64_t *years);
 /* The same, and (when not NULL) ranks[i] the entry's 1-based rank within its partition and

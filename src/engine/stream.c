@@ -347,11 +347,12 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
 {
     if (!row_check_header(&s->check, s->opt->path, error)) return false;
     /* the key set sized for the file's rows at once (a row of the survey ledger takes some 160
-     * bytes; a key some 19): growing it on the way rehashes every key again, at random */
+     * bytes; a key some 19): growing it on the way rehashes every key again, at random (its
+     * texts' buffer sized as the result rows' below) */
     struct stat st;
     if (stat(s->opt->path, &st) == 0 && S_ISREG(st.st_mode) && rows_kind(s->src) == ROWS_CSV) {
         size_t rows = (size_t)st.st_size / 170;
-        keyset_reserve(&s->keys, rows, rows * 19);
+        keyset_reserve(&s->keys, rows, (size_t)st.st_size / 100 * 19);
         /* and the result rows and their keys likewise, when kept: no copy of them on the way.
          * Sized for rows of 100 bytes: an estimate too large costs address space only (pages
          * are taken as rows fill them), one too small a copy of everything kept so far. */
