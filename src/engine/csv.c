@@ -1009,9 +1009,15 @@ void csv_set_max_record(CsvReader *r, size_t n)
 void csv_write_cell(StrBuf *sb, const char *s)
 {
     bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+    /* per byte: 0 plain, 1 to be quoted, 2 the end */
+    static const unsigned char kind[256] = {[0] = 2, [','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1};
     size_t n = 0;
+    unsigned char k;
     bool quote = formula;
-    for (unsigned char c; (c = (unsigned char)s[n]) != 0; n++) quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
+    while ((k = kind[(unsigned char)s[n]]) != 2) {
+        quote |= k;
+        n++;
+    }
     if (!quote) {
         sb_putn(sb, s, n);
         return;

@@ -11,12 +11,13 @@
 typedef struct Part {
     char *name;
     int64_t *cells;
+    const char *asked;         /* the last pointer this part was found by (a program's string,
+                                  asked for again by every target of the county) */
 } Part;
 
 typedef struct PartList {
     Part *items;
     size_t count, cap;
-    size_t last;               /* the partition found last: people come sorted by key */
     size_t ncells;
 } PartList;
 
@@ -35,16 +36,16 @@ struct Forms {
 
 static Part *find_part(PartList *pl, const char *name)
 {
-    if (pl->count && !strcmp(pl->items[pl->last].name, name)) return &pl->items[pl->last];
+    for (size_t i = 0; i < pl->count; i++)
+        if (pl->items[i].asked == name) return &pl->items[i];
     for (size_t i = 0; i < pl->count; i++)
         if (!strcmp(pl->items[i].name, name)) {
-            pl->last = i;
+            pl->items[i].asked = name;
             return &pl->items[i];
         }
-    Part part = {xstrdup(name), xcalloc(pl->ncells + 1, sizeof(int64_t))};
+    Part part = {xstrdup(name), xcalloc(pl->ncells + 1, sizeof(int64_t)), name};
     VEC_PUSH(pl, part);
-    pl->last = pl->count - 1;
-    return &pl->items[pl->last];
+    return &pl->items[pl->count - 1];
 }
 
 static void free_parts(PartList *pl)

@@ -326,7 +326,7 @@ static bool scan_jobs(Runner *rn, unsigned jobs, RunProgress progress, void *ctx
     return ok;
 }
 
-/* Entry i's order keys as people read them, joined by 0x1F (text keys are interned ids). */
+/* Entry i's order keys as people read them, joined by 0x1F. */
 static void order_keys_text(const Runner *rn, size_t i, StrBuf *out)
 {
     const Schedule *s = rn->sched;
@@ -335,7 +335,7 @@ static void order_keys_text(const Runner *rn, size_t i, StrBuf *out)
         const RuleInfo *ri = &rn->p->rules[rn->key_first + k];
         int64_t v = s->keys[i * s->nkeys + k];
         if (k) sb_putc(out, '\x1f');
-        if (s->key_kind[k] == VK_TEXT) sb_puts(out, strset_text(&s->strings, (uint32_t)v));
+        if (s->key_kind[k] == VK_TEXT) sb_puts(out, schedule_key_text(s, i, k));
         else value_format(rn->p, ri->value_kind, ri->enum_index, v, false, out);
     }
     sb_putc(out, '\0');

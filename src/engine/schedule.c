@@ -68,6 +68,15 @@ uint32_t schedule_intern(Schedule *s, const char *text)
     return strset_add(&s->strings, text, NULL);
 }
 
+/* A person's text (an order key, the record key): kept in key_text, its offset returned. Not
+ * interned: such texts are mostly one a person (the id), and a table of them all only costs. */
+static size_t keep_text(Schedule *s, const char *text)
+{
+    size_t at = s->key_text.count;
+    sb_putn(&s->key_text, text, strlen(text) + 1);
+    return at;
+}
+
 bool schedule_add(Schedule *s, const char *partition, int category, const int64_t *key_values,
                   const char *record_key, uint32_t person)
 {
@@ -85,10 +94,9 @@ bool schedule_add(Schedule *s, const char *partition, int category, const int64_
     s->group[i] = (uint32_t)s->group_of[category];
     for (uint32_t k = 0; k < s->nkeys; k++)
         s->keys[i * s->nkeys + k] = s->key_kind[k] == VK_TEXT
-            ? (int64_t)schedule_intern(s, (const char *)(intptr_t)key_values[k]) : key_values[k];
+            ? (int64_t)keep_text(s, (const char *)(intptr_t)key_values[k]) : key_values[k];
     s->person[i] = person;
-    s->person_key[i] = s->key_text.count;
-    sb_putn(&s->key_text, record_key, strlen(record_key) + 1);
+    s->person_key[i] = keep_text(s, record_key);
     return true;
 }
 
@@ -97,13 +105,17 @@ const char *schedule_person_key(const Schedule *s, size_t i)
     return s->key_text.items + s->person_key[i];
 }
 
+const char *schedule_key_text(const Schedule *s, size_t i, uint32_t k)
+{
+    return s->key_text.items + s->keys[i * s->nkeys + k];
+}
+
 /* ---- ranking ---------------------------------------------------------------------------------- */
 
 static int compare_key(const Schedule *s, uint32_t k, int64_t a, int64_t b)
 {
     int c;
-    if (s->key_kind[k] == VK_TEXT)
-        c = strcmp(strset_text(&s->strings, (uint32_t)a), strset_text(&s->strings, (uint32_t)b));
+    if (s->key_kind[k] == VK_TEXT) c = strcmp(s->key_text.items + a, s->key_text.items + b);
     else c = a < b ? -1 : a > b;
     return s->key_desc[k] ? -c : c;
 }

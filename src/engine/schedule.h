@@ -30,26 +30,27 @@ typedef struct Schedule {
     size_t count, cap;
     uint32_t *partition;       /* interned partition value */
     uint32_t *group;
-    int64_t *keys;             /* nkeys per entry; text keys as interned string ids */
+    int64_t *keys;             /* nkeys per entry; text keys as offsets in key_text */
     uint32_t *person;          /* the caller's handle (e.g. a row number) */
     size_t *person_key;        /* the record key, the last tie-break: its offset in key_text */
-    StrBuf key_text;           /* the record keys, each NUL-terminated (no allocation each) */
-    StrSet strings;            /* interned partition values and text keys */
+    StrBuf key_text;           /* record keys and text order keys, each NUL-terminated */
+    StrSet strings;            /* interned partition values */
 } Schedule;
 
 /* From the program's schedule (program.h); NULL when it has none. Each share is read from its
  * register in vm, so a param that was overridden gives its new value. */
 Schedule *schedule_new(const Program *p, const Vm *vm);
 void schedule_free(Schedule *s);
-/* Intern a string: the same text always gets the same small id (partitions are grouped by id,
- * text keys compared by their text). */
+/* Intern a string: the same text always gets the same small id (partitions are grouped by
+ * id). */
 uint32_t schedule_intern(Schedule *s, const char *text);
 /* Add a person whose primary category is `category`. False (not added) when that category is
  * in no group. key_values: one per order key, text keys as pointers to their text. */
 bool schedule_add(Schedule *s, const char *partition, int category, const int64_t *key_values,
                   const char *record_key, uint32_t person);
-/* The record key of the i-th added entry. */
+/* The record key of the i-th added entry, and its k-th order key when that is text. */
 const char *schedule_person_key(const Schedule *s, size_t i);
+const char *schedule_key_text(const Schedule *s, size_t i, uint32_t k);
 /* Rank and assign; years[i] receives the year of the i-th added entry (in add order). */
 void schedule_assign(Schedule *s, int64_t *years);
 /* The same, and (when not NULL) ranks[i] the entry's 1-based rank within its partition and

@@ -19,17 +19,20 @@
 #include <unistd.h>
 
 /* A person's result row, kept for the results file (the run's ledger does not store it). */
+enum { KEPT_INLINE = 24 };     /* key bytes a Kept holds itself: a resident id has 18 */
+
 typedef struct Kept {
+    uint64_t prefix[3];        /* the key's first 24 bytes, big-endian, zero-padded: the whole
+                                  key of most persons, so that neither the sort nor the results
+                                  file reads another line of memory for it */
     union {
-        size_t off;            /* into Streamer.keytext while the run adds rows */
-        const char *text;      /* once they are all in: sorted by it */
+        size_t off;            /* a longer key: into Streamer.keytext while the run adds rows */
+        const char *text;      /* once they are all in */
     } key;
-    uint64_t prefix[2];        /* the key's first 16 bytes, big-endian (zero-padded): most
-                                  comparisons of the sort end there, without reading the text */
     const char *primary, *placement;   /* the program's strings, or "" */
     uint32_t categories;       /* in Streamer.categories */
     int32_t year;              /* -1: none */
-    size_t key_len;
+    uint32_t key_len;
 } Kept;
 
 typedef struct Streamer {
@@ -51,7 +54,8 @@ typedef struct Streamer {
     StrBuf review;             /* the review file's text, when one is asked for */
     Kept *kept;                /* the result rows, one per person evaluated */
     size_t nkept, kept_cap, next_kept;
-    StrBuf keytext;            /* their keys, each NUL-terminated */
+    StrBuf keytext;            /* their keys longer than KEPT_INLINE, each NUL-terminated */
+    char keybuf[KEPT_INLINE + 1];      /* next_result's key, from its prefix */
     StrSet categories;         /* their sets of categories ("a|b"): a few distinct texts */
 } Streamer;
 
@@ -228,13 +232,15 @@ static bool keep_result(void *ctx, const ResultRow *r, char **error)
         s->kept = xrealloc(s->kept, s->kept_cap * sizeof *s->kept);
     }
     Kept *k = &s->kept[s->nkept++];
-    k->key.off = s->keytext.count;
-    k->key_len = r->key_len;
-    sb_putn(&s->keytext, r->key, r->key_len);
-    sb_putc(&s->keytext, '\0');
-    unsigned char b[16] = {0};
-    memcpy(b, r->key, r->key_len < 16 ? r->key_len : 16);
-    for (int w = 0; w < 2; w++) {
+    k->key_len = (uint32_t)r->key_len;
+    if (r->key_len > KEPT_INLINE) {
+        k->key.off = s->keytext.count;
+        sb_putn(&s->keytext, r->key, r->key_len);
+        sb_putc(&s->keytext, '\0');
+    }
+    unsigned char b[KEPT_INLINE] = {0};
+    memcpy(b, r->key, r->key_len < KEPT_INLINE ? r->key_len : KEPT_INLINE);
+    for (int w = 0; w < 3; w++) {
         k->prefix[w] = 0;
         for (int i = 0; i < 8; i++) k->prefix[w] = k->prefix[w] << 8 | b[8 * w + i];
     }
@@ -248,8 +254,11 @@ static bool keep_result(void *ctx, const ResultRow *r, char **error)
 /* Byte order, as SQLite's BINARY collation sorts the stored results (keys hold no NUL). */
 static inline int kept_cmp(const Kept *x, const Kept *y)
 {
-    for (int w = 0; w < 2; w++)
+    for (int w = 0; w < 3; w++)
         if (x->prefix[w] != y->prefix[w]) return x->prefix[w] < y->prefix[w] ? -1 : 1;
+    /* the first 24 bytes alike: a key that has no more comes first */
+    if (x->key_len <= KEPT_INLINE || y->key_len <= KEPT_INLINE)
+        return (x->key_len > KEPT_INLINE) - (y->key_len > KEPT_INLINE);
     return strcmp(x->key.text, y->key.text);
 }
 
@@ -310,12 +319,18 @@ static int next_result(void *ctx, ResultRow *out, char **error)
     (void)error;
     Streamer *s = ctx;
     if (s->next_kept == 0) {
-        for (size_t i = 0; i < s->nkept; i++) s->kept[i].key.text = s->keytext.items + s->kept[i].key.off;
+        for (size_t i = 0; i < s->nkept; i++)
+            if (s->kept[i].key_len > KEPT_INLINE) s->kept[i].key.text = s->keytext.items + s->kept[i].key.off;
         sort_kept(s->kept, s->nkept, 64);
     }
     if (s->next_kept == s->nkept) return 0;
     const Kept *k = &s->kept[s->next_kept++];
-    *out = (ResultRow){.key = k->key.text, .key_len = k->key_len,
+    const char *key = k->key_len > KEPT_INLINE ? k->key.text : s->keybuf;
+    if (k->key_len <= KEPT_INLINE) {
+        for (uint32_t i = 0; i < k->key_len; i++) s->keybuf[i] = (char)(k->prefix[i / 8] >> (56 - 8 * (i % 8)));
+        s->keybuf[k->key_len] = '\0';
+    }
+    *out = (ResultRow){.key = key, .key_len = k->key_len,
                        .categories = strset_text(&s->categories, k->categories), .primary = k->primary,
                        .placement = k->placement, .has_year = k->year >= 0, .year = k->year};
     return 1;
@@ -353,7 +368,7 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
     if (stat(s->opt->path, &st) == 0 && S_ISREG(st.st_mode) && rows_kind(s->src) == ROWS_CSV) {
         size_t rows = (size_t)st.st_size / 170;
         keyset_reserve(&s->keys, rows, (size_t)st.st_size / 100 * 19);
-        /* and the result rows and their keys likewise, when kept: no copy of them on the way.
+        /* and the result rows likewise, when kept: no copy of them on the way.
          * Sized for rows of 100 bytes: an estimate too large costs address space only (pages
          * are taken as rows fill them), one too small a copy of everything kept so far. */
         if (!s->opt->store_results) {
@@ -361,9 +376,6 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
             s->kept_cap = rows + 1;
             s->kept = xmalloc(s->kept_cap * sizeof *s->kept);
             memory_advise_huge(s->kept, s->kept_cap * sizeof *s->kept);
-            s->keytext.cap = rows * 19 + 1;
-            s->keytext.items = xmalloc(s->keytext.cap);
-            memory_advise_huge(s->keytext.items, s->keytext.cap);
         }
     }
     if (s->opt->review_path) {

@@ -165,4 +165,35 @@ grep -q "no/such/dir/review.csv" "$F/err" || bad "unwritable --review: $(cat "$F
 [ "$(cat "$F/kept.csv")" = "old results" ] || bad "unmakeable --forms: the results file was replaced"
 ls -A "$F" | grep -q '\.tmp' && bad "a temporary file was left: $(ls -A "$F")"
 
+# ---- keys of every length, in byte order ------------------------------------------------------
+# The streaming run keeps a key's first 24 bytes beside its row and the rest apart: keys
+# shorter, as long and longer, alike in their first 23, 24 or 25 bytes, one the start of
+# another. The results file must list them as SQLite orders them (import + run) and as
+# `LC_ALL=C sort` does.
+K=$T/keys
+mkdir -p "$K" || exit 1
+cat >"$K/r.doudi" <<'EOF'
+record person "人" {
+  id: text "编号" key
+  a:  bool "甲"
+}
+category c "类" when a
+EOF
+a23=aaaaaaaaaaaaaaaaaaaaaaa a24=${a23}a
+{
+  echo id,a
+  for k in k kk "$a24" "${a24}b" "${a24}a" "${a24}ab" "${a23}b" "${a23}" "${a24}aaaaaaaaaaaaaaaa" \
+           "${a24}aaaaaaaaaaaaaaab" "${a24}aaaaaaaaaaaaaaa" aaaa ab "~" "${a23}b${a24}" 0 "${a24}%"; do
+    echo "$k,1"
+  done
+} >"$K/p.csv"
+"$DOUDI" --lang en import --db "$K/l.db" --rules "$K/r.doudi" "$K/p.csv" >/dev/null 2>"$K/err" || die "keys: import: $(cat "$K/err")"
+"$DOUDI" --lang en run "$K/r.doudi" --db "$K/l.db" --out "$K/ledger.csv" >/dev/null 2>"$K/err" || die "keys: run: $(cat "$K/err")"
+"$DOUDI" --lang en run "$K/r.doudi" --from "$K/p.csv" --out "$K/stream.csv" >/dev/null 2>"$K/err" ||
+  bad "keys: run --from: $(cat "$K/err")"
+cmp -s "$K/ledger.csv" "$K/stream.csv" || { bad "keys: results differ from import + run's:"; diff "$K/ledger.csv" "$K/stream.csv"; }
+tail -n +2 "$K/stream.csv" | cut -d, -f1 >"$K/ids"
+[ "$(wc -l <"$K/ids")" -eq 17 ] || bad "keys: $(wc -l <"$K/ids") rows, want 17"
+LC_ALL=C sort -c "$K/ids" 2>/dev/null || { bad "keys: not in byte order:"; cat "$K/ids"; }
+
 exit $failed
