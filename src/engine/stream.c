@@ -4,6 +4,7 @@
 #include "base/msg.h"
 #include "base/replace.h"
 #include "base/resid.h"
+#include "base/sort.h"
 #include "base/strset.h"
 #include "csv.h"
 #include "keyset.h"
@@ -25,15 +26,13 @@ typedef struct Kept {
     uint64_t prefix[3];        /* the key's first 24 bytes, big-endian, zero-padded: the whole
                                   key of most persons, so that neither the sort nor the results
                                   file reads another line of memory for it */
-    union {
-        size_t off;            /* a longer key: into Streamer.keytext while the run adds rows */
-        const char *text;      /* once they are all in */
-    } key;
-    const char *primary, *placement;   /* the program's strings, or "" */
-    uint32_t categories;       /* in Streamer.categories */
-    int32_t year;              /* -1: none */
     uint32_t key_len;
-} Kept;
+    uint32_t key_at;           /* a longer key: where it is in Streamer.keytext, in 8 bytes */
+    uint32_t categories, primary, placement;   /* texts in Streamer.texts */
+    int32_t year;              /* -1: none */
+} Kept;                        /* 48 bytes: a row's memory is most of the run's */
+
+enum { NAME_CACHE = 64 };
 
 typedef struct Streamer {
     Ledger *l;
@@ -54,9 +53,15 @@ typedef struct Streamer {
     StrBuf review;             /* the review file's text, when one is asked for */
     Kept *kept;                /* the result rows, one per person evaluated */
     size_t nkept, kept_cap, next_kept;
-    StrBuf keytext;            /* their keys longer than KEPT_INLINE, each NUL-terminated */
+    StrBuf keytext;            /* their keys longer than KEPT_INLINE, each NUL-terminated,
+                                  at multiples of 8 bytes */
     char keybuf[KEPT_INLINE + 1];      /* next_result's key, from its prefix */
-    StrSet categories;         /* their sets of categories ("a|b"): a few distinct texts */
+    StrSet texts;              /* their sets of categories ("a|b"), primary categories and
+                                  placements: a few distinct texts */
+    /* primary categories and placements seen (the program's strings: one pointer, one text,
+     * all run long), each with its id in texts */
+    const char *name_ptr[NAME_CACHE];
+    uint32_t name_id[NAME_CACHE];
 } Streamer;
 
 static void review_line(Streamer *s, const char *file, uint32_t line, uint32_t col, const char *reason,
@@ -222,21 +227,38 @@ static void person_reviewed(void *ctx, const char *reason)
     review_line(s, s->opt->path, s->cur_line, 0, reason, s->cur_raw);
 }
 
+/* The id in s->texts of a primary category or placement, by its pointer where it was seen. */
+static uint32_t name_id(Streamer *s, const char *name)
+{
+    if (!name) name = "";
+    size_t slot = ((uintptr_t)name >> 3) & (NAME_CACHE - 1);
+    if (s->name_ptr[slot] != name) {
+        s->name_id[slot] = strset_add(&s->texts, name, NULL);
+        s->name_ptr[slot] = name;
+    }
+    return s->name_id[slot];
+}
+
 /* RunSource.result: keep the row for the results file. */
 static bool keep_result(void *ctx, const ResultRow *r, char **error)
 {
-    (void)error;
     Streamer *s = ctx;
     if (s->nkept == s->kept_cap) {
         s->kept_cap = s->kept_cap ? 2 * s->kept_cap : 4096;
         s->kept = xrealloc(s->kept, s->kept_cap * sizeof *s->kept);
     }
-    Kept *k = &s->kept[s->nkept++];
+    Kept *k = &s->kept[s->nkept];
+    if (r->key_len > UINT32_MAX || (r->key_len > KEPT_INLINE && s->keytext.count / 8 > UINT32_MAX)) {
+        *error = xstrdup("the keys are too long to be kept in memory");
+        return false;
+    }
+    s->nkept++;
     k->key_len = (uint32_t)r->key_len;
     if (r->key_len > KEPT_INLINE) {
-        k->key.off = s->keytext.count;
+        k->key_at = (uint32_t)(s->keytext.count / 8);
         sb_putn(&s->keytext, r->key, r->key_len);
-        sb_putc(&s->keytext, '\0');
+        do sb_putc(&s->keytext, '\0');
+        while (s->keytext.count % 8);
     }
     unsigned char b[KEPT_INLINE] = {0};
     memcpy(b, r->key, r->key_len < KEPT_INLINE ? r->key_len : KEPT_INLINE);
@@ -244,25 +266,26 @@ static bool keep_result(void *ctx, const ResultRow *r, char **error)
         k->prefix[w] = 0;
         for (int i = 0; i < 8; i++) k->prefix[w] = k->prefix[w] << 8 | b[8 * w + i];
     }
-    k->categories = strset_add(&s->categories, r->categories, NULL);
-    k->primary = r->primary;
-    k->placement = r->placement;
+    k->categories = strset_add(&s->texts, r->categories, NULL);
+    k->primary = name_id(s, r->primary);
+    k->placement = name_id(s, r->placement);
     k->year = r->has_year ? (int32_t)r->year : -1;
     return true;
 }
 
-/* Byte order, as SQLite's BINARY collation sorts the stored results (keys hold no NUL). */
-static inline int kept_cmp(const Kept *x, const Kept *y)
+/* Byte order, as SQLite's BINARY collation sorts the stored results (keys hold no NUL). Longer
+ * keys are in keytext. */
+static inline int kept_cmp(const Kept *x, const Kept *y, const char *keytext)
 {
     for (int w = 0; w < 3; w++)
         if (x->prefix[w] != y->prefix[w]) return x->prefix[w] < y->prefix[w] ? -1 : 1;
     /* the first 24 bytes alike: a key that has no more comes first */
     if (x->key_len <= KEPT_INLINE || y->key_len <= KEPT_INLINE)
         return (x->key_len > KEPT_INLINE) - (y->key_len > KEPT_INLINE);
-    return strcmp(x->key.text, y->key.text);
+    return strcmp(keytext + (size_t)x->key_at * 8, keytext + (size_t)y->key_at * 8);
 }
 
-static int by_key(const void *a, const void *b) { return kept_cmp(a, b); }
+static int by_key(const void *a, const void *b, void *keytext) { return kept_cmp(a, b, keytext); }
 
 static inline void kept_swap(Kept *a, Kept *b)
 {
@@ -274,41 +297,42 @@ static inline void kept_swap(Kept *a, Kept *b)
 /* The rows in key order. glibc's qsort sorts elements this large through an array of pointers,
  * a cache miss per comparison (it was a tenth of the run); this sorts them in place, the
  * comparison inlined: quicksort, the median of three as pivot, insertion sort for short spans,
- * and qsort past a depth that only a pathological order reaches. Keys are unique (duplicates
- * went to review), so the order — and the file — is the same whichever sort made it. */
-static void sort_kept(Kept *a, size_t n, int depth)
+ * and a merge sort past a depth that only a pathological order reaches. Keys are unique
+ * (duplicates went to review), so the order — and the file — is the same whichever sort made
+ * it. */
+static void sort_kept(Kept *a, size_t n, int depth, const char *keytext)
 {
     while (n > 16) {
         if (depth-- == 0) {
-            qsort(a, n, sizeof *a, by_key);
+            sort_with(a, n, sizeof *a, by_key, (void *)keytext);
             return;
         }
         size_t mid = n / 2;
-        if (kept_cmp(&a[mid], &a[0]) < 0) kept_swap(&a[mid], &a[0]);
-        if (kept_cmp(&a[n - 1], &a[mid]) < 0) kept_swap(&a[n - 1], &a[mid]);
-        if (kept_cmp(&a[mid], &a[0]) < 0) kept_swap(&a[mid], &a[0]);
+        if (kept_cmp(&a[mid], &a[0], keytext) < 0) kept_swap(&a[mid], &a[0]);
+        if (kept_cmp(&a[n - 1], &a[mid], keytext) < 0) kept_swap(&a[n - 1], &a[mid]);
+        if (kept_cmp(&a[mid], &a[0], keytext) < 0) kept_swap(&a[mid], &a[0]);
         Kept pivot = a[mid];
         size_t i = 0, j = n - 1;   /* Hoare's partition: a[0..j] <= pivot <= a[j+1..n-1] */
         for (;;) {
-            while (kept_cmp(&a[i], &pivot) < 0) i++;
-            while (kept_cmp(&pivot, &a[j]) < 0) j--;
+            while (kept_cmp(&a[i], &pivot, keytext) < 0) i++;
+            while (kept_cmp(&pivot, &a[j], keytext) < 0) j--;
             if (i >= j) break;
             kept_swap(&a[i++], &a[j--]);
         }
         size_t left = j + 1;
         if (left < n - left) {
-            sort_kept(a, left, depth);
+            sort_kept(a, left, depth, keytext);
             a += left;
             n -= left;
         } else {
-            sort_kept(a + left, n - left, depth);
+            sort_kept(a + left, n - left, depth, keytext);
             n = left;
         }
     }
     for (size_t i = 1; i < n; i++) {
         Kept x = a[i];
         size_t j = i;
-        for (; j > 0 && kept_cmp(&x, &a[j - 1]) < 0; j--) a[j] = a[j - 1];
+        for (; j > 0 && kept_cmp(&x, &a[j - 1], keytext) < 0; j--) a[j] = a[j - 1];
         a[j] = x;
     }
 }
@@ -318,21 +342,17 @@ static int next_result(void *ctx, ResultRow *out, char **error)
 {
     (void)error;
     Streamer *s = ctx;
-    if (s->next_kept == 0) {
-        for (size_t i = 0; i < s->nkept; i++)
-            if (s->kept[i].key_len > KEPT_INLINE) s->kept[i].key.text = s->keytext.items + s->kept[i].key.off;
-        sort_kept(s->kept, s->nkept, 64);
-    }
+    if (s->next_kept == 0) sort_kept(s->kept, s->nkept, 64, s->keytext.items);
     if (s->next_kept == s->nkept) return 0;
     const Kept *k = &s->kept[s->next_kept++];
-    const char *key = k->key_len > KEPT_INLINE ? k->key.text : s->keybuf;
+    const char *key = k->key_len > KEPT_INLINE ? s->keytext.items + (size_t)k->key_at * 8 : s->keybuf;
     if (k->key_len <= KEPT_INLINE) {
         for (uint32_t i = 0; i < k->key_len; i++) s->keybuf[i] = (char)(k->prefix[i / 8] >> (56 - 8 * (i % 8)));
         s->keybuf[k->key_len] = '\0';
     }
     *out = (ResultRow){.key = key, .key_len = k->key_len,
-                       .categories = strset_text(&s->categories, k->categories), .primary = k->primary,
-                       .placement = k->placement, .has_year = k->year >= 0, .year = k->year};
+                       .categories = strset_text(&s->texts, k->categories), .primary = strset_text(&s->texts, k->primary),
+                       .placement = strset_text(&s->texts, k->placement), .has_year = k->year >= 0, .year = k->year};
     return 1;
 }
 
@@ -424,6 +444,6 @@ bool stream_run(Ledger *l, const Program *p, Vm *vm, const StreamOptions *opt, c
     sb_free(&s.review);
     free(s.kept);
     sb_free(&s.keytext);
-    strset_free(&s.categories);
+    strset_free(&s.texts);
     return ok;
 }
