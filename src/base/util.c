@@ -65,7 +65,7 @@ char *xstrndup(const char *s, size_t n)
     return d;
 }
 
-static void sb_reserve(StrBuf *sb, size_t extra)
+void sb_reserve(StrBuf *sb, size_t extra)
 {
     if (sb->count + extra + 1 <= sb->cap) return;
     size_t cap = sb->cap ? sb->cap : 64;

@@ -49,6 +49,7 @@ void sb_putn(StrBuf *sb, const char *s, size_t n);
 void sb_printf(StrBuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap);
 void sb_pad(StrBuf *sb, int cells);           /* append spaces */
+void sb_reserve(StrBuf *sb, size_t extra);    /* room for `extra` more bytes, without appending */
 const char *sb_str(StrBuf *sb);               /* "" when empty */
 char *sb_take(StrBuf *sb);                    /* caller owns the result; sb is reset */
 void sb_free(StrBuf *sb);

@@ -387,6 +387,11 @@ static void setup(Runner *rn)
 {
     const Program *p = rn->p;
     rn->sched = schedule_new(p, rn->vm);
+    if (rn->sched && rn->src && rn->src->expected) {
+        schedule_reserve(rn->sched, rn->src->expected);
+        rn->waiting_cap = rn->sched->cap;
+        rn->waiting = xmalloc(rn->waiting_cap * sizeof *rn->waiting);
+    }
     rn->partition_field = p->schedule ? p->schedule->partition_field : -1;
     rn->key_first = program_rules(p, RULE_KEY, &rn->nkeys);
     uint32_t nfilter, f = program_rules(p, RULE_FILTER, &nfilter);

@@ -56,6 +56,9 @@ typedef struct RunSource {
     /* The source has run each person's range and `require` checks already (import.h's
      * row_check, with this program and VM): the run does not run them again. */
     bool checked;
+    /* About how many persons the source holds at most (0: unknown): the schedule's tables are
+     * sized for them at once, not grown by copying. An overestimate costs address space only. */
+    size_t expected;
     void *ctx;
     /* (may be NULL) After the run and its results file are written, before the commit: the
      * source's own outputs (the streaming run's review file); false stops the run, nothing

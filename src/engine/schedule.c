@@ -77,18 +77,27 @@ static size_t keep_text(Schedule *s, const char *text)
     return at;
 }
 
+static void grow(Schedule *s, size_t cap)
+{
+    s->cap = cap;
+    s->partition = xrealloc(s->partition, s->cap * sizeof *s->partition);
+    s->group = xrealloc(s->group, s->cap * sizeof *s->group);
+    s->keys = xrealloc(s->keys, s->cap * (s->nkeys ? s->nkeys : 1) * sizeof *s->keys);
+    s->person = xrealloc(s->person, s->cap * sizeof *s->person);
+    s->person_key = xrealloc(s->person_key, s->cap * sizeof *s->person_key);
+}
+
+void schedule_reserve(Schedule *s, size_t n)
+{
+    if (n > s->cap) grow(s, n);
+    sb_reserve(&s->key_text, n * 20);
+}
+
 bool schedule_add(Schedule *s, const char *partition, int category, const int64_t *key_values,
                   const char *record_key, uint32_t person)
 {
     if (category < 0 || s->group_of[category] < 0) return false;
-    if (s->count == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 1024;
-        s->partition = xrealloc(s->partition, s->cap * sizeof *s->partition);
-        s->group = xrealloc(s->group, s->cap * sizeof *s->group);
-        s->keys = xrealloc(s->keys, s->cap * (s->nkeys ? s->nkeys : 1) * sizeof *s->keys);
-        s->person = xrealloc(s->person, s->cap * sizeof *s->person);
-        s->person_key = xrealloc(s->person_key, s->cap * sizeof *s->person_key);
-    }
+    if (s->count == s->cap) grow(s, s->cap ? s->cap * 2 : 1024);
     size_t i = s->count++;
     s->partition[i] = schedule_intern(s, partition ? partition : "");
     s->group[i] = (uint32_t)s->group_of[category];

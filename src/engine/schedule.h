@@ -44,6 +44,9 @@ void schedule_free(Schedule *s);
 /* Intern a string: the same text always gets the same small id (partitions are grouped by
  * id). */
 uint32_t schedule_intern(Schedule *s, const char *text);
+/* Room for n entries (their text keys some 20 bytes each), so that adding them copies
+ * nothing: the tables are taken as they fill. */
+void schedule_reserve(Schedule *s, size_t n);
 /* Add a person whose primary category is `category`. False (not added) when that category is
  * in no group. key_values: one per order key, text keys as pointers to their text. */
 bool schedule_add(Schedule *s, const char *partition, int category, const int64_t *key_values,

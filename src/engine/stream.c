@@ -381,19 +381,18 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
                         void *ctx, RunStats *stats, char **error)
 {
     if (!row_check_header(&s->check, s->opt->path, error)) return false;
-    /* the key set sized for the file's rows at once (a row of the survey ledger takes some 160
-     * bytes; a key some 19): growing it on the way rehashes every key again, at random (its
-     * texts' buffer sized as the result rows' below) */
+    /* Tables sized for the file's rows at once. At most one row in 100 bytes (a row of the
+     * survey ledger takes some 160): an estimate too large costs address space only, pages
+     * being taken as rows fill them; one too small, a copy of all so far. The key set's slots
+     * (touched at random, so all of them) for rows of 170 bytes: growing it rehashes every
+     * key. */
     struct stat st;
+    size_t expected = 0;
     if (stat(s->opt->path, &st) == 0 && S_ISREG(st.st_mode) && rows_kind(s->src) == ROWS_CSV) {
-        size_t rows = (size_t)st.st_size / 170;
-        keyset_reserve(&s->keys, rows, (size_t)st.st_size / 100 * 19);
-        /* and the result rows likewise, when kept: no copy of them on the way.
-         * Sized for rows of 100 bytes: an estimate too large costs address space only (pages
-         * are taken as rows fill them), one too small a copy of everything kept so far. */
+        expected = (size_t)st.st_size / 100;
+        keyset_reserve(&s->keys, (size_t)st.st_size / 170, expected * 19);
         if (!s->opt->store_results) {
-            rows = (size_t)st.st_size / 100;
-            s->kept_cap = rows + 1;
+            s->kept_cap = expected + 1;
             s->kept = xmalloc(s->kept_cap * sizeof *s->kept);
             memory_advise_huge(s->kept, s->kept_cap * sizeof *s->kept);
         }
@@ -405,6 +404,7 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
     bool keep = !s->opt->store_results;
     RunSource src = {.next = next_person, .reviewed = person_reviewed, .note = note_row, .taken = row_taken,
                      .result = keep ? keep_result : NULL, .results = keep ? next_result : NULL, .checked = true,
+                     .expected = expected,
                      .ctx = s, .finish = s->opt->review_path ? finish_review : NULL};
     return run_rules_from(s->l, p, vm, &src, s->opt->jobs, results_path, progress, ctx, stats, error);
 }
