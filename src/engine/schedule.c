@@ -142,6 +142,81 @@ static int compare_entries(const void *pa, const void *pb, void *ctx)
     return strcmp(schedule_person_key(s, a), schedule_person_key(s, b));
 }
 
+/* Ranking compares each entry with some twenty others, and compare_entries reads five tables
+ * and a text for it. So each entry is first written as a row of words that compare as
+ * unsigned integers in the same order — partition and group, then each order key (a number
+ * with its sign bit flipped, a text as its first 16 bytes big-endian; inverted when
+ * descending) up to and including the first text key — followed by the entry's index; rows
+ * whose words are all equal are compared by compare_entries itself. */
+typedef struct RankRows {
+    const Schedule *s;
+    size_t words;              /* before the index */
+} RankRows;
+
+static size_t rank_words(const Schedule *s)
+{
+    size_t w = 1;
+    for (uint32_t k = 0; k < s->nkeys; k++) {
+        if (s->key_kind[k] == VK_TEXT) return w + 2;
+        w++;
+    }
+    return w;
+}
+
+static uint64_t big_endian_word(const char *t, size_t *at)
+{
+    uint64_t w = 0;
+    for (int i = 0; i < 8; i++) {
+        unsigned char c = (unsigned char)t[*at];
+        if (c) ++*at;
+        w = w << 8 | c;
+    }
+    return w;
+}
+
+static void rank_row(const Schedule *s, size_t i, uint64_t *row)
+{
+    size_t w = 0;
+    row[w++] = (uint64_t)s->partition[i] << 32 | s->group[i];
+    for (uint32_t k = 0; k < s->nkeys; k++) {
+        uint64_t flip = s->key_desc[k] ? ~0ull : 0;
+        int64_t v = s->keys[i * s->nkeys + k];
+        if (s->key_kind[k] == VK_TEXT) {
+            const char *t = s->key_text.items + v;
+            size_t at = 0;
+            row[w++] = big_endian_word(t, &at) ^ flip;
+            row[w++] = big_endian_word(t, &at) ^ flip;
+            break;
+        }
+        row[w++] = ((uint64_t)v ^ 1ull << 63) ^ flip;
+    }
+    row[w] = i;
+}
+
+static int compare_rank_rows(const void *pa, const void *pb, void *ctx)
+{
+    const RankRows *r = ctx;
+    const uint64_t *a = pa, *b = pb;
+    for (size_t w = 0; w < r->words; w++)
+        if (a[w] != b[w]) return a[w] < b[w] ? -1 : 1;
+    size_t x = a[r->words], y = b[r->words];
+    return compare_entries(&x, &y, (void *)r->s);
+}
+
+/* The entries' indexes in ranking order. */
+static size_t *rank_order(const Schedule *s)
+{
+    RankRows r = {s, rank_words(s)};
+    size_t width = r.words + 1;
+    uint64_t *rows = xmalloc((s->count + 1) * width * sizeof *rows);
+    for (size_t i = 0; i < s->count; i++) rank_row(s, i, rows + i * width);
+    sort_with(rows, s->count, width * sizeof *rows, compare_rank_rows, &r);
+    size_t *order = xmalloc((s->count + 1) * sizeof *order);
+    for (size_t i = 0; i < s->count; i++) order[i] = (size_t)rows[i * width + r.words];
+    free(rows);
+    return order;
+}
+
 int64_t schedule_quota(const ScheduleGroup *g, uint32_t k, int64_t n)
 {
     int64_t q = fixed_quota(g->cumulative[k], n);
@@ -159,9 +234,7 @@ void schedule_assign(Schedule *s, int64_t *years) { schedule_assign_ranked(s, ye
 
 void schedule_assign_ranked(Schedule *s, int64_t *years, int64_t *ranks, int64_t *sizes)
 {
-    size_t *order = xmalloc((s->count + 1) * sizeof *order);
-    for (size_t i = 0; i < s->count; i++) order[i] = i;
-    sort_with(order, s->count, sizeof *order, compare_entries, s);
+    size_t *order = rank_order(s);
     size_t start = 0;
     while (start < s->count) {
         size_t end = start;
