@@ -11,13 +11,12 @@
 typedef struct Part {
     char *name;
     int64_t *cells;
-    const char *asked;         /* the last pointer this part was found by (a program's string,
-                                  asked for again by every target of the county) */
 } Part;
 
 typedef struct PartList {
     Part *items;
     size_t count, cap;
+    size_t last;               /* the partition found last: people come sorted by key */
     size_t ncells;
 } PartList;
 
@@ -34,18 +33,20 @@ struct Forms {
     PartList demand;           /* per partition: people per placement value */
 };
 
+/* By text: a partition that is a text field's value points into the row being read, so a
+ * pointer seen before may hold another county now. */
 static Part *find_part(PartList *pl, const char *name)
 {
-    for (size_t i = 0; i < pl->count; i++)
-        if (pl->items[i].asked == name) return &pl->items[i];
+    if (pl->count && !strcmp(pl->items[pl->last].name, name)) return &pl->items[pl->last];
     for (size_t i = 0; i < pl->count; i++)
         if (!strcmp(pl->items[i].name, name)) {
-            pl->items[i].asked = name;
+            pl->last = i;
             return &pl->items[i];
         }
-    Part part = {xstrdup(name), xcalloc(pl->ncells + 1, sizeof(int64_t)), name};
+    Part part = {xstrdup(name), xcalloc(pl->ncells + 1, sizeof(int64_t))};
     VEC_PUSH(pl, part);
-    return &pl->items[pl->count - 1];
+    pl->last = pl->count - 1;
+    return &pl->items[pl->last];
 }
 
 static void free_parts(PartList *pl)
