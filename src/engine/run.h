@@ -47,10 +47,11 @@ typedef struct RunSource {
     void (*reviewed)(void *ctx, const char *reason);
     void (*note)(void *ctx, StrBuf *out);
     bool (*taken)(void *ctx, const char *note, size_t len, char **error);
-    /* When set, the result rows go to result() (its strings valid for the call only) instead of
-     * the ledger's results table, and the results file is written from results() (the same
-     * rows in key order, ledger.h's ledger_result_fn): a run whose ledger is scratch need not
-     * store and sort a row per person in SQLite. */
+    /* When set, the result rows go to result() instead of the ledger's results table (its
+     * strings valid for the call only, but for primary and placement: the program's own, or
+     * ""), and the results file is written from results() (the same rows in key order,
+     * ledger.h's ledger_result_fn): a run whose ledger is scratch need not store and sort a
+     * row per person in SQLite. */
     bool (*result)(void *ctx, const ResultRow *r, char **error);
     ledger_result_fn results;
     /* The source has run each person's range and `require` checks already (import.h's
