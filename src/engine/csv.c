@@ -282,8 +282,17 @@ static int io_error(CsvReader *r, CsvRecord *rec)
 int csv_next(CsvReader *r, CsvRecord *rec)
 {
     static char empty[1];
-    memset(rec, 0, sizeof *rec);
+    /* member by member: a memset would clear the message buffer, most of the record, for
+     * every row */
+    rec->fields = NULL;
+    rec->lens = NULL;
+    rec->count = 0;
+    rec->line = 0;
+    rec->field_lines = rec->field_cols = NULL;
     rec->raw = empty;
+    rec->raw_len = 0;
+    rec->error[0] = '\0';
+    rec->error_col = rec->error_line = rec->error_char = 0;
     if (r->done) return 0;
     r->raw.n = r->text.n = 0;
     r->nfields = 0;

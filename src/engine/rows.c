@@ -155,7 +155,11 @@ static int next_xlsx(RowSource *s, Row *row)
 
 int rows_next(RowSource *s, Row *row)
 {
-    memset(row, 0, sizeof *row);
+    /* what next_csv and next_xlsx do not each set (a memset would clear the message buffer,
+     * most of the row, for every row) */
+    row->cell_errors = NULL;
+    row->kinds = NULL;
+    row->utf8_checked = false;
     return s->kind == ROWS_XLSX ? next_xlsx(s, row) : next_csv(s, row);
 }
 
