@@ -2,6 +2,7 @@
  * with), reading records as a rule file declares them, and storing them (see ledger.h). */
 #include "ledger_int.h"
 #include "base/date.h"
+#include "base/quicksort.h"
 #include "vm/values.h"
 
 #include <stdio.h>
@@ -502,7 +503,8 @@ bool ledger_each_match(Ledger *l, const RecordInfo *ri, const char *key_like, co
 /* A held row for the sort: its key's first 16 bytes big-endian (most keys differ there),
  * where the row starts in the held bytes, and whether the ledger held its key (an UPDATE). */
 typedef struct HeldRow {
-    uint64_t p0, p1;
+    uint64_t p0, p1, p2;       /* the key's first 24 bytes, big-endian: a resident id whole (its
+                                  first 16 are alike for the people of a county born on one day) */
     uint64_t at;               /* the offset << 1 | 1 when stored */
 } HeldRow;
 
@@ -699,16 +701,14 @@ static int step_update(LedgerUpsert *u, const int64_t *values, char **error)
  * its key (text: a varint length, the bytes, a NUL) then every other field: text the same way,
  * any other value as a zigzag varint. */
 
-static void put_varint(StrBuf *sb, uint64_t v)
+static unsigned char *put_varint(unsigned char *w, uint64_t v)
 {
-    char buf[10];
-    size_t n = 0;
     while (v >= 0x80) {
-        buf[n++] = (char)(v | 0x80);
+        *w++ = (unsigned char)(v | 0x80);
         v >>= 7;
     }
-    buf[n++] = (char)v;
-    sb_putn(sb, buf, n);
+    *w++ = (unsigned char)v;
+    return w;
 }
 
 static uint64_t get_varint(const unsigned char **p)
@@ -721,12 +721,12 @@ static uint64_t get_varint(const unsigned char **p)
     }
 }
 
-static void put_text(StrBuf *sb, const char *t)
+static unsigned char *put_text(unsigned char *w, const char *t, size_t n)
 {
-    size_t n = strlen(t);
-    put_varint(sb, n);
-    sb_putn(sb, t, n);
-    sb_putc(sb, '\0');
+    w = put_varint(w, n);
+    memcpy(w, t, n);
+    w[n] = '\0';
+    return w + n + 1;
 }
 
 static uint64_t be8(const char *s, size_t n)
@@ -741,14 +741,27 @@ static void hold_row(LedgerUpsert *u, const int64_t *values, bool stored)
     const RecordInfo *ri = u->ri;
     const char *key = (const char *)(intptr_t)values[ri->key];
     size_t kn = strlen(key);
-    HeldRow h = {be8(key, kn), kn > 8 ? be8(key + 8, kn - 8) : 0, (uint64_t)u->held.count << 1 | stored};
+    HeldRow h = {be8(key, kn), kn > 8 ? be8(key + 8, kn - 8) : 0, kn > 16 ? be8(key + 16, kn - 16) : 0,
+                 (uint64_t)u->held.count << 1 | stored};
     VEC_PUSH(&u->order, h);
-    put_text(&u->held, key);
+    /* room for the row at its longest, then written in place: no call per value */
+    size_t room = kn + 11;
+    for (uint32_t i = 0; i < ri->nfields; i++)
+        room += ri->fields[i].kind == VK_TEXT ? strlen((const char *)(intptr_t)values[i]) + 11 : 10;
+    sb_reserve(&u->held, room);
+    unsigned char *start = (unsigned char *)u->held.items + u->held.count;
+    unsigned char *w = put_text(start, key, kn);
     for (uint32_t i = 0; i < ri->nfields; i++) {
         if ((int32_t)i == ri->key) continue;
-        if (ri->fields[i].kind == VK_TEXT) put_text(&u->held, (const char *)(intptr_t)values[i]);
-        else put_varint(&u->held, ((uint64_t)values[i] << 1) ^ (uint64_t)(values[i] >> 63));
+        if (ri->fields[i].kind == VK_TEXT) {
+            const char *t = (const char *)(intptr_t)values[i];
+            w = put_text(w, t, strlen(t));
+        } else {
+            w = put_varint(w, ((uint64_t)values[i] << 1) ^ (uint64_t)(values[i] >> 63));
+        }
     }
+    u->held.count += (size_t)(w - start);
+    u->held.items[u->held.count] = '\0';   /* a StrBuf's end, as sb_putn leaves it */
 }
 
 /* Row at `off` of the held bytes back into u->scratch (texts pointing into the held bytes). */
@@ -779,16 +792,18 @@ static const char *held_key(const LedgerUpsert *u, size_t off)
     return (const char *)p;
 }
 
-static _Thread_local const LedgerUpsert *sorting;   /* for cmp_held: qsort takes no context (per thread: hosts import on several) */
-
 /* SQLite's BINARY order of the keys: bytes compared unsigned, a prefix first. */
-static int cmp_held(const void *a, const void *b)
+static inline int cmp_held(const HeldRow *x, const HeldRow *y, const LedgerUpsert *u)
 {
-    const HeldRow *x = a, *y = b;
     if (x->p0 != y->p0) return x->p0 < y->p0 ? -1 : 1;
     if (x->p1 != y->p1) return x->p1 < y->p1 ? -1 : 1;
-    return strcmp(held_key(sorting, x->at >> 1), held_key(sorting, y->at >> 1));
+    if (x->p2 != y->p2) return x->p2 < y->p2 ? -1 : 1;
+    if (x->at == y->at) return 0;   /* a row and itself (the pivot's copy): no need to read it */
+    return strcmp(held_key(u, x->at >> 1), held_key(u, y->at >> 1));
 }
+
+/* Held rows have unique keys: the file's duplicates went to review before. */
+QUICKSORT_DEFINE(sort_held, HeldRow, const LedgerUpsert *, cmp_held)
 
 static int step_update(LedgerUpsert *u, const int64_t *values, char **error);
 
@@ -796,9 +811,7 @@ static int step_update(LedgerUpsert *u, const int64_t *values, char **error);
 static bool write_held(LedgerUpsert *u, char **error)
 {
     if (!u->order.count) return true;
-    sorting = u;
-    qsort(u->order.items, u->order.count, sizeof *u->order.items, cmp_held);
-    sorting = NULL;
+    sort_held(u->order.items, u->order.count, u);
     bool ok = true;
     for (size_t k = 0; ok && k < u->order.count; k++) {
         unhold_row(u, u->order.items[k].at >> 1);

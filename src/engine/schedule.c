@@ -145,7 +145,8 @@ static int compare_entries(const void *pa, const void *pb, void *ctx)
 /* Ranking compares each entry with some twenty others, and compare_entries reads five tables
  * and a text for it. So each entry is first written as a row of words that compare as
  * unsigned integers in the same order — partition and group, then each order key (a number
- * with its sign bit flipped, a text as its first 16 bytes big-endian; inverted when
+ * with its sign bit flipped, a text as its first 24 bytes big-endian — a resident id whole,
+ * whose first 16 are alike for the people of a county born on one day; inverted when
  * descending) up to and including the first text key — followed by the entry's index; rows
  * whose words are all equal are compared by compare_entries itself. */
 typedef struct RankRows {
@@ -157,7 +158,7 @@ static size_t rank_words(const Schedule *s)
 {
     size_t w = 1;
     for (uint32_t k = 0; k < s->nkeys; k++) {
-        if (s->key_kind[k] == VK_TEXT) return w + 2;
+        if (s->key_kind[k] == VK_TEXT) return w + 3;
         w++;
     }
     return w;
@@ -184,8 +185,7 @@ static void rank_row(const Schedule *s, size_t i, uint64_t *row)
         if (s->key_kind[k] == VK_TEXT) {
             const char *t = s->key_text.items + v;
             size_t at = 0;
-            row[w++] = big_endian_word(t, &at) ^ flip;
-            row[w++] = big_endian_word(t, &at) ^ flip;
+            for (int part = 0; part < 3; part++) row[w++] = big_endian_word(t, &at) ^ flip;
             break;
         }
         row[w++] = ((uint64_t)v ^ 1ull << 63) ^ flip;

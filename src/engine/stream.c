@@ -2,9 +2,9 @@
 #define _XOPEN_SOURCE 700   /* realpath */
 #include "stream.h"
 #include "base/msg.h"
+#include "base/quicksort.h"
 #include "base/replace.h"
 #include "base/resid.h"
-#include "base/sort.h"
 #include "base/strset.h"
 #include "csv.h"
 #include "keyset.h"
@@ -285,64 +285,15 @@ static inline int kept_cmp(const Kept *x, const Kept *y, const char *keytext)
     return strcmp(keytext + (size_t)x->key_at * 8, keytext + (size_t)y->key_at * 8);
 }
 
-static int by_key(const void *a, const void *b, void *keytext) { return kept_cmp(a, b, keytext); }
-
-static inline void kept_swap(Kept *a, Kept *b)
-{
-    Kept t = *a;
-    *a = *b;
-    *b = t;
-}
-
-/* The rows in key order. glibc's qsort sorts elements this large through an array of pointers,
- * a cache miss per comparison (it was a tenth of the run); this sorts them in place, the
- * comparison inlined: quicksort, the median of three as pivot, insertion sort for short spans,
- * and a merge sort past a depth that only a pathological order reaches. Keys are unique
- * (duplicates went to review), so the order — and the file — is the same whichever sort made
- * it. */
-static void sort_kept(Kept *a, size_t n, int depth, const char *keytext)
-{
-    while (n > 16) {
-        if (depth-- == 0) {
-            sort_with(a, n, sizeof *a, by_key, (void *)keytext);
-            return;
-        }
-        size_t mid = n / 2;
-        if (kept_cmp(&a[mid], &a[0], keytext) < 0) kept_swap(&a[mid], &a[0]);
-        if (kept_cmp(&a[n - 1], &a[mid], keytext) < 0) kept_swap(&a[n - 1], &a[mid]);
-        if (kept_cmp(&a[mid], &a[0], keytext) < 0) kept_swap(&a[mid], &a[0]);
-        Kept pivot = a[mid];
-        size_t i = 0, j = n - 1;   /* Hoare's partition: a[0..j] <= pivot <= a[j+1..n-1] */
-        for (;;) {
-            while (kept_cmp(&a[i], &pivot, keytext) < 0) i++;
-            while (kept_cmp(&pivot, &a[j], keytext) < 0) j--;
-            if (i >= j) break;
-            kept_swap(&a[i++], &a[j--]);
-        }
-        size_t left = j + 1;
-        if (left < n - left) {
-            sort_kept(a, left, depth, keytext);
-            a += left;
-            n -= left;
-        } else {
-            sort_kept(a + left, n - left, depth, keytext);
-            n = left;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        Kept x = a[i];
-        size_t j = i;
-        for (; j > 0 && kept_cmp(&x, &a[j - 1], keytext) < 0; j--) a[j] = a[j - 1];
-        a[j] = x;
-    }
-}
+/* The rows in key order (unique keys: duplicates went to review). */
+QUICKSORT_DEFINE(sort_kept, Kept, const char *, kept_cmp)
 
 /* RunSource.results: the rows kept, in key order (byte order, as the ledger sorts them). */
 static int next_result(void *ctx, ResultRow *out, char **error)
 {
     (void)error;
     Streamer *s = ctx;
-    if (s->next_kept == 0) sort_kept(s->kept, s->nkept, 64, s->keytext.items);
+    if (s->next_kept == 0) sort_kept(s->kept, s->nkept, s->keytext.items);
     if (s->next_kept == s->nkept) return 0;
     const Kept *k = &s->kept[s->next_kept++];
     const char *key = k->key_len > KEPT_INLINE ? s->keytext.items + (size_t)k->key_at * 8 : s->keybuf;

@@ -4,8 +4,8 @@
  * is one plus the number of entries there that come before it — by each order key in turn
  * (numbers as numbers, texts by their bytes, `desc` reversing either), then by record key. It
  * is computed pairwise here and compared with schedule_assign_ranked's ranks, over keys built
- * to tie: a few values each, negative numbers, texts alike in their first 16 bytes or one the
- * start of another, text keys before, between and after number keys, ascending and
+ * to tie: a few values each, negative numbers, texts alike in their first 16 or 24 bytes or
+ * one the start of another, text keys before, between and after number keys, ascending and
  * descending. */
 #include "helpers.h"
 #include "engine/schedule.h"
@@ -28,7 +28,7 @@ static uint32_t rng(void)
 
 static const char *const TEXTS[] = {
     "", "a", "ab", "abcdefghijklmnop", "abcdefghijklmnopq", "abcdefghijklmnopr", "abcdefghijklmno",
-    "abcdefghijklmnopqrstuvwxyz", "b", "\xe5\xbc\xa0", "\xe5\xbc\xa0\xe4\xb8\x89", "z",
+    "abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwx", "abcdefghijklmnopqrstuvwxy", "b", "\xe5\xbc\xa0", "\xe5\xbc\xa0\xe4\xb8\x89", "z",
 };
 static const char *const PARTS[] = {"410102", "410103", "410184"};
 
