@@ -50,6 +50,9 @@ void api_out_of_memory(OomGuard *g, char **error);
 
 /* Whether the host set an out-of-memory hook (doudi_set_alloc_failure). */
 bool api_alloc_hook_set(void);
+/* The threads a run asked for `jobs` gets (jobs.h): one with a hook set — a refused allocation on
+ * a worker would abort instead of abandoning the guarded call — or for 0. */
+unsigned api_run_threads(unsigned jobs);
 
 /* Set *error (when not NULL) to the formatted message; returns -1. */
 int api_fail(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

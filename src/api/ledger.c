@@ -95,8 +95,7 @@ int doudi_run_jobs(doudi_ledger *l, doudi_rules *r, unsigned jobs, const char *r
         return -1;
     }
     RunStats st;
-    /* jobs.h: with a hook, on one thread (a worker's refused allocation would abort) */
-    unsigned threads = api_alloc_hook_set() || jobs == 0 ? 1 : jobs;
+    unsigned threads = api_run_threads(jobs);
     bool ok = run_rules_jobs(l->l, r->prog, r->vm, threads, results_path, progress, ctx, &st, error);
     oom_guard_leave(&g);
     if (stats) {
@@ -210,8 +209,7 @@ int doudi_run_stream_jobs(doudi_rules *r, const doudi_stream_options *opt, unsig
         oom_guard_leave(&g);
         return -1;
     }
-    /* jobs.h: with a hook, on one thread (a worker's refused allocation would abort) */
-    unsigned threads = api_alloc_hook_set() || jobs == 0 ? 1 : jobs;
+    unsigned threads = api_run_threads(jobs);
     bool ok = run_stream(l, r, opt, threads, report, progress, ctx, stats, error);
     oom_guard_leave(&g);
     ledger_close(l);

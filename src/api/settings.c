@@ -42,6 +42,8 @@ void doudi_set_alloc_failure(doudi_alloc_failure_fn hook, void *ctx)
 
 bool api_alloc_hook_set(void) { return alloc_hook != NULL; }
 
+unsigned api_run_threads(unsigned jobs) { return api_alloc_hook_set() || jobs == 0 ? 1 : jobs; }
+
 int doudi_out_of_memory(void) { return oom_last_call_failed(); }
 
 void api_out_of_memory(OomGuard *g, char **error)
