@@ -218,9 +218,9 @@ void row_check_free(RowCheck *c)
 /* The spellings a ledger file has most often, read without value_parse's general reader: the
  * cell whole (not trimmed), and only where the value is certain — digits for an int, 0 or 1
  * for a yes/no, one of an enum's spellings, YYYY-MM-DD, text as it is (valid UTF-8 — checked
- * unless the row's reader vouches for it — no NUL, not an id with a lowercase x). The value is what value_parse gives for the same text; text
- * points into the row, which outlives the row's store. Anything else: false, and the general
- * reader decides. */
+ * unless the row's reader vouches for it — no NUL, not an id with a lowercase x). The value is
+ * what value_parse gives for the same text; text points into the row, which outlives the
+ * row's store. Anything else: false, and the general reader decides. */
 static bool read_fast(const RowCheck *c, uint32_t field, const char *s, size_t n, bool utf8_checked, int64_t *out)
 {
     const FieldInfo *f = &c->ri->fields[field];

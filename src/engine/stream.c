@@ -334,13 +334,15 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
     if (!row_check_header(&s->check, s->opt->path, error)) return false;
     /* Tables sized for the file's rows at once. At most one row in 100 bytes (a row of the
      * survey ledger takes some 160): an estimate too large costs address space only, pages
-     * being taken as rows fill them; one too small, a copy of all so far. The key set's slots
-     * (touched at random, so all of them) for rows of 170 bytes: growing it rehashes every
-     * key. */
+     * being taken as rows fill them; one too small, a copy of all so far. Up to 16 million
+     * rows: past that they grow as they fill, and no table asks for gigabytes it may never
+     * use. The key set's slots (touched at random, so all of them) for rows of 170 bytes:
+     * growing it rehashes every key. */
     struct stat st;
     size_t expected = 0;
     if (stat(s->opt->path, &st) == 0 && S_ISREG(st.st_mode) && rows_kind(s->src) == ROWS_CSV) {
         expected = (size_t)st.st_size / 100;
+        if (expected > (size_t)1 << 24) expected = (size_t)1 << 24;
         keyset_reserve(&s->keys, (size_t)st.st_size / 170, expected * 19);
         if (!s->opt->store_results) {
             s->kept_cap = expected + 1;
