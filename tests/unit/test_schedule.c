@@ -84,7 +84,7 @@ static void check_ranks(uint32_t nkeys, const uint8_t *kind, const bool *desc, s
         for (uint32_t k = 0; k < nkeys; k++)
             e[i].keys[k] = kind[k] == VK_TEXT ? (int64_t)(intptr_t)TEXTS[rng() % (sizeof TEXTS / sizeof *TEXTS)]
                                               : (int64_t)(rng() % 5) - 2 + (rng() % 7 == 0 ? INT64_MIN / 2 : 0);
-        snprintf(e[i].key, sizeof e[i].key, "4101%08u%06zu", (unsigned)(rng() % 100000000), i);   /* unique */
+        snprintf(e[i].key, sizeof e[i].key, "4101%08u%06u", (unsigned)(rng() % 100000000), (unsigned)i);   /* unique */
         assert_true(schedule_add(s, e[i].partition, e[i].category, e[i].keys, e[i].key, (uint32_t)i));
     }
     int64_t *years = xcalloc(n, sizeof *years), *ranks = xcalloc(n, sizeof *ranks), *sizes = xcalloc(n, sizeof *sizes);
