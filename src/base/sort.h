@@ -8,6 +8,17 @@
 #define DOUDI_SORT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* Bytes 8w .. 8w+7 of a key of n bytes, big-endian, zero past its end: words that compare as
+ * unsigned integers in the key's byte order (a shorter key first), so that a sort compares
+ * keys — their first 8, 16, 24 bytes — without reading their text. */
+static inline uint64_t sort_key_word(const char *key, size_t n, unsigned w)
+{
+    uint64_t v = 0;
+    for (size_t i = 8 * (size_t)w; i < 8 * (size_t)w + 8; i++) v = v << 8 | (i < n ? (unsigned char)key[i] : 0);
+    return v;
+}
 
 typedef int (*SortCompare)(const void *a, const void *b, void *ctx);
 

@@ -701,14 +701,16 @@ static int step_update(LedgerUpsert *u, const int64_t *values, char **error)
  * its key (text: a varint length, the bytes, a NUL) then every other field: text the same way,
  * any other value as a zigzag varint. */
 
-static unsigned char *put_varint(unsigned char *w, uint64_t v)
+static void put_varint(StrBuf *sb, uint64_t v)
 {
+    char buf[10];
+    size_t n = 0;
     while (v >= 0x80) {
-        *w++ = (unsigned char)(v | 0x80);
+        buf[n++] = (char)(v | 0x80);
         v >>= 7;
     }
-    *w++ = (unsigned char)v;
-    return w;
+    buf[n++] = (char)v;
+    sb_putn(sb, buf, n);
 }
 
 static uint64_t get_varint(const unsigned char **p)
@@ -721,19 +723,12 @@ static uint64_t get_varint(const unsigned char **p)
     }
 }
 
-static unsigned char *put_text(unsigned char *w, const char *t, size_t n)
+static void put_text(StrBuf *sb, const char *t)
 {
-    w = put_varint(w, n);
-    memcpy(w, t, n);
-    w[n] = '\0';
-    return w + n + 1;
-}
-
-static uint64_t be8(const char *s, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8; i++) v = v << 8 | (i < n ? (unsigned char)s[i] : 0);
-    return v;
+    size_t n = strlen(t);
+    put_varint(sb, n);
+    sb_putn(sb, t, n);
+    sb_putc(sb, '\0');
 }
 
 static void hold_row(LedgerUpsert *u, const int64_t *values, bool stored)
@@ -741,27 +736,15 @@ static void hold_row(LedgerUpsert *u, const int64_t *values, bool stored)
     const RecordInfo *ri = u->ri;
     const char *key = (const char *)(intptr_t)values[ri->key];
     size_t kn = strlen(key);
-    HeldRow h = {be8(key, kn), kn > 8 ? be8(key + 8, kn - 8) : 0, kn > 16 ? be8(key + 16, kn - 16) : 0,
+    HeldRow h = {sort_key_word(key, kn, 0), sort_key_word(key, kn, 1), sort_key_word(key, kn, 2),
                  (uint64_t)u->held.count << 1 | stored};
     VEC_PUSH(&u->order, h);
-    /* room for the row at its longest, then written in place: no call per value */
-    size_t room = kn + 11;
-    for (uint32_t i = 0; i < ri->nfields; i++)
-        room += ri->fields[i].kind == VK_TEXT ? strlen((const char *)(intptr_t)values[i]) + 11 : 10;
-    sb_reserve(&u->held, room);
-    unsigned char *start = (unsigned char *)u->held.items + u->held.count;
-    unsigned char *w = put_text(start, key, kn);
+    put_text(&u->held, key);
     for (uint32_t i = 0; i < ri->nfields; i++) {
         if ((int32_t)i == ri->key) continue;
-        if (ri->fields[i].kind == VK_TEXT) {
-            const char *t = (const char *)(intptr_t)values[i];
-            w = put_text(w, t, strlen(t));
-        } else {
-            w = put_varint(w, ((uint64_t)values[i] << 1) ^ (uint64_t)(values[i] >> 63));
-        }
+        if (ri->fields[i].kind == VK_TEXT) put_text(&u->held, (const char *)(intptr_t)values[i]);
+        else put_varint(&u->held, ((uint64_t)values[i] << 1) ^ (uint64_t)(values[i] >> 63));
     }
-    u->held.count += (size_t)(w - start);
-    u->held.items[u->held.count] = '\0';   /* a StrBuf's end, as sb_putn leaves it */
 }
 
 /* Row at `off` of the held bytes back into u->scratch (texts pointing into the held bytes). */

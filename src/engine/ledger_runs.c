@@ -275,7 +275,6 @@ static int next_stored(void *ctx, ResultRow *out, char **error)
     return ledger_results_next(ctx, out, error);
 }
 
-/* The results file from the rows `next` gives, in key order. */
 /* As "%lld" would write it, without a format string parsed per row. */
 static void put_int(StrBuf *sb, int64_t v)
 {
@@ -287,6 +286,7 @@ static void put_int(StrBuf *sb, int64_t v)
     sb_putn(sb, p, (size_t)(buf + sizeof buf - p));
 }
 
+/* The results file from the rows `next` gives, in key order. */
 static bool write_rows(int fd, ledger_result_fn next, void *ctx, char **error)
 {
     int dupfd = dup(fd);

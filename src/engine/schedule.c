@@ -129,10 +129,8 @@ static int compare_key(const Schedule *s, uint32_t k, int64_t a, int64_t b)
     return s->key_desc[k] ? -c : c;
 }
 
-static int compare_entries(const void *pa, const void *pb, void *ctx)
+static int compare_entries(const Schedule *s, size_t a, size_t b)
 {
-    const Schedule *s = ctx;
-    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
     if (s->partition[a] != s->partition[b]) return s->partition[a] < s->partition[b] ? -1 : 1;
     if (s->group[a] != s->group[b]) return s->group[a] < s->group[b] ? -1 : 1;
     for (uint32_t k = 0; k < s->nkeys; k++) {
@@ -164,17 +162,6 @@ static size_t rank_words(const Schedule *s)
     return w;
 }
 
-static uint64_t big_endian_word(const char *t, size_t *at)
-{
-    uint64_t w = 0;
-    for (int i = 0; i < 8; i++) {
-        unsigned char c = (unsigned char)t[*at];
-        if (c) ++*at;
-        w = w << 8 | c;
-    }
-    return w;
-}
-
 static void rank_row(const Schedule *s, size_t i, uint64_t *row)
 {
     size_t w = 0;
@@ -184,8 +171,8 @@ static void rank_row(const Schedule *s, size_t i, uint64_t *row)
         int64_t v = s->keys[i * s->nkeys + k];
         if (s->key_kind[k] == VK_TEXT) {
             const char *t = s->key_text.items + v;
-            size_t at = 0;
-            for (int part = 0; part < 3; part++) row[w++] = big_endian_word(t, &at) ^ flip;
+            size_t n = strlen(t);
+            for (unsigned part = 0; part < 3; part++) row[w++] = sort_key_word(t, n, part) ^ flip;
             break;
         }
         row[w++] = ((uint64_t)v ^ 1ull << 63) ^ flip;
@@ -199,8 +186,7 @@ static int compare_rank_rows(const void *pa, const void *pb, void *ctx)
     const uint64_t *a = pa, *b = pb;
     for (size_t w = 0; w < r->words; w++)
         if (a[w] != b[w]) return a[w] < b[w] ? -1 : 1;
-    size_t x = a[r->words], y = b[r->words];
-    return compare_entries(&x, &y, (void *)r->s);
+    return compare_entries(r->s, (size_t)a[r->words], (size_t)b[r->words]);
 }
 
 /* The entries' indexes in ranking order. */

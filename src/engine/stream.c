@@ -5,6 +5,7 @@
 #include "base/quicksort.h"
 #include "base/replace.h"
 #include "base/resid.h"
+#include "base/sort.h"
 #include "base/strset.h"
 #include "csv.h"
 #include "keyset.h"
@@ -260,12 +261,7 @@ static bool keep_result(void *ctx, const ResultRow *r, char **error)
         do sb_putc(&s->keytext, '\0');
         while (s->keytext.count % 8);
     }
-    unsigned char b[KEPT_INLINE] = {0};
-    memcpy(b, r->key, r->key_len < KEPT_INLINE ? r->key_len : KEPT_INLINE);
-    for (int w = 0; w < 3; w++) {
-        k->prefix[w] = 0;
-        for (int i = 0; i < 8; i++) k->prefix[w] = k->prefix[w] << 8 | b[8 * w + i];
-    }
+    for (unsigned w = 0; w < 3; w++) k->prefix[w] = sort_key_word(r->key, r->key_len, w);
     k->categories = strset_add(&s->texts, r->categories, NULL);
     k->primary = name_id(s, r->primary);
     k->placement = name_id(s, r->placement);
