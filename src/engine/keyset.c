@@ -1,5 +1,6 @@
 /* keyset.c — a set of record keys for an import (see keyset.h). */
 #include "keyset.h"
+#include "base/oom.h"
 #include "base/util.h"
 
 #include <stdlib.h>
@@ -26,15 +27,22 @@ static uint32_t hash_key(const char *s, size_t n)
     return (uint32_t)(h ^ (h >> 32));
 }
 
-static void keyset_grow(KeySet *ks)
+static size_t slots_for(size_t n)
 {
-    size_t cap = ks->cap ? ks->cap * 2 : 4096;
+    size_t cap = 4096;
+    while ((n + 1) * 10 > cap * 7) cap *= 2;
+    return cap;
+}
+
+/* The table made `cap` slots wide in one allocation, every key placed again. */
+static void rehash(KeySet *ks, size_t cap)
+{
     KeySlot *slots = xcalloc(cap, sizeof *slots);
     memory_advise_huge(slots, cap * sizeof *slots);
     for (size_t i = 0; i < ks->cap; i++) {
-        if (!ks->slots[i].off) continue;
+        if (!ks->slots[i].at) continue;
         size_t j = ks->slots[i].hash & (cap - 1);
-        while (slots[j].off) j = (j + 1) & (cap - 1);
+        while (slots[j].at) j = (j + 1) & (cap - 1);
         slots[j] = ks->slots[i];
     }
     free(ks->slots);
@@ -42,43 +50,65 @@ static void keyset_grow(KeySet *ks)
     ks->cap = cap;
 }
 
+static void reserve_entries(KeySet *ks, size_t units)
+{
+    if (units <= ks->entries_cap) return;
+    ks->entries = xrealloc(ks->entries, units * sizeof *ks->entries);
+    ks->entries_cap = units;
+}
+
 void keyset_reserve(KeySet *ks, size_t n, size_t bytes)
 {
-    while ((n + 1) * 10 > ks->cap * 7) keyset_grow(ks);
-    if (bytes > ks->text_cap) {
-        ks->text_cap = bytes;
-        ks->text = xrealloc(ks->text, ks->text_cap);
-        memory_advise_huge(ks->text, ks->text_cap);
+    size_t cap = slots_for(n);
+    if (cap > ks->cap) rehash(ks, cap);
+    size_t units = ks->entries_len + bytes / sizeof(uint32_t);
+    if (units > ks->entries_cap) {
+        reserve_entries(ks, units);
+        memory_advise_huge(ks->entries, units * sizeof *ks->entries);
     }
+}
+
+static const char *entry_text(const KeySet *ks, const KeySlot *s) { return (const char *)(ks->entries + s->at); }
+static uint32_t *entry_line(KeySet *ks, const KeySlot *s) { return ks->entries + s->at - 1; }
+
+static bool same_key(const KeySet *ks, const KeySlot *s, const char *key, size_t len, uint32_t h)
+{
+    if (s->hash != h) return false;
+    const char *t = entry_text(ks, s);
+    return memcmp(t, key, len) == 0 && t[len] == '\0';
 }
 
 /* The slot of key: its own, or the empty one where it would go. */
 static KeySlot *find(KeySet *ks, const char *key, size_t len, uint32_t h)
 {
-    if ((ks->count + 1) * 10 > ks->cap * 7) keyset_grow(ks);
+    if ((ks->count + 1) * 10 > ks->cap * 7) rehash(ks, ks->cap ? ks->cap * 2 : 4096);
     size_t j = h & (ks->cap - 1);
     for (;;) {
         KeySlot *s = &ks->slots[j];
-        if (!s->off) return s;
-        if (s->hash == h) {
-            const char *t = ks->text + s->off - 1;
-            if (strncmp(t, key, len) == 0 && t[len] == '\0') return s;
-        }
+        if (!s->at || same_key(ks, s, key, len, h)) return s;
         j = (j + 1) & (ks->cap - 1);
     }
 }
 
+/* A new entry at the end of the buffer: the line, the text, NUL, padding to 4 bytes. A slot
+ * names its entry in 32 bits of 4-byte units (16 GiB of keys); past that, as when memory runs
+ * out, the import cannot go on. */
 static void put(KeySet *ks, KeySlot *s, const char *key, size_t len, uint32_t h, uint32_t line)
 {
-    if (ks->text_len + len + 1 > ks->text_cap) {
-        ks->text_cap = ks->text_cap ? ks->text_cap * 2 : 65536;
-        while (ks->text_len + len + 1 > ks->text_cap) ks->text_cap *= 2;
-        ks->text = xrealloc(ks->text, ks->text_cap);
+    size_t units = 1 + (len + 1 + 3) / 4;
+    while (ks->entries_len + units >= UINT32_MAX) oom_failed(SIZE_MAX);
+    if (ks->entries_len + units > ks->entries_cap) {
+        size_t cap = ks->entries_cap ? ks->entries_cap * 2 : 16384;
+        while (ks->entries_len + units > cap) cap *= 2;
+        reserve_entries(ks, cap);
     }
-    memcpy(ks->text + ks->text_len, key, len);
-    ks->text[ks->text_len + len] = '\0';
-    *s = (KeySlot){.off = ks->text_len + 1, .hash = h, .line = line};
-    ks->text_len += len + 1;
+    uint32_t *e = ks->entries + ks->entries_len;
+    e[units - 1] = 0;   /* the padding, NUL among it */
+    e[0] = line;
+    memcpy(e + 1, key, len);
+    ((char *)(e + 1))[len] = '\0';
+    *s = (KeySlot){.at = (uint32_t)ks->entries_len + 1, .hash = h};
+    ks->entries_len += units;
     ks->count++;
 }
 
@@ -91,7 +121,7 @@ void keyset_add_stored(KeySet *ks, const char *key, size_t len)
 {
     uint32_t h = hash_key(key, len);
     KeySlot *s = find(ks, key, len, h);
-    if (s->off) return;
+    if (s->at) return;
     put(ks, s, key, len, h, STORED_BIT);
     ks->in_ledger++;
 }
@@ -101,15 +131,16 @@ uint32_t keyset_see(KeySet *ks, const char *key, size_t len, uint32_t line, bool
     uint32_t h = hash_key(key, len);
     KeySlot *s = find(ks, key, len, h);
     line &= ~STORED_BIT;
-    if (!s->off) {
+    if (!s->at) {
         put(ks, s, key, len, h, line);
         *stored = false;
         return 0;
     }
-    *stored = (s->line & STORED_BIT) != 0;
-    uint32_t first = s->line & ~STORED_BIT;
+    uint32_t *seen = entry_line(ks, s);
+    *stored = (*seen & STORED_BIT) != 0;
+    uint32_t first = *seen & ~STORED_BIT;
     if (first) return first;
-    s->line |= line;
+    *seen |= line;
     return 0;
 }
 
@@ -117,17 +148,14 @@ uint32_t keyset_line(const KeySet *ks, const char *key, size_t len)
 {
     if (!ks->cap) return 0;
     uint32_t h = hash_key(key, len);
-    for (size_t j = h & (ks->cap - 1); ks->slots[j].off; j = (j + 1) & (ks->cap - 1)) {
-        const KeySlot *s = &ks->slots[j];
-        const char *t = ks->text + s->off - 1;
-        if (s->hash == h && strncmp(t, key, len) == 0 && t[len] == '\0') return s->line & ~STORED_BIT;
-    }
+    for (size_t j = h & (ks->cap - 1); ks->slots[j].at; j = (j + 1) & (ks->cap - 1))
+        if (same_key(ks, &ks->slots[j], key, len, h)) return ks->entries[ks->slots[j].at - 1] & ~STORED_BIT;
     return 0;
 }
 
 void keyset_free(KeySet *ks)
 {
     free(ks->slots);
-    free(ks->text);
+    free(ks->entries);
     memset(ks, 0, sizeof *ks);
 }

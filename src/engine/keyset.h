@@ -1,8 +1,10 @@
 /* keyset.h — a set of record keys for an import: each key with the line of the file where it
  * was first seen (0: not in this file yet) and whether the ledger held it before the import.
  *
- * Built for millions of keys: the texts live in one growing buffer (no allocation per key),
- * the table holds offsets and hashes (a probe compares text only when the hashes agree). */
+ * Built for millions of keys: each key lives in one growing buffer (no allocation per key) as
+ * an entry — its line, then its text — and the table holds 8-byte slots, the entry's place and
+ * the key's hash: a probe reads the entry only when the hashes agree, and a table of millions
+ * of slots, touched at random, takes half the pages and cache lines a wider slot would. */
 #ifndef DOUDI_KEYSET_H
 #define DOUDI_KEYSET_H
 
@@ -11,16 +13,17 @@
 #include <stdint.h>
 
 typedef struct KeySlot {
-    uint64_t off;              /* offset + 1 of the key's text in KeySet.text; 0: empty slot */
+    uint32_t at;               /* 1 + the entry's place in KeySet.entries, in 4-byte units; 0: empty */
     uint32_t hash;
-    uint32_t line;             /* first line in this file; 0: not seen in it */
 } KeySlot;
 
 typedef struct KeySet {
     KeySlot *slots;
     size_t cap, count;         /* cap a power of two */
-    char *text;                /* the keys, each NUL-terminated */
-    size_t text_len, text_cap;
+    /* the entries, each 4-byte aligned: a uint32_t line (first line in this file, 0: not seen
+     * in it; its top bit: the ledger held the key), the key's text, NUL */
+    uint32_t *entries;
+    size_t entries_len, entries_cap;   /* in uint32_t units */
     size_t in_ledger;          /* keys added with keyset_add_stored */
 } KeySet;
 

@@ -333,13 +333,13 @@ static bool stream_body(Streamer *s, const Program *p, Vm *vm, const char *resul
      * being taken as rows fill them; one too small, a copy of all so far. Up to 16 million
      * rows: past that they grow as they fill, and no table asks for gigabytes it may never
      * use. The key set's slots (touched at random, so all of them) for rows of 170 bytes:
-     * growing it rehashes every key. */
+     * growing it rehashes every key; its entries at 24 bytes (an 18-character id's). */
     struct stat st;
     size_t expected = 0;
     if (stat(s->opt->path, &st) == 0 && S_ISREG(st.st_mode) && rows_kind(s->src) == ROWS_CSV) {
         expected = (size_t)st.st_size / 100;
         if (expected > (size_t)1 << 24) expected = (size_t)1 << 24;
-        keyset_reserve(&s->keys, (size_t)st.st_size / 170, expected * 19);
+        keyset_reserve(&s->keys, (size_t)st.st_size / 170, expected * 24);
         if (!s->opt->store_results) {
             s->kept_cap = expected + 1;
             s->kept = xmalloc(s->kept_cap * sizeof *s->kept);

@@ -3,7 +3,8 @@
  * What the import relies on: a key new to the file gives 0 and is noted with its line; the
  * same key again gives that first line (however often it comes back); a key the ledger held
  * before says so (stored) and still counts as new to the file the first time; keys are
- * compared whole (a prefix, a longer key are other keys). The large case notes 300,000 keys
+ * compared whole (a prefix, a longer key are other keys, whatever their length against an
+ * entry's 4-byte padding; a reservation keeps the keys so far). The large case notes 300,000 keys
  * (the table and the text buffer grow many times) and finds each again. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,12 +72,38 @@ static void test_many(void **state)
     keyset_free(&ks);
 }
 
+/* Keys of every length from 0 to 40, alike but for their last byte or their length: an entry
+ * is padded to 4 bytes, and a key must not match a longer one whose padding it shares. A
+ * reservation made with keys already in the set keeps them. */
+static void test_lengths(void **state)
+{
+    (void)state;
+    KeySet ks = {0};
+    char key[48];
+    memset(key, 'x', sizeof key);
+    bool stored;
+    for (uint32_t len = 0; len <= 40; len++) assert_int_equal(keyset_see(&ks, key, len, len + 1, &stored), 0);
+    keyset_reserve(&ks, 100000, 100000 * 24);
+    assert_true(ks.cap >= 100000 * 10 / 7);
+    for (uint32_t len = 0; len <= 40; len++) {
+        assert_int_equal(keyset_line(&ks, key, len), len + 1);
+        key[len ? len - 1 : 0] = 'y';   /* alike but for its last byte: another key */
+        assert_int_equal(keyset_line(&ks, key, len), len ? 0 : 1);
+        key[len ? len - 1 : 0] = 'x';
+    }
+    assert_int_equal(keyset_see(&ks, key, 7, 99, &stored), 8);
+    assert_false(stored);
+    assert_int_equal(ks.count, 41);
+    keyset_free(&ks);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_line),
         cmocka_unit_test(test_stored),
         cmocka_unit_test(test_many),
+        cmocka_unit_test(test_lengths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
