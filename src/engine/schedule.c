@@ -1,6 +1,7 @@
 /* schedule.c — the yearly schedule (see schedule.h). */
 #include "schedule.h"
 #include "base/fixed.h"
+#include "base/quicksort.h"
 #include "base/sort.h"
 
 #include <stdlib.h>
@@ -145,60 +146,62 @@ static int compare_entries(const Schedule *s, size_t a, size_t b)
  * unsigned integers in the same order — partition and group, then each order key (a number
  * with its sign bit flipped, a text as its first 24 bytes big-endian — a resident id whole,
  * whose first 16 are alike for the people of a county born on one day; inverted when
- * descending) up to and including the first text key — followed by the entry's index; rows
- * whose words are all equal are compared by compare_entries itself. */
-typedef struct RankRows {
-    const Schedule *s;
-    size_t words;              /* before the index */
-} RankRows;
+ * descending), then the record key's first 24 bytes, the last tie-break — as many as fit in
+ * RANK_WORDS and up to and including the first text (past a text longer than 24 bytes the words
+ * no longer follow the order); rows whose words are all equal are compared by compare_entries
+ * itself. A row with the entry's index is one cache line, sorted in place. */
+enum { RANK_WORDS = 7 };
 
-static size_t rank_words(const Schedule *s)
+typedef struct RankRow {
+    uint64_t word[RANK_WORDS];
+    uint64_t index;
+} RankRow;
+
+/* Up to three words of a text, as many as fit from word w on; the next word. */
+static size_t put_text_words(RankRow *row, size_t w, const char *t, uint64_t flip)
 {
-    size_t w = 1;
-    for (uint32_t k = 0; k < s->nkeys; k++) {
-        if (s->key_kind[k] == VK_TEXT) return w + 3;
-        w++;
-    }
+    size_t n = strlen(t);
+    for (unsigned part = 0; part < 3 && w < RANK_WORDS; part++) row->word[w++] = sort_key_word(t, n, part) ^ flip;
     return w;
 }
 
-static void rank_row(const Schedule *s, size_t i, uint64_t *row)
+static void rank_row(const Schedule *s, size_t i, RankRow *row)
 {
     size_t w = 0;
-    row[w++] = (uint64_t)s->partition[i] << 32 | s->group[i];
-    for (uint32_t k = 0; k < s->nkeys; k++) {
+    row->word[w++] = (uint64_t)s->partition[i] << 32 | s->group[i];
+    uint32_t k = 0;
+    for (; k < s->nkeys && w < RANK_WORDS; k++) {
         uint64_t flip = s->key_desc[k] ? ~0ull : 0;
         int64_t v = s->keys[i * s->nkeys + k];
         if (s->key_kind[k] == VK_TEXT) {
-            const char *t = s->key_text.items + v;
-            size_t n = strlen(t);
-            for (unsigned part = 0; part < 3; part++) row[w++] = sort_key_word(t, n, part) ^ flip;
+            w = put_text_words(row, w, s->key_text.items + v, flip);
             break;
         }
-        row[w++] = ((uint64_t)v ^ 1ull << 63) ^ flip;
+        row->word[w++] = ((uint64_t)v ^ 1ull << 63) ^ flip;
     }
-    row[w] = i;
+    if (k == s->nkeys) w = put_text_words(row, w, schedule_person_key(s, i), 0);
+    while (w < RANK_WORDS) row->word[w++] = 0;
+    row->index = i;
 }
 
-static int compare_rank_rows(const void *pa, const void *pb, void *ctx)
+static inline int compare_rank_rows(const RankRow *a, const RankRow *b, const Schedule *s)
 {
-    const RankRows *r = ctx;
-    const uint64_t *a = pa, *b = pb;
-    for (size_t w = 0; w < r->words; w++)
-        if (a[w] != b[w]) return a[w] < b[w] ? -1 : 1;
-    return compare_entries(r->s, (size_t)a[r->words], (size_t)b[r->words]);
+    for (size_t w = 0; w < RANK_WORDS; w++)
+        if (a->word[w] != b->word[w]) return a->word[w] < b->word[w] ? -1 : 1;
+    return compare_entries(s, (size_t)a->index, (size_t)b->index);
 }
+
+/* Every entry's record key differs, so the order is total and any sort gives the same one. */
+QUICKSORT_DEFINE(sort_rank_rows, RankRow, const Schedule *, compare_rank_rows)
 
 /* The entries' indexes in ranking order. */
 static size_t *rank_order(const Schedule *s)
 {
-    RankRows r = {s, rank_words(s)};
-    size_t width = r.words + 1;
-    uint64_t *rows = xmalloc((s->count + 1) * width * sizeof *rows);
-    for (size_t i = 0; i < s->count; i++) rank_row(s, i, rows + i * width);
-    sort_with(rows, s->count, width * sizeof *rows, compare_rank_rows, &r);
+    RankRow *rows = xmalloc((s->count + 1) * sizeof *rows);
+    for (size_t i = 0; i < s->count; i++) rank_row(s, i, &rows[i]);
+    sort_rank_rows(rows, s->count, s);
     size_t *order = xmalloc((s->count + 1) * sizeof *order);
-    for (size_t i = 0; i < s->count; i++) order[i] = (size_t)rows[i * width + r.words];
+    for (size_t i = 0; i < s->count; i++) order[i] = (size_t)rows[i].index;
     free(rows);
     return order;
 }

@@ -6,7 +6,8 @@
  * is computed pairwise here and compared with schedule_assign_ranked's ranks, over keys built
  * to tie: a few values each, negative numbers, texts alike in their first 16 or 24 bytes or
  * one the start of another, text keys before, between and after number keys, ascending and
- * descending. */
+ * descending, more number keys than the ranking's row of words holds, none but the record
+ * key to break ties; record keys short and long, some alike in their first 30 bytes. */
 #include "helpers.h"
 #include "engine/schedule.h"
 
@@ -15,8 +16,8 @@
 typedef struct Entry {
     const char *partition;
     int category;
-    int64_t keys[4];           /* text keys as pointers to their text */
-    char key[32];
+    int64_t keys[8];           /* text keys as pointers to their text */
+    char key[48];
 } Entry;
 
 static uint64_t rng_state = 7;
@@ -31,6 +32,7 @@ static const char *const TEXTS[] = {
     "abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwx", "abcdefghijklmnopqrstuvwxy", "b", "\xe5\xbc\xa0", "\xe5\xbc\xa0\xe4\xb8\x89", "z",
 };
 static const char *const PARTS[] = {"410102", "410103", "410184"};
+static unsigned number_values = 5;   /* how many small numbers a number key takes */
 
 /* A schedule of one group per category (0 and 1), keys of the given kinds and directions. */
 static Schedule *new_schedule(uint32_t nkeys, const uint8_t *kind, const bool *desc)
@@ -83,8 +85,11 @@ static void check_ranks(uint32_t nkeys, const uint8_t *kind, const bool *desc, s
         e[i].category = (int)(rng() % 2);
         for (uint32_t k = 0; k < nkeys; k++)
             e[i].keys[k] = kind[k] == VK_TEXT ? (int64_t)(intptr_t)TEXTS[rng() % (sizeof TEXTS / sizeof *TEXTS)]
-                                              : (int64_t)(rng() % 5) - 2 + (rng() % 7 == 0 ? INT64_MIN / 2 : 0);
-        snprintf(e[i].key, sizeof e[i].key, "4101%08u%06u", (unsigned)(rng() % 100000000), (unsigned)i);   /* unique */
+                                              : (int64_t)(rng() % number_values) - 2 + (rng() % 7 == 0 ? INT64_MIN / 2 : 0);
+        if (rng() % 2)   /* unique; some alike in their first 30 bytes, longer than the ranking's 24 */
+            snprintf(e[i].key, sizeof e[i].key, "4101%08u%06u", (unsigned)(rng() % 100000000), (unsigned)i);
+        else
+            snprintf(e[i].key, sizeof e[i].key, "410102000000000000000000000000%06u", (unsigned)i);
         assert_true(schedule_add(s, e[i].partition, e[i].category, e[i].keys, e[i].key, (uint32_t)i));
     }
     int64_t *years = xcalloc(n, sizeof *years), *ranks = xcalloc(n, sizeof *ranks), *sizes = xcalloc(n, sizeof *sizes);
@@ -135,6 +140,28 @@ static void test_text_key_first(void **state)
     check_ranks(4, kind, d2, 500);
 }
 
+static void test_more_keys_than_a_row_holds(void **state)
+{
+    (void)state;
+    /* eight number keys, more than the ranking's words hold: the rest decide by comparison */
+    const uint8_t kind[] = {VK_INT, VK_INT, VK_INT, VK_INT, VK_INT, VK_INT, VK_INT, VK_INT};
+    const bool d1[] = {false, true, false, true, false, true, false, true}, d2[8] = {false};
+    number_values = 2;   /* so that rows often tie on all the keys they hold */
+    check_ranks(8, kind, d1, 500);
+    check_ranks(8, kind, d2, 500);
+    number_values = 5;
+}
+
+static void test_no_text_key(void **state)
+{
+    (void)state;
+    /* the record key alone breaks the ties of one number key */
+    const uint8_t kind[] = {VK_INT};
+    const bool asc[] = {false}, desc[] = {true};
+    check_ranks(1, kind, asc, 400);
+    check_ranks(1, kind, desc, 400);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -142,6 +169,8 @@ int main(void)
         cmocka_unit_test(test_number_keys),
         cmocka_unit_test(test_text_key_last),
         cmocka_unit_test(test_text_key_first),
+        cmocka_unit_test(test_more_keys_than_a_row_holds),
+        cmocka_unit_test(test_no_text_key),
     };
     return cmocka_run_group_tests_name("schedule", tests, NULL, NULL);
 }
