@@ -790,6 +790,8 @@ QUICKSORT_DEFINE(sort_held, HeldRow, const LedgerUpsert *, cmp_held)
 
 static int step_update(LedgerUpsert *u, const int64_t *values, char **error);
 
+enum { PREFETCH_AHEAD = 8 };
+
 /* Store the held rows sorted by key, then forget them. */
 static bool write_held(LedgerUpsert *u, char **error)
 {
@@ -797,6 +799,13 @@ static bool write_held(LedgerUpsert *u, char **error)
     sort_held(u->order.items, u->order.count, u);
     bool ok = true;
     for (size_t k = 0; ok && k < u->order.count; k++) {
+        /* In key order the rows are read at random from a buffer of a hundred megabytes: a
+         * cache miss each, unless asked for a few rows ahead (a row spans two lines). */
+        if (k + PREFETCH_AHEAD < u->order.count) {
+            const char *ahead = u->held.items + (u->order.items[k + PREFETCH_AHEAD].at >> 1);
+            __builtin_prefetch(ahead);
+            __builtin_prefetch(ahead + 64);
+        }
         unhold_row(u, u->order.items[k].at >> 1);
         if (u->order.items[k].at & 1) {
             int rc = step_update(u, u->scratch, error);
