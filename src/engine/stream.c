@@ -98,6 +98,7 @@ static bool to_review(Streamer *s, const Refusal *r, char **error)
     }
     review_line(s, s->opt->path, r->line, r->col, r->reason, r->raw);
     s->read->review++;
+    if (!s->opt->store_review) return true;
     ReviewEntry e = {.source = s->source, .line = r->line, .col = r->col, .reason = r->reason, .raw = r->raw,
                      .raw_len = r->raw ? r->raw_len : 0, .record = s->check.ri->name};
     return ledger_review_add(s->l, &e, error);
