@@ -600,6 +600,14 @@ static bool scan_utf8(Source *s, uint64_t offset, BadByte *bad)
                 uint64_t w;
                 while (n - i >= sizeof w && (memcpy(&w, buf + i, sizeof w), !(w & 0x8080808080808080ull))) i += sizeof w;
                 if (i == n) break;
+                /* a whole three-byte character whose lead allows any continuation (all but E0
+                 * and ED): Chinese text, most of a ledger's non-ASCII, without the byte steps */
+                unsigned char c = buf[i];
+                if (n - i >= 3 && c >= 0xE1 && c <= 0xEF && c != 0xED && (buf[i + 1] & 0xC0) == 0x80 &&
+                    (buf[i + 2] & 0xC0) == 0x80) {
+                    i += 3;
+                    continue;
+                }
             }
             unsigned char b = buf[i];
             uint64_t at = offset + i++;

@@ -573,6 +573,42 @@ static void test_detect_utf8_with_chinese(void **state)
     csv_close(r);
 }
 
+/* The whole-file UTF-8 check against utf8_valid, over random texts of bytes around
+ * three-byte characters: leads with any continuation (E4), with restricted ones (E0, ED),
+ * continuations at either end of their range, bytes that are never UTF-8, ASCII between; a
+ * forced UTF-8 reading opens exactly the valid ones. */
+static void test_utf8_check_random(void **state)
+{
+    (void)state;
+    static const unsigned char bytes[] = {'a', ',', '\n', 0xE4, 0xB8, 0xAD, 0xE0, 0xA0, 0x9F, 0xED, 0x80, 0xBF,
+                                          0xEF, 0xC2, 0xC0, 0xF0, 0x90, 0xF4, 0xFF};
+    static const char *const chars[] = {"\xE4\xB8\xAD", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEF\xBF\xBF"};
+    uint32_t seed = 12345;
+    char buf[48];
+    int valid = 0;
+    for (int t = 0; t < 20000; t++) {
+        size_t n = 1 + (seed = seed * 1103515245u + 12345u) % 40;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            if ((seed >> 8) % 3 != 0 && i + 3 <= n) {   /* mostly whole characters: valid texts common */
+                memcpy(buf + i, chars[(seed >> 12) % 4], 3);
+                i += 2;
+            } else {   /* else ASCII half the time, any of the bytes the other half */
+                buf[i] = (char)bytes[(seed >> 20) % 2 ? (seed >> 16) % 3 : (seed >> 16) % sizeof bytes];
+            }
+        }
+        char *err = NULL;
+        CsvReader *r = csv_open_memory(buf, n, "UTF-8", &err);
+        bool want = utf8_valid(buf, n);
+        if ((r != NULL) != want)
+            fail_msg("text %d (%zu bytes): opened %d, valid %d (%s)", t, n, r != NULL, want, err ? err : "");
+        valid += want;
+        if (r) csv_close(r);
+        free(err);
+    }
+    if (valid < 1000 || valid > 19000) fail_msg("%d valid texts of 20000: want both kinds well represented", valid);
+}
+
 static void test_bom(void **state)
 {
     (void)state;
@@ -1113,6 +1149,7 @@ int main(void)
         cmocka_unit_test(test_stray_quote_recovery),
         cmocka_unit_test(test_max_record),
         cmocka_unit_test(test_detect_utf8_with_chinese),
+        cmocka_unit_test(test_utf8_check_random),
         cmocka_unit_test(test_bom),
         cmocka_unit_test(test_gbk_detected_and_forced),
         cmocka_unit_test(test_gbk_fixture),
