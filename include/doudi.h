@@ -404,7 +404,10 @@ typedef struct doudi_review_stats {
  * and a last column 原因 with the reason and where it was (persons.csv:12:6, 台账.xlsx!F12).
  * format "xlsx" (a sheet per source file; needs out_path) or "csv" (UTF-8 with a BOM; one
  * source file only — choose it with `source`); NULL: by out_path's extension, else csv.
- * source: only the rows of that file (as it was imported), or NULL for all. To out_path
+ * After them, the persons the latest run could not evaluate (doudi_run_stats.review), their
+ * records as the ledger holds them under the fields' labels, the reason with 第N次运行, a
+ * sheet 第N次运行 of their own. source: only the rows of that file (as it was imported), "run"
+ * (or "run N", N the latest run) for the run's persons alone, or NULL for all. To out_path
  * (created 0600: it holds full ids), or stdout when NULL. Importing the corrected rows takes
  * them out of review, whichever file they come from: an import drops the entries of other
  * files whose row holds the key of a row it read. stats may be NULL. */

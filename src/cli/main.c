@@ -216,11 +216,12 @@ static const Verb verbs[] = {
      "the rows in review (待核查), back to the clerk as a workbook to correct",
      "Every row an import sent to review, as it was read, under the header of its file: the\n"
      "offending cell filled red with the reason as a comment, and a last column 原因 with the reason\n"
-     "and where it was. Correct the cells and import the file: the rows read again leave review.",
+     "and where it was; then every person the latest run could not evaluate, as the ledger holds\n"
+     "them (a sheet 第N次运行). Correct the cells and import the file: the rows read again leave review.",
      {{"--db DB", "the ledger (default doudi.db)"},
       {"-o, --out FILE", "write to FILE: .xlsx a workbook (a sheet per file), else CSV (default: CSV to stdout)"},
       {"--rules FILE", "the rules that name the columns (default: those of the latest run)"},
-      {"--source FILE", "only the rows of this imported file (a CSV holds the rows of one file)"}}},
+      {"--source FILE", "only the rows of this imported file; `run`: the latest run's persons (a CSV holds one source)"}}},
     {"stats", cli_stats, "stats FILE [--db DB] --near-miss [--as-of DATE] [--format text|json]",
      "figures about the ledger under a rule file: near misses",
      "--near-miss: for each category, how many persons meet every condition but one, and which\n"

@@ -3,7 +3,8 @@
  *   doudi review [--db DB] [-o 待核查.xlsx|待核查.csv] [--rules FILE] [--source FILE]
  *
  * Every row an import sent to review, as it was read, under its file's header, the offending
- * cell marked and a reason column last (doudi_review_export). The rules name the columns: FILE
+ * cell marked and a reason column last, then the persons the latest run could not evaluate, as
+ * the ledger holds them (doudi_review_export). The rules name the columns: FILE
  * (a rule file or a .ddc) or, without it, the ones the latest run stored. The format is -o's
  * extension (.xlsx a workbook, else CSV); CSV goes to stdout without -o. */
 #include "cli.h"

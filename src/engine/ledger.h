@@ -112,6 +112,11 @@ void ledger_cursor_close(LedgerCursor *c);
 bool ledger_record_by_key(Ledger *l, const Program *p, const RecordInfo *ri, const char *key, int64_t *values,
                           char **owned, bool *found, char **error);
 
+/* The record of type ri whose key is `key`, each field as it is stored, as text (NULL or a
+ * column the table lacks: ""), into cells[0..nfields) (the caller frees each). *found false
+ * when there is none. For showing a record as it stands, whatever the rules make of it. */
+bool ledger_record_texts(Ledger *l, const RecordInfo *ri, const char *key, char **cells, bool *found, char **error);
+
 /* The keys of the records of type ri that match, in key order: by key (exactly, or by the
  * pattern `key_like` in SQL LIKE form: '410122%1234'), or by the text field `field` equal to
  * `value`. Each match is handed to fn with the record's key (a callback returning false
@@ -166,6 +171,9 @@ typedef bool (*ledger_review_entry_fn)(void *ctx, int64_t id, const ReviewEntry 
 bool ledger_each_review(Ledger *l, const char *record, const char *source, ledger_review_entry_fn fn, void *ctx,
                         char **error);
 bool ledger_review_delete(Ledger *l, int64_t id, char **error);
+/* The latest run's review entries — the persons it could not evaluate, raw their key — in
+ * order of record type and key (none when there is no run yet). */
+bool ledger_each_run_review(Ledger *l, ledger_review_entry_fn fn, void *ctx, char **error);
 
 /* ---- runs (ledger_runs.c) ----------------------------------------------------------------------- */
 

@@ -459,6 +459,33 @@ bool ledger_record_by_key(Ledger *l, const Program *p, const RecordInfo *ri, con
     return ok;
 }
 
+bool ledger_record_texts(Ledger *l, const RecordInfo *ri, const char *key, char **cells, bool *found, char **error)
+{
+    *found = false;
+    if (ri->key < 0) return ledger_failf(error, "record %s has no key", ri->name);
+    StrBuf sql = {0}, tail = {0};
+    sb_puts(&tail, " WHERE ");
+    ledger_quote_ident(&tail, ri->fields[ri->key].name);
+    sb_puts(&tail, " = ?1");
+    sqlite3_stmt *st = NULL;
+    if (select_fields(l, ri, sb_str(&tail), &sql, error)) st = ledger_prepare(l, sb_str(&sql), error);
+    sb_free(&sql);
+    sb_free(&tail);
+    if (!st) return false;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = true;
+        for (uint32_t i = 0; i < ri->nfields; i++) {
+            const char *t = (const char *)sqlite3_column_text(st, (int)i);
+            cells[i] = xstrndup(t ? t : "", t ? (size_t)sqlite3_column_bytes(st, (int)i) : 0);
+        }
+    }
+    bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE || ledger_fail(l, error, NULL);
+    sqlite3_finalize(st);
+    return ok;
+}
+
 bool ledger_each_match(Ledger *l, const RecordInfo *ri, const char *key_like, const char *field, const char *value,
                        ledger_name_fn fn, void *ctx, char **error)
 {

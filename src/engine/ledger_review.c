@@ -41,6 +41,25 @@ bool ledger_each_review(Ledger *l, const char *record, const char *source, ledge
     return ok;
 }
 
+bool ledger_each_run_review(Ledger *l, ledger_review_entry_fn fn, void *ctx, char **error)
+{
+    sqlite3_stmt *st = ledger_prepare(l,
+        "SELECT id, source, reason, raw, record, run FROM doudi_review "
+        "WHERE run = (SELECT max(id) FROM doudi_runs) ORDER BY record, raw, id", error);
+    if (!st) return false;
+    int rc;
+    bool ok = true;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ReviewEntry e = {.source = text_at(st, 1), .reason = text_at(st, 2), .raw = text_at(st, 3),
+                         .raw_len = (size_t)sqlite3_column_bytes(st, 3), .record = text_at(st, 4),
+                         .run = sqlite3_column_int64(st, 5)};
+        ok = fn(ctx, sqlite3_column_int64(st, 0), &e);
+    }
+    if (ok && rc != SQLITE_DONE) ok = ledger_fail(l, error, NULL);
+    sqlite3_finalize(st);
+    return ok;
+}
+
 bool ledger_review_delete(Ledger *l, int64_t id, char **error)
 {
     sqlite3_stmt *st = ledger_prepare(l, "DELETE FROM doudi_review WHERE id = ?1", error);

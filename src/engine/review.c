@@ -25,6 +25,8 @@
 
 /* The reason column's header. */
 #define REVIEW_REASON "原因"
+/* Where a run's entries come from, in the reason column and as their sheet's name. */
+#define RUN_SHEET "第%lld次运行"
 
 /* ---- the entries, grouped by source file and record type ------------------------------------ */
 
@@ -37,6 +39,7 @@ typedef struct ReviewRow {
 
 typedef struct ReviewGroup {
     char *source, *record;
+    int64_t run;               /* the persons run `run` could not evaluate (source "run N"); 0: a file's rows */
     bool xlsx;                 /* the source is a workbook: its cells are lettered */
     char **header;
     size_t nheader;
@@ -90,10 +93,10 @@ static void free_cells(char **cells, size_t n)
     free(cells);
 }
 
-static bool collect(void *ctx, int64_t id, const ReviewEntry *e)
+/* The entry's row in its group (the last one, or a new one when the source or record type
+ * changes: entries come ordered by them). */
+static ReviewRow *add_row(Groups *gs, const ReviewEntry *e)
 {
-    (void)id;
-    Groups *gs = ctx;
     ReviewGroup *g = gs->n ? &gs->g[gs->n - 1] : NULL;
     if (!g || strcmp(g->source, e->source) || strcmp(g->record, e->record)) {
         if (gs->n == gs->cap) {
@@ -101,7 +104,7 @@ static bool collect(void *ctx, int64_t id, const ReviewEntry *e)
             gs->g = xrealloc(gs->g, gs->cap * sizeof *gs->g);
         }
         g = &gs->g[gs->n++];
-        *g = (ReviewGroup){.source = xstrdup(e->source), .record = xstrdup(e->record)};
+        *g = (ReviewGroup){.source = xstrdup(e->source), .record = xstrdup(e->record), .run = e->run};
     }
     if (g->nrows == g->cap) {
         g->cap = g->cap ? g->cap * 2 : 16;
@@ -109,7 +112,71 @@ static bool collect(void *ctx, int64_t id, const ReviewEntry *e)
     }
     ReviewRow *r = &g->rows[g->nrows++];
     *r = (ReviewRow){.line = e->line, .col = e->col, .reason = xstrdup(e->reason)};
+    return r;
+}
+
+static bool collect(void *ctx, int64_t id, const ReviewEntry *e)
+{
+    (void)id;
+    ReviewRow *r = add_row(ctx, e);
     split_raw(e->raw, e->raw_len, &r->cells, &r->ncells);
+    return true;
+}
+
+static const RecordInfo *record_named(const Program *p, const char *name);
+
+typedef struct RunCollect {
+    Ledger *l;
+    const Program *p;
+    Groups *gs;
+    int64_t only;              /* the run asked for (--source "run N"), 0: the latest, whichever */
+    char **error;
+} RunCollect;
+
+/* A source naming the persons the latest run could not evaluate: "run", or "run N" (*run = N). */
+static bool run_source(const char *s, int64_t *run)
+{
+    *run = 0;
+    if (!strcmp(s, "run")) return true;
+    if (strncmp(s, "run ", 4) || s[4] < '1' || s[4] > '9') return false;
+    char *end;
+    long long n = strtoll(s + 4, &end, 10);
+    if (*end) return false;
+    *run = n;
+    return true;
+}
+
+/* A person the latest run could not evaluate: their record as the ledger holds it, field by
+ * field under the record's labels — a row the clerk can correct and import again. A record
+ * gone since (or of a type these rules do not declare): its key alone. */
+static bool collect_run(void *ctx, int64_t id, const ReviewEntry *e)
+{
+    (void)id;
+    RunCollect *rc = ctx;
+    if (rc->only && e->run != rc->only) return true;   /* an older run's: not the latest's any more */
+    ReviewRow *r = add_row(rc->gs, e);
+    const RecordInfo *ri = record_named(rc->p, e->record);
+    bool found = false;
+    if (ri && ri->key >= 0) {
+        char **cells = xcalloc(ri->nfields + 1, sizeof *cells);
+        if (!ledger_record_texts(rc->l, ri, e->raw, cells, &found, rc->error)) {
+            free(cells);
+            return false;
+        }
+        if (found) {
+            r->cells = cells;
+            r->ncells = ri->nfields;
+        } else {
+            free(cells);
+        }
+    }
+    if (!found) {
+        size_t at = ri && ri->key >= 0 ? (size_t)ri->key : 0;
+        r->cells = xcalloc(at + 1, sizeof *r->cells);
+        for (size_t i = 0; i < at; i++) r->cells[i] = xstrdup("");
+        r->cells[at] = xstrndup(e->raw, e->raw_len);
+        r->ncells = at + 1;
+    }
     return true;
 }
 
@@ -174,7 +241,7 @@ static void drop_reason_column(ReviewGroup *g, const RecordInfo *ri)
 static void read_header(ReviewGroup *g, const RecordInfo *ri)
 {
     char *err = NULL;
-    RowSource *src = ri ? rows_open(g->source, NULL, &err) : NULL;
+    RowSource *src = ri && !g->run ? rows_open(g->source, NULL, &err) : NULL;
     free(err);
     g->xlsx = src ? rows_kind(src) == ROWS_XLSX : ends_with_ci(g->source, ".xlsx");
     Row row;
@@ -211,7 +278,9 @@ static char *reason_text(const ReviewGroup *g, const ReviewRow *r)
     StrBuf sb = {0};
     const char *file = base_name(g->source);
     sb_printf(&sb, "%s（", r->reason);
-    if (g->xlsx && r->col) {
+    if (g->run) {
+        sb_printf(&sb, RUN_SHEET, (long long)g->run);
+    } else if (g->xlsx && r->col) {
         char letters[4];
         sb_printf(&sb, "%s!%s%u", file, xlsx_column_name(r->col, letters), r->line);
     } else if (g->xlsx) {
@@ -373,8 +442,10 @@ static bool write_xlsx(const Groups *gs, const char *path, char **error)
     ReviewFormats f = review_formats(wb);
     bool ok = true;
     for (size_t i = 0; i < gs->n && ok; i++) {
-        /* the sheet of a source file: its name without the extension ("摸底台账") */
-        const char *file = base_name(gs->g[i].source), *dot = strrchr(file, '.');
+        /* the sheet of a source file: its name without the extension ("摸底台账"); of a run: 第N次运行 */
+        char run[64];
+        snprintf(run, sizeof run, RUN_SHEET, (long long)gs->g[i].run);
+        const char *file = gs->g[i].run ? run : base_name(gs->g[i].source), *dot = strrchr(file, '.');
         char *name = xlsx_new_sheet_name(wb, file, dot && dot != file ? (size_t)(dot - file) : strlen(file));
         ok = xlsx_group(wb, &f, &gs->g[i], name);
         free(name);
@@ -402,6 +473,11 @@ bool review_export(Ledger *l, const Program *p, const ReviewExport *opt, ReviewE
     const char *source = opt->source ? (realpath(opt->source, real) ? real : opt->source) : NULL;
     Groups gs = {0};
     bool ok = ledger_each_review(l, NULL, source, collect, &gs, error);
+    int64_t only_run = 0;
+    if (ok && (!opt->source || run_source(opt->source, &only_run))) {
+        RunCollect rc = {l, p, &gs, only_run, error};
+        ok = ledger_each_run_review(l, collect_run, &rc, error);
+    }
     for (size_t i = 0; ok && i < gs.n; i++) {
         read_header(&gs.g[i], record_named(p, gs.g[i].record));
         stats->rows += gs.g[i].nrows;

@@ -27,7 +27,8 @@
 typedef struct ReviewExport {
     const char *path;          /* where to write; NULL: CSV to stdout */
     bool xlsx;                 /* a workbook (needs path), else CSV */
-    const char *source;        /* only the entries of this file (any spelling of its path), or NULL */
+    const char *source;        /* only the entries of this file (any spelling of its path), or of the
+                                  latest run ("run", "run N"); NULL: all */
 } ReviewExport;
 
 typedef struct ReviewExportStats {
@@ -35,7 +36,10 @@ typedef struct ReviewExportStats {
     uint64_t files;            /* source files (and record types) they came from */
 } ReviewExportStats;
 
-/* Write the review queue as `opt` says, the header and field names read with `p`'s records.
+/* Write the review queue as `opt` says, the header and field names read with `p`'s records:
+ * the rows imports sent to review, by source file, then the persons the latest run could not
+ * evaluate (their records as stored, under the fields' labels; opt->source "run" or "run N"
+ * takes these alone).
  * Errors: a CSV asked for while rows of several files (with their own columns) are in review
  * (the message names them: choose one with a source); the file cannot be written. */
 bool review_export(Ledger *l, const Program *p, const ReviewExport *opt, ReviewExportStats *stats, char **error);

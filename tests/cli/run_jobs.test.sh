@@ -47,7 +47,7 @@ outputs() {
         die "report $form --county $county of $2"
     done
   done
-  "$DOUDI" review --db "$2" --rules "$1" -o "$3/review.csv" >/dev/null || die "review export of $2"
+  "$DOUDI" review --db "$2" --rules "$1" --source run -o "$3/review.csv" >/dev/null || die "review export of $2"   # the persons the run turned down
 }
 
 # same RULES LEDGER NAME: the run at --jobs 1, 2, 3 and 7, each on a copy of LEDGER, compared
