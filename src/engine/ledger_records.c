@@ -423,11 +423,13 @@ void ledger_cursor_close(LedgerCursor *c)
     free(c);
 }
 
-bool ledger_record_by_key(Ledger *l, const Program *p, const RecordInfo *ri, const char *key, int64_t *values,
-                          char **owned, bool *found, char **error)
+/* The record's fields, in order, where its key is `key`: the statement, ready to step. */
+static sqlite3_stmt *select_by_key(Ledger *l, const RecordInfo *ri, const char *key, char **error)
 {
-    *found = false;
-    if (ri->key < 0) return ledger_failf(error, "record %s has no key", ri->name);
+    if (ri->key < 0) {
+        ledger_failf(error, "record %s has no key", ri->name);
+        return NULL;
+    }
     StrBuf sql = {0}, tail = {0};
     sb_puts(&tail, " WHERE ");
     ledger_quote_ident(&tail, ri->fields[ri->key].name);
@@ -436,8 +438,16 @@ bool ledger_record_by_key(Ledger *l, const Program *p, const RecordInfo *ri, con
     if (select_fields(l, ri, sb_str(&tail), &sql, error)) st = ledger_prepare(l, sb_str(&sql), error);
     sb_free(&sql);
     sb_free(&tail);
+    if (st) sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    return st;
+}
+
+bool ledger_record_by_key(Ledger *l, const Program *p, const RecordInfo *ri, const char *key, int64_t *values,
+                          char **owned, bool *found, char **error)
+{
+    *found = false;
+    sqlite3_stmt *st = select_by_key(l, ri, key, error);
     if (!st) return false;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     bool ok = true;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -462,17 +472,8 @@ bool ledger_record_by_key(Ledger *l, const Program *p, const RecordInfo *ri, con
 bool ledger_record_texts(Ledger *l, const RecordInfo *ri, const char *key, char **cells, bool *found, char **error)
 {
     *found = false;
-    if (ri->key < 0) return ledger_failf(error, "record %s has no key", ri->name);
-    StrBuf sql = {0}, tail = {0};
-    sb_puts(&tail, " WHERE ");
-    ledger_quote_ident(&tail, ri->fields[ri->key].name);
-    sb_puts(&tail, " = ?1");
-    sqlite3_stmt *st = NULL;
-    if (select_fields(l, ri, sb_str(&tail), &sql, error)) st = ledger_prepare(l, sb_str(&sql), error);
-    sb_free(&sql);
-    sb_free(&tail);
+    sqlite3_stmt *st = select_by_key(l, ri, key, error);
     if (!st) return false;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *found = true;

@@ -123,7 +123,12 @@ static bool collect(void *ctx, int64_t id, const ReviewEntry *e)
     return true;
 }
 
-static const RecordInfo *record_named(const Program *p, const char *name);
+static const RecordInfo *record_named(const Program *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->nrecords; i++)
+        if (!strcmp(p->records[i].name, name)) return &p->records[i];
+    return NULL;
+}
 
 typedef struct RunCollect {
     Ledger *l;
@@ -194,13 +199,6 @@ static void groups_free(Groups *gs)
         free(g->record);
     }
     free(gs->g);
-}
-
-static const RecordInfo *record_named(const Program *p, const char *name)
-{
-    for (uint32_t i = 0; i < p->nrecords; i++)
-        if (!strcmp(p->records[i].name, name)) return &p->records[i];
-    return NULL;
 }
 
 static uint32_t names_field(void *ctx, const char *cell, size_t len)
