@@ -9,12 +9,20 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Bytes 8w .. 8w+7 of a key of n bytes, big-endian, zero past its end: words that compare as
  * unsigned integers in the key's byte order (a shorter key first), so that a sort compares
  * keys — their first 8, 16, 24 bytes — without reading their text. */
 static inline uint64_t sort_key_word(const char *key, size_t n, unsigned w)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n >= 8 * (size_t)w + 8) {   /* a whole word of the key: one load */
+        uint64_t x;
+        memcpy(&x, key + 8 * (size_t)w, sizeof x);
+        return __builtin_bswap64(x);
+    }
+#endif
     uint64_t v = 0;
     for (size_t i = 8 * (size_t)w; i < 8 * (size_t)w + 8; i++) v = v << 8 | (i < n ? (unsigned char)key[i] : 0);
     return v;

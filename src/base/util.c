@@ -82,7 +82,6 @@ void sb_putn(StrBuf *sb, const char *s, size_t n)
     sb->items[sb->count] = '\0';
 }
 
-void sb_putc(StrBuf *sb, char c) { sb_putn(sb, &c, 1); }
 void sb_puts(StrBuf *sb, const char *s) { sb_putn(sb, s, strlen(s)); }
 
 void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap)

@@ -43,9 +43,19 @@ typedef struct StrBuf {
     size_t count, cap;
 } StrBuf;
 
-void sb_putc(StrBuf *sb, char c);
-void sb_puts(StrBuf *sb, const char *s);
 void sb_putn(StrBuf *sb, const char *s, size_t n);
+/* One byte: written in place when there is room (a CSV writer's commas and newlines, millions
+ * of them), through sb_putn otherwise. */
+static inline void sb_putc(StrBuf *sb, char c)
+{
+    if (sb->count + 2 <= sb->cap) {
+        sb->items[sb->count++] = c;
+        sb->items[sb->count] = '\0';
+    } else {
+        sb_putn(sb, &c, 1);
+    }
+}
+void sb_puts(StrBuf *sb, const char *s);
 void sb_printf(StrBuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap);
 void sb_pad(StrBuf *sb, int cells);           /* append spaces */

@@ -185,16 +185,20 @@ static void trim_partial_char(Bytes *b, size_t from)
     if (lead >= 0x80 && back < want) b->n = i - 1;
 }
 
-static void field_room(CsvReader *r)
+static void grow_fields(CsvReader *r)
 {
-    if (r->nfields == r->fcap) {
-        r->fcap = r->fcap ? r->fcap * 2 : 16;
-        r->offs = xrealloc(r->offs, r->fcap * sizeof *r->offs);
-        r->lens = xrealloc(r->lens, r->fcap * sizeof *r->lens);
-        r->lines = xrealloc(r->lines, r->fcap * sizeof *r->lines);
-        r->cols = xrealloc(r->cols, r->fcap * sizeof *r->cols);
-        r->ptrs = xrealloc(r->ptrs, r->fcap * sizeof *r->ptrs);
-    }
+    r->fcap = r->fcap ? r->fcap * 2 : 16;
+    r->offs = xrealloc(r->offs, r->fcap * sizeof *r->offs);
+    r->lens = xrealloc(r->lens, r->fcap * sizeof *r->lens);
+    r->lines = xrealloc(r->lines, r->fcap * sizeof *r->lines);
+    r->cols = xrealloc(r->cols, r->fcap * sizeof *r->cols);
+    r->ptrs = xrealloc(r->ptrs, r->fcap * sizeof *r->ptrs);
+}
+
+/* Room for one more field: a test a field, the growing out of line. */
+static inline void field_room(CsvReader *r)
+{
+    if (r->nfields == r->fcap) grow_fields(r);
 }
 
 static void field_begin(CsvReader *r)

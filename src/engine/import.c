@@ -150,11 +150,13 @@ static void to_review(Importer *im, const Row *rec, uint32_t col, const char *re
 
 static void free_owned(RowCheck *im)
 {
+    if (!im->owns) return;   /* most rows own none: no pass over the fields */
     for (uint32_t i = 0; i < im->ri->nfields; i++)
-        if (im->owned[i]) {   /* most rows own none: no call per field */
+        if (im->owned[i]) {
             free(im->owned[i]);
             im->owned[i] = NULL;
         }
+    im->owns = false;
 }
 
 static void field_name(const FieldInfo *f, char *buf, size_t n)
@@ -304,6 +306,7 @@ static bool read_cells(RowCheck *im, const Row *rec)
             snprintf(reason, sizeof reason, "%s: empty", fname);
             return reject(im, c >= 0 ? (uint32_t)c + 1 : 0, reason);
         }
+        im->owns = true;   /* the general reader may make a text the row owns */
         if (!value_parse(im->p, f, cell, len, &im->values[i], &im->owned[i], why, sizeof why) ||
             !value_in_range(im->p, f, im->values[i], why, sizeof why)) {
             field_name(f, fname, sizeof fname);
@@ -333,7 +336,7 @@ static uint32_t require_column(const RowCheck *im, const RequireInfo *rq)
 static bool check_requires(RowCheck *im)
 {
     RecordCheck rc;
-    if (record_check(im->vm, im->ri, im->values, &rc)) return true;
+    if (record_check_requires(im->vm, im->ri, im->values, &rc)) return true;   /* read_cells checked the ranges */
     uint32_t col = rc.verdict == RECORD_REQUIRE ? require_column(im, &im->ri->requires[rc.require])
                  : rc.verdict == RECORD_RANGE && im->column_of[rc.field] >= 0 ? (uint32_t)im->column_of[rc.field] + 1
                  : 0;

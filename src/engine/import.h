@@ -57,6 +57,7 @@ typedef struct RowCheck {
     struct RowSource *src;     /* rows.h */
     int64_t *values;           /* the row's values in field order (text into the row or owned) */
     char **owned;              /* text values made by the general reader: row_check_release */
+    bool owns;                 /* whether the general reader ran since the last release */
     int *column_of;            /* field index -> 0-based column, or -1 */
     size_t ncolumns;           /* in the header */
     uint32_t header_line;

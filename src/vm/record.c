@@ -74,6 +74,13 @@ bool record_check(Vm *vm, const RecordInfo *ri, const int64_t *values, RecordChe
         snprintf(out->reason, sizeof out->reason, "%s: %s", ri->fields[i].name, why);
         return false;
     }
+    return record_check_requires(vm, ri, values, out);
+}
+
+bool record_check_requires(Vm *vm, const RecordInfo *ri, const int64_t *values, RecordCheck *out)
+{
+    out->verdict = RECORD_OK;
+    out->field = out->require = -1;
     if (!vm_run(vm, ri->check_entry, values, ri->nfields)) {
         out->verdict = RECORD_STOPPED;
         record_stop_reason(vm, out->reason, sizeof out->reason);

@@ -27,6 +27,9 @@ typedef struct RecordCheck {
 
 /* Check `values`, a record of type ri of the VM's program. True when it may be evaluated. */
 bool record_check(Vm *vm, const RecordInfo *ri, const int64_t *values, RecordCheck *out);
+/* The same for values whose ranges the caller has checked already (the import's reading of a
+ * row checks each cell's): the `require`s alone. */
+bool record_check_requires(Vm *vm, const RecordInfo *ri, const int64_t *values, RecordCheck *out);
 
 /* ---- the compact record ------------------------------------------------------------------
  *
