@@ -177,7 +177,60 @@ typedef struct Spelling {
 typedef struct EnumSpellings {
     Spelling *items;
     uint32_t count;
+    /* open addressing over the spellings (index + 1; 0 empty), by spelling_hash: a cell finds
+     * its spelling in a probe or two, not by trying each (a dozen county codes alike but for
+     * their last digits) */
+    uint16_t *slots;
+    uint32_t mask;
 } EnumSpellings;
+
+/* Length, first, middle and last byte: enough to tell an enum's spellings apart mostly. */
+static inline uint32_t spelling_hash(const char *s, size_t n)
+{
+    uint32_t h = (uint32_t)n * 0x9E3779B1u ^ (unsigned char)s[0] * 0x85EBCA77u ^
+                 (unsigned char)s[n - 1] * 0xC2B2AE3Du ^ (unsigned char)s[n / 2] * 0x27D4EB2Fu;
+    return h ^ h >> 15;
+}
+
+static void index_spellings(EnumSpellings *es)
+{
+    if (!es->count || es->count > 30000) return;   /* past uint16_t: the plain search */
+    uint32_t cap = 8;
+    while (cap < 2 * es->count) cap *= 2;
+    es->slots = xcalloc(cap, sizeof *es->slots);
+    es->mask = cap - 1;
+    for (uint32_t k = 0; k < es->count; k++) {
+        const Spelling *sp = &es->items[k];
+        uint32_t j = spelling_hash(sp->text, sp->len) & es->mask;
+        bool seen = false;   /* a text twice: the first one's value, as the search in order gives */
+        for (; es->slots[j] && !seen; j = (j + 1) & es->mask) {
+            const Spelling *o = &es->items[es->slots[j] - 1];
+            seen = o->len == sp->len && memcmp(o->text, sp->text, sp->len) == 0;
+        }
+        if (!seen) es->slots[j] = (uint16_t)(k + 1);
+    }
+}
+
+/* The value of the spelling equal to s (n > 0 bytes), or false. */
+static bool find_spelling(const EnumSpellings *es, const char *s, size_t n, int64_t *out)
+{
+    if (es->slots) {
+        for (uint32_t j = spelling_hash(s, n) & es->mask; es->slots[j]; j = (j + 1) & es->mask) {
+            const Spelling *sp = &es->items[es->slots[j] - 1];
+            if (sp->len == n && memcmp(sp->text, s, n) == 0) {
+                *out = sp->value;
+                return true;
+            }
+        }
+        return false;
+    }
+    for (uint32_t k = 0; k < es->count; k++)
+        if (es->items[k].len == n && memcmp(es->items[k].text, s, n) == 0) {
+            *out = es->items[k].value;
+            return true;
+        }
+    return false;
+}
 
 static void add_spelling(EnumSpellings *es, const EnumInfo *e, const char *text)
 {
@@ -189,6 +242,26 @@ static void add_spelling(EnumSpellings *es, const EnumInfo *e, const char *text)
     if (n == 0 || tn != n || n > UINT32_MAX) return;   /* one the reader trims: left to it */
     int32_t v = value_enum_lookup(e, text, n);
     if (v >= 0) es->items[es->count++] = (Spelling){.text = text, .len = (uint32_t)n, .value = v};
+}
+
+/* A field as read_cells needs it for every cell, in 8 bytes (the FieldInfo is far larger):
+ * its column, its kind, whether the fast reader may take it and whether it has a range. */
+typedef struct FieldPlan {
+    int32_t col;               /* 0-based, or -1 */
+    uint8_t kind;              /* ValueKind */
+    bool fast;                 /* read_fast may read it (an enum: one the program declares) */
+    bool ranged;
+} FieldPlan;
+
+static void make_plan(RowCheck *c)
+{
+    c->plan = xcalloc(c->ri->nfields + 1, sizeof *c->plan);
+    for (uint32_t i = 0; i < c->ri->nfields; i++) {
+        const FieldInfo *f = &c->ri->fields[i];
+        c->plan[i] = (FieldPlan){.col = c->column_of[i], .kind = (uint8_t)f->kind,
+                                 .fast = f->kind != VK_ENUM || (f->enum_index >= 0 && (uint32_t)f->enum_index < c->p->nenums),
+                                 .ranged = f->range_kind != 0};
+    }
 }
 
 static void make_spellings(RowCheck *c)
@@ -205,15 +278,21 @@ static void make_spellings(RowCheck *c)
             if (e->labels) add_spelling(es, e, e->labels[k]);
             if (e->codes) add_spelling(es, e, e->codes[k]);
         }
+        index_spellings(es);
     }
 }
 
 void row_check_free(RowCheck *c)
 {
-    for (uint32_t i = 0; c->spell && i < c->ri->nfields; i++) free(c->spell[i].items);
+    for (uint32_t i = 0; c->spell && i < c->ri->nfields; i++) {
+        free(c->spell[i].items);
+        free(c->spell[i].slots);
+    }
     free(c->spell);
+    free(c->plan);
     free(c->column_of);
     c->spell = NULL;
+    c->plan = NULL;
     c->column_of = NULL;
 }
 
@@ -223,10 +302,10 @@ void row_check_free(RowCheck *c)
  * unless the row's reader vouches for it — no NUL, not an id with a lowercase x). The value is
  * what value_parse gives for the same text; text points into the row, which outlives the
  * row's store. Anything else: false, and the general reader decides. */
-static bool read_fast(const RowCheck *c, uint32_t field, const char *s, size_t n, bool utf8_checked, int64_t *out)
+static bool read_fast(const RowCheck *c, uint32_t field, uint8_t kind, const char *s, size_t n, bool utf8_checked,
+                      int64_t *out)
 {
-    const FieldInfo *f = &c->ri->fields[field];
-    switch (f->kind) {
+    switch (kind) {
     case VK_BOOL:
         if (n != 1 || (s[0] != '0' && s[0] != '1')) return false;
         *out = s[0] - '0';
@@ -243,21 +322,21 @@ static bool read_fast(const RowCheck *c, uint32_t field, const char *s, size_t n
     }
     case VK_ENUM: {
         /* a cell may hold NUL bytes: lengths compared, not C strings */
-        const EnumSpellings *es = &c->spell[field];
-        for (uint32_t k = 0; k < es->count; k++)
-            if (es->items[k].len == n && es->items[k].text[0] == s[0] && memcmp(es->items[k].text, s, n) == 0) {
-                *out = es->items[k].value;
-                return true;
-            }
-        return false;
+        return n > 0 && find_spelling(&c->spell[field], s, n, out);
     }
     case VK_DATE: return n == 10 && date_parse(s, n, out);
     case VK_TEXT: {
-        const char *t = s;
-        size_t tn = n;
-        value_trim(&t, &tn);   /* spaces about it: the general reader trims them */
-        if (n == 0 || tn != n || strlen(s) != n || (n == 18 && s[17] == 'x') || (!utf8_checked && !utf8_valid(s, n)))
-            return false;
+        if (n == 0) return false;
+        /* spaces about it: the general reader trims them. Ends that cannot begin or end one
+         * (an ASCII space or control, U+00A0 C2 A0, U+3000 E3 80 80) need no closer look. */
+        unsigned char a = (unsigned char)s[0], z = (unsigned char)s[n - 1];
+        if (a <= ' ' || a == 0xC2 || a == 0xE3 || z <= ' ' || z == 0xA0 || z == 0x80) {
+            const char *t = s;
+            size_t tn = n;
+            value_trim(&t, &tn);
+            if (tn != n) return false;
+        }
+        if (strlen(s) != n || (n == 18 && s[17] == 'x') || (!utf8_checked && !utf8_valid(s, n))) return false;
         *out = (int64_t)(intptr_t)s;
         return true;
     }
@@ -278,21 +357,27 @@ static bool read_cells(RowCheck *im, const Row *rec)
 {
     const RecordInfo *ri = im->ri;
     char reason[512], why[300], fname[160];
+    const FieldPlan *plan = im->plan;
+    int64_t *values = im->values;
     for (uint32_t i = 0; i < ri->nfields; i++) {
-        const FieldInfo *f = &ri->fields[i];
-        int c = im->column_of[i];
-        const char *cell = c >= 0 && (size_t)c < rec->count ? rec->cells[c] : "";
-        size_t len = c >= 0 && (size_t)c < rec->count ? rec->lens[c] : 0;
-        if (c >= 0 && (size_t)c < rec->count && rec->cell_errors && rec->cell_errors[c]) {
-            /* a workbook's cell whose value is not to be used: an error value, lost digits */
-            field_name(f, fname, sizeof fname);
-            snprintf(reason, sizeof reason, "%s: %s", fname, rec->cell_errors[c]);
-            return reject(im, (uint32_t)c + 1, reason);
+        const FieldPlan *fp = &plan[i];
+        int c = fp->col;
+        const char *cell = "";
+        size_t len = 0;
+        if ((size_t)(unsigned)c < rec->count) {   /* -1, no column, is never below it */
+            cell = rec->cells[c];
+            len = rec->lens[c];
+            if (rec->cell_errors && rec->cell_errors[c]) {
+                /* a workbook's cell whose value is not to be used: an error value, lost digits */
+                field_name(&ri->fields[i], fname, sizeof fname);
+                snprintf(reason, sizeof reason, "%s: %s", fname, rec->cell_errors[c]);
+                return reject(im, (uint32_t)c + 1, reason);
+            }
         }
-        if ((f->kind != VK_ENUM || (f->enum_index >= 0 && (uint32_t)f->enum_index < im->p->nenums)) &&
-            read_fast(im, i, cell, len, rec->utf8_checked, &im->values[i]) &&
-            (!f->range_kind || value_in_range(im->p, f, im->values[i], why, sizeof why)))
+        if (fp->fast && read_fast(im, i, fp->kind, cell, len, rec->utf8_checked, &values[i]) &&
+            (!fp->ranged || value_in_range(im->p, &ri->fields[i], values[i], why, sizeof why)))
             continue;
+        const FieldInfo *f = &ri->fields[i];
         const char *t = cell;
         size_t tn = len;
         value_trim(&t, &tn);
@@ -440,6 +525,7 @@ bool row_check_header(RowCheck *c, const char *path, char **error)
     c->header_line = rec.line;
     if (!map_header(c, &rec, error)) return false;
     make_spellings(c);
+    make_plan(c);
     return true;
 }
 

@@ -65,6 +65,7 @@ typedef struct RowCheck {
     char reason[600];          /* and why, in English (msg.h translates it) */
     struct EnumSpellings *spell;   /* per field: an enum's spellings read without the general
                                       reader (row_check_header makes them; row_check_free) */
+    struct FieldPlan *plan;    /* per field: what reading a row's cell needs, packed (ditto) */
 } RowCheck;
 
 /* Find the header (title rows above it skipped) and map its columns: false with *error (the
