@@ -18,8 +18,9 @@
  * capacity plan, per county, must equal what (i) stored. Printed per size: rows/s of each,
  * h/g, i/g and i/h, and the peak memory. Times are the process's CPU time (the machine is
  * shared; wall time moves with everyone else's load); (g), (h) and (h2) each the median of
- * --reps R interleaved (default 3: one sample of each moved the ratio by a tenth on this
- * machine), (i) — the slow one — of R at 100k and timed once from 1M up. Sizes 100k and 1M (10M with BENCH_10M=1), or --size N. The generated
+ * --reps R interleaved (default 9 at 100k, where a run takes a tenth of a second, 3 at 1M: on
+ * this machine one sample of each moved the ratio by a tenth, three at 100k by as much), (i)
+ * — the slow one — of R at 100k and timed once from 1M up. Sizes 100k and 1M (10M with BENCH_10M=1), or --size N. The generated
  * population has --bad-rate 1%: bad rows of every kind, checked and dropped by all three. */
 #include "doudi.h"
 #include "api/jobs.h"
@@ -260,7 +261,7 @@ int main(int argc, char **argv)
     int nsizes = getenv("BENCH_10M") ? 3 : 2;
     for (int k = 0; k < (only ? 1 : nsizes); k++) {
         uint64_t n = only ? only : sizes[k];
-        bench_size(r, tmp, n, reps > 0 ? reps : n <= 1000000 ? 3 : 1);
+        bench_size(r, tmp, n, reps > 0 ? reps : n <= 100000 ? 9 : n <= 1000000 ? 3 : 1);
     }
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
