@@ -549,6 +549,9 @@ struct LedgerUpsert {
     StrBuf held;               /* the held rows, encoded (encode_row) */
     VEC(HeldRow) order;        /* one per held row */
     int64_t *scratch;          /* a held row's values, decoded */
+    size_t *lens;              /* per field: a text's length while its row is held */
+    uint8_t *kind;             /* per field: its ValueKind (read for every value of every row) */
+    const EnumInfo **enums;    /* per field: its enum when it is one the program declares, or NULL */
 };
 
 /* "YYYY-MM-DD" for day number v in years 0–9999 (the stored form); false outside them. */
@@ -578,22 +581,21 @@ static bool date_text(int64_t v, char out[16])
  * this writer's per-field buffers. */
 static bool bind_value(LedgerUpsert *u, sqlite3_stmt *st, uint32_t i, int64_t v)
 {
-    const FieldInfo *f = &u->ri->fields[i];
     int k = (int)i + 1;
-    switch (f->kind) {
+    switch (u->kind[i]) {
     case VK_INT:
     case VK_BOOL: return sqlite3_bind_int64(st, k, v) == SQLITE_OK;
     case VK_TEXT: return sqlite3_bind_text(st, k, (const char *)(intptr_t)v, -1, SQLITE_STATIC) == SQLITE_OK;
     case VK_ENUM:
-        if (f->enum_index >= 0 && (uint32_t)f->enum_index < u->p->nenums && v >= 0 &&
-            (uint64_t)v < u->p->enums[f->enum_index].count)
-            return sqlite3_bind_text(st, k, u->p->enums[f->enum_index].values[v], -1, SQLITE_STATIC) == SQLITE_OK;
+        if (u->enums[i] && v >= 0 && (uint64_t)v < u->enums[i]->count)
+            return sqlite3_bind_text(st, k, u->enums[i]->values[v], -1, SQLITE_STATIC) == SQLITE_OK;
         break;
     case VK_DATE:
         if (date_text(v, u->dates[i])) return sqlite3_bind_text(st, k, u->dates[i], 10, SQLITE_STATIC) == SQLITE_OK;
         break;
     default: break;
     }
+    const FieldInfo *f = &u->ri->fields[i];
     StrBuf *sb = &u->other[i];
     sb->count = 0;
     value_format(u->p, f->kind, f->enum_index, v, false, sb);
@@ -669,6 +671,15 @@ LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *
     u->held_cap = cap && atoll(cap) > 0 ? (size_t)atoll(cap) : HELD_CAP;
     u->dates = xcalloc(ri->nfields + 1, sizeof *u->dates);
     u->other = xcalloc(ri->nfields + 1, sizeof *u->other);
+    u->kind = xcalloc(ri->nfields + 1, sizeof *u->kind);
+    u->lens = xcalloc(ri->nfields + 1, sizeof *u->lens);
+    u->enums = xcalloc(ri->nfields + 1, sizeof *u->enums);
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        const FieldInfo *f = &ri->fields[i];
+        u->kind[i] = (uint8_t)f->kind;
+        if (f->kind == VK_ENUM && f->enum_index >= 0 && (uint32_t)f->enum_index < p->nenums)
+            u->enums[i] = &p->enums[f->enum_index];
+    }
     StrBuf sql = {0};
     insert_sql(ri, &sql);
     u->insert = ledger_prepare(l, sb_str(&sql), error);
@@ -729,16 +740,15 @@ static int step_update(LedgerUpsert *u, const int64_t *values, char **error)
  * its key (text: a varint length, the bytes, a NUL) then every other field: text the same way,
  * any other value as a zigzag varint. */
 
-static void put_varint(StrBuf *sb, uint64_t v)
+/* At most 10 bytes at p; the byte after them returned. */
+static unsigned char *put_varint(unsigned char *p, uint64_t v)
 {
-    char buf[10];
-    size_t n = 0;
     while (v >= 0x80) {
-        buf[n++] = (char)(v | 0x80);
+        *p++ = (unsigned char)(v | 0x80);
         v >>= 7;
     }
-    buf[n++] = (char)v;
-    sb_putn(sb, buf, n);
+    *p++ = (unsigned char)v;
+    return p;
 }
 
 static uint64_t get_varint(const unsigned char **p)
@@ -751,28 +761,38 @@ static uint64_t get_varint(const unsigned char **p)
     }
 }
 
-static void put_text(StrBuf *sb, const char *t)
+static unsigned char *put_text(unsigned char *p, const char *t, size_t n)
 {
-    size_t n = strlen(t);
-    put_varint(sb, n);
-    sb_putn(sb, t, n);
-    sb_putc(sb, '\0');
+    p = put_varint(p, n);
+    memcpy(p, t, n);
+    p[n] = '\0';
+    return p + n + 1;
 }
 
+/* The row appended to the held bytes, written in place: room for its largest encoding made
+ * once (the texts' lengths, taken once, and ten bytes a value), not a call a field. */
 static void hold_row(LedgerUpsert *u, const int64_t *values, bool stored)
 {
     const RecordInfo *ri = u->ri;
     const char *key = (const char *)(intptr_t)values[ri->key];
-    size_t kn = strlen(key);
+    size_t kn = strlen(key), room = kn + 11;
+    for (uint32_t i = 0; i < ri->nfields; i++) {
+        if ((int32_t)i == ri->key) continue;
+        u->lens[i] = u->kind[i] == VK_TEXT ? strlen((const char *)(intptr_t)values[i]) : 0;
+        room += u->lens[i] + 11;
+    }
     HeldRow h = {sort_key_word(key, kn, 0), sort_key_word(key, kn, 1), sort_key_word(key, kn, 2),
                  (uint64_t)u->held.count << 1 | stored};
     VEC_PUSH(&u->order, h);
-    put_text(&u->held, key);
+    sb_reserve(&u->held, room);
+    unsigned char *start = (unsigned char *)u->held.items + u->held.count, *p = put_text(start, key, kn);
     for (uint32_t i = 0; i < ri->nfields; i++) {
         if ((int32_t)i == ri->key) continue;
-        if (ri->fields[i].kind == VK_TEXT) put_text(&u->held, (const char *)(intptr_t)values[i]);
-        else put_varint(&u->held, ((uint64_t)values[i] << 1) ^ (uint64_t)(values[i] >> 63));
+        if (u->kind[i] == VK_TEXT) p = put_text(p, (const char *)(intptr_t)values[i], u->lens[i]);
+        else p = put_varint(p, ((uint64_t)values[i] << 1) ^ (uint64_t)(values[i] >> 63));
     }
+    u->held.count += (size_t)(p - start);
+    u->held.items[u->held.count] = '\0';
 }
 
 /* Row at `off` of the held bytes back into u->scratch (texts pointing into the held bytes). */
@@ -785,7 +805,7 @@ static void unhold_row(LedgerUpsert *u, size_t off)
     p += n + 1;
     for (uint32_t i = 0; i < ri->nfields; i++) {
         if ((int32_t)i == ri->key) continue;
-        if (ri->fields[i].kind == VK_TEXT) {
+        if (u->kind[i] == VK_TEXT) {
             n = get_varint(&p);
             u->scratch[i] = (int64_t)(intptr_t)p;
             p += n + 1;
@@ -893,6 +913,9 @@ void ledger_upsert_close(LedgerUpsert *u)
     free(u->scratch);
     free(u->other);
     free(u->dates);
+    free(u->kind);
+    free(u->enums);
+    free(u->lens);
     free(u);
 }
 
