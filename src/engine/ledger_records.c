@@ -536,6 +536,12 @@ typedef struct HeldRow {
     uint64_t at;               /* the offset << 1 | 1 when stored */
 } HeldRow;
 
+/* Per field: the value a statement's parameter holds, when it holds one bind_value may keep. */
+typedef struct BoundValues {
+    int64_t *value;
+    bool *set;
+} BoundValues;
+
 struct LedgerUpsert {
     Ledger *l;
     const Program *p;
@@ -551,6 +557,7 @@ struct LedgerUpsert {
     int64_t *scratch;          /* a held row's values, decoded */
     size_t *lens;              /* per field: a text's length while its row is held */
     uint8_t *kind;             /* per field: its ValueKind (read for every value of every row) */
+    BoundValues bound[2];      /* what insert [0] and update [1] have bound (bind_value) */
     const EnumInfo **enums;    /* per field: its enum when it is one the program declares, or NULL */
 };
 
@@ -582,19 +589,32 @@ static bool date_text(int64_t v, char out[16])
 static bool bind_value(LedgerUpsert *u, sqlite3_stmt *st, uint32_t i, int64_t v)
 {
     int k = (int)i + 1;
+    /* A statement keeps its parameters from one step to the next (sqlite3_reset leaves them),
+     * and binding one costs some hundred instructions: a number, yes/no or enum the same as the
+     * last row's is left bound. (Not a text: it points into the row; nor a date: its buffer is
+     * shared with the other statement.) */
+    BoundValues *b = st == u->insert ? &u->bound[0] : &u->bound[1];
+    if (b->set[i] && b->value[i] == v) return true;
+    bool ok = true;
     switch (u->kind[i]) {
     case VK_INT:
-    case VK_BOOL: return sqlite3_bind_int64(st, k, v) == SQLITE_OK;
+    case VK_BOOL: ok = sqlite3_bind_int64(st, k, v) == SQLITE_OK; break;
     case VK_TEXT: return sqlite3_bind_text(st, k, (const char *)(intptr_t)v, -1, SQLITE_STATIC) == SQLITE_OK;
     case VK_ENUM:
-        if (u->enums[i] && v >= 0 && (uint64_t)v < u->enums[i]->count)
-            return sqlite3_bind_text(st, k, u->enums[i]->values[v], -1, SQLITE_STATIC) == SQLITE_OK;
+        if (!u->enums[i] || v < 0 || (uint64_t)v >= u->enums[i]->count) goto other;
+        ok = sqlite3_bind_text(st, k, u->enums[i]->values[v], -1, SQLITE_STATIC) == SQLITE_OK;
         break;
     case VK_DATE:
-        if (date_text(v, u->dates[i])) return sqlite3_bind_text(st, k, u->dates[i], 10, SQLITE_STATIC) == SQLITE_OK;
-        break;
-    default: break;
+        b->set[i] = false;
+        if (!date_text(v, u->dates[i])) goto other;
+        return sqlite3_bind_text(st, k, u->dates[i], 10, SQLITE_STATIC) == SQLITE_OK;
+    default: goto other;
     }
+    b->set[i] = ok;
+    b->value[i] = v;
+    return ok;
+other:
+    b->set[i] = false;   /* written out into a buffer that the next value of the field reuses */
     const FieldInfo *f = &u->ri->fields[i];
     StrBuf *sb = &u->other[i];
     sb->count = 0;
@@ -673,6 +693,10 @@ LedgerUpsert *ledger_upsert_open(Ledger *l, const Program *p, const RecordInfo *
     u->other = xcalloc(ri->nfields + 1, sizeof *u->other);
     u->kind = xcalloc(ri->nfields + 1, sizeof *u->kind);
     u->lens = xcalloc(ri->nfields + 1, sizeof *u->lens);
+    for (int s = 0; s < 2; s++) {
+        u->bound[s].value = xcalloc(ri->nfields + 1, sizeof *u->bound[s].value);
+        u->bound[s].set = xcalloc(ri->nfields + 1, sizeof *u->bound[s].set);
+    }
     u->enums = xcalloc(ri->nfields + 1, sizeof *u->enums);
     for (uint32_t i = 0; i < ri->nfields; i++) {
         const FieldInfo *f = &ri->fields[i];
@@ -916,6 +940,10 @@ void ledger_upsert_close(LedgerUpsert *u)
     free(u->kind);
     free(u->enums);
     free(u->lens);
+    for (int s = 0; s < 2; s++) {
+        free(u->bound[s].value);
+        free(u->bound[s].set);
+    }
     free(u);
 }
 
