@@ -216,11 +216,14 @@ static void field_end(CsvReader *r)
     r->nfields++;
 }
 
-static void fill_record(CsvReader *r, CsvRecord *rec, uint32_t line)
+/* The record handed out; the fields' pointers made from their offsets unless the caller set
+ * them (the text no longer moves). */
+static void fill_record(CsvReader *r, CsvRecord *rec, uint32_t line, bool ptrs_set)
 {
     bytes_put(&r->raw, '\0');
     r->raw.n--;
-    for (size_t i = 0; i < r->nfields; i++) r->ptrs[i] = r->text.p + r->offs[i];
+    if (!ptrs_set)
+        for (size_t i = 0; i < r->nfields; i++) r->ptrs[i] = r->text.p + r->offs[i];
     rec->fields = r->ptrs;
     rec->lens = r->lens;
     rec->count = r->nfields;
@@ -252,27 +255,31 @@ static bool plain_line(CsvReader *r, CsvRecord *rec, uint32_t line)
     bytes_putn(&r->raw, p, n);
     bytes_putn(&r->text, p, n + 1);   /* each comma and the LF become the fields' NULs */
     char *t = r->text.p;
-    uint32_t col = r->col, field_col = col;
-    for (size_t i = 0, start = 0;; i++) {
-        unsigned char c = (unsigned char)t[i];
-        if (i < n && c != ',') {
-            col += (c & 0xC0) != 0x80;
-            continue;
+    uint32_t field_col = r->col;
+    for (size_t start = 0;;) {
+        /* the field up to its comma or the line's LF (t[n]); its bytes OR-ed together tell
+         * whether it is ASCII, its length then its width in characters */
+        size_t end = start;
+        unsigned char c, any = 0;
+        while ((c = (unsigned char)t[end]) != ',' && c != '\n') {
+            any |= c;
+            end++;
         }
         field_room(r);
         r->offs[r->nfields] = start;
-        r->lens[r->nfields] = i - start;
+        r->ptrs[r->nfields] = t + start;   /* the line's text is whole: it will not move */
+        r->lens[r->nfields] = end - start;
         r->lines[r->nfields] = r->line;
         r->cols[r->nfields] = field_col + 1;
         r->nfields++;
-        t[i] = '\0';
-        if (i == n) break;
-        field_col = ++col;
-        start = i + 1;
+        t[end] = '\0';
+        if (end == n) break;
+        field_col += (any & 0x80 ? count_chars((const unsigned char *)t + start, end - start) : (uint32_t)(end - start)) + 1;
+        start = end + 1;
     }
     r->in_pos += n + 1;
     next_line(r);
-    fill_record(r, rec, line);
+    fill_record(r, rec, line, true);
     return true;
 }
 
@@ -480,11 +487,11 @@ cut_quote:
     field_end(r);
 
 bad:
-    fill_record(r, rec, line);
+    fill_record(r, rec, line, false);
     return -1;
 
 good:
-    fill_record(r, rec, line);
+    fill_record(r, rec, line, false);
     return 1;
 }
 
