@@ -23,14 +23,29 @@ static unsigned digits(const char *s, int n)
     return v;
 }
 
+/* The last id whose date was read, and the date: a rule file asks valid_resident_id(id) and
+ * then id_birth_date(id) of the same id, for every row (one per thread: runs may share none). */
+static _Thread_local struct {
+    char id[18];
+    bool set;
+    int64_t days;
+} last_date;
+
 /* Digits 7–14 (1-based) as a real date YYYYMMDD; the caller checked the length. */
 static bool id_date(const char *id, int64_t *days)
 {
+    if (last_date.set && memcmp(last_date.id, id, 18) == 0) {
+        *days = last_date.days;
+        return true;
+    }
     for (int i = 6; i < 14; i++)
         if (!is_digit(id[i])) return false;
     unsigned y = digits(id + 6, 4), m = digits(id + 10, 2), d = digits(id + 12, 2);
     if (!date_valid(y, m, d)) return false;
     *days = days_from_civil(y, m, d);
+    memcpy(last_date.id, id, 18);
+    last_date.days = *days;
+    last_date.set = true;
     return true;
 }
 
