@@ -18,6 +18,8 @@ typedef struct PartList {
     size_t count, cap;
     size_t last;               /* the partition found last: people come sorted by key */
     size_t ncells;
+    uint32_t declared;         /* an enum field's values, its first parts in the declared order
+                                  (part i the value i); 0: a text field, found by name */
 } PartList;
 
 typedef struct TableCount {
@@ -62,7 +64,9 @@ static void free_parts(PartList *pl)
  * a county with no target still files its forms and its plan (its minimum institutions). */
 static void declare_parts(const Program *p, PartList *pl, int32_t field)
 {
-    for (uint32_t i = 0; i < program_partitions(p, field); i++) find_part(pl, program_partition(p, field, i));
+    uint32_t n = program_partitions(p, field);
+    for (uint32_t i = 0; i < n; i++) find_part(pl, program_partition(p, field, i));
+    pl->declared = pl->count == n ? n : 0;   /* two values of one name: by name, as ever */
 }
 
 Forms *forms_new(const Program *p)
@@ -95,6 +99,15 @@ void forms_free(Forms *f)
 static const char *partition_of(const Program *p, const int64_t *fields, int32_t field)
 {
     return field >= 0 ? program_partition_key(p, 0, field, fields[field]) : "";
+}
+
+/* The person's part: by the enum value's index where the parts are the declared values (no
+ * name compared for every person), else by name. */
+static Part *part_of(const Program *p, PartList *pl, const int64_t *fields, int32_t field)
+{
+    if (field >= 0 && pl->declared && fields[field] >= 0 && (uint64_t)fields[field] < pl->declared)
+        return &pl->items[fields[field]];
+    return find_part(pl, partition_of(p, fields, field));
 }
 
 /* ---- what the checker left to the run: each target counted once ----------------------------- */
@@ -175,7 +188,7 @@ bool forms_add(Forms *f, const Vm *vm, const int64_t *fields, char **error)
         Part *part = NULL;
         for (uint32_t row = 0; row < fi->nrows; row++) {
             if (fi->rows[row].reg < 0 || !R[fi->rows[row].reg]) continue;
-            if (!part) part = find_part(&tc->parts, partition_of(f->p, fields, fi->partition_field));
+            if (!part) part = part_of(f->p, &tc->parts, fields, fi->partition_field);
             for (uint32_t col = 0; col < fi->ncols; col++) {
                 const FormColumn *c = &fi->cols[col];
                 if (c->cell == FORM_COUNT && (c->reg < 0 || R[c->reg])) part->cells[(size_t)row * fi->ncols + col]++;
@@ -185,7 +198,7 @@ bool forms_add(Forms *f, const Vm *vm, const int64_t *fields, char **error)
     const Program *p = f->p;
     if (p->capacity && p->placement_enum >= 0 &&
         program_index(R[p->reg_placement], p->enums[p->placement_enum].count) >= 0) {
-        Part *part = find_part(&f->demand, partition_of(p, fields, f->cap_part_field));
+        Part *part = part_of(p, &f->demand, fields, f->cap_part_field);
         part->cells[R[p->reg_placement]]++;
     }
     return true;
