@@ -940,6 +940,18 @@ static void test_reimport_probing(void **state)
     reimport("probe");
 }
 
+/* `first` (n/2 rows) imported into db, all new; then `all` (n rows): the other half new,
+ * `updated` of the first half changed, the rest unchanged. */
+static void import_half_then_all(const char *db, const char *first, const char *all, int n, int updated)
+{
+    Import im = import_file(db, first, 0, NULL);
+    assert_counts(&im, n / 2, n / 2, 0, 0, 0);
+    import_free(&im);
+    im = import_file(db, all, 0, NULL);
+    assert_counts(&im, n, n / 2, updated, n / 2 - updated, 0);
+    import_free(&im);
+}
+
 /* New rows are held and inserted in key order when the ledger's keys are known: written out
  * every few rows (DOUDI_IMPORT_HOLD_BYTES) or all at the end, the file in reverse order, and
  * updates mixed in — the ledger holds exactly what rows stored one by one (probe) give. */
@@ -965,12 +977,7 @@ static void test_held_rows_in_key_order(void **state)
         if (ways[w][1]) setenv("DOUDI_IMPORT_HOLD_BYTES", ways[w][1], 1);
         else unsetenv("DOUDI_IMPORT_HOLD_BYTES");
         char *db = path_in(s.dir, sf("w%zu.db", w));
-        Import im = import_file(db, first, 0, NULL);
-        assert_counts(&im, N / 2, N / 2, 0, 0, 0);
-        import_free(&im);
-        im = import_file(db, csv, 0, NULL);
-        assert_counts(&im, N, N / 2, 1, N / 2 - 1, 0);
-        import_free(&im);
+        import_half_then_all(db, first, csv, N, 1);
         char *dump = dump_persons(db);
         assert_int_equal(query_int(db, "SELECT count(*) FROM person"), N);
         if (!want) want = dump;
@@ -1054,12 +1061,7 @@ static void test_stored_as_read(void **state)
         if (holds[h]) setenv("DOUDI_IMPORT_HOLD_BYTES", holds[h], 1);
         else unsetenv("DOUDI_IMPORT_HOLD_BYTES");
         char *db = path_in(s.dir, sf("h%zu.db", h));
-        Import im = import_file(db, first, 0, NULL);
-        assert_counts(&im, N / 2, N / 2, 0, 0, 0);
-        import_free(&im);
-        im = import_file(db, csv, 0, NULL);
-        assert_counts(&im, N, N / 2, N / 2, 0, 0);
-        import_free(&im);
+        import_half_then_all(db, first, csv, N, N / 2);
         char *got = query(db, sf("SELECT %s FROM person ORDER BY id", cols.p));
         assert_text_equal(got, want.p);
         free(got);
