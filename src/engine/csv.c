@@ -266,8 +266,7 @@ static bool plain_line(CsvReader *r, CsvRecord *rec, uint32_t line)
             end++;
         }
         field_room(r);
-        r->offs[r->nfields] = start;
-        r->ptrs[r->nfields] = t + start;   /* the line's text is whole: it will not move */
+        r->ptrs[r->nfields] = t + start;   /* the line's text is whole: it will not move (no offset) */
         r->lens[r->nfields] = end - start;
         r->lines[r->nfields] = r->line;
         r->cols[r->nfields] = field_col + 1;
