@@ -171,7 +171,7 @@ static bool run_stream(Ledger *l, doudi_rules *r, const doudi_stream_options *op
     RunStats st = {0};
     ImportOptions io = {.encoding = opt->encoding};
     StreamOptions so = {.path = opt->persons, .encoding = opt->encoding, .sheet = opt->sheet, .review_path = opt->review_path,
-                        .store_review = opt->forms_dir != NULL, .jobs = jobs};
+                        .jobs = jobs};
     bool ok = (!opt->forms_dir || forms_dir_ready(opt->forms_dir, error)) && (!opt->institutions || import_file(l, r->prog, r->vm, 1, opt->institutions, &io, report, &inst, error)) &&
               stream_run(l, r->prog, r->vm, &so, opt->results_path, report, progress, ctx, &read, &st, error) &&
               (!opt->forms_dir || stream_forms(l, r->prog, st.run_id, opt->forms_dir, opt->forms_format, error));

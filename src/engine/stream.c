@@ -1,5 +1,4 @@
 /* stream.c — the streaming run (see stream.h). */
-#define _XOPEN_SOURCE 700   /* realpath */
 #include "stream.h"
 #include "base/msg.h"
 #include "base/quicksort.h"
@@ -14,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,7 +37,6 @@ typedef struct Streamer {
     Ledger *l;
     const StreamOptions *opt;
     bool threaded;             /* opt->jobs > 1: rows are read on a worker thread (see note_row) */
-    const char *source;        /* the file's absolute path: its review entries' key, as import's */
     FILE *report;
     ImportStats *read;
     RowSource *src;
@@ -86,9 +83,10 @@ typedef struct Refusal {
     size_t raw_len;
 } Refusal;
 
-/* A bad row, as the import sends it to review: reported (ids masked), stored in the ledger's
- * review table, and into the review file. False when the ledger failed. */
-static bool to_review(Streamer *s, const Refusal *r, char **error)
+/* A bad row, as the import sends it to review: reported (ids masked) and into the review file.
+ * (Not into the scratch ledger's review table: nothing reads it there — the streamed forms
+ * count no review rows, and the run's own entries are the run's.) */
+static void to_review(Streamer *s, const Refusal *r)
 {
     if (s->report) {
         char *shown = xstrdup(msg_text(r->reason));
@@ -98,10 +96,6 @@ static bool to_review(Streamer *s, const Refusal *r, char **error)
     }
     review_line(s, s->opt->path, r->line, r->col, r->reason, r->raw);
     s->read->review++;
-    if (!s->opt->store_review) return true;
-    ReviewEntry e = {.source = s->source, .line = r->line, .col = r->col, .reason = r->reason, .raw = r->raw,
-                     .raw_len = r->raw ? r->raw_len : 0, .record = s->check.ri->name};
-    return ledger_review_add(s->l, &e, error);
 }
 
 /* The row last read goes to review at col for reason: next_person gives 2, and the run hands
@@ -215,7 +209,8 @@ static bool row_taken(void *ctx, const char *note, size_t len, char **error)
     if (kind == 'R') {
         r.raw = raw;
         r.raw_len = raw_len;
-        return to_review(s, &r, error);
+        to_review(s, &r);
+        return true;
     }
     s->cur_line = line;
     s->cur_raw = raw;
@@ -374,8 +369,7 @@ bool stream_run(Ledger *l, const Program *p, Vm *vm, const StreamOptions *opt, c
     if (!src) return false;
     snprintf(read->encoding, sizeof read->encoding, "%s", rows_encoding(src));
     if (rows_sheet(src)) snprintf(read->sheet, sizeof read->sheet, "%s", rows_sheet(src));
-    char real[PATH_MAX];
-    Streamer s = {.l = l, .opt = opt, .threaded = opt->jobs > 1, .source = realpath(opt->path, real) ? real : opt->path,
+    Streamer s = {.l = l, .opt = opt, .threaded = opt->jobs > 1,
                   .report = report, .read = read, .src = src, .bad_col = UINT32_MAX};
     /* the rows' `require`s run on the reading thread: with a Vm of their own when that is a
      * worker */

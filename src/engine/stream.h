@@ -34,10 +34,6 @@ typedef struct StreamOptions {
      * whoever reads the run back from the ledger (a diff of two rule files); otherwise they are
      * kept in memory for the results file alone. */
     bool store_results;
-    /* The rows sent to review also stored in the ledger's review table, for whoever reads the
-     * ledger after the run (the HTML report's review queue); otherwise they go to the review
-     * file and the report alone. */
-    bool store_review;
     /* Threads (0 or 1: this one alone): one at a time reads and checks rows, the others
      * evaluate, this one writes (run.h); the output is the same whatever the number. */
     unsigned jobs;

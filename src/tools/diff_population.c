@@ -89,7 +89,7 @@ static bool stream_side(Diff *d, Ledger *l, const DiffRules *r, int side, const 
         s->has_institutions = true;
         ok = import_file(l, r->p, r->vm, 1, institutions, NULL, NULL, &s->institutions, &inner);
     }
-    StreamOptions so = {.path = persons, .store_results = true, .store_review = true};
+    StreamOptions so = {.path = persons, .store_results = true};
     if (ok) ok = stream_run(l, r->p, r->vm, &so, NULL, NULL, NULL, NULL, &s->persons, &s->run, &inner);
     if (!ok) diff_failf(error, "reading the population with %s: %s", s->rules_path, inner ? inner : "failed");
     free(inner);
