@@ -75,12 +75,9 @@ static void compile_outcome(Cg *g, RuleVec *rules)
         cg_compile_error(g, r->categories.items[63]->span, "at most 63 categories are supported");
         return;
     }
-    cg_emit(g, OP_CATS, g->reg_catmask, ncat ? g->cat_reg[0] : g->reg_catmask, ncat);
-    cg_emit(g, OP_POPCNT, g->reg_catcount, g->reg_catmask, 0);
-    cg_emit(g, OP_LOWBIT, g->reg_primary, g->reg_catmask, 0);
-    uint32_t minus_one = cg_konst(g, VK_INT, -1);
-    cg_emit(g, OP_MOV, g->reg_placement, minus_one, 0);
-    cg_emit(g, OP_MOV, g->reg_branch, minus_one, 0);
+    /* mask, count, primary, and placement and branch as none: one instruction, the five
+     * registers being consecutive (alloc_person_registers) */
+    cg_emit(g, OP_OUTCOME, g->reg_catmask, ncat ? g->cat_reg[0] : g->reg_catmask, ncat);
     if (!r->placement || !r->placement_enum) return;
     uint32_t not_target = cg_emit(g, OP_JMPF, g->reg_catmask, 0, 0);
     Decl *pd = r->placement;
@@ -101,8 +98,7 @@ static void compile_outcome(Cg *g, RuleVec *rules)
         } else {
             cg_emit(g, OP_MOV, ri.reg, cg_konst(g, VK_BOOL, 1), 0);
         }
-        cg_emit(g, OP_LOADI, g->reg_placement, (uint32_t)value, 0);
-        cg_emit(g, OP_LOADI, g->reg_branch, (uint32_t)i, 0);
+        cg_emit(g, OP_LOADI2, g->reg_placement, (uint32_t)value, (uint32_t)i);   /* and reg_branch */
         ends[nends++] = cg_emit(g, OP_JMP, 0, 0, 0);
         cg_end_rule(g, rules, ri);
         if (skip != NO_REG) cg_patch_jump(g, skip);
@@ -393,6 +389,7 @@ static void alloc_person_registers(Cg *g)
     for (size_t i = 0; i < r->lets.count; i++) g->let_reg[i] = cg_new_reg(g);
     g->cat_reg = xcalloc(r->categories.count + 1, sizeof *g->cat_reg);
     for (size_t i = 0; i < r->categories.count; i++) g->cat_reg[i] = cg_new_reg(g);   /* contiguous for CATS */
+    /* these five in this order: OUTCOME writes them together, LOADI2 the last two */
     g->reg_catmask = cg_new_reg(g);
     g->reg_catcount = cg_new_reg(g);
     g->reg_primary = cg_new_reg(g);

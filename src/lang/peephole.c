@@ -1,6 +1,6 @@
 /* peephole.c — the finished instruction list made faster without changing what it computes:
- * jumps threaded to their final target, a condition's leaf fused with the jump on it, and a
- * move fused with the jump after it.
+ * jumps threaded to their final target (a jump to a HALT made one), a condition's leaf fused
+ * with the jump on it, and a move fused with the jump after it.
  * Which opcodes jump, and which fuse into what, is opcodes.def's to say (opcode_shapes,
  * opcode_flags, opcode_fused); only the two plain conditional jumps are named here. */
 #include "compile_int.h"
@@ -47,6 +47,16 @@ static void thread_jumps(Cg *g)
     }
 }
 
+/* A jump to a HALT halts where it stands (a placement branch's exit): one dispatch, not two. */
+static void halt_in_place(Cg *g)
+{
+    for (size_t i = 0; i < g->code.count; i++) {
+        IrIns *ins = &g->code.items[i];
+        if (ins->op == OP_JMP && ins->a < g->code.count && g->code.items[ins->a].op == OP_HALT)
+            *ins = (IrIns){.op = OP_HALT, .line = ins->line, .col = ins->col};
+    }
+}
+
 /* A condition's leaf followed by the jump on it becomes its PAIRED fused form, k saying which
  * jump; the jump stays where it is (it supplies the target, and jumps may land on it). */
 static void fuse_branches(Cg *g)
@@ -87,6 +97,7 @@ static void fuse_moves(Cg *g)
 void cg_peephole(Cg *g)
 {
     thread_jumps(g);
+    halt_in_place(g);
     fuse_branches(g);
     fuse_moves(g);
 }

@@ -42,6 +42,8 @@ const char *const opcode_shapes[OP__COUNT] = {
 #define END OPF_END
 #define K OPF_K
 #define PAIRED OPF_PAIRED
+#define W2 OPF_W2
+#define W5 OPF_W5
 const uint16_t opcode_flags[OP__COUNT] = {
 #define OP(name, shape, flags, fused, comment) (flags),
 #include "opcodes.def"
@@ -57,6 +59,8 @@ const uint16_t opcode_flags[OP__COUNT] = {
 #undef END
 #undef K
 #undef PAIRED
+#undef W2
+#undef W5
 
 const uint8_t opcode_fused[OP__COUNT] = {
 #define OP(name, shape, flags, fused, comment) OP_##fused,

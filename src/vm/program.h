@@ -38,7 +38,15 @@ typedef enum OpFlag {
     OPF_END = 1 << 7,          /* never falls through */
     OPF_K = 1 << 8,            /* the k bit picks the jump's sense */
     OPF_PAIRED = 1 << 9,       /* borrows the target of the JMPF/JMPT after it */
+    OPF_W2 = 1 << 10,          /* writes R[a+1] too */
+    OPF_W5 = 1 << 11,          /* writes R[a+1] .. R[a+4] too */
 } OpFlag;
+
+/* How many registers, from R[a] on, an instruction with these flags writes. */
+static inline unsigned opcode_writes(unsigned flags)
+{
+    return !(flags & OPF_W) ? 0 : flags & OPF_W5 ? 5 : flags & OPF_W2 ? 2 : 1;
+}
 
 /* One instruction, 8 bytes. k is 0 except for the opcodes flagged K, where 1 means "jump on
  * true" (Lua's comparisons carry the same bit instead of a jump-if-true twin). */

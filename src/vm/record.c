@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "base/util.h"
 
@@ -171,9 +174,42 @@ bool record_pack(const RecordLayout *l, const int64_t *values, uint8_t *out)
     return true;
 }
 
+#if defined(__SSE2__)
+/* Sixteen bytes at src widened into dst[0..15]. */
+static inline void widen16(const uint8_t *src, int64_t *dst)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)src);
+    __m128i w[2] = {_mm_unpacklo_epi8(b, zero), _mm_unpackhi_epi8(b, zero)};
+    for (int h = 0; h < 2; h++) {
+        __m128i d[2] = {_mm_unpacklo_epi16(w[h], zero), _mm_unpackhi_epi16(w[h], zero)};
+        for (int q = 0; q < 2; q++) {
+            __m128i *out = (__m128i *)(void *)(dst + 8 * h + 4 * q);
+            _mm_storeu_si128(out, _mm_unpacklo_epi32(d[q], zero));
+            _mm_storeu_si128(out + 1, _mm_unpackhi_epi32(d[q], zero));
+        }
+    }
+}
+#endif
+
+/* n bytes widened to int64s. With SSE2 (every x86-64) sixteen at a time, the last sixteen
+ * overlapping the ones before (written twice, alike) rather than a loop over the rest: the
+ * plain loop, five instructions a byte, was a tenth of a person's evaluation over compact
+ * records. */
+static inline void widen_bytes(const uint8_t *src, int64_t *dst, uint32_t n)
+{
+#if defined(__SSE2__)
+    if (n >= 16) {
+        for (uint32_t i = 0; i + 16 < n; i += 16) widen16(src + i, dst + i);
+        widen16(src + n - 16, dst + n - 16);
+        return;
+    }
+#endif
+    for (uint32_t i = 0; i < n; i++) dst[i] = src[i];
+}
+
 /* The hot half: a plain loop per run of consecutive fields of one width, no per-field
- * switch and no scatter. (gcc -O2 leaves the byte loop scalar; widening eight bytes a load by
- * hand measured no faster: the VM's dispatch, not this, is the cost.) */
+ * switch and no scatter. */
 static inline void unpack(const RecordLayout *l, const uint8_t *rec, int64_t *values)
 {
     for (uint32_t r = 0; r < l->nruns; r++) {
@@ -181,7 +217,7 @@ static inline void unpack(const RecordLayout *l, const uint8_t *rec, int64_t *va
         int64_t *dst = values + run->field;
         uint32_t n = run->count;
         if (run->width == 8) {
-            memcpy(dst, rec, (size_t)n * 8);
+            for (uint32_t i = 0; i < n; i++) memcpy(&dst[i], rec + 8 * i, 8);   /* a few: no call */
         } else if (run->width == 4) {
             for (uint32_t i = 0; i < n; i++) {
                 int32_t x;
@@ -189,7 +225,7 @@ static inline void unpack(const RecordLayout *l, const uint8_t *rec, int64_t *va
                 dst[i] = x;
             }
         } else {
-            for (uint32_t i = 0; i < n; i++) dst[i] = rec[i];
+            widen_bytes(rec, dst, n);
         }
         rec += (size_t)n * run->width;
     }

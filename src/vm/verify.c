@@ -236,10 +236,15 @@ static char *verify_writes(const Program *p)
     uint32_t fend = field_end(p);
     for (uint32_t pc = 0; pc < p->ncode; pc++) {
         const Ins *in = &p->code[pc];
-        if (!(opcode_flags[in->op] & OPF_W)) continue;
-        CHECK(in->a >= p->nconsts, "instruction %u (%s): writes constant register K%u", pc, opcode_names[in->op], in->a);
-        CHECK(in->a < p->field_base || in->a >= fend, "instruction %u (%s): writes R%u, a field of the record",
-              pc, opcode_names[in->op], in->a);
+        unsigned n = opcode_writes(opcode_flags[in->op]);
+        if (!n) continue;
+        const char *name = opcode_names[in->op];
+        uint32_t last = in->a + n - 1u;
+        CHECK(last < p->nregs, "instruction %u (%s): writes R%u..R%u, past the register file (%u registers)", pc,
+              name, in->a, last, p->nregs);
+        CHECK(in->a >= p->nconsts, "instruction %u (%s): writes constant register K%u", pc, name, in->a);
+        CHECK(last < p->field_base || in->a >= fend, "instruction %u (%s): writes R%u, a field of the record", pc,
+              name, in->a > p->field_base ? in->a : p->field_base);
     }
     return NULL;
 }
@@ -418,6 +423,7 @@ static char *step(Flow *f, uint32_t pc, uint32_t end)
     const char *shape = opcode_shapes[in->op];
     if (shape[2] == 'T' && in->c < f->p->nconsts) TRY(spend(f, (uint64_t)f->p->consts[in->c].value));
     if (flags & OPF_W) f->cur[in->a] = flags & OPF_COPY ? f->cur[in->b] : shape[2] == 'T' ? table_kind(f, in->c) : KS;
+    for (unsigned k = 1; k < opcode_writes(flags); k++) f->cur[in->a + k] = KS;
     const uint16_t ops[3] = {in->a, in->b, in->c};
     for (int k = 0; k < 3; k++)
         if (shape[k] == 'J') TRY(edge(f, ops[k], end));

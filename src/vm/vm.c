@@ -67,6 +67,17 @@ static inline int64_t cat_mask(const int64_t *r, unsigned n)
     return (int64_t)mask;
 }
 
+/* Set bits, counted in place: without a -mpopcnt target, __builtin_popcountll is a call. */
+static inline int64_t bit_count(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555u;
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+    return (int64_t)((x * 0x0101010101010101u) >> 56);
+}
+
+static inline int64_t lowest_bit(uint64_t x) { return x ? __builtin_ctzll(x) : -1; }
+
 static inline bool in_mask(int64_t v, int64_t mask)
 {
     return v >= 0 && v < 64 && (((uint64_t)mask >> v) & 1);

@@ -134,8 +134,15 @@ static bool VM_LOOP(Vm *vm, uint32_t entry, VmTrace *trace, uint32_t stop)
     CASE(ANY):      SET(range_count(&B, in->c) != 0);
     CASE(COUNT):    SET(range_count(&B, in->c));
     CASE(NCOUNT):   SET((int64_t)in->c - range_count(&B, in->c));
-    CASE(POPCNT):   SET(__builtin_popcountll((uint64_t)B));
-    CASE(LOWBIT):   SET(B ? __builtin_ctzll((uint64_t)B) : -1);
+    CASE(POPCNT):   SET(bit_count((uint64_t)B));
+    CASE(LOWBIT):   SET(lowest_bit((uint64_t)B));
+    CASE(OUTCOME):  v = cat_mask(&B, in->c);
+                    R[in->a + 1] = bit_count((uint64_t)v);
+                    R[in->a + 2] = lowest_bit((uint64_t)v);
+                    R[in->a + 3] = R[in->a + 4] = -1;
+                    SET(v);
+    CASE(LOADI2):   R[in->a + 1] = (int64_t)in->c;
+                    SET((int64_t)in->b);
     LOOP_END
 
 fail:

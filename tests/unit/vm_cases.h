@@ -587,6 +587,28 @@ static void test_cats(void **state)
     program_free(p);
 }
 
+/* OUTCOME, the compiler's one instruction for CATS, POPCNT, LOWBIT and placement and branch
+ * as none: over R0..R4 = 1, 0, 5, 0, -1 the mask is bits 0, 2, 4 = 21, three of them, the
+ * lowest 0, then -1 and -1; over no bools: 0, 0, -1, -1, -1. LOADI2 writes its two immediates
+ * into R[a] and R[a+1], the largest one the 16-bit operand holds among them. */
+static void test_outcome_loadi2(void **state)
+{
+    (void)state;
+    const Ins code[] = {I(OUTCOME, 5, 0, 5), I(OUTCOME, 10, 0, 0), I(LOADI2, 15, 7, 65535), I(OUTCOME, 17, 2, 3),
+                        I(HALT, 0, 0, 0)};
+    Program *p = prog_new(NULL, 0, NULL, 0, code, 5, 22);
+    const int64_t fields[5] = {1, 0, 5, 0, -1};
+    Run r = run_both(p, 0, fields, 5);
+    assert_int_equal(r.error, VM_OK);
+    const int64_t want[17] = {21, 3, 0, -1, -1, 0, 0, -1, -1, -1, 7, 65535, 5, 2, 0, -1, -1};
+    for (int i = 0; i < 17; i++) assert_int_equal(r.regs[5 + i], want[i]);
+    assert_int_equal(r.value[0], 21);              /* the trace holds R[a], the mask */
+    assert_int_equal(r.value[2], 7);
+    assert_int_equal(r.value[3], 5);               /* R2..R4 = 5, 0, -1: bits 0 and 2 */
+    run_free(&r);
+    program_free(p);
+}
+
 static void test_popcnt_lowbit(void **state)
 {
     (void)state;
@@ -1083,6 +1105,41 @@ static void test_compact_record(void **state)
     program_free(p);
 }
 
+/* The compact record's bytes widened back for every count of byte fields from 1 to 40 (the
+ * SSE2 path takes sixteen at a time and overlaps its last sixteen): each field comes back as
+ * packed, and nothing is written past the last one. */
+static void test_compact_bytes(void **state)
+{
+    (void)state;
+    enum { MAX = 40 };
+    uint8_t kinds[MAX];
+    memset(kinds, VK_INT, sizeof kinds);
+    for (uint32_t n = 1; n <= MAX; n++) {
+        const Ins code[] = {I(HALT, 0, 0, 0)};
+        Program *p = prog_new(NULL, 0, NULL, 0, code, 1, n + 1);
+        prog_record(p, kinds, n);
+        for (uint32_t i = 0; i < n; i++)
+            p->records[0].fields[i].range_kind = 1, p->records[0].fields[i].range_hi = 255;
+        RecordLayout l;
+        record_layout_init(&l, p, &p->records[0]);
+        assert_int_equal(l.size, n);
+        int64_t values[MAX], back[MAX + 1];
+        for (uint32_t i = 0; i < n; i++) values[i] = (int64_t)((i * 37 + n * 11 + 200) % 256);
+        uint8_t rec[MAX];
+        assert_true(record_pack(&l, values, rec));
+        back[n] = 0x5A5A;
+        record_unpack(&l, rec, back);
+        assert_memory_equal(back, values, n * sizeof *values);
+        assert_int_equal(back[n], 0x5A5A);
+        Vm *vm = vm_new(p);
+        assert_true(record_run(vm, 0, &l, rec));
+        assert_memory_equal(vm->regs, values, n * sizeof *values);
+        vm_free(vm);
+        record_layout_free(&l);
+        program_free(p);
+    }
+}
+
 static const struct CMUnitTest vm_cases[] = {
     cmocka_unit_test(test_int_arith),
     cmocka_unit_test(test_loadi),
@@ -1102,6 +1159,7 @@ static const struct CMUnitTest vm_cases[] = {
     cmocka_unit_test(test_id_birth_male),
     cmocka_unit_test(test_cats),
     cmocka_unit_test(test_popcnt_lowbit),
+    cmocka_unit_test(test_outcome_loadi2),
     cmocka_unit_test(test_ranges),
     cmocka_unit_test(test_compare_and_branch),
     cmocka_unit_test(test_branch_pair_verified),
@@ -1118,6 +1176,7 @@ static const struct CMUnitTest vm_cases[] = {
     cmocka_unit_test(test_set_param_table),
     cmocka_unit_test(test_region),
     cmocka_unit_test(test_compact_record),
+    cmocka_unit_test(test_compact_bytes),
 };
 
 #endif
