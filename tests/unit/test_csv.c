@@ -369,6 +369,61 @@ static void test_field_positions(void **state)
     csv_close(r);
 }
 
+/* Lines without quotes (the plain path, which cuts sixteen bytes at a time) of random fields —
+ * empty, ASCII, or with two-, three- and four-byte characters, of lengths that put commas and
+ * wide characters on every side of a sixteen-byte boundary — against what the test works out
+ * itself: each field's text and length, its line, and its column in characters. Read whole
+ * (the plain path) and a byte at a time (the general one), which must agree. */
+static void test_plain_lines_random(void **state)
+{
+    (void)state;
+    static const char *const atoms[] = {"a", "7", " ", "-", "\xC3\xA9", "\xE5\xBC\xA0", "\xF0\x9F\x98\x80"};
+    static const uint32_t atom_chars = 1;   /* every atom is one character */
+    enum { LINES = 400, MAXF = 40 };
+    StrBuf in = {0};
+    char *want[LINES][MAXF];
+    uint32_t nf[LINES], col[LINES][MAXF];
+    for (int l = 0; l < LINES; l++) {
+        nf[l] = 1 + (uint32_t)(rng() % MAXF);
+        uint32_t c = 1;
+        for (uint32_t f = 0; f < nf[l]; f++) {
+            StrBuf field = {0};
+            size_t atoms_in = rng() % 4 == 0 ? 0 : (size_t)(rng() % 12);
+            if (f == 0 && !atoms_in) atoms_in = 1;   /* an empty line is no record: skipped */
+            for (size_t a = 0; a < atoms_in; a++) sb_puts(&field, atoms[rng() % ARRAY_LEN(atoms)]);
+            want[l][f] = xstrdup(sb_str(&field));
+            col[l][f] = c;
+            c += (uint32_t)atoms_in * atom_chars + 1;
+            sb_puts(&in, want[l][f]);
+            sb_putc(&in, f + 1 < nf[l] ? ',' : '\n');
+            sb_free(&field);
+        }
+    }
+    for (size_t chunk = 0; chunk <= 1; chunk++) {
+        CsvReader *r = open_mem_n(in.items, in.count, NULL, chunk);
+        CsvRecord rec;
+        for (int l = 0; l < LINES; l++) {
+            assert_int_equal(csv_next(r, &rec), 1);
+            assert_int_equal(rec.line, l + 1);
+            assert_int_equal(rec.count, nf[l]);
+            for (uint32_t f = 0; f < nf[l]; f++) {
+                assert_string_equal(rec.fields[f], want[l][f]);
+                assert_int_equal(rec.lens[f], strlen(want[l][f]));
+                assert_int_equal(rec.field_lines[f], l + 1);
+                if (rec.field_cols[f] != col[l][f])
+                    print_error("line %d field %u \"%s\": column %u, want %u\n", l + 1, f, want[l][f],
+                                rec.field_cols[f], col[l][f]);
+                assert_int_equal(rec.field_cols[f], col[l][f]);
+            }
+        }
+        assert_int_equal(csv_next(r, &rec), 0);
+        csv_close(r);
+    }
+    for (int l = 0; l < LINES; l++)
+        for (uint32_t f = 0; f < nf[l]; f++) free(want[l][f]);
+    sb_free(&in);
+}
+
 static void test_junk_after_quote_details(void **state)
 {
     (void)state;
@@ -1144,6 +1199,7 @@ int main(void)
         cmocka_unit_test(test_nul_in_field),
         cmocka_unit_test(test_raw_text),
         cmocka_unit_test(test_field_positions),
+        cmocka_unit_test(test_plain_lines_random),
         cmocka_unit_test(test_junk_after_quote_details),
         cmocka_unit_test(test_unterminated_details),
         cmocka_unit_test(test_stray_quote_recovery),
