@@ -8,13 +8,8 @@
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* Exactly 18 bytes, without reading past a shorter string's terminator. */
-static bool id_length_ok(const char *id)
-{
-    for (int i = 0; i < 18; i++)
-        if (!id[i]) return false;
-    return id[18] == '\0';
-}
+/* Exactly 18 bytes (strnlen reads no further than a shorter string's terminator). */
+static bool id_length_ok(const char *id) { return strnlen(id, 19) == 18; }
 
 static unsigned digits(const char *s, int n)
 {
@@ -49,12 +44,14 @@ static bool id_date(const char *id, int64_t *days)
     return true;
 }
 
+static const unsigned check_weight[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+static const char check_chars[] = "10X98765432";
+
 char resident_id_check_char(const char *first17)
 {
-    static const int weight[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
     int sum = 0;
-    for (int i = 0; i < 17; i++) sum += (first17[i] - '0') * weight[i];
-    return "10X98765432"[sum % 11];
+    for (int i = 0; i < 17; i++) sum += (first17[i] - '0') * (int)check_weight[i];
+    return check_chars[sum % 11];
 }
 
 bool resident_id_birth(const char *id, int64_t *days)
@@ -65,12 +62,16 @@ bool resident_id_birth(const char *id, int64_t *days)
 bool resident_id_valid(const char *id)
 {
     if (!id || !id_length_ok(id)) return false;
-    for (int i = 0; i < 17; i++)
-        if (!is_digit(id[i])) return false;
+    unsigned sum = 0;   /* the digits checked and weighed in one pass */
+    for (int i = 0; i < 17; i++) {
+        unsigned d = (unsigned)(unsigned char)id[i] - '0';
+        if (d > 9) return false;
+        sum += d * check_weight[i];
+    }
     unsigned province = digits(id, 2);
     int64_t days;
     if (province < 11 || province > 82 || !id_date(id, &days)) return false;
-    return id[17] == resident_id_check_char(id);
+    return id[17] == check_chars[sum % 11];
 }
 
 bool resident_id_wrong_length(const char *id, int *chars)

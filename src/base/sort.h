@@ -28,6 +28,18 @@ static inline uint64_t sort_key_word(const char *key, size_t n, unsigned w)
     return v;
 }
 
+/* The 8 bytes of word w back from sort_key_word: big-endian into out[0..7] (the key's bytes,
+ * and NULs past its end). */
+static inline void sort_word_bytes(uint64_t v, char out[8])
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+    memcpy(out, &v, sizeof v);
+#else
+    for (int i = 0; i < 8; i++) out[i] = (char)(v >> (56 - 8 * i));
+#endif
+}
+
 typedef int (*SortCompare)(const void *a, const void *b, void *ctx);
 
 /* Sort n elements of `size` bytes at base, in the order cmp gives (negative: a first). */

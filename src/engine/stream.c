@@ -290,7 +290,7 @@ static int next_result(void *ctx, ResultRow *out, char **error)
     const Kept *k = &s->kept[s->next_kept++];
     const char *key = k->key_len > KEPT_INLINE ? s->keytext.items + (size_t)k->key_at * 8 : s->keybuf;
     if (k->key_len <= KEPT_INLINE) {
-        for (uint32_t i = 0; i < k->key_len; i++) s->keybuf[i] = (char)(k->prefix[i / 8] >> (56 - 8 * (i % 8)));
+        for (unsigned w = 0; w < 3; w++) sort_word_bytes(k->prefix[w], s->keybuf + 8 * w);
         s->keybuf[k->key_len] = '\0';
     }
     *out = (ResultRow){.key = key, .key_len = k->key_len,

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(DOUDI_NO_SIMD)
 #include <emmintrin.h>
 #endif
 
@@ -174,7 +174,7 @@ bool record_pack(const RecordLayout *l, const int64_t *values, uint8_t *out)
     return true;
 }
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(DOUDI_NO_SIMD)
 /* Sixteen bytes at src widened into dst[0..15]. */
 static inline void widen16(const uint8_t *src, int64_t *dst)
 {
@@ -198,7 +198,7 @@ static inline void widen16(const uint8_t *src, int64_t *dst)
  * records. */
 static inline void widen_bytes(const uint8_t *src, int64_t *dst, uint32_t n)
 {
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(DOUDI_NO_SIMD)
     if (n >= 16) {
         for (uint32_t i = 0; i + 16 < n; i += 16) widen16(src + i, dst + i);
         widen16(src + n - 16, dst + n - 16);

@@ -118,6 +118,30 @@ static void *sort_many(void *arg)
     return NULL;
 }
 
+/* A key's sort words: big-endian, NUL past the key, ordered as the keys' bytes are, and back
+ * to the key's bytes with sort_word_bytes — for every length 0..24, bytes of every value. */
+static void test_key_words(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 2000; round++) {
+        char key[25] = {0}, other[25] = {0}, back[24];
+        size_t n = rng() % 25, m = rng() % 25;
+        for (size_t i = 0; i < n; i++) key[i] = (char)(1 + rng() % 255);   /* keys hold no NUL */
+        for (size_t i = 0; i < m; i++) other[i] = rng() % 2 ? key[i] : (char)(1 + rng() % 255);
+        uint64_t w[3], v[3];
+        for (unsigned k = 0; k < 3; k++) {
+            w[k] = sort_key_word(key, n, k);
+            v[k] = sort_key_word(other, m, k);
+            sort_word_bytes(w[k], back + 8 * k);
+        }
+        assert_memory_equal(back, key, 24);   /* its bytes, then NULs */
+        assert_int_equal(w[0] >> 56, (unsigned char)key[0]);
+        int bytes = memcmp(key, other, 24), words = 0;
+        for (unsigned k = 0; k < 3 && !words; k++) words = w[k] < v[k] ? -1 : w[k] > v[k];
+        assert_int_equal(bytes < 0 ? -1 : bytes > 0, words);
+    }
+}
+
 static void test_two_threads_two_orders(void **state)
 {
     (void)state;
@@ -138,6 +162,7 @@ int main(void)
         cmocka_unit_test(test_sorts_every_size),
         cmocka_unit_test(test_sorted_and_reversed_inputs),
         cmocka_unit_test(test_two_threads_two_orders),
+        cmocka_unit_test(test_key_words),
     };
     return cmocka_run_group_tests_name("sort", tests, NULL, NULL);
 }
