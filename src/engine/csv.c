@@ -79,6 +79,7 @@ struct CsvReader {
     uint32_t line;             /* current physical line */
     uint32_t col;              /* code points consumed on it */
     bool done;
+    bool positions;            /* give each field's line and column (csv_set_positions) */
     size_t max_record;
 
     /* The record being read. */
@@ -231,8 +232,8 @@ static void fill_record(CsvReader *r, CsvRecord *rec, uint32_t line, bool ptrs_s
     rec->lens = r->lens;
     rec->count = r->nfields;
     rec->line = line;
-    rec->field_lines = r->lines;
-    rec->field_cols = r->cols;
+    rec->field_lines = r->positions ? r->lines : NULL;
+    rec->field_cols = r->positions ? r->cols : NULL;
     rec->raw = r->raw.p;
     rec->raw_len = r->raw.n;
 }
@@ -253,14 +254,19 @@ static inline uint32_t count_chars(const unsigned char *p, size_t n)
     return k;
 }
 
-/* One field of a plain line: [start, end) of its text t, at character column col + 1. The
- * caller made room for it. */
-static inline void plain_field(CsvReader *r, char *t, size_t start, size_t end, uint32_t col)
+/* Where the next field of a plain line starts: on the reader's line, at character column
+ * col + 1. */
+static inline void field_position(CsvReader *r, uint32_t col)
+{
+    r->lines[r->nfields] = r->line;
+    r->cols[r->nfields] = col + 1;
+}
+
+/* One field of a plain line: [start, end) of its text t. The caller made room for it. */
+static inline void plain_field(CsvReader *r, char *t, size_t start, size_t end)
 {
     r->ptrs[r->nfields] = t + start;   /* the line's text is whole: it will not move (no offset) */
     r->lens[r->nfields] = end - start;
-    r->lines[r->nfields] = r->line;
-    r->cols[r->nfields] = col + 1;
     r->nfields++;
     t[end] = '\0';
 }
@@ -270,7 +276,7 @@ static inline void plain_field(CsvReader *r, char *t, size_t start, size_t end, 
  * sixteen bytes at a time (SSE2, every x86-64): a mask of the commas and the LF, and one of
  * the bytes past ASCII, which tells whether a field's width in characters must be counted.
  * A ledger's fields are short (five bytes on average): one step a field, not one a byte. */
-static void cut_plain(CsvReader *r, char *t, size_t n, uint32_t col)
+static inline void cut_plain(CsvReader *r, char *t, size_t n, uint32_t col, bool positions)
 {
     const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n');
     size_t start = 0;
@@ -291,11 +297,14 @@ static void cut_plain(CsvReader *r, char *t, size_t n, uint32_t col)
             uint32_t bit = ends & -ends, before = bit - 1;
             ends ^= bit;
             size_t end = base + (uint32_t)__builtin_ctz(bit);
-            bool wide_field = wide_so_far || (wide & before);
-            wide &= ~(before | bit);
-            wide_so_far = false;
-            plain_field(r, t, start, end, col);
-            col += (wide_field ? count_chars((const unsigned char *)t + start, end - start) : (uint32_t)(end - start)) + 1;
+            if (positions) {
+                bool wide_field = wide_so_far || (wide & before);
+                wide &= ~(before | bit);
+                wide_so_far = false;
+                field_position(r, col);
+                col += (wide_field ? count_chars((const unsigned char *)t + start, end - start) : (uint32_t)(end - start)) + 1;
+            }
+            plain_field(r, t, start, end);
             start = end + 1;
         }
         wide_so_far = wide_so_far || wide;
@@ -304,7 +313,7 @@ static void cut_plain(CsvReader *r, char *t, size_t n, uint32_t col)
 #else
 /* The same a byte at a time: the field up to its comma or the line's LF (t[n]), its bytes
  * OR-ed together telling whether it is ASCII. */
-static void cut_plain(CsvReader *r, char *t, size_t n, uint32_t col)
+static inline void cut_plain(CsvReader *r, char *t, size_t n, uint32_t col, bool positions)
 {
     for (size_t start = 0;;) {
         size_t end = start;
@@ -314,7 +323,8 @@ static void cut_plain(CsvReader *r, char *t, size_t n, uint32_t col)
             end++;
         }
         field_room(r);
-        plain_field(r, t, start, end, col);
+        if (positions) field_position(r, col);
+        plain_field(r, t, start, end);
         if (end == n) break;
         col += (any & 0x80 ? count_chars((const unsigned char *)t + start, end - start) : (uint32_t)(end - start)) + 1;
         start = end + 1;
@@ -336,7 +346,9 @@ static bool plain_line(CsvReader *r, CsvRecord *rec, uint32_t line)
     bytes_putn(&r->text, p, n + 1);   /* each comma and the LF become the fields' NULs */
     if (r->text.cap - r->text.n < 15) bytes_grow(&r->text, 15);
     memset(r->text.p + r->text.n, 0, 15);   /* what cut_plain may read past the LF, defined */
-    cut_plain(r, r->text.p, n, r->col);
+    /* positions are most of a field's cost, and only some callers look at them */
+    if (r->positions) cut_plain(r, r->text.p, n, r->col, true);
+    else cut_plain(r, r->text.p, n, r->col, false);
     r->in_pos += n + 1;
     next_line(r);
     fill_record(r, rec, line, true);
@@ -819,6 +831,7 @@ static CsvReader *reader_new(const char *encoding)
     r->in = xmalloc(r->in_cap);
     r->line = 1;
     r->max_record = CSV_MAX_RECORD;
+    r->positions = true;
     return r;
 }
 
@@ -1086,6 +1099,8 @@ void csv_set_chunk_size(CsvReader *r, size_t n)
     r->in = xmalloc(n);
     r->in_cap = n;
 }
+
+void csv_set_positions(CsvReader *r, bool on) { r->positions = on; }
 
 void csv_set_max_record(CsvReader *r, size_t n)
 {

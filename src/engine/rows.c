@@ -82,6 +82,7 @@ RowSource *rows_open(const char *path, const RowsOptions *opt, char **error)
     s->kind = is_zip ? ROWS_XLSX : ROWS_CSV;
     if (is_zip) s->xlsx = xlsx_open(path, &(XlsxOptions){.sheet = sheet}, error);
     else s->csv = csv_open(path, opt ? opt->encoding : NULL, error);
+    if (s->csv) csv_set_positions(s->csv, false);   /* a bad cell is named by its column number */
     if (!s->xlsx && !s->csv) {
         rows_close(s);
         return NULL;

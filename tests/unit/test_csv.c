@@ -373,7 +373,8 @@ static void test_field_positions(void **state)
  * empty, ASCII, or with two-, three- and four-byte characters, of lengths that put commas and
  * wide characters on every side of a sixteen-byte boundary — against what the test works out
  * itself: each field's text and length, its line, and its column in characters. Read whole
- * (the plain path) and a byte at a time (the general one), which must agree. */
+ * (the plain path) and a byte at a time (the general one), which must agree; and with
+ * positions off, the same fields and no positions. */
 static void test_plain_lines_random(void **state)
 {
     (void)state;
@@ -399,16 +400,25 @@ static void test_plain_lines_random(void **state)
             sb_free(&field);
         }
     }
-    for (size_t chunk = 0; chunk <= 1; chunk++) {
+    /* whole and a byte at a time, with positions and without (the importer's way) */
+    for (int way = 0; way < 4; way++) {
+        size_t chunk = (size_t)(way & 1);
+        bool positions = way < 2;
         CsvReader *r = open_mem_n(in.items, in.count, NULL, chunk);
+        csv_set_positions(r, positions);
         CsvRecord rec;
         for (int l = 0; l < LINES; l++) {
             assert_int_equal(csv_next(r, &rec), 1);
             assert_int_equal(rec.line, l + 1);
             assert_int_equal(rec.count, nf[l]);
+            if (!positions) {
+                assert_null(rec.field_lines);
+                assert_null(rec.field_cols);
+            }
             for (uint32_t f = 0; f < nf[l]; f++) {
                 assert_string_equal(rec.fields[f], want[l][f]);
                 assert_int_equal(rec.lens[f], strlen(want[l][f]));
+                if (!positions) continue;
                 assert_int_equal(rec.field_lines[f], l + 1);
                 if (rec.field_cols[f] != col[l][f])
                     print_error("line %d field %u \"%s\": column %u, want %u\n", l + 1, f, want[l][f],
