@@ -46,8 +46,10 @@ static bool admitted(Scan *s, const RuleInfo *ri, const AtomInfo *a)
     Ins patch, keep = s->copy.code[a->pc];
     if (!forced(s, a, &patch)) return false;
     s->copy.code[a->pc] = patch;
+    vm_code_changed(s->vm, a->pc);
     bool holds = vm_continue(s->vm, ri->pc_start) && s->vm->regs[ri->reg] != 0;
     s->copy.code[a->pc] = keep;
+    vm_code_changed(s->vm, a->pc);
     memcpy(s->vm->regs, s->saved, s->p->nregs * sizeof *s->saved);
     return holds;
 }
@@ -63,6 +65,7 @@ static void probe_category(Scan *s, uint32_t c)
     nc->others++;
     Ins end = s->copy.code[ri->pc_end];
     s->copy.code[ri->pc_end] = (Ins){.op = OP_HALT};
+    vm_code_changed(s->vm, ri->pc_end);
     bool near = false;
     for (uint32_t k = 0; k < ri->natoms; k++) {
         const AtomInfo *a = &ri->atoms[k];
@@ -73,6 +76,7 @@ static void probe_category(Scan *s, uint32_t c)
         }
     }
     s->copy.code[ri->pc_end] = end;
+    vm_code_changed(s->vm, ri->pc_end);
     if (near) nc->near++;
 }
 
@@ -107,6 +111,8 @@ static bool setup(Scan *s, const Program *p, const Vm *params, char **error)
     s->copy = *p;
     s->copy.code = xmalloc((p->ncode + 1) * sizeof *p->code);
     memcpy(s->copy.code, p->code, p->ncode * sizeof *p->code);
+    s->copy.code[p->ncode] = (Ins){.op = OP_HALT};   /* a rule's end may be the code's end */
+    s->copy.ncode = p->ncode + 1;
     s->copy.nregs = p->nregs + 1;
     s->one = p->nregs;
     s->vm = vm_new(&s->copy);
@@ -189,6 +195,7 @@ uint32_t nearmiss_person(const Program *p, const Vm *person, uint32_t rule, uint
     if (!setup(&s, p, person, NULL)) return UINT32_MAX;
     bool *done = xcalloc(ri->natoms + 1, sizeof *done);
     s.copy.code[ri->pc_end] = (Ins){.op = OP_HALT};
+    vm_code_changed(s.vm, ri->pc_end);
     uint32_t n = 0, result = UINT32_MAX;
     for (uint32_t step = 0; step <= ri->natoms; step++) {
         memcpy(s.vm->regs, person->regs, p->nregs * sizeof *s.vm->regs);

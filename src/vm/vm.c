@@ -14,6 +14,7 @@
  * and resident ids are base/fixed.h and base/resid.h, shared with the compiler and the importer. */
 #include "vm.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,15 +91,37 @@ static inline bool abs_of(int64_t v, int64_t *out)
     return true;
 }
 
+#if VM_COMPUTED_GOTO
+/* The program's code as cells for the plain loop, which passes its label table (the labels
+ * exist only inside it). */
+static void thread_code(Vm *vm, const void *const *labels)
+{
+    const Program *p = vm->prog;
+    vm->labels = labels;
+    vm->cells = xmalloc((p->ncode + 1) * sizeof *vm->cells);
+    for (uint32_t pc = 0; pc < p->ncode; pc++) vm->cells[pc] = (VmCell){labels[p->code[pc].op], p->code[pc]};
+    vm->cells[p->ncode] = (VmCell){labels[OP_HALT], {.op = OP_HALT}};   /* never reached: verified code ends in HALT */
+}
+#endif
+
+void vm_code_changed(Vm *vm, uint32_t pc)
+{
+    const Program *p = vm->prog;
+    if (vm->cells && pc < p->ncode) vm->cells[pc] = (VmCell){vm->labels[p->code[pc].op], p->code[pc]};
+}
+
 /* ---- the loop, three times ------------------------------------------------------------ */
 
 #define VM_LOOP vm_loop_plain
 #define VM_TRACE 0
 #define VM_STOP 0
+#define VM_THREADED VM_COMPUTED_GOTO
 #include "vm_loop.h"
 #undef VM_LOOP
 #undef VM_TRACE
 #undef VM_STOP
+#undef VM_THREADED
+#define VM_THREADED 0
 
 #define VM_LOOP vm_loop_traced
 #define VM_TRACE 1
@@ -140,6 +163,7 @@ Vm *vm_copy(const Vm *vm)
 void vm_free(Vm *vm)
 {
     if (!vm) return;
+    free(vm->cells);
     free(vm->regs);
     free(vm);
 }

@@ -25,11 +25,21 @@ typedef struct VmTrace {
     int64_t *value;            /* value[pc]: what it wrote to R[a] */
 } VmTrace;
 
+/* An instruction with the address of the code that executes it, for the plain loop's direct
+ * threading (vm.c): a dispatch is one load and a jump, not a load of the opcode, then of the
+ * table entry, then the jump. */
+typedef struct VmCell {
+    const void *handler;
+    Ins ins;
+} VmCell;
+
 typedef struct Vm {
     const Program *prog;
     int64_t *regs;
     VmError error;
     uint32_t error_pc;
+    VmCell *cells;             /* prog->code threaded, made by the first plain run (or NULL) */
+    const void *const *labels; /* the plain loop's handler per opcode, once cells is made */
 } Vm;
 
 Vm *vm_new(const Program *p);
@@ -52,6 +62,9 @@ bool vm_run_region(Vm *vm, uint32_t start, uint32_t end, const int64_t *fields, 
  * targets entry after the person entry. The traced form adds to the trace, not clearing it. */
 bool vm_continue(Vm *vm, uint32_t entry);
 bool vm_continue_traced(Vm *vm, uint32_t entry, VmTrace *trace);
+/* The program's instruction at pc was changed in place (near misses patch a copy of the
+ * code, then run it): the next run executes it as it now is. */
+void vm_code_changed(Vm *vm, uint32_t pc);
 const char *vm_error_text(VmError e);
 
 #endif

@@ -16,6 +16,7 @@
 #define vm_continue vm_switch_continue
 #define vm_continue_traced vm_switch_continue_traced
 #define vm_error_text vm_switch_error_text
+#define vm_code_changed vm_switch_code_changed
 
 #include "../../src/vm/vm.c"
 

@@ -609,6 +609,38 @@ static void test_outcome_loadi2(void **state)
     program_free(p);
 }
 
+/* An instruction changed in place after a run — as near misses patch a copy of the code —
+ * runs as changed once vm_code_changed says so (the plain loop runs its own threaded copy of
+ * the code, made by the first run). R1 := R0 + 1 becomes R1 := R0 - 1; then back. */
+static void test_code_changed(void **state)
+{
+    (void)state;
+    const Const k[1] = {K_INT(1)};
+    const Ins code[] = {I(ADD, 2, 1, 0), I(HALT, 0, 0, 0)};
+    Program *p = prog_new(k, 1, NULL, 0, code, 2, 3);
+    assert_sound(p);
+    Vm *vm = vm_new(p);
+    const int64_t f[1] = {10};
+    assert_true(vm_run(vm, 0, f, 1));
+    assert_int_equal(vm->regs[2], 11);
+    p->code[0] = (Ins)I(SUB, 2, 1, 0);
+    vm_code_changed(vm, 0);
+    assert_true(vm_run(vm, 0, f, 1));
+    assert_int_equal(vm->regs[2], 9);
+    p->code[0] = (Ins)I(ADD, 2, 1, 0);
+    vm_code_changed(vm, 0);
+    vm_code_changed(vm, 2);                        /* past the code: nothing to change */
+    assert_true(vm_run(vm, 0, f, 1));
+    assert_int_equal(vm->regs[2], 11);
+    Vm *copy = vm_copy(vm);                        /* a copy threads the code as it is now */
+    p->code[0] = (Ins)I(SUB, 2, 1, 0);
+    assert_true(vm_run(copy, 0, f, 1));
+    assert_int_equal(copy->regs[2], 9);
+    vm_free(copy);
+    vm_free(vm);
+    program_free(p);
+}
+
 static void test_popcnt_lowbit(void **state)
 {
     (void)state;
@@ -1160,6 +1192,7 @@ static const struct CMUnitTest vm_cases[] = {
     cmocka_unit_test(test_cats),
     cmocka_unit_test(test_popcnt_lowbit),
     cmocka_unit_test(test_outcome_loadi2),
+    cmocka_unit_test(test_code_changed),
     cmocka_unit_test(test_ranges),
     cmocka_unit_test(test_compare_and_branch),
     cmocka_unit_test(test_branch_pair_verified),
