@@ -27,8 +27,8 @@
 /* Version 2 added the opcode hash; version 3 MOVP, and MOVJ made from a move of a constant and
  * the jump after it; version 4 enum values' codes, where each field is declared and which forms'
  * rows the run verifies (with their conditions' text); version 5 both. A file of another
- * version, or made for another instruction set, is refused as such (not as damage) before
- * anything else is read. */
+ * version, or made for another instruction set (OUTCOME and LOADI2 changed the set, not the
+ * format), is refused as such (not as damage) before anything else is read. */
 enum { DDC_VERSION = 5, DDC_HEADER = 32, DDC_LENGTH_AT = 16, DDC_SUM_AT = 24 };
 static const char ddc_magic[4] = {'D', 'D', 'C', 0x1A};
 #define NULL_STR 0xFFFFFFFFu
