@@ -333,8 +333,9 @@ static inline void cut_plain(CsvReader *r, char *t, size_t n, uint32_t col, bool
 #endif
 
 /* The common record — one line ending in LF, whole in the buffer, no quote, no CR, within the
- * size limit — split at its commas in one pass: the fields, lines and columns the byte-by-byte
- * reader below gives, at a fraction of its cost. False (nothing read) for any other. */
+ * size limit — split at its commas in one pass: the fields (and, when asked, the lines and
+ * columns) the byte-by-byte reader below gives, at a fraction of its cost. False (nothing
+ * read) for any other. */
 static bool plain_line(CsvReader *r, CsvRecord *rec, uint32_t line)
 {
     const unsigned char *p = r->in + r->in_pos;
