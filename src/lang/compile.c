@@ -335,7 +335,7 @@ static bool layout(Cg *g)
     }
     p->nconsts = nconsts;
     p->consts = xcalloc(nconsts + 1, sizeof *p->consts);
-    memcpy(p->consts, g->consts.items, nconsts * sizeof *p->consts);
+    if (nconsts) memcpy(p->consts, g->consts.items, nconsts * sizeof *p->consts);   /* an empty file has none */
     p->nregs = nconsts + g->nregs;
     p->field_base = nconsts;
     p->ncode = (uint32_t)g->code.count;
