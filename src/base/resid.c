@@ -47,10 +47,22 @@ static bool id_date(const char *id, int64_t *days)
 static const unsigned check_weight[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 static const char check_chars[] = "10X98765432";
 
+/* Σ dᵢwᵢ over the first 17 characters into *sum; false at the first that is not a digit. */
+static bool weighed_sum(const char *id, unsigned *sum)
+{
+    *sum = 0;
+    for (int i = 0; i < 17; i++) {
+        unsigned d = (unsigned)(unsigned char)id[i] - '0';
+        if (d > 9) return false;
+        *sum += d * check_weight[i];
+    }
+    return true;
+}
+
 char resident_id_check_char(const char *first17)
 {
-    int sum = 0;
-    for (int i = 0; i < 17; i++) sum += (first17[i] - '0') * (int)check_weight[i];
+    unsigned sum;
+    weighed_sum(first17, &sum);   /* the caller gives digits */
     return check_chars[sum % 11];
 }
 
@@ -62,12 +74,8 @@ bool resident_id_birth(const char *id, int64_t *days)
 bool resident_id_valid(const char *id)
 {
     if (!id || !id_length_ok(id)) return false;
-    unsigned sum = 0;   /* the digits checked and weighed in one pass */
-    for (int i = 0; i < 17; i++) {
-        unsigned d = (unsigned)(unsigned char)id[i] - '0';
-        if (d > 9) return false;
-        sum += d * check_weight[i];
-    }
+    unsigned sum;   /* the digits checked and weighed in one pass */
+    if (!weighed_sum(id, &sum)) return false;
     unsigned province = digits(id, 2);
     int64_t days;
     if (province < 11 || province > 82 || !id_date(id, &days)) return false;

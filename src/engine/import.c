@@ -211,7 +211,6 @@ static void index_spellings(EnumSpellings *es)
     }
 }
 
-/* The value of the spelling equal to s (n > 0 bytes), or false. */
 /* memcmp(a, b, n) == 0 for a spelling's few bytes, without a call: two overlapping loads a
  * side from 8 bytes up to 16, from 4 likewise, else byte by byte. */
 static inline bool same_bytes(const char *a, const char *b, size_t n)
@@ -232,6 +231,7 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
     return true;
 }
 
+/* The value of the spelling equal to s (n > 0 bytes), or false. */
 static bool find_spelling(const EnumSpellings *es, const char *s, size_t n, int64_t *out)
 {
     if (es->slots) {
@@ -245,7 +245,7 @@ static bool find_spelling(const EnumSpellings *es, const char *s, size_t n, int6
         return false;
     }
     for (uint32_t k = 0; k < es->count; k++)
-        if (es->items[k].len == n && memcmp(es->items[k].text, s, n) == 0) {
+        if (es->items[k].len == n && same_bytes(es->items[k].text, s, n)) {
             *out = es->items[k].value;
             return true;
         }
